@@ -1,0 +1,6 @@
+namespace Dpr.Host;
+
+public static class Program
+{
+    public static int Main(string[] args) => 0;
+}
