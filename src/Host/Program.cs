@@ -1,6 +1,23 @@
+using System.CommandLine;
+using Dpr.Host.Bench;
+
 namespace Dpr.Host;
 
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    /// <summary>Every <c>dpr bench</c> verb; add a benchmark here to expose it.</summary>
+    internal static IReadOnlyList<IBenchmark> Benchmarks { get; } =
+    [
+    ];
+
+    public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();
+
+    internal static RootCommand BuildCommand()
+    {
+        var root = new RootCommand("dpr: a runtime for FPGA dynamic partial reconfiguration.")
+        {
+            BenchCommand.Create(Benchmarks),
+        };
+        return root;
+    }
 }
