@@ -1,0 +1,7 @@
+namespace Dpr.Fabric.Bitstreams;
+
+public enum BitstreamKind
+{
+    Full,
+    Partial,
+}
