@@ -1,0 +1,143 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dpr.Fabric.Bitstreams;
+using Dpr.Fabric.Devices;
+
+namespace Dpr.Fabric.Boards;
+
+/// <summary>
+/// Built-in boards (embedded <c>*.board.json</c>) and boards read from a JSON file. Loading checks
+/// every field against the device's frame map and names the first one that is wrong.
+/// </summary>
+public static class BoardCatalog
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    };
+
+    public static IReadOnlyList<string> BuiltInNames { get; } =
+        typeof(BoardCatalog).Assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("Dpr.Fabric.Boards.", StringComparison.Ordinal) && n.EndsWith(".board.json", StringComparison.Ordinal))
+            .Select(n => n["Dpr.Fabric.Boards.".Length..^".board.json".Length])
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+    /// <summary>A built-in board by name, or a path to a board JSON file.</summary>
+    public static Board Load(string nameOrPath)
+    {
+        if (BuiltInNames.Contains(nameOrPath))
+        {
+            using var stream = typeof(BoardCatalog).Assembly.GetManifestResourceStream($"Dpr.Fabric.Boards.{nameOrPath}.board.json")!;
+            return Parse(stream);
+        }
+        if (File.Exists(nameOrPath))
+        {
+            using var stream = File.OpenRead(nameOrPath);
+            return Parse(stream);
+        }
+        throw new BoardProfileException("board", $"'{nameOrPath}' is neither a built-in board ({string.Join(", ", BuiltInNames)}) nor a board JSON file");
+    }
+
+    public static Board Parse(Stream json)
+    {
+        BoardDocument? doc;
+        try
+        {
+            doc = JsonSerializer.Deserialize<BoardDocument>(json, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new BoardProfileException(e.Path ?? "$", $"not valid board JSON: {e.Message}");
+        }
+        if (doc is null)
+        {
+            throw new BoardProfileException("$", "expected a board object, found null");
+        }
+        return Validate(doc);
+    }
+
+    private static Board Validate(BoardDocument doc)
+    {
+        var name = Required(doc.Name, "name");
+        var device = DeviceCatalog.ByName(Required(doc.Device, "device"))
+            ?? throw new BoardProfileException("device", $"unknown device '{doc.Device}'; known: {string.Join(", ", DeviceCatalog.All.Select(d => d.Name))}");
+        if (!device.HasFrameMap)
+        {
+            throw new BoardProfileException("device", $"no frame map is shipped for {device.Name}, so its partitions cannot be checked");
+        }
+        if (doc.Partitions is not { Count: > 0 })
+        {
+            throw new BoardProfileException("partitions", "expected at least one partition");
+        }
+        var partitions = new List<Partition>();
+        for (var p = 0; p < doc.Partitions.Count; p++)
+        {
+            var at = $"partitions[{p}]";
+            var pd = doc.Partitions[p];
+            var pname = Required(pd.Name, $"{at}.name");
+            if (partitions.Any(x => x.Name == pname))
+            {
+                throw new BoardProfileException($"{at}.name", $"partition '{pname}' appears twice");
+            }
+            if (pd.Frames is not { Count: > 0 })
+            {
+                throw new BoardProfileException($"{at}.frames", "expected at least one column range");
+            }
+            var ranges = pd.Frames.Select((f, i) => Range(device, f, $"{at}.frames[{i}]")).ToList();
+            foreach (var other in partitions)
+            {
+                var overlap = ranges.FirstOrDefault(r => other.Frames.Any(o => Overlaps(r, o)));
+                if (overlap is not null)
+                {
+                    throw new BoardProfileException($"{at}.frames", $"{overlap} overlaps partition '{other.Name}'");
+                }
+            }
+            partitions.Add(new Partition(pname, ranges));
+        }
+        return new Board(name, doc.Description ?? "", device, partitions);
+    }
+
+    private static ColumnRange Range(Device device, ColumnRangeDocument f, string at)
+    {
+        var blockType = f.BlockType switch
+        {
+            "CLB_IO_CLK" => BlockType.CLB_IO_CLK,
+            "BLOCK_RAM" => BlockType.BLOCK_RAM,
+            _ => throw new BoardProfileException($"{at}.blockType", $"expected CLB_IO_CLK or BLOCK_RAM, found '{f.BlockType}'"),
+        };
+        var bottom = f.Half switch
+        {
+            "top" => false,
+            "bottom" => true,
+            _ => throw new BoardProfileException($"{at}.half", $"expected top or bottom, found '{f.Half}'"),
+        };
+        var row = device.Rows.FirstOrDefault(r => r.BlockType == blockType && r.Bottom == bottom && r.Row == f.Row)
+            ?? throw new BoardProfileException($"{at}.row", $"{device.Name} has no {blockType} row {f.Row} in its {f.Half} half");
+        if (f.FirstColumn < 0 || f.FirstColumn >= row.ColumnFrames.Count)
+        {
+            throw new BoardProfileException($"{at}.firstColumn", $"expected 0..{row.ColumnFrames.Count - 1} for {row}, found {f.FirstColumn}");
+        }
+        if (f.LastColumn < f.FirstColumn || f.LastColumn >= row.ColumnFrames.Count)
+        {
+            throw new BoardProfileException($"{at}.lastColumn", $"expected {f.FirstColumn}..{row.ColumnFrames.Count - 1} for {row}, found {f.LastColumn}");
+        }
+        return new ColumnRange(blockType, bottom, f.Row, f.FirstColumn, f.LastColumn);
+    }
+
+    private static bool Overlaps(ColumnRange a, ColumnRange b) =>
+        a.BlockType == b.BlockType && a.Bottom == b.Bottom && a.Row == b.Row
+        && a.FirstColumn <= b.LastColumn && b.FirstColumn <= a.LastColumn;
+
+    private static string Required(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? throw new BoardProfileException(field, "is required") : value;
+
+    private sealed record BoardDocument(string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions);
+
+    private sealed record PartitionDocument(string? Name, List<ColumnRangeDocument>? Frames);
+
+    private sealed record ColumnRangeDocument(string? BlockType, string? Half, int Row, int FirstColumn, int LastColumn);
+}

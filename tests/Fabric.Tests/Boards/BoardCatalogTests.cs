@@ -1,0 +1,62 @@
+using System.Text;
+using Dpr.Fabric.Bitstreams;
+using Dpr.Fabric.Boards;
+
+namespace Dpr.Fabric.Tests.Boards;
+
+public class BoardCatalogTests
+{
+    [Fact]
+    public void Composable_partitions_are_the_footprints_of_the_real_partials()
+    {
+        // How the built-in board was derived (docs/boards.md): each partition is exactly the frames
+        // its default module's partial writes.
+        var board = BoardCatalog.Load("pynq-z2-composable");
+        var sources = new Dictionary<string, string>
+        {
+            ["pr_0"] = Fixtures.Pr0DilateErode,
+            ["pr_1"] = Fixtures.Pr1CornerHarris,
+            ["pr_fork"] = Fixtures.ForkDuplicate,
+            ["pr_join"] = Fixtures.JoinSubtract,
+        };
+
+        Assert.Equal(sources.Keys.Order(), board.Partitions.Select(p => p.Name).Order());
+        foreach (var partition in board.Partitions)
+        {
+            var written = Footprint.Of(BitstreamReader.Read(Fixtures.Bytes(sources[partition.Name])), board.Device).FrameAddresses;
+            var owned = board.Device.Rows
+                .SelectMany(r => Enumerable.Range(0, r.ColumnFrames.Count).SelectMany(c => Enumerable.Range(0, r.ColumnFrames[c]).Select(m => r.Address(c, m))))
+                .Where(partition.Contains)
+                .ToHashSet();
+            Assert.True(owned.SetEquals(written), partition.Name);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"device":"xc7z020","partitions":[]}""", "name")]
+    [InlineData("""{"name":"b","device":"xc9","partitions":[]}""", "device")]
+    [InlineData("""{"name":"b","device":"xc7a50t","partitions":[]}""", "device")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[]}""", "partitions")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"DSP","half":"top","row":0,"firstColumn":0,"lastColumn":1}]}]}""", "partitions[0].frames[0].blockType")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"left","row":0,"firstColumn":0,"lastColumn":1}]}]}""", "partitions[0].frames[0].half")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":1,"firstColumn":0,"lastColumn":1}]}]}""", "partitions[0].frames[0].row")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":5,"lastColumn":74}]}]}""", "partitions[0].frames[0].lastColumn")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}]},{"name":"q","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":3,"lastColumn":4}]}]}""", "partitions[1].frames")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}]},{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":5,"lastColumn":6}]}]}""", "partitions[1].name")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p"}]}""", "partitions[0].frames")]
+    [InlineData("""{"name": 3}""", "$.name")]
+    public void Invalid_board_names_the_field(string json, string field)
+    {
+        var e = Assert.Throws<BoardProfileException>(() => BoardCatalog.Parse(new MemoryStream(Encoding.UTF8.GetBytes(json))));
+
+        Assert.Equal(field, e.Field);
+    }
+
+    [Fact]
+    public void Unknown_board_and_partition_are_named()
+    {
+        Assert.Equal("board", Assert.Throws<BoardProfileException>(() => BoardCatalog.Load("no-such-board")).Field);
+        var e = Assert.Throws<BoardProfileException>(() => BoardCatalog.Load("pynq-z2-composable").Partition("pr_9"));
+        Assert.Contains("pr_0, pr_1, pr_fork, pr_join", e.Message);
+    }
+}
