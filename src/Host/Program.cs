@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dpr.Host.Bench;
+using Dpr.Host.Cli;
 
 namespace Dpr.Host;
 
@@ -16,6 +17,9 @@ public static class Program
     {
         var root = new RootCommand("dpr: a runtime for FPGA dynamic partial reconfiguration.")
         {
+            InspectCommand.Create(),
+            ConvertCommand.Create(),
+            VerifyCommand.Create(),
             BenchCommand.Create(Benchmarks),
         };
         return root;

@@ -1,0 +1,12 @@
+namespace Dpr.Host.Cli;
+
+/// <summary>Exit codes of the bitstream verbs, for scripts (README, docs/cli.md).</summary>
+public static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int UsageOrFile = 1;
+    public const int Malformed = 2;
+    public const int CrcMismatch = 3;
+    public const int OutsidePartition = 4;
+    public const int WrongDevice = 5;
+}

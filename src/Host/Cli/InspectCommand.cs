@@ -1,0 +1,104 @@
+using System.CommandLine;
+using Dpr.Fabric.Bitstreams;
+using Spectre.Console;
+
+namespace Dpr.Host.Cli;
+
+/// <summary><c>dpr inspect FILE [--json] [--packets]</c>.</summary>
+public static class InspectCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "A .bit, a PYNQ .bin or a raw configuration stream." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (schema in docs/cli.md)." };
+        var packets = new Option<bool>("--packets") { Description = "Also list every packet." };
+        var command = new Command("inspect", "Summarize a bitstream: kind, device, header, commands, FDRI writes, CRC verdict, footprint.")
+        {
+            file, json, packets,
+        };
+        CliAction.Set(command, (parse, output) =>
+        {
+            var path = parse.GetValue(file)!;
+            var bs = BitstreamReader.Read(CliAction.ReadFile(path));
+            var report = BitstreamReport.Of(path.Name, bs);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(report.ToJson());
+            }
+            else
+            {
+                Render(report, parse.GetValue(packets) ? bs.Packets : null, ConsoleFor(output));
+            }
+            return report.Crc.AllMatch ? ExitCodes.Ok : ExitCodes.CrcMismatch;
+        });
+        return command;
+    }
+
+    internal static IAnsiConsole ConsoleFor(TextWriter output) =>
+        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+
+    private static void Render(BitstreamReport r, IReadOnlyList<ConfigPacket>? packets, IAnsiConsole console)
+    {
+        var summary = new Grid().AddColumn().AddColumn();
+        summary.AddRow("file", Markup.Escape($"{r.File} ({r.Size:N0} bytes)"));
+        summary.AddRow("kind", $"{r.Kind} ({r.Format})");
+        summary.AddRow("device", Markup.Escape($"{r.Device ?? "unknown"} (IDCODE {r.Idcode ?? "none"})"));
+        if (r.Header is { } h)
+        {
+            summary.AddRow("design", Markup.Escape(h.A));
+            summary.AddRow("part", Markup.Escape(h.B));
+            summary.AddRow("built", Markup.Escape($"{h.C} {h.D}"));
+        }
+        summary.AddRow("sync", $"byte offset {r.SyncOffset}");
+        summary.AddRow("packets", $"{r.Packets:N0}");
+        summary.AddRow("commands", string.Join(" ", r.Commands));
+        summary.AddRow("crc", r.Crc.Checks == 0
+            ? "[yellow]no CRC checks in the stream[/]"
+            : r.Crc.AllMatch ? $"[green]{r.Crc.Checks} of {r.Crc.Checks} match[/]" : $"[red]{r.Crc.Writes.Count(w => !w.Match)} of {r.Crc.Checks} mismatch[/]");
+        console.Write(summary);
+
+        var fdri = new Table().Border(TableBorder.Rounded).Title("FDRI writes").AddColumns("FAR", "block", "row", "column", "minor", "words", "frames");
+        foreach (var w in r.Fdri)
+        {
+            var far = new FrameAddress(Convert.ToUInt32(w.Far, 16));
+            fdri.AddRow(w.Far, far.BlockType.ToString(), far.RowName, far.Column.ToString(), far.Minor.ToString(), $"{w.Words:N0}", $"{w.Frames:N0}");
+        }
+        console.Write(fdri);
+
+        if (r.Crc.Writes.Any(w => !w.Match))
+        {
+            var crc = new Table().Border(TableBorder.Rounded).Title("CRC writes").AddColumns("offset", "expected", "computed", "match");
+            foreach (var w in r.Crc.Writes)
+            {
+                crc.AddRow(w.Offset.ToString(), w.Expected, w.Computed, w.Match ? "yes" : "[red]no[/]");
+            }
+            console.Write(crc);
+        }
+
+        if (r.Footprint is { } fp)
+        {
+            var table = new Table().Border(TableBorder.Rounded)
+                .Title($"footprint: {fp.Frames:N0} frames (+{fp.MaskFrames} CFG_CLB mask frames)")
+                .AddColumns("first", "last", "block", "row", "columns", "frames");
+            foreach (var x in fp.Ranges)
+            {
+                table.AddRow(x.First, x.Last, x.BlockType, x.Row, $"{x.FirstColumn}-{x.LastColumn}", $"{x.Frames:N0}");
+            }
+            console.Write(table);
+            if (fp.UnmappedFrames > 0)
+            {
+                console.MarkupLine($"[red]{fp.UnmappedFrames} frames at addresses the device does not have[/]");
+            }
+        }
+
+        if (packets is not null)
+        {
+            var table = new Table().Border(TableBorder.Simple).Title("packets").AddColumns("offset", "type", "packet");
+            foreach (var p in packets)
+            {
+                table.AddRow(p.Offset.ToString(), p.HeaderType.ToString(), Markup.Escape(p.ToString()));
+            }
+            console.Write(table);
+        }
+    }
+}
