@@ -17,6 +17,11 @@ public static class BenchCommand
             command.SetAction(parse =>
             {
                 var console = AnsiConsole.Console;
+                if (Console.IsOutputRedirected)
+                {
+                    // Spectre assumes 80 columns when it cannot ask a terminal; benchmark tables are wider.
+                    console.Profile.Width = 160;
+                }
                 var report = benchmark.Run(parse.GetValue(quick), console);
                 report.Render(console);
                 if (parse.GetValue(json) is { } path)
