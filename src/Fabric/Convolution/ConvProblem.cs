@@ -1,0 +1,153 @@
+namespace Dpr.Fabric.Convolution;
+
+/// <summary>
+/// A convolution job checked against docs/convolution.md: every implementation takes one of these, so
+/// none of them sees a shape that does not agree or a value outside the precision.
+/// </summary>
+public sealed class ConvProblem
+{
+    private ConvProblem(
+        ConvSpec spec, TensorShape inputShape, ReadOnlyMemory<int> input, TensorShape weightShape,
+        ReadOnlyMemory<int> weights, ReadOnlyMemory<long> bias, TensorShape outputShape, long inputMaxAbs,
+        long weightMaxAbs)
+    {
+        Spec = spec;
+        InputShape = inputShape;
+        Input = input;
+        WeightShape = weightShape;
+        Weights = weights;
+        Bias = bias;
+        OutputShape = outputShape;
+        InputMaxAbs = inputMaxAbs;
+        WeightMaxAbs = weightMaxAbs;
+    }
+
+    public ConvSpec Spec { get; }
+
+    /// <summary>[N, Cin, H, W].</summary>
+    public TensorShape InputShape { get; }
+
+    public ReadOnlyMemory<int> Input { get; }
+
+    /// <summary>[Cout, Cin, K, K].</summary>
+    public TensorShape WeightShape { get; }
+
+    public ReadOnlyMemory<int> Weights { get; }
+
+    /// <summary>Cout values, or empty for no bias.</summary>
+    public ReadOnlyMemory<long> Bias { get; }
+
+    /// <summary>[N, Cout, Hout, Wout].</summary>
+    public TensorShape OutputShape { get; }
+
+    /// <summary>Largest |x|: lets a kernel prove that a narrow accumulator cannot overflow.</summary>
+    public long InputMaxAbs { get; }
+
+    /// <summary>Largest |w|.</summary>
+    public long WeightMaxAbs { get; }
+
+    /// <summary>Multiply-accumulates of the job (the ops of a GOPS figure are twice this).</summary>
+    public long MultiplyAccumulates =>
+        OutputShape.Count * InputShape.C * Spec.KernelSize * Spec.KernelSize;
+
+    /// <summary>
+    /// Checks a job; throws <see cref="ConvolutionException"/> naming the first field that is wrong.
+    /// <paramref name="precision"/> is the precision the caller declared for its tensors, if any; it must
+    /// match the module's.
+    /// </summary>
+    public static ConvProblem Create(
+        ConvSpec spec,
+        TensorShape inputShape,
+        ReadOnlyMemory<int> input,
+        TensorShape weightShape,
+        ReadOnlyMemory<int> weights,
+        ReadOnlyMemory<long> bias = default,
+        ConvLimits? limits = null,
+        ConvPrecision? precision = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        limits ??= ConvLimits.Default;
+        spec.Validate();
+        var module = spec.Module;
+        if (precision is { } declared && declared != module.Precision)
+        {
+            throw new ConvolutionException(
+                "precision", $"{declared} does not match module {module.Name}, which is {module.Precision}");
+        }
+        RequirePositive("input.shape", inputShape);
+        RequirePositive("weights.shape", weightShape);
+        if (weightShape.H != weightShape.W || weightShape.H != module.KernelSize)
+        {
+            throw new ConvolutionException(
+                "kernel",
+                $"weights are {weightShape.H}x{weightShape.W} but module {module.Name} has a {module.KernelSize}x{module.KernelSize} kernel");
+        }
+        if (weightShape.C != inputShape.C)
+        {
+            throw new ConvolutionException(
+                "weights.shape", $"weights have Cin = {weightShape.C} but the input has {inputShape.C} channels");
+        }
+        if (!bias.IsEmpty && bias.Length != weightShape.N)
+        {
+            throw new ConvolutionException("bias.shape", $"bias has {bias.Length} values but Cout = {weightShape.N}");
+        }
+        var hOut = spec.OutputSize(inputShape.H);
+        var wOut = spec.OutputSize(inputShape.W);
+        if (hOut < 1 || wOut < 1)
+        {
+            throw new ConvolutionException(
+                "input.shape",
+                $"{inputShape.H}x{inputShape.W} is smaller than the {module.KernelSize}x{module.KernelSize} kernel with valid padding");
+        }
+        var outputShape = new TensorShape(inputShape.N, weightShape.N, hOut, wOut);
+        RequireWithin("input.size", inputShape, limits);
+        RequireWithin("weights.size", weightShape, limits);
+        RequireWithin("output.size", outputShape, limits);
+        if (input.Length != inputShape.Count)
+        {
+            throw new ConvolutionException("input.shape", $"shape {inputShape} needs {inputShape.Count} values, got {input.Length}");
+        }
+        if (weights.Length != weightShape.Count)
+        {
+            throw new ConvolutionException("weights.shape", $"shape {weightShape} needs {weightShape.Count} values, got {weights.Length}");
+        }
+        var inputMaxAbs = MaxAbsInRange("input", input.Span, module);
+        var weightMaxAbs = MaxAbsInRange("weights", weights.Span, module);
+        return new ConvProblem(spec, inputShape, input, weightShape, weights, bias, outputShape, inputMaxAbs, weightMaxAbs);
+    }
+
+    private static void RequirePositive(string field, TensorShape shape)
+    {
+        if (shape.N < 1 || shape.C < 1 || shape.H < 1 || shape.W < 1)
+        {
+            throw new ConvolutionException(field, $"every dimension must be at least 1, was {shape}");
+        }
+    }
+
+    private static void RequireWithin(string field, TensorShape shape, ConvLimits limits)
+    {
+        if (shape.Count > limits.MaxTensorElements)
+        {
+            throw new ConvolutionException(
+                field, $"{shape} has {shape.Count} elements, over the limit of {limits.MaxTensorElements}");
+        }
+    }
+
+    private static long MaxAbsInRange(string field, ReadOnlySpan<int> values, ConvModule module)
+    {
+        long min = 0, max = 0;
+        foreach (var v in values)
+        {
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+        if (min < module.MinValue || max > module.MaxValue)
+        {
+            var index = values.IndexOfAnyExceptInRange((int)module.MinValue, (int)module.MaxValue);
+            throw new ConvolutionException(
+                field,
+                $"element {index} is {values[index]}, outside {module.Precision} [{module.MinValue}, {module.MaxValue}]");
+        }
+        return Math.Max(-min, max);
+    }
+}
