@@ -1,0 +1,19 @@
+namespace Dpr.Fabric.Ports;
+
+/// <summary>
+/// Where images reach the device: PCAP through the Linux fpga_manager on a board, or the simulated
+/// device. Nothing reaches a port without the loading verdict (<see cref="Boards.LoadVerdict"/>):
+/// the Zynq kernel driver does not validate partials.
+/// </summary>
+public interface IConfigurationPort
+{
+    /// <summary>"simulated-pcap", "fpga-manager", ...: for logs and metrics.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Writes a full or partial image. Throws <see cref="ConfigurationPortException"/> when the write
+    /// fails; <see cref="ConfigurationPortException.RegionStateUnknown"/> says whether any frame may
+    /// have been written.
+    /// </summary>
+    Task<PortWriteResult> WriteAsync(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken);
+}
