@@ -1,11 +1,31 @@
+using Dpr.Fabric.Bitstreams;
 using Dpr.Fabric.Devices;
 
 namespace Dpr.Fabric.Boards;
 
-/// <summary>A board: its device and its reconfigurable partitions. Made by <see cref="BoardCatalog"/>, which validates it.</summary>
-public sealed record Board(string Name, string Description, Device Device, IReadOnlyList<Partition> Partitions)
+/// <summary>A board: its device, static design, configuration port, fabric clock, memory and partitions. Made by <see cref="BoardCatalog"/>, which validates it.</summary>
+/// <param name="StaticImage">File name of the static design's full bitstream, looked up beside the module images; null if not shipped.</param>
+public sealed record Board(
+    string Name,
+    string Description,
+    Device Device,
+    IReadOnlyList<Partition> Partitions,
+    string? StaticImage = null,
+    PortKind Port = PortKind.Pcap,
+    double FabricClockMHz = 100,
+    MemoryRegion? Memory = null)
 {
     public Partition Partition(string name) =>
         Partitions.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal))
         ?? throw new BoardProfileException("partition", $"board '{Name}' has no partition '{name}'; it has {string.Join(", ", Partitions.Select(p => p.Name))}");
+
+    /// <summary>The partition that owns a frame, or null for the static region.</summary>
+    public Partition? PartitionOf(FrameAddress far) => Partitions.FirstOrDefault(p => p.Contains(far));
+
+    /// <summary>Every configuration frame a partition owns, in FAR order.</summary>
+    public IEnumerable<FrameAddress> FramesOf(Partition partition) =>
+        Device.Rows
+            .Where(r => r.BlockType != BlockType.CFG_CLB)
+            .SelectMany(r => Enumerable.Range(0, r.ColumnFrames.Count).SelectMany(c => Enumerable.Range(0, r.ColumnFrames[c]).Select(m => r.Address(c, m))))
+            .Where(partition.Contains);
 }

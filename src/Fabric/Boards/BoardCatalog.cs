@@ -96,9 +96,51 @@ public static class BoardCatalog
                     throw new BoardProfileException($"{at}.frames", $"{overlap} overlaps partition '{other.Name}'");
                 }
             }
-            partitions.Add(new Partition(pname, ranges));
+            var decoupler = pd.Decoupler is null ? null : new Decoupler(
+                Address(pd.Decoupler.Address, $"{at}.decoupler.address") ?? throw new BoardProfileException($"{at}.decoupler.address", "is required"),
+                pd.Decoupler.Bit is >= 0 and <= 31 ? pd.Decoupler.Bit : throw new BoardProfileException($"{at}.decoupler.bit", $"expected 0..31, found {pd.Decoupler.Bit}"));
+            var span = Address(pd.ModuleSpan, $"{at}.moduleSpan") ?? 0;
+            if (span > uint.MaxValue)
+            {
+                throw new BoardProfileException($"{at}.moduleSpan", $"expected at most 0xFFFFFFFF, found 0x{span:X}");
+            }
+            if (pd.Hosts is { } hosts && hosts.Any(string.IsNullOrWhiteSpace))
+            {
+                throw new BoardProfileException($"{at}.hosts", "expected module kinds or names, found an empty entry");
+            }
+            partitions.Add(new Partition(pname, ranges, decoupler, Address(pd.ModuleAddress, $"{at}.moduleAddress") ?? 0, (uint)span, pd.Hosts));
         }
-        return new Board(name, doc.Description ?? "", device, partitions);
+        var port = (doc.Port ?? "pcap").ToLowerInvariant() switch
+        {
+            "pcap" => PortKind.Pcap,
+            "icap" => PortKind.Icap,
+            _ => throw new BoardProfileException("port", $"expected pcap or icap, found '{doc.Port}'"),
+        };
+        var clock = doc.FabricClockMHz ?? 100;
+        if (clock is <= 0 or > 800)
+        {
+            throw new BoardProfileException("fabricClockMHz", $"expected a clock in (0, 800] MHz, found {clock}");
+        }
+        MemoryRegion? memory = null;
+        if (doc.Memory is { } m)
+        {
+            var size = Address(m.Size, "memory.size") ?? throw new BoardProfileException("memory.size", "is required");
+            memory = new MemoryRegion(Address(m.Base, "memory.base") ?? throw new BoardProfileException("memory.base", "is required"), size > 0 ? size : throw new BoardProfileException("memory.size", "must be positive"));
+        }
+        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory);
+    }
+
+    /// <summary>Addresses are written as "0x..." strings in board JSON, the way a Vivado address map prints them.</summary>
+    private static ulong? Address(string? text, string field)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        var digits = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? text[2..] : null;
+        return digits is { Length: > 0 } && ulong.TryParse(digits, System.Globalization.NumberStyles.AllowHexSpecifier, null, out var value)
+            ? value
+            : throw new BoardProfileException(field, $"expected a hexadecimal address like \"0x43C00000\", found '{text}'");
     }
 
     private static ColumnRange Range(Device device, ColumnRangeDocument f, string at)
@@ -135,9 +177,16 @@ public static class BoardCatalog
     private static string Required(string? value, string field) =>
         string.IsNullOrWhiteSpace(value) ? throw new BoardProfileException(field, "is required") : value;
 
-    private sealed record BoardDocument(string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions);
+    private sealed record BoardDocument(
+        string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions,
+        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory);
 
-    private sealed record PartitionDocument(string? Name, List<ColumnRangeDocument>? Frames);
+    private sealed record PartitionDocument(
+        string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts);
+
+    private sealed record DecouplerDocument(string? Address, int Bit);
+
+    private sealed record MemoryDocument(string? Base, string? Size);
 
     private sealed record ColumnRangeDocument(string? BlockType, string? Half, int Row, int FirstColumn, int LastColumn);
 }

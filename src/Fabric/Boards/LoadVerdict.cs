@@ -52,17 +52,11 @@ public sealed record LoadVerdict(VerdictOutcome Outcome, string Reason)
         {
             return new(VerdictOutcome.OutsidePartition, $"{outside.Count} frames lie outside partition '{partition.Name}', the first at {outside[0]} ({outside[0].Describe()})");
         }
-        var expected = partition.Frames.Sum(r => FramesIn(board, r));
+        var expected = board.FramesOf(partition).Count();
         if (footprint.Frames != expected)
         {
             return new(VerdictOutcome.OutsidePartition, $"the bitstream writes {footprint.Frames} of the {expected} frames of partition '{partition.Name}': it was built for a different Pblock");
         }
         return new(VerdictOutcome.Fits, $"fits partition '{partition.Name}' of board '{board.Name}': {footprint.Frames} frames, {bitstream.CrcChecks.Count} CRC checks ok");
-    }
-
-    private static int FramesIn(Board board, ColumnRange range)
-    {
-        var row = board.Device.Rows.First(r => r.BlockType == range.BlockType && r.Bottom == range.Bottom && r.Row == range.Row);
-        return row.ColumnFrames.Skip(range.FirstColumn).Take(range.LastColumn - range.FirstColumn + 1).Sum();
     }
 }

@@ -2,8 +2,22 @@ using Dpr.Fabric.Bitstreams;
 
 namespace Dpr.Fabric.Boards;
 
-/// <summary>A reconfigurable partition: the frames its Pblock owns.</summary>
-public sealed record Partition(string Name, IReadOnlyList<ColumnRange> Frames)
+/// <summary>
+/// A reconfigurable partition: the frames its Pblock owns, the decoupler that isolates it during a
+/// write, where its module's registers appear, and the kinds of module it can host.
+/// </summary>
+/// <param name="Hosts">Module kinds (<c>convolution</c>, <c>opaque</c>) or module names this partition accepts.</param>
+public sealed record Partition(
+    string Name,
+    IReadOnlyList<ColumnRange> Frames,
+    Decoupler? Decoupler = null,
+    ulong ModuleAddress = 0,
+    uint ModuleSpan = 0,
+    IReadOnlyList<string>? Hosts = null)
 {
     public bool Contains(FrameAddress far) => Frames.Any(r => r.Contains(far));
+
+    /// <summary>True when the module's kind or its name is listed in <see cref="Hosts"/> (no list: anything).</summary>
+    public bool CanHost(string kind, string name) =>
+        Hosts is null || Hosts.Any(h => string.Equals(h, kind, StringComparison.OrdinalIgnoreCase) || string.Equals(h, name, StringComparison.OrdinalIgnoreCase));
 }

@@ -8,9 +8,10 @@ namespace Dpr.Fabric.Devices;
 /// </summary>
 public sealed class Device
 {
-    public Device(string name, uint idCode, IReadOnlyList<ConfigurationRow> rows)
+    public Device(string name, uint idCode, IReadOnlyList<ConfigurationRow> rows, string? package = null)
     {
         Name = name;
+        Package = package;
         IdCode = idCode & IdCodeMask;
         Rows = rows;
     }
@@ -28,6 +29,12 @@ public sealed class Device
     public string Name { get; }
 
     public uint IdCode { get; }
+
+    /// <summary>"clg400" where the part database is shipped: with <see cref="Name"/>, the <c>.bit</c> header's part.</summary>
+    public string? Package { get; }
+
+    /// <summary>What Vivado writes in header field <c>b</c>: "7z020clg400".</summary>
+    public string HeaderPart => $"{Name[2..]}{Package}";
 
     /// <summary>Empty when the part database for this device is not shipped.</summary>
     public IReadOnlyList<ConfigurationRow> Rows { get; }

@@ -20,9 +20,9 @@ public static class DeviceCatalog
 
     private static IReadOnlyList<Device> Build() =>
     [
-        FromPartDatabase("xc7z010", "xc7z010clg400-1"),
-        FromPartDatabase("xc7z020", "xc7z020clg400-1"),
-        FromPartDatabase("xc7a35t", "xc7a35tcsg324-1"),
+        FromPartDatabase("xc7z010", "clg400", "xc7z010clg400-1"),
+        FromPartDatabase("xc7z020", "clg400", "xc7z020clg400-1"),
+        FromPartDatabase("xc7a35t", "csg324", "xc7a35tcsg324-1"),
         new Device("xc7a50t", 0x0362C093, []),
         new Device("xc7a100t", 0x03631093, []),
         new Device("xc7a200t", 0x03636093, []),
@@ -30,7 +30,7 @@ public static class DeviceCatalog
         new Device("xc7s50", 0x0362F093, []),
     ];
 
-    private static Device FromPartDatabase(string name, string resource)
+    private static Device FromPartDatabase(string name, string package, string resource)
     {
         using var stream = typeof(DeviceCatalog).Assembly.GetManifestResourceStream($"Dpr.Fabric.Devices.{resource}.part.json")
             ?? throw new InvalidOperationException($"embedded part database {resource} is missing from the build");
@@ -64,6 +64,6 @@ public static class DeviceCatalog
         // CFG_CLB, written by every partial: one frame per CLB_IO_CLK column in each row (FORMAT-NOTES §9).
         rows.AddRange(rows.Where(r => r.BlockType == BlockType.CLB_IO_CLK).ToList()
             .Select(r => new ConfigurationRow(BlockType.CFG_CLB, r.Bottom, r.Row, r.ColumnFrames.Select(_ => 1).ToArray())));
-        return new Device(name, idCode, rows);
+        return new Device(name, idCode, rows, package);
     }
 }
