@@ -21,6 +21,7 @@ public static class Program
             InspectCommand.Create(),
             ConvertCommand.Create(),
             VerifyCommand.Create(),
+            BitstreamSynthCommand.Create(),
             BenchCommand.Create(Benchmarks),
         };
         return root;
