@@ -1,0 +1,194 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dpr.Fabric.Bitstreams;
+using Dpr.Fabric.Boards;
+using Dpr.Fabric.Convolution;
+
+namespace Dpr.Fabric.Modules;
+
+/// <summary>
+/// The modules of a board, read from a directory of <c>*.module.json</c> manifests. Every image is
+/// checked (hash, signature, parse, the loading verdict for its partition); each bad module is
+/// reported in <see cref="Problems"/> with the field at fault, and the good ones are served.
+/// </summary>
+public sealed class ModuleCatalog
+{
+    public const string ManifestSuffix = ".module.json";
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        PropertyNameCaseInsensitive = true,
+        WriteIndented = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private ModuleCatalog(Board board, IReadOnlyList<ModuleEntry> modules, IReadOnlyList<ModuleProblem> problems)
+    {
+        Board = board;
+        Modules = modules;
+        Problems = problems;
+    }
+
+    public Board Board { get; }
+
+    public IReadOnlyList<ModuleEntry> Modules { get; }
+
+    public IReadOnlyList<ModuleProblem> Problems { get; }
+
+    /// <summary>By name or alias, case-insensitive; null if the catalog does not serve it.</summary>
+    public ModuleEntry? Find(string name) => Modules.FirstOrDefault(m => m.Answers(name));
+
+    public static ModuleCatalog Load(string directory, Board board, ModuleCatalogOptions? options = null)
+    {
+        options ??= new ModuleCatalogOptions();
+        var modules = new List<ModuleEntry>();
+        var problems = new List<ModuleProblem>();
+        if (!Directory.Exists(directory))
+        {
+            problems.Add(new ModuleProblem(directory, "directory", "the module directory does not exist"));
+            return new ModuleCatalog(board, modules, problems);
+        }
+        foreach (var file in Directory.GetFiles(directory, "*" + ManifestSuffix).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                var entry = LoadOne(file, board, options);
+                var clash = modules.FirstOrDefault(m => m.Answers(entry.Name) || entry.Manifest.Aliases.Any(m.Answers));
+                if (clash is not null)
+                {
+                    throw new ModuleProblemException("name", $"'{entry.Name}' or one of its aliases is already served by {clash.Name}");
+                }
+                modules.Add(entry);
+            }
+            catch (ModuleProblemException e)
+            {
+                problems.Add(new ModuleProblem(file, e.Field, e.Message));
+            }
+        }
+        return new ModuleCatalog(board, modules, problems);
+    }
+
+    private static ModuleEntry LoadOne(string file, Board board, ModuleCatalogOptions options)
+    {
+        ModuleManifest? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<ModuleManifest>(File.ReadAllText(file), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new ModuleProblemException(e.Path ?? "$", $"not a valid manifest: {e.Message}");
+        }
+        if (m is null || string.IsNullOrWhiteSpace(m.Name))
+        {
+            throw new ModuleProblemException("name", "is required");
+        }
+        if (string.IsNullOrWhiteSpace(m.Image))
+        {
+            throw new ModuleProblemException("image", "is required");
+        }
+        if (m.Kind is null)
+        {
+            throw new ModuleProblemException("kind", "is required");
+        }
+        m = m with { Aliases = m.Aliases ?? [] };
+
+        var partition = board.Partitions.FirstOrDefault(p => p.Name == m.Partition)
+            ?? throw new ModuleProblemException("partition", $"board '{board.Name}' has no partition '{m.Partition}'");
+        CheckKind(m);
+        if (!partition.CanHost(m.Kind.Type, m.Name))
+        {
+            throw new ModuleProblemException("partition", $"partition '{partition.Name}' hosts {string.Join(", ", partition.Hosts!)}, not {m.Kind.Type} module {m.Name}");
+        }
+
+        var signatureProblem = m.Signature is null && !options.RequireSignatures ? null : ModuleSigner.Check(m, options.TrustedKeys ?? []);
+        if (signatureProblem is not null)
+        {
+            throw new ModuleProblemException("signature", signatureProblem);
+        }
+
+        var imagePath = Path.Combine(Path.GetDirectoryName(file)!, m.Image);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(imagePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModuleProblemException("image", $"cannot read {imagePath}: {e.Message}");
+        }
+        var hash = Convert.ToHexString(SHA256.HashData(bytes));
+        if (!string.Equals(hash, m.Sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ModuleProblemException("sha256", $"the image's SHA-256 is {hash.ToLowerInvariant()}, the manifest says {m.Sha256}");
+        }
+        Bitstream image;
+        try
+        {
+            image = BitstreamReader.Read(bytes);
+        }
+        catch (BitstreamFormatException e)
+        {
+            throw new ModuleProblemException("image", $"malformed bitstream: {e.Message}");
+        }
+        var verdict = LoadVerdict.Check(image, board, partition);
+        if (!verdict.Fits)
+        {
+            throw new ModuleProblemException("image", $"{verdict.Outcome}: {verdict.Reason}");
+        }
+        return new ModuleEntry(m, image, partition, imagePath, m.Signature is not null);
+    }
+
+    private static void CheckKind(ModuleManifest m)
+    {
+        switch (m.Kind.Type)
+        {
+            case ModuleKind.Opaque:
+                return;
+            case ModuleKind.Convolution:
+                if (!ConvModule.TryResolve(m.Name, out var conv))
+                {
+                    throw new ModuleProblemException("name", $"'{m.Name}' is not a convolution module ({string.Join(", ", ConvModule.All)})");
+                }
+                if (m.Kind.KernelSize != conv.KernelSize || !string.Equals(m.Kind.Precision, $"int{conv.Bits}", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ModuleProblemException("kind", $"{conv.Name} is a {conv.KernelSize}x{conv.KernelSize} int{conv.Bits} convolution, the manifest says {m.Kind}");
+                }
+                return;
+            default:
+                throw new ModuleProblemException("kind.type", $"expected {ModuleKind.Convolution} or {ModuleKind.Opaque}, found '{m.Kind.Type}'");
+        }
+    }
+
+    /// <summary>
+    /// Writes a synthetic partial and a manifest for every convolution module into
+    /// <paramref name="directory"/> (the simulated board's catalog), signed when a key is given.
+    /// </summary>
+    public static void WriteSynthetic(Board board, string directory, ECDsa? key = null)
+    {
+        var partition = board.Partitions.FirstOrDefault(p => p.CanHost(ModuleKind.Convolution, ""))
+            ?? throw new BoardProfileException("partitions", $"board '{board.Name}' has no partition that hosts convolution modules");
+        Directory.CreateDirectory(directory);
+        foreach (var conv in ConvModule.All)
+        {
+            var image = $"{conv.Name}.bit";
+            var bytes = SyntheticBitstream.Partial(board, partition, conv.Name.Value);
+            File.WriteAllBytes(Path.Combine(directory, image), bytes);
+            var manifest = new ModuleManifest(
+                conv.Name.Value, [conv.Alias], partition.Name, image, null,
+                Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(),
+                new ModuleKind(ModuleKind.Convolution, conv.KernelSize, $"int{conv.Bits}"),
+                RegisterMap: "dpr-conv", Synthetic: true);
+            Save(key is null ? manifest : ModuleSigner.Sign(manifest, key), Path.Combine(directory, conv.Name.Value + ManifestSuffix));
+        }
+    }
+
+    public static void Save(ModuleManifest manifest, string path) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(manifest, Json) + "\n");
+
+    public static ModuleManifest Read(string path) =>
+        JsonSerializer.Deserialize<ModuleManifest>(File.ReadAllText(path), Json)
+        ?? throw new ModuleProblemException("$", "the manifest is empty");
+}
