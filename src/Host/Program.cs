@@ -22,6 +22,7 @@ public static class Program
             ConvertCommand.Create(),
             VerifyCommand.Create(),
             BitstreamSynthCommand.Create(),
+            ModulesCommand.Create(),
             BenchCommand.Create(Benchmarks),
         };
         return root;

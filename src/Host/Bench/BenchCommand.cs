@@ -16,12 +16,7 @@ public static class BenchCommand
             var command = new Command(benchmark.Name, benchmark.Description) { quick, json };
             command.SetAction(parse =>
             {
-                var console = AnsiConsole.Console;
-                if (Console.IsOutputRedirected)
-                {
-                    // Spectre assumes 80 columns when it cannot ask a terminal; benchmark tables are wider.
-                    console.Profile.Width = 160;
-                }
+                var console = Cli.InspectCommand.ConsoleFor(parse.InvocationConfiguration.Output);
                 var report = benchmark.Run(parse.GetValue(quick), console);
                 report.Render(console);
                 if (parse.GetValue(json) is { } path)

@@ -34,8 +34,19 @@ public static class InspectCommand
         return command;
     }
 
-    internal static IAnsiConsole ConsoleFor(TextWriter output) =>
-        AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+    /// <summary>
+    /// A Spectre console over a verb's output. Spectre assumes 80 columns when it cannot ask a
+    /// terminal, which folds every table; redirected output gets 160.
+    /// </summary>
+    internal static IAnsiConsole ConsoleFor(TextWriter output)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+        if (output != Console.Out || Console.IsOutputRedirected)
+        {
+            console.Profile.Width = 160;
+        }
+        return console;
+    }
 
     private static void Render(BitstreamReport r, IReadOnlyList<ConfigPacket>? packets, IAnsiConsole console)
     {
