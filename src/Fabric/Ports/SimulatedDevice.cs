@@ -1,0 +1,113 @@
+using Dpr.Fabric.Bitstreams;
+using Dpr.Fabric.Boards;
+
+namespace Dpr.Fabric.Ports;
+
+/// <summary>
+/// The configuration memory of a simulated device: which image last wrote each frame, and the
+/// configuration upsets not yet scrubbed. A full image rewrites every frame (wiping every
+/// partition); a partial rewrites its footprint; an interrupted or corrupted write leaves its frames
+/// garbage. Thread-safe: the port writes while the SEM source and tests read.
+/// </summary>
+public sealed class SimulatedDevice(Board board)
+{
+    /// <summary>What a frame holds after an interrupted or corrupted write.</summary>
+    public const string Garbage = "(garbage)";
+
+    private readonly Dictionary<FrameAddress, string> _frames = [];
+    private readonly Dictionary<string, FrameAddress[]> _partitionFrames = [];
+    private readonly HashSet<(FrameAddress Frame, int Word, int Bit)> _upsets = [];
+    private readonly object _lock = new();
+
+    public Board Board { get; } = board;
+
+    /// <summary>Raised for every injected upset, so a simulated SEM controller can report it.</summary>
+    public event Action<FrameAddress, int, int>? UpsetInjected;
+
+    /// <summary>The static design's name after a full load; null before any.</summary>
+    public string? StaticDesign { get; private set; }
+
+    /// <summary>
+    /// The module a partition holds: the image that wrote all its frames, if they all agree, carry no
+    /// upset and that image was a partial; null when empty (only the static design's default) or unknown.
+    /// </summary>
+    public string? ModuleIn(Partition partition)
+    {
+        lock (_lock)
+        {
+            var owners = FramesOf(partition).Select(f => _frames.GetValueOrDefault(f)).Distinct().ToList();
+            var clean = !_upsets.Any(u => partition.Contains(u.Frame));
+            return owners is [{ } owner] && owner != Garbage && owner != StaticDesign && clean ? owner : null;
+        }
+    }
+
+    /// <summary>True when the partition holds garbage or an upset: what it computes cannot be trusted.</summary>
+    public bool IsCorrupt(Partition partition)
+    {
+        lock (_lock)
+        {
+            return FramesOf(partition).Any(f => _frames.GetValueOrDefault(f) == Garbage) || _upsets.Any(u => partition.Contains(u.Frame));
+        }
+    }
+
+    public IReadOnlyCollection<(FrameAddress Frame, int Word, int Bit)> Upsets
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _upsets.ToList();
+            }
+        }
+    }
+
+    /// <summary>Flips a configuration bit, as a particle strike would.</summary>
+    public void InjectUpset(FrameAddress frame, int word, int bit)
+    {
+        if (word is < 0 or >= FdriWrite.FrameWords || bit is < 0 or > 31)
+        {
+            throw new ArgumentOutOfRangeException(nameof(word), $"a frame has words 0..{FdriWrite.FrameWords - 1} of bits 0..31; found word {word} bit {bit}");
+        }
+        lock (_lock)
+        {
+            _upsets.Add((frame, word, bit));
+        }
+        UpsetInjected?.Invoke(frame, word, bit);
+    }
+
+    /// <summary>What a SEM controller does for a correctable upset: repair the bit in place.</summary>
+    public void Scrub(FrameAddress frame)
+    {
+        lock (_lock)
+        {
+            _upsets.RemoveWhere(u => u.Frame == frame);
+        }
+    }
+
+    private FrameAddress[] FramesOf(Partition partition)
+    {
+        if (!_partitionFrames.TryGetValue(partition.Name, out var frames))
+        {
+            _partitionFrames[partition.Name] = frames = Board.FramesOf(partition).ToArray();
+        }
+        return frames;
+    }
+
+    internal void Write(ConfigurationImage image, IEnumerable<FrameAddress> frames, bool garbage)
+    {
+        lock (_lock)
+        {
+            if (image.Kind == BitstreamKind.Full && !garbage)
+            {
+                _frames.Clear();
+                _upsets.Clear();
+                StaticDesign = image.Name;
+            }
+            foreach (var f in frames)
+            {
+                _frames[f] = garbage ? Garbage : image.Name;
+                _upsets.RemoveWhere(u => u.Frame == f);
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using Dpr.Fabric.Bitstreams;
+using Dpr.Fabric.Boards;
+using Dpr.Fabric.Ports;
+
+namespace Dpr.Fabric.Tests.Ports;
+
+public class SimulatedPortTests
+{
+    private static readonly Board PynqZ2 = BoardCatalog.Load("pynq-z2");
+    private static readonly Partition Conv = PynqZ2.Partition("conv");
+
+    private static ConfigurationImage Partial(string module) =>
+        new(module, BitstreamReader.Read(SyntheticBitstream.Partial(PynqZ2, Conv, module)));
+
+    private static ConfigurationImage Static() => new("static", BitstreamReader.Read(SyntheticBitstream.Full(PynqZ2, "static")));
+
+    [Fact]
+    public async Task Partial_write_loads_the_module_in_the_modelled_time()
+    {
+        var device = new SimulatedDevice(PynqZ2);
+        var port = new SimulatedPort(device, SimulatedPortOptions.Pcap);
+        var image = Partial("conv3x3_int8");
+        var progress = new List<PortProgress>();
+
+        var result = await port.WriteAsync(image, new SynchronousProgress(progress.Add), CancellationToken.None);
+
+        Assert.Equal("conv3x3_int8", device.ModuleIn(Conv));
+        Assert.Equal(image.Bytes, result.Bytes);
+        Assert.Equal(TimeSpan.FromMilliseconds(0.5) + TimeSpan.FromSeconds(image.Bytes / 145e6), result.Duration);
+        Assert.Equal([0, image.Bytes], progress.Select(p => p.BytesWritten));
+    }
+
+    [Fact]
+    public async Task Full_load_wipes_every_partition()
+    {
+        var device = new SimulatedDevice(PynqZ2);
+        var port = new SimulatedPort(device, SimulatedPortOptions.Icap);
+        await port.WriteAsync(Partial("conv5x5_int8"), null, CancellationToken.None);
+
+        var full = await port.WriteAsync(Static(), null, CancellationToken.None);
+
+        Assert.Null(device.ModuleIn(Conv));
+        Assert.Equal("static", device.StaticDesign);
+        Assert.False(device.IsCorrupt(Conv));
+        // ICAP: 400 MB/s; the 4 MB image takes about 10 ms.
+        Assert.InRange(full.Duration.TotalMilliseconds, 10, 10.2);
+    }
+
+    [Fact]
+    public async Task Wrong_device_is_refused_and_nothing_changes()
+    {
+        var device = new SimulatedDevice(PynqZ2);
+        var port = new SimulatedPort(device, SimulatedPortOptions.Pcap);
+        await port.WriteAsync(Partial("conv3x3_int8"), null, CancellationToken.None);
+
+        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() =>
+            port.WriteAsync(new ConfigurationImage("zybo", BitstreamReader.Read(Fixtures.Bytes(Fixtures.Zybo))), null, CancellationToken.None));
+
+        Assert.Equal(PortFailure.Refused, e.Failure);
+        Assert.False(e.RegionStateUnknown);
+        Assert.Equal("conv3x3_int8", device.ModuleIn(Conv));
+    }
+
+    [Theory]
+    [InlineData(SimulatedFault.Fail, PortFailure.Refused, false, "conv3x3_int8")]
+    [InlineData(SimulatedFault.PartialWrite, PortFailure.WriteFailed, true, null)]
+    [InlineData(SimulatedFault.Corrupt, PortFailure.CrcError, true, null)]
+    public async Task Scripted_faults(SimulatedFault fault, PortFailure failure, bool unknown, string? moduleAfter)
+    {
+        var device = new SimulatedDevice(PynqZ2);
+        var port = new SimulatedPort(device, SimulatedPortOptions.Pcap, new FaultPlan().OnWrite(2, fault));
+        await port.WriteAsync(Partial("conv3x3_int8"), null, CancellationToken.None);
+
+        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() => port.WriteAsync(Partial("conv5x5_int32"), null, CancellationToken.None));
+
+        Assert.Equal((failure, unknown), (e.Failure, e.RegionStateUnknown));
+        Assert.Equal(moduleAfter, device.ModuleIn(Conv));
+        Assert.Equal(unknown, device.IsCorrupt(Conv));
+        // The next write succeeds and repairs the partition.
+        await port.WriteAsync(Partial("conv5x5_int32"), null, CancellationToken.None);
+        Assert.Equal("conv5x5_int32", device.ModuleIn(Conv));
+    }
+
+    [Fact]
+    public async Task Hang_ends_with_the_callers_cancellation_and_an_unknown_region()
+    {
+        var device = new SimulatedDevice(PynqZ2);
+        var port = new SimulatedPort(device, SimulatedPortOptions.Pcap, new FaultPlan().OnModule("conv3x3_int16", SimulatedFault.Hang));
+        using var cts = new CancellationTokenSource();
+
+        var write = port.WriteAsync(Partial("conv3x3_int16"), null, cts.Token);
+        Assert.False(write.IsCompleted);
+        await cts.CancelAsync();
+        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() => write);
+
+        Assert.Equal(PortFailure.Timeout, e.Failure);
+        Assert.True(e.RegionStateUnknown);
+        Assert.True(device.IsCorrupt(Conv));
+    }
+
+    [Fact]
+    public async Task Image_with_a_bad_crc_is_a_device_crc_error()
+    {
+        var bytes = SyntheticBitstream.Partial(PynqZ2, Conv, "conv3x3_int8");
+        bytes[^200] ^= 4;
+        var port = new SimulatedPort(new SimulatedDevice(PynqZ2), SimulatedPortOptions.Pcap);
+
+        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() =>
+            port.WriteAsync(new ConfigurationImage("bad", BitstreamReader.Read(bytes)), null, CancellationToken.None));
+
+        Assert.Equal(PortFailure.CrcError, e.Failure);
+    }
+
+    [Fact]
+    public async Task Upsets_corrupt_a_partition_until_it_is_rewritten_or_scrubbed()
+    {
+        var device = new SimulatedDevice(PynqZ2);
+        var port = new SimulatedPort(device, SimulatedPortOptions.Pcap);
+        await port.WriteAsync(Partial("conv3x3_int8"), null, CancellationToken.None);
+        var reported = new List<(FrameAddress, int, int)>();
+        device.UpsetInjected += (f, w, b) => reported.Add((f, w, b));
+        var frame = PynqZ2.FramesOf(Conv).Skip(10).First();
+
+        device.InjectUpset(frame, 7, 31);
+
+        Assert.Equal([(frame, 7, 31)], reported);
+        Assert.True(device.IsCorrupt(Conv));
+        Assert.Null(device.ModuleIn(Conv));
+        device.Scrub(frame);
+        Assert.Equal("conv3x3_int8", device.ModuleIn(Conv));
+
+        device.InjectUpset(frame, 0, 0);
+        await port.WriteAsync(Partial("conv3x3_int8"), null, CancellationToken.None);
+        Assert.Empty(device.Upsets);
+        Assert.Throws<ArgumentOutOfRangeException>(() => device.InjectUpset(frame, 101, 0));
+    }
+
+    [Fact]
+    public async Task Random_faults_repeat_with_the_seed()
+    {
+        async Task<string> Run(int seed)
+        {
+            var port = new SimulatedPort(new SimulatedDevice(PynqZ2), SimulatedPortOptions.Pcap, new FaultPlan(seed, rate: 0.5));
+            var outcomes = new List<string>();
+            for (var i = 0; i < 20; i++)
+            {
+                try
+                {
+                    using var cts = new CancellationTokenSource();
+                    var write = port.WriteAsync(Partial("conv3x3_int8"), null, cts.Token);
+                    await cts.CancelAsync();
+                    await write;
+                    outcomes.Add("ok");
+                }
+                catch (ConfigurationPortException e)
+                {
+                    outcomes.Add(e.Failure.ToString());
+                }
+            }
+            return string.Join(",", outcomes);
+        }
+
+        var a = await Run(42);
+
+        Assert.Equal(a, await Run(42));
+        Assert.NotEqual(a, await Run(43));
+        Assert.Contains("ok", a);
+        Assert.Contains("Timeout", a);
+    }
+
+    private sealed class SynchronousProgress(Action<PortProgress> report) : IProgress<PortProgress>
+    {
+        public void Report(PortProgress value) => report(value);
+    }
+}
