@@ -22,10 +22,11 @@ public sealed record Board(
     /// <summary>The partition that owns a frame, or null for the static region.</summary>
     public Partition? PartitionOf(FrameAddress far) => Partitions.FirstOrDefault(p => p.Contains(far));
 
-    /// <summary>Every configuration frame a partition owns, in FAR order.</summary>
+    /// <summary>Every configuration frame a partition owns, range by range.</summary>
     public IEnumerable<FrameAddress> FramesOf(Partition partition) =>
-        Device.Rows
-            .Where(r => r.BlockType != BlockType.CFG_CLB)
-            .SelectMany(r => Enumerable.Range(0, r.ColumnFrames.Count).SelectMany(c => Enumerable.Range(0, r.ColumnFrames[c]).Select(m => r.Address(c, m))))
-            .Where(partition.Contains);
+        from range in partition.Frames
+        let row = Device.Rows.First(r => r.BlockType == range.BlockType && r.Bottom == range.Bottom && r.Row == range.Row)
+        from column in Enumerable.Range(range.FirstColumn, range.LastColumn - range.FirstColumn + 1)
+        from minor in Enumerable.Range(0, row.ColumnFrames[column])
+        select row.Address(column, minor);
 }
