@@ -1,55 +1,72 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Dpr.Fabric.Convolution;
 
 /// <summary>Bias, rounding shift and saturation of a tile of Int64 accumulators, then its valid positions to the output.</summary>
 internal static class ConvEpilogue
 {
+    /// <summary>Requantizes (or adds the bias to) each run of valid positions straight into the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Store(
-        ConvProblem problem, ConvGeometry g, int n, int co0, int block, int p0, Span<long> acc, Span<int> values,
-        Memory<int> requantized, Memory<long> raw)
+        in ConvGeometry g, in Requantization q, ReadOnlySpan<long> bias, int n, int co0, int block, int p0, Span<long> acc,
+        Span<int> requantized, Span<long> raw)
     {
         var tile = g.TilePositions;
-        var count = Math.Min(tile, g.Positions - p0);
-        var bias = problem.Bias.Span;
-        var spec = problem.Spec;
+        var end = p0 + Math.Min(tile, g.Positions - p0);
+        var oy0 = p0 / g.Wq;
+        var ox0 = p0 - oy0 * g.Wq;
         for (var j = 0; j < block; j++)
         {
             var co = co0 + j;
             var sums = acc.Slice(j * tile, tile);
             var b = bias.IsEmpty ? 0L : bias[co];
-            var outputBase = (n * g.Cout + co) * g.Hout * g.Wout;
-            if (spec.Output == ConvOutputMode.Raw)
+            var channel = (n * g.Cout + co) * g.Hout * g.Wout;
+            var p = p0;
+            var oy = oy0;
+            var ox = ox0;
+            while (p < end)
             {
-                AddBias(sums, b);
-                CopyValid<long>(g, p0, count, sums, raw.Span[outputBase..]);
-            }
-            else
-            {
-                Requantize(sums, b, spec.Shift, spec.Module.MinValue, spec.Module.MaxValue, values);
-                CopyValid<int>(g, p0, count, values, requantized.Span[outputBase..]);
+                if (ox >= g.Wout)
+                {
+                    p += g.Wq - ox;
+                    oy++;
+                    ox = 0;
+                    continue;
+                }
+                var length = Math.Min(g.Wout - ox, end - p);
+                var source = sums.Slice(p - p0, length);
+                var at = channel + oy * g.Wout + ox;
+                if (q.Raw)
+                {
+                    AddBias(source, b, raw.Slice(at, length));
+                }
+                else
+                {
+                    Requantize(source, b, q.Shift, q.Min, q.Max, requantized.Slice(at, length));
+                }
+                p += length;
+                ox += length;
             }
         }
     }
 
-    private static void AddBias(Span<long> sums, long bias)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddBias(Span<long> sums, long bias, Span<long> values)
     {
-        if (bias == 0)
-        {
-            return;
-        }
         var i = 0;
         var vb = new Vector<long>(bias);
         for (; i + Vector<long>.Count <= sums.Length; i += Vector<long>.Count)
         {
-            (new Vector<long>(sums[i..]) + vb).CopyTo(sums[i..]);
+            (new Vector<long>(sums[i..]) + vb).CopyTo(values[i..]);
         }
         for (; i < sums.Length; i++)
         {
-            sums[i] = unchecked(sums[i] + bias);
+            values[i] = unchecked(sums[i] + bias);
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Requantize(Span<long> sums, long bias, int shift, long min, long max, Span<int> values)
     {
         var lanes = Vector<long>.Count;
@@ -73,24 +90,4 @@ internal static class ConvEpilogue
 
     private static Vector<long> Round(Vector<long> v, int shift) =>
         shift == 0 ? v : Vector.ShiftRightArithmetic(v, shift) + (Vector.ShiftRightArithmetic(v, shift - 1) & Vector<long>.One);
-
-    /// <summary>Positions [p0, p0 + count) of a channel, skipping the discarded columns ox ≥ Wout.</summary>
-    private static void CopyValid<T>(ConvGeometry g, int p0, int count, Span<T> source, Span<T> channel)
-    {
-        var p = p0;
-        var end = p0 + count;
-        while (p < end)
-        {
-            var oy = p / g.Wq;
-            var ox = p - oy * g.Wq;
-            if (ox >= g.Wout)
-            {
-                p += g.Wq - ox;
-                continue;
-            }
-            var length = Math.Min(g.Wout - ox, end - p);
-            source.Slice(p - p0, length).CopyTo(channel.Slice(oy * g.Wout + ox, length));
-            p += length;
-        }
-    }
 }

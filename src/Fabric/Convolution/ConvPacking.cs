@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace Dpr.Fabric.Convolution;
 
@@ -13,6 +14,7 @@ internal static class ConvPacking
     /// yq·s + py, columns xq·s and xq·s + 1, in the low and high half. Only even columns start a pair
     /// (pairs begin at kx = 0, 2, 4), so stride 2 needs no column phase.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackPairs(ConvRun<int> run, PairDigit[] digits, int n, int ci)
     {
         var g = run.Geometry;
@@ -38,6 +40,7 @@ internal static class ConvPacking
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackPairRow(ReadOnlySpan<int> source, Span<int> row, PairDigit digit, int s, int pad)
     {
         var w = source.Length;
@@ -49,10 +52,15 @@ internal static class ConvPacking
         if (s == 1)
         {
             var lanes = Vector<int>.Count;
+            var shift = digit == PairDigit.High ? 8 : 0;
+            var lowMask = new Vector<int>(digit == PairDigit.Low ? 0xFF : 0xFFFF);
+            var highMask = new Vector<int>(digit == PairDigit.Low ? 0xFF : -1);
             for (; xq - pad + lanes + 1 <= w && xq + lanes <= row.Length; xq += lanes)
             {
                 var c = xq - pad;
-                Pair(new Vector<int>(source[c..]), new Vector<int>(source[(c + 1)..]), digit).CopyTo(row[xq..]);
+                var a = Vector.ShiftRightArithmetic(new Vector<int>(source[c..]), shift) & lowMask;
+                var b = Vector.ShiftRightArithmetic(new Vector<int>(source[(c + 1)..]), shift) & highMask;
+                (a | (b << 16)).CopyTo(row[xq..]);
             }
         }
         for (; xq < row.Length; xq++)
@@ -73,13 +81,6 @@ internal static class ConvPacking
         PairDigit.Full => (a & 0xFFFF) | (b << 16),
         PairDigit.Low => (a & 0xFF) | ((b & 0xFF) << 16),
         _ => ((a >> 8) & 0xFFFF) | ((b >> 8) << 16),
-    };
-
-    private static Vector<int> Pair(Vector<int> a, Vector<int> b, PairDigit digit) => digit switch
-    {
-        PairDigit.Full => (a & new Vector<int>(0xFFFF)) | (b << 16),
-        PairDigit.Low => (a & new Vector<int>(0xFF)) | ((b & new Vector<int>(0xFF)) << 16),
-        _ => (Vector.ShiftRightArithmetic(a, 8) & new Vector<int>(0xFFFF)) | (Vector.ShiftRightArithmetic(b, 8) << 16),
     };
 
     /// <summary>Weights as pairs (w[kx], w[kx + 1]) per (co, ci, ky, kx/2); the weight past K is 0.</summary>
@@ -111,6 +112,7 @@ internal static class ConvPacking
     /// Wide planes of channel ci of image n: plane (py, px) element (yq, xq) is the padded input at row
     /// yq·s + py, column xq·s + px, sign-extended to Int64.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackWide(ConvRun<long> run, int n, int ci)
     {
         var g = run.Geometry;

@@ -15,14 +15,17 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
     public const int MaxTile = 64;
 
     /// <summary>Work items [start, end) of image n; an item is one tile of positions for one block of channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute(ConvRun<TElem> run, int n, int start, int end)
     {
         var g = run.Geometry;
         var tile = g.TilePositions;
         Span<long> acc = stackalloc long[ConvRun<TElem>.Block * MaxTile];
-        Span<int> values = stackalloc int[MaxTile];
         acc = acc[..(ConvRun<TElem>.Block * tile)];
-        values = values[..tile];
+        var requantized = run.Requantized.Span;
+        var raw = run.Raw.Span;
+        var bias = run.Problem.Bias.Span;
+        var output = Requantization.Of(run.Problem.Spec);
         ref var planes = ref MemoryMarshal.GetArrayDataReference(run.Planes);
         ref var weights = ref MemoryMarshal.GetArrayDataReference(run.Weights);
         var groups = run.Groups;
@@ -31,7 +34,7 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
             var p0 = item / groups * tile;
             var co0 = item % groups * ConvRun<TElem>.Block;
             var block = Math.Min(ConvRun<TElem>.Block, g.Cout - co0);
-            acc.Clear();
+            acc[..(block * tile)].Clear();
             for (var d = 0; d < run.DigitShifts.Length; d++)
             {
                 ref var digit = ref Unsafe.Add(ref planes, (nint)d * run.DigitSize + p0);
@@ -51,10 +54,11 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
                     }
                 }
             }
-            ConvEpilogue.Store(run.Problem, g, n, co0, block, p0, acc, values, run.Requantized, run.Raw);
+            ConvEpilogue.Store(g, output, bias, n, co0, block, p0, acc, requantized, raw);
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block4(
         ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co0, int c0, int c1, int shift, Span<long> acc)
     {
@@ -103,6 +107,7 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
         TLanes.Flush(a31, shift, ref Unsafe.Add(ref a, 3 * tile + count));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block1(
         ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co, int c0, int c1, int shift, Span<long> acc)
     {
