@@ -10,6 +10,7 @@ public static class Program
     internal static IReadOnlyList<IBenchmark> Benchmarks { get; } =
     [
         new BitstreamBenchmark(),
+        new ConvBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();
