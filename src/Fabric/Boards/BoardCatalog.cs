@@ -108,7 +108,7 @@ public static class BoardCatalog
             {
                 throw new BoardProfileException($"{at}.hosts", "expected module kinds or names, found an empty entry");
             }
-            partitions.Add(new Partition(pname, ranges, decoupler, Address(pd.ModuleAddress, $"{at}.moduleAddress") ?? 0, (uint)span, pd.Hosts));
+            partitions.Add(new Partition(pname, ranges, decoupler, Address(pd.ModuleAddress, $"{at}.moduleAddress") ?? 0, (uint)span, pd.Hosts, Address(pd.DmaAddress, $"{at}.dmaAddress")));
         }
         var port = (doc.Port ?? "pcap").ToLowerInvariant() switch
         {
@@ -182,7 +182,7 @@ public static class BoardCatalog
         string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory);
 
     private sealed record PartitionDocument(
-        string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts);
+        string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts, string? DmaAddress);
 
     private sealed record DecouplerDocument(string? Address, int Bit);
 

@@ -6,6 +6,7 @@ namespace Dpr.Fabric.Boards;
 /// A reconfigurable partition: the frames its Pblock owns, the decoupler that isolates it during a
 /// write, where its module's registers appear, and the kinds of module it can host.
 /// </summary>
+/// <param name="DmaAddress">The AXI DMA (PG021) that streams this partition's module input and output; null if none.</param>
 /// <param name="Hosts">Module kinds (<c>convolution</c>, <c>opaque</c>) or module names this partition accepts.</param>
 public sealed record Partition(
     string Name,
@@ -13,7 +14,8 @@ public sealed record Partition(
     Decoupler? Decoupler = null,
     ulong ModuleAddress = 0,
     uint ModuleSpan = 0,
-    IReadOnlyList<string>? Hosts = null)
+    IReadOnlyList<string>? Hosts = null,
+    ulong? DmaAddress = null)
 {
     public bool Contains(FrameAddress far) => Frames.Any(r => r.Contains(far));
 

@@ -6,6 +6,11 @@ namespace Dpr.Fabric.Mmio;
 /// </summary>
 public interface IPhysicalMemory
 {
-    /// <summary>A window of <paramref name="length"/> bytes at <paramref name="address"/>; <see cref="MmioException"/> if nothing is there.</summary>
+    /// <summary>
+    /// A window that covers <paramref name="length"/> bytes at <paramref name="address"/>. Its
+    /// <see cref="IMemoryWindow.BaseAddress"/> may lie below <paramref name="address"/> (a simulated
+    /// peripheral is one window), so callers compute offsets from it. <see cref="MmioException"/> if
+    /// nothing is there.
+    /// </summary>
     IMemoryWindow Map(ulong address, long length);
 }

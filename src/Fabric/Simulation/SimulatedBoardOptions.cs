@@ -1,0 +1,11 @@
+using Dpr.Fabric.Ports;
+
+namespace Dpr.Fabric.Simulation;
+
+/// <param name="DdrBytes">Simulated DDR at the board's memory base, for job buffers.</param>
+public sealed record SimulatedBoardOptions(
+    SimulatedPortOptions? Port = null,
+    FaultPlan? Faults = null,
+    ModuleThroughput? Throughput = null,
+    long DdrBytes = 64 << 20,
+    int KernelThreads = 0);

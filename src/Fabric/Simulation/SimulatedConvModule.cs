@@ -1,0 +1,192 @@
+using Dpr.Fabric.Boards;
+using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Mmio;
+using Dpr.Fabric.Ports;
+using R = Dpr.Fabric.Drivers.ConvRegisterMap;
+
+namespace Dpr.Fabric.Simulation;
+
+/// <summary>
+/// The convolution module as the simulated partition holds it: the register map of
+/// <c>hardware/register-map.json</c>, input from and output to the partition's AXI DMA stream, the
+/// numbers of the fast kernel (bit-exact with the reference), and the cycles charged at the fabric
+/// clock. Whatever the simulated device has in the partition decides what answers: nothing (an
+/// access error) when it is empty or decoupled, garbage results when its frames are corrupt.
+/// </summary>
+public sealed class SimulatedConvModule : SimulatedRegisters
+{
+    private readonly SimulatedDevice _device;
+    private readonly Partition _partition;
+    private readonly SimulatedAxiDma _dma;
+    private readonly Func<bool> _decoupled;
+    private readonly ConvKernel _kernel;
+    private readonly ModuleThroughput _throughput;
+    private byte[]? _input;
+    private bool _started;
+
+    public SimulatedConvModule(
+        SimulatedDevice device, Partition partition, SimulatedAxiDma dma, Func<bool> decoupled, ConvKernel kernel, ModuleThroughput throughput)
+        : base(partition.ModuleAddress, partition.ModuleSpan)
+    {
+        _device = device;
+        _partition = partition;
+        _dma = dma;
+        _decoupled = decoupled;
+        _kernel = kernel;
+        _throughput = throughput;
+        dma.Streamed += bytes =>
+        {
+            _input = bytes;
+            TryRun();
+        };
+    }
+
+    /// <summary>The module the partition holds now, or an access error as the bus would give.</summary>
+    private ConvModule Loaded
+    {
+        get
+        {
+            if (_decoupled())
+            {
+                throw new MmioException(BaseAddress, $"partition '{_partition.Name}' is decoupled: its AXI4-Lite slave does not answer");
+            }
+            return _device.ModuleIn(_partition) is { } name && ConvModule.TryResolve(name, out var module)
+                ? module
+                : _device.IsCorrupt(_partition)
+                    ? ConvModule.All[0]
+                    : throw new MmioException(BaseAddress, $"no convolution module answers in partition '{_partition.Name}'");
+        }
+    }
+
+    protected override uint OnRead(long offset, uint stored)
+    {
+        var module = Loaded;
+        return (int)offset switch
+        {
+            R.Id => R.IdFor(module),
+            R.Version => R.VersionValue,
+            R.Caps => (uint)(2048 - (module.KernelSize - 1)),
+            R.OutW => (uint)OutputSize(module, Stored(R.ImgW)),
+            R.OutH => (uint)OutputSize(module, Stored(R.ImgH)),
+            R.Ctrl => 0,
+            _ => stored,
+        };
+    }
+
+    protected override void OnWrite(long offset, uint value)
+    {
+        var module = Loaded;
+        switch ((int)offset)
+        {
+            case R.Ctrl when (value & 1) != 0:
+                Store(R.Status, 1u << R.StatusBusyLsb);
+                _started = true;
+                TryRun();
+                break;
+            case R.Status:
+                Store(R.Status, Stored(R.Status) & ~(value & ((1u << R.StatusDoneLsb) | (1u << R.StatusErrorLsb))));
+                break;
+            case >= R.WeightBase and < R.WeightBase + (R.WeightStride * R.WeightCount):
+                // The low P bits are kept and read back sign-extended (register-map.json, WEIGHT).
+                var shift = 32 - module.Bits;
+                Store(offset, (uint)((int)(value << shift) >> shift));
+                break;
+            case R.Id or R.Version or R.Caps or R.OutW or R.OutH or R.Cycles:
+                break;
+            default:
+                Store(offset, value);
+                break;
+        }
+    }
+
+    /// <summary>OUT_W / OUT_H: the output size of the current configuration, 0 if it is invalid or the kernel does not fit.</summary>
+    private int OutputSize(ConvModule module, uint size)
+    {
+        try
+        {
+            var spec = Spec(module);
+            spec.Validate();
+            return Math.Max(0, spec.OutputSize((int)Math.Min(size, int.MaxValue)));
+        }
+        catch (ConvolutionException)
+        {
+            return 0;
+        }
+    }
+
+    private ConvSpec Spec(ConvModule module)
+    {
+        var config = Stored(R.Config);
+        return new ConvSpec(
+            module,
+            (int)(config >> R.ConfigStrideLsb) & 3,
+            ((config >> R.ConfigPadSameLsb) & 1) != 0 ? ConvPadding.Same : ConvPadding.Valid,
+            (int)(config >> R.ConfigShiftLsb) & 0x3F,
+            ((config >> R.ConfigRawLsb) & 1) != 0 ? ConvOutputMode.Raw : ConvOutputMode.Requantized);
+    }
+
+    private void TryRun()
+    {
+        if (!_started || _input is null || _dma.S2mmCapacity is null)
+        {
+            return;
+        }
+        var module = Loaded;
+        _started = false;
+        var input = _input;
+        _input = null;
+        byte[] output;
+        ConvProblem problem;
+        try
+        {
+            problem = Problem(module, input);
+            output = Encode(problem);
+        }
+        catch (ConvolutionException)
+        {
+            Store(R.Status, 1u << R.StatusErrorLsb);
+            return;
+        }
+        if (_device.IsCorrupt(_partition))
+        {
+            // Logic with flipped configuration bits computes something else; model it as noise.
+            for (var i = 0; i < output.Length; i++)
+            {
+                output[i] ^= (byte)(0x5A + i);
+            }
+        }
+        Store(R.Cycles, (uint)Math.Min(uint.MaxValue, _throughput.Cycles(problem.MultiplyAccumulates, module.Bits, _device.Board.FabricClockMHz)));
+        _dma.Complete(output);
+        Store(R.Status, 1u << R.StatusDoneLsb);
+    }
+
+    private ConvProblem Problem(ConvModule module, byte[] input)
+    {
+        var w = (int)Stored(R.ImgW);
+        var h = (int)Stored(R.ImgH);
+        var frames = (int)Stored(R.Frames);
+        var spec = Spec(module);
+        var bytes = module.Bits / 8;
+        var count = (long)frames * h * w;
+        if (count <= 0 || count * bytes > input.Length)
+        {
+            throw new ConvolutionException("input.shape", $"the stream carried {input.Length} bytes, {count} elements of {bytes} bytes were configured");
+        }
+        var values = TensorBytes.Decode(input.AsSpan(0, (int)(count * bytes)), bytes);
+        var k = module.KernelSize;
+        var weights = new int[k * k];
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = (int)Stored(R.WeightBase + (R.WeightStride * i));
+        }
+        var bias = (long)(((ulong)Stored(R.BiasHi) << 32) | Stored(R.BiasLo));
+        return ConvProblem.Create(spec, new TensorShape(frames, 1, h, w), values, new TensorShape(1, 1, k, k), weights, new[] { bias });
+    }
+
+    private byte[] Encode(ConvProblem problem)
+    {
+        return problem.Spec.Output == ConvOutputMode.Raw
+            ? TensorBytes.EncodeRaw(_kernel.Raw(problem))
+            : TensorBytes.Encode(_kernel.Requantized(problem), problem.Spec.Module.Bits / 8);
+    }
+}

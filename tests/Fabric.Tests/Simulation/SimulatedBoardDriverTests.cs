@@ -1,0 +1,146 @@
+using Dpr.Fabric.Bitstreams;
+using Dpr.Fabric.Boards;
+using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Drivers;
+using Dpr.Fabric.Ports;
+using Dpr.Fabric.Simulation;
+
+namespace Dpr.Fabric.Tests.Simulation;
+
+/// <summary>The driver against the simulated board: bit-exact results, cycles, rebinding, and the ways a partition can fail it.</summary>
+public class SimulatedBoardDriverTests
+{
+    private static readonly Board PynqZ2 = BoardCatalog.Load("pynq-z2");
+    private static readonly Partition Conv = PynqZ2.Partition("conv");
+    private static readonly MemoryRegion Buffers = new(0x10000000, 4 << 20);
+
+    private static SimulatedBoard NewBoard() => new(PynqZ2, new SimulatedBoardOptions(DdrBytes: 4 << 20, KernelThreads: 1));
+
+    private static async Task Load(SimulatedBoard board, string module) =>
+        await board.Port.WriteAsync(new ConfigurationImage(module, BitstreamReader.Read(SyntheticBitstream.Partial(PynqZ2, Conv, module))), null, CancellationToken.None);
+
+    private static ConvProblem RandomProblem(ConvModule module, int seed, int n, int cin, int cout, int h, int w, int stride, ConvPadding padding, ConvOutputMode output, int shift)
+    {
+        var rng = new Random(seed);
+        int Value() => (int)rng.NextInt64(module.MinValue, module.MaxValue + 1);
+        var k = module.KernelSize;
+        var spec = new ConvSpec(module, stride, padding, output == ConvOutputMode.Raw ? 0 : shift, output);
+        return ConvProblem.Create(
+            spec,
+            new TensorShape(n, cin, h, w), Enumerable.Range(0, n * cin * h * w).Select(_ => Value()).ToArray(),
+            new TensorShape(cout, cin, k, k), Enumerable.Range(0, cout * cin * k * k).Select(_ => Value()).ToArray(),
+            Enumerable.Range(0, cout).Select(_ => rng.NextInt64(-1L << 40, 1L << 40)).ToArray());
+    }
+
+    public static TheoryData<string, int, int, ConvOutputMode> Jobs()
+    {
+        var data = new TheoryData<string, int, int, ConvOutputMode>();
+        foreach (var m in ConvModule.All)
+        {
+            data.Add(m.Name.Value, 1, 1, ConvOutputMode.Requantized);
+            data.Add(m.Name.Value, 3, 2, ConvOutputMode.Requantized);
+            data.Add(m.Name.Value, 2, 2, ConvOutputMode.Raw);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Jobs))]
+    public async Task Driver_results_are_bit_exact_with_the_reference(string name, int cin, int stride, ConvOutputMode output)
+    {
+        var module = ConvModule.Resolve(name);
+        var board = NewBoard();
+        await Load(board, name);
+        var driver = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, module, board, Buffers);
+        var problem = RandomProblem(module, name.GetHashCode(), n: 2, cin, cout: 3, h: 11, w: 9, stride, stride == 1 ? ConvPadding.Same : ConvPadding.Valid, output, shift: module.Bits);
+
+        var result = await driver.RunAsync(problem, CancellationToken.None);
+
+        if (output == ConvOutputMode.Raw)
+        {
+            Assert.Equal(ConvReference.Raw(problem), result.Raw);
+        }
+        else
+        {
+            Assert.Equal(ConvReference.Requantized(problem), result.Requantized);
+        }
+        Assert.Equal(3 * cin, result.Passes);
+        // Cycles at the paper's throughput, per pass of N single-channel frames.
+        var perPass = problem.MultiplyAccumulates / (3 * cin);
+        Assert.Equal(3 * cin * ModuleThroughput.Paper.Cycles(perPass, module.Bits, 100), result.Cycles);
+        Assert.Equal(TimeSpan.FromSeconds(result.Cycles / 100e6), result.ModuleTime);
+    }
+
+    [Fact]
+    public async Task A_driver_kept_across_a_swap_is_refused()
+    {
+        var board = NewBoard();
+        var binding = new RegionBinding("conv");
+        await Load(board, "conv3x3_int8");
+        var old = ConvDriver.Bind(binding, PynqZ2, Conv, ConvModule.Resolve("conv3x3_int8"), board, Buffers);
+        var problem = RandomProblem(old.Module, 1, 1, 1, 1, 6, 6, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0);
+
+        binding.Invalidate();
+        await Load(board, "conv5x5_int16");
+        var fresh = ConvDriver.Bind(binding, PynqZ2, Conv, ConvModule.Resolve("conv5x5_int16"), board, Buffers);
+
+        var e = await Assert.ThrowsAsync<StaleDriverException>(() => old.RunAsync(problem, CancellationToken.None));
+        Assert.Contains("conv3x3_int8", e.Message);
+        Assert.Equal(fresh.Generation, binding.Generation);
+        Assert.Equal("conv5x5_int16", binding.Module);
+    }
+
+    [Fact]
+    public async Task Binding_checks_which_module_answers()
+    {
+        var board = NewBoard();
+        var empty = Assert.Throws<DriverException>(() => ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, ConvModule.Resolve("conv3x3_int8"), board, Buffers));
+        Assert.Contains("no convolution module answers", empty.Message);
+
+        await Load(board, "conv5x5_int16");
+        var binding = new RegionBinding("conv");
+        var wrong = Assert.Throws<DriverException>(() => ConvDriver.Bind(binding, PynqZ2, Conv, ConvModule.Resolve("conv3x3_int8"), board, Buffers));
+        Assert.Contains("answers ID 0x434E0510", wrong.Message);
+        Assert.Null(binding.Module);
+    }
+
+    [Fact]
+    public async Task A_decoupled_partition_does_not_answer()
+    {
+        var board = NewBoard();
+        await Load(board, "conv3x3_int8");
+        var driver = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, ConvModule.Resolve("conv3x3_int8"), board, Buffers);
+        var decoupler = Conv.Decoupler!;
+        new DecouplerControl(board.Map(decoupler.RegisterAddress, 4), decoupler).Decouple();
+
+        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(RandomProblem(driver.Module, 2, 1, 1, 1, 5, 5, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0), CancellationToken.None));
+
+        Assert.Contains("decoupled", e.Message);
+    }
+
+    [Fact]
+    public async Task An_upset_in_the_partition_corrupts_results()
+    {
+        var board = NewBoard();
+        await Load(board, "conv3x3_int16");
+        var driver = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, ConvModule.Resolve("conv3x3_int16"), board, Buffers);
+        var problem = RandomProblem(driver.Module, 3, 1, 1, 1, 8, 8, 1, ConvPadding.Same, ConvOutputMode.Requantized, 4);
+        board.Device.InjectUpset(PynqZ2.FramesOf(Conv).First(), 3, 9);
+
+        var result = await driver.RunAsync(problem, CancellationToken.None);
+
+        Assert.NotEqual(ConvReference.Requantized(problem), result.Requantized);
+    }
+
+    [Fact]
+    public async Task A_job_larger_than_the_dma_buffers_is_a_typed_error()
+    {
+        var board = NewBoard();
+        await Load(board, "conv3x3_int32");
+        var driver = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, ConvModule.Resolve("conv3x3_int32"), board, new MemoryRegion(0x10000000, 1024));
+
+        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(RandomProblem(driver.Module, 4, 1, 1, 1, 32, 32, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0), CancellationToken.None));
+
+        Assert.Contains("DMA buffer", e.Message);
+    }
+}
