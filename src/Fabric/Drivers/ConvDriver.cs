@@ -16,9 +16,13 @@ namespace Dpr.Fabric.Drivers;
 /// </summary>
 public sealed class ConvDriver
 {
+    /// <summary>The register window: 12 address bits (<c>addressWidth</c> in register-map.json).</summary>
+    private const int RegisterWindowBytes = 1 << 12;
+
     private readonly RegionBinding _binding;
     private readonly Partition _partition;
     private readonly IMemoryWindow _registers;
+    private readonly ulong _registerAddress;
     private readonly IMemoryWindow _dma;
     private readonly IMemoryWindow _ddr;
     private readonly MemoryRegion _buffers;
@@ -26,13 +30,13 @@ public sealed class ConvDriver
     private readonly TimeProvider _time;
     private readonly TimeSpan _timeout;
 
-    private ConvDriver(RegionBinding binding, Partition partition, ConvModule module, long generation, IPhysicalMemory memory, MemoryRegion buffers, double clockMHz, TimeProvider time, TimeSpan timeout)
+    private ConvDriver(RegionBinding binding, Partition partition, ConvModule module, ulong registerAddress, IPhysicalMemory memory, MemoryRegion buffers, double clockMHz, TimeProvider time, TimeSpan timeout)
     {
         _binding = binding;
         _partition = partition;
         Module = module;
-        Generation = generation;
-        _registers = memory.Map(partition.ModuleAddress, partition.ModuleSpan);
+        _registerAddress = registerAddress;
+        _registers = memory.Map(registerAddress, RegisterWindowBytes);
         _dma = memory.Map(partition.DmaAddress ?? throw new DriverException(partition.Name, "the board gives no AXI DMA for this partition"), AxiDmaRegisters.Span);
         _ddr = memory.Map(buffers.Base, (long)buffers.Size);
         _buffers = buffers;
@@ -43,16 +47,21 @@ public sealed class ConvDriver
 
     public ConvModule Module { get; }
 
-    public long Generation { get; }
+    public long Generation { get; private init; }
 
     /// <summary>
     /// Binds a driver to the module just loaded in <paramref name="partition"/>: takes the next
     /// generation of <paramref name="binding"/> and checks the module's ID register says what it should.
     /// </summary>
+    /// <param name="registerAddress">Where the module's registers are (its .hwh offset in the partition's window); default the window's start.</param>
     public static ConvDriver Bind(
-        RegionBinding binding, Board board, Partition partition, ConvModule module, IPhysicalMemory memory, MemoryRegion buffers, TimeProvider? time = null, TimeSpan? timeout = null)
+        RegionBinding binding, Board board, Partition partition, ConvModule module, IPhysicalMemory memory, MemoryRegion buffers,
+        ulong? registerAddress = null, TimeProvider? time = null, TimeSpan? timeout = null)
     {
-        var driver = new ConvDriver(binding, partition, module, binding.Bind(module.Name.Value), memory, buffers, board.FabricClockMHz, time ?? TimeProvider.System, timeout ?? TimeSpan.FromSeconds(5));
+        var driver = new ConvDriver(binding, partition, module, registerAddress ?? partition.ModuleAddress, memory, buffers, board.FabricClockMHz, time ?? TimeProvider.System, timeout ?? TimeSpan.FromSeconds(5))
+        {
+            Generation = binding.Bind(module.Name.Value),
+        };
         var id = driver.Read(R.Id);
         if (id != R.IdFor(module))
         {
@@ -257,7 +266,7 @@ public sealed class ConvDriver
         }
     }
 
-    private long RegisterOffset(int offset) => (long)(_partition.ModuleAddress - _registers.BaseAddress) + offset;
+    private long RegisterOffset(int offset) => (long)(_registerAddress - _registers.BaseAddress) + offset;
 
     private long DmaOffset(int offset) => (long)(_partition.DmaAddress!.Value - _dma.BaseAddress) + offset;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dpr.Fabric.Bitstreams;
 using Dpr.Fabric.Boards;
 using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Drivers;
 
 namespace Dpr.Fabric.Modules;
 
@@ -138,7 +139,36 @@ public sealed class ModuleCatalog
         {
             throw new ModuleProblemException("image", $"{verdict.Outcome}: {verdict.Reason}");
         }
-        return new ModuleEntry(m, image, partition, imagePath, m.Signature is not null);
+        return new ModuleEntry(m, image, partition, imagePath, m.Signature is not null, RegisterOffset(m, file, board, partition));
+    }
+
+    /// <summary>The register slave's offset from the module's .hwh, checked against the board's device and the partition's window.</summary>
+    private static ulong RegisterOffset(ModuleManifest m, string file, Board board, Partition partition)
+    {
+        if (m.Hwh is null)
+        {
+            return 0;
+        }
+        HardwareHandoff hwh;
+        try
+        {
+            hwh = HardwareHandoff.Load(Path.Combine(Path.GetDirectoryName(file)!, m.Hwh));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or HardwareHandoffException)
+        {
+            throw new ModuleProblemException("hwh", e.Message);
+        }
+        if (!string.Equals($"xc{hwh.Device}", board.Device.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ModuleProblemException("hwh", $"the .hwh is for {hwh.Device}, board '{board.Name}' has {board.Device.Name}");
+        }
+        var registers = hwh.AddressRanges.FirstOrDefault(r => r.MemoryType == "REGISTER")
+            ?? throw new ModuleProblemException("hwh", "the .hwh has no register address range");
+        if (registers.Base + registers.Size > partition.ModuleSpan)
+        {
+            throw new ModuleProblemException("hwh", $"registers at 0x{registers.Base:X}..0x{registers.High:X} do not fit the partition's 0x{partition.ModuleSpan:X}-byte window");
+        }
+        return registers.Base;
     }
 
     private static void CheckKind(ModuleManifest m)
@@ -176,14 +206,36 @@ public sealed class ModuleCatalog
             var image = $"{conv.Name}.bit";
             var bytes = SyntheticBitstream.Partial(board, partition, conv.Name.Value);
             File.WriteAllBytes(Path.Combine(directory, image), bytes);
+            var hwh = $"{conv.Name}.hwh";
+            File.WriteAllText(Path.Combine(directory, hwh), SyntheticHandoff(board, conv));
             var manifest = new ModuleManifest(
-                conv.Name.Value, [conv.Alias], partition.Name, image, null,
+                conv.Name.Value, [conv.Alias], partition.Name, image, hwh,
                 Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(),
                 new ModuleKind(ModuleKind.Convolution, conv.KernelSize, $"int{conv.Bits}"),
                 RegisterMap: "dpr-conv", Synthetic: true);
             Save(key is null ? manifest : ModuleSigner.Sign(manifest, key), Path.Combine(directory, conv.Name.Value + ManifestSuffix));
         }
     }
+
+    /// <summary>The .hwh Vivado would write for a convolution RM: one register slave at offset 0 of the partition's window (4 KiB, register-map.json).</summary>
+    private static string SyntheticHandoff(Board board, ConvModule conv) => $"""
+        <?xml version="1.0" encoding="UTF-8"?>
+        <!-- Synthetic: written by dpr for a synthetic module (dpr bitstream synth), not by Vivado. -->
+        <EDKSYSTEM EDWVERSION="1.2" VIVADOVERSION="dpr-synthetic">
+          <SYSTEMINFO ARCH="zynq" DEVICE="{board.Device.Name[2..]}" NAME="{SyntheticBitstream.Marker}_{conv.Name}" PACKAGE="{board.Device.Package}" SPEEDGRADE="-1"/>
+          <MODULES>
+            <MODULE FULLNAME="/conv_rm" INSTANCE="conv_rm" MODTYPE="conv_rm" VLNV="dpr:rm:conv_rm:1.0">
+              <PARAMETERS>
+                <PARAMETER NAME="K" VALUE="{conv.KernelSize}"/>
+                <PARAMETER NAME="P" VALUE="{conv.Bits}"/>
+              </PARAMETERS>
+              <MEMORYMAP>
+                <MEMRANGE ADDRESSBLOCK="Reg" BASENAME="C_S_AXI_CONTROL_BASEADDR" BASEVALUE="0x00000000" HIGHNAME="C_S_AXI_CONTROL_HIGHADDR" HIGHVALUE="0x00000FFF" INSTANCE="conv_rm" MASTERBUSINTERFACE="s_axi_control" MEMTYPE="REGISTER" SLAVEBUSINTERFACE="s_axi_control"/>
+              </MEMORYMAP>
+            </MODULE>
+          </MODULES>
+        </EDKSYSTEM>
+        """;
 
     public static void Save(ModuleManifest manifest, string path) =>
         File.WriteAllText(path, JsonSerializer.Serialize(manifest, Json) + "\n");

@@ -5,8 +5,12 @@ using Dpr.Fabric.Convolution;
 namespace Dpr.Fabric.Modules;
 
 /// <summary>A module that passed every check: its manifest, its parsed image, the partition it goes to.</summary>
-public sealed record ModuleEntry(ModuleManifest Manifest, Bitstream Image, Partition Partition, string ImagePath, bool Signed)
+/// <param name="RegisterOffset">Where the module's register slave sits inside the partition's address window (from its .hwh; 0 without one).</param>
+public sealed record ModuleEntry(ModuleManifest Manifest, Bitstream Image, Partition Partition, string ImagePath, bool Signed, ulong RegisterOffset = 0)
 {
+    /// <summary>The physical address of the module's registers once it is loaded.</summary>
+    public ulong RegisterAddress => Partition.ModuleAddress + RegisterOffset;
+
     public string Name => Manifest.Name;
 
     /// <summary>The convolution this module computes; null for opaque modules.</summary>

@@ -21,6 +21,7 @@ public class ModuleCatalogTests
         Assert.Equal("conv3x3_int8", catalog.Find("CONV3X3_8bit")?.Name);
         Assert.Equal(5, catalog.Find("conv5x5_int16")?.Convolution?.KernelSize);
         Assert.All(catalog.Modules, m => Assert.True(m.Manifest.Synthetic));
+        Assert.All(catalog.Modules, m => Assert.Equal(0x43C00000ul, m.RegisterAddress));
         Assert.Null(catalog.Find("conv7x7_int8"));
     }
 
@@ -51,6 +52,25 @@ public class ModuleCatalogTests
         Assert.Equal("partition", problems["conv5x5_int8.module.json"].Field);
         Assert.Contains("WrongDevice", problems["conv5x5_int16.module.json"].Message);
         Assert.Contains("not a valid manifest", problems["broken.module.json"].Message);
+    }
+
+    [Fact]
+    public void Module_hwh_is_checked_and_gives_the_register_offset()
+    {
+        using var dir = new TempDirectory();
+        var board = BoardCatalog.Load("pynq-z2-composable");
+        AddOpaque(dir, "subtract", Fixtures.JoinSubtract, "pr_join");
+        File.Copy(Fixtures.Real("cv_dfx_4_pr_composable_pr_join_subtract_partial.hwh"), dir.File("subtract.hwh"));
+        Edit(dir.File("subtract.module.json"), m => m with { Hwh = "subtract.hwh" });
+        AddOpaque(dir, "absdiff", Fixtures.JoinAbsdiff, "pr_join");
+        File.WriteAllText(dir.File("absdiff.hwh"), "<EDKSYSTEM><SYSTEMINFO DEVICE=\"7z010\"/></EDKSYSTEM>");
+        Edit(dir.File("absdiff.module.json"), m => m with { Hwh = "absdiff.hwh", Name = "absdiff" });
+
+        var catalog = ModuleCatalog.Load(dir.Path, board);
+
+        Assert.Equal(0x400B0000ul, Assert.Single(catalog.Modules).RegisterAddress);
+        var problem = Assert.Single(catalog.Problems);
+        Assert.Equal(("hwh", true), (problem.Field, problem.Message.Contains("7z010")));
     }
 
     [Fact]
