@@ -11,6 +11,7 @@ public static class Program
     [
         new BitstreamBenchmark(),
         new ConvBenchmark(),
+        new SwapBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dpr.Fabric.Devices;
 
 namespace Dpr.Fabric.Bitstreams;
@@ -10,17 +11,15 @@ namespace Dpr.Fabric.Bitstreams;
 /// </summary>
 public sealed class Footprint
 {
-    private readonly HashSet<FrameAddress> _frames;
-
-    private Footprint(HashSet<FrameAddress> frames, IReadOnlyList<FrameRange> ranges, IReadOnlyList<FrameRange> maskRanges, int unmapped)
+    private Footprint(IReadOnlyList<FrameRange> ranges, IReadOnlyList<FrameRange> maskRanges, IReadOnlyList<FrameAddress> frames, int unmapped)
     {
-        _frames = frames;
         Ranges = ranges;
+        FrameAddresses = frames;
         MaskRanges = maskRanges;
         UnmappedFrames = unmapped;
     }
 
-    /// <summary>Configuration frames (CLB_IO_CLK and BLOCK_RAM) written, pads excluded.</summary>
+    /// <summary>Configuration frames (CLB_IO_CLK and BLOCK_RAM) written, pads excluded, in FAR order.</summary>
     public IReadOnlyList<FrameRange> Ranges { get; }
 
     /// <summary>CFG_CLB frames: the per-column mask every partial writes across the whole device (FORMAT-NOTES §9).</summary>
@@ -29,78 +28,100 @@ public sealed class Footprint
     /// <summary>Frames whose address is not in the device's frame map (a burst that runs off the device, a bad FAR).</summary>
     public int UnmappedFrames { get; }
 
-    public int Frames => Ranges.Sum(r => r.Frames);
+    public int Frames => FrameAddresses.Count;
 
-    /// <summary>Every configuration frame written (not the mask), for containment checks.</summary>
-    public IReadOnlyCollection<FrameAddress> FrameAddresses => _frames;
+    /// <summary>Every configuration frame written (not the mask), in FAR order.</summary>
+    public IReadOnlyList<FrameAddress> FrameAddresses { get; }
 
     public static Footprint Of(Bitstream bitstream, Device device)
     {
-        var order = new List<(int Row, int Column, int Minor)>();
-        var seen = new HashSet<(int, int, int)>();
+        var layout = Layouts.GetValue(device, d => new Layout(d));
+        var rows = device.Rows;
+        // One flag per frame of the device, indexed row by row, column by column, minor by minor,
+        // and the span of flags each row has set, so only the written part of a row is scanned.
+        var written = new bool[layout.RowStart[^1]];
+        var low = Enumerable.Repeat(int.MaxValue, rows.Count).ToArray();
+        var high = new int[rows.Count];
         var unmapped = 0;
         foreach (var write in bitstream.FdriWrites)
         {
-            unmapped += Walk(device, write.Far, write.Frames, frame =>
-            {
-                if (seen.Add(frame))
-                {
-                    order.Add(frame);
-                }
-            });
+            unmapped += Walk(layout, write.Far, write.Frames, written, low, high);
         }
-        order.Sort();
+
         var ranges = new List<FrameRange>();
         var mask = new List<FrameRange>();
-        var frames = new HashSet<FrameAddress>();
-        for (var i = 0; i < order.Count;)
+        var addresses = new List<FrameAddress>();
+        for (var r = 0; r < rows.Count; r++)
         {
-            var start = i;
-            while (i + 1 < order.Count && IsNext(device, order[i], order[i + 1]))
+            if (low[r] > high[r])
             {
-                i++;
+                continue;
             }
-            var first = order[start];
-            var last = order[i];
-            var row = device.Rows[first.Row];
-            var range = new FrameRange(row.Address(first.Column, first.Minor), row.Address(last.Column, last.Minor), i - start + 1);
-            if (row.BlockType == BlockType.CFG_CLB)
+            var row = rows[r];
+            var columns = layout.Columns[r];
+            var c = Array.BinarySearch(layout.ColumnStart[r], low[r] - layout.RowStart[r]);
+            c = c >= 0 ? c : ~c - 1;
+            var m = low[r] - layout.RowStart[r] - layout.ColumnStart[r][c];
+            (int Column, int Minor, int Frames)? open = null;
+            var last = (Column: 0, Minor: 0);
+            for (var index = low[r]; index <= high[r]; index++)
             {
-                mask.Add(range);
-            }
-            else
-            {
-                ranges.Add(range);
-                for (var j = start; j <= i; j++)
+                if (written[index])
                 {
-                    frames.Add(row.Address(order[j].Column, order[j].Minor));
+                    if (row.BlockType != BlockType.CFG_CLB)
+                    {
+                        addresses.Add(row.Address(c, m));
+                    }
+                    open = open is { } o ? o with { Frames = o.Frames + 1 } : (c, m, 1);
+                    last = (c, m);
+                }
+                else if (open is { } o)
+                {
+                    Close(row, o, last);
+                    open = null;
+                }
+                if (++m == columns[c])
+                {
+                    (c, m) = (c + 1, 0);
                 }
             }
-            i++;
+            if (open is { } end)
+            {
+                Close(row, end, last);
+            }
         }
-        return new Footprint(frames, ranges, mask, unmapped);
+        return new Footprint(ranges, mask, addresses, unmapped);
+
+        void Close(ConfigurationRow row, (int Column, int Minor, int Frames) first, (int Column, int Minor) last) =>
+            (row.BlockType == BlockType.CFG_CLB ? mask : ranges).Add(
+                new FrameRange(row.Address(first.Column, first.Minor), row.Address(last.Column, last.Minor), first.Frames));
     }
 
-    /// <summary>Calls <paramref name="data"/> for each data frame of one burst; returns the frames that fell outside the map.</summary>
-    private static int Walk(Device device, FrameAddress start, int frames, Action<(int Row, int Column, int Minor)> data)
+    /// <summary>Marks the data frames of one burst; returns the frames that fell outside the map.</summary>
+    private static int Walk(Layout layout, FrameAddress start, int frames, bool[] written, int[] low, int[] high)
     {
-        var r = IndexOfRow(device, start);
-        if (r < 0 || start.Column >= device.Rows[r].ColumnFrames.Count || start.Minor >= device.Rows[r].ColumnFrames[start.Column])
+        var rows = layout.Rows;
+        var r = 0;
+        while (r < rows.Count && !rows[r].Contains(start))
+        {
+            r++;
+        }
+        if (r == rows.Count || start.Column >= layout.Columns[r].Length || start.Minor >= layout.Columns[r][start.Column])
         {
             return frames;
         }
         var (c, m) = (start.Column, start.Minor);
-        (int, int, int)? pending = null;
+        var pending = -1;
+        var pendingRow = r;
         var lastWasData = false;
         for (var remaining = frames; remaining > 0;)
         {
-            var columns = device.Rows[r].ColumnFrames;
-            if (c == columns.Count)
+            var columns = layout.Columns[r];
+            if (c == columns.Length)
             {
-                var pads = Math.Min(Device.RowPadFrames, remaining);
-                remaining -= pads;
+                remaining -= Math.Min(Device.RowPadFrames, remaining);
                 lastWasData = false;
-                if (++r == device.Rows.Count)
+                if (++r == rows.Count)
                 {
                     Flush();
                     return remaining;
@@ -109,7 +130,8 @@ public sealed class Footprint
                 continue;
             }
             Flush();
-            pending = (r, c, m);
+            pending = layout.RowStart[r] + layout.ColumnStart[r][c] + m;
+            pendingRow = r;
             lastWasData = true;
             remaining--;
             if (++m == columns[c])
@@ -126,33 +148,44 @@ public sealed class Footprint
 
         void Flush()
         {
-            if (pending is { } frame)
+            if (pending >= 0)
             {
-                data(frame);
-                pending = null;
+                written[pending] = true;
+                low[pendingRow] = Math.Min(low[pendingRow], pending);
+                high[pendingRow] = Math.Max(high[pendingRow], pending);
+                pending = -1;
             }
         }
     }
 
-    private static int IndexOfRow(Device device, FrameAddress far)
+    private static readonly ConditionalWeakTable<Device, Layout> Layouts = new();
+
+    /// <summary>Where each row and column of a device starts in the frame index, computed once per device.</summary>
+    private sealed class Layout
     {
-        for (var i = 0; i < device.Rows.Count; i++)
+        public Layout(Device device)
         {
-            if (device.Rows[i].Contains(far))
+            Rows = device.Rows;
+            Columns = Rows.Select(r => r.ColumnFrames.ToArray()).ToArray();
+            RowStart = new int[Rows.Count + 1];
+            ColumnStart = new int[Rows.Count][];
+            for (var r = 0; r < Rows.Count; r++)
             {
-                return i;
+                RowStart[r + 1] = RowStart[r] + Columns[r].Sum();
+                ColumnStart[r] = new int[Columns[r].Length];
+                for (var c = 1; c < Columns[r].Length; c++)
+                {
+                    ColumnStart[r][c] = ColumnStart[r][c - 1] + Columns[r][c - 1];
+                }
             }
         }
-        return -1;
-    }
 
-    private static bool IsNext(Device device, (int Row, int Column, int Minor) a, (int Row, int Column, int Minor) b)
-    {
-        if (a.Row != b.Row)
-        {
-            return false;
-        }
-        var frames = device.Rows[a.Row].ColumnFrames[a.Column];
-        return a.Minor + 1 < frames ? b.Column == a.Column && b.Minor == a.Minor + 1 : b.Column == a.Column + 1 && b.Minor == 0;
+        public IReadOnlyList<ConfigurationRow> Rows { get; }
+
+        public int[][] Columns { get; }
+
+        public int[] RowStart { get; }
+
+        public int[][] ColumnStart { get; }
     }
 }

@@ -22,6 +22,21 @@ public sealed record Board(
     /// <summary>The partition that owns a frame, or null for the static region.</summary>
     public Partition? PartitionOf(FrameAddress far) => Partitions.FirstOrDefault(p => p.Contains(far));
 
+    /// <summary>How many configuration frames a partition owns.</summary>
+    public int FrameCount(Partition partition)
+    {
+        var count = 0;
+        foreach (var range in partition.Frames)
+        {
+            var row = Device.Rows.First(r => r.BlockType == range.BlockType && r.Bottom == range.Bottom && r.Row == range.Row);
+            for (var c = range.FirstColumn; c <= range.LastColumn; c++)
+            {
+                count += row.ColumnFrames[c];
+            }
+        }
+        return count;
+    }
+
     /// <summary>Every configuration frame a partition owns, range by range.</summary>
     public IEnumerable<FrameAddress> FramesOf(Partition partition) =>
         from range in partition.Frames

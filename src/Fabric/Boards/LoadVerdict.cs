@@ -47,12 +47,21 @@ public sealed record LoadVerdict(VerdictOutcome Outcome, string Reason)
         {
             return new(VerdictOutcome.OutsidePartition, $"{footprint.UnmappedFrames} frames are written at addresses {device.Name} does not have");
         }
-        var outside = footprint.FrameAddresses.Where(f => !partition.Contains(f)).OrderBy(f => f.Value).ToList();
-        if (outside.Count > 0)
+        var outside = 0;
+        FrameAddress? first = null;
+        foreach (var frame in footprint.FrameAddresses)
         {
-            return new(VerdictOutcome.OutsidePartition, $"{outside.Count} frames lie outside partition '{partition.Name}', the first at {outside[0]} ({outside[0].Describe()})");
+            if (!partition.Contains(frame))
+            {
+                outside++;
+                first ??= frame;
+            }
         }
-        var expected = board.FramesOf(partition).Count();
+        if (first is { } f)
+        {
+            return new(VerdictOutcome.OutsidePartition, $"{outside} frames lie outside partition '{partition.Name}', the first at {f} ({f.Describe()})");
+        }
+        var expected = board.FrameCount(partition);
         if (footprint.Frames != expected)
         {
             return new(VerdictOutcome.OutsidePartition, $"the bitstream writes {footprint.Frames} of the {expected} frames of partition '{partition.Name}': it was built for a different Pblock");

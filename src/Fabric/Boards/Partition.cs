@@ -17,7 +17,17 @@ public sealed record Partition(
     IReadOnlyList<string>? Hosts = null,
     ulong? DmaAddress = null)
 {
-    public bool Contains(FrameAddress far) => Frames.Any(r => r.Contains(far));
+    public bool Contains(FrameAddress far)
+    {
+        foreach (var range in Frames)
+        {
+            if (range.Contains(far))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /// <summary>True when the module's kind or its name is listed in <see cref="Hosts"/> (no list: anything).</summary>
     public bool CanHost(string kind, string name) =>
