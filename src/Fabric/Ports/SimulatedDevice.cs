@@ -21,9 +21,6 @@ public sealed class SimulatedDevice(Board board)
 
     public Board Board { get; } = board;
 
-    /// <summary>Raised for every injected upset, so a simulated SEM controller can report it.</summary>
-    public event Action<FrameAddress, int, int>? UpsetInjected;
-
     /// <summary>The static design's name after a full load; null before any.</summary>
     public string? StaticDesign { get; private set; }
 
@@ -72,7 +69,6 @@ public sealed class SimulatedDevice(Board board)
         {
             _upsets.Add((frame, word, bit));
         }
-        UpsetInjected?.Invoke(frame, word, bit);
     }
 
     /// <summary>What a SEM controller does for a correctable upset: repair the bit in place.</summary>

@@ -1,7 +1,9 @@
+using Dpr.Fabric.Bitstreams;
 using Dpr.Fabric.Boards;
 using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Mmio;
 using Dpr.Fabric.Ports;
+using Dpr.Fabric.Sem;
 
 namespace Dpr.Fabric.Simulation;
 
@@ -21,6 +23,8 @@ public sealed class SimulatedBoard : IPhysicalMemory
         Board = board;
         Device = new SimulatedDevice(board);
         Port = new SimulatedPort(Device, options.Port ?? SimulatedPortOptions.For(board.Port), options.Faults);
+        Sem = new SimulatedSemSource(board.Device);
+        Sem.Start();
         var memory = board.Memory ?? new MemoryRegion(0x10000000, (ulong)options.DdrBytes);
         Ddr = new InMemoryWindow(memory.Base, (long)Math.Min(memory.Size, (ulong)options.DdrBytes));
         _windows.Add(Ddr);
@@ -55,6 +59,29 @@ public sealed class SimulatedBoard : IPhysicalMemory
     public SimulatedPort Port { get; }
 
     public InMemoryWindow Ddr { get; }
+
+    /// <summary>The SEM controller watching the device's configuration memory.</summary>
+    public SimulatedSemSource Sem { get; }
+
+    /// <summary>Lines the SEM controller writes to its monitor interface, as a UART would deliver them.</summary>
+    public event Action<IReadOnlyList<string>>? SemOutput;
+
+    /// <summary>
+    /// A particle strike: flips a configuration bit and lets the SEM controller report it. A
+    /// correctable upset is repaired in place by the controller (after its report); an
+    /// uncorrectable one stays until the frames are rewritten, and the controller stops observing
+    /// until <see cref="SimulatedSemSource.Resume"/>.
+    /// </summary>
+    public void InjectUpset(FrameAddress frame, int word, int bit, bool correctable)
+    {
+        Device.InjectUpset(frame, word, bit);
+        var lines = Sem.Inject(new InjectedUpset(frame, word, bit, correctable));
+        if (correctable)
+        {
+            Device.Scrub(frame);
+        }
+        SemOutput?.Invoke(lines);
+    }
 
     public IMemoryWindow Map(ulong address, long length) =>
         _windows.FirstOrDefault(w => address >= w.BaseAddress && address + (ulong)length <= w.BaseAddress + (ulong)w.Length)

@@ -117,13 +117,11 @@ public class SimulatedPortTests
         var device = new SimulatedDevice(PynqZ2);
         var port = new SimulatedPort(device, SimulatedPortOptions.Pcap);
         await port.WriteAsync(Partial("conv3x3_int8"), null, CancellationToken.None);
-        var reported = new List<(FrameAddress, int, int)>();
-        device.UpsetInjected += (f, w, b) => reported.Add((f, w, b));
         var frame = PynqZ2.FramesOf(Conv).Skip(10).First();
 
         device.InjectUpset(frame, 7, 31);
 
-        Assert.Equal([(frame, 7, 31)], reported);
+        Assert.Equal([(frame, 7, 31)], device.Upsets);
         Assert.True(device.IsCorrupt(Conv));
         Assert.Null(device.ModuleIn(Conv));
         device.Scrub(frame);

@@ -143,4 +143,27 @@ public class SimulatedBoardDriverTests
 
         Assert.Contains("DMA buffer", e.Message);
     }
+
+    [Fact]
+    public async Task Sem_reports_upsets_and_repairs_the_correctable_ones()
+    {
+        var board = NewBoard();
+        await Load(board, "conv3x3_int8");
+        var lines = new List<string>();
+        board.SemOutput += lines.AddRange;
+        var frames = PynqZ2.FramesOf(Conv).ToList();
+
+        board.InjectUpset(frames[5], 12, 3, correctable: true);
+
+        Assert.Equal("conv3x3_int8", board.Device.ModuleIn(Conv));
+        var corrected = Assert.Single(Fabric.Sem.SemReportParser.Parse(lines, PynqZ2.Device).OfType<Fabric.Sem.UpsetReport>());
+        Assert.Equal((frames[5], 12, 3, true), (corrected.Frame, corrected.Word, corrected.Bit, corrected.Corrected));
+
+        lines.Clear();
+        board.InjectUpset(frames[9], 0, 0, correctable: false);
+
+        Assert.True(board.Device.IsCorrupt(Conv));
+        var uncorrectable = Assert.Single(Fabric.Sem.SemReportParser.Parse(lines, PynqZ2.Device).OfType<Fabric.Sem.UpsetReport>());
+        Assert.False(uncorrectable.Corrected);
+    }
 }
