@@ -1,0 +1,16 @@
+using Dpr.Fabric.Convolution;
+
+namespace Dpr.Actors.Modules;
+
+/// <summary>
+/// Messages of a module actor. They stay inside the process (the module actor is a child of its
+/// region manager), so they carry the checked job itself rather than its serialized form.
+/// </summary>
+public static class ModuleCommands
+{
+    /// <summary>Run one convolution; answered with <see cref="ModuleReplies.Completed"/>, <see cref="ModuleReplies.Failed"/> or <see cref="ModuleReplies.HandedBack"/>.</summary>
+    public sealed record Run(Guid JobId, ConvProblem Problem);
+
+    /// <summary>Finish the running job, hand back the queued ones, answer <see cref="ModuleReplies.Drained"/> and stop.</summary>
+    public sealed record Drain;
+}

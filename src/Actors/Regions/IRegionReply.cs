@@ -1,0 +1,6 @@
+namespace Dpr.Actors.Regions;
+
+/// <summary>A region manager's answer.</summary>
+public interface IRegionReply : IDprMessage
+{
+}

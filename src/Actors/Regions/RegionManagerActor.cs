@@ -1,0 +1,414 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Dpr.Actors.Modules;
+using Dpr.Fabric.Drivers;
+using Dpr.Fabric.Modules;
+using Dpr.Fabric.Ports;
+using static Dpr.Actors.Regions.RegionEvents;
+
+namespace Dpr.Actors.Regions;
+
+/// <summary>
+/// The only writer of one partition. Swaps run one at a time: drain the module, persist
+/// <see cref="SwapStarted"/>, decouple and write through the port off the actor thread, recouple,
+/// bind the driver, persist <see cref="SwapCompleted"/>, start the module actor, reply. Requests
+/// that arrive meanwhile wait (same module) or are stashed (another). A failed write is on record
+/// and retried with back-off; past the bound the partition is Faulted until an operator resets it.
+/// Replies go out only after the event is stored.
+/// </summary>
+public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
+{
+    private readonly string _board;
+    private readonly PartitionHardware _hardware;
+    private readonly ModuleCatalog _catalog;
+    private readonly RegionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, List<IActorRef>> _waiting = new(StringComparer.OrdinalIgnoreCase);
+    private RegionState _state = RegionState.Initial;
+    private IActorRef? _moduleActor;
+    private DateTimeOffset? _lastUsed;
+
+    public RegionManagerActor(string board, PartitionHardware hardware, ModuleCatalog catalog, RegionOptions options, TimeProvider time)
+    {
+        _board = board;
+        _hardware = hardware;
+        _catalog = catalog;
+        _options = options;
+        _time = time;
+        Recover<IRegionEvent>(e => _state = _state.Apply(e));
+        Recover<SnapshotOffer>(offer => _state = (RegionState)offer.Snapshot);
+        Recover<RecoveryCompleted>(_ =>
+        {
+            Become(Starting);
+            Self.Tell(Resume.Instance);
+        });
+        Ready();
+    }
+
+    public override string PersistenceId => PersistenceIdFor(_board, Partition);
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private string Partition => _hardware.Partition.Name;
+
+    public static string PersistenceIdFor(string board, string partition) => $"region-{board}-{partition}";
+
+    public static Props Props(string board, PartitionHardware hardware, ModuleCatalog catalog, RegionOptions options, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new RegionManagerActor(board, hardware, catalog, options, time));
+
+    /// <summary>After recovery: bring the partition to what the journal says before anything else runs.</summary>
+    private void Starting()
+    {
+        Command<Resume>(_ =>
+        {
+            Become(Ready);
+            var module = _state.ReloadModule is { } name ? _catalog.Find(name) : null;
+            if (_state.Status == RegionStatus.Faulted || module is null)
+            {
+                Stash.UnstashAll();
+                return;
+            }
+            if (_state.NeedsReload)
+            {
+                _log.Warning("Partition {Partition} was {Status} when the service stopped; reloading {Module}", Partition, _state.Status, module.Name);
+                BeginSwap(module, "recovery: the last swap has no outcome on record", null);
+                return;
+            }
+            try
+            {
+                StartModule(_hardware.Bind(module));
+            }
+            catch (Exception e) when (e is DriverException or Fabric.Mmio.MmioException)
+            {
+                _log.Warning("Partition {Partition} should hold {Module} but it does not answer ({Reason}); reloading", Partition, module.Name, e.Message);
+                BeginSwap(module, "recovery: the module does not answer", null);
+                return;
+            }
+            Stash.UnstashAll();
+        });
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Ready()
+    {
+        Command<RegionCommands.Load>(load =>
+        {
+            if (Check(load.Module) is not { } module)
+            {
+                return;
+            }
+            if (_state.Status == RegionStatus.Loaded && string.Equals(_state.Module, module.Name, StringComparison.Ordinal) && (_moduleActor is not null || module.Convolution is null))
+            {
+                _lastUsed = _time.GetUtcNow();
+                Sender.Tell(new RegionReplies.Loaded(Partition, module.Name, Hit: true));
+                return;
+            }
+            BeginSwap(module, "requested", Sender);
+        });
+        Command<ModuleCommands.Run>(run =>
+        {
+            if (_moduleActor is not null && _state.Status == RegionStatus.Loaded && run.Problem.Spec.Module.Name.Value == _state.Module)
+            {
+                _lastUsed = _time.GetUtcNow();
+                _moduleActor.Forward(run);
+            }
+            else
+            {
+                Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Problem.Spec.Module.Name.Value));
+            }
+        });
+        Command<RegionCommands.ReportUpset>(OnUpset);
+        Command<RegionCommands.Reset>(reset =>
+        {
+            if (_state.Status != RegionStatus.Faulted)
+            {
+                Sender.Tell(Snapshot());
+                return;
+            }
+            Persist(new RegionReset(reset.By, _time.GetUtcNow()), e =>
+            {
+                Apply(e);
+                _log.Info("Partition {Partition} reset by {By}", Partition, reset.By);
+                Sender.Tell(Snapshot());
+            });
+        });
+        Command<RegionCommands.Invalidate>(invalidate =>
+        {
+            StopModule();
+            _hardware.Binding.Invalidate();
+            Persist(new RegionInvalidated(invalidate.Reason, _time.GetUtcNow()), e =>
+            {
+                Apply(e);
+                Sender.Tell(Snapshot());
+            });
+        });
+        Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of {Partition} failed: {Reason}", Partition, f.Cause.Message));
+    }
+
+    private void Swapping(ModuleEntry target)
+    {
+        Command<RegionCommands.Load>(load =>
+        {
+            if (string.Equals(load.Module, target.Name, StringComparison.OrdinalIgnoreCase) || target.Manifest.Aliases.Contains(load.Module, StringComparer.OrdinalIgnoreCase))
+            {
+                Wait(target.Name, Sender);
+            }
+            else
+            {
+                Stash.Stash();
+            }
+        });
+        Command<Drained>(d => Write(d.Module, d.Reason, 1));
+        Command<Retry>(r => Write(r.Module, r.Reason, r.Attempt));
+        Command<WriteDone>(OnWriteDone);
+        Command<WriteFailed>(OnWriteFailed);
+        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Problem.Spec.Module.Name.Value)));
+        Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(_ => { });
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private ModuleEntry? Check(string name)
+    {
+        var module = _catalog.Find(name);
+        var problem = module is null
+            ? $"unknown module '{name}'; the catalog serves {string.Join(", ", _catalog.Modules.Where(m => m.Partition.Name == Partition).Select(m => m.Name))}"
+            : module.Partition.Name != Partition
+                ? $"{module.Name} is built for partition '{module.Partition.Name}', not '{Partition}'"
+                : _state.Status == RegionStatus.Faulted
+                    ? $"partition '{Partition}' is faulted ({_state.FaultReason}); an operator must reset it"
+                    : null;
+        if (problem is null)
+        {
+            return module;
+        }
+        Sender.Tell(new RegionReplies.LoadFailed(Partition, name, problem));
+        return null;
+    }
+
+    private void BeginSwap(ModuleEntry module, string reason, IActorRef? requester)
+    {
+        Become(() => Swapping(module));
+        if (requester is not null)
+        {
+            Wait(module.Name, requester);
+        }
+        if (_moduleActor is { } running)
+        {
+            // The running job finishes (within the bound); queued jobs are handed back to their senders.
+            _moduleActor = null;
+            running.Ask<ModuleReplies.Drained>(new ModuleCommands.Drain(), _options.JobDrainTimeout)
+                .ContinueWith(_ => new Drained(module, reason), TaskScheduler.Default)
+                .PipeTo(Self);
+            return;
+        }
+        Write(module, reason, 1);
+    }
+
+    private void Write(ModuleEntry module, string reason, int attempt)
+    {
+        var swapId = Guid.NewGuid();
+        Persist(new SwapStarted(swapId, module.Name, attempt, reason, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            _log.Info("Swap {SwapId}: loading {Module} into {Partition} (attempt {Attempt}, {Reason})", swapId, module.Name, Partition, attempt, reason);
+            var clock = Stopwatch.StartNew();
+            var cts = new CancellationTokenSource(_options.WriteTimeout);
+            _hardware.SwapAsync(module, cts.Token).ContinueWith(
+                t =>
+                {
+                    cts.Dispose();
+                    return t.IsCompletedSuccessfully
+                        ? new WriteDone(swapId, module, t.Result.Write, t.Result.Driver, clock.Elapsed)
+                        : (object)new WriteFailed(swapId, module, reason, attempt, t.Exception?.GetBaseException() ?? new OperationCanceledException());
+                },
+                TaskScheduler.Default).PipeTo(Self);
+        });
+    }
+
+    private void OnWriteDone(WriteDone done)
+    {
+        Persist(new SwapCompleted(done.SwapId, done.Module.Name, done.Write.Duration.TotalMilliseconds, done.Write.Bytes, done.Elapsed.TotalMilliseconds, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            _lastUsed = e.At;
+            _log.Info("Swap {SwapId}: {Module} loaded into {Partition} in {DurationMs} ms", done.SwapId, done.Module.Name, Partition, e.TotalMs);
+            if (done.Driver is not null)
+            {
+                StartModule(done.Driver);
+            }
+            Answer(done.Module.Name, new RegionReplies.Loaded(Partition, done.Module.Name, Hit: false));
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+    }
+
+    private void OnWriteFailed(WriteFailed failed)
+    {
+        var port = failed.Error as ConfigurationPortException;
+        var unknown = port?.RegionStateUnknown ?? true;
+        var failure = port?.Failure.ToString() ?? failed.Error.GetType().Name;
+        Persist(new SwapFailed(failed.SwapId, failed.Module.Name, failure, failed.Error.Message, unknown, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            _log.Warning("Swap {SwapId}: loading {Module} into {Partition} failed ({Failure}, region {RegionState}): {Reason}", failed.SwapId, failed.Module.Name, Partition, failure, unknown ? "unknown" : "unchanged", failed.Error.Message);
+            if (!unknown && _state.Status == RegionStatus.Loaded && _catalog.Find(_state.Module!) is { } previous)
+            {
+                TryRebind(previous);
+            }
+            if (failed.Attempt < _options.MaxAttempts)
+            {
+                Timers.StartSingleTimer("retry", new Retry(failed.Module, failed.Reason, failed.Attempt + 1), _options.Backoff(failed.Attempt));
+                return;
+            }
+            Fault($"{failed.Attempt} attempts to load {failed.Module.Name} failed; the last: {failed.Error.Message}", failed.Module.Name);
+        });
+    }
+
+    private void OnUpset(RegionCommands.ReportUpset upset)
+    {
+        var now = _time.GetUtcNow();
+        Persist(new UpsetDetected(upset.Frame, upset.Word, upset.Bit, upset.Corrected, now), e =>
+        {
+            Apply(e);
+            _log.Warning("Upset in {Partition} at frame 0x{Frame:X8} ({Corrected})", Partition, upset.Frame, upset.Corrected ? "corrected" : "uncorrectable");
+            if (_state.UpsetReloadsWithin(now) > _options.MaxUpsetReloadsPerMinute)
+            {
+                Fault($"{_state.UpsetReloadsWithin(now)} upsets within a minute: more than the {_options.MaxUpsetReloadsPerMinute} reloads allowed", null);
+                return;
+            }
+            if (_state.ReloadModule is { } name && _catalog.Find(name) is { } module)
+            {
+                StopModule();
+                BeginSwap(module, "upset", null);
+            }
+        });
+    }
+
+    private void Fault(string reason, string? module)
+    {
+        Persist(new RegionFaulted(reason, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            _log.Error("Partition {Partition} is faulted: {Reason}", Partition, reason);
+            StopModule();
+            foreach (var name in _waiting.Keys.ToList())
+            {
+                Answer(name, new RegionReplies.LoadFailed(Partition, module ?? name, reason));
+            }
+            Become(Ready);
+            Stash.UnstashAll();
+        });
+    }
+
+    private void Apply(IRegionEvent e)
+    {
+        _state = _state.Apply(e);
+        if (LastSequenceNr % _options.SnapshotEvery == 0)
+        {
+            SaveSnapshot(_state);
+        }
+    }
+
+    private void TryRebind(ModuleEntry module)
+    {
+        try
+        {
+            if (_hardware.Bind(module) is { } driver)
+            {
+                StartModule(driver);
+            }
+        }
+        catch (Exception e) when (e is DriverException or Fabric.Mmio.MmioException)
+        {
+            _log.Warning("{Module} in {Partition} no longer answers after a refused write: {Reason}", module.Name, Partition, e.Message);
+        }
+    }
+
+    private void StartModule(ConvDriver? driver)
+    {
+        StopModule();
+        if (driver is not null)
+        {
+            _moduleActor = Context.ActorOf(ModuleActor.Props(driver, Partition), $"module-{driver.Module.Name}-{driver.Generation}");
+        }
+    }
+
+    private void StopModule()
+    {
+        if (_moduleActor is { } actor)
+        {
+            Context.Stop(actor);
+            _moduleActor = null;
+        }
+    }
+
+    private void Wait(string module, IActorRef requester)
+    {
+        if (!_waiting.TryGetValue(module, out var list))
+        {
+            _waiting[module] = list = [];
+        }
+        list.Add(requester);
+    }
+
+    private void Answer(string module, IRegionReply reply)
+    {
+        if (_waiting.Remove(module, out var requesters))
+        {
+            foreach (var r in requesters)
+            {
+                r.Tell(reply);
+            }
+        }
+    }
+
+    private RegionReplies.State Snapshot() => _state.ToReply(Partition) with { LastUsed = _lastUsed ?? _state.LastUsed };
+
+    /// <summary>The journal refused or failed a write: nobody is told anything succeeded; the supervisor restarts us from the journal.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "Journal write of {Event} for {Partition} failed", @event.GetType().Name, Partition);
+        FailWaiting($"the journal is unavailable: {cause.Message}");
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        FailWaiting($"the journal rejected {@event.GetType().Name}: {cause.Message}");
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    private void FailWaiting(string reason)
+    {
+        foreach (var name in _waiting.Keys.ToList())
+        {
+            Answer(name, new RegionReplies.LoadFailed(Partition, name, reason));
+        }
+    }
+
+    protected override void PostStop()
+    {
+        FailWaiting("the region manager stopped");
+        base.PostStop();
+    }
+
+    private sealed record Resume
+    {
+        public static readonly Resume Instance = new();
+    }
+
+    private sealed record Drained(ModuleEntry Module, string Reason);
+
+    private sealed record Retry(ModuleEntry Module, string Reason, int Attempt);
+
+    private sealed record WriteDone(Guid SwapId, ModuleEntry Module, PortWriteResult Write, ConvDriver? Driver, TimeSpan Elapsed);
+
+    private sealed record WriteFailed(Guid SwapId, ModuleEntry Module, string Reason, int Attempt, Exception Error);
+}

@@ -1,0 +1,22 @@
+namespace Dpr.Actors.Regions;
+
+/// <param name="MaxAttempts">Writes of one swap before the partition is Faulted.</param>
+/// <param name="RetryBackoff">Wait before the second attempt; doubled for each further one.</param>
+/// <param name="SwapTimeout">A port write that takes longer is cancelled (a hang).</param>
+/// <param name="DrainTimeout">How long the module's running job may take to finish before the swap goes ahead.</param>
+/// <param name="MaxUpsetReloadsPerMinute">Past this many upset-triggered reloads in a minute the partition is Faulted, so an upset storm cannot keep the port busy forever.</param>
+/// <param name="SnapshotEvery">Save a snapshot every this many events.</param>
+public sealed record RegionOptions(
+    int MaxAttempts = 3,
+    TimeSpan? RetryBackoff = null,
+    TimeSpan? SwapTimeout = null,
+    TimeSpan? DrainTimeout = null,
+    int MaxUpsetReloadsPerMinute = 10,
+    int SnapshotEvery = 100)
+{
+    public TimeSpan Backoff(int attempt) => (RetryBackoff ?? TimeSpan.FromMilliseconds(100)) * Math.Pow(2, attempt - 1);
+
+    public TimeSpan WriteTimeout => SwapTimeout ?? TimeSpan.FromSeconds(10);
+
+    public TimeSpan JobDrainTimeout => DrainTimeout ?? TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,72 @@
+using MessagePack;
+using static Dpr.Actors.Regions.RegionEvents;
+
+namespace Dpr.Actors.Regions;
+
+/// <summary>
+/// A partition as its journal describes it. <see cref="Apply"/> is a pure function of the events,
+/// so recovery (events replayed, or a snapshot plus the events after it) rebuilds exactly this.
+/// </summary>
+[MessagePackObject]
+public sealed record RegionState(
+    [property: Key(0)] RegionStatus Status,
+    [property: Key(1)] string? Module,
+    [property: Key(2)] string? PendingModule,
+    [property: Key(3)] long Swaps,
+    [property: Key(4)] long FailedSwaps,
+    [property: Key(5)] int ConsecutiveFailures,
+    [property: Key(6)] string? FaultReason,
+    [property: Key(7)] DateTimeOffset[] RecentUpsetReloads,
+    [property: Key(8)] DateTimeOffset? LastUsed) : IDprMessage
+{
+    /// <summary>How far back upset-triggered reloads are counted against the bound.</summary>
+    public static readonly TimeSpan UpsetWindow = TimeSpan.FromMinutes(1);
+
+    public static RegionState Initial { get; } = new(RegionStatus.Empty, null, null, 0, 0, 0, null, [], null);
+
+    /// <summary>True when the partition must be written before any job may run in it.</summary>
+    public bool NeedsReload => Status is RegionStatus.Loading or RegionStatus.Unknown or RegionStatus.Scrubbing;
+
+    /// <summary>The module a reload should write: the one being loaded when the swap was interrupted, else the loaded one.</summary>
+    public string? ReloadModule => PendingModule ?? Module;
+
+    public RegionState Apply(IRegionEvent e) => e switch
+    {
+        SwapStarted s => this with { Status = Status == RegionStatus.Scrubbing ? RegionStatus.Scrubbing : RegionStatus.Loading, PendingModule = s.Module },
+        SwapCompleted c => this with
+        {
+            Status = RegionStatus.Loaded,
+            Module = c.Module,
+            PendingModule = null,
+            Swaps = Swaps + 1,
+            ConsecutiveFailures = 0,
+            LastUsed = c.At,
+        },
+        SwapFailed f => f.RegionStateUnknown
+            ? this with { Status = RegionStatus.Unknown, Module = null, FailedSwaps = FailedSwaps + 1, ConsecutiveFailures = ConsecutiveFailures + 1 }
+            : this with
+            {
+                // Nothing was written: the partition holds what it held, unless an upset already spoiled it.
+                Status = Status == RegionStatus.Scrubbing ? RegionStatus.Scrubbing : Module is null ? RegionStatus.Empty : RegionStatus.Loaded,
+                PendingModule = Status == RegionStatus.Scrubbing ? PendingModule : null,
+                FailedSwaps = FailedSwaps + 1,
+                ConsecutiveFailures = ConsecutiveFailures + 1,
+            },
+        UpsetDetected u => this with
+        {
+            Status = Module is null && PendingModule is null ? Status : RegionStatus.Scrubbing,
+            PendingModule = PendingModule ?? Module,
+            RecentUpsetReloads = [.. RecentUpsetReloads.Where(t => u.At - t < UpsetWindow), u.At],
+        },
+        RegionFaulted f => this with { Status = RegionStatus.Faulted, FaultReason = f.Reason, PendingModule = null },
+        RegionReset => this with { Status = RegionStatus.Unknown, Module = null, PendingModule = null, FaultReason = null, ConsecutiveFailures = 0, RecentUpsetReloads = [] },
+        RegionInvalidated => this with { Status = RegionStatus.Empty, Module = null, PendingModule = null },
+        _ => throw new ArgumentException($"unknown region event {e.GetType().Name}", nameof(e)),
+    };
+
+    /// <summary>Upset-triggered reloads counted at <paramref name="now"/>.</summary>
+    public int UpsetReloadsWithin(DateTimeOffset now) => RecentUpsetReloads.Count(t => now - t < UpsetWindow);
+
+    public RegionReplies.State ToReply(string partition) =>
+        new(partition, Status, Module, PendingModule, Swaps, FailedSwaps, FaultReason, LastUsed);
+}

@@ -1,0 +1,30 @@
+using Dpr.Actors.Regions;
+
+namespace Dpr.Actors.Serialization;
+
+/// <summary>
+/// The manifest of every serializable type: "kebab-name.vN". A new version of a type gets a new
+/// manifest and the old one stays readable; a test checks every <see cref="IDprMessage"/> is here.
+/// </summary>
+public static class DprManifests
+{
+    public static IReadOnlyDictionary<Type, string> All { get; } = new Dictionary<Type, string>
+    {
+        [typeof(RegionEvents.SwapStarted)] = "swap-started.v1",
+        [typeof(RegionEvents.SwapCompleted)] = "swap-completed.v1",
+        [typeof(RegionEvents.SwapFailed)] = "swap-failed.v1",
+        [typeof(RegionEvents.UpsetDetected)] = "upset-detected.v1",
+        [typeof(RegionEvents.RegionFaulted)] = "region-faulted.v1",
+        [typeof(RegionEvents.RegionReset)] = "region-reset.v1",
+        [typeof(RegionEvents.RegionInvalidated)] = "region-invalidated.v1",
+        [typeof(RegionState)] = "region-state.v1",
+        [typeof(RegionCommands.Load)] = "region-load.v1",
+        [typeof(RegionCommands.Reset)] = "region-reset-cmd.v1",
+        [typeof(RegionCommands.ReportUpset)] = "region-report-upset.v1",
+        [typeof(RegionCommands.Invalidate)] = "region-invalidate.v1",
+        [typeof(RegionCommands.GetState)] = "region-get-state.v1",
+        [typeof(RegionReplies.Loaded)] = "region-loaded.v1",
+        [typeof(RegionReplies.LoadFailed)] = "region-load-failed.v1",
+        [typeof(RegionReplies.State)] = "region-state-reply.v1",
+    };
+}

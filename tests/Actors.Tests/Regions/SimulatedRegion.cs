@@ -1,0 +1,42 @@
+using Akka.Actor;
+using Dpr.Actors.Regions;
+using Dpr.Fabric.Boards;
+using Dpr.Fabric.Drivers;
+using Dpr.Fabric.Modules;
+using Dpr.Fabric.Ports;
+using Dpr.Fabric.Simulation;
+
+namespace Dpr.Actors.Tests.Regions;
+
+/// <summary>A pynq-z2 simulated board with the six synthetic convolution modules, and a region manager for its partition.</summary>
+public sealed class SimulatedRegion
+{
+    public static Board PynqZ2 { get; } = BoardCatalog.Load("pynq-z2");
+
+    private static readonly Lazy<string> CatalogDirectory = new(() =>
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"dpr-actors-catalog-{Environment.ProcessId}");
+        ModuleCatalog.WriteSynthetic(PynqZ2, dir);
+        return dir;
+    });
+
+    public static ModuleCatalog Catalog { get; } = ModuleCatalog.Load(CatalogDirectory.Value, PynqZ2);
+
+    public SimulatedRegion(FaultPlan? faults = null, Func<IConfigurationPort, IConfigurationPort>? wrapPort = null)
+    {
+        Board = new SimulatedBoard(PynqZ2, new SimulatedBoardOptions(Faults: faults, DdrBytes: 4 << 20, KernelThreads: 1));
+        Port = wrapPort?.Invoke(Board.Port) ?? Board.Port;
+        Hardware = new PartitionHardware(PynqZ2, Partition, Port, Board, new MemoryRegion(Board.Ddr.BaseAddress, (ulong)Board.Ddr.Length));
+    }
+
+    public static Partition Partition => PynqZ2.Partition("conv");
+
+    public SimulatedBoard Board { get; }
+
+    public IConfigurationPort Port { get; }
+
+    public PartitionHardware Hardware { get; }
+
+    public Props Props(RegionOptions? options = null) =>
+        RegionManagerActor.Props("pynq-z2", Hardware, Catalog, options ?? new RegionOptions(RetryBackoff: TimeSpan.FromMilliseconds(20), SwapTimeout: TimeSpan.FromSeconds(1)), TimeProvider.System);
+}
