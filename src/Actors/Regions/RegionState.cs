@@ -25,9 +25,11 @@ public sealed record RegionState(
     public static RegionState Initial { get; } = new(RegionStatus.Empty, null, null, 0, 0, 0, null, [], null);
 
     /// <summary>True when the partition must be written before any job may run in it.</summary>
+    [IgnoreMember]
     public bool NeedsReload => Status is RegionStatus.Loading or RegionStatus.Unknown or RegionStatus.Scrubbing;
 
     /// <summary>The module a reload should write: the one being loaded when the swap was interrupted, else the loaded one.</summary>
+    [IgnoreMember]
     public string? ReloadModule => PendingModule ?? Module;
 
     public RegionState Apply(IRegionEvent e) => e switch
