@@ -43,6 +43,12 @@
 `define CONV_STATUS_ERROR_WIDTH    1
 `define CONV_IER_DONE_LSB          0
 `define CONV_IER_DONE_WIDTH        1
+`define CONV_IMG_W_VALUE_LSB       0
+`define CONV_IMG_W_VALUE_WIDTH     16
+`define CONV_IMG_H_VALUE_LSB       0
+`define CONV_IMG_H_VALUE_WIDTH     16
+`define CONV_FRAMES_VALUE_LSB      0
+`define CONV_FRAMES_VALUE_WIDTH    32
 `define CONV_CONFIG_STRIDE_LSB     0
 `define CONV_CONFIG_STRIDE_WIDTH   2
 `define CONV_CONFIG_PAD_SAME_LSB   4

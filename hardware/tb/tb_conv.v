@@ -54,11 +54,14 @@ module tb_conv;
         begin
             @(posedge clk);
             wdata <= data; wstrb <= 4'hF; wvalid <= 1'b1; bready <= 1'b1;
+            aw_done = 1'b0; w_done = 1'b0;
             if (w_first) begin
-                @(posedge clk); @(posedge clk);
+                @(posedge clk);
+                if (wvalid && wready) begin w_done = 1'b1; wvalid <= 1'b0; end
+                @(posedge clk);
+                if (wvalid && wready) begin w_done = 1'b1; wvalid <= 1'b0; end
             end
             awaddr <= addr; awvalid <= 1'b1;
-            aw_done = 1'b0; w_done = 1'b0;
             while (!(aw_done && w_done)) begin
                 @(posedge clk);
                 if (awvalid && awready) begin aw_done = 1'b1; awvalid <= 1'b0; end

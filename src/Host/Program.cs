@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dpr.Host.Bench;
+using Dpr.Host.Hardware;
 
 namespace Dpr.Host;
 
@@ -17,6 +18,7 @@ public static class Program
         var root = new RootCommand("dpr: a runtime for FPGA dynamic partial reconfiguration.")
         {
             BenchCommand.Create(Benchmarks),
+            HardwareCommand.Create(),
         };
         return root;
     }

@@ -1,0 +1,89 @@
+using Dpr.Fabric.Convolution;
+
+namespace Dpr.Fabric.Drivers;
+
+/// <summary>
+/// Byte offsets and bit fields of the convolution RMs' AXI4-Lite registers, the same for all six
+/// modules. The definition is <c>hardware/register-map.json</c>; a test checks every constant here
+/// against it (and none is missing or extra), so edit the JSON first.
+/// </summary>
+public static class ConvRegisterMap
+{
+    /// <summary>Bits 31:16 of <see cref="Id"/>: "CN".</summary>
+    public const uint IdMagic = 0x434E;
+
+    /// <summary>What <see cref="Version"/> reads: register map 1.0.</summary>
+    public const uint VersionValue = 0x0001_0000;
+
+    public const int Id = 0x000;
+    public const int Version = 0x004;
+    public const int Caps = 0x008;
+    public const int Ctrl = 0x010;
+    public const int Status = 0x014;
+    public const int Ier = 0x018;
+    public const int ImgW = 0x020;
+    public const int ImgH = 0x024;
+    public const int Frames = 0x028;
+    public const int Config = 0x02C;
+    public const int BiasLo = 0x030;
+    public const int BiasHi = 0x034;
+    public const int OutW = 0x038;
+    public const int OutH = 0x03C;
+    public const int Cycles = 0x040;
+
+    /// <summary>Weight w[ky][kx] is at <c>WeightBase + WeightStride * (ky * K + kx)</c>.</summary>
+    public const int WeightBase = 0x100;
+    public const int WeightStride = 4;
+    public const int WeightCount = 25;
+
+    public const int IdPLsb = 0;
+    public const int IdPWidth = 8;
+    public const int IdKLsb = 8;
+    public const int IdKWidth = 8;
+    public const int IdMagicLsb = 16;
+    public const int IdMagicWidth = 16;
+    public const int CapsMaxWidthLsb = 0;
+    public const int CapsMaxWidthWidth = 16;
+    public const int CtrlStartLsb = 0;
+    public const int CtrlStartWidth = 1;
+    public const int StatusBusyLsb = 0;
+    public const int StatusBusyWidth = 1;
+    public const int StatusDoneLsb = 1;
+    public const int StatusDoneWidth = 1;
+    public const int StatusErrorLsb = 2;
+    public const int StatusErrorWidth = 1;
+    public const int IerDoneLsb = 0;
+    public const int IerDoneWidth = 1;
+    public const int ImgWValueLsb = 0;
+    public const int ImgWValueWidth = 16;
+    public const int ImgHValueLsb = 0;
+    public const int ImgHValueWidth = 16;
+    public const int FramesValueLsb = 0;
+    public const int FramesValueWidth = 32;
+    public const int ConfigStrideLsb = 0;
+    public const int ConfigStrideWidth = 2;
+    public const int ConfigPadSameLsb = 4;
+    public const int ConfigPadSameWidth = 1;
+    public const int ConfigRawLsb = 8;
+    public const int ConfigRawWidth = 1;
+    public const int ConfigShiftLsb = 16;
+    public const int ConfigShiftWidth = 6;
+
+    /// <summary>The <see cref="Id"/> value of a loaded module: lets a driver check what is in the partition.</summary>
+    public static uint IdFor(ConvModule module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        return (IdMagic << IdMagicLsb) | ((uint)module.KernelSize << IdKLsb) | ((uint)module.Bits << IdPLsb);
+    }
+
+    /// <summary>The <see cref="Config"/> word of a job's spec.</summary>
+    public static uint ConfigFor(ConvSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        return ((uint)spec.Stride << ConfigStrideLsb)
+            | ((spec.Padding == ConvPadding.Same ? 1u : 0u) << ConfigPadSameLsb)
+            | ((spec.Output == ConvOutputMode.Raw ? 1u : 0u) << ConfigRawLsb)
+            | ((uint)spec.Shift << ConfigShiftLsb);
+    }
+}
