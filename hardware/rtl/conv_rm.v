@@ -442,8 +442,10 @@ module conv_rm #(
         if (en) begin
             for (mi = 0; mi < KK; mi = mi + 1)
                 prod[mi*PROD_W +: PROD_W] <= $signed(win[mi*P +: P]) * $signed(weights[mi*P +: P]);
-            for (ni = 0; ni < NP; ni = ni + 1)
-                node[(NP+ni)*SUM_W +: SUM_W] <= (ni < KK) ? sext_prod(prod[ni*PROD_W +: PROD_W]) : {SUM_W{1'b0}};
+            for (ni = 0; ni < KK; ni = ni + 1)
+                node[(NP+ni)*SUM_W +: SUM_W] <= sext_prod(prod[ni*PROD_W +: PROD_W]);
+            for (ni = KK; ni < NP; ni = ni + 1)
+                node[(NP+ni)*SUM_W +: SUM_W] <= {SUM_W{1'b0}};
             for (ni = 1; ni < NP; ni = ni + 1)
                 node[ni*SUM_W +: SUM_W] <= node[(2*ni)*SUM_W +: SUM_W] + node[(2*ni+1)*SUM_W +: SUM_W];
         end

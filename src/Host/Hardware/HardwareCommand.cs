@@ -26,6 +26,9 @@ public static class HardwareCommand
             }
             return 0;
         });
-        return new Command("hardware", "Tools for the Verilog RMs under hardware/.") { vectors };
+        // Hidden: a maintainer's tool for hardware/run-sim.sh, not something a user of the service needs.
+        var hardware = new Command("hardware", "Tools for the Verilog RMs under hardware/.") { vectors };
+        hardware.Hidden = true;
+        return hardware;
     }
 }
