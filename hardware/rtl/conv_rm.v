@@ -5,8 +5,9 @@
 // Data path (one virtual pixel per clock, see docs/hardware.md):
 //   AXI4-Stream in (64-bit beats, 64/P little-endian elements each, NCHW bytes as the DMA reads them)
 //   -> unpacker -> scan over the zero-padded (H+2p) x (W+2p) grid (padding is inserted, not read)
-//   -> K-1 line buffers (one block RAM word holds the K-1 rows of a column) -> KxK window registers
-//   -> KxK multipliers (one DSP48E1 per int8/int16 product) -> pipelined adder tree
+//   -> K-1 line buffers (one block RAM word holds the K-1 rows of a column) -> the pixel column
+//   -> KxK multipliers (two int8 taps per DSP48E1, one int16 product per DSP48E1) -> column sums
+//   -> transposed-form chain over the K columns of the window
 //   -> + bias -> round/shift -> saturate (or raw) -> packer -> AXI4-Stream out (64-bit beats).
 // Every stage advances on one enable, en, which is low only while the output beat waits for TREADY.
 //
@@ -71,10 +72,8 @@ module conv_rm #(
     localparam integer LANES  = 64 / P;
     localparam integer LANE_W = clog2(LANES);
     localparam integer AW     = clog2(LB_DEPTH);
-    // The adder tree is padded to a power of two; its zero leaves are constants that synthesis removes.
     localparam integer LEVELS = clog2(KK);
-    localparam integer NP     = 1 << LEVELS;
-    // |x*w| <= 2^(2P-2), so NP products fit in 2P-1+LEVELS bits; int32 uses 64 bits and wraps modulo
+    // |x*w| <= 2^(2P-2), so K*K products fit in 2P-1+LEVELS bits; int32 uses 64 bits and wraps modulo
     // 2^64 exactly as docs/convolution.md defines.
     localparam integer SUM_W  = (2 * P + LEVELS > 64) ? 64 : 2 * P + LEVELS;
     localparam integer PROD_W = 2 * P;
@@ -408,46 +407,107 @@ module conv_rm #(
         end
     end
 
-    reg [KK*P-1:0] win;
-    reg            w_valid, w_last;
-    integer ky, kx;
+    // ------------------------------------------------------------------ column products
+    // Transposed form: when pixel column c (rows r-K+1..r) arrives, all K*K products of that column
+    // with the weights are formed at once, column sums cs_j = sum over ky of x[ky] * w[ky][j] are
+    // taken, and a chain s_j <= s_(j-1) + cs_j (one step per pixel) leaves in s_(K-1) the sum over kx
+    // of cs_kx of column c-K+1+kx: the output whose window ends at column c. Each pixel meets all K
+    // weights of its row of taps in the same clock, which is what lets int8 put two taps in one DSP48E1.
+    reg [K*P-1:0] colv;     // colv[ky] = pixel (r-K+1+ky, c)
+    reg           c_pix, c_out, c_last;
+    integer ky;
     always @(posedge aclk) begin
         if (!aresetn) begin
-            w_valid <= 1'b0;
+            c_pix <= 1'b0;
         end else if (en) begin
-            w_valid <= p_valid && p_out;
+            c_pix <= p_valid;
         end
-        if (en) w_last <= p_last;
+        if (en) begin
+            c_out  <= p_out;
+            c_last <= p_last;
+        end
         if (en && p_valid) begin
-            for (ky = 0; ky < K; ky = ky + 1) begin
-                for (kx = 0; kx < K - 1; kx = kx + 1)
-                    win[(ky*K+kx)*P +: P] <= win[(ky*K+kx+1)*P +: P];
-                if (ky == K - 1)
-                    win[(ky*K+K-1)*P +: P] <= p_val;
-                else
-                    win[(ky*K+K-1)*P +: P] <= lb_q[(K-2-ky)*P +: P];
-            end
+            for (ky = 0; ky < K - 1; ky = ky + 1)
+                colv[ky*P +: P] <= lb_q[(K-2-ky)*P +: P];
+            colv[(K-1)*P +: P] <= p_val;
         end
     end
 
-    // ------------------------------------------------------------------ multiply and add tree
-    // Stage m: KK signed P x P products (DSP48E1 M register); stage l: sign-extended leaves
-    // (P register); then LEVELS adder stages. Valid and last travel alongside in shift registers.
-    localparam integer DEPTH = 2 + LEVELS + 1 + 3;   // m, l, tree, bias, q1..q3
-    reg [DEPTH-1:0] v_pipe, l_pipe;
+    // Stages m and m2: prod[ky*K+j] = colv[ky] * w[ky][j], exact, 2P bits.
     reg [KK*PROD_W-1:0] prod;
-    reg [2*NP*SUM_W-1:SUM_W] node;                   // heap order: node i has children 2i, 2i+1
-    integer mi, ni;
+    generate
+        if (P == 8) begin : g_int8_pairs
+            // Two int8 taps of one row share a DSP48E1 (25 x 18 multiplier): A = w_a * 2^16 + w_b fits
+            // 25 bits (|A| <= 128 * 2^16 + 128 < 2^24), B = x, so A * x = (w_a * x) * 2^16 + w_b * x.
+            // |w_b * x| <= 2^14, so the low 16 bits hold w_b * x exactly as a signed number, and
+            // w_a * x = (A * x >>> 16) + bit 15: the correction term undoes the borrow a negative low
+            // product takes from the high one. The odd K-th tap of each row has a multiplier of its own.
+            localparam integer PAIRS = K / 2;
+            reg [K*PAIRS*25-1:0] wpack;
+            reg [K*PAIRS*33-1:0] pp;
+            reg [K*PROD_W-1:0]   odd;
+            integer pky, pi;
+            always @(posedge aclk) begin
+                for (pky = 0; pky < K; pky = pky + 1)
+                    for (pi = 0; pi < PAIRS; pi = pi + 1)
+                        wpack[(pky*PAIRS+pi)*25 +: 25] <= pack_pair(weights[(pky*K+2*pi)*P +: P],
+                                                                    weights[(pky*K+2*pi+1)*P +: P]);
+                if (en) begin
+                    for (pky = 0; pky < K; pky = pky + 1) begin
+                        for (pi = 0; pi < PAIRS; pi = pi + 1) begin
+                            pp[(pky*PAIRS+pi)*33 +: 33] <= $signed(wpack[(pky*PAIRS+pi)*25 +: 25]) * $signed(colv[pky*P +: P]);
+                            prod[(pky*K+2*pi)*PROD_W +: PROD_W]   <= pp[(pky*PAIRS+pi)*33+16 +: 16]
+                                                                     + {15'd0, pp[(pky*PAIRS+pi)*33+15]};
+                            prod[(pky*K+2*pi+1)*PROD_W +: PROD_W] <= pp[(pky*PAIRS+pi)*33 +: 16];
+                        end
+                        odd[pky*PROD_W +: PROD_W] <= $signed(colv[pky*P +: P]) * $signed(weights[(pky*K+K-1)*P +: P]);
+                        prod[(pky*K+K-1)*PROD_W +: PROD_W] <= odd[pky*PROD_W +: PROD_W];
+                    end
+                end
+            end
+
+            function [24:0] pack_pair;
+                input [7:0] hi;
+                input [7:0] lo;
+                begin
+                    pack_pair = {hi[7], hi, 16'd0} + {{17{lo[7]}}, lo};
+                end
+            endfunction
+        end else begin : g_one_per_dsp
+            // int16: one DSP48E1 per product; int32: four (synthesis splits the 32 x 32 multiply).
+            reg [KK*PROD_W-1:0] pm;
+            integer mky, mj;
+            always @(posedge aclk) begin
+                if (en) begin
+                    for (mky = 0; mky < K; mky = mky + 1)
+                        for (mj = 0; mj < K; mj = mj + 1)
+                            pm[(mky*K+mj)*PROD_W +: PROD_W] <= $signed(colv[mky*P +: P]) * $signed(weights[(mky*K+mj)*P +: P]);
+                    prod <= pm;
+                end
+            end
+        end
+    endgenerate
+
+    // Column sums: per tap j a pipelined adder tree over ky, padded to CP leaves (heap order, node n
+    // has children 2n and 2n+1; the zero leaves are constants that synthesis removes).
+    localparam integer CLEV = clog2(K);
+    localparam integer CP   = 1 << CLEV;
+    /* verilator lint_off UNUSEDSIGNAL */
+    // Slot 0 of each tap's heap is never used.
+    reg [K*2*CP*SUM_W-1:0] cnode;
+    /* verilator lint_on UNUSEDSIGNAL */
+    integer cj, cn;
     always @(posedge aclk) begin
         if (en) begin
-            for (mi = 0; mi < KK; mi = mi + 1)
-                prod[mi*PROD_W +: PROD_W] <= $signed(win[mi*P +: P]) * $signed(weights[mi*P +: P]);
-            for (ni = 0; ni < KK; ni = ni + 1)
-                node[(NP+ni)*SUM_W +: SUM_W] <= sext_prod(prod[ni*PROD_W +: PROD_W]);
-            for (ni = KK; ni < NP; ni = ni + 1)
-                node[(NP+ni)*SUM_W +: SUM_W] <= {SUM_W{1'b0}};
-            for (ni = 1; ni < NP; ni = ni + 1)
-                node[ni*SUM_W +: SUM_W] <= node[(2*ni)*SUM_W +: SUM_W] + node[(2*ni+1)*SUM_W +: SUM_W];
+            for (cj = 0; cj < K; cj = cj + 1) begin
+                for (cn = 0; cn < K; cn = cn + 1)
+                    cnode[(cj*2*CP+CP+cn)*SUM_W +: SUM_W] <= sext_prod(prod[(cn*K+cj)*PROD_W +: PROD_W]);
+                for (cn = K; cn < CP; cn = cn + 1)
+                    cnode[(cj*2*CP+CP+cn)*SUM_W +: SUM_W] <= {SUM_W{1'b0}};
+                for (cn = 1; cn < CP; cn = cn + 1)
+                    cnode[(cj*2*CP+cn)*SUM_W +: SUM_W] <= cnode[(cj*2*CP+2*cn)*SUM_W +: SUM_W]
+                                                          + cnode[(cj*2*CP+2*cn+1)*SUM_W +: SUM_W];
+            end
         end
     end
 
@@ -458,17 +518,47 @@ module conv_rm #(
         end
     endfunction
 
+    // Pixel, output and last flags travel with the column products: m, m2, leaves, CLEV levels.
+    localparam integer CDEPTH = 3 + CLEV;
+    reg [CDEPTH-1:0] cp_pix, cp_out, cp_last;
+    always @(posedge aclk) begin
+        if (!aresetn) begin
+            cp_pix <= {CDEPTH{1'b0}};
+        end else if (en) begin
+            cp_pix <= {cp_pix[CDEPTH-2:0], c_pix};
+        end
+        if (en) begin
+            cp_out  <= {cp_out[CDEPTH-2:0], c_out};
+            cp_last <= {cp_last[CDEPTH-2:0], c_last};
+        end
+    end
+
+    // The chain steps once per pixel (bubbles from a starved input do not move it).
+    wire              ch_step = cp_pix[CDEPTH-1];
+    reg [K*SUM_W-1:0] chain;
+    integer hj;
+    always @(posedge aclk) begin
+        if (en && ch_step) begin
+            chain[0 +: SUM_W] <= cnode[SUM_W +: SUM_W];
+            for (hj = 1; hj < K; hj = hj + 1)
+                chain[hj*SUM_W +: SUM_W] <= chain[(hj-1)*SUM_W +: SUM_W] + cnode[(hj*2*CP+1)*SUM_W +: SUM_W];
+        end
+    end
+
+    // Valid and last of each output after the chain: chain, bias, q1, q2, q3.
+    localparam integer DEPTH = 5;
+    reg [DEPTH-1:0] v_pipe, l_pipe;
     always @(posedge aclk) begin
         if (!aresetn) begin
             v_pipe <= {DEPTH{1'b0}};
         end else if (en) begin
-            v_pipe <= {v_pipe[DEPTH-2:0], w_valid};
+            v_pipe <= {v_pipe[DEPTH-2:0], ch_step && cp_out[CDEPTH-1]};
         end
-        if (en) l_pipe <= {l_pipe[DEPTH-2:0], w_last};
+        if (en) l_pipe <= {l_pipe[DEPTH-2:0], cp_last[CDEPTH-1]};
     end
 
     // ------------------------------------------------------------------ bias, round, saturate
-    wire signed [SUM_W-1:0] root     = node[SUM_W +: SUM_W];
+    wire signed [SUM_W-1:0] root     = chain[(K-1)*SUM_W +: SUM_W];
     wire signed [63:0]      root_ext;
     generate
         if (SUM_W < 64) begin : g_root_sext
