@@ -13,6 +13,9 @@ public static class HardwareVectors
 {
     public const int DefaultSeed = 20240611;
 
+    /// <summary>CAPS.MAX_WIDTH of an RM: its 2048-word line buffer (conv_rm's LB_DEPTH) minus K − 1.</summary>
+    public static int MaxWidth(int kernelSize) => 2048 - (kernelSize - 1);
+
     public static IReadOnlyList<HardwareVectorCase> Cases(ConvModule module, int seed = DefaultSeed)
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -60,6 +63,8 @@ public static class HardwareVectors
         Add("one row of windows", k, 20, 1, 2, valid, requantized, Shift(), Bias(), Any, Any, StreamStalls.Output | StreamStalls.Input);
         Add("largest", 20, 20, 1, 1, same, requantized, Shift(), Bias(), Any, Any, StreamStalls.Output);
         Add("largest, raw", 17, 19, 1, 2, same, raw, 0, 0, Any, Any, StreamStalls.None);
+        // The widest image the line buffer takes (CAPS.MAX_WIDTH): the padded row fills all its words.
+        Add("widest image", 2, MaxWidth(k), 1, 1, same, requantized, Shift(), Bias(), Any, Any, StreamStalls.Output);
         return cases;
     }
 
