@@ -9,6 +9,7 @@ public static class Program
     /// <summary>Every <c>dpr bench</c> verb; add a benchmark here to expose it.</summary>
     internal static IReadOnlyList<IBenchmark> Benchmarks { get; } =
     [
+        new ConvBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();

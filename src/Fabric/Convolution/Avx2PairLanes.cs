@@ -1,0 +1,26 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Dpr.Fabric.Convolution;
+
+internal readonly struct Avx2PairLanes : IConvLanes<Vector256<int>, int>
+{
+    public static int Count => Vector256<int>.Count;
+
+    public static Vector256<int> Zero => Vector256<int>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Load(ref int source) => Vector256.LoadUnsafe(ref source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Broadcast(int value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> MultiplyAdd(Vector256<int> acc, Vector256<int> q, Vector256<int> w) =>
+        Avx2.Add(acc, Avx2.MultiplyAddAdjacent(q.AsInt16(), w.AsInt16()));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Flush(Vector256<int> acc, int shift, ref long destination) =>
+        PairWidening.AddWidened(acc, shift, ref destination);
+}

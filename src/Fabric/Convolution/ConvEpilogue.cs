@@ -1,0 +1,93 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Dpr.Fabric.Convolution;
+
+/// <summary>Bias, rounding shift and saturation of a tile of Int64 accumulators, then its valid positions to the output.</summary>
+internal static class ConvEpilogue
+{
+    /// <summary>Requantizes (or adds the bias to) each run of valid positions straight into the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Store(
+        in ConvGeometry g, in Requantization q, ReadOnlySpan<long> bias, int n, int co0, int block, int p0, Span<long> acc,
+        Span<int> requantized, Span<long> raw)
+    {
+        var tile = g.TilePositions;
+        var end = p0 + Math.Min(tile, g.Positions - p0);
+        var oy0 = p0 / g.Wq;
+        var ox0 = p0 - oy0 * g.Wq;
+        for (var j = 0; j < block; j++)
+        {
+            var co = co0 + j;
+            var sums = acc.Slice(j * tile, tile);
+            var b = bias.IsEmpty ? 0L : bias[co];
+            var channel = (n * g.Cout + co) * g.Hout * g.Wout;
+            var p = p0;
+            var oy = oy0;
+            var ox = ox0;
+            while (p < end)
+            {
+                if (ox >= g.Wout)
+                {
+                    p += g.Wq - ox;
+                    oy++;
+                    ox = 0;
+                    continue;
+                }
+                var length = Math.Min(g.Wout - ox, end - p);
+                var source = sums.Slice(p - p0, length);
+                var at = channel + oy * g.Wout + ox;
+                if (q.Raw)
+                {
+                    AddBias(source, b, raw.Slice(at, length));
+                }
+                else
+                {
+                    Requantize(source, b, q.Shift, q.Min, q.Max, requantized.Slice(at, length));
+                }
+                p += length;
+                ox += length;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddBias(Span<long> sums, long bias, Span<long> values)
+    {
+        var i = 0;
+        var vb = new Vector<long>(bias);
+        for (; i + Vector<long>.Count <= sums.Length; i += Vector<long>.Count)
+        {
+            (new Vector<long>(sums[i..]) + vb).CopyTo(values[i..]);
+        }
+        for (; i < sums.Length; i++)
+        {
+            values[i] = unchecked(sums[i] + bias);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Requantize(Span<long> sums, long bias, int shift, long min, long max, Span<int> values)
+    {
+        var lanes = Vector<long>.Count;
+        var vb = new Vector<long>(bias);
+        var vmin = new Vector<long>(min);
+        var vmax = new Vector<long>(max);
+        var i = 0;
+        for (; i + 2 * lanes <= sums.Length; i += 2 * lanes)
+        {
+            var v0 = Round(new Vector<long>(sums[i..]) + vb, shift);
+            var v1 = Round(new Vector<long>(sums[(i + lanes)..]) + vb, shift);
+            v0 = Vector.Min(Vector.Max(v0, vmin), vmax);
+            v1 = Vector.Min(Vector.Max(v1, vmin), vmax);
+            Vector.Narrow(v0, v1).CopyTo(values[i..]);
+        }
+        for (; i < sums.Length; i++)
+        {
+            values[i] = (int)ConvReference.Saturate(ConvReference.RoundShift(unchecked(sums[i] + bias), shift), min, max);
+        }
+    }
+
+    private static Vector<long> Round(Vector<long> v, int shift) =>
+        shift == 0 ? v : Vector.ShiftRightArithmetic(v, shift) + (Vector.ShiftRightArithmetic(v, shift - 1) & Vector<long>.One);
+}

@@ -1,0 +1,36 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Dpr.Fabric.Convolution;
+
+/// <summary>
+/// The pair multiply-add from plain Vector128 shifts and multiplies, which every .NET target
+/// accelerates (SSE2, AdvSimd) or emulates: the path of ARM boards and of CPUs without AVX2.
+/// </summary>
+internal readonly struct PortablePairLanes : IConvLanes<Vector128<int>, int>
+{
+    public static int Count => Vector128<int>.Count;
+
+    public static Vector128<int> Zero => Vector128<int>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Load(ref int source) => Vector128.LoadUnsafe(ref source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Broadcast(int value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> MultiplyAdd(Vector128<int> acc, Vector128<int> q, Vector128<int> w)
+    {
+        // Each half is sign-extended to 32 bits; the products and their sum fit as the caller's bounds promise.
+        var qLow = Vector128.ShiftRightArithmetic(q << 16, 16);
+        var wLow = Vector128.ShiftRightArithmetic(w << 16, 16);
+        var qHigh = Vector128.ShiftRightArithmetic(q, 16);
+        var wHigh = Vector128.ShiftRightArithmetic(w, 16);
+        return acc + qLow * wLow + qHigh * wHigh;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Flush(Vector128<int> acc, int shift, ref long destination) =>
+        PairWidening.AddWidened(acc, shift, ref destination);
+}

@@ -1,0 +1,25 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Dpr.Fabric.Convolution;
+
+/// <summary>Int64 multiply-add on Vector128; the multiply wraps modulo 2^64 like the definition.</summary>
+internal readonly struct PortableWideLanes : IConvLanes<Vector128<long>, long>
+{
+    public static int Count => Vector128<long>.Count;
+
+    public static Vector128<long> Zero => Vector128<long>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<long> Load(ref long source) => Vector128.LoadUnsafe(ref source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<long> Broadcast(long value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<long> MultiplyAdd(Vector128<long> acc, Vector128<long> q, Vector128<long> w) => acc + q * w;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Flush(Vector128<long> acc, int shift, ref long destination) =>
+        (Vector128.LoadUnsafe(ref destination) + (acc << shift)).StoreUnsafe(ref destination);
+}

@@ -1,0 +1,135 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Dpr.Fabric.Convolution;
+
+/// <summary>
+/// The hot loop of the fast kernel: a tile of 2 vectors of output positions by 4 output channels held
+/// in registers, summed over input channels and taps, then flushed to Int64 and requantized.
+/// </summary>
+internal static class TiledConvolution<TVec, TElem, TLanes>
+    where TVec : struct
+    where TElem : unmanaged
+    where TLanes : IConvLanes<TVec, TElem>
+{
+    public const int MaxTile = 64;
+
+    /// <summary>Work items [start, end) of image n; an item is one tile of positions for one block of channels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Compute(ConvRun<TElem> run, int n, int start, int end)
+    {
+        var g = run.Geometry;
+        var tile = g.TilePositions;
+        Span<long> acc = stackalloc long[ConvRun<TElem>.Block * MaxTile];
+        acc = acc[..(ConvRun<TElem>.Block * tile)];
+        var requantized = run.Requantized.Span;
+        var raw = run.Raw.Span;
+        var bias = run.Problem.Bias.Span;
+        var output = Requantization.Of(run.Problem.Spec);
+        ref var planes = ref MemoryMarshal.GetArrayDataReference(run.Planes);
+        ref var weights = ref MemoryMarshal.GetArrayDataReference(run.Weights);
+        var groups = run.Groups;
+        for (var item = start; item < end; item++)
+        {
+            var p0 = item / groups * tile;
+            var co0 = item % groups * ConvRun<TElem>.Block;
+            var block = Math.Min(ConvRun<TElem>.Block, g.Cout - co0);
+            acc[..(block * tile)].Clear();
+            for (var d = 0; d < run.DigitShifts.Length; d++)
+            {
+                ref var digit = ref Unsafe.Add(ref planes, (nint)d * run.DigitSize + p0);
+                for (var c0 = 0; c0 < g.Cin; c0 += run.ChunkChannels)
+                {
+                    var c1 = Math.Min(g.Cin, c0 + run.ChunkChannels);
+                    if (block == ConvRun<TElem>.Block)
+                    {
+                        Block4(run, ref digit, ref weights, co0, c0, c1, run.DigitShifts[d], acc);
+                    }
+                    else
+                    {
+                        for (var j = 0; j < block; j++)
+                        {
+                            Block1(run, ref digit, ref weights, co0 + j, c0, c1, run.DigitShifts[d], acc.Slice(j * tile, tile));
+                        }
+                    }
+                }
+            }
+            ConvEpilogue.Store(g, output, bias, n, co0, block, p0, acc, requantized, raw);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block4(
+        ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co0, int c0, int c1, int shift, Span<long> acc)
+    {
+        var stride = run.Geometry.PlaneStride;
+        var taps = run.Taps;
+        var channelWeights = run.Geometry.Cin * taps;
+        var offsets = run.TapOffsets;
+        var count = TLanes.Count;
+        TVec a00 = TLanes.Zero, a01 = TLanes.Zero, a10 = TLanes.Zero, a11 = TLanes.Zero;
+        TVec a20 = TLanes.Zero, a21 = TLanes.Zero, a30 = TLanes.Zero, a31 = TLanes.Zero;
+        for (var ci = c0; ci < c1; ci++)
+        {
+            ref var channel = ref Unsafe.Add(ref planes, (nint)ci * stride);
+            ref var w0 = ref Unsafe.Add(ref weights, (nint)(co0 * run.Geometry.Cin + ci) * taps);
+            ref var w1 = ref Unsafe.Add(ref w0, channelWeights);
+            ref var w2 = ref Unsafe.Add(ref w1, channelWeights);
+            ref var w3 = ref Unsafe.Add(ref w2, channelWeights);
+            for (var t = 0; t < taps; t++)
+            {
+                ref var q = ref Unsafe.Add(ref channel, offsets[t]);
+                var q0 = TLanes.Load(ref q);
+                var q1 = TLanes.Load(ref Unsafe.Add(ref q, count));
+                var w = TLanes.Broadcast(Unsafe.Add(ref w0, t));
+                a00 = TLanes.MultiplyAdd(a00, q0, w);
+                a01 = TLanes.MultiplyAdd(a01, q1, w);
+                w = TLanes.Broadcast(Unsafe.Add(ref w1, t));
+                a10 = TLanes.MultiplyAdd(a10, q0, w);
+                a11 = TLanes.MultiplyAdd(a11, q1, w);
+                w = TLanes.Broadcast(Unsafe.Add(ref w2, t));
+                a20 = TLanes.MultiplyAdd(a20, q0, w);
+                a21 = TLanes.MultiplyAdd(a21, q1, w);
+                w = TLanes.Broadcast(Unsafe.Add(ref w3, t));
+                a30 = TLanes.MultiplyAdd(a30, q0, w);
+                a31 = TLanes.MultiplyAdd(a31, q1, w);
+            }
+        }
+        var tile = run.Geometry.TilePositions;
+        ref var a = ref MemoryMarshal.GetReference(acc);
+        TLanes.Flush(a00, shift, ref a);
+        TLanes.Flush(a01, shift, ref Unsafe.Add(ref a, count));
+        TLanes.Flush(a10, shift, ref Unsafe.Add(ref a, tile));
+        TLanes.Flush(a11, shift, ref Unsafe.Add(ref a, tile + count));
+        TLanes.Flush(a20, shift, ref Unsafe.Add(ref a, 2 * tile));
+        TLanes.Flush(a21, shift, ref Unsafe.Add(ref a, 2 * tile + count));
+        TLanes.Flush(a30, shift, ref Unsafe.Add(ref a, 3 * tile));
+        TLanes.Flush(a31, shift, ref Unsafe.Add(ref a, 3 * tile + count));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Block1(
+        ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co, int c0, int c1, int shift, Span<long> acc)
+    {
+        var stride = run.Geometry.PlaneStride;
+        var taps = run.Taps;
+        var offsets = run.TapOffsets;
+        var count = TLanes.Count;
+        TVec a0 = TLanes.Zero, a1 = TLanes.Zero;
+        for (var ci = c0; ci < c1; ci++)
+        {
+            ref var channel = ref Unsafe.Add(ref planes, (nint)ci * stride);
+            ref var w0 = ref Unsafe.Add(ref weights, (nint)(co * run.Geometry.Cin + ci) * taps);
+            for (var t = 0; t < taps; t++)
+            {
+                ref var q = ref Unsafe.Add(ref channel, offsets[t]);
+                var w = TLanes.Broadcast(Unsafe.Add(ref w0, t));
+                a0 = TLanes.MultiplyAdd(a0, TLanes.Load(ref q), w);
+                a1 = TLanes.MultiplyAdd(a1, TLanes.Load(ref Unsafe.Add(ref q, count)), w);
+            }
+        }
+        ref var a = ref MemoryMarshal.GetReference(acc);
+        TLanes.Flush(a0, shift, ref a);
+        TLanes.Flush(a1, shift, ref Unsafe.Add(ref a, count));
+    }
+}

@@ -1,0 +1,106 @@
+using Dpr.Fabric.Convolution;
+using FsCheck;
+using FsCheck.Fluent;
+
+namespace Dpr.Fabric.Tests.Convolution;
+
+public sealed class ConvKernelTests
+{
+    public static IEnumerable<object[]> Paths =>
+        new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.AvxVnni, ConvIsa.Avx512 }.Select(isa => new object[] { isa });
+
+    private static bool SameAsReference(ConvKernel kernel, ConvCase c)
+    {
+        var problem = c.Problem();
+        return problem.Spec.Output == ConvOutputMode.Raw
+            ? ConvReference.Raw(problem).SequenceEqual(kernel.Raw(problem))
+            : ConvReference.Requantized(problem).SequenceEqual(kernel.Requantized(problem));
+    }
+
+    [Fact]
+    public void Auto_picks_the_widest_path_this_cpu_has()
+    {
+        var kernel = new ConvKernel(2);
+
+        Assert.True(ConvKernel.IsSupported(kernel.Isa));
+        Assert.NotEqual(ConvIsa.Auto, kernel.Isa);
+        Assert.Equal(2, kernel.Threads);
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    internal void Every_path_equals_the_reference_on_random_jobs(ConvIsa isa)
+    {
+        if (!ConvKernel.IsSupported(isa))
+        {
+            Assert.Throws<PlatformNotSupportedException>(() => new ConvKernel(2, isa));
+            return;
+        }
+        var kernel = new ConvKernel(2, isa);
+
+        Check.One(
+            Config.QuickThrowOnFailure.WithMaxTest(120).WithQuietOnSuccess(true),
+            Prop.ForAll(ConvCase.Arbitrary(), c => SameAsReference(kernel, c)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    internal void Every_path_equals_the_reference_on_a_job_large_enough_for_two_threads(ConvIsa isa)
+    {
+        if (!ConvKernel.IsSupported(isa))
+        {
+            return;
+        }
+        var kernel = new ConvKernel(2, isa);
+        foreach (var module in ConvModule.All)
+        {
+            var random = new Random(module.Bits * 10 + module.KernelSize);
+            var input = new TensorShape(1, 6, 30, 29);
+            var x = Enumerable.Range(0, (int)input.Count).Select(_ => (int)random.NextInt64(module.MinValue, module.MaxValue + 1)).ToArray();
+            var w = Enumerable.Range(0, 7 * 6 * module.KernelSize * module.KernelSize).Select(_ => (int)random.NextInt64(module.MinValue, module.MaxValue + 1)).ToArray();
+            var problem = ConvProblem.Create(
+                new ConvSpec(module, 1, ConvPadding.Same, module.Bits, ConvOutputMode.Requantized), input, x,
+                new TensorShape(7, 6, module.KernelSize, module.KernelSize), w, Enumerable.Range(0, 7).Select(i => (long)i * 1000).ToArray());
+
+            Assert.True(problem.MultiplyAccumulates > 1 << 17);
+            Assert.Equal(ConvReference.Requantized(problem), kernel.Requantized(problem));
+        }
+    }
+
+    [Fact]
+    public void Int8_with_more_channels_than_an_int32_lane_can_hold_flushes_exactly()
+    {
+        // 4400 channels of (-128)·(-128) over a 5x5 kernel: 4400·25·16384 = 1.8e9 > 2^31 − 1 per output.
+        var module = ConvModule.Resolve("conv5x5_int8");
+        var input = new TensorShape(1, 4400, 5, 6);
+        var x = Enumerable.Repeat(-128, (int)input.Count).ToArray();
+        var w = Enumerable.Repeat(-128, 4400 * 25).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(1, 4400, 5, 5), w);
+
+        var raw = new ConvKernel(2).Raw(problem);
+
+        Assert.Equal([4400L * 25 * 16384, 4400L * 25 * 16384], raw);
+        Assert.Equal(ConvReference.Raw(problem), raw);
+    }
+
+    [Fact]
+    public void Int32_extremes_wrap_like_the_reference()
+    {
+        var module = ConvModule.Resolve("conv3x3_int32");
+        var input = new TensorShape(1, 3, 4, 20);
+        var x = Enumerable.Range(0, (int)input.Count).Select(i => i % 3 == 0 ? int.MaxValue : int.MinValue).ToArray();
+        var w = Enumerable.Range(0, 2 * 27).Select(i => i % 2 == 0 ? int.MinValue : int.MaxValue).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Same, 0, ConvOutputMode.Raw), input, x, new TensorShape(2, 3, 3, 3), w, new[] { long.MaxValue, long.MinValue });
+
+        Assert.Equal(ConvReference.Raw(problem), new ConvKernel(1).Raw(problem));
+    }
+
+    [Fact]
+    public void Output_of_the_wrong_length_is_refused()
+    {
+        var problem = ConvCases.Problem("conv3x3_int8", new TensorShape(1, 1, 4, 4), 1, _ => 1, _ => 1);
+
+        Assert.Throws<ArgumentException>(() => new ConvKernel(1).ConvolveRaw(problem, new long[3]));
+        Assert.Equal("output", Assert.Throws<ConvolutionException>(() => new ConvKernel(1).Convolve(problem, new int[4])).Field);
+    }
+}
