@@ -248,6 +248,7 @@ module conv_rm #(
     integer ri;
     always @(*) begin
         rd_data = 32'd0;
+        ri      = 0;     // the loop index below is assigned on every path, so it infers no latch
         case (rd_addr)
             `CONV_REG_ID:      rd_data = ID_VALUE;
             `CONV_REG_VERSION: rd_data = `CONV_VERSION_VALUE;
