@@ -113,9 +113,11 @@ proc implement {out rm first} {
 }
 implement $out [lindex $rms 0] 1
 foreach rm [lrange $rms 1 end] { implement $out $rm 0 }
+# Vivado's Tcl is 8.5: no lmap.
+set others {}
+foreach rm [lrange $rms 1 end] { lappend others [file join $out checkpoints config_${rm}_routed.dcp] }
 pr_verify -full_check -initial [file join $out checkpoints config_[lindex $rms 0]_routed.dcp] \
-    -additional [lmap rm [lrange $rms 1 end] { file join $out checkpoints config_${rm}_routed.dcp }] \
-    -file [file join $out reports pr_verify.rpt]
+    -additional $others -file [file join $out reports pr_verify.rpt]
 
 # --------------------------------------------------------------------------- 4. bitstreams, manifests
 source [file join $here manifest.tcl]

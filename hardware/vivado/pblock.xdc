@@ -2,7 +2,7 @@
 # 7-series rules simple: reconfigurable frames span full clock-region height, and RESET_AFTER_RECONFIG
 # (the RM's flip-flops start from their init values after every partial load) needs frame-aligned
 # edges. The right half of the two upper clock regions (X1Y1:X1Y2) is meant to hold the largest
-# module, conv5x5_int32 (about 100 DSP48E1, 8 RAMB36, 6k LUT by the Yosys estimate in
+# module, conv5x5_int32 (about 100 DSP48E1, 8 RAMB36, 7k LUT by the Yosys estimate in
 # docs/hardware.md); check `report_utilization -pblocks pblock_rp` after the first implementation and
 # grow the pblock if Vivado's figures differ.
 create_pblock pblock_rp
