@@ -239,6 +239,12 @@ module tb_conv;
             axil_write(`CONV_REG_CTRL, 1 << `CONV_CTRL_START_LSB, 1'b0);
             in_active  = 1'b1;
             out_active = 1'b1;
+            // Configuration writes while BUSY are ignored (the batch keeps its geometry and weights).
+            if (in_count >= 64) begin
+                axil_write(`CONV_REG_IMG_W, w + 1, 1'b0);
+                axil_write(`CONV_REG_WEIGHT_BASE, vec[pos - in_count - exp_count - KK][31:0] ^ 32'h1, 1'b0);
+                expect_reg(`CONV_REG_STATUS, 1 << `CONV_STATUS_BUSY_LSB, "STATUS while running");
+            end
             // Generous bound: every virtual pixel and output beat stalled several times over.
             cycles_limit = 40 * n * (h + 4) * (w + 4) + 2000;
             waited = 0;
@@ -248,6 +254,7 @@ module tb_conv;
                 waited = waited + 4;
             end
             if (!status[`CONV_STATUS_DONE_LSB]) fail_msg("timed out waiting for DONE");
+            expect_reg(`CONV_REG_IMG_W, w, "IMG_W written while BUSY");
             if (status[`CONV_STATUS_BUSY_LSB] || status[`CONV_STATUS_ERROR_LSB]) fail_msg("BUSY or ERROR with DONE");
             if (!irq) fail_msg("DONE did not raise the interrupt");
             out_active = 1'b0;
