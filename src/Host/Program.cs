@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Dpr.Host.Bench;
 using Dpr.Host.Cli;
+using Dpr.Host.Hardware;
 
 namespace Dpr.Host;
 
@@ -26,6 +27,7 @@ public static class Program
             BitstreamSynthCommand.Create(),
             ModulesCommand.Create(),
             BenchCommand.Create(Benchmarks),
+            HardwareCommand.Create(),
         };
         return root;
     }
