@@ -65,7 +65,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         Command<Resume>(_ =>
         {
             Become(Ready);
-            var module = _state.ReloadModule is { } name ? _catalog.Find(name) : null;
+            var module = _state.ReloadModule is { } name ? _catalog.Find(name, Partition) : null;
             if (_state.Status == RegionStatus.Faulted || module is null)
             {
                 Stash.UnstashAll();
@@ -176,7 +176,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
 
     private ModuleEntry? Check(string name)
     {
-        var module = _catalog.Find(name);
+        var module = _catalog.Find(name, Partition) ?? _catalog.Find(name);
         var problem = module is null
             ? $"unknown module '{name}'; the catalog serves {string.Join(", ", _catalog.Modules.Where(m => m.Partition.Name == Partition).Select(m => m.Name))}"
             : module.Partition.Name != Partition
@@ -258,7 +258,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         {
             Apply(e);
             _log.Warning("Swap {SwapId}: loading {Module} into {Partition} failed ({Failure}, region {RegionState}): {Reason}", failed.SwapId, failed.Module.Name, Partition, failure, unknown ? "unknown" : "unchanged", failed.Error.Message);
-            if (!unknown && _state.Status == RegionStatus.Loaded && _catalog.Find(_state.Module!) is { } previous)
+            if (!unknown && _state.Status == RegionStatus.Loaded && _catalog.Find(_state.Module!, Partition) is { } previous)
             {
                 TryRebind(previous);
             }
@@ -283,7 +283,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
                 Fault($"{_state.UpsetReloadsWithin(now)} upsets within a minute: more than the {_options.MaxUpsetReloadsPerMinute} reloads allowed", null);
                 return;
             }
-            if (_state.ReloadModule is { } name && _catalog.Find(name) is { } module)
+            if (_state.ReloadModule is { } name && _catalog.Find(name, Partition) is { } module)
             {
                 StopModule();
                 BeginSwap(module, "upset", null);

@@ -27,5 +27,6 @@ public static class RegionReplies
         [property: Key(4)] long Swaps,
         [property: Key(5)] long FailedSwaps,
         [property: Key(6)] string? FaultReason,
-        [property: Key(7)] DateTimeOffset? LastUsed) : IRegionReply;
+        [property: Key(7)] DateTimeOffset? LastUsed,
+        [property: Key(8)] DateTimeOffset? LoadedAt) : IRegionReply;
 }

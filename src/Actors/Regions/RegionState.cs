@@ -17,7 +17,8 @@ public sealed record RegionState(
     [property: Key(5)] int ConsecutiveFailures,
     [property: Key(6)] string? FaultReason,
     [property: Key(7)] DateTimeOffset[] RecentUpsetReloads,
-    [property: Key(8)] DateTimeOffset? LastUsed) : IDprMessage
+    [property: Key(8)] DateTimeOffset? LastUsed,
+    [property: Key(9)] DateTimeOffset? LoadedAt = null) : IDprMessage
 {
     /// <summary>How far back upset-triggered reloads are counted against the bound.</summary>
     public static readonly TimeSpan UpsetWindow = TimeSpan.FromMinutes(1);
@@ -43,6 +44,7 @@ public sealed record RegionState(
             Swaps = Swaps + 1,
             ConsecutiveFailures = 0,
             LastUsed = c.At,
+            LoadedAt = c.At,
         },
         SwapFailed f => f.RegionStateUnknown
             ? this with { Status = RegionStatus.Unknown, Module = null, FailedSwaps = FailedSwaps + 1, ConsecutiveFailures = ConsecutiveFailures + 1 }
@@ -70,5 +72,5 @@ public sealed record RegionState(
     public int UpsetReloadsWithin(DateTimeOffset now) => RecentUpsetReloads.Count(t => now - t < UpsetWindow);
 
     public RegionReplies.State ToReply(string partition) =>
-        new(partition, Status, Module, PendingModule, Swaps, FailedSwaps, FaultReason, LastUsed);
+        new(partition, Status, Module, PendingModule, Swaps, FailedSwaps, FaultReason, LastUsed, LoadedAt);
 }

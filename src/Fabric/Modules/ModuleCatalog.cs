@@ -41,6 +41,12 @@ public sealed class ModuleCatalog
     /// <summary>By name or alias, case-insensitive; null if the catalog does not serve it.</summary>
     public ModuleEntry? Find(string name) => Modules.FirstOrDefault(m => m.Answers(name));
 
+    /// <summary>The image of a module for one partition: a module that several partitions can host has one per partition.</summary>
+    public ModuleEntry? Find(string name, string partition) => Modules.FirstOrDefault(m => m.Answers(name) && m.Partition.Name == partition);
+
+    /// <summary>Every partition's image of a module.</summary>
+    public IReadOnlyList<ModuleEntry> FindAll(string name) => Modules.Where(m => m.Answers(name)).ToList();
+
     public static ModuleCatalog Load(string directory, Board board, ModuleCatalogOptions? options = null)
     {
         options ??= new ModuleCatalogOptions();
@@ -56,10 +62,10 @@ public sealed class ModuleCatalog
             try
             {
                 var entry = LoadOne(file, board, options);
-                var clash = modules.FirstOrDefault(m => m.Answers(entry.Name) || entry.Manifest.Aliases.Any(m.Answers));
+                var clash = modules.FirstOrDefault(m => m.Partition == entry.Partition && (m.Answers(entry.Name) || entry.Manifest.Aliases.Any(m.Answers)));
                 if (clash is not null)
                 {
-                    throw new ModuleProblemException("name", $"'{entry.Name}' or one of its aliases is already served by {clash.Name}");
+                    throw new ModuleProblemException("name", $"'{entry.Name}' or one of its aliases is already served by {clash.Name} in partition '{entry.Partition.Name}'");
                 }
                 modules.Add(entry);
             }
@@ -193,27 +199,34 @@ public sealed class ModuleCatalog
     }
 
     /// <summary>
-    /// Writes a synthetic partial and a manifest for every convolution module into
-    /// <paramref name="directory"/> (the simulated board's catalog), signed when a key is given.
+    /// Writes a synthetic partial, a synthetic .hwh and a manifest for every convolution module and
+    /// every partition that hosts convolutions into <paramref name="directory"/> (the simulated
+    /// board's catalog), signed when a key is given.
     /// </summary>
     public static void WriteSynthetic(Board board, string directory, ECDsa? key = null)
     {
-        var partition = board.Partitions.FirstOrDefault(p => p.CanHost(ModuleKind.Convolution, ""))
-            ?? throw new BoardProfileException("partitions", $"board '{board.Name}' has no partition that hosts convolution modules");
-        Directory.CreateDirectory(directory);
-        foreach (var conv in ConvModule.All)
+        var partitions = board.Partitions.Where(p => p.CanHost(ModuleKind.Convolution, "")).ToList();
+        if (partitions.Count == 0)
         {
-            var image = $"{conv.Name}.bit";
-            var bytes = SyntheticBitstream.Partial(board, partition, conv.Name.Value);
-            File.WriteAllBytes(Path.Combine(directory, image), bytes);
-            var hwh = $"{conv.Name}.hwh";
-            File.WriteAllText(Path.Combine(directory, hwh), SyntheticHandoff(board, conv));
-            var manifest = new ModuleManifest(
-                conv.Name.Value, [conv.Alias], partition.Name, image, hwh,
-                Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(),
-                new ModuleKind(ModuleKind.Convolution, conv.KernelSize, $"int{conv.Bits}"),
-                RegisterMap: "dpr-conv", Synthetic: true);
-            Save(key is null ? manifest : ModuleSigner.Sign(manifest, key), Path.Combine(directory, conv.Name.Value + ManifestSuffix));
+            throw new BoardProfileException("partitions", $"board '{board.Name}' has no partition that hosts convolution modules");
+        }
+        Directory.CreateDirectory(directory);
+        foreach (var partition in partitions)
+        {
+            foreach (var conv in ConvModule.All)
+            {
+                // One partition: plain names; several: one image per partition, named after it.
+                var stem = partitions.Count == 1 ? conv.Name.Value : $"{conv.Name}.{partition.Name}";
+                var bytes = SyntheticBitstream.Partial(board, partition, conv.Name.Value);
+                File.WriteAllBytes(Path.Combine(directory, stem + ".bit"), bytes);
+                File.WriteAllText(Path.Combine(directory, stem + ".hwh"), SyntheticHandoff(board, conv));
+                var manifest = new ModuleManifest(
+                    conv.Name.Value, [conv.Alias], partition.Name, stem + ".bit", stem + ".hwh",
+                    Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(),
+                    new ModuleKind(ModuleKind.Convolution, conv.KernelSize, $"int{conv.Bits}"),
+                    RegisterMap: "dpr-conv", Synthetic: true);
+                Save(key is null ? manifest : ModuleSigner.Sign(manifest, key), Path.Combine(directory, stem + ManifestSuffix));
+            }
         }
     }
 
