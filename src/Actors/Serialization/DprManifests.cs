@@ -1,3 +1,4 @@
+using Dpr.Actors.Jobs;
 using Dpr.Actors.Regions;
 
 namespace Dpr.Actors.Serialization;
@@ -26,5 +27,17 @@ public static class DprManifests
         [typeof(RegionReplies.Loaded)] = "region-loaded.v1",
         [typeof(RegionReplies.LoadFailed)] = "region-load-failed.v1",
         [typeof(RegionReplies.State)] = "region-state-reply.v1",
+        [typeof(JobRequest)] = "job-request.v1",
+        [typeof(JobEvents.JobAccepted)] = "job-accepted.v1",
+        [typeof(JobEvents.JobStarted)] = "job-started.v1",
+        [typeof(JobEvents.JobCompleted)] = "job-completed.v1",
+        [typeof(JobEvents.JobFailed)] = "job-failed.v1",
+        [typeof(JobEvents.JobCancelled)] = "job-cancelled.v1",
+        [typeof(JobCommands.Submit)] = "job-submit.v1",
+        [typeof(JobCommands.GetJob)] = "job-get.v1",
+        [typeof(JobReplies.Accepted)] = "job-accepted-reply.v1",
+        [typeof(JobReplies.Rejected)] = "job-rejected.v1",
+        [typeof(JobReplies.JobStatus)] = "job-status.v1",
+        [typeof(JobReplies.NotFound)] = "job-not-found.v1",
     };
 }

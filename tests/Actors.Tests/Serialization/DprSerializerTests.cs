@@ -65,6 +65,9 @@ public class DprSerializerTests : Akka.TestKit.Xunit2.TestKit
             _ when underlying == typeof(uint) => (uint)seed * 0x01000001u,
             _ when underlying == typeof(double) => seed + 0.25,
             _ when underlying == typeof(bool) => seed % 2 == 0,
+            _ when underlying == typeof(byte) => (byte)(seed * 31),
+            _ when underlying == typeof(TimeSpan) => TimeSpan.FromMilliseconds(seed * 250),
+            _ when typeof(IDprMessage).IsAssignableFrom(underlying) => Sample(underlying),
             _ when underlying == typeof(Guid) => new Guid(seed, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),
             _ when underlying == typeof(DateTimeOffset) => new DateTimeOffset(2026, 11, 24, 21, seed % 60, 0, TimeSpan.FromHours(1)),
             _ when underlying.IsEnum => Enum.GetValues(underlying).GetValue(seed % Enum.GetValues(underlying).Length),
@@ -84,5 +87,10 @@ public class DprSerializerTests : Akka.TestKit.Xunit2.TestKit
     /// <summary>Records compare arrays by reference; compare their contents instead.</summary>
     private static string Describe(object o) => string.Join(";", o.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Where(p => p.GetIndexParameters().Length == 0 && p.DeclaringType == o.GetType())
-        .Select(p => p.GetValue(o) is Array a ? $"{p.Name}=[{string.Join(",", a.Cast<object>())}]" : $"{p.Name}={p.GetValue(o)}"));
+        .Select(p => p.GetValue(o) switch
+        {
+            Array a => $"{p.Name}=[{string.Join(",", a.Cast<object>())}]",
+            IDprMessage nested => $"{p.Name}={{{Describe(nested)}}}",
+            var v => $"{p.Name}={v}",
+        }));
 }

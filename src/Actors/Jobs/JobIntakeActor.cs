@@ -1,0 +1,197 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Dpr.Fabric.Convolution;
+using static Dpr.Actors.Jobs.JobEvents;
+
+namespace Dpr.Actors.Jobs;
+
+/// <summary>
+/// Durable acceptance of jobs (<c>jobs-{board}</c>): a submission is checked, deduplicated by its
+/// idempotency key, held to the tenant's and the board's bounds, and acknowledged only once its
+/// <see cref="JobAccepted"/> is stored. Submissions that arrive within <see cref="JobIntakeOptions.BatchWindow"/>
+/// share one journal write (<c>PersistAllAsync</c>), so durability does not cost throughput.
+/// Accepted jobs are announced to <c>listener</c> (the scheduler), also after a restart for every
+/// job still open, so nothing accepted is lost.
+/// </summary>
+public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
+{
+    private readonly JobIntakeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IActorRef? _listener;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<Guid, JobRecord> _jobs = [];
+    private readonly Dictionary<(string Tenant, string Key), Guid> _keys = [];
+    private readonly Dictionary<string, int> _openPerTenant = new(StringComparer.Ordinal);
+    private readonly Dictionary<Guid, IActorRef> _unconfirmed = [];
+    private List<(JobAccepted Event, IActorRef Sender)> _batch = [];
+    private int _open;
+
+    public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, IActorRef? listener)
+    {
+        PersistenceId = $"jobs-{board}";
+        _options = options;
+        _time = time;
+        _listener = listener;
+        Recover<IJobEvent>(Apply);
+        Recover<RecoveryCompleted>(_ =>
+        {
+            foreach (var job in _jobs.Values.Where(j => j.IsOpen))
+            {
+                _listener?.Tell(new JobAccepted(job.JobId, job.Request!, _time.GetUtcNow()));
+            }
+        });
+        Command<JobCommands.Submit>(Submit);
+        Command<Flush>(_ => Persist());
+        Command<JobCommands.GetJob>(get => Sender.Tell(_jobs.TryGetValue(get.JobId, out var job)
+            ? new JobReplies.JobStatus(job.JobId, job.Tenant, job.Module, job.State, job.Partition, job.Error)
+            : new JobReplies.NotFound(get.JobId)));
+    }
+
+    public override string PersistenceId { get; }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string board, JobIntakeOptions options, TimeProvider time, IActorRef? listener) =>
+        Akka.Actor.Props.Create(() => new JobIntakeActor(board, options, time, listener));
+
+    private void Submit(JobCommands.Submit submit)
+    {
+        var request = submit.Request;
+        if (request.IdempotencyKey is { } key && _keys.TryGetValue((request.Tenant, key), out var existing))
+        {
+            Sender.Tell(new JobReplies.Accepted(existing, Duplicate: true));
+            return;
+        }
+        try
+        {
+            request = request with { Module = request.ToProblem(_options.Limits).Spec.Module.Name.Value };
+        }
+        catch (ConvolutionException e)
+        {
+            Sender.Tell(new JobReplies.Rejected(e.Field, e.Message, null));
+            return;
+        }
+        if (_open >= _options.MaxOpenJobs)
+        {
+            Sender.Tell(new JobReplies.Rejected("queue", $"the board has {_open} open jobs, its bound; retry later", _options.Backoff));
+            return;
+        }
+        if (_openPerTenant.GetValueOrDefault(request.Tenant) >= _options.MaxOpenJobsPerTenant)
+        {
+            Sender.Tell(new JobReplies.Rejected("quota", $"tenant '{request.Tenant}' has {_options.MaxOpenJobsPerTenant} open jobs, its quota; retry when some finish", _options.Backoff));
+            return;
+        }
+        var accepted = new JobAccepted(Guid.NewGuid(), request, _time.GetUtcNow());
+        // Counted and keyed now, so the bounds and deduplication hold for jobs still in the batch.
+        Count(request.Tenant, +1);
+        if (request.IdempotencyKey is { } k)
+        {
+            _keys[(request.Tenant, k)] = accepted.JobId;
+        }
+        _batch.Add((accepted, Sender));
+        if (_batch.Count >= _options.BatchSize)
+        {
+            Persist();
+        }
+        else if (_batch.Count == 1)
+        {
+            Timers.StartSingleTimer("flush", Flush.Instance, _options.Window);
+        }
+    }
+
+    private void Persist()
+    {
+        Timers.Cancel("flush");
+        if (_batch.Count == 0)
+        {
+            return;
+        }
+        var batch = _batch;
+        _batch = [];
+        foreach (var (e, sender) in batch)
+        {
+            _unconfirmed[e.JobId] = sender;
+        }
+        PersistAllAsync(batch.Select(b => b.Event), e =>
+        {
+            _jobs[e.JobId] = new JobRecord(e.JobId, e.Request.Tenant, e.Request.Module, JobRecord.Queued, e.Request);
+            if (_unconfirmed.Remove(e.JobId, out var sender))
+            {
+                sender.Tell(new JobReplies.Accepted(e.JobId, Duplicate: false));
+            }
+            _listener?.Tell(e);
+        });
+    }
+
+    private void Apply(IJobEvent e)
+    {
+        switch (e)
+        {
+            case JobAccepted a:
+                _jobs[a.JobId] = new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobRecord.Queued, a.Request);
+                Count(a.Request.Tenant, +1);
+                if (a.Request.IdempotencyKey is { } key)
+                {
+                    _keys[(a.Request.Tenant, key)] = a.JobId;
+                }
+                break;
+            case JobStarted s when _jobs.TryGetValue(s.JobId, out var job):
+                _jobs[s.JobId] = job with { State = JobRecord.Running, Partition = s.Partition };
+                break;
+            case JobCompleted c when _jobs.TryGetValue(c.JobId, out var job):
+                Close(job with { State = JobRecord.Completed, Request = null });
+                break;
+            case JobFailed f when _jobs.TryGetValue(f.JobId, out var job):
+                Close(job with { State = JobRecord.Failed, Request = null, Error = f.Reason });
+                break;
+            case JobCancelled c when _jobs.TryGetValue(c.JobId, out var job):
+                Close(job with { State = JobRecord.Cancelled, Request = null });
+                break;
+        }
+    }
+
+    private void Close(JobRecord job)
+    {
+        if (_jobs[job.JobId].IsOpen)
+        {
+            Count(job.Tenant, -1);
+        }
+        _jobs[job.JobId] = job;
+    }
+
+    private void Count(string tenant, int delta)
+    {
+        _open += delta;
+        _openPerTenant[tenant] = _openPerTenant.GetValueOrDefault(tenant) + delta;
+    }
+
+    /// <summary>The journal failed: every submission not yet confirmed is refused, so no client believes a job exists that may not.</summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        RefuseUnconfirmed(cause);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        RefuseUnconfirmed(cause);
+        base.OnPersistRejected(cause, @event, sequenceNr);
+    }
+
+    private void RefuseUnconfirmed(Exception cause)
+    {
+        _log.Error(cause, "Job journal write failed; refusing {Count} unconfirmed submissions", _unconfirmed.Count + _batch.Count);
+        foreach (var sender in _unconfirmed.Values.Concat(_batch.Select(b => b.Sender)))
+        {
+            sender.Tell(new JobReplies.Rejected("journal", $"the job journal is unavailable ({cause.Message}); the job was not accepted — resubmit, with an idempotency key to be safe", _options.Backoff));
+        }
+        _unconfirmed.Clear();
+        _batch.Clear();
+    }
+
+    private sealed record Flush
+    {
+        public static readonly Flush Instance = new();
+    }
+}

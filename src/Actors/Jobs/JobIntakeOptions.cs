@@ -1,0 +1,21 @@
+using Dpr.Fabric.Convolution;
+
+namespace Dpr.Actors.Jobs;
+
+/// <param name="BatchSize">Submissions persisted together at most (one journal round trip).</param>
+/// <param name="BatchWindow">How long a submission may wait for others to share its write.</param>
+/// <param name="MaxOpenJobs">Accepted jobs not yet finished, over all tenants; past it submissions are refused (bounded memory).</param>
+/// <param name="MaxOpenJobsPerTenant">The same, per tenant.</param>
+/// <param name="RetryAfter">What a refusal for a full queue tells the tenant to wait.</param>
+public sealed record JobIntakeOptions(
+    int BatchSize = 512,
+    TimeSpan? BatchWindow = null,
+    int MaxOpenJobs = 100_000,
+    int MaxOpenJobsPerTenant = 10_000,
+    TimeSpan? RetryAfter = null,
+    ConvLimits? Limits = null)
+{
+    public TimeSpan Window => BatchWindow ?? TimeSpan.FromMilliseconds(2);
+
+    public TimeSpan Backoff => RetryAfter ?? TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,13 @@
+namespace Dpr.Actors.Jobs;
+
+/// <summary>What the intake knows of a job; the request (with its tensors) is kept only while the job is open.</summary>
+public sealed record JobRecord(Guid JobId, string Tenant, string Module, string State, JobRequest? Request, string? Partition = null, string? Error = null)
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
+    public bool IsOpen => State is Queued or Running;
+}

@@ -1,0 +1,147 @@
+using Akka.Actor;
+using Akka.Persistence.TestKit;
+using Dpr.Actors.Jobs;
+using Dpr.Fabric.Convolution;
+
+namespace Dpr.Actors.Tests.Jobs;
+
+public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
+{
+    public JobIntakeActorTests()
+        : base(ActorTestConfig.Config)
+    {
+    }
+
+    private ITestJournal Journal => TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
+
+    internal static JobRequest Request(string tenant = "t1", string module = "conv3x3_8bit", string? key = null, int h = 6, sbyte fill = 3) =>
+        new(tenant, module, 1, "same", 0, "requantized",
+            [1, 1, h, 5], Enumerable.Repeat((byte)fill, h * 5).ToArray(),
+            [1, 1, 3, 3], Enumerable.Repeat((byte)1, 9).ToArray(),
+            IdempotencyKey: key);
+
+    private IActorRef Intake(JobIntakeOptions? options = null, IActorRef? listener = null, string board = "b") =>
+        Sys.ActorOf(JobIntakeActor.Props(board, options ?? new JobIntakeOptions(), TimeProvider.System, listener));
+
+    [Fact]
+    public void An_accepted_job_is_queued_and_announced()
+    {
+        var listener = CreateTestProbe();
+        var intake = Intake(listener: listener.Ref);
+
+        intake.Tell(new JobCommands.Submit(Request()));
+
+        var accepted = ExpectMsg<JobReplies.Accepted>();
+        Assert.False(accepted.Duplicate);
+        var announced = listener.ExpectMsg<JobEvents.JobAccepted>();
+        Assert.Equal((accepted.JobId, "conv3x3_int8"), (announced.JobId, announced.Request.Module));
+        intake.Tell(new JobCommands.GetJob(accepted.JobId));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(("queued", "t1"), (s.State, s.Tenant)));
+    }
+
+    [Theory]
+    [InlineData("conv7x7_int8", 6, "module")]
+    [InlineData("conv3x3_int8", 0, "input.shape")]
+    public void Bad_jobs_are_rejected_naming_the_field(string module, int height, string field)
+    {
+        var intake = Intake();
+
+        intake.Tell(new JobCommands.Submit(Request(module: module, h: height)));
+
+        ExpectMsg<JobReplies.Rejected>(r => Assert.Equal((field, (TimeSpan?)null), (r.Field, r.RetryAfter)));
+    }
+
+    [Fact]
+    public void Values_outside_the_precision_are_rejected()
+    {
+        var intake = Intake();
+        var request = Request(module: "conv3x3_int16") with { Input = new byte[60], Weights = new byte[18] };
+        request.Input[0] = 0x00;
+        request.Input[1] = 0x80;
+
+        intake.Tell(new JobCommands.Submit(request with { Bias = [long.MaxValue] }));
+        ExpectMsg<JobReplies.Accepted>();
+        intake.Tell(new JobCommands.Submit(request with { Input = new byte[59] }));
+        ExpectMsg<JobReplies.Rejected>(r => Assert.Equal("input", r.Field));
+    }
+
+    [Fact]
+    public void The_same_idempotency_key_returns_the_same_job_even_within_one_batch()
+    {
+        var intake = Intake(new JobIntakeOptions(BatchWindow: TimeSpan.FromMilliseconds(50)));
+
+        intake.Tell(new JobCommands.Submit(Request(key: "k1")));
+        intake.Tell(new JobCommands.Submit(Request(key: "k1")));
+        intake.Tell(new JobCommands.Submit(Request(tenant: "t2", key: "k1")));
+
+        var replies = ReceiveN(3).Cast<JobReplies.Accepted>().ToList();
+        Assert.Equal(replies[0].JobId, replies.Single(r => r.Duplicate).JobId);
+        Assert.NotEqual(replies[0].JobId, replies.Last().JobId);
+    }
+
+    [Fact]
+    public void Over_quota_submissions_are_refused_with_a_time_to_retry()
+    {
+        var intake = Intake(new JobIntakeOptions(MaxOpenJobsPerTenant: 2, RetryAfter: TimeSpan.FromSeconds(3)));
+
+        for (var i = 0; i < 3; i++)
+        {
+            intake.Tell(new JobCommands.Submit(Request()));
+        }
+        intake.Tell(new JobCommands.Submit(Request(tenant: "t2")));
+
+        var replies = ReceiveN(4);
+        Assert.Equal(3, replies.OfType<JobReplies.Accepted>().Count());
+        var refused = Assert.Single(replies.OfType<JobReplies.Rejected>());
+        Assert.Equal(("quota", TimeSpan.FromSeconds(3)), (refused.Field, refused.RetryAfter));
+    }
+
+    [Fact]
+    public async Task A_failed_journal_write_means_no_acknowledgement_and_the_client_is_told()
+    {
+        var intake = Sys.ActorOf(Akka.Pattern.BackoffSupervisor.Props(Akka.Pattern.Backoff.OnStop(
+            JobIntakeActor.Props("journal-fail", new JobIntakeOptions(), TimeProvider.System, null), "jobs", TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), 0, -1)));
+
+        await Journal.OnWrite.Fail();
+        intake.Tell(new JobCommands.Submit(Request(key: "retry-me")));
+        intake.Tell(new JobCommands.Submit(Request()));
+        var refused = ReceiveN(2).Cast<JobReplies.Rejected>().ToList();
+        Assert.All(refused, r => Assert.Equal("journal", r.Field));
+
+        await Journal.OnWrite.Pass();
+        await AwaitAssertAsync(async () =>
+        {
+            var reply = await intake.Ask<object>(new JobCommands.Submit(Request(key: "retry-me")), TimeSpan.FromSeconds(2));
+            var accepted = Assert.IsType<JobReplies.Accepted>(reply);
+            Assert.False(accepted.Duplicate);
+        });
+    }
+
+    [Fact]
+    public void After_a_restart_every_open_job_is_announced_again()
+    {
+        var first = Intake(board: "restart");
+        first.Tell(new JobCommands.Submit(Request()));
+        first.Tell(new JobCommands.Submit(Request(fill: 9)));
+        var ids = ReceiveN(2).Cast<JobReplies.Accepted>().Select(a => a.JobId).ToHashSet();
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+
+        var listener = CreateTestProbe();
+        Intake(listener: listener.Ref, board: "restart");
+
+        var announced = listener.ReceiveN(2).Cast<JobEvents.JobAccepted>().Select(a => a.JobId).ToHashSet();
+        Assert.Equal(ids, announced);
+    }
+
+    [Fact]
+    public void A_request_becomes_the_problem_it_describes()
+    {
+        var problem = Request(fill: -2).ToProblem();
+
+        Assert.Equal(ConvModule.Resolve("conv3x3_int8"), problem.Spec.Module);
+        Assert.Equal(-2, problem.Input.Span[0]);
+        Assert.Equal(new TensorShape(1, 1, 6, 5), problem.OutputShape);
+    }
+}
