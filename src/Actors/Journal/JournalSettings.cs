@@ -38,6 +38,8 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                       provider-name = "{{ProviderName}}"
                       auto-initialize = true
                       parallelism = {{parallelism}}
+                      # The job intake persists up to 512 acceptances at once: let them share a round trip.
+                      batch-size = 1000
                     }
                   }
                   snapshot-store {
