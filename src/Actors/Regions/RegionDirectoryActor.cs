@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Dpr.Fabric.Modules;
+using Dpr.Fabric.Ports;
 
 namespace Dpr.Actors.Regions;
 
@@ -10,7 +11,7 @@ namespace Dpr.Actors.Regions;
 /// </summary>
 public sealed class RegionDirectoryActor : ReceiveActor
 {
-    public RegionDirectoryActor(IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, ReplacementPolicy policy, TimeSpan askTimeout)
+    public RegionDirectoryActor(IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, ReplacementPolicy policy, TimeSpan askTimeout, IConfigurationPort? port = null)
     {
         ReceiveAsync<Acquire>(async acquire =>
         {
@@ -36,14 +37,36 @@ public sealed class RegionDirectoryActor : ReceiveActor
             var states = await Task.WhenAll(regions.Values.Select(r => r.Ask<RegionReplies.State>(new RegionCommands.Invalidate(invalidate.Reason), askTimeout)));
             sender.Tell(states);
         });
+        ReceiveAsync<ReloadStatic>(async reload =>
+        {
+            var sender = Sender;
+            if (port is null)
+            {
+                sender.Tell(new Status.Failure(new InvalidOperationException("this directory has no configuration port for full loads")));
+                return;
+            }
+            // Every partition first records that it is about to be emptied (and stops its module), then the device is rewritten.
+            await Task.WhenAll(regions.Values.Select(r => r.Ask<RegionReplies.State>(new RegionCommands.Invalidate($"full load of {reload.Image.Name}"), askTimeout)));
+            try
+            {
+                sender.Tell(await port.WriteAsync(reload.Image, null, CancellationToken.None));
+            }
+            catch (ConfigurationPortException e)
+            {
+                sender.Tell(new Status.Failure(e));
+            }
+        });
     }
 
-    public static Props Props(IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, ReplacementPolicy policy, TimeSpan askTimeout) =>
-        Akka.Actor.Props.Create(() => new RegionDirectoryActor(regions, catalog, policy, askTimeout));
+    public static Props Props(IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, ReplacementPolicy policy, TimeSpan askTimeout, IConfigurationPort? port = null) =>
+        Akka.Actor.Props.Create(() => new RegionDirectoryActor(regions, catalog, policy, askTimeout, port));
 
     /// <summary>Load <see cref="Module"/> somewhere; answered by the chosen region manager.</summary>
     public sealed record Acquire(string Module);
 
     /// <summary>The static design is being (or was) reloaded: every partition becomes empty, on record. Answered with their states.</summary>
     public sealed record InvalidateAll(string Reason);
+
+    /// <summary>A full load of the static design: every partition is invalidated on record, then the image is written. Answered with the port's result.</summary>
+    public sealed record ReloadStatic(ConfigurationImage Image);
 }

@@ -1,8 +1,10 @@
 using Akka.Actor;
 using Dpr.Actors.Regions;
+using Dpr.Fabric.Bitstreams;
 using Dpr.Fabric.Boards;
 using Dpr.Fabric.Drivers;
 using Dpr.Fabric.Modules;
+using Dpr.Fabric.Ports;
 using Dpr.Fabric.Simulation;
 
 namespace Dpr.Actors.Tests.Regions;
@@ -43,7 +45,7 @@ public sealed class RegionDirectoryActorTests : Akka.TestKit.Xunit2.TestKit
             var hardware = new PartitionHardware(board, p, sim.Port, sim, buffers);
             return (p.Name, Ref: Sys.ActorOf(RegionManagerActor.Props("twin", hardware, catalog, new RegionOptions(), TimeProvider.System), $"region-{p.Name}-{policy.Name}"));
         }).ToDictionary(r => r.Name, r => r.Ref);
-        return (Sys.ActorOf(RegionDirectoryActor.Props(regions, catalog, policy, TimeSpan.FromSeconds(10))), sim);
+        return (Sys.ActorOf(RegionDirectoryActor.Props(regions, catalog, policy, TimeSpan.FromSeconds(10), sim.Port)), sim);
     }
 
     private string Acquire(IActorRef directory, string module)
@@ -79,6 +81,22 @@ public sealed class RegionDirectoryActorTests : Akka.TestKit.Xunit2.TestKit
         var states = ExpectMsg<RegionReplies.State[]>();
         Assert.All(states, s => Assert.Equal(RegionStatus.Empty, s.Status));
         Assert.Equal("conv_a", Acquire(directory, "conv5x5_int32"));
+    }
+
+    [Fact]
+    public void A_static_reload_empties_every_partition_then_rewrites_the_device()
+    {
+        var (directory, board) = Start(ReplacementPolicy.Fifo);
+        Acquire(directory, "conv3x3_int8");
+        var image = new ConfigurationImage("static-v2", BitstreamReader.Read(SyntheticBitstream.Full(board.Board, "static-v2")));
+
+        directory.Tell(new RegionDirectoryActor.ReloadStatic(image));
+
+        ExpectMsg<PortWriteResult>(TimeSpan.FromSeconds(10));
+        Assert.Equal("static-v2", board.Device.StaticDesign);
+        Assert.All(board.Board.Partitions, p => Assert.Null(board.Device.ModuleIn(p)));
+        Assert.Equal("conv_a", Acquire(directory, "conv3x3_int8"));
+        Assert.Equal("conv3x3_int8", board.Device.ModuleIn(board.Board.Partition("conv_a")));
     }
 
     protected override void Dispose(bool disposing)

@@ -197,4 +197,30 @@ public class RegionManagerActorTests : Akka.TestKit.Xunit2.TestKit
         second.Tell(new RegionCommands.GetState());
         ExpectMsg<RegionReplies.State>(s => Assert.Equal((RegionStatus.Loaded, "conv5x5_int32"), (s.Status, s.Module)));
     }
+
+    [Fact]
+    public void Jobs_queued_when_a_swap_comes_finish_or_are_handed_back_never_lost()
+    {
+        var manager = Sys.ActorOf(new SimulatedRegion().Props());
+        manager.Tell(new RegionCommands.Load("conv3x3_int8"));
+        ExpectMsg<RegionReplies.Loaded>();
+        var jobs = Enumerable.Range(0, 20).Select(i => Guid.NewGuid()).ToList();
+
+        foreach (var job in jobs)
+        {
+            manager.Tell(new ModuleCommands.Run(job, Problem("conv3x3_int8", jobs.IndexOf(job))));
+        }
+        manager.Tell(new RegionCommands.Load("conv5x5_int16"));
+
+        var replies = ReceiveN(21, TimeSpan.FromSeconds(20));
+        Assert.Single(replies.OfType<RegionReplies.Loaded>());
+        var answered = replies.Select(r => r switch
+        {
+            ModuleReplies.Completed c => c.JobId,
+            ModuleReplies.HandedBack h => h.JobId,
+            _ => Guid.Empty,
+        }).Where(id => id != Guid.Empty).ToList();
+        Assert.Equal(jobs.Order(), answered.Order());
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
 }
