@@ -2,6 +2,7 @@ using System.CommandLine;
 using Dpr.Host.Bench;
 using Dpr.Host.Cli;
 using Dpr.Host.Hardware;
+using Dpr.Host.Regions;
 
 namespace Dpr.Host;
 
@@ -28,6 +29,7 @@ public static class Program
             ModulesCommand.Create(),
             BenchCommand.Create(Benchmarks),
             HardwareCommand.Create(),
+            RegionHostCommand.Create(),
         };
         return root;
     }
