@@ -14,6 +14,7 @@ public static class Program
         new BitstreamBenchmark(),
         new ConvBenchmark(),
         new SwapBenchmark(),
+        new CrashBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();
