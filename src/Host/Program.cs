@@ -15,6 +15,7 @@ public static class Program
         new ConvBenchmark(),
         new SwapBenchmark(),
         new CrashBenchmark(),
+        new RegionsBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();
