@@ -2,6 +2,7 @@ using System.CommandLine;
 using Dpr.Host.Bench;
 using Dpr.Host.Cli;
 using Dpr.Host.Hardware;
+using Dpr.Host.Regions;
 
 namespace Dpr.Host;
 
@@ -14,6 +15,8 @@ public static class Program
         new ConvBenchmark(),
         new SwapBenchmark(),
         new IntakeBenchmark(),
+        new RegionsBenchmark(),
+        new CrashBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();
@@ -29,6 +32,7 @@ public static class Program
             ModulesCommand.Create(),
             BenchCommand.Create(Benchmarks),
             HardwareCommand.Create(),
+            RegionHostCommand.Create(),
         };
         return root;
     }

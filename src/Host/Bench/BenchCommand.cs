@@ -14,10 +14,15 @@ public static class BenchCommand
             var quick = new Option<bool>("--quick") { Description = "A smaller run that finishes within a minute." };
             var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON to this path." };
             var command = new Command(benchmark.Name, benchmark.Description) { quick, json };
+            var own = benchmark as IBenchmarkWithOptions;
+            foreach (var option in own?.Options ?? [])
+            {
+                command.Options.Add(option);
+            }
             command.SetAction(parse =>
             {
                 var console = Cli.InspectCommand.ConsoleFor(parse.InvocationConfiguration.Output);
-                var report = benchmark.Run(parse.GetValue(quick), console);
+                var report = own is not null ? own.Run(parse.GetValue(quick), parse, console) : benchmark.Run(parse.GetValue(quick), console);
                 report.Render(console);
                 if (parse.GetValue(json) is { } path)
                 {

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Dpr.Actors.Journal;
+using Dpr.Actors.Regions;
+using Dpr.Fabric.Ports;
+using Dpr.Host.Regions;
+using Microsoft.Data.Sqlite;
+using Spectre.Console;
+
+namespace Dpr.Host.Bench;
+
+/// <summary>
+/// <c>dpr bench regions</c>: swaps per second through a region manager with the real journal, and the
+/// time the service adds to each swap, on SQLite and on PostgreSQL (a temporary cluster) in one run.
+/// The port only reports the modelled PCAP transfer and does not sleep, so the wall time from
+/// <c>Ask(Load)</c> to the <c>Loaded</c> reply is all overhead: the actor hops (ask, drain of the
+/// running module actor, the port task piped back), persisting <c>SwapStarted</c> and
+/// <c>SwapCompleted</c> (each a journal round trip and commit), decouple, the simulated device's
+/// in-memory frame write, recouple, driver binding, and starting the new module actor. Two modules
+/// alternate, so every request is a real swap.
+/// </summary>
+public sealed class RegionsBenchmark : IBenchmark
+{
+    /// <summary>The issue's goal: the service keeps the paper's millisecond-scale swaps (a 150 KB partial takes about 1 ms through PCAP).</summary>
+    private const double SqliteP50GoalMs = 0.5;
+
+    private const string TmpfsDirectory = "/dev/shm";
+
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+
+    public string Name => "regions";
+
+    public string Description => "Swaps per second and the time the region manager adds per swap (journal, decouple, bind, actor hops), SQLite and PostgreSQL.";
+
+    public BenchReport Run(bool quick, IAnsiConsole console)
+    {
+        var warmup = quick ? 30 : 200;
+        var swaps = quick ? 300 : 3000;
+        var directory = Path.Combine(Path.GetTempPath(), $"dpr-bench-regions-{Guid.NewGuid():N}");
+        var catalog = SimulatedConvRegion.LoadCatalog(Path.Combine(directory, "modules"));
+        var rows = new List<IReadOnlyDictionary<string, object?>>();
+        Swaps? sqlite = null;
+        try
+        {
+            console.WriteLine("in-memory journal (baseline: no durability)...");
+            rows.Add(Measure(InMemory, catalog, warmup, swaps).Row("in memory (baseline, not durable)"));
+
+            console.WriteLine("SQLite (WAL, synchronous FULL: the journal's default)...");
+            sqlite = Measure(JournalSettings.Sqlite(Path.Combine(directory, "dpr.db")), catalog, warmup, swaps);
+            rows.Add(sqlite.Row("SQLite file (WAL)"));
+
+            if (Directory.Exists(TmpfsDirectory))
+            {
+                // Diagnostic, not a configuration: tmpfs makes fsync free, so this row minus the one above is what durability costs.
+                console.WriteLine($"SQLite on tmpfs ({TmpfsDirectory}: fsync is free, not durable)...");
+                var tmpfs = Path.Combine(TmpfsDirectory, $"dpr-bench-regions-{Guid.NewGuid():N}.db");
+                try
+                {
+                    rows.Add(Measure(JournalSettings.Sqlite(tmpfs), catalog, warmup, swaps).Row("SQLite on tmpfs (diagnostic: no fsync cost)"));
+                }
+                finally
+                {
+                    SqliteConnection.ClearAllPools();
+                    foreach (var file in Directory.GetFiles(TmpfsDirectory, Path.GetFileNameWithoutExtension(tmpfs) + "*"))
+                    {
+                        File.Delete(file);
+                    }
+                }
+            }
+
+            console.WriteLine("PostgreSQL 15 (temporary cluster)...");
+            try
+            {
+                using var cluster = TemporaryPostgresCluster.Start();
+                rows.Add(Measure(cluster.Journal, catalog, warmup, swaps).Row("PostgreSQL 15 (local, TCP)"));
+            }
+            catch (PostgresClusterException e)
+            {
+                console.MarkupLineInterpolated($"[red]PostgreSQL not measured: {e.Message}[/]");
+                rows.Add(new Dictionary<string, object?> { ["journal"] = "PostgreSQL 15", ["note"] = $"not measured: {e.Message}" });
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        return new BenchReport(Name, MachineInfo.Current(), rows,
+        [
+            BenchGoal.AtMost("service overhead per swap, p50, SQLite", SqliteP50GoalMs, Math.Round(sqlite!.Percentile(0.5), 3), "ms"),
+        ]);
+    }
+
+    private static Swaps Measure(JournalSettings journal, Fabric.Modules.ModuleCatalog catalog, int warmup, int count) =>
+        Measure(() => SimulatedConvRegion.StartSystem("dpr-bench-regions", journal), catalog, warmup, count);
+
+    private static Swaps Measure(Func<ActorSystem> start, Fabric.Modules.ModuleCatalog catalog, int warmup, int count)
+    {
+        var region = new SimulatedConvRegion(catalog, realTime: false);
+        var modules = region.Modules.Take(2).ToArray();
+        using var system = start();
+        var manager = system.ActorOf(region.Props(new RegionOptions()), SimulatedConvRegion.PersistenceId);
+        for (var i = 0; i < warmup; i++)
+        {
+            Load(manager, modules[i % 2]);
+        }
+        var samples = new double[count];
+        var total = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            Load(manager, modules[i % 2]);
+            samples[i] = clock.Elapsed.TotalMilliseconds;
+        }
+        var elapsed = total.Elapsed;
+        system.Terminate().Wait();
+        var transfer = modules.Average(m => SimulatedPortOptions.Pcap.TransferTime(catalog.Find(m)!.Image.Payload.Length).TotalMilliseconds);
+        Array.Sort(samples);
+        return new Swaps(samples, elapsed, transfer);
+    }
+
+    /// <summary>Akka's in-memory journal and snapshot store: everything but the database, for comparison.</summary>
+    private static ActorSystem InMemory() => ActorSystem.Create("dpr-bench-regions", Akka.Configuration.ConfigurationFactory.ParseString($$"""
+        akka.loglevel = WARNING
+        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        {{Actors.Serialization.DprSerializer.Hocon}}
+        """));
+
+    private static void Load(IActorRef manager, string module)
+    {
+        var reply = manager.Ask<IRegionReply>(new RegionCommands.Load(module), AskTimeout).GetAwaiter().GetResult();
+        if (reply is not RegionReplies.Loaded { Hit: false })
+        {
+            throw new InvalidOperationException($"expected a swap to {module}, got {reply}");
+        }
+    }
+
+    private sealed record Swaps(double[] SortedMs, TimeSpan Elapsed, double ModelledTransferMs)
+    {
+        public double Percentile(double p) => SortedMs[Math.Min(SortedMs.Length - 1, (int)Math.Floor(p * SortedMs.Length))];
+
+        public Dictionary<string, object?> Row(string journal) => new()
+        {
+            ["journal"] = journal,
+            ["swaps"] = SortedMs.Length,
+            ["swaps/s"] = Math.Round(SortedMs.Length / Elapsed.TotalSeconds, 0),
+            ["overhead p50 ms"] = Math.Round(Percentile(0.5), 3),
+            ["overhead p99 ms"] = Math.Round(Percentile(0.99), 3),
+            ["overhead max ms"] = Math.Round(SortedMs[^1], 3),
+            ["modelled PCAP transfer ms (not slept)"] = Math.Round(ModelledTransferMs, 3),
+        };
+    }
+}
