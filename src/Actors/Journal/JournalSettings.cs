@@ -1,4 +1,11 @@
 using System.Text.Json;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+using Akka.Persistence.Sql.Config;
+using Dpr.Actors.Serialization;
+using LinqToDB;
 using Microsoft.Data.Sqlite;
 
 namespace Dpr.Actors.Journal;
@@ -8,6 +15,13 @@ namespace Dpr.Actors.Journal;
 /// PostgreSQL, configured by HOCON (journal <c>SqlWriteJournal</c>, snapshots <c>SqlSnapshotStore</c>,
 /// tables created on first use). SQLite takes one writer at a time and runs in WAL mode, so readers
 /// never block the journal and a killed process leaves a consistent file.
+/// <para>
+/// Region managers write to their own journal (<see cref="RegionsJournal"/>; with SQLite its own
+/// file, <c>dpr.regions.db</c>) whose commits do not wait for fsync (<c>synchronous=NORMAL</c>): a
+/// killed process loses nothing, and a power loss, which could lose the last commits, also clears
+/// the programmable logic, so every partition is reloaded and checked after it anyway. Everything
+/// else — job acceptances first of all — stays on the default journal with a full fsync per commit.
+/// </para>
 /// </summary>
 public sealed record JournalSettings(JournalProvider Provider, string ConnectionString)
 {
@@ -19,9 +33,48 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
     /// <summary>The linq2db provider names (<c>LinqToDB.ProviderName</c>).</summary>
     private string ProviderName => Provider == JournalProvider.Sqlite ? "SQLite.MS" : "PostgreSQL.15";
 
-    /// <summary>The journal and snapshot store configuration, over the plugin's own defaults.</summary>
-    public Akka.Configuration.Config Config =>
-        Akka.Configuration.ConfigurationFactory.ParseString(Hocon).WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+    /// <summary>The journal plugin of the region managers (<c>RegionOptions.JournalPluginId</c>).</summary>
+    public const string RegionsJournal = "akka.persistence.journal.regions";
+
+    /// <summary>The journals and the snapshot store, over the plugin's own defaults.</summary>
+    public Config Config
+    {
+        get
+        {
+            var defaults = SqlPersistence.DefaultConfiguration;
+            // The regions journal is a second instance of the same plugin: its defaults are the default journal's.
+            var regionDefaults = ConfigurationFactory.ParseString($"{RegionsJournal} {{\n{defaults.GetConfig("akka.persistence.journal.sql").Root}\n}}");
+            return ConfigurationFactory.ParseString(Hocon).WithFallback(regionDefaults).WithFallback(defaults);
+        }
+    }
+
+    /// <summary>The regions journal's database: for SQLite its own file beside the journal (<c>dpr.regions.db</c>).</summary>
+    public string RegionsConnectionString => Sibling(".regions");
+
+    /// <summary>
+    /// An actor system with these journals and dpr's serializer; <paramref name="config"/> comes first.
+    /// Prepares SQLite files first.
+    /// </summary>
+    public ActorSystem CreateSystem(string name, Config? config = null)
+    {
+        Prepare();
+        var full = (config ?? Config.Empty).WithFallback(Config).WithFallback(ConfigurationFactory.ParseString(DprSerializer.Hocon));
+        var setup = BootstrapSetup.Create().WithConfig(full);
+        if (Provider != JournalProvider.Sqlite)
+        {
+            return ActorSystem.Create(name, setup);
+        }
+        var options = new MultiDataOptionsSetup();
+        options.AddDataOptions(RegionsJournal, new DataOptions()
+            .UseConnectionString(ProviderName, RegionsConnectionString)
+            .UseAfterConnectionOpened(connection =>
+            {
+                using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+                pragma.ExecuteNonQuery();
+            }));
+        return ActorSystem.Create(name, ActorSystemSetup.Create(setup, options));
+    }
 
     /// <summary>
     /// Where snapshots go. For SQLite a file of their own beside the journal (<c>dpr.db</c> →
@@ -29,18 +82,18 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
     /// journal commits made the journal's write wait out Microsoft.Data.Sqlite's busy retry, a fixed
     /// 150 ms sleep (measured by <c>dpr bench regions</c>: p99 of a swap 154 ms with one file, 15 ms with two).
     /// </summary>
-    public string SnapshotConnectionString
+    public string SnapshotConnectionString => Sibling(".snapshots");
+
+    /// <summary>For SQLite, a file beside the journal's (<c>dpr.db</c> → <c>dpr{suffix}.db</c>); for PostgreSQL the same database.</summary>
+    private string Sibling(string suffix)
     {
-        get
+        if (Provider != JournalProvider.Sqlite)
         {
-            if (Provider != JournalProvider.Sqlite)
-            {
-                return ConnectionString;
-            }
-            var builder = new SqliteConnectionStringBuilder(ConnectionString);
-            builder.DataSource = Path.ChangeExtension(builder.DataSource, ".snapshots" + Path.GetExtension(builder.DataSource));
-            return builder.ToString();
+            return ConnectionString;
         }
+        var builder = new SqliteConnectionStringBuilder(ConnectionString);
+        builder.DataSource = Path.ChangeExtension(builder.DataSource, suffix + Path.GetExtension(builder.DataSource));
+        return builder.ToString();
     }
 
     public string Hocon
@@ -49,6 +102,7 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
         {
             var connection = JsonSerializer.Serialize(ConnectionString);
             var snapshots = JsonSerializer.Serialize(SnapshotConnectionString);
+            var regions = JsonSerializer.Serialize(RegionsConnectionString);
             var parallelism = Provider == JournalProvider.Sqlite ? 1 : 3;
             return $$"""
                 akka.persistence {
@@ -61,6 +115,18 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                       parallelism = {{parallelism}}
                       # The job intake persists up to 512 acceptances at once: let them share a round trip.
                       batch-size = 1000
+                    }
+                    regions {
+                      plugin-id = "{{RegionsJournal}}"
+                      # Copied defaults render null as an empty string; these must stay null.
+                      serializer = null
+                      default.schema-name = null
+                      sqlite.schema-name = null
+                      mysql.schema-name = null
+                      connection-string = {{regions}}
+                      provider-name = "{{ProviderName}}"
+                      auto-initialize = true
+                      parallelism = {{parallelism}}
                     }
                   }
                   snapshot-store {
@@ -88,7 +154,7 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
         {
             Directory.CreateDirectory(directory);
         }
-        foreach (var file in new[] { ConnectionString, SnapshotConnectionString })
+        foreach (var file in new[] { ConnectionString, SnapshotConnectionString, RegionsConnectionString })
         {
             using var connection = new SqliteConnection(file);
             connection.Open();

@@ -38,6 +38,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         _catalog = catalog;
         _options = options;
         _time = time;
+        JournalPluginId = options.JournalPluginId ?? string.Empty;
         Recover<IRegionEvent>(e => _state = _state.Apply(e));
         Recover<SnapshotOffer>(offer => _state = (RegionState)offer.Snapshot);
         Recover<RecoveryCompleted>(_ =>

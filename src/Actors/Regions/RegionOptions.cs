@@ -6,13 +6,15 @@ namespace Dpr.Actors.Regions;
 /// <param name="DrainTimeout">How long the module's running job may take to finish before the swap goes ahead.</param>
 /// <param name="MaxUpsetReloadsPerMinute">Past this many upset-triggered reloads in a minute the partition is Faulted, so an upset storm cannot keep the port busy forever.</param>
 /// <param name="SnapshotEvery">Save a snapshot every this many events.</param>
+/// <param name="JournalPluginId">The journal plugin to persist to; null for the default (<c>JournalSettings.RegionsJournal</c> in the service).</param>
 public sealed record RegionOptions(
     int MaxAttempts = 3,
     TimeSpan? RetryBackoff = null,
     TimeSpan? SwapTimeout = null,
     TimeSpan? DrainTimeout = null,
     int MaxUpsetReloadsPerMinute = 10,
-    int SnapshotEvery = 100)
+    int SnapshotEvery = 100,
+    string? JournalPluginId = null)
 {
     public TimeSpan Backoff(int attempt) => (RetryBackoff ?? TimeSpan.FromMilliseconds(100)) * Math.Pow(2, attempt - 1);
 

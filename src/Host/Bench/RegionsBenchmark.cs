@@ -43,7 +43,7 @@ public sealed class RegionsBenchmark : IBenchmark
         try
         {
             console.WriteLine("in-memory journal (baseline: no durability)...");
-            rows.Add(Measure(InMemory, catalog, warmup, swaps).Row("in memory (baseline, not durable)"));
+            rows.Add(Measure(InMemory, new RegionOptions(), catalog, warmup, swaps).Row("in memory (baseline, not durable)"));
 
             console.WriteLine("SQLite (WAL, synchronous FULL: the journal's default)...");
             sqlite = Measure(JournalSettings.Sqlite(Path.Combine(directory, "dpr.db")), catalog, warmup, swaps);
@@ -95,14 +95,14 @@ public sealed class RegionsBenchmark : IBenchmark
     }
 
     private static Swaps Measure(JournalSettings journal, Fabric.Modules.ModuleCatalog catalog, int warmup, int count) =>
-        Measure(() => SimulatedConvRegion.StartSystem("dpr-bench-regions", journal), catalog, warmup, count);
+        Measure(() => SimulatedConvRegion.StartSystem("dpr-bench-regions", journal), SimulatedConvRegion.JournaledOptions, catalog, warmup, count);
 
-    private static Swaps Measure(Func<ActorSystem> start, Fabric.Modules.ModuleCatalog catalog, int warmup, int count)
+    private static Swaps Measure(Func<ActorSystem> start, RegionOptions options, Fabric.Modules.ModuleCatalog catalog, int warmup, int count)
     {
         var region = new SimulatedConvRegion(catalog, realTime: false);
         var modules = region.Modules.Take(2).ToArray();
         using var system = start();
-        var manager = system.ActorOf(region.Props(new RegionOptions()), SimulatedConvRegion.PersistenceId);
+        var manager = system.ActorOf(region.Props(options), SimulatedConvRegion.PersistenceId);
         for (var i = 0; i < warmup; i++)
         {
             Load(manager, modules[i % 2]);

@@ -16,7 +16,8 @@ internal sealed class CrashLoop(string dataDirectory, int seed)
 
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
 
-    public string DatabasePath => Path.Combine(dataDirectory, "dpr.db");
+    /// <summary>The region managers' journal (<c>JournalSettings.RegionsConnectionString</c>), where the swaps are.</summary>
+    public string DatabasePath => Path.Combine(dataDirectory, "dpr.regions.db");
 
     /// <param name="progress">One line per cycle, for a console.</param>
     public CrashTally Run(int cycles, Action<string>? progress = null)

@@ -44,7 +44,7 @@ public static class RegionHostCommand
         Directory.CreateDirectory(directory);
         var region = new SimulatedConvRegion(SimulatedConvRegion.LoadCatalog(Path.Combine(directory, "modules")), realTime: true);
         using var system = SimulatedConvRegion.StartSystem("dpr-region-host", JournalSettings.Sqlite(Path.Combine(directory, "dpr.db")));
-        var manager = system.ActorOf(region.Props(new RegionOptions()), SimulatedConvRegion.PersistenceId);
+        var manager = system.ActorOf(region.Props(SimulatedConvRegion.JournaledOptions), SimulatedConvRegion.PersistenceId);
 
         var state = Settle(manager);
         if (state.Status is not (RegionStatus.Loaded or RegionStatus.Empty))

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Configuration;
 using Dpr.Actors.Journal;
 using Dpr.Actors.Regions;
-using Dpr.Actors.Serialization;
 using Dpr.Fabric.Boards;
 using Dpr.Fabric.Drivers;
 using Dpr.Fabric.Modules;
@@ -72,13 +71,10 @@ internal sealed class SimulatedConvRegion
     public Props Props(RegionOptions options) =>
         RegionManagerActor.Props(BoardName, Hardware, Catalog, options, TimeProvider.System);
 
-    /// <summary>An actor system with the real journal and dpr's serializer.</summary>
-    public static ActorSystem StartSystem(string name, JournalSettings journal, string logLevel = "WARNING")
-    {
-        journal.Prepare();
-        var config = journal.Config
-            .WithFallback(ConfigurationFactory.ParseString(DprSerializer.Hocon))
-            .WithFallback(ConfigurationFactory.ParseString($"akka.loglevel = {logLevel}"));
-        return ActorSystem.Create(name, config);
-    }
+    /// <summary>An actor system with the real journals and dpr's serializer.</summary>
+    public static ActorSystem StartSystem(string name, JournalSettings journal, string logLevel = "WARNING") =>
+        journal.CreateSystem(name, ConfigurationFactory.ParseString($"akka.loglevel = {logLevel}"));
+
+    /// <summary>The region manager's options when it runs on the real journals: its own journal plugin.</summary>
+    public static RegionOptions JournaledOptions { get; } = new(JournalPluginId: JournalSettings.RegionsJournal);
 }

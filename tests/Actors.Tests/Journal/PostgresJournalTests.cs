@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Configuration;
 using Dpr.Actors.Journal;
 using Dpr.Actors.Regions;
-using Dpr.Actors.Serialization;
 using Dpr.Actors.Tests.Regions;
 
 namespace Dpr.Actors.Tests.Journal;
@@ -10,14 +9,8 @@ namespace Dpr.Actors.Tests.Journal;
 /// <summary>The real journal on PostgreSQL 15 (a cluster of the test's own, on a free port): swaps survive the actor system.</summary>
 public sealed class PostgresJournalTests
 {
-    private static ActorSystem Start(JournalSettings journal)
-    {
-        journal.Prepare();
-        var config = journal.Config
-            .WithFallback(ConfigurationFactory.ParseString(DprSerializer.Hocon))
-            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-        return ActorSystem.Create("dpr-test", config);
-    }
+    private static ActorSystem Start(JournalSettings journal) =>
+        journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
 
     [PostgresFact]
     public async Task Swaps_are_recovered_from_postgresql_after_a_restart()
@@ -27,7 +20,7 @@ public sealed class PostgresJournalTests
         var timeout = TimeSpan.FromSeconds(20);
         using (var system = Start(journal))
         {
-            var manager = system.ActorOf(new SimulatedRegion().Props(new RegionOptions(SnapshotEvery: 3)), "region");
+            var manager = system.ActorOf(new SimulatedRegion().Props(new RegionOptions(SnapshotEvery: 3, JournalPluginId: JournalSettings.RegionsJournal)), "region");
             foreach (var module in new[] { "conv3x3_int8", "conv5x5_int16", "conv3x3_int8", "conv5x5_int32" })
             {
                 Assert.IsType<RegionReplies.Loaded>(await manager.Ask<IRegionReply>(new RegionCommands.Load(module), timeout));
@@ -38,7 +31,7 @@ public sealed class PostgresJournalTests
         using (var system = Start(journal))
         {
             var fresh = new SimulatedRegion();
-            var manager = system.ActorOf(fresh.Props(), "region");
+            var manager = system.ActorOf(fresh.Props(new RegionOptions(JournalPluginId: JournalSettings.RegionsJournal)), "region");
             var state = await manager.Ask<RegionReplies.State>(new RegionCommands.GetState(), timeout);
 
             // Four swaps on record, plus the reload if it already ran.

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Configuration;
 using Dpr.Actors.Journal;
 using Dpr.Actors.Regions;
-using Dpr.Actors.Serialization;
 using Dpr.Actors.Tests.Regions;
 
 namespace Dpr.Actors.Tests.Journal;
@@ -12,14 +11,8 @@ public sealed class SqliteJournalTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"dpr-journal-{Guid.NewGuid():N}");
 
-    private ActorSystem Start(JournalSettings journal)
-    {
-        journal.Prepare();
-        var config = journal.Config
-            .WithFallback(ConfigurationFactory.ParseString(DprSerializer.Hocon))
-            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-        return ActorSystem.Create("dpr-test", config);
-    }
+    private ActorSystem Start(JournalSettings journal) =>
+        journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
 
     [Fact]
     public async Task Swaps_are_recovered_from_sqlite_after_a_restart()
@@ -28,7 +21,7 @@ public sealed class SqliteJournalTests : IDisposable
         var timeout = TimeSpan.FromSeconds(20);
         using (var system = Start(journal))
         {
-            var manager = system.ActorOf(new SimulatedRegion().Props(new RegionOptions(SnapshotEvery: 3)), "region");
+            var manager = system.ActorOf(new SimulatedRegion().Props(new RegionOptions(SnapshotEvery: 3, JournalPluginId: JournalSettings.RegionsJournal)), "region");
             foreach (var module in new[] { "conv3x3_int8", "conv5x5_int16", "conv3x3_int8", "conv5x5_int32" })
             {
                 Assert.IsType<RegionReplies.Loaded>(await manager.Ask<IRegionReply>(new RegionCommands.Load(module), timeout));
@@ -36,11 +29,11 @@ public sealed class SqliteJournalTests : IDisposable
             await system.Terminate();
         }
 
-        Assert.True(File.Exists(Path.Combine(_directory, "dpr.db")));
+        Assert.True(File.Exists(Path.Combine(_directory, "dpr.regions.db")));
         using (var system = Start(journal))
         {
             var fresh = new SimulatedRegion();
-            var manager = system.ActorOf(fresh.Props(), "region");
+            var manager = system.ActorOf(fresh.Props(new RegionOptions(JournalPluginId: JournalSettings.RegionsJournal)), "region");
             var state = await manager.Ask<RegionReplies.State>(new RegionCommands.GetState(), timeout);
 
             // Four swaps on record, plus the reload if it already ran.
