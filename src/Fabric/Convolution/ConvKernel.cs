@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -17,15 +18,16 @@ namespace Dpr.Fabric.Convolution;
 public sealed class ConvKernel
 {
     /// <summary>Below this many multiply-accumulates a job runs on one thread: waking a second costs more.</summary>
-    private const long ParallelThreshold = 1 << 17;
+    private const long ParallelThreshold = 1 << 20;
 
     public ConvKernel(int threads = 0)
         : this(threads, ConvIsa.Auto)
     {
     }
 
-    internal ConvKernel(int threads, ConvIsa isa)
+    internal ConvKernel(int threads, ConvIsa isa, ConvLayout layout = ConvLayout.Auto)
     {
+        Layout = layout;
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         Threads = threads == 0 ? Environment.ProcessorCount : threads;
         Isa = isa == ConvIsa.Auto ? Best() : isa;
@@ -41,6 +43,8 @@ public sealed class ConvKernel
     public string InstructionSet => Isa.ToString();
 
     internal ConvIsa Isa { get; }
+
+    internal ConvLayout Layout { get; }
 
     internal static bool IsSupported(ConvIsa isa) => isa switch
     {
@@ -133,11 +137,89 @@ public sealed class ConvKernel
         }
     }
 
+    /// <summary>
+    /// Channel lanes once the output channels fill a vector (and, for pairs, the input channels fill a
+    /// pair): then no lane computes a padding column or a zero tap. Otherwise (a single-channel image)
+    /// spatial lanes, whose only waste is the padding columns of each row.
+    /// </summary>
+    private bool UseChannels(ConvProblem problem, int lanes, int perElement) => Layout switch
+    {
+        ConvLayout.Channel => true,
+        ConvLayout.Spatial => false,
+        _ => problem.OutputShape.C >= lanes && problem.InputShape.C >= perElement,
+    };
+
     private void RunPairs<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
         where TLanes : IConvLanes<TVec, int>
     {
-        var g = ConvGeometry.Of(problem, 2 * TLanes.Count);
+        if (UseChannels(problem, TLanes.Count, ChannelPairPacking.PerElement))
+        {
+            RunChannels<TVec, int, TLanes, ChannelPairPacking>(problem, requantized, raw);
+        }
+        else
+        {
+            RunSpatialPairs<TVec, TLanes>(problem, requantized, raw);
+        }
+    }
+
+    private void RunWide<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
+        where TVec : struct
+        where TLanes : IConvLanes<TVec, long>
+    {
+        if (UseChannels(problem, TLanes.Count, ChannelWidePacking.PerElement))
+        {
+            RunChannels<TVec, long, TLanes, ChannelWidePacking>(problem, requantized, raw);
+        }
+        else
+        {
+            RunSpatialWide<TVec, TLanes>(problem, requantized, raw);
+        }
+    }
+
+    private void RunChannels<TVec, TElem, TLanes, TPacking>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
+        where TVec : struct
+        where TElem : unmanaged
+        where TLanes : IConvLanes<TVec, TElem>
+        where TPacking : IChannelPacking<TElem>
+    {
+        var g = ChannelGeometry.Of(problem, TLanes.Count, TPacking.PerElement);
+        var (digits, shifts, chunk) = TPacking.Plan(problem, g);
+        var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => TPacking.PackWeights(p, ChannelGeometry.Of(p, TLanes.Count, TPacking.PerElement)));
+        var bias = new long[g.Blocks * g.Lanes];
+        problem.Bias.Span.CopyTo(bias);
+        var input = ArrayPool<TElem>.Shared.Rent(digits.Length * g.ImageSize);
+        try
+        {
+            var run = new ChannelRun<TElem>
+            {
+                Problem = problem, Geometry = g, Input = input, Weights = weights, StepOffsets = g.StepOffsets(),
+                DigitShifts = shifts, ChunkSteps = chunk, Bias = bias, Requantized = requantized, Raw = raw,
+            };
+            for (var n = 0; n < g.N; n++)
+            {
+                var image = n;
+                Parallel(problem, g.Hp, (start, end) =>
+                {
+                    for (var d = 0; d < digits.Length; d++)
+                    {
+                        TPacking.PackInput(problem, g, digits[d], image, start, end, input.AsSpan(d * g.ImageSize, g.ImageSize));
+                    }
+                });
+                Parallel(problem, g.Items, (start, end) => ChannelConvolution<TVec, TElem, TLanes>.Compute(run, image, start, end));
+            }
+        }
+        finally
+        {
+            ArrayPool<TElem>.Shared.Return(input);
+        }
+    }
+
+    private void RunSpatialPairs<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
+        where TVec : struct
+        where TLanes : IConvLanes<TVec, int>
+    {
+        var g = ConvGeometry.Of(problem, TiledConvolution<TVec, int, TLanes>.TilePositions(problem));
         var pairs = ConvPacking.Pairs(g.K);
         var taps = g.K * pairs;
         var offsets = new int[taps];
@@ -166,10 +248,9 @@ public sealed class ConvKernel
         var chunk = perChannel == 0 ? g.Cin : (int)Math.Min(g.Cin, int.MaxValue / perChannel);
         var digitSize = g.S * g.Cin * g.PlaneStride;
         var planes = ArrayPool<int>.Shared.Rent(digits.Length * digitSize);
-        var weights = ArrayPool<int>.Shared.Rent(g.Cout * g.Cin * taps);
+        var weights = problem.PackedWeights((ConvLayout.Spatial, 0), ConvPacking.PackPairWeights);
         try
         {
-            ConvPacking.PackPairWeights(problem, weights);
             var run = new ConvRun<int>
             {
                 Problem = problem, Geometry = g, Planes = planes, Weights = weights, Taps = taps, TapOffsets = offsets,
@@ -191,15 +272,14 @@ public sealed class ConvKernel
         finally
         {
             ArrayPool<int>.Shared.Return(planes);
-            ArrayPool<int>.Shared.Return(weights);
         }
     }
 
-    private void RunWide<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
+    private void RunSpatialWide<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
         where TLanes : IConvLanes<TVec, long>
     {
-        var g = ConvGeometry.Of(problem, 2 * TLanes.Count);
+        var g = ConvGeometry.Of(problem, TiledConvolution<TVec, long, TLanes>.TilePositions(problem));
         var taps = g.K * g.K;
         var offsets = new int[taps];
         for (var ky = 0; ky < g.K; ky++)
@@ -211,10 +291,9 @@ public sealed class ConvKernel
         }
         var size = g.S * g.S * g.Cin * g.PlaneStride;
         var planes = ArrayPool<long>.Shared.Rent(size);
-        var weights = ArrayPool<long>.Shared.Rent(g.Cout * g.Cin * taps);
+        var weights = problem.PackedWeights((ConvLayout.Spatial, 0), ConvPacking.PackWideWeights);
         try
         {
-            ConvPacking.PackWideWeights(problem, weights);
             var run = new ConvRun<long>
             {
                 Problem = problem, Geometry = g, Planes = planes, Weights = weights, Taps = taps, TapOffsets = offsets,
@@ -236,11 +315,14 @@ public sealed class ConvKernel
         finally
         {
             ArrayPool<long>.Shared.Return(planes);
-            ArrayPool<long>.Shared.Return(weights);
         }
     }
 
-    /// <summary>Splits [0, items) into one contiguous range per thread.</summary>
+    /// <summary>
+    /// Runs body over [0, items) on up to <see cref="Threads"/> threads. Threads claim small grains of
+    /// items as they go rather than a fixed half each: when another process holds one core, the caller
+    /// finishes the job instead of waiting for the descheduled thread's half.
+    /// </summary>
     private void Parallel(ConvProblem problem, int items, Action<int, int> body)
     {
         var workers = problem.MultiplyAccumulates / problem.InputShape.N < ParallelThreshold ? 1 : Math.Min(Threads, items);
@@ -249,8 +331,17 @@ public sealed class ConvKernel
             body(0, items);
             return;
         }
+        var grain = Math.Max(1, items / (workers * 8));
+        var next = new StrongBox<int>(0);
         System.Threading.Tasks.Parallel.For(
             0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers },
-            w => body((int)((long)w * items / workers), (int)((long)(w + 1) * items / workers)));
+            _ =>
+            {
+                int start;
+                while ((start = Interlocked.Add(ref next.Value, grain) - grain) < items)
+                {
+                    body(start, Math.Min(items, start + grain));
+                }
+            });
     }
 }

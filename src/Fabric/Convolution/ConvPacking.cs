@@ -84,8 +84,9 @@ internal static class ConvPacking
     };
 
     /// <summary>Weights as pairs (w[kx], w[kx + 1]) per (co, ci, ky, kx/2); the weight past K is 0.</summary>
-    public static void PackPairWeights(ConvProblem problem, int[] packed)
+    public static int[] PackPairWeights(ConvProblem problem)
     {
+        var packed = new int[problem.WeightShape.N * problem.WeightShape.C * problem.WeightShape.H * Pairs(problem.WeightShape.H)];
         var w = problem.Weights.Span;
         var shape = problem.WeightShape;
         var k = shape.H;
@@ -106,6 +107,7 @@ internal static class ConvPacking
                 }
             }
         }
+        return packed;
     }
 
     /// <summary>
@@ -132,7 +134,21 @@ internal static class ConvPacking
                         continue;
                     }
                     var source = input.Slice(((n * g.Cin + ci) * g.H + r) * g.W, g.W);
-                    for (var xq = 0; xq < row.Length; xq++)
+                    var xq = 0;
+                    if (g.S == 1)
+                    {
+                        // Stride 1: the row is the source row shifted by the padding, a widening copy.
+                        row[..g.Pad].Clear();
+                        xq = g.Pad;
+                        var lanes = Vector<int>.Count;
+                        for (; xq - g.Pad + lanes <= source.Length; xq += lanes)
+                        {
+                            Vector.Widen(new Vector<int>(source[(xq - g.Pad)..]), out var low, out var high);
+                            low.CopyTo(row[xq..]);
+                            high.CopyTo(row[(xq + Vector<long>.Count)..]);
+                        }
+                    }
+                    for (; xq < row.Length; xq++)
                     {
                         var c = xq * g.S + px - g.Pad;
                         row[xq] = (uint)c < (uint)source.Length ? source[c] : 0;
@@ -143,12 +159,14 @@ internal static class ConvPacking
         }
     }
 
-    public static void PackWideWeights(ConvProblem problem, long[] packed)
+    public static long[] PackWideWeights(ConvProblem problem)
     {
         var w = problem.Weights.Span;
+        var packed = new long[w.Length];
         for (var i = 0; i < w.Length; i++)
         {
             packed[i] = w[i];
         }
+        return packed;
     }
 }

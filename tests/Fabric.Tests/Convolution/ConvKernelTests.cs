@@ -7,7 +7,9 @@ namespace Dpr.Fabric.Tests.Convolution;
 public sealed class ConvKernelTests
 {
     public static IEnumerable<object[]> Paths =>
-        new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.AvxVnni, ConvIsa.Avx512 }.Select(isa => new object[] { isa });
+        from isa in new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.AvxVnni, ConvIsa.Avx512 }
+        from layout in new[] { ConvLayout.Spatial, ConvLayout.Channel }
+        select new object[] { isa, layout };
 
     private static bool SameAsReference(ConvKernel kernel, ConvCase c)
     {
@@ -29,14 +31,14 @@ public sealed class ConvKernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    internal void Every_path_equals_the_reference_on_random_jobs(ConvIsa isa)
+    internal void Every_path_equals_the_reference_on_random_jobs(ConvIsa isa, ConvLayout layout)
     {
         if (!ConvKernel.IsSupported(isa))
         {
-            Assert.Throws<PlatformNotSupportedException>(() => new ConvKernel(2, isa));
+            Assert.Throws<PlatformNotSupportedException>(() => new ConvKernel(2, isa, layout));
             return;
         }
-        var kernel = new ConvKernel(2, isa);
+        var kernel = new ConvKernel(2, isa, layout);
 
         Check.One(
             Config.QuickThrowOnFailure.WithMaxTest(120).WithQuietOnSuccess(true),
@@ -45,13 +47,13 @@ public sealed class ConvKernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    internal void Every_path_equals_the_reference_on_a_job_large_enough_for_two_threads(ConvIsa isa)
+    internal void Every_path_equals_the_reference_on_a_job_large_enough_for_two_threads(ConvIsa isa, ConvLayout layout)
     {
         if (!ConvKernel.IsSupported(isa))
         {
             return;
         }
-        var kernel = new ConvKernel(2, isa);
+        var kernel = new ConvKernel(2, isa, layout);
         foreach (var module in ConvModule.All)
         {
             var random = new Random(module.Bits * 10 + module.KernelSize);

@@ -1,0 +1,141 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Dpr.Fabric.Convolution;
+
+/// <summary>
+/// The hot loop of the channel layout: a tile of <see cref="ChannelGeometry.TilePositions"/> output
+/// positions by one vector of output channels held in registers. Each step loads one weight vector and
+/// broadcasts one input element per position, so the tile does 8 multiply-adds per weight load.
+/// </summary>
+internal static class ChannelConvolution<TVec, TElem, TLanes>
+    where TVec : struct
+    where TElem : unmanaged
+    where TLanes : IConvLanes<TVec, TElem>
+{
+    private const int Tile = ChannelGeometry.TilePositions;
+
+    /// <summary>Widest vector of any lanes type: 16 Int32 pairs.</summary>
+    private const int MaxLanes = 16;
+
+    /// <summary>Work items [start, end) of image n; item = block · Tiles + tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Compute(ChannelRun<TElem> run, int n, int start, int end)
+    {
+        var g = run.Geometry;
+        var lanes = TLanes.Count;
+        Span<long> sums = stackalloc long[Tile * MaxLanes];
+        Span<int> values = stackalloc int[Tile * MaxLanes];
+        Span<int> bases = stackalloc int[Tile];
+        sums = sums[..(Tile * lanes)];
+        values = values[..(Tile * lanes)];
+        var output = Requantization.Of(run.Problem.Spec);
+        ref var input = ref MemoryMarshal.GetArrayDataReference(run.Input);
+        ref var offsets = ref MemoryMarshal.GetArrayDataReference(run.StepOffsets);
+        var imageSize = g.ImageSize;
+        var steps = g.Steps;
+        for (var item = start; item < end; item++)
+        {
+            var block = item / g.Tiles;
+            var p0 = (item - block * g.Tiles) * Tile;
+            var count = Math.Min(Tile, g.Positions - p0);
+            for (var i = 0; i < Tile; i++)
+            {
+                // Past the last position the tile repeats it; those lanes are never stored.
+                bases[i] = g.Base(Math.Min(p0 + i, g.Positions - 1));
+            }
+            // The sums start at the bias, so the epilogue only rounds, saturates and stores.
+            var bias = run.Bias.AsSpan(block * lanes, lanes);
+            for (var i = 0; i < Tile; i++)
+            {
+                bias.CopyTo(sums.Slice(i * lanes, lanes));
+            }
+            ref var weights = ref MemoryMarshal.GetArrayDataReference(run.Weights);
+            weights = ref Unsafe.Add(ref weights, (nint)block * steps * lanes);
+            for (var d = 0; d < run.DigitShifts.Length; d++)
+            {
+                ref var digit = ref Unsafe.Add(ref input, (nint)d * imageSize);
+                for (var s0 = 0; s0 < steps; s0 += run.ChunkSteps)
+                {
+                    Steps(ref digit, bases, ref weights, ref offsets, s0, Math.Min(steps, s0 + run.ChunkSteps), run.DigitShifts[d], sums);
+                }
+            }
+            Store(g, output, n, block, p0, count, sums, values, run.Requantized.Span, run.Raw.Span);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Steps(
+        ref TElem input, ReadOnlySpan<int> bases, ref TElem weights, ref int offsets, int s0, int s1, int shift, Span<long> sums)
+    {
+        var lanes = TLanes.Count;
+        ref var x0 = ref Unsafe.Add(ref input, bases[0]);
+        ref var x1 = ref Unsafe.Add(ref input, bases[1]);
+        ref var x2 = ref Unsafe.Add(ref input, bases[2]);
+        ref var x3 = ref Unsafe.Add(ref input, bases[3]);
+        ref var x4 = ref Unsafe.Add(ref input, bases[4]);
+        ref var x5 = ref Unsafe.Add(ref input, bases[5]);
+        ref var x6 = ref Unsafe.Add(ref input, bases[6]);
+        ref var x7 = ref Unsafe.Add(ref input, bases[7]);
+        ref var w = ref Unsafe.Add(ref weights, (nint)s0 * lanes);
+        TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
+        TVec a4 = TLanes.Zero, a5 = TLanes.Zero, a6 = TLanes.Zero, a7 = TLanes.Zero;
+        for (var s = s0; s < s1; s++)
+        {
+            var offset = (nint)Unsafe.Add(ref offsets, s);
+            var wv = TLanes.Load(ref w);
+            a0 = TLanes.MultiplyAdd(a0, TLanes.Broadcast(Unsafe.Add(ref x0, offset)), wv);
+            a1 = TLanes.MultiplyAdd(a1, TLanes.Broadcast(Unsafe.Add(ref x1, offset)), wv);
+            a2 = TLanes.MultiplyAdd(a2, TLanes.Broadcast(Unsafe.Add(ref x2, offset)), wv);
+            a3 = TLanes.MultiplyAdd(a3, TLanes.Broadcast(Unsafe.Add(ref x3, offset)), wv);
+            a4 = TLanes.MultiplyAdd(a4, TLanes.Broadcast(Unsafe.Add(ref x4, offset)), wv);
+            a5 = TLanes.MultiplyAdd(a5, TLanes.Broadcast(Unsafe.Add(ref x5, offset)), wv);
+            a6 = TLanes.MultiplyAdd(a6, TLanes.Broadcast(Unsafe.Add(ref x6, offset)), wv);
+            a7 = TLanes.MultiplyAdd(a7, TLanes.Broadcast(Unsafe.Add(ref x7, offset)), wv);
+            w = ref Unsafe.Add(ref w, lanes);
+        }
+        ref var a = ref MemoryMarshal.GetReference(sums);
+        TLanes.Flush(a0, shift, ref a);
+        TLanes.Flush(a1, shift, ref Unsafe.Add(ref a, lanes));
+        TLanes.Flush(a2, shift, ref Unsafe.Add(ref a, 2 * lanes));
+        TLanes.Flush(a3, shift, ref Unsafe.Add(ref a, 3 * lanes));
+        TLanes.Flush(a4, shift, ref Unsafe.Add(ref a, 4 * lanes));
+        TLanes.Flush(a5, shift, ref Unsafe.Add(ref a, 5 * lanes));
+        TLanes.Flush(a6, shift, ref Unsafe.Add(ref a, 6 * lanes));
+        TLanes.Flush(a7, shift, ref Unsafe.Add(ref a, 7 * lanes));
+    }
+
+    /// <summary>Sums [position][lane] (bias included) to the NCHW output, where a channel's positions are contiguous.</summary>
+    private static void Store(
+        in ChannelGeometry g, in Requantization q, int n, int block, int p0, int count, Span<long> sums, Span<int> values,
+        Span<int> requantized, Span<long> raw)
+    {
+        var lanes = TLanes.Count;
+        var co0 = block * lanes;
+        var channels = Math.Min(lanes, g.Cout - co0);
+        if (!q.Raw)
+        {
+            ConvEpilogue.Requantize(sums[..(count * lanes)], 0, q.Shift, q.Min, q.Max, values);
+        }
+        for (var j = 0; j < channels; j++)
+        {
+            var at = (n * g.Cout + co0 + j) * g.Positions + p0;
+            if (q.Raw)
+            {
+                var row = raw.Slice(at, count);
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = sums[i * lanes + j];
+                }
+            }
+            else
+            {
+                var row = requantized.Slice(at, count);
+                for (var i = 0; i < row.Length; i++)
+                {
+                    row[i] = values[i * lanes + j];
+                }
+            }
+        }
+    }
+}
