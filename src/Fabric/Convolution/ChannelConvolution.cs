@@ -39,10 +39,17 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
             var block = item / g.Tiles;
             var p0 = (item - block * g.Tiles) * Tile;
             var count = Math.Min(Tile, g.Positions - p0);
+            // One division per tile, then walk the row; past the last position the tile repeats it (never stored).
+            var oy = p0 / g.Wout;
+            var ox = p0 - oy * g.Wout;
             for (var i = 0; i < Tile; i++)
             {
-                // Past the last position the tile repeats it; those lanes are never stored.
-                bases[i] = g.Base(Math.Min(p0 + i, g.Positions - 1));
+                bases[i] = (oy * g.S * g.Wp + ox * g.S) * g.Cp;
+                if (i + 1 < count && ++ox == g.Wout)
+                {
+                    ox = 0;
+                    oy++;
+                }
             }
             // The sums start at the bias, so the epilogue only rounds, saturates and stores.
             var bias = run.Bias.AsSpan(block * lanes, lanes);
@@ -106,6 +113,7 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
     }
 
     /// <summary>Sums [position][lane] (bias included) to the NCHW output, where a channel's positions are contiguous.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Store(
         in ChannelGeometry g, in Requantization q, int n, int block, int p0, int count, Span<long> sums, Span<int> values,
         Span<int> requantized, Span<long> raw)
@@ -113,28 +121,30 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         var lanes = TLanes.Count;
         var co0 = block * lanes;
         var channels = Math.Min(lanes, g.Cout - co0);
-        if (!q.Raw)
+        var first = (n * g.Cout + co0) * g.Positions + p0;
+        // The transpose reads and writes within the slices checked here: count positions of channels channels.
+        var length = (channels - 1) * g.Positions + count;
+        if (q.Raw)
+        {
+            Transpose(ref MemoryMarshal.GetReference(sums), ref MemoryMarshal.GetReference(raw.Slice(first, length)), lanes, channels, count, g.Positions);
+        }
+        else
         {
             ConvEpilogue.Requantize(sums[..(count * lanes)], 0, q.Shift, q.Min, q.Max, values);
+            Transpose(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), lanes, channels, count, g.Positions);
         }
+    }
+
+    /// <summary>destination[j · stride + i] = source[i · lanes + j] for j &lt; channels, i &lt; count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose<T>(ref T source, ref T destination, int lanes, int channels, int count, int stride)
+    {
         for (var j = 0; j < channels; j++)
         {
-            var at = (n * g.Cout + co0 + j) * g.Positions + p0;
-            if (q.Raw)
+            ref var row = ref Unsafe.Add(ref destination, (nint)j * stride);
+            for (var i = 0; i < count; i++)
             {
-                var row = raw.Slice(at, count);
-                for (var i = 0; i < row.Length; i++)
-                {
-                    row[i] = sums[i * lanes + j];
-                }
-            }
-            else
-            {
-                var row = requantized.Slice(at, count);
-                for (var i = 0; i < row.Length; i++)
-                {
-                    row[i] = values[i * lanes + j];
-                }
+                Unsafe.Add(ref row, i) = Unsafe.Add(ref source, i * lanes + j);
             }
         }
     }

@@ -54,11 +54,4 @@ internal readonly record struct ChannelGeometry(
         }
         return offsets;
     }
-
-    /// <summary>Offset of the first element output position p reads.</summary>
-    public int Base(int p)
-    {
-        var oy = p / Wout;
-        return (oy * S * Wp + (p - oy * Wout) * S) * Cp;
-    }
 }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Dpr.Fabric.Convolution;
 
 /// <summary>Input channels (2c, 2c + 1) as an Int16 pair per element, for the <c>pmaddwd</c> lanes.</summary>
@@ -26,6 +28,7 @@ internal readonly struct ChannelPairPacking : IChannelPacking<int>
         return ([PairDigit.Low, PairDigit.High], [0, 8], (int)Math.Min(g.Steps, chunk));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<int> packed)
     {
         var input = problem.Input.Span;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Dpr.Fabric.Convolution;
 
 /// <summary>One input channel per sign-extended Int64 element, for the <c>vpmuldq</c> lanes.</summary>
@@ -9,6 +11,7 @@ internal readonly struct ChannelWidePacking : IChannelPacking<long>
     public static (PairDigit[] Digits, int[] Shifts, int ChunkSteps) Plan(ConvProblem problem, in ChannelGeometry g) =>
         ([PairDigit.Full], [0], g.Steps);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<long> packed)
     {
         var input = problem.Input.Span;

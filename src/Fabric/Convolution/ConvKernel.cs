@@ -17,8 +17,14 @@ namespace Dpr.Fabric.Convolution;
 /// </remarks>
 public sealed class ConvKernel
 {
-    /// <summary>Below this many multiply-accumulates a job runs on one thread: waking a second costs more.</summary>
+    /// <summary>
+    /// Below this much work per image (see <see cref="Work"/>) a job runs on one thread: waking a second
+    /// and joining it costs more than it saves (tens of microseconds on a loaded 2-core guest).
+    /// </summary>
     private const long ParallelThreshold = 1 << 20;
+
+    /// <summary>What one output costs besides its multiplies (packing, Int64 flush, requantization), in multiply-accumulates.</summary>
+    private const long OutputCost = 32;
 
     public ConvKernel(int threads = 0)
         : this(threads, ConvIsa.Auto)
@@ -102,6 +108,7 @@ public sealed class ConvKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Dispatch(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
     {
         if (problem.Spec.Module.Precision == ConvPrecision.Int32)
@@ -137,16 +144,21 @@ public sealed class ConvKernel
         }
     }
 
+    /// <summary>Below this many steps per output (K² · input elements) channel tiles spend more on their epilogue than on multiplies.</summary>
+    private const int MinChannelSteps = 32;
+
     /// <summary>
-    /// Channel lanes once the output channels fill a vector (and, for pairs, the input channels fill a
-    /// pair): then no lane computes a padding column or a zero tap. Otherwise (a single-channel image)
-    /// spatial lanes, whose only waste is the padding columns of each row.
+    /// Channel lanes once the output channels fill a vector and each output has enough steps to pay for
+    /// the channel epilogue (a transpose to NCHW): then no lane computes a padding column or a zero tap.
+    /// Otherwise (a single-channel image, a 3-channel first layer) spatial lanes, whose only waste is the
+    /// padding columns of each row and, for pairs, the zero tap of odd K.
     /// </summary>
     private bool UseChannels(ConvProblem problem, int lanes, int perElement) => Layout switch
     {
         ConvLayout.Channel => true,
         ConvLayout.Spatial => false,
-        _ => problem.OutputShape.C >= lanes && problem.InputShape.C >= perElement,
+        _ => problem.OutputShape.C >= lanes
+            && problem.Spec.KernelSize * problem.Spec.KernelSize * ((problem.InputShape.C + perElement - 1) / perElement) >= MinChannelSteps,
     };
 
     private void RunPairs<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
@@ -177,6 +189,7 @@ public sealed class ConvKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunChannels<TVec, TElem, TLanes, TPacking>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
         where TElem : unmanaged
@@ -215,6 +228,7 @@ public sealed class ConvKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunSpatialPairs<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
         where TLanes : IConvLanes<TVec, int>
@@ -259,13 +273,7 @@ public sealed class ConvKernel
             for (var n = 0; n < g.N; n++)
             {
                 var image = n;
-                Parallel(problem, g.Cin, (start, end) =>
-                {
-                    for (var ci = start; ci < end; ci++)
-                    {
-                        ConvPacking.PackPairs(run, digits, image, ci);
-                    }
-                });
+                Parallel(problem, g.Cin * g.Hq, (start, end) => PackRows(g, start, end, (ci, yq0, yq1) => ConvPacking.PackPairs(run, digits, image, ci, yq0, yq1)));
                 Parallel(problem, run.Items, (start, end) => TiledConvolution<TVec, int, TLanes>.Compute(run, image, start, end));
             }
         }
@@ -275,6 +283,7 @@ public sealed class ConvKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunSpatialWide<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
         where TLanes : IConvLanes<TVec, long>
@@ -302,13 +311,7 @@ public sealed class ConvKernel
             for (var n = 0; n < g.N; n++)
             {
                 var image = n;
-                Parallel(problem, g.Cin, (start, end) =>
-                {
-                    for (var ci = start; ci < end; ci++)
-                    {
-                        ConvPacking.PackWide(run, image, ci);
-                    }
-                });
+                Parallel(problem, g.Cin * g.Hq, (start, end) => PackRows(g, start, end, (ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1)));
                 Parallel(problem, run.Items, (start, end) => TiledConvolution<TVec, long, TLanes>.Compute(run, image, start, end));
             }
         }
@@ -318,30 +321,24 @@ public sealed class ConvKernel
         }
     }
 
-    /// <summary>
-    /// Runs body over [0, items) on up to <see cref="Threads"/> threads. Threads claim small grains of
-    /// items as they go rather than a fixed half each: when another process holds one core, the caller
-    /// finishes the job instead of waiting for the descheduled thread's half.
-    /// </summary>
-    private void Parallel(ConvProblem problem, int items, Action<int, int> body)
+    /// <summary>Items [start, end) of Cin · Hq packing items (channel-major rows) as one call per channel.</summary>
+    private static void PackRows(in ConvGeometry g, int start, int end, Action<int, int, int> pack)
     {
-        var workers = problem.MultiplyAccumulates / problem.InputShape.N < ParallelThreshold ? 1 : Math.Min(Threads, items);
-        if (workers <= 1)
+        for (var item = start; item < end;)
         {
-            body(0, items);
-            return;
+            var ci = item / g.Hq;
+            var yq0 = item - ci * g.Hq;
+            var yq1 = Math.Min(g.Hq, yq0 + end - item);
+            pack(ci, yq0, yq1);
+            item += yq1 - yq0;
         }
-        var grain = Math.Max(1, items / (workers * 8));
-        var next = new StrongBox<int>(0);
-        System.Threading.Tasks.Parallel.For(
-            0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers },
-            _ =>
-            {
-                int start;
-                while ((start = Interlocked.Add(ref next.Value, grain) - grain) < items)
-                {
-                    body(start, Math.Min(items, start + grain));
-                }
-            });
     }
+
+    /// <summary>Estimated cost of one image: its multiply-accumulates plus a fixed cost per output.</summary>
+    private static long Work(ConvProblem problem) =>
+        (problem.MultiplyAccumulates + OutputCost * problem.OutputShape.Count) / problem.InputShape.N;
+
+    /// <summary>Runs body over [0, items) on up to <see cref="Threads"/> threads (see <see cref="WorkSplit"/>).</summary>
+    private void Parallel(ConvProblem problem, int items, Action<int, int> body) =>
+        WorkSplit.Run(Work(problem) < ParallelThreshold ? 1 : Math.Min(Threads, items), items, body);
 }

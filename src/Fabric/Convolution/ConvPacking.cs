@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Dpr.Fabric.Convolution;
 
@@ -14,8 +15,9 @@ internal static class ConvPacking
     /// yq·s + py, columns xq·s and xq·s + 1, in the low and high half. Only even columns start a pair
     /// (pairs begin at kx = 0, 2, 4), so stride 2 needs no column phase.
     /// </summary>
+    /// <remarks>Packs rows [yq0, yq1) of every plane; the range lets threads split a single channel.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackPairs(ConvRun<int> run, PairDigit[] digits, int n, int ci)
+    public static void PackPairs(ConvRun<int> run, PairDigit[] digits, int n, int ci, int yq0, int yq1)
     {
         var g = run.Geometry;
         var input = run.Problem.Input.Span;
@@ -24,7 +26,7 @@ internal static class ConvPacking
             for (var py = 0; py < g.S; py++)
             {
                 var plane = run.Planes.AsSpan(d * run.DigitSize + (py * g.Cin + ci) * g.PlaneStride, g.PlaneStride);
-                for (var yq = 0; yq < g.Hq; yq++)
+                for (var yq = yq0; yq < yq1; yq++)
                 {
                     var row = plane.Slice(yq * g.Wq, g.Wq);
                     var r = yq * g.S + py - g.Pad;
@@ -35,7 +37,10 @@ internal static class ConvPacking
                     }
                     PackPairRow(input.Slice(((n * g.Cin + ci) * g.H + r) * g.W, g.W), row, digits[d], g.S, g.Pad);
                 }
-                plane[(g.Hq * g.Wq)..].Clear();
+                if (yq1 == g.Hq)
+                {
+                    plane[(g.Hq * g.Wq)..].Clear();
+                }
             }
         }
     }
@@ -55,12 +60,15 @@ internal static class ConvPacking
             var shift = digit == PairDigit.High ? 8 : 0;
             var lowMask = new Vector<int>(digit == PairDigit.Low ? 0xFF : 0xFFFF);
             var highMask = new Vector<int>(digit == PairDigit.Low ? 0xFF : -1);
+            ref var from = ref MemoryMarshal.GetReference(source);
+            ref var to = ref MemoryMarshal.GetReference(row);
             for (; xq - pad + lanes + 1 <= w && xq + lanes <= row.Length; xq += lanes)
             {
-                var c = xq - pad;
-                var a = Vector.ShiftRightArithmetic(new Vector<int>(source[c..]), shift) & lowMask;
-                var b = Vector.ShiftRightArithmetic(new Vector<int>(source[(c + 1)..]), shift) & highMask;
-                (a | (b << 16)).CopyTo(row[xq..]);
+                // In bounds by the loop condition; unchecked loads keep this loop at a few instructions per vector.
+                var c = (nuint)(xq - pad);
+                var a = Vector.ShiftRightArithmetic(Vector.LoadUnsafe(ref from, c), shift) & lowMask;
+                var b = Vector.ShiftRightArithmetic(Vector.LoadUnsafe(ref from, c + 1), shift) & highMask;
+                (a | (b << 16)).StoreUnsafe(ref to, (nuint)xq);
             }
         }
         for (; xq < row.Length; xq++)
@@ -115,7 +123,7 @@ internal static class ConvPacking
     /// yq·s + py, column xq·s + px, sign-extended to Int64.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackWide(ConvRun<long> run, int n, int ci)
+    public static void PackWide(ConvRun<long> run, int n, int ci, int yq0, int yq1)
     {
         var g = run.Geometry;
         var input = run.Problem.Input.Span;
@@ -124,7 +132,7 @@ internal static class ConvPacking
             for (var px = 0; px < g.S; px++)
             {
                 var plane = run.Planes.AsSpan(((py * g.S + px) * g.Cin + ci) * g.PlaneStride, g.PlaneStride);
-                for (var yq = 0; yq < g.Hq; yq++)
+                for (var yq = yq0; yq < yq1; yq++)
                 {
                     var row = plane.Slice(yq * g.Wq, g.Wq);
                     var r = yq * g.S + py - g.Pad;
@@ -154,7 +162,10 @@ internal static class ConvPacking
                         row[xq] = (uint)c < (uint)source.Length ? source[c] : 0;
                     }
                 }
-                plane[(g.Hq * g.Wq)..].Clear();
+                if (yq1 == g.Hq)
+                {
+                    plane[(g.Hq * g.Wq)..].Clear();
+                }
             }
         }
     }
