@@ -20,7 +20,8 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
 
     /// <summary>Work items [start, end) of image n; item = block · Tiles + tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Compute(ChannelRun<TElem> run, int n, int start, int end)
+    public static void Compute<TAcc>(ChannelRun<TElem> run, int n, int start, int end)
+        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
     {
         var g = run.Geometry;
         var lanes = TLanes.Count;
@@ -64,7 +65,7 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
                 ref var digit = ref Unsafe.Add(ref input, (nint)d * imageSize);
                 for (var s0 = 0; s0 < steps; s0 += run.ChunkSteps)
                 {
-                    Steps(ref digit, bases, ref weights, ref offsets, s0, Math.Min(steps, s0 + run.ChunkSteps), run.DigitShifts[d], sums);
+                    Steps<TAcc>(ref digit, bases, ref weights, ref offsets, s0, Math.Min(steps, s0 + run.ChunkSteps), run.DigitShifts[d], sums);
                 }
             }
             Store(g, output, n, block, p0, count, sums, values, run.Requantized.Span, run.Raw.Span);
@@ -72,8 +73,9 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Steps(
+    private static void Steps<TAcc>(
         ref TElem input, ReadOnlySpan<int> bases, ref TElem weights, ref int offsets, int s0, int s1, int shift, Span<long> sums)
+        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
     {
         var lanes = TLanes.Count;
         ref var x0 = ref Unsafe.Add(ref input, bases[0]);
@@ -85,31 +87,31 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         ref var x6 = ref Unsafe.Add(ref input, bases[6]);
         ref var x7 = ref Unsafe.Add(ref input, bases[7]);
         ref var w = ref Unsafe.Add(ref weights, (nint)s0 * lanes);
-        TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
-        TVec a4 = TLanes.Zero, a5 = TLanes.Zero, a6 = TLanes.Zero, a7 = TLanes.Zero;
+        TAcc a0 = TAcc.Zero, a1 = TAcc.Zero, a2 = TAcc.Zero, a3 = TAcc.Zero;
+        TAcc a4 = TAcc.Zero, a5 = TAcc.Zero, a6 = TAcc.Zero, a7 = TAcc.Zero;
         for (var s = s0; s < s1; s++)
         {
             var offset = (nint)Unsafe.Add(ref offsets, s);
             var wv = TLanes.Load(ref w);
-            a0 = TLanes.MultiplyAdd(a0, TLanes.Broadcast(Unsafe.Add(ref x0, offset)), wv);
-            a1 = TLanes.MultiplyAdd(a1, TLanes.Broadcast(Unsafe.Add(ref x1, offset)), wv);
-            a2 = TLanes.MultiplyAdd(a2, TLanes.Broadcast(Unsafe.Add(ref x2, offset)), wv);
-            a3 = TLanes.MultiplyAdd(a3, TLanes.Broadcast(Unsafe.Add(ref x3, offset)), wv);
-            a4 = TLanes.MultiplyAdd(a4, TLanes.Broadcast(Unsafe.Add(ref x4, offset)), wv);
-            a5 = TLanes.MultiplyAdd(a5, TLanes.Broadcast(Unsafe.Add(ref x5, offset)), wv);
-            a6 = TLanes.MultiplyAdd(a6, TLanes.Broadcast(Unsafe.Add(ref x6, offset)), wv);
-            a7 = TLanes.MultiplyAdd(a7, TLanes.Broadcast(Unsafe.Add(ref x7, offset)), wv);
+            a0 = TAcc.MultiplyAdd(a0, TLanes.Broadcast(Unsafe.Add(ref x0, offset)), wv);
+            a1 = TAcc.MultiplyAdd(a1, TLanes.Broadcast(Unsafe.Add(ref x1, offset)), wv);
+            a2 = TAcc.MultiplyAdd(a2, TLanes.Broadcast(Unsafe.Add(ref x2, offset)), wv);
+            a3 = TAcc.MultiplyAdd(a3, TLanes.Broadcast(Unsafe.Add(ref x3, offset)), wv);
+            a4 = TAcc.MultiplyAdd(a4, TLanes.Broadcast(Unsafe.Add(ref x4, offset)), wv);
+            a5 = TAcc.MultiplyAdd(a5, TLanes.Broadcast(Unsafe.Add(ref x5, offset)), wv);
+            a6 = TAcc.MultiplyAdd(a6, TLanes.Broadcast(Unsafe.Add(ref x6, offset)), wv);
+            a7 = TAcc.MultiplyAdd(a7, TLanes.Broadcast(Unsafe.Add(ref x7, offset)), wv);
             w = ref Unsafe.Add(ref w, lanes);
         }
         ref var a = ref MemoryMarshal.GetReference(sums);
-        TLanes.Flush(a0, shift, ref a);
-        TLanes.Flush(a1, shift, ref Unsafe.Add(ref a, lanes));
-        TLanes.Flush(a2, shift, ref Unsafe.Add(ref a, 2 * lanes));
-        TLanes.Flush(a3, shift, ref Unsafe.Add(ref a, 3 * lanes));
-        TLanes.Flush(a4, shift, ref Unsafe.Add(ref a, 4 * lanes));
-        TLanes.Flush(a5, shift, ref Unsafe.Add(ref a, 5 * lanes));
-        TLanes.Flush(a6, shift, ref Unsafe.Add(ref a, 6 * lanes));
-        TLanes.Flush(a7, shift, ref Unsafe.Add(ref a, 7 * lanes));
+        TAcc.Flush(a0, shift, ref a);
+        TAcc.Flush(a1, shift, ref Unsafe.Add(ref a, lanes));
+        TAcc.Flush(a2, shift, ref Unsafe.Add(ref a, 2 * lanes));
+        TAcc.Flush(a3, shift, ref Unsafe.Add(ref a, 3 * lanes));
+        TAcc.Flush(a4, shift, ref Unsafe.Add(ref a, 4 * lanes));
+        TAcc.Flush(a5, shift, ref Unsafe.Add(ref a, 5 * lanes));
+        TAcc.Flush(a6, shift, ref Unsafe.Add(ref a, 6 * lanes));
+        TAcc.Flush(a7, shift, ref Unsafe.Add(ref a, 7 * lanes));
     }
 
     /// <summary>Sums [position][lane] (bias included) to the NCHW output, where a channel's positions are contiguous.</summary>

@@ -10,22 +10,26 @@ internal readonly struct ChannelPairPacking : IChannelPacking<int>
 
     public static int PerElement => 2;
 
-    public static (PairDigit[] Digits, int[] Shifts, int ChunkSteps) Plan(ConvProblem problem, in ChannelGeometry g)
+    public static ChannelPlan Plan(ConvProblem problem, in ChannelGeometry g, int[] packedWeights)
     {
         // One step adds one pair sum per lane: at most 2·|x|·|w|.
         var perStep = 2 * problem.InputMaxAbs * problem.WeightMaxAbs;
         if (perStep == 0)
         {
-            return ([PairDigit.Full], [0], g.Steps);
+            return new([PairDigit.Full], [0], g.Steps, SplitSums: false);
         }
         var chunk = int.MaxValue / perStep;
         if (chunk >= Math.Min(g.Steps, MinChunkSteps))
         {
-            return ([PairDigit.Full], [0], (int)Math.Min(g.Steps, chunk));
+            return new([PairDigit.Full], [0], (int)Math.Min(g.Steps, chunk), SplitSums: false);
+        }
+        if (SplitPairSums.Applies(problem, packedWeights))
+        {
+            return new([PairDigit.Full], [0], Math.Min(g.Steps, SplitPairSums.MaxSteps), SplitSums: true);
         }
         // x = 256·High + Low with Low in [0, 255], |High| ≤ 128: the Low digit bounds both.
         chunk = int.MaxValue / (2 * 255 * problem.WeightMaxAbs);
-        return ([PairDigit.Low, PairDigit.High], [0, 8], (int)Math.Min(g.Steps, chunk));
+        return new([PairDigit.Low, PairDigit.High], [0, 8], (int)Math.Min(g.Steps, chunk), SplitSums: false);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -8,8 +8,8 @@ internal readonly struct ChannelWidePacking : IChannelPacking<long>
     public static int PerElement => 1;
 
     /// <summary>Int64 lanes wrap exactly as the definition does: one digit, no flush before the end.</summary>
-    public static (PairDigit[] Digits, int[] Shifts, int ChunkSteps) Plan(ConvProblem problem, in ChannelGeometry g) =>
-        ([PairDigit.Full], [0], g.Steps);
+    public static ChannelPlan Plan(ConvProblem problem, in ChannelGeometry g, long[] packedWeights) =>
+        new([PairDigit.Full], [0], g.Steps, SplitSums: false);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<long> packed)

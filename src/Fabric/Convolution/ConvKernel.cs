@@ -163,11 +163,21 @@ public sealed class ConvKernel
 
     private void RunPairs<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
-        where TLanes : IConvLanes<TVec, int>
+        where TLanes : IPairLanes<TVec>
     {
         if (UseChannels(problem, TLanes.Count, ChannelPairPacking.PerElement))
         {
-            RunChannels<TVec, int, TLanes, ChannelPairPacking>(problem, requantized, raw);
+            var g = ChannelGeometry.Of(problem, TLanes.Count, ChannelPairPacking.PerElement);
+            var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelPairPacking.PackWeights(p, ChannelGeometry.Of(p, TLanes.Count, ChannelPairPacking.PerElement)));
+            var plan = ChannelPairPacking.Plan(problem, g, weights);
+            if (plan.SplitSums)
+            {
+                RunChannels<TVec, int, TLanes, ChannelPairPacking, SplitPairSums<TVec, TLanes>>(problem, g, weights, plan, requantized, raw);
+            }
+            else
+            {
+                RunChannels<TVec, int, TLanes, ChannelPairPacking, LaneSums<TVec, int, TLanes>>(problem, g, weights, plan, requantized, raw);
+            }
         }
         else
         {
@@ -181,7 +191,9 @@ public sealed class ConvKernel
     {
         if (UseChannels(problem, TLanes.Count, ChannelWidePacking.PerElement))
         {
-            RunChannels<TVec, long, TLanes, ChannelWidePacking>(problem, requantized, raw);
+            var g = ChannelGeometry.Of(problem, TLanes.Count, ChannelWidePacking.PerElement);
+            var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelWidePacking.PackWeights(p, ChannelGeometry.Of(p, TLanes.Count, ChannelWidePacking.PerElement)));
+            RunChannels<TVec, long, TLanes, ChannelWidePacking, LaneSums<TVec, long, TLanes>>(problem, g, weights, ChannelWidePacking.Plan(problem, g, weights), requantized, raw);
         }
         else
         {
@@ -190,24 +202,24 @@ public sealed class ConvKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunChannels<TVec, TElem, TLanes, TPacking>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
+    private void RunChannels<TVec, TElem, TLanes, TPacking, TAcc>(
+        ConvProblem problem, ChannelGeometry g, TElem[] weights, ChannelPlan plan, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
         where TElem : unmanaged
         where TLanes : IConvLanes<TVec, TElem>
         where TPacking : IChannelPacking<TElem>
+        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
     {
-        var g = ChannelGeometry.Of(problem, TLanes.Count, TPacking.PerElement);
-        var (digits, shifts, chunk) = TPacking.Plan(problem, g);
-        var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => TPacking.PackWeights(p, ChannelGeometry.Of(p, TLanes.Count, TPacking.PerElement)));
         var bias = new long[g.Blocks * g.Lanes];
         problem.Bias.Span.CopyTo(bias);
+        var digits = plan.Digits;
         var input = ArrayPool<TElem>.Shared.Rent(digits.Length * g.ImageSize);
         try
         {
             var run = new ChannelRun<TElem>
             {
                 Problem = problem, Geometry = g, Input = input, Weights = weights, StepOffsets = g.StepOffsets(),
-                DigitShifts = shifts, ChunkSteps = chunk, Bias = bias, Requantized = requantized, Raw = raw,
+                DigitShifts = plan.Shifts, ChunkSteps = plan.ChunkSteps, Bias = bias, Requantized = requantized, Raw = raw,
             };
             for (var n = 0; n < g.N; n++)
             {
@@ -219,7 +231,7 @@ public sealed class ConvKernel
                         TPacking.PackInput(problem, g, digits[d], image, start, end, input.AsSpan(d * g.ImageSize, g.ImageSize));
                     }
                 });
-                Parallel(problem, g.Items, (start, end) => ChannelConvolution<TVec, TElem, TLanes>.Compute(run, image, start, end));
+                Parallel(problem, g.Items, (start, end) => ChannelConvolution<TVec, TElem, TLanes>.Compute<TAcc>(run, image, start, end));
             }
         }
         finally
@@ -231,7 +243,7 @@ public sealed class ConvKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunSpatialPairs<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
-        where TLanes : IConvLanes<TVec, int>
+        where TLanes : IPairLanes<TVec>
     {
         var g = ConvGeometry.Of(problem, TiledConvolution<TVec, int, TLanes>.TilePositions(problem));
         var pairs = ConvPacking.Pairs(g.K);
@@ -244,25 +256,24 @@ public sealed class ConvKernel
                 offsets[ky * pairs + kp] = ky % g.S * g.Cin * g.PlaneStride + ky / g.S * g.Wq + 2 * kp / g.S;
             }
         }
+        var weights = problem.PackedWeights((ConvLayout.Spatial, 0), ConvPacking.PackPairWeights);
         // Largest |pair sum| per input channel decides how many channels an Int32 lane can hold.
         var perChannel = taps * 2 * problem.InputMaxAbs * problem.WeightMaxAbs;
-        PairDigit[] digits;
-        int[] shifts;
-        if (perChannel <= int.MaxValue)
-        {
-            digits = [PairDigit.Full];
-            shifts = [0];
-        }
-        else
+        PairDigit[] digits = [PairDigit.Full];
+        int[] shifts = [0];
+        // Jobs of 1–3 output channels run one channel per register tile, which has the registers for split sums.
+        var split = perChannel > int.MaxValue && problem.OutputShape.C < ConvRun<int>.Block && SplitPairSums.Applies(problem, weights);
+        if (perChannel > int.MaxValue && !split)
         {
             digits = [PairDigit.Low, PairDigit.High];
             shifts = [0, 8];
             perChannel = taps * 2 * 255 * problem.WeightMaxAbs;
         }
-        var chunk = perChannel == 0 ? g.Cin : (int)Math.Min(g.Cin, int.MaxValue / perChannel);
+        var chunk = split ? Math.Max(1, Math.Min(g.Cin, SplitPairSums.MaxSteps / taps))
+            : perChannel == 0 ? g.Cin
+            : (int)Math.Min(g.Cin, int.MaxValue / perChannel);
         var digitSize = g.S * g.Cin * g.PlaneStride;
         var planes = ArrayPool<int>.Shared.Rent(digits.Length * digitSize);
-        var weights = problem.PackedWeights((ConvLayout.Spatial, 0), ConvPacking.PackPairWeights);
         try
         {
             var run = new ConvRun<int>
@@ -270,11 +281,14 @@ public sealed class ConvKernel
                 Problem = problem, Geometry = g, Planes = planes, Weights = weights, Taps = taps, TapOffsets = offsets,
                 DigitSize = digitSize, DigitShifts = shifts, ChunkChannels = chunk, Requantized = requantized, Raw = raw,
             };
-            for (var n = 0; n < g.N; n++)
+            Action<int, int, int, int> pack = (image, ci, yq0, yq1) => ConvPacking.PackPairs(run, digits, image, ci, yq0, yq1);
+            if (split)
             {
-                var image = n;
-                Parallel(problem, g.Cin * g.Hq, (start, end) => PackRows(g, start, end, (ci, yq0, yq1) => ConvPacking.PackPairs(run, digits, image, ci, yq0, yq1)));
-                Parallel(problem, run.Items, (start, end) => TiledConvolution<TVec, int, TLanes>.Compute(run, image, start, end));
+                RunSpatial<TVec, int, TLanes, SplitPairSums<TVec, TLanes>>(run, pack);
+            }
+            else
+            {
+                RunSpatial<TVec, int, TLanes, LaneSums<TVec, int, TLanes>>(run, pack);
             }
         }
         finally
@@ -308,16 +322,28 @@ public sealed class ConvKernel
                 Problem = problem, Geometry = g, Planes = planes, Weights = weights, Taps = taps, TapOffsets = offsets,
                 DigitSize = size, DigitShifts = [0], ChunkChannels = g.Cin, Requantized = requantized, Raw = raw,
             };
-            for (var n = 0; n < g.N; n++)
-            {
-                var image = n;
-                Parallel(problem, g.Cin * g.Hq, (start, end) => PackRows(g, start, end, (ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1)));
-                Parallel(problem, run.Items, (start, end) => TiledConvolution<TVec, long, TLanes>.Compute(run, image, start, end));
-            }
+            RunSpatial<TVec, long, TLanes, LaneSums<TVec, long, TLanes>>(run, (image, ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1));
         }
         finally
         {
             ArrayPool<long>.Shared.Return(planes);
+        }
+    }
+
+    /// <summary>Per image: pack its rows (pack(image, ci, yq0, yq1)), then compute its tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunSpatial<TVec, TElem, TLanes, TAcc>(ConvRun<TElem> run, Action<int, int, int, int> pack)
+        where TVec : struct
+        where TElem : unmanaged
+        where TLanes : IConvLanes<TVec, TElem>
+        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
+    {
+        var g = run.Geometry;
+        for (var n = 0; n < g.N; n++)
+        {
+            var image = n;
+            Parallel(run.Problem, g.Cin * g.Hq, (start, end) => PackRows(g, start, end, (ci, yq0, yq1) => pack(image, ci, yq0, yq1)));
+            Parallel(run.Problem, run.Items, (start, end) => TiledConvolution<TVec, TElem, TLanes>.Compute<TAcc>(run, image, start, end));
         }
     }
 

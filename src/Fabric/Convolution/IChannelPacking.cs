@@ -7,8 +7,8 @@ internal interface IChannelPacking<TElem>
     /// <summary>Input channels per element.</summary>
     static abstract int PerElement { get; }
 
-    /// <summary>The digits the input is split into, the shift of each, and the steps the lanes can sum before a flush.</summary>
-    static abstract (PairDigit[] Digits, int[] Shifts, int ChunkSteps) Plan(ConvProblem problem, in ChannelGeometry g);
+    /// <summary>How the job sums, from its value bounds and its packed weights.</summary>
+    static abstract ChannelPlan Plan(ConvProblem problem, in ChannelGeometry g, TElem[] packedWeights);
 
     /// <summary>Rows [rowStart, rowEnd) of the padded image n in digit number d into <paramref name="packed"/>.</summary>
     static abstract void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<TElem> packed);

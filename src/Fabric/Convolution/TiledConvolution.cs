@@ -29,7 +29,8 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
 
     /// <summary>Work items [start, end) of image n; an item is one tile of positions for one block of channels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Compute(ConvRun<TElem> run, int n, int start, int end)
+    public static void Compute<TAcc>(ConvRun<TElem> run, int n, int start, int end)
+        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
     {
         var g = run.Geometry;
         var tile = g.TilePositions;
@@ -56,7 +57,8 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
                     for (var c0 = 0; c0 < g.Cin; c0 += run.ChunkChannels)
                     {
                         var c1 = Math.Min(g.Cin, c0 + run.ChunkChannels);
-                        if (block == ConvRun<TElem>.Block)
+                        // A block of four channels holds 16 accumulators: only single-register ones fit.
+                        if (block == ConvRun<TElem>.Block && TAcc.Registers == 1)
                         {
                             Block4(run, ref digit, ref weights, co0, c0, c1, run.DigitShifts[d], acc[sub..]);
                         }
@@ -64,7 +66,7 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
                         {
                             for (var j = 0; j < block; j++)
                             {
-                                Block1(run, ref digit, ref weights, co0 + j, c0, c1, run.DigitShifts[d], acc[(j * tile + sub)..]);
+                                Block1<TAcc>(run, ref digit, ref weights, co0 + j, c0, c1, run.DigitShifts[d], acc[(j * tile + sub)..]);
                             }
                         }
                     }
@@ -133,14 +135,15 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block1(
+    private static void Block1<TAcc>(
         ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co, int c0, int c1, int shift, Span<long> acc)
+        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
     {
         var stride = run.Geometry.PlaneStride;
         var taps = run.Taps;
         var offsets = run.TapOffsets;
         var count = TLanes.Count;
-        TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
+        TAcc a0 = TAcc.Zero, a1 = TAcc.Zero, a2 = TAcc.Zero, a3 = TAcc.Zero;
         for (var ci = c0; ci < c1; ci++)
         {
             ref var channel = ref Unsafe.Add(ref planes, (nint)ci * stride);
@@ -149,13 +152,17 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
             {
                 ref var q = ref Unsafe.Add(ref channel, offsets[t]);
                 var w = TLanes.Broadcast(Unsafe.Add(ref w0, t));
-                a0 = TLanes.MultiplyAdd(a0, TLanes.Load(ref q), w);
-                a1 = TLanes.MultiplyAdd(a1, TLanes.Load(ref Unsafe.Add(ref q, count)), w);
-                a2 = TLanes.MultiplyAdd(a2, TLanes.Load(ref Unsafe.Add(ref q, 2 * count)), w);
-                a3 = TLanes.MultiplyAdd(a3, TLanes.Load(ref Unsafe.Add(ref q, 3 * count)), w);
+                a0 = TAcc.MultiplyAdd(a0, TLanes.Load(ref q), w);
+                a1 = TAcc.MultiplyAdd(a1, TLanes.Load(ref Unsafe.Add(ref q, count)), w);
+                a2 = TAcc.MultiplyAdd(a2, TLanes.Load(ref Unsafe.Add(ref q, 2 * count)), w);
+                a3 = TAcc.MultiplyAdd(a3, TLanes.Load(ref Unsafe.Add(ref q, 3 * count)), w);
             }
         }
-        FlushRow(a0, a1, a2, a3, shift, ref MemoryMarshal.GetReference(acc));
+        ref var a = ref MemoryMarshal.GetReference(acc);
+        TAcc.Flush(a0, shift, ref a);
+        TAcc.Flush(a1, shift, ref Unsafe.Add(ref a, count));
+        TAcc.Flush(a2, shift, ref Unsafe.Add(ref a, 2 * count));
+        TAcc.Flush(a3, shift, ref Unsafe.Add(ref a, 3 * count));
     }
 
     /// <summary>The <see cref="Rows"/> vectors of one channel's tile, added to its Int64 sums.</summary>

@@ -151,6 +151,64 @@ public sealed class ConvKernelTests
     }
 
     [Fact]
+    public void Int16_split_pair_sums_stay_exact_at_the_largest_pair_sum_over_more_than_a_chunk()
+    {
+        // Inputs −32768, weights −32768 and −32767 alternating so that no pair (over channels or over kx)
+        // is (−32768, −32768): every pair sum is 2^31 − 32768, the largest an Int32 lane can hold, whose
+        // high and low 16 bits are both extreme. 14564 channels × 9 taps = 65538 pair-steps per output in
+        // the channel layout (over 65535, one flush), 131076 products in the spatial one.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var input = new TensorShape(1, 14564, 3, 3);
+        var x = Enumerable.Repeat(-32768, (int)input.Count).ToArray();
+        var w = Enumerable.Range(0, (int)input.Count).Select(i => (i / 9 + i % 3) % 2 == 0 ? -32768 : -32767).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(1, 14564, 3, 3), w);
+
+        var expected = w.Sum(v => -32768L * v);
+        Assert.Equal([expected], ConvReference.Raw(problem));
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal([expected], kernel.Raw(problem));
+        }
+    }
+
+    [Fact]
+    public void Int16_split_pair_sums_flush_before_their_low_halves_pass_2_to_the_32()
+    {
+        // Ones times weight pairs (−32768, 32767) give pair sums of −1, whose low 16 bits (65535) are the
+        // largest: 65538 of them sum to more than 2^32, so a chunk of 65538 steps would lose 2^32. Output 0
+        // sees 14564 channels × 9 taps = 65538 such steps; the −32768 input of output 1 forces the full range.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var input = new TensorShape(1, 14564, 3, 4);
+        var x = Enumerable.Repeat(1, (int)input.Count).ToArray();
+        x[3] = -32768;
+        var w = Enumerable.Range(0, 14564 * 9).Select(i => (i / 9 + i % 3) % 2 == 0 ? -32768 : 32767).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(1, 14564, 3, 3), w);
+
+        var reference = ConvReference.Raw(problem);
+        Assert.Equal(w.Sum(v => (long)v), reference[0]);
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal(reference, kernel.Raw(problem));
+        }
+    }
+
+    [Fact]
+    public void Int16_pair_sums_of_2_to_the_31_fall_back_to_digits()
+    {
+        // (−32768)·(−32768) twice is 2^31, which an Int32 lane reads as −2^31: split pair sums must not be used.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var input = new TensorShape(1, 4, 3, 3);
+        var x = Enumerable.Repeat(-32768, (int)input.Count).ToArray();
+        var w = Enumerable.Repeat(-32768, (int)input.Count).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(1, 4, 3, 3), w);
+
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal([4L * 9 * (1L << 30)], kernel.Raw(problem));
+        }
+    }
+
+    [Fact]
     public void A_job_run_by_every_path_in_turn_gets_each_path_its_own_packed_weights()
     {
         // The packed weights are kept with the job; each layout and lane width must find its own.
