@@ -149,11 +149,14 @@ internal static class ConvPacking
                         row[..g.Pad].Clear();
                         xq = g.Pad;
                         var lanes = Vector<int>.Count;
+                        ref var from = ref MemoryMarshal.GetReference(source);
+                        ref var to = ref MemoryMarshal.GetReference(row);
                         for (; xq - g.Pad + lanes <= source.Length; xq += lanes)
                         {
-                            Vector.Widen(new Vector<int>(source[(xq - g.Pad)..]), out var low, out var high);
-                            low.CopyTo(row[xq..]);
-                            high.CopyTo(row[(xq + Vector<long>.Count)..]);
+                            // In bounds by the loop condition (row holds the source plus the padding).
+                            Vector.Widen(Vector.LoadUnsafe(ref from, (nuint)(xq - g.Pad)), out var low, out var high);
+                            low.StoreUnsafe(ref to, (nuint)xq);
+                            high.StoreUnsafe(ref to, (nuint)(xq + Vector<long>.Count));
                         }
                     }
                     for (; xq < row.Length; xq++)

@@ -48,10 +48,11 @@ internal sealed class WorkSplit
             helpers[w].Post(split);
         }
         split.Execute();
+        // Never Sleep(1): a millisecond is 20 times a small job. Yielding lets a preempted helper run.
         var spin = new SpinWait();
         while (Volatile.Read(ref split.done) < items)
         {
-            spin.SpinOnce();
+            spin.SpinOnce(sleep1Threshold: -1);
         }
         split.failure?.Throw();
     }
