@@ -21,7 +21,7 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
     /// <summary>Work items [start, end) of image n; item = block · Tiles + tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute<TAcc>(ChannelRun<TElem> run, int n, int start, int end)
-        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
+        where TAcc : IAccumulator<TVec, TElem>
     {
         var g = run.Geometry;
         var lanes = TLanes.Count;
@@ -75,7 +75,7 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Steps<TAcc>(
         ref TElem input, ReadOnlySpan<int> bases, ref TElem weights, ref int offsets, int s0, int s1, int shift, Span<long> sums)
-        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
+        where TAcc : IAccumulator<TVec, TElem>
     {
         var lanes = TLanes.Count;
         ref var x0 = ref Unsafe.Add(ref input, bases[0]);
@@ -87,31 +87,49 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         ref var x6 = ref Unsafe.Add(ref input, bases[6]);
         ref var x7 = ref Unsafe.Add(ref input, bases[7]);
         ref var w = ref Unsafe.Add(ref weights, (nint)s0 * lanes);
-        TAcc a0 = TAcc.Zero, a1 = TAcc.Zero, a2 = TAcc.Zero, a3 = TAcc.Zero;
-        TAcc a4 = TAcc.Zero, a5 = TAcc.Zero, a6 = TAcc.Zero, a7 = TAcc.Zero;
+        TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
+        TVec a4 = TLanes.Zero, a5 = TLanes.Zero, a6 = TLanes.Zero, a7 = TLanes.Zero;
+        TVec h0 = TLanes.Zero, h1 = TLanes.Zero, h2 = TLanes.Zero, h3 = TLanes.Zero;
+        TVec h4 = TLanes.Zero, h5 = TLanes.Zero, h6 = TLanes.Zero, h7 = TLanes.Zero;
         for (var s = s0; s < s1; s++)
         {
             var offset = (nint)Unsafe.Add(ref offsets, s);
             var wv = TLanes.Load(ref w);
-            a0 = TAcc.MultiplyAdd(a0, TLanes.Broadcast(Unsafe.Add(ref x0, offset)), wv);
-            a1 = TAcc.MultiplyAdd(a1, TLanes.Broadcast(Unsafe.Add(ref x1, offset)), wv);
-            a2 = TAcc.MultiplyAdd(a2, TLanes.Broadcast(Unsafe.Add(ref x2, offset)), wv);
-            a3 = TAcc.MultiplyAdd(a3, TLanes.Broadcast(Unsafe.Add(ref x3, offset)), wv);
-            a4 = TAcc.MultiplyAdd(a4, TLanes.Broadcast(Unsafe.Add(ref x4, offset)), wv);
-            a5 = TAcc.MultiplyAdd(a5, TLanes.Broadcast(Unsafe.Add(ref x5, offset)), wv);
-            a6 = TAcc.MultiplyAdd(a6, TLanes.Broadcast(Unsafe.Add(ref x6, offset)), wv);
-            a7 = TAcc.MultiplyAdd(a7, TLanes.Broadcast(Unsafe.Add(ref x7, offset)), wv);
+            var q = TLanes.Broadcast(Unsafe.Add(ref x0, offset));
+            a0 = TAcc.AddLow(a0, q, wv);
+            h0 = TAcc.AddHigh(h0, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x1, offset));
+            a1 = TAcc.AddLow(a1, q, wv);
+            h1 = TAcc.AddHigh(h1, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x2, offset));
+            a2 = TAcc.AddLow(a2, q, wv);
+            h2 = TAcc.AddHigh(h2, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x3, offset));
+            a3 = TAcc.AddLow(a3, q, wv);
+            h3 = TAcc.AddHigh(h3, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x4, offset));
+            a4 = TAcc.AddLow(a4, q, wv);
+            h4 = TAcc.AddHigh(h4, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x5, offset));
+            a5 = TAcc.AddLow(a5, q, wv);
+            h5 = TAcc.AddHigh(h5, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x6, offset));
+            a6 = TAcc.AddLow(a6, q, wv);
+            h6 = TAcc.AddHigh(h6, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x7, offset));
+            a7 = TAcc.AddLow(a7, q, wv);
+            h7 = TAcc.AddHigh(h7, q, wv);
             w = ref Unsafe.Add(ref w, lanes);
         }
         ref var a = ref MemoryMarshal.GetReference(sums);
-        TAcc.Flush(a0, shift, ref a);
-        TAcc.Flush(a1, shift, ref Unsafe.Add(ref a, lanes));
-        TAcc.Flush(a2, shift, ref Unsafe.Add(ref a, 2 * lanes));
-        TAcc.Flush(a3, shift, ref Unsafe.Add(ref a, 3 * lanes));
-        TAcc.Flush(a4, shift, ref Unsafe.Add(ref a, 4 * lanes));
-        TAcc.Flush(a5, shift, ref Unsafe.Add(ref a, 5 * lanes));
-        TAcc.Flush(a6, shift, ref Unsafe.Add(ref a, 6 * lanes));
-        TAcc.Flush(a7, shift, ref Unsafe.Add(ref a, 7 * lanes));
+        TAcc.Flush(a0, h0, shift, ref a);
+        TAcc.Flush(a1, h1, shift, ref Unsafe.Add(ref a, lanes));
+        TAcc.Flush(a2, h2, shift, ref Unsafe.Add(ref a, 2 * lanes));
+        TAcc.Flush(a3, h3, shift, ref Unsafe.Add(ref a, 3 * lanes));
+        TAcc.Flush(a4, h4, shift, ref Unsafe.Add(ref a, 4 * lanes));
+        TAcc.Flush(a5, h5, shift, ref Unsafe.Add(ref a, 5 * lanes));
+        TAcc.Flush(a6, h6, shift, ref Unsafe.Add(ref a, 6 * lanes));
+        TAcc.Flush(a7, h7, shift, ref Unsafe.Add(ref a, 7 * lanes));
     }
 
     /// <summary>Sums [position][lane] (bias included) to the NCHW output, where a channel's positions are contiguous.</summary>

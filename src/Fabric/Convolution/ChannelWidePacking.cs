@@ -2,17 +2,17 @@ using System.Runtime.CompilerServices;
 
 namespace Dpr.Fabric.Convolution;
 
-/// <summary>One input channel per sign-extended Int64 element, for the <c>vpmuldq</c> lanes.</summary>
-internal readonly struct ChannelWidePacking : IChannelPacking<long>
+/// <summary>One input channel per Int32 element, which the <c>vpmuldq</c> lanes sign-extend to Int64 on load.</summary>
+internal readonly struct ChannelWidePacking : IChannelPacking<int>
 {
     public static int PerElement => 1;
 
     /// <summary>Int64 lanes wrap exactly as the definition does: one digit, no flush before the end.</summary>
-    public static ChannelPlan Plan(ConvProblem problem, in ChannelGeometry g, long[] packedWeights) =>
+    public static ChannelPlan Plan(ConvProblem problem, in ChannelGeometry g, int[] packedWeights) =>
         new([PairDigit.Full], [0], g.Steps, SplitSums: false);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<long> packed)
+    public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<int> packed)
     {
         var input = problem.Input.Span;
         var rowSize = g.Wp * g.Cp;
@@ -39,11 +39,11 @@ internal readonly struct ChannelWidePacking : IChannelPacking<long>
         }
     }
 
-    public static long[] PackWeights(ConvProblem problem, in ChannelGeometry g)
+    public static int[] PackWeights(ConvProblem problem, in ChannelGeometry g)
     {
         var w = problem.Weights.Span;
         var shape = problem.WeightShape;
-        var packed = new long[g.Blocks * g.Steps * g.Lanes];
+        var packed = new int[g.Blocks * g.Steps * g.Lanes];
         for (var co = 0; co < g.Cout; co++)
         {
             var lane = co % g.Lanes;

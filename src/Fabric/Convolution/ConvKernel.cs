@@ -187,13 +187,13 @@ public sealed class ConvKernel
 
     private void RunWide<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
-        where TLanes : IConvLanes<TVec, long>
+        where TLanes : IConvLanes<TVec, int>
     {
         if (UseChannels(problem, TLanes.Count, ChannelWidePacking.PerElement))
         {
             var g = ChannelGeometry.Of(problem, TLanes.Count, ChannelWidePacking.PerElement);
             var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelWidePacking.PackWeights(p, ChannelGeometry.Of(p, TLanes.Count, ChannelWidePacking.PerElement)));
-            RunChannels<TVec, long, TLanes, ChannelWidePacking, LaneSums<TVec, long, TLanes>>(problem, g, weights, ChannelWidePacking.Plan(problem, g, weights), requantized, raw);
+            RunChannels<TVec, int, TLanes, ChannelWidePacking, LaneSums<TVec, int, TLanes>>(problem, g, weights, ChannelWidePacking.Plan(problem, g, weights), requantized, raw);
         }
         else
         {
@@ -208,7 +208,7 @@ public sealed class ConvKernel
         where TElem : unmanaged
         where TLanes : IConvLanes<TVec, TElem>
         where TPacking : IChannelPacking<TElem>
-        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
+        where TAcc : IAccumulator<TVec, TElem>
     {
         var bias = new long[g.Blocks * g.Lanes];
         problem.Bias.Span.CopyTo(bias);
@@ -300,9 +300,9 @@ public sealed class ConvKernel
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunSpatialWide<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
-        where TLanes : IConvLanes<TVec, long>
+        where TLanes : IConvLanes<TVec, int>
     {
-        var g = ConvGeometry.Of(problem, TiledConvolution<TVec, long, TLanes>.TilePositions(problem));
+        var g = ConvGeometry.Of(problem, TiledConvolution<TVec, int, TLanes>.TilePositions(problem));
         var taps = g.K * g.K;
         var offsets = new int[taps];
         for (var ky = 0; ky < g.K; ky++)
@@ -313,20 +313,20 @@ public sealed class ConvKernel
             }
         }
         var size = g.S * g.S * g.Cin * g.PlaneStride;
-        var planes = ArrayPool<long>.Shared.Rent(size);
+        var planes = ArrayPool<int>.Shared.Rent(size);
         var weights = problem.PackedWeights((ConvLayout.Spatial, 0), ConvPacking.PackWideWeights);
         try
         {
-            var run = new ConvRun<long>
+            var run = new ConvRun<int>
             {
                 Problem = problem, Geometry = g, Planes = planes, Weights = weights, Taps = taps, TapOffsets = offsets,
                 DigitSize = size, DigitShifts = [0], ChunkChannels = g.Cin, Requantized = requantized, Raw = raw,
             };
-            RunSpatial<TVec, long, TLanes, LaneSums<TVec, long, TLanes>>(run, (image, ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1));
+            RunSpatial<TVec, int, TLanes, LaneSums<TVec, int, TLanes>>(run, (image, ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1));
         }
         finally
         {
-            ArrayPool<long>.Shared.Return(planes);
+            ArrayPool<int>.Shared.Return(planes);
         }
     }
 
@@ -336,7 +336,7 @@ public sealed class ConvKernel
         where TVec : struct
         where TElem : unmanaged
         where TLanes : IConvLanes<TVec, TElem>
-        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
+        where TAcc : IAccumulator<TVec, TElem>
     {
         var g = run.Geometry;
         for (var n = 0; n < g.N; n++)

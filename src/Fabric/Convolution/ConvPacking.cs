@@ -120,10 +120,10 @@ internal static class ConvPacking
 
     /// <summary>
     /// Wide planes of channel ci of image n: plane (py, px) element (yq, xq) is the padded input at row
-    /// yq·s + py, column xq·s + px, sign-extended to Int64.
+    /// yq·s + py, column xq·s + px, as Int32 (the wide lanes sign-extend it to Int64 when they load it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackWide(ConvRun<long> run, int n, int ci, int yq0, int yq1)
+    public static void PackWide(ConvRun<int> run, int n, int ci, int yq0, int yq1)
     {
         var g = run.Geometry;
         var input = run.Problem.Input.Span;
@@ -142,24 +142,15 @@ internal static class ConvPacking
                         continue;
                     }
                     var source = input.Slice(((n * g.Cin + ci) * g.H + r) * g.W, g.W);
-                    var xq = 0;
                     if (g.S == 1)
                     {
-                        // Stride 1: the row is the source row shifted by the padding, a widening copy.
+                        // Stride 1: the row is the source row between its padding.
                         row[..g.Pad].Clear();
-                        xq = g.Pad;
-                        var lanes = Vector<int>.Count;
-                        ref var from = ref MemoryMarshal.GetReference(source);
-                        ref var to = ref MemoryMarshal.GetReference(row);
-                        for (; xq - g.Pad + lanes <= source.Length; xq += lanes)
-                        {
-                            // In bounds by the loop condition (row holds the source plus the padding).
-                            Vector.Widen(Vector.LoadUnsafe(ref from, (nuint)(xq - g.Pad)), out var low, out var high);
-                            low.StoreUnsafe(ref to, (nuint)xq);
-                            high.StoreUnsafe(ref to, (nuint)(xq + Vector<long>.Count));
-                        }
+                        source.CopyTo(row[g.Pad..]);
+                        row[(g.Pad + g.W)..].Clear();
+                        continue;
                     }
-                    for (; xq < row.Length; xq++)
+                    for (var xq = 0; xq < row.Length; xq++)
                     {
                         var c = xq * g.S + px - g.Pad;
                         row[xq] = (uint)c < (uint)source.Length ? source[c] : 0;
@@ -173,14 +164,5 @@ internal static class ConvPacking
         }
     }
 
-    public static long[] PackWideWeights(ConvProblem problem)
-    {
-        var w = problem.Weights.Span;
-        var packed = new long[w.Length];
-        for (var i = 0; i < w.Length; i++)
-        {
-            packed[i] = w[i];
-        }
-        return packed;
-    }
+    public static int[] PackWideWeights(ConvProblem problem) => problem.Weights.ToArray();
 }

@@ -30,7 +30,7 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
     /// <summary>Work items [start, end) of image n; an item is one tile of positions for one block of channels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute<TAcc>(ConvRun<TElem> run, int n, int start, int end)
-        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
+        where TAcc : IAccumulator<TVec, TElem>
     {
         var g = run.Geometry;
         var tile = g.TilePositions;
@@ -137,13 +137,14 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block1<TAcc>(
         ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co, int c0, int c1, int shift, Span<long> acc)
-        where TAcc : struct, IAccumulator<TAcc, TVec, TElem>
+        where TAcc : IAccumulator<TVec, TElem>
     {
         var stride = run.Geometry.PlaneStride;
         var taps = run.Taps;
         var offsets = run.TapOffsets;
         var count = TLanes.Count;
-        TAcc a0 = TAcc.Zero, a1 = TAcc.Zero, a2 = TAcc.Zero, a3 = TAcc.Zero;
+        TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
+        TVec h0 = TLanes.Zero, h1 = TLanes.Zero, h2 = TLanes.Zero, h3 = TLanes.Zero;
         for (var ci = c0; ci < c1; ci++)
         {
             ref var channel = ref Unsafe.Add(ref planes, (nint)ci * stride);
@@ -152,17 +153,25 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
             {
                 ref var q = ref Unsafe.Add(ref channel, offsets[t]);
                 var w = TLanes.Broadcast(Unsafe.Add(ref w0, t));
-                a0 = TAcc.MultiplyAdd(a0, TLanes.Load(ref q), w);
-                a1 = TAcc.MultiplyAdd(a1, TLanes.Load(ref Unsafe.Add(ref q, count)), w);
-                a2 = TAcc.MultiplyAdd(a2, TLanes.Load(ref Unsafe.Add(ref q, 2 * count)), w);
-                a3 = TAcc.MultiplyAdd(a3, TLanes.Load(ref Unsafe.Add(ref q, 3 * count)), w);
+                var q0 = TLanes.Load(ref q);
+                a0 = TAcc.AddLow(a0, q0, w);
+                h0 = TAcc.AddHigh(h0, q0, w);
+                var q1 = TLanes.Load(ref Unsafe.Add(ref q, count));
+                a1 = TAcc.AddLow(a1, q1, w);
+                h1 = TAcc.AddHigh(h1, q1, w);
+                var q2 = TLanes.Load(ref Unsafe.Add(ref q, 2 * count));
+                a2 = TAcc.AddLow(a2, q2, w);
+                h2 = TAcc.AddHigh(h2, q2, w);
+                var q3 = TLanes.Load(ref Unsafe.Add(ref q, 3 * count));
+                a3 = TAcc.AddLow(a3, q3, w);
+                h3 = TAcc.AddHigh(h3, q3, w);
             }
         }
         ref var a = ref MemoryMarshal.GetReference(acc);
-        TAcc.Flush(a0, shift, ref a);
-        TAcc.Flush(a1, shift, ref Unsafe.Add(ref a, count));
-        TAcc.Flush(a2, shift, ref Unsafe.Add(ref a, 2 * count));
-        TAcc.Flush(a3, shift, ref Unsafe.Add(ref a, 3 * count));
+        TAcc.Flush(a0, h0, shift, ref a);
+        TAcc.Flush(a1, h1, shift, ref Unsafe.Add(ref a, count));
+        TAcc.Flush(a2, h2, shift, ref Unsafe.Add(ref a, 2 * count));
+        TAcc.Flush(a3, h3, shift, ref Unsafe.Add(ref a, 3 * count));
     }
 
     /// <summary>The <see cref="Rows"/> vectors of one channel's tile, added to its Int64 sums.</summary>
