@@ -62,9 +62,13 @@ internal static class ConvPacking
             var highMask = new Vector<int>(digit == PairDigit.Low ? 0xFF : -1);
             ref var from = ref MemoryMarshal.GetReference(source);
             ref var to = ref MemoryMarshal.GetReference(row);
-            for (; xq - pad + lanes + 1 <= w && xq + lanes <= row.Length; xq += lanes)
+            // The last vector whose pairs are all inside the source row; positions from there on are the
+            // right border. A row that is not a whole number of vectors ends with one overlapping vector,
+            // which rewrites equal values, rather than a scalar tail.
+            var last = Math.Min(w - 1 + pad - lanes, row.Length - lanes);
+            for (; xq <= last; xq = xq == last ? last + lanes : Math.Min(xq + lanes, last))
             {
-                // In bounds by the loop condition; unchecked loads keep this loop at a few instructions per vector.
+                // In bounds: xq ≥ pad, xq − pad + lanes ≤ w − 1 and xq + lanes ≤ row.Length.
                 var c = (nuint)(xq - pad);
                 var a = Vector.ShiftRightArithmetic(Vector.LoadUnsafe(ref from, c), shift) & lowMask;
                 var b = Vector.ShiftRightArithmetic(Vector.LoadUnsafe(ref from, c + 1), shift) & highMask;
