@@ -11,9 +11,12 @@ namespace Dpr.Fabric.Convolution;
 /// when no partition can take a job and the engine of the simulated board.
 /// </summary>
 /// <remarks>
-/// int8/int16 run on Int16 pairs (<c>pmaddwd</c>) summed in Int32 for as many input channels as the
-/// job's actual value bounds prove cannot overflow, then flushed to Int64; int32 runs on Int64 lanes
-/// (<c>vpmuldq</c>), which wrap exactly as docs/convolution.md defines.
+/// int8/int16 run on Int16 pairs (<c>pmaddwd</c>) summed in Int32 for as many steps as the job's
+/// actual value bounds prove cannot overflow, then flushed to Int64; full-range int16 keeps split
+/// pair sums (<see cref="SplitPairSums{TVec, TLanes}"/>) or, where a pair sum can reach 2^31, 8-bit
+/// digits. int32 runs on Int64 lanes (<c>vpmuldq</c>), which wrap exactly as docs/convolution.md
+/// defines. Lanes hold output positions of a channel (<see cref="TiledConvolution{TVec, TElem, TLanes}"/>)
+/// or output channels of a position (<see cref="ChannelConvolution{TVec, TElem, TLanes}"/>).
 /// </remarks>
 public sealed class ConvKernel
 {
