@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Dpr.Fabric.Convolution;
 
-internal readonly struct Avx2PairLanes : IConvLanes<Vector256<int>, int>
+internal readonly struct Avx2PairLanes : IPairLanes<Vector256<int>>
 {
     public static int Count => Vector256<int>.Count;
 
@@ -23,4 +23,17 @@ internal readonly struct Avx2PairLanes : IConvLanes<Vector256<int>, int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Flush(Vector256<int> acc, int shift, ref long destination) =>
         PairWidening.AddWidened(acc, shift, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Multiply(Vector256<int> q, Vector256<int> w) => Avx2.MultiplyAddAdjacent(q.AsInt16(), w.AsInt16());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Add(Vector256<int> a, Vector256<int> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> High(Vector256<int> v) => Vector256.ShiftRightArithmetic(v, 16);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FlushSplit(Vector256<int> low, Vector256<int> high, ref long destination) =>
+        PairWidening.AddSplit(low, high, ref destination);
 }

@@ -4,17 +4,18 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Dpr.Fabric.Convolution;
 
-internal readonly struct Avx2WideLanes : IConvLanes<Vector256<long>, long>
+internal readonly struct Avx2WideLanes : IConvLanes<Vector256<long>, int>
 {
     public static int Count => Vector256<long>.Count;
 
     public static Vector256<long> Zero => Vector256<long>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<long> Load(ref long source) => Vector256.LoadUnsafe(ref source);
+    public static Vector256<long> Load(ref int source) => Avx2.ConvertToVector256Int64(Vector128.LoadUnsafe(ref source));
 
+    /// <remarks><c>vpmuldq</c> reads only the low Int32 of each lane, so a 32-bit broadcast serves.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<long> Broadcast(long value) => Vector256.Create(value);
+    public static Vector256<long> Broadcast(int value) => Vector256.Create(value).AsInt64();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<long> MultiplyAdd(Vector256<long> acc, Vector256<long> q, Vector256<long> w) =>

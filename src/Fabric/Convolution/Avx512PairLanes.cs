@@ -4,7 +4,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Dpr.Fabric.Convolution;
 
-internal readonly struct Avx512PairLanes : IConvLanes<Vector512<int>, int>
+internal readonly struct Avx512PairLanes : IPairLanes<Vector512<int>>
 {
     public static int Count => Vector512<int>.Count;
 
@@ -28,4 +28,17 @@ internal readonly struct Avx512PairLanes : IConvLanes<Vector512<int>, int>
         (Vector512.LoadUnsafe(ref destination) + (lower << shift)).StoreUnsafe(ref destination);
         (Vector512.LoadUnsafe(ref upperDestination) + (upper << shift)).StoreUnsafe(ref upperDestination);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Multiply(Vector512<int> q, Vector512<int> w) => Avx512BW.MultiplyAddAdjacent(q.AsInt16(), w.AsInt16());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> Add(Vector512<int> a, Vector512<int> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<int> High(Vector512<int> v) => Vector512.ShiftRightArithmetic(v, 16);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FlushSplit(Vector512<int> low, Vector512<int> high, ref long destination) =>
+        PairWidening.AddSplit(low, high, ref destination);
 }

@@ -4,17 +4,18 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Dpr.Fabric.Convolution;
 
-internal readonly struct Avx512WideLanes : IConvLanes<Vector512<long>, long>
+internal readonly struct Avx512WideLanes : IConvLanes<Vector512<long>, int>
 {
     public static int Count => Vector512<long>.Count;
 
     public static Vector512<long> Zero => Vector512<long>.Zero;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<long> Load(ref long source) => Vector512.LoadUnsafe(ref source);
+    public static Vector512<long> Load(ref int source) => Avx512F.ConvertToVector512Int64(Vector256.LoadUnsafe(ref source));
 
+    /// <remarks><c>vpmuldq</c> reads only the low Int32 of each lane, so a 32-bit broadcast serves (and folds into the multiply).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<long> Broadcast(long value) => Vector512.Create(value);
+    public static Vector512<long> Broadcast(int value) => Vector512.Create(value).AsInt64();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<long> MultiplyAdd(Vector512<long> acc, Vector512<long> q, Vector512<long> w) =>

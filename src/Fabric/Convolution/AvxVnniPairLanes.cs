@@ -8,7 +8,7 @@ namespace Dpr.Fabric.Convolution;
 /// <c>vpdpwssd</c>: the pair multiply and the add in one instruction. .NET 10 exposes VNNI only as
 /// AVX-VNNI (256-bit, VEX); AVX512-VNNI without AVX10 (e.g. AMD Zen 4) is not reachable from C#.
 /// </summary>
-internal readonly struct AvxVnniPairLanes : IConvLanes<Vector256<int>, int>
+internal readonly struct AvxVnniPairLanes : IPairLanes<Vector256<int>>
 {
     public static int Count => Vector256<int>.Count;
 
@@ -27,4 +27,17 @@ internal readonly struct AvxVnniPairLanes : IConvLanes<Vector256<int>, int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Flush(Vector256<int> acc, int shift, ref long destination) =>
         PairWidening.AddWidened(acc, shift, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Multiply(Vector256<int> q, Vector256<int> w) => Avx2.MultiplyAddAdjacent(q.AsInt16(), w.AsInt16());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> Add(Vector256<int> a, Vector256<int> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<int> High(Vector256<int> v) => Vector256.ShiftRightArithmetic(v, 16);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FlushSplit(Vector256<int> low, Vector256<int> high, ref long destination) =>
+        PairWidening.AddSplit(low, high, ref destination);
 }

@@ -1,5 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dpr.Fabric.Convolution;
 
@@ -66,23 +69,59 @@ internal static class ConvEpilogue
         }
     }
 
+    /// <summary>
+    /// values[i] = saturate(round_shift(sums[i] + bias)). AVX-512 where the hardware has it (Vector&lt;T&gt;
+    /// stays 256-bit on AVX-512 CPUs), else Vector&lt;T&gt;; a run that does not fill the last vector ends
+    /// with one vector overlapping the previous, which rewrites the same values, instead of a scalar tail.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Requantize(Span<long> sums, long bias, int shift, long min, long max, Span<int> values)
     {
-        var lanes = Vector<long>.Count;
-        var vb = new Vector<long>(bias);
-        var vmin = new Vector<long>(min);
-        var vmax = new Vector<long>(max);
-        var i = 0;
-        for (; i + 2 * lanes <= sums.Length; i += 2 * lanes)
+        var length = sums.Length;
+        ref var source = ref MemoryMarshal.GetReference(sums);
+        ref var destination = ref MemoryMarshal.GetReference(values);
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<long>.Count)
         {
-            var v0 = Round(new Vector<long>(sums[i..]) + vb, shift);
-            var v1 = Round(new Vector<long>(sums[(i + lanes)..]) + vb, shift);
-            v0 = Vector.Min(Vector.Max(v0, vmin), vmax);
-            v1 = Vector.Min(Vector.Max(v1, vmin), vmax);
-            Vector.Narrow(v0, v1).CopyTo(values[i..]);
+            var lanes = Vector512<long>.Count;
+            var vb = Vector512.Create(bias);
+            var vmin = Vector512.Create(min);
+            var vmax = Vector512.Create(max);
+            for (var i = 0; ; i += lanes)
+            {
+                i = Math.Min(i, length - lanes);
+                var v = Vector512.LoadUnsafe(ref source, (nuint)i) + vb;
+                if (shift != 0)
+                {
+                    v = Vector512.ShiftRightArithmetic(v, shift) + (Vector512.ShiftRightArithmetic(v, shift - 1) & Vector512<long>.One);
+                }
+                Avx512F.ConvertToVector256Int32(Vector512.Min(Vector512.Max(v, vmin), vmax)).StoreUnsafe(ref destination, (nuint)i);
+                if (i + lanes >= length)
+                {
+                    return;
+                }
+            }
         }
-        for (; i < sums.Length; i++)
+        if (Vector.IsHardwareAccelerated && length >= 2 * Vector<long>.Count)
+        {
+            var lanes = Vector<long>.Count;
+            var vb = new Vector<long>(bias);
+            var vmin = new Vector<long>(min);
+            var vmax = new Vector<long>(max);
+            for (var i = 0; ; i += 2 * lanes)
+            {
+                i = Math.Min(i, length - 2 * lanes);
+                var v0 = Round(Vector.LoadUnsafe(ref source, (nuint)i) + vb, shift);
+                var v1 = Round(Vector.LoadUnsafe(ref source, (nuint)(i + lanes)) + vb, shift);
+                v0 = Vector.Min(Vector.Max(v0, vmin), vmax);
+                v1 = Vector.Min(Vector.Max(v1, vmin), vmax);
+                Vector.Narrow(v0, v1).StoreUnsafe(ref destination, (nuint)i);
+                if (i + 2 * lanes >= length)
+                {
+                    return;
+                }
+            }
+        }
+        for (var i = 0; i < length; i++)
         {
             values[i] = (int)ConvReference.Saturate(ConvReference.RoundShift(unchecked(sums[i] + bias), shift), min, max);
         }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -10,22 +11,32 @@ namespace Dpr.Fabric.Convolution;
 /// when no partition can take a job and the engine of the simulated board.
 /// </summary>
 /// <remarks>
-/// int8/int16 run on Int16 pairs (<c>pmaddwd</c>) summed in Int32 for as many input channels as the
-/// job's actual value bounds prove cannot overflow, then flushed to Int64; int32 runs on Int64 lanes
-/// (<c>vpmuldq</c>), which wrap exactly as docs/convolution.md defines.
+/// int8/int16 run on Int16 pairs (<c>pmaddwd</c>) summed in Int32 for as many steps as the job's
+/// actual value bounds prove cannot overflow, then flushed to Int64; full-range int16 keeps split
+/// pair sums (<see cref="SplitPairSums{TVec, TLanes}"/>) or, where a pair sum can reach 2^31, 8-bit
+/// digits. int32 runs on Int64 lanes (<c>vpmuldq</c>), which wrap exactly as docs/convolution.md
+/// defines. Lanes hold output positions of a channel (<see cref="TiledConvolution{TVec, TElem, TLanes}"/>)
+/// or output channels of a position (<see cref="ChannelConvolution{TVec, TElem, TLanes}"/>).
 /// </remarks>
 public sealed class ConvKernel
 {
-    /// <summary>Below this many multiply-accumulates a job runs on one thread: waking a second costs more.</summary>
-    private const long ParallelThreshold = 1 << 17;
+    /// <summary>
+    /// Below this much work per image (see <see cref="Work"/>) a job runs on one thread: waking a second
+    /// and joining it costs more than it saves (tens of microseconds on a loaded 2-core guest).
+    /// </summary>
+    private const long ParallelThreshold = 1 << 20;
+
+    /// <summary>What one output costs besides its multiplies (packing, Int64 flush, requantization), in multiply-accumulates.</summary>
+    private const long OutputCost = 32;
 
     public ConvKernel(int threads = 0)
         : this(threads, ConvIsa.Auto)
     {
     }
 
-    internal ConvKernel(int threads, ConvIsa isa)
+    internal ConvKernel(int threads, ConvIsa isa, ConvLayout layout = ConvLayout.Auto)
     {
+        Layout = layout;
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
         Threads = threads == 0 ? Environment.ProcessorCount : threads;
         Isa = isa == ConvIsa.Auto ? Best() : isa;
@@ -41,6 +52,8 @@ public sealed class ConvKernel
     public string InstructionSet => Isa.ToString();
 
     internal ConvIsa Isa { get; }
+
+    internal ConvLayout Layout { get; }
 
     internal static bool IsSupported(ConvIsa isa) => isa switch
     {
@@ -98,6 +111,7 @@ public sealed class ConvKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Dispatch(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
     {
         if (problem.Spec.Module.Precision == ConvPrecision.Int32)
@@ -133,11 +147,108 @@ public sealed class ConvKernel
         }
     }
 
+    /// <summary>Below this many steps per output (K² · input elements) channel tiles spend more on their epilogue than on multiplies.</summary>
+    private const int MinChannelSteps = 32;
+
+    /// <summary>
+    /// Channel lanes once the output channels fill a vector and each output has enough steps to pay for
+    /// the channel epilogue (a transpose to NCHW): then no lane computes a padding column or a zero tap.
+    /// Otherwise (a single-channel image, a 3-channel first layer) spatial lanes, whose only waste is the
+    /// padding columns of each row and, for pairs, the zero tap of odd K.
+    /// </summary>
+    private bool UseChannels(ConvProblem problem, int lanes, int perElement) => Layout switch
+    {
+        ConvLayout.Channel => true,
+        ConvLayout.Spatial => false,
+        _ => problem.OutputShape.C >= lanes
+            && problem.Spec.KernelSize * problem.Spec.KernelSize * ((problem.InputShape.C + perElement - 1) / perElement) >= MinChannelSteps,
+    };
+
     private void RunPairs<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
+        where TVec : struct
+        where TLanes : IPairLanes<TVec>
+    {
+        if (UseChannels(problem, TLanes.Count, ChannelPairPacking.PerElement))
+        {
+            var g = ChannelGeometry.Of(problem, TLanes.Count, ChannelPairPacking.PerElement);
+            var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelPairPacking.PackWeights(p, ChannelGeometry.Of(p, TLanes.Count, ChannelPairPacking.PerElement)));
+            var plan = ChannelPairPacking.Plan(problem, g, weights);
+            if (plan.SplitSums)
+            {
+                RunChannels<TVec, int, TLanes, ChannelPairPacking, SplitPairSums<TVec, TLanes>>(problem, g, weights, plan, requantized, raw);
+            }
+            else
+            {
+                RunChannels<TVec, int, TLanes, ChannelPairPacking, LaneSums<TVec, int, TLanes>>(problem, g, weights, plan, requantized, raw);
+            }
+        }
+        else
+        {
+            RunSpatialPairs<TVec, TLanes>(problem, requantized, raw);
+        }
+    }
+
+    private void RunWide<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
         where TLanes : IConvLanes<TVec, int>
     {
-        var g = ConvGeometry.Of(problem, 2 * TLanes.Count);
+        if (UseChannels(problem, TLanes.Count, ChannelWidePacking.PerElement))
+        {
+            var g = ChannelGeometry.Of(problem, TLanes.Count, ChannelWidePacking.PerElement);
+            var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelWidePacking.PackWeights(p, ChannelGeometry.Of(p, TLanes.Count, ChannelWidePacking.PerElement)));
+            RunChannels<TVec, int, TLanes, ChannelWidePacking, LaneSums<TVec, int, TLanes>>(problem, g, weights, ChannelWidePacking.Plan(problem, g, weights), requantized, raw);
+        }
+        else
+        {
+            RunSpatialWide<TVec, TLanes>(problem, requantized, raw);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunChannels<TVec, TElem, TLanes, TPacking, TAcc>(
+        ConvProblem problem, ChannelGeometry g, TElem[] weights, ChannelPlan plan, Memory<int> requantized, Memory<long> raw)
+        where TVec : struct
+        where TElem : unmanaged
+        where TLanes : IConvLanes<TVec, TElem>
+        where TPacking : IChannelPacking<TElem>
+        where TAcc : IAccumulator<TVec, TElem>
+    {
+        var bias = new long[g.Blocks * g.Lanes];
+        problem.Bias.Span.CopyTo(bias);
+        var digits = plan.Digits;
+        var input = ArrayPool<TElem>.Shared.Rent(digits.Length * g.ImageSize);
+        try
+        {
+            var run = new ChannelRun<TElem>
+            {
+                Problem = problem, Geometry = g, Input = input, Weights = weights, StepOffsets = g.StepOffsets(),
+                DigitShifts = plan.Shifts, ChunkSteps = plan.ChunkSteps, Bias = bias, Requantized = requantized, Raw = raw,
+            };
+            for (var n = 0; n < g.N; n++)
+            {
+                var image = n;
+                Parallel(problem, g.Hp, (start, end) =>
+                {
+                    for (var d = 0; d < digits.Length; d++)
+                    {
+                        TPacking.PackInput(problem, g, digits[d], image, start, end, input.AsSpan(d * g.ImageSize, g.ImageSize));
+                    }
+                });
+                Parallel(problem, g.Items, (start, end) => ChannelConvolution<TVec, TElem, TLanes>.Compute<TAcc>(run, image, start, end));
+            }
+        }
+        finally
+        {
+            ArrayPool<TElem>.Shared.Return(input);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunSpatialPairs<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
+        where TVec : struct
+        where TLanes : IPairLanes<TVec>
+    {
+        var g = ConvGeometry.Of(problem, TiledConvolution<TVec, int, TLanes>.TilePositions(problem));
         var pairs = ConvPacking.Pairs(g.K);
         var taps = g.K * pairs;
         var offsets = new int[taps];
@@ -148,58 +259,53 @@ public sealed class ConvKernel
                 offsets[ky * pairs + kp] = ky % g.S * g.Cin * g.PlaneStride + ky / g.S * g.Wq + 2 * kp / g.S;
             }
         }
+        var weights = problem.PackedWeights((ConvLayout.Spatial, 0), ConvPacking.PackPairWeights);
         // Largest |pair sum| per input channel decides how many channels an Int32 lane can hold.
         var perChannel = taps * 2 * problem.InputMaxAbs * problem.WeightMaxAbs;
-        PairDigit[] digits;
-        int[] shifts;
-        if (perChannel <= int.MaxValue)
-        {
-            digits = [PairDigit.Full];
-            shifts = [0];
-        }
-        else
+        PairDigit[] digits = [PairDigit.Full];
+        int[] shifts = [0];
+        // Jobs of 1–3 output channels run one channel per register tile, which has the registers for split sums.
+        var split = perChannel > int.MaxValue && problem.OutputShape.C < ConvRun<int>.Block && SplitPairSums.Applies(problem, weights);
+        if (perChannel > int.MaxValue && !split)
         {
             digits = [PairDigit.Low, PairDigit.High];
             shifts = [0, 8];
             perChannel = taps * 2 * 255 * problem.WeightMaxAbs;
         }
-        var chunk = perChannel == 0 ? g.Cin : (int)Math.Min(g.Cin, int.MaxValue / perChannel);
+        var chunk = split ? Math.Max(1, Math.Min(g.Cin, SplitPairSums.MaxSteps / taps))
+            : perChannel == 0 ? g.Cin
+            : (int)Math.Min(g.Cin, int.MaxValue / perChannel);
         var digitSize = g.S * g.Cin * g.PlaneStride;
         var planes = ArrayPool<int>.Shared.Rent(digits.Length * digitSize);
-        var weights = ArrayPool<int>.Shared.Rent(g.Cout * g.Cin * taps);
         try
         {
-            ConvPacking.PackPairWeights(problem, weights);
             var run = new ConvRun<int>
             {
                 Problem = problem, Geometry = g, Planes = planes, Weights = weights, Taps = taps, TapOffsets = offsets,
                 DigitSize = digitSize, DigitShifts = shifts, ChunkChannels = chunk, Requantized = requantized, Raw = raw,
             };
-            for (var n = 0; n < g.N; n++)
+            Action<int, int, int, int> pack = (image, ci, yq0, yq1) => ConvPacking.PackPairs(run, digits, image, ci, yq0, yq1);
+            if (split)
             {
-                var image = n;
-                Parallel(problem, g.Cin, (start, end) =>
-                {
-                    for (var ci = start; ci < end; ci++)
-                    {
-                        ConvPacking.PackPairs(run, digits, image, ci);
-                    }
-                });
-                Parallel(problem, run.Items, (start, end) => TiledConvolution<TVec, int, TLanes>.Compute(run, image, start, end));
+                RunSpatial<TVec, int, TLanes, SplitPairSums<TVec, TLanes>>(run, pack);
+            }
+            else
+            {
+                RunSpatial<TVec, int, TLanes, LaneSums<TVec, int, TLanes>>(run, pack);
             }
         }
         finally
         {
             ArrayPool<int>.Shared.Return(planes);
-            ArrayPool<int>.Shared.Return(weights);
         }
     }
 
-    private void RunWide<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunSpatialWide<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
-        where TLanes : IConvLanes<TVec, long>
+        where TLanes : IConvLanes<TVec, int>
     {
-        var g = ConvGeometry.Of(problem, 2 * TLanes.Count);
+        var g = ConvGeometry.Of(problem, TiledConvolution<TVec, int, TLanes>.TilePositions(problem));
         var taps = g.K * g.K;
         var offsets = new int[taps];
         for (var ky = 0; ky < g.K; ky++)
@@ -210,47 +316,58 @@ public sealed class ConvKernel
             }
         }
         var size = g.S * g.S * g.Cin * g.PlaneStride;
-        var planes = ArrayPool<long>.Shared.Rent(size);
-        var weights = ArrayPool<long>.Shared.Rent(g.Cout * g.Cin * taps);
+        var planes = ArrayPool<int>.Shared.Rent(size);
+        var weights = problem.PackedWeights((ConvLayout.Spatial, 0), ConvPacking.PackWideWeights);
         try
         {
-            ConvPacking.PackWideWeights(problem, weights);
-            var run = new ConvRun<long>
+            var run = new ConvRun<int>
             {
                 Problem = problem, Geometry = g, Planes = planes, Weights = weights, Taps = taps, TapOffsets = offsets,
                 DigitSize = size, DigitShifts = [0], ChunkChannels = g.Cin, Requantized = requantized, Raw = raw,
             };
-            for (var n = 0; n < g.N; n++)
-            {
-                var image = n;
-                Parallel(problem, g.Cin, (start, end) =>
-                {
-                    for (var ci = start; ci < end; ci++)
-                    {
-                        ConvPacking.PackWide(run, image, ci);
-                    }
-                });
-                Parallel(problem, run.Items, (start, end) => TiledConvolution<TVec, long, TLanes>.Compute(run, image, start, end));
-            }
+            RunSpatial<TVec, int, TLanes, LaneSums<TVec, int, TLanes>>(run, (image, ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1));
         }
         finally
         {
-            ArrayPool<long>.Shared.Return(planes);
-            ArrayPool<long>.Shared.Return(weights);
+            ArrayPool<int>.Shared.Return(planes);
         }
     }
 
-    /// <summary>Splits [0, items) into one contiguous range per thread.</summary>
-    private void Parallel(ConvProblem problem, int items, Action<int, int> body)
+    /// <summary>Per image: pack its rows (pack(image, ci, yq0, yq1)), then compute its tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunSpatial<TVec, TElem, TLanes, TAcc>(ConvRun<TElem> run, Action<int, int, int, int> pack)
+        where TVec : struct
+        where TElem : unmanaged
+        where TLanes : IConvLanes<TVec, TElem>
+        where TAcc : IAccumulator<TVec, TElem>
     {
-        var workers = problem.MultiplyAccumulates / problem.InputShape.N < ParallelThreshold ? 1 : Math.Min(Threads, items);
-        if (workers <= 1)
+        var g = run.Geometry;
+        for (var n = 0; n < g.N; n++)
         {
-            body(0, items);
-            return;
+            var image = n;
+            Parallel(run.Problem, g.Cin * g.Hq, (start, end) => PackRows(g, start, end, (ci, yq0, yq1) => pack(image, ci, yq0, yq1)));
+            Parallel(run.Problem, run.Items, (start, end) => TiledConvolution<TVec, TElem, TLanes>.Compute<TAcc>(run, image, start, end));
         }
-        System.Threading.Tasks.Parallel.For(
-            0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers },
-            w => body((int)((long)w * items / workers), (int)((long)(w + 1) * items / workers)));
     }
+
+    /// <summary>Items [start, end) of Cin · Hq packing items (channel-major rows) as one call per channel.</summary>
+    private static void PackRows(in ConvGeometry g, int start, int end, Action<int, int, int> pack)
+    {
+        for (var item = start; item < end;)
+        {
+            var ci = item / g.Hq;
+            var yq0 = item - ci * g.Hq;
+            var yq1 = Math.Min(g.Hq, yq0 + end - item);
+            pack(ci, yq0, yq1);
+            item += yq1 - yq0;
+        }
+    }
+
+    /// <summary>Estimated cost of one image: its multiply-accumulates plus a fixed cost per output.</summary>
+    private static long Work(ConvProblem problem) =>
+        (problem.MultiplyAccumulates + OutputCost * problem.OutputShape.Count) / problem.InputShape.N;
+
+    /// <summary>Runs body over [0, items) on up to <see cref="Threads"/> threads (see <see cref="WorkSplit"/>).</summary>
+    private void Parallel(ConvProblem problem, int items, Action<int, int> body) =>
+        WorkSplit.Run(Work(problem) < ParallelThreshold ? 1 : Math.Min(Threads, items), items, body);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Dpr.Fabric.Convolution;
 
@@ -14,8 +15,9 @@ internal static class ConvPacking
     /// yq·s + py, columns xq·s and xq·s + 1, in the low and high half. Only even columns start a pair
     /// (pairs begin at kx = 0, 2, 4), so stride 2 needs no column phase.
     /// </summary>
+    /// <remarks>Packs rows [yq0, yq1) of every plane; the range lets threads split a single channel.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackPairs(ConvRun<int> run, PairDigit[] digits, int n, int ci)
+    public static void PackPairs(ConvRun<int> run, PairDigit[] digits, int n, int ci, int yq0, int yq1)
     {
         var g = run.Geometry;
         var input = run.Problem.Input.Span;
@@ -24,7 +26,7 @@ internal static class ConvPacking
             for (var py = 0; py < g.S; py++)
             {
                 var plane = run.Planes.AsSpan(d * run.DigitSize + (py * g.Cin + ci) * g.PlaneStride, g.PlaneStride);
-                for (var yq = 0; yq < g.Hq; yq++)
+                for (var yq = yq0; yq < yq1; yq++)
                 {
                     var row = plane.Slice(yq * g.Wq, g.Wq);
                     var r = yq * g.S + py - g.Pad;
@@ -35,7 +37,10 @@ internal static class ConvPacking
                     }
                     PackPairRow(input.Slice(((n * g.Cin + ci) * g.H + r) * g.W, g.W), row, digits[d], g.S, g.Pad);
                 }
-                plane[(g.Hq * g.Wq)..].Clear();
+                if (yq1 == g.Hq)
+                {
+                    plane[(g.Hq * g.Wq)..].Clear();
+                }
             }
         }
     }
@@ -55,12 +60,19 @@ internal static class ConvPacking
             var shift = digit == PairDigit.High ? 8 : 0;
             var lowMask = new Vector<int>(digit == PairDigit.Low ? 0xFF : 0xFFFF);
             var highMask = new Vector<int>(digit == PairDigit.Low ? 0xFF : -1);
-            for (; xq - pad + lanes + 1 <= w && xq + lanes <= row.Length; xq += lanes)
+            ref var from = ref MemoryMarshal.GetReference(source);
+            ref var to = ref MemoryMarshal.GetReference(row);
+            // The last vector whose pairs are all inside the source row; positions from there on are the
+            // right border. A row that is not a whole number of vectors ends with one overlapping vector,
+            // which rewrites equal values, rather than a scalar tail.
+            var last = Math.Min(w - 1 + pad - lanes, row.Length - lanes);
+            for (; xq <= last; xq = xq == last ? last + lanes : Math.Min(xq + lanes, last))
             {
-                var c = xq - pad;
-                var a = Vector.ShiftRightArithmetic(new Vector<int>(source[c..]), shift) & lowMask;
-                var b = Vector.ShiftRightArithmetic(new Vector<int>(source[(c + 1)..]), shift) & highMask;
-                (a | (b << 16)).CopyTo(row[xq..]);
+                // In bounds: xq ≥ pad, xq − pad + lanes ≤ w − 1 and xq + lanes ≤ row.Length.
+                var c = (nuint)(xq - pad);
+                var a = Vector.ShiftRightArithmetic(Vector.LoadUnsafe(ref from, c), shift) & lowMask;
+                var b = Vector.ShiftRightArithmetic(Vector.LoadUnsafe(ref from, c + 1), shift) & highMask;
+                (a | (b << 16)).StoreUnsafe(ref to, (nuint)xq);
             }
         }
         for (; xq < row.Length; xq++)
@@ -84,8 +96,9 @@ internal static class ConvPacking
     };
 
     /// <summary>Weights as pairs (w[kx], w[kx + 1]) per (co, ci, ky, kx/2); the weight past K is 0.</summary>
-    public static void PackPairWeights(ConvProblem problem, int[] packed)
+    public static int[] PackPairWeights(ConvProblem problem)
     {
+        var packed = new int[problem.WeightShape.N * problem.WeightShape.C * problem.WeightShape.H * Pairs(problem.WeightShape.H)];
         var w = problem.Weights.Span;
         var shape = problem.WeightShape;
         var k = shape.H;
@@ -106,14 +119,15 @@ internal static class ConvPacking
                 }
             }
         }
+        return packed;
     }
 
     /// <summary>
     /// Wide planes of channel ci of image n: plane (py, px) element (yq, xq) is the padded input at row
-    /// yq·s + py, column xq·s + px, sign-extended to Int64.
+    /// yq·s + py, column xq·s + px, as Int32 (the wide lanes sign-extend it to Int64 when they load it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackWide(ConvRun<long> run, int n, int ci)
+    public static void PackWide(ConvRun<int> run, int n, int ci, int yq0, int yq1)
     {
         var g = run.Geometry;
         var input = run.Problem.Input.Span;
@@ -122,7 +136,7 @@ internal static class ConvPacking
             for (var px = 0; px < g.S; px++)
             {
                 var plane = run.Planes.AsSpan(((py * g.S + px) * g.Cin + ci) * g.PlaneStride, g.PlaneStride);
-                for (var yq = 0; yq < g.Hq; yq++)
+                for (var yq = yq0; yq < yq1; yq++)
                 {
                     var row = plane.Slice(yq * g.Wq, g.Wq);
                     var r = yq * g.S + py - g.Pad;
@@ -132,23 +146,27 @@ internal static class ConvPacking
                         continue;
                     }
                     var source = input.Slice(((n * g.Cin + ci) * g.H + r) * g.W, g.W);
+                    if (g.S == 1)
+                    {
+                        // Stride 1: the row is the source row between its padding.
+                        row[..g.Pad].Clear();
+                        source.CopyTo(row[g.Pad..]);
+                        row[(g.Pad + g.W)..].Clear();
+                        continue;
+                    }
                     for (var xq = 0; xq < row.Length; xq++)
                     {
                         var c = xq * g.S + px - g.Pad;
                         row[xq] = (uint)c < (uint)source.Length ? source[c] : 0;
                     }
                 }
-                plane[(g.Hq * g.Wq)..].Clear();
+                if (yq1 == g.Hq)
+                {
+                    plane[(g.Hq * g.Wq)..].Clear();
+                }
             }
         }
     }
 
-    public static void PackWideWeights(ConvProblem problem, long[] packed)
-    {
-        var w = problem.Weights.Span;
-        for (var i = 0; i < w.Length; i++)
-        {
-            packed[i] = w[i];
-        }
-    }
+    public static int[] PackWideWeights(ConvProblem problem) => problem.Weights.ToArray();
 }

@@ -22,6 +22,8 @@ public sealed class ConvProblem
         WeightMaxAbs = weightMaxAbs;
     }
 
+    private PackedWeightsEntry? packedWeights;
+
     public ConvSpec Spec { get; }
 
     /// <summary>[N, Cin, H, W].</summary>
@@ -45,6 +47,23 @@ public sealed class ConvProblem
 
     /// <summary>Largest |w|.</summary>
     public long WeightMaxAbs { get; }
+
+    /// <summary>
+    /// The weights as a kernel lays them out, packed on first use and kept with the job: a job's tensors
+    /// never change after <see cref="Create"/> (its bounds above already rely on that), so a job run many
+    /// times, like a layer of a network, packs them once, as ONNX Runtime does with initializers.
+    /// </summary>
+    internal T PackedWeights<T>(object layout, Func<ConvProblem, T> pack)
+        where T : class
+    {
+        if (Volatile.Read(ref packedWeights) is { } cached && cached.Layout.Equals(layout))
+        {
+            return (T)cached.Weights;
+        }
+        var weights = pack(this);
+        Volatile.Write(ref packedWeights, new PackedWeightsEntry(layout, weights));
+        return weights;
+    }
 
     /// <summary>Multiply-accumulates of the job (the ops of a GOPS figure are twice this).</summary>
     public long MultiplyAccumulates =>
@@ -150,4 +169,6 @@ public sealed class ConvProblem
         }
         return Math.Max(-min, max);
     }
+
+    private sealed record PackedWeightsEntry(object Layout, object Weights);
 }

@@ -4,8 +4,9 @@ namespace Dpr.Fabric.Convolution;
 /// One SIMD width and instruction set for the fast kernel. Two families implement it:
 /// pair lanes (TElem = Int32 holding two Int16, low half first; <see cref="MultiplyAdd"/> is
 /// <c>pmaddwd</c>: acc + lo(q)·lo(w) + hi(q)·hi(w) in Int32) for the int8/int16 modules, and wide
-/// lanes (TElem = Int64 holding a sign-extended Int32; <see cref="MultiplyAdd"/> is <c>vpmuldq</c> +
-/// add, wrapping modulo 2^64 as docs/convolution.md asks) for the int32 modules.
+/// lanes (TElem = Int32, sign-extended to an Int64 lane by <see cref="Load"/> and <see cref="Broadcast"/>,
+/// so packed planes and weights take half the memory; <see cref="MultiplyAdd"/> is <c>vpmuldq</c> + add,
+/// wrapping modulo 2^64 as docs/convolution.md asks) for the int32 modules.
 /// </summary>
 internal interface IConvLanes<TVec, TElem>
     where TVec : struct

@@ -22,4 +22,35 @@ internal static class PairWidening
         (Vector128.LoadUnsafe(ref destination) + (lower << shift)).StoreUnsafe(ref destination);
         (Vector128.LoadUnsafe(ref upperDestination) + (upper << shift)).StoreUnsafe(ref upperDestination);
     }
+
+    /// <summary>destination[i] += 2^16·high[i] + (uint)(low[i] − 2^16·high[i]): see <see cref="SplitPairSums{TVec, TLanes}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddSplit(Vector512<int> low, Vector512<int> high, ref long destination)
+    {
+        var (lowerRest, upperRest) = Vector512.Widen((low - (high << 16)).AsUInt32());
+        var (lowerHigh, upperHigh) = Vector512.Widen(high);
+        ref var upperDestination = ref Unsafe.Add(ref destination, Vector512<long>.Count);
+        (Vector512.LoadUnsafe(ref destination) + (lowerHigh << 16) + lowerRest.AsInt64()).StoreUnsafe(ref destination);
+        (Vector512.LoadUnsafe(ref upperDestination) + (upperHigh << 16) + upperRest.AsInt64()).StoreUnsafe(ref upperDestination);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddSplit(Vector256<int> low, Vector256<int> high, ref long destination)
+    {
+        var (lowerRest, upperRest) = Vector256.Widen((low - (high << 16)).AsUInt32());
+        var (lowerHigh, upperHigh) = Vector256.Widen(high);
+        ref var upperDestination = ref Unsafe.Add(ref destination, Vector256<long>.Count);
+        (Vector256.LoadUnsafe(ref destination) + (lowerHigh << 16) + lowerRest.AsInt64()).StoreUnsafe(ref destination);
+        (Vector256.LoadUnsafe(ref upperDestination) + (upperHigh << 16) + upperRest.AsInt64()).StoreUnsafe(ref upperDestination);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddSplit(Vector128<int> low, Vector128<int> high, ref long destination)
+    {
+        var (lowerRest, upperRest) = Vector128.Widen((low - (high << 16)).AsUInt32());
+        var (lowerHigh, upperHigh) = Vector128.Widen(high);
+        ref var upperDestination = ref Unsafe.Add(ref destination, Vector128<long>.Count);
+        (Vector128.LoadUnsafe(ref destination) + (lowerHigh << 16) + lowerRest.AsInt64()).StoreUnsafe(ref destination);
+        (Vector128.LoadUnsafe(ref upperDestination) + (upperHigh << 16) + upperRest.AsInt64()).StoreUnsafe(ref upperDestination);
+    }
 }

@@ -7,7 +7,7 @@ namespace Dpr.Fabric.Convolution;
 /// The pair multiply-add from plain Vector128 shifts and multiplies, which every .NET target
 /// accelerates (SSE2, AdvSimd) or emulates: the path of ARM boards and of CPUs without AVX2.
 /// </summary>
-internal readonly struct PortablePairLanes : IConvLanes<Vector128<int>, int>
+internal readonly struct PortablePairLanes : IPairLanes<Vector128<int>>
 {
     public static int Count => Vector128<int>.Count;
 
@@ -33,4 +33,17 @@ internal readonly struct PortablePairLanes : IConvLanes<Vector128<int>, int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Flush(Vector128<int> acc, int shift, ref long destination) =>
         PairWidening.AddWidened(acc, shift, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Multiply(Vector128<int> q, Vector128<int> w) => MultiplyAdd(Vector128<int>.Zero, q, w);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> Add(Vector128<int> a, Vector128<int> b) => a + b;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<int> High(Vector128<int> v) => Vector128.ShiftRightArithmetic(v, 16);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FlushSplit(Vector128<int> low, Vector128<int> high, ref long destination) =>
+        PairWidening.AddSplit(low, high, ref destination);
 }

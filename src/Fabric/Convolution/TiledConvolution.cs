@@ -4,19 +4,33 @@ using System.Runtime.InteropServices;
 namespace Dpr.Fabric.Convolution;
 
 /// <summary>
-/// The hot loop of the fast kernel: a tile of 2 vectors of output positions by 4 output channels held
-/// in registers, summed over input channels and taps, then flushed to Int64 and requantized.
+/// The hot loop of the fast kernel: a tile of <see cref="Rows"/> vectors of output positions by 4 output
+/// channels held in registers, summed over input channels and taps, then flushed to Int64 and requantized.
 /// </summary>
 internal static class TiledConvolution<TVec, TElem, TLanes>
     where TVec : struct
     where TElem : unmanaged
     where TLanes : IConvLanes<TVec, TElem>
 {
-    public const int MaxTile = 64;
+    /// <summary>Vectors of output positions per tile.</summary>
+    public const int Rows = 4;
+
+    /// <summary>Register tiles per work item when a job has fewer output channels than a block.</summary>
+    private const int NarrowSubTiles = 4;
+
+    public const int MaxTile = NarrowSubTiles * Rows * 16;
+
+    /// <summary>
+    /// Positions per work item: one register tile, or several for jobs of 1–3 output channels, whose
+    /// short tiles would otherwise spend more on per-item bookkeeping and epilogue runs than on multiplies.
+    /// </summary>
+    public static int TilePositions(ConvProblem problem) =>
+        Rows * TLanes.Count * (problem.OutputShape.C < ConvRun<TElem>.Block ? NarrowSubTiles : 1);
 
     /// <summary>Work items [start, end) of image n; an item is one tile of positions for one block of channels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Compute(ConvRun<TElem> run, int n, int start, int end)
+    public static void Compute<TAcc>(ConvRun<TElem> run, int n, int start, int end)
+        where TAcc : IAccumulator<TVec, TElem>
     {
         var g = run.Geometry;
         var tile = g.TilePositions;
@@ -37,19 +51,23 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
             acc[..(block * tile)].Clear();
             for (var d = 0; d < run.DigitShifts.Length; d++)
             {
-                ref var digit = ref Unsafe.Add(ref planes, (nint)d * run.DigitSize + p0);
-                for (var c0 = 0; c0 < g.Cin; c0 += run.ChunkChannels)
+                for (var sub = 0; sub < tile; sub += Rows * TLanes.Count)
                 {
-                    var c1 = Math.Min(g.Cin, c0 + run.ChunkChannels);
-                    if (block == ConvRun<TElem>.Block)
+                    ref var digit = ref Unsafe.Add(ref planes, (nint)d * run.DigitSize + p0 + sub);
+                    for (var c0 = 0; c0 < g.Cin; c0 += run.ChunkChannels)
                     {
-                        Block4(run, ref digit, ref weights, co0, c0, c1, run.DigitShifts[d], acc);
-                    }
-                    else
-                    {
-                        for (var j = 0; j < block; j++)
+                        var c1 = Math.Min(g.Cin, c0 + run.ChunkChannels);
+                        // A block of four channels holds 16 accumulators: only single-register ones fit.
+                        if (block == ConvRun<TElem>.Block && TAcc.Registers == 1)
                         {
-                            Block1(run, ref digit, ref weights, co0 + j, c0, c1, run.DigitShifts[d], acc.Slice(j * tile, tile));
+                            Block4(run, ref digit, ref weights, co0, c0, c1, run.DigitShifts[d], acc[sub..]);
+                        }
+                        else
+                        {
+                            for (var j = 0; j < block; j++)
+                            {
+                                Block1<TAcc>(run, ref digit, ref weights, co0 + j, c0, c1, run.DigitShifts[d], acc[(j * tile + sub)..]);
+                            }
                         }
                     }
                 }
@@ -67,8 +85,11 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
         var channelWeights = run.Geometry.Cin * taps;
         var offsets = run.TapOffsets;
         var count = TLanes.Count;
-        TVec a00 = TLanes.Zero, a01 = TLanes.Zero, a10 = TLanes.Zero, a11 = TLanes.Zero;
-        TVec a20 = TLanes.Zero, a21 = TLanes.Zero, a30 = TLanes.Zero, a31 = TLanes.Zero;
+        // 16 accumulators: each loaded vector serves 4 channels and each broadcast weight 4 vectors.
+        TVec a00 = TLanes.Zero, a01 = TLanes.Zero, a02 = TLanes.Zero, a03 = TLanes.Zero;
+        TVec a10 = TLanes.Zero, a11 = TLanes.Zero, a12 = TLanes.Zero, a13 = TLanes.Zero;
+        TVec a20 = TLanes.Zero, a21 = TLanes.Zero, a22 = TLanes.Zero, a23 = TLanes.Zero;
+        TVec a30 = TLanes.Zero, a31 = TLanes.Zero, a32 = TLanes.Zero, a33 = TLanes.Zero;
         for (var ci = c0; ci < c1; ci++)
         {
             ref var channel = ref Unsafe.Add(ref planes, (nint)ci * stride);
@@ -81,41 +102,49 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
                 ref var q = ref Unsafe.Add(ref channel, offsets[t]);
                 var q0 = TLanes.Load(ref q);
                 var q1 = TLanes.Load(ref Unsafe.Add(ref q, count));
+                var q2 = TLanes.Load(ref Unsafe.Add(ref q, 2 * count));
+                var q3 = TLanes.Load(ref Unsafe.Add(ref q, 3 * count));
                 var w = TLanes.Broadcast(Unsafe.Add(ref w0, t));
                 a00 = TLanes.MultiplyAdd(a00, q0, w);
                 a01 = TLanes.MultiplyAdd(a01, q1, w);
+                a02 = TLanes.MultiplyAdd(a02, q2, w);
+                a03 = TLanes.MultiplyAdd(a03, q3, w);
                 w = TLanes.Broadcast(Unsafe.Add(ref w1, t));
                 a10 = TLanes.MultiplyAdd(a10, q0, w);
                 a11 = TLanes.MultiplyAdd(a11, q1, w);
+                a12 = TLanes.MultiplyAdd(a12, q2, w);
+                a13 = TLanes.MultiplyAdd(a13, q3, w);
                 w = TLanes.Broadcast(Unsafe.Add(ref w2, t));
                 a20 = TLanes.MultiplyAdd(a20, q0, w);
                 a21 = TLanes.MultiplyAdd(a21, q1, w);
+                a22 = TLanes.MultiplyAdd(a22, q2, w);
+                a23 = TLanes.MultiplyAdd(a23, q3, w);
                 w = TLanes.Broadcast(Unsafe.Add(ref w3, t));
                 a30 = TLanes.MultiplyAdd(a30, q0, w);
                 a31 = TLanes.MultiplyAdd(a31, q1, w);
+                a32 = TLanes.MultiplyAdd(a32, q2, w);
+                a33 = TLanes.MultiplyAdd(a33, q3, w);
             }
         }
         var tile = run.Geometry.TilePositions;
         ref var a = ref MemoryMarshal.GetReference(acc);
-        TLanes.Flush(a00, shift, ref a);
-        TLanes.Flush(a01, shift, ref Unsafe.Add(ref a, count));
-        TLanes.Flush(a10, shift, ref Unsafe.Add(ref a, tile));
-        TLanes.Flush(a11, shift, ref Unsafe.Add(ref a, tile + count));
-        TLanes.Flush(a20, shift, ref Unsafe.Add(ref a, 2 * tile));
-        TLanes.Flush(a21, shift, ref Unsafe.Add(ref a, 2 * tile + count));
-        TLanes.Flush(a30, shift, ref Unsafe.Add(ref a, 3 * tile));
-        TLanes.Flush(a31, shift, ref Unsafe.Add(ref a, 3 * tile + count));
+        FlushRow(a00, a01, a02, a03, shift, ref a);
+        FlushRow(a10, a11, a12, a13, shift, ref Unsafe.Add(ref a, tile));
+        FlushRow(a20, a21, a22, a23, shift, ref Unsafe.Add(ref a, 2 * tile));
+        FlushRow(a30, a31, a32, a33, shift, ref Unsafe.Add(ref a, 3 * tile));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block1(
+    private static void Block1<TAcc>(
         ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co, int c0, int c1, int shift, Span<long> acc)
+        where TAcc : IAccumulator<TVec, TElem>
     {
         var stride = run.Geometry.PlaneStride;
         var taps = run.Taps;
         var offsets = run.TapOffsets;
         var count = TLanes.Count;
-        TVec a0 = TLanes.Zero, a1 = TLanes.Zero;
+        TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
+        TVec h0 = TLanes.Zero, h1 = TLanes.Zero, h2 = TLanes.Zero, h3 = TLanes.Zero;
         for (var ci = c0; ci < c1; ci++)
         {
             ref var channel = ref Unsafe.Add(ref planes, (nint)ci * stride);
@@ -124,12 +153,35 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
             {
                 ref var q = ref Unsafe.Add(ref channel, offsets[t]);
                 var w = TLanes.Broadcast(Unsafe.Add(ref w0, t));
-                a0 = TLanes.MultiplyAdd(a0, TLanes.Load(ref q), w);
-                a1 = TLanes.MultiplyAdd(a1, TLanes.Load(ref Unsafe.Add(ref q, count)), w);
+                var q0 = TLanes.Load(ref q);
+                a0 = TAcc.AddLow(a0, q0, w);
+                h0 = TAcc.AddHigh(h0, q0, w);
+                var q1 = TLanes.Load(ref Unsafe.Add(ref q, count));
+                a1 = TAcc.AddLow(a1, q1, w);
+                h1 = TAcc.AddHigh(h1, q1, w);
+                var q2 = TLanes.Load(ref Unsafe.Add(ref q, 2 * count));
+                a2 = TAcc.AddLow(a2, q2, w);
+                h2 = TAcc.AddHigh(h2, q2, w);
+                var q3 = TLanes.Load(ref Unsafe.Add(ref q, 3 * count));
+                a3 = TAcc.AddLow(a3, q3, w);
+                h3 = TAcc.AddHigh(h3, q3, w);
             }
         }
         ref var a = ref MemoryMarshal.GetReference(acc);
-        TLanes.Flush(a0, shift, ref a);
-        TLanes.Flush(a1, shift, ref Unsafe.Add(ref a, count));
+        TAcc.Flush(a0, h0, shift, ref a);
+        TAcc.Flush(a1, h1, shift, ref Unsafe.Add(ref a, count));
+        TAcc.Flush(a2, h2, shift, ref Unsafe.Add(ref a, 2 * count));
+        TAcc.Flush(a3, h3, shift, ref Unsafe.Add(ref a, 3 * count));
+    }
+
+    /// <summary>The <see cref="Rows"/> vectors of one channel's tile, added to its Int64 sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FlushRow(TVec a0, TVec a1, TVec a2, TVec a3, int shift, ref long destination)
+    {
+        var count = TLanes.Count;
+        TLanes.Flush(a0, shift, ref destination);
+        TLanes.Flush(a1, shift, ref Unsafe.Add(ref destination, count));
+        TLanes.Flush(a2, shift, ref Unsafe.Add(ref destination, 2 * count));
+        TLanes.Flush(a3, shift, ref Unsafe.Add(ref destination, 3 * count));
     }
 }

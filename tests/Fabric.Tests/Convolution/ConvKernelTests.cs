@@ -7,7 +7,9 @@ namespace Dpr.Fabric.Tests.Convolution;
 public sealed class ConvKernelTests
 {
     public static IEnumerable<object[]> Paths =>
-        new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.AvxVnni, ConvIsa.Avx512 }.Select(isa => new object[] { isa });
+        from isa in new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.AvxVnni, ConvIsa.Avx512 }
+        from layout in new[] { ConvLayout.Spatial, ConvLayout.Channel }
+        select new object[] { isa, layout };
 
     private static bool SameAsReference(ConvKernel kernel, ConvCase c)
     {
@@ -29,14 +31,14 @@ public sealed class ConvKernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    internal void Every_path_equals_the_reference_on_random_jobs(ConvIsa isa)
+    internal void Every_path_equals_the_reference_on_random_jobs(ConvIsa isa, ConvLayout layout)
     {
         if (!ConvKernel.IsSupported(isa))
         {
-            Assert.Throws<PlatformNotSupportedException>(() => new ConvKernel(2, isa));
+            Assert.Throws<PlatformNotSupportedException>(() => new ConvKernel(2, isa, layout));
             return;
         }
-        var kernel = new ConvKernel(2, isa);
+        var kernel = new ConvKernel(2, isa, layout);
 
         Check.One(
             Config.QuickThrowOnFailure.WithMaxTest(120).WithQuietOnSuccess(true),
@@ -45,13 +47,13 @@ public sealed class ConvKernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
-    internal void Every_path_equals_the_reference_on_a_job_large_enough_for_two_threads(ConvIsa isa)
+    internal void Every_path_equals_the_reference_on_a_job_large_enough_for_two_threads(ConvIsa isa, ConvLayout layout)
     {
         if (!ConvKernel.IsSupported(isa))
         {
             return;
         }
-        var kernel = new ConvKernel(2, isa);
+        var kernel = new ConvKernel(2, isa, layout);
         foreach (var module in ConvModule.All)
         {
             var random = new Random(module.Bits * 10 + module.KernelSize);
@@ -67,6 +69,13 @@ public sealed class ConvKernelTests
         }
     }
 
+    /// <summary>Every supported path that can run the job: each instruction set under each layout.</summary>
+    private static IEnumerable<ConvKernel> Kernels() =>
+        from isa in new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.AvxVnni, ConvIsa.Avx512 }
+        where ConvKernel.IsSupported(isa)
+        from layout in new[] { ConvLayout.Spatial, ConvLayout.Channel }
+        select new ConvKernel(2, isa, layout);
+
     [Fact]
     public void Int8_with_more_channels_than_an_int32_lane_can_hold_flushes_exactly()
     {
@@ -77,10 +86,144 @@ public sealed class ConvKernelTests
         var w = Enumerable.Repeat(-128, 4400 * 25).ToArray();
         var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(1, 4400, 5, 5), w);
 
-        var raw = new ConvKernel(2).Raw(problem);
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal([4400L * 25 * 16384, 4400L * 25 * 16384], kernel.Raw(problem));
+        }
+        Assert.Equal(ConvReference.Raw(problem), new ConvKernel(2).Raw(problem));
+    }
 
-        Assert.Equal([4400L * 25 * 16384, 4400L * 25 * 16384], raw);
-        Assert.Equal(ConvReference.Raw(problem), raw);
+    [Fact]
+    public void Int8_channel_steps_flush_after_exactly_as_many_pair_sums_as_an_int32_lane_holds()
+    {
+        // A pair sum of (-128)·(-128) twice is 2^15, so a lane holds 65535 steps; 3·3·7290 pairs = 65610 steps
+        // per output, all at the extreme, cross that boundary: one more step per chunk would wrap.
+        var module = ConvModule.Resolve("conv3x3_int8");
+        var input = new TensorShape(1, 14580, 3, 3);
+        var x = Enumerable.Repeat(-128, (int)input.Count).ToArray();
+        var w = Enumerable.Repeat(-128, (int)input.Count).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(1, 14580, 3, 3), w);
+
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal([14580L * 9 * 16384], kernel.Raw(problem));
+        }
+    }
+
+    [Fact]
+    public void Int16_single_pass_flushes_at_the_step_bound_its_values_allow()
+    {
+        // |x|, |w| ≤ 2048: a pair sum is at most 2^23, so a lane holds 255 steps (256 would reach 2^31).
+        // 60 channels × 9 taps = 270 steps per output at the extreme, 60·9·2^22 = 2.3e9 in all.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var input = new TensorShape(1, 60, 3, 5);
+        var x = Enumerable.Repeat(-2048, (int)input.Count).ToArray();
+        var w = Enumerable.Repeat(-2048, 2 * 60 * 9).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(2, 60, 3, 3), w);
+
+        var expected = Enumerable.Repeat(60L * 9 * 2048 * 2048, 6).ToArray();
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal(expected, kernel.Raw(problem));
+        }
+        Assert.Equal(ConvReference.Raw(problem), expected);
+    }
+
+    [Fact]
+    public void Int16_digits_flush_at_the_low_digit_bound()
+    {
+        // One −32768 forces the 8-bit digit split. The low digit of 255 times −32768, twice per pair, is
+        // 2·255·32768 = 16711680 per step: a lane holds 128 steps (129 would pass 2^31 − 1); 30 channels ×
+        // 9 taps = 135 steps. Output 0 never sees the −32768 and so sums only extreme low digits.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var input = new TensorShape(1, 30, 3, 4);
+        var x = Enumerable.Repeat(255, (int)input.Count).ToArray();
+        x[3] = -32768;
+        var w = Enumerable.Repeat(-32768, 30 * 9).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(1, 30, 3, 3), w);
+
+        var reference = ConvReference.Raw(problem);
+        Assert.Equal(30L * 9 * 255 * -32768, reference[0]);
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal(reference, kernel.Raw(problem));
+        }
+    }
+
+    [Fact]
+    public void Int16_split_pair_sums_stay_exact_at_the_largest_pair_sum_over_more_than_a_chunk()
+    {
+        // Inputs −32768, weights −32768 and −32767 alternating so that no pair (over channels or over kx)
+        // is (−32768, −32768): every pair sum is 2^31 − 32768, the largest an Int32 lane can hold, whose
+        // high and low 16 bits are both extreme. 14564 channels × 9 taps = 65538 pair-steps per output in
+        // the channel layout (over 65535, one flush), 131076 products in the spatial one.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var input = new TensorShape(1, 14564, 3, 3);
+        var x = Enumerable.Repeat(-32768, (int)input.Count).ToArray();
+        var w = Enumerable.Range(0, (int)input.Count).Select(i => (i / 9 + i % 3) % 2 == 0 ? -32768 : -32767).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(1, 14564, 3, 3), w);
+
+        var expected = w.Sum(v => -32768L * v);
+        Assert.Equal([expected], ConvReference.Raw(problem));
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal([expected], kernel.Raw(problem));
+        }
+    }
+
+    [Fact]
+    public void Int16_split_pair_sums_flush_before_their_low_halves_pass_2_to_the_32()
+    {
+        // Ones times weight pairs (−32768, 32767) give pair sums of −1, whose low 16 bits (65535) are the
+        // largest: 65538 of them sum to more than 2^32, so a chunk of 65538 steps would lose 2^32. Output 0
+        // sees 14564 channels × 9 taps = 65538 such steps; the −32768 input of output 1 forces the full range.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var input = new TensorShape(1, 14564, 3, 4);
+        var x = Enumerable.Repeat(1, (int)input.Count).ToArray();
+        x[3] = -32768;
+        var w = Enumerable.Range(0, 14564 * 9).Select(i => (i / 9 + i % 3) % 2 == 0 ? -32768 : 32767).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(1, 14564, 3, 3), w);
+
+        var reference = ConvReference.Raw(problem);
+        Assert.Equal(w.Sum(v => (long)v), reference[0]);
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal(reference, kernel.Raw(problem));
+        }
+    }
+
+    [Fact]
+    public void Int16_pair_sums_of_2_to_the_31_fall_back_to_digits()
+    {
+        // (−32768)·(−32768) twice is 2^31, which an Int32 lane reads as −2^31: split pair sums must not be used.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var input = new TensorShape(1, 4, 3, 3);
+        var x = Enumerable.Repeat(-32768, (int)input.Count).ToArray();
+        var w = Enumerable.Repeat(-32768, (int)input.Count).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Valid, 0, ConvOutputMode.Raw), input, x, new TensorShape(1, 4, 3, 3), w);
+
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal([4L * 9 * (1L << 30)], kernel.Raw(problem));
+        }
+    }
+
+    [Fact]
+    public void A_job_run_by_every_path_in_turn_gets_each_path_its_own_packed_weights()
+    {
+        // The packed weights are kept with the job; each layout and lane width must find its own.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var random = new Random(7);
+        var input = new TensorShape(1, 5, 9, 17);
+        var x = Enumerable.Range(0, (int)input.Count).Select(_ => random.Next(-32768, 32768)).ToArray();
+        var w = Enumerable.Range(0, 20 * 5 * 9).Select(_ => random.Next(-32768, 32768)).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 2, ConvPadding.Same, 9, ConvOutputMode.Requantized), input, x, new TensorShape(20, 5, 3, 3), w);
+        var reference = ConvReference.Requantized(problem);
+
+        foreach (var kernel in Kernels().Concat(Kernels()))
+        {
+            Assert.Equal(reference, kernel.Requantized(problem));
+        }
     }
 
     [Fact]

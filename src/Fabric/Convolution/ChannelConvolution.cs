@@ -1,0 +1,171 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Dpr.Fabric.Convolution;
+
+/// <summary>
+/// The hot loop of the channel layout: a tile of <see cref="ChannelGeometry.TilePositions"/> output
+/// positions by one vector of output channels held in registers. Each step loads one weight vector and
+/// broadcasts one input element per position, so the tile does 8 multiply-adds per weight load.
+/// </summary>
+internal static class ChannelConvolution<TVec, TElem, TLanes>
+    where TVec : struct
+    where TElem : unmanaged
+    where TLanes : IConvLanes<TVec, TElem>
+{
+    private const int Tile = ChannelGeometry.TilePositions;
+
+    /// <summary>Widest vector of any lanes type: 16 Int32 pairs.</summary>
+    private const int MaxLanes = 16;
+
+    /// <summary>Work items [start, end) of image n; item = block · Tiles + tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Compute<TAcc>(ChannelRun<TElem> run, int n, int start, int end)
+        where TAcc : IAccumulator<TVec, TElem>
+    {
+        var g = run.Geometry;
+        var lanes = TLanes.Count;
+        Span<long> sums = stackalloc long[Tile * MaxLanes];
+        Span<int> values = stackalloc int[Tile * MaxLanes];
+        Span<int> bases = stackalloc int[Tile];
+        sums = sums[..(Tile * lanes)];
+        values = values[..(Tile * lanes)];
+        var output = Requantization.Of(run.Problem.Spec);
+        ref var input = ref MemoryMarshal.GetArrayDataReference(run.Input);
+        ref var offsets = ref MemoryMarshal.GetArrayDataReference(run.StepOffsets);
+        var imageSize = g.ImageSize;
+        var steps = g.Steps;
+        for (var item = start; item < end; item++)
+        {
+            var block = item / g.Tiles;
+            var p0 = (item - block * g.Tiles) * Tile;
+            var count = Math.Min(Tile, g.Positions - p0);
+            // One division per tile, then walk the row; past the last position the tile repeats it (never stored).
+            var oy = p0 / g.Wout;
+            var ox = p0 - oy * g.Wout;
+            for (var i = 0; i < Tile; i++)
+            {
+                bases[i] = (oy * g.S * g.Wp + ox * g.S) * g.Cp;
+                if (i + 1 < count && ++ox == g.Wout)
+                {
+                    ox = 0;
+                    oy++;
+                }
+            }
+            // The sums start at the bias, so the epilogue only rounds, saturates and stores.
+            var bias = run.Bias.AsSpan(block * lanes, lanes);
+            for (var i = 0; i < Tile; i++)
+            {
+                bias.CopyTo(sums.Slice(i * lanes, lanes));
+            }
+            ref var weights = ref MemoryMarshal.GetArrayDataReference(run.Weights);
+            weights = ref Unsafe.Add(ref weights, (nint)block * steps * lanes);
+            for (var d = 0; d < run.DigitShifts.Length; d++)
+            {
+                ref var digit = ref Unsafe.Add(ref input, (nint)d * imageSize);
+                for (var s0 = 0; s0 < steps; s0 += run.ChunkSteps)
+                {
+                    Steps<TAcc>(ref digit, bases, ref weights, ref offsets, s0, Math.Min(steps, s0 + run.ChunkSteps), run.DigitShifts[d], sums);
+                }
+            }
+            Store(g, output, n, block, p0, count, sums, values, run.Requantized.Span, run.Raw.Span);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Steps<TAcc>(
+        ref TElem input, ReadOnlySpan<int> bases, ref TElem weights, ref int offsets, int s0, int s1, int shift, Span<long> sums)
+        where TAcc : IAccumulator<TVec, TElem>
+    {
+        var lanes = TLanes.Count;
+        ref var x0 = ref Unsafe.Add(ref input, bases[0]);
+        ref var x1 = ref Unsafe.Add(ref input, bases[1]);
+        ref var x2 = ref Unsafe.Add(ref input, bases[2]);
+        ref var x3 = ref Unsafe.Add(ref input, bases[3]);
+        ref var x4 = ref Unsafe.Add(ref input, bases[4]);
+        ref var x5 = ref Unsafe.Add(ref input, bases[5]);
+        ref var x6 = ref Unsafe.Add(ref input, bases[6]);
+        ref var x7 = ref Unsafe.Add(ref input, bases[7]);
+        ref var w = ref Unsafe.Add(ref weights, (nint)s0 * lanes);
+        TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
+        TVec a4 = TLanes.Zero, a5 = TLanes.Zero, a6 = TLanes.Zero, a7 = TLanes.Zero;
+        TVec h0 = TLanes.Zero, h1 = TLanes.Zero, h2 = TLanes.Zero, h3 = TLanes.Zero;
+        TVec h4 = TLanes.Zero, h5 = TLanes.Zero, h6 = TLanes.Zero, h7 = TLanes.Zero;
+        for (var s = s0; s < s1; s++)
+        {
+            var offset = (nint)Unsafe.Add(ref offsets, s);
+            var wv = TLanes.Load(ref w);
+            var q = TLanes.Broadcast(Unsafe.Add(ref x0, offset));
+            a0 = TAcc.AddLow(a0, q, wv);
+            h0 = TAcc.AddHigh(h0, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x1, offset));
+            a1 = TAcc.AddLow(a1, q, wv);
+            h1 = TAcc.AddHigh(h1, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x2, offset));
+            a2 = TAcc.AddLow(a2, q, wv);
+            h2 = TAcc.AddHigh(h2, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x3, offset));
+            a3 = TAcc.AddLow(a3, q, wv);
+            h3 = TAcc.AddHigh(h3, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x4, offset));
+            a4 = TAcc.AddLow(a4, q, wv);
+            h4 = TAcc.AddHigh(h4, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x5, offset));
+            a5 = TAcc.AddLow(a5, q, wv);
+            h5 = TAcc.AddHigh(h5, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x6, offset));
+            a6 = TAcc.AddLow(a6, q, wv);
+            h6 = TAcc.AddHigh(h6, q, wv);
+            q = TLanes.Broadcast(Unsafe.Add(ref x7, offset));
+            a7 = TAcc.AddLow(a7, q, wv);
+            h7 = TAcc.AddHigh(h7, q, wv);
+            w = ref Unsafe.Add(ref w, lanes);
+        }
+        ref var a = ref MemoryMarshal.GetReference(sums);
+        TAcc.Flush(a0, h0, shift, ref a);
+        TAcc.Flush(a1, h1, shift, ref Unsafe.Add(ref a, lanes));
+        TAcc.Flush(a2, h2, shift, ref Unsafe.Add(ref a, 2 * lanes));
+        TAcc.Flush(a3, h3, shift, ref Unsafe.Add(ref a, 3 * lanes));
+        TAcc.Flush(a4, h4, shift, ref Unsafe.Add(ref a, 4 * lanes));
+        TAcc.Flush(a5, h5, shift, ref Unsafe.Add(ref a, 5 * lanes));
+        TAcc.Flush(a6, h6, shift, ref Unsafe.Add(ref a, 6 * lanes));
+        TAcc.Flush(a7, h7, shift, ref Unsafe.Add(ref a, 7 * lanes));
+    }
+
+    /// <summary>Sums [position][lane] (bias included) to the NCHW output, where a channel's positions are contiguous.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Store(
+        in ChannelGeometry g, in Requantization q, int n, int block, int p0, int count, Span<long> sums, Span<int> values,
+        Span<int> requantized, Span<long> raw)
+    {
+        var lanes = TLanes.Count;
+        var co0 = block * lanes;
+        var channels = Math.Min(lanes, g.Cout - co0);
+        var first = (n * g.Cout + co0) * g.Positions + p0;
+        // The transpose reads and writes within the slices checked here: count positions of channels channels.
+        var length = (channels - 1) * g.Positions + count;
+        if (q.Raw)
+        {
+            Transpose(ref MemoryMarshal.GetReference(sums), ref MemoryMarshal.GetReference(raw.Slice(first, length)), lanes, channels, count, g.Positions);
+        }
+        else
+        {
+            ConvEpilogue.Requantize(sums[..(count * lanes)], 0, q.Shift, q.Min, q.Max, values);
+            Transpose(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), lanes, channels, count, g.Positions);
+        }
+    }
+
+    /// <summary>destination[j · stride + i] = source[i · lanes + j] for j &lt; channels, i &lt; count.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose<T>(ref T source, ref T destination, int lanes, int channels, int count, int stride)
+    {
+        for (var j = 0; j < channels; j++)
+        {
+            ref var row = ref Unsafe.Add(ref destination, (nint)j * stride);
+            for (var i = 0; i < count; i++)
+            {
+                Unsafe.Add(ref row, i) = Unsafe.Add(ref source, i * lanes + j);
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace Dpr.Fabric.Convolution;
+
+/// <summary>Pair lanes that can also hand out a bare pair sum, for <see cref="SplitPairSums{TVec, TLanes}"/>.</summary>
+internal interface IPairLanes<TVec> : IConvLanes<TVec, int>
+    where TVec : struct
+{
+    /// <summary>lo(q)·lo(w) + hi(q)·hi(w) per Int32 lane (<c>pmaddwd</c>), wrapping modulo 2^32.</summary>
+    static abstract TVec Multiply(TVec q, TVec w);
+
+    static abstract TVec Add(TVec a, TVec b);
+
+    /// <summary>v &gt;&gt; 16, arithmetic, per Int32 lane.</summary>
+    static abstract TVec High(TVec v);
+
+    /// <summary>destination[i] += 2^16·high[i] + (uint)(low[i] − 2^16·high[i]) per lane (see <see cref="SplitPairSums{TVec, TLanes}"/>).</summary>
+    static abstract void FlushSplit(TVec low, TVec high, ref long destination);
+}

@@ -1,0 +1,21 @@
+using System.Runtime.CompilerServices;
+
+namespace Dpr.Fabric.Convolution;
+
+/// <summary>One vector of sums in the lanes' own width, for as many steps as the job's bounds allow.</summary>
+internal readonly struct LaneSums<TVec, TElem, TLanes> : IAccumulator<TVec, TElem>
+    where TVec : struct
+    where TElem : unmanaged
+    where TLanes : IConvLanes<TVec, TElem>
+{
+    public static int Registers => 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec AddLow(TVec low, TVec q, TVec w) => TLanes.MultiplyAdd(low, q, w);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec AddHigh(TVec high, TVec q, TVec w) => high;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Flush(TVec low, TVec high, int shift, ref long destination) => TLanes.Flush(low, shift, ref destination);
+}
