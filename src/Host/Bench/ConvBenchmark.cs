@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Dpr.Fabric.Convolution;
 using Spectre.Console;
@@ -73,31 +72,8 @@ public sealed class ConvBenchmark : IBenchmark
         return new Measured(workload, problem, referenceSeconds, fastSeconds, onnxInt8, onnxFloat, exact);
     }
 
-    /// <summary>
-    /// Warm-up (at least 3 runs and a fifth of the budget, so the JIT has tiered up and caches are warm),
-    /// then as many timed runs as fit the budget, at least <paramref name="minRuns"/>; the median run.
-    /// </summary>
-    private static double MedianSeconds(Action run, double budgetSeconds, int minRuns)
-    {
-        var warmUp = Stopwatch.StartNew();
-        var warmUpRuns = 0;
-        while (warmUpRuns < 3 || (warmUp.Elapsed.TotalSeconds < budgetSeconds / 5 && warmUpRuns < minRuns))
-        {
-            run();
-            warmUpRuns++;
-        }
-        var estimate = Math.Max(warmUp.Elapsed.TotalSeconds / warmUpRuns, 1e-7);
-        var runs = (int)Math.Clamp(budgetSeconds / estimate, minRuns, 20_000);
-        var times = new double[runs];
-        for (var i = 0; i < runs; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            run();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        }
-        Array.Sort(times);
-        return times[runs / 2];
-    }
+    private static double MedianSeconds(Action run, double budgetSeconds, int minRuns) =>
+        Bench.Measure.Median(run, TimeSpan.FromSeconds(budgetSeconds), minRuns).TotalSeconds;
 
     private static Dictionary<string, object?> Row(Measured m, ConvKernel kernel, double? clockGhz)
     {

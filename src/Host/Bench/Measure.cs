@@ -3,28 +3,36 @@ using System.Diagnostics;
 namespace Dpr.Host.Bench;
 
 /// <summary>
-/// Times an action the plain way: a few warm-up runs (JIT tiering, caches), then runs until both a
-/// minimum count and a time budget are reached; the median run is the figure, robust to the odd
-/// descheduled run on a busy 2-core machine.
+/// Times an action the plain way: a warm-up (at least 3 runs and a fifth of the budget, so the JIT
+/// has tiered up and caches are warm), then as many timed runs as fit the budget, at least
+/// <c>minRuns</c>; the median run is the figure, robust to the odd descheduled run on a busy 2-core machine.
 /// </summary>
 public static class Measure
 {
-    public static TimeSpan Median(Action action, bool quick, int minRuns = 5)
+    /// <summary>The time budget per measurement: a fraction of a second for <c>--quick</c>, two seconds otherwise.</summary>
+    public static TimeSpan Budget(bool quick) => TimeSpan.FromMilliseconds(quick ? 300 : 2000);
+
+    public static TimeSpan Median(Action action, bool quick, int minRuns = 5) => Median(action, Budget(quick), minRuns);
+
+    public static TimeSpan Median(Action action, TimeSpan budget, int minRuns)
     {
-        var budget = TimeSpan.FromMilliseconds(quick ? 300 : 2000);
-        for (var i = 0; i < (quick ? 2 : 5); i++)
+        var warmUp = Stopwatch.StartNew();
+        var warmUpRuns = 0;
+        while (warmUpRuns < 3 || (warmUp.Elapsed < budget / 5 && warmUpRuns < minRuns))
         {
             action();
+            warmUpRuns++;
         }
-        var times = new List<double>();
-        var total = Stopwatch.StartNew();
-        while (times.Count < minRuns || (total.Elapsed < budget && times.Count < 10_000))
+        var estimate = Math.Max(warmUp.Elapsed.TotalSeconds / warmUpRuns, 1e-7);
+        var runs = (int)Math.Clamp(budget.TotalSeconds / estimate, minRuns, 20_000);
+        var times = new double[runs];
+        for (var i = 0; i < runs; i++)
         {
-            var sw = Stopwatch.StartNew();
+            var start = Stopwatch.GetTimestamp();
             action();
-            times.Add(sw.Elapsed.TotalSeconds);
+            times[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
-        times.Sort();
-        return TimeSpan.FromSeconds(times[times.Count / 2]);
+        Array.Sort(times);
+        return TimeSpan.FromSeconds(times[runs / 2]);
     }
 }
