@@ -13,6 +13,7 @@ public static class Program
         new BitstreamBenchmark(),
         new ConvBenchmark(),
         new SwapBenchmark(),
+        new ScheduleBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();

@@ -28,7 +28,7 @@ public sealed class JobScheduler
     private readonly Dictionary<JobId, QueueEntry> queued = [];
     private readonly Dictionary<JobId, QueuedJob> running = [];
     private readonly Dictionary<string, string> pendingLoads = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string? Module, int Count)> batches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Residency> batches = new(StringComparer.Ordinal);
     private long sequence;
     private long queuedWork;
     private int partitionCount = 1;
@@ -152,22 +152,36 @@ public sealed class JobScheduler
         {
             return null;
         }
-        // Idle means any swap it was doing is over; the view is the truth from here on.
+        // Idle means any swap it was doing is over; the view is the truth from here on. A residency
+        // starts when a partition is first seen idle with a module.
         pendingLoads.Remove(self.Name);
+        if (!batches.TryGetValue(self.Name, out var residency) || residency.Module != self.Module || residency.Since is null)
+        {
+            residency = new Residency(self.Module, 0, now);
+            batches[self.Name] = residency;
+        }
         var usable = partitions.Where(p => !p.Faulted).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
         partitionCount = Math.Max(1, usable.Count);
         if (queued.Count == 0)
         {
             return null;
         }
-        var plan = Plan(usable);
+        var plan = Plan(usable, now);
         var resident = self.Module;
         var residentQueue = resident is not null && queues.TryGetValue(resident, out var rq) && rq.Count > 0 ? rq : null;
 
-        // 1. A module no partition holds is due: load it here if this is where it belongs (EDF order).
-        foreach (var due in plan.Where(m => m.Servers == 0 && now >= m.DueAt && Hosts(self, m.Module)))
+        // Gated service (as in polling systems): the jobs that were waiting when the module arrived are
+        // served before it leaves, so an overloaded board does not thrash one job per swap.
+        var batchDone = residency.Count >= options.BatchBound;
+        var gated = residentQueue is not null && !batchDone && residentQueue.Oldest.Job.EnqueuedAt <= residency.Since;
+
+        // 1. A module no partition holds is due: the round must start now, from the oldest job (EDF),
+        //    so load the earliest module up to the due one that belongs here.
+        var waiting = plan.Where(m => m.Servers == 0 && Hosts(self, m.Module)).ToList();
+        var lastDue = waiting.FindLastIndex(m => now >= m.DueAt);
+        foreach (var due in waiting.Take(lastDue + 1))
         {
-            if (residentQueue is not null && residentQueue.Oldest.StartBy <= due.StartBy)
+            if (residentQueue is not null && (gated || (!batchDone && residentQueue.Oldest.StartBy <= due.StartBy)))
             {
                 break;
             }
@@ -180,8 +194,7 @@ public sealed class JobScheduler
         // 2. Keep running the loaded module, up to the batch bound when others wait.
         if (residentQueue is not null)
         {
-            var batch = batches.GetValueOrDefault(self.Name);
-            if (batch.Module == resident && batch.Count >= options.BatchBound)
+            if (batchDone)
             {
                 var other = plan.FirstOrDefault(m => m.Module != resident && m.Servers == 0 && Hosts(self, m.Module));
                 if (other is not null && Place(other, usable, plan) == self.Name)
@@ -189,7 +202,7 @@ public sealed class JobScheduler
                     return Load(self, other.Module);
                 }
             }
-            return Run(self, residentQueue, now);
+            return Run(self, residentQueue, now, gated ? residency.Since : null);
         }
 
         // 3. Nothing left here: add a partition to a module that cannot keep its bound, or switch early when worth it.
@@ -272,23 +285,25 @@ public sealed class JobScheduler
         queuedWork -= entry.Cost;
     }
 
-    private Assignment.Run Run(PartitionView self, ModuleQueue queue, DateTimeOffset now)
+    private Assignment.Run Run(PartitionView self, ModuleQueue queue, DateTimeOffset now, DateTimeOffset? gate)
     {
-        // Fair order, unless the oldest job is about to reach its bound: aging beats fairness.
+        // Fair order (within the gated batch while there is one), unless the oldest job is about to
+        // reach its bound: aging beats fairness.
         var entry = queue.Oldest.StartBy - options.Margin <= now
             ? queue.TakeOldest()
-            : queue.TakeFair(options.WeightOf, options.FairnessQuantum.Ticks);
+            : queue.TakeFair(options.WeightOf, options.FairnessQuantum.Ticks, e => gate is not { } g || e.Job.EnqueuedAt <= g)
+                ?? queue.TakeOldest();
         Forget(entry);
         running.Add(entry.Job.Id, entry.Job);
-        var batch = batches.GetValueOrDefault(self.Name);
-        batches[self.Name] = batch.Module == self.Module ? (self.Module, batch.Count + 1) : (self.Module, 1);
+        var residency = batches[self.Name];
+        batches[self.Name] = residency with { Count = residency.Count + 1 };
         return new Assignment.Run(entry.Job);
     }
 
     private Assignment.Load Load(PartitionView self, string module)
     {
         pendingLoads[self.Name] = module;
-        batches[self.Name] = (module, 0);
+        batches[self.Name] = new Residency(module, 0, null);
         return new Assignment.Load(module, self.Module);
     }
 
@@ -298,7 +313,7 @@ public sealed class JobScheduler
     /// the margin no longer fit before its jobs' start-by times. For a held module, due (for another
     /// partition) once its own partitions cannot start its last job in time.
     /// </summary>
-    private List<ModulePlan> Plan(List<PartitionView> usable)
+    private List<ModulePlan> Plan(List<PartitionView> usable, DateTimeOffset now)
     {
         var servers = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var p in usable)
@@ -310,8 +325,15 @@ public sealed class JobScheduler
         }
         var margin = options.Margin.Ticks;
         var swap = options.SwapCost.Ticks;
+        var minimumAge = Math.Max(1, options.Margin.Ticks);
         var plan = new List<ModulePlan>();
-        long ahead = 0;
+        // Predicted start of each module, counted from now, if the board served the queues in EDF order,
+        // one gated visit each, spread over all partitions. A visit also serves what arrives for the
+        // module until it starts, estimated from the queue itself: its work over its age (at least a
+        // quarter of the bound, so a lone fresh job does not look like a flood), at most one partition's
+        // worth. Waiting Δ more before starting delays module m by Δ·(1 + slope): the latest start of
+        // the round that keeps m's oldest job within its bound is now + slack / (1 + slope).
+        double clock = 0, slope = 0;
         foreach (var q in queues.Values.Where(q => q.Count > 0).OrderBy(q => q.Oldest, QueueEntry.ByStartBy))
         {
             var count = servers.GetValueOrDefault(q.Module);
@@ -319,17 +341,23 @@ public sealed class JobScheduler
             DateTimeOffset dueAt;
             if (count == 0)
             {
-                var byHead = q.Oldest.StartBy.UtcTicks - margin - swap - ahead / partitionCount;
-                var byTail = tail.StartBy.UtcTicks - margin - swap - ahead / partitionCount - (q.Work - tail.Cost);
-                dueAt = Ticks(Math.Min(byHead, byTail));
-                ahead += swap + q.Work;
+                var age = Math.Max(minimumAge, (now - q.Oldest.Job.EnqueuedAt).Ticks);
+                var rate = Math.Min(1.0, q.Work / (double)age);
+                var start = clock + (double)swap / partitionCount;
+                var slack = Math.Min(
+                    q.Oldest.StartBy.UtcTicks - now.UtcTicks - margin - start,
+                    tail.StartBy.UtcTicks - now.UtcTicks - margin - start - (q.Work - tail.Cost));
+                dueAt = Ticks(now.UtcTicks + (long)(slack / (1 + slope)));
+                clock = start + (q.Work + rate * start) / partitionCount;
+                slope += rate * (1 + slope) / partitionCount;
             }
             else
             {
                 dueAt = Ticks(tail.StartBy.UtcTicks - margin - (q.Work - tail.Cost) / count);
-                ahead += q.Work;
+                clock += (double)q.Work / partitionCount;
             }
             plan.Add(new ModulePlan(q.Module, q.Oldest.StartBy, q.Work, count, dueAt));
+            if (Environment.GetEnvironmentVariable("DPRDBG2") == "1") Console.WriteLine($"PLAN now={now.TimeOfDay.TotalMilliseconds:0.0} {q.Module} W={q.Work/1e4:0.0} cnt={count} clock={clock/1e4:0.0} slope={slope:0.00} due={dueAt.TimeOfDay.TotalMilliseconds:0.0} startBy={q.Oldest.StartBy.TimeOfDay.TotalMilliseconds:0.0}");
         }
         return plan;
     }
@@ -384,6 +412,9 @@ public sealed class JobScheduler
         new(Math.Clamp(utcTicks, DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The module a partition holds, how many jobs it ran in a row, and since when (null until the swap ends).</summary>
+    private sealed record Residency(string? Module, int Count, DateTimeOffset? Since);
 
     private sealed record ModulePlan(string Module, DateTimeOffset StartBy, long Work, int Servers, DateTimeOffset DueAt);
 }

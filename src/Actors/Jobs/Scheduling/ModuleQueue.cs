@@ -60,18 +60,27 @@ internal sealed class ModuleQueue(string module)
         }
     }
 
-    /// <summary>The next job in weighted fair order, removed from the queue.</summary>
-    public QueueEntry TakeFair(Func<string, double> weight, long quantum)
+    /// <summary>
+    /// The next job in weighted fair order among the tenants whose next job is eligible (the gated batch),
+    /// removed from the queue; null when no tenant's next job is eligible.
+    /// </summary>
+    public QueueEntry? TakeFair(Func<string, double> weight, long quantum, Func<QueueEntry, bool> eligible)
     {
-        if (Count == 0)
+        if (!lanes.Values.Any(l => eligible(l.Jobs.First!.Value)))
         {
-            throw new InvalidOperationException($"the queue of {Module} is empty");
+            return null;
         }
         var tenant = cursor ?? lanes.Keys.First();
         while (true)
         {
             cursor = tenant;
             var lane = lanes[tenant];
+            if (!eligible(lane.Jobs.First!.Value))
+            {
+                lane.Credited = false;
+                tenant = NextTenant(tenant)!;
+                continue;
+            }
             if (!lane.Credited)
             {
                 lane.Deficit += weight(tenant) * quantum;
