@@ -101,6 +101,7 @@ public sealed class ScheduleBenchmark : IBenchmark
             ["partitions"] = partitions,
             ["policy"] = policy,
             ["jobs"] = n,
+            ["refused jobs"] = o.RefusedJobs,
             ["refusals"] = o.Refusals,
             ["reconfigs"] = o.Loads,
             ["per 1k jobs"] = Math.Round(1000.0 * o.Loads / n, 2),
@@ -171,7 +172,7 @@ public sealed class ScheduleBenchmark : IBenchmark
 
     private sealed record Arrival(DateTimeOffset At, int Tenant, string Module, TimeSpan Run);
 
-    private sealed record Outcome(DateTimeOffset[] AdmittedAt, DateTimeOffset[] StartAt, int[] Tenant, int Loads, int Refusals, DateTimeOffset Begin, DateTimeOffset End, TimeSpan SwapCost);
+    private sealed record Outcome(DateTimeOffset[] AdmittedAt, DateTimeOffset[] StartAt, int[] Tenant, int Loads, int RefusedJobs, int Refusals, DateTimeOffset Begin, DateTimeOffset End, TimeSpan SwapCost);
 
     /// <summary>SplitMix64 (Steele, Lea, Flood 2014): the same stream on every runtime for a seed.</summary>
     private sealed class SplitMix64(ulong seed)
@@ -202,6 +203,7 @@ public sealed class ScheduleBenchmark : IBenchmark
         private long seq;
         private int loads;
         private int refusals;
+        private readonly HashSet<int> refused = [];
         private int completed;
         private DateTimeOffset end;
 
@@ -229,6 +231,7 @@ public sealed class ScheduleBenchmark : IBenchmark
                         {
                             // A well-behaved client: back off as told, then submit again.
                             refusals++;
+                            refused.Add(e.Index);
                             Push(now + refused.RetryAfter, Kind.Arrival, e.Index);
                         }
                         else
@@ -249,11 +252,9 @@ public sealed class ScheduleBenchmark : IBenchmark
                     switch (scheduler.Next(slot.Name, Views(), now))
                     {
                         case Assignment.Run run:
-                            if (Environment.GetEnvironmentVariable("DPRDBG") == "1" && (now - run.Job.EnqueuedAt).TotalMilliseconds > 250) Console.WriteLine($"LATE {(now-T0).TotalMilliseconds:0.0} {slot.Name} {run.Job.Module} wait {(now - run.Job.EnqueuedAt).TotalMilliseconds:0.0} q={scheduler.QueuedCount}");
                             Start(slot, byId[run.Job.Id], now);
                             break;
                         case Assignment.Load load:
-                            if (Environment.GetEnvironmentVariable("DPRDBG") == "1") Console.WriteLine($"LOAD {(now-T0).TotalMilliseconds:0.0} {slot.Name} {load.Module} q={scheduler.QueuedCount} work={scheduler.QueuedWork.TotalMilliseconds:0.0} {string.Join(",", scheduler.QueueDepthByModule().Select(kv => kv.Key[4..] + "=" + kv.Value))}");
                             BeginLoad(slot, load.Module, null, now);
                             break;
                         case Assignment.Hold { Until: { } until } when until > now && wakes.Add(until):
@@ -373,7 +374,7 @@ public sealed class ScheduleBenchmark : IBenchmark
             {
                 throw new InvalidOperationException($"simulation ended with {completed} of {arrivals.Length} jobs completed and {stillQueued} still queued");
             }
-            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), loads, refusals, arrivals[0].At, end, swapCost);
+            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), loads, refused.Count, refusals, arrivals[0].At, end, swapCost);
         }
 
         private sealed class Slot(string name)

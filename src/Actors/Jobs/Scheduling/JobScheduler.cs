@@ -32,6 +32,7 @@ public sealed class JobScheduler
     private long sequence;
     private long queuedWork;
     private int partitionCount = 1;
+    private List<PartitionView> lastUsable = [];
 
     public JobScheduler(SchedulerOptions options)
     {
@@ -94,15 +95,26 @@ public sealed class JobScheduler
                 Invariant($"tenant '{job.Tenant}' has {tenantCount} jobs queued (quota {options.MaxQueuedPerTenant}); retry after {retry.TotalMilliseconds:0.###} ms"),
                 retry);
         }
-        var modulesWaiting = queues.Count(q => q.Value.Count > 0) + (queues.TryGetValue(job.Module, out var mq) && mq.Count > 0 ? 0 : 1);
-        var backlog = (queuedWork + cost + modulesWaiting * options.SwapCost.Ticks) / (double)partitionCount;
-        var limit = (options.AgingBound - options.Margin).Ticks;
-        if (backlog > limit)
+        // Backpressure on time, not only on counts: refuse when the queues as they stand, served from
+        // now without any grouping delay, would already start some job after its bound.
+        var (plan, round) = Plan(lastUsable, now);
+        // The margin is the scheduler's own buffer: its due times aim at it, so noise of half of it is tolerated.
+        var behind = plan.Count == 0 ? double.NegativeInfinity : plan.Max(m => m.Lateness) - options.Margin.Ticks / 2.0;
+        var held = lastUsable.Any(p => Holding(p) == job.Module);
+        if (held || !plan.Any(m => m.Module == job.Module))
         {
-            var retry = Retry(backlog - limit);
+            // A module nobody waits for joins the end of the round; one that is loaded may have closed its
+            // gate, and then the job waits for the next round.
+            var wait = round + (held ? options.SwapCost.Ticks / (double)partitionCount : 0) + options.SwapCost.Ticks / (double)partitionCount;
+            behind = Math.Max(behind, wait - options.AgingBound.Ticks);
+        }
+        if (behind > 0)
+        {
+            // Not sooner than the margin: the backlog drains at about one second per second.
+            var retry = Retry(Math.Max(behind, options.Margin.Ticks));
             return new Admission.Refused(
                 RefusalReason.Backlog,
-                Invariant($"queued work would take {backlog / TimeSpan.TicksPerMillisecond:0.###} ms per partition, over the {limit / TimeSpan.TicksPerMillisecond:0.###} ms the aging bound allows; retry after {retry.TotalMilliseconds:0.###} ms"),
+                Invariant($"the queued work would start a job {behind / TimeSpan.TicksPerMillisecond:0.###} ms past the {options.AgingBound.TotalMilliseconds:0.###} ms aging bound; retry after {retry.TotalMilliseconds:0.###} ms"),
                 retry);
         }
         Add(job);
@@ -162,11 +174,12 @@ public sealed class JobScheduler
         }
         var usable = partitions.Where(p => !p.Faulted).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
         partitionCount = Math.Max(1, usable.Count);
+        lastUsable = usable;
         if (queued.Count == 0)
         {
             return null;
         }
-        var plan = Plan(usable, now);
+        var (plan, _) = Plan(usable, now);
         var resident = self.Module;
         var residentQueue = resident is not null && queues.TryGetValue(resident, out var rq) && rq.Count > 0 ? rq : null;
 
@@ -206,6 +219,7 @@ public sealed class JobScheduler
         }
 
         // 3. Nothing left here: add a partition to a module that cannot keep its bound, or switch early when worth it.
+        //    (Filling an empty partition at once was tried: more reconfigurations, no more throughput.)
         var candidates = plan
             .Where(m => m.Module != resident && Hosts(self, m.Module))
             .Select(m => (Plan: m, Overloaded: m.Servers > 0 && now >= m.DueAt, Share: m.Work / (double)(m.Servers + 1)))
@@ -313,7 +327,7 @@ public sealed class JobScheduler
     /// the margin no longer fit before its jobs' start-by times. For a held module, due (for another
     /// partition) once its own partitions cannot start its last job in time.
     /// </summary>
-    private List<ModulePlan> Plan(List<PartitionView> usable, DateTimeOffset now)
+    private (List<ModulePlan> Plan, double Round) Plan(List<PartitionView> usable, DateTimeOffset now)
     {
         var servers = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var p in usable)
@@ -339,6 +353,7 @@ public sealed class JobScheduler
             var count = servers.GetValueOrDefault(q.Module);
             var tail = q.Newest;
             DateTimeOffset dueAt;
+            double lateness;
             if (count == 0)
             {
                 var age = Math.Max(minimumAge, (now - q.Oldest.Job.EnqueuedAt).Ticks);
@@ -348,18 +363,19 @@ public sealed class JobScheduler
                     q.Oldest.StartBy.UtcTicks - now.UtcTicks - margin - start,
                     tail.StartBy.UtcTicks - now.UtcTicks - margin - start - (q.Work - tail.Cost));
                 dueAt = Ticks(now.UtcTicks + (long)(slack / (1 + slope)));
+                lateness = -slack;
                 clock = start + (q.Work + rate * start) / partitionCount;
                 slope += rate * (1 + slope) / partitionCount;
             }
             else
             {
                 dueAt = Ticks(tail.StartBy.UtcTicks - margin - (q.Work - tail.Cost) / count);
+                lateness = now.UtcTicks - dueAt.UtcTicks;
                 clock += (double)q.Work / partitionCount;
             }
-            plan.Add(new ModulePlan(q.Module, q.Oldest.StartBy, q.Work, count, dueAt));
-            if (Environment.GetEnvironmentVariable("DPRDBG2") == "1") Console.WriteLine($"PLAN now={now.TimeOfDay.TotalMilliseconds:0.0} {q.Module} W={q.Work/1e4:0.0} cnt={count} clock={clock/1e4:0.0} slope={slope:0.00} due={dueAt.TimeOfDay.TotalMilliseconds:0.0} startBy={q.Oldest.StartBy.TimeOfDay.TotalMilliseconds:0.0}");
+            plan.Add(new ModulePlan(q.Module, q.Oldest.StartBy, q.Work, count, dueAt, lateness));
         }
-        return plan;
+        return (plan, clock);
     }
 
     /// <summary>
@@ -416,5 +432,6 @@ public sealed class JobScheduler
     /// <summary>The module a partition holds, how many jobs it ran in a row, and since when (null until the swap ends).</summary>
     private sealed record Residency(string? Module, int Count, DateTimeOffset? Since);
 
-    private sealed record ModulePlan(string Module, DateTimeOffset StartBy, long Work, int Servers, DateTimeOffset DueAt);
+    /// <param name="Lateness">Ticks past the bound its jobs would start if served from now without delay (negative: slack).</param>
+    private sealed record ModulePlan(string Module, DateTimeOffset StartBy, long Work, int Servers, DateTimeOffset DueAt, double Lateness);
 }
