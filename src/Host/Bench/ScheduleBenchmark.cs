@@ -203,7 +203,7 @@ public sealed class ScheduleBenchmark : IBenchmark
         private long seq;
         private int loads;
         private int refusals;
-        private readonly HashSet<int> refused = [];
+        private readonly HashSet<int> refusedJobs = [];
         private int completed;
         private DateTimeOffset end;
 
@@ -231,7 +231,7 @@ public sealed class ScheduleBenchmark : IBenchmark
                         {
                             // A well-behaved client: back off as told, then submit again.
                             refusals++;
-                            refused.Add(e.Index);
+                            refusedJobs.Add(e.Index);
                             Push(now + refused.RetryAfter, Kind.Arrival, e.Index);
                         }
                         else
@@ -374,7 +374,7 @@ public sealed class ScheduleBenchmark : IBenchmark
             {
                 throw new InvalidOperationException($"simulation ended with {completed} of {arrivals.Length} jobs completed and {stillQueued} still queued");
             }
-            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), loads, refused.Count, refusals, arrivals[0].At, end, swapCost);
+            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), loads, refusedJobs.Count, refusals, arrivals[0].At, end, swapCost);
         }
 
         private sealed class Slot(string name)
