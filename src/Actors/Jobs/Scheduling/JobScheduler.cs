@@ -198,7 +198,7 @@ public sealed class JobScheduler
             {
                 break;
             }
-            if (Place(due, usable, plan) == self.Name)
+            if (Place(due, usable, plan, self.Name) == self.Name)
             {
                 return Load(self, due.Module);
             }
@@ -210,7 +210,7 @@ public sealed class JobScheduler
             if (batchDone)
             {
                 var other = plan.FirstOrDefault(m => m.Module != resident && m.Servers == 0 && Hosts(self, m.Module));
-                if (other is not null && Place(other, usable, plan) == self.Name)
+                if (other is not null && Place(other, usable, plan, self.Name) == self.Name)
                 {
                     return Load(self, other.Module);
                 }
@@ -230,7 +230,7 @@ public sealed class JobScheduler
             .ThenBy(c => c.Plan.Module, StringComparer.Ordinal);
         foreach (var (candidate, _, _) in candidates)
         {
-            if (Place(candidate, usable, plan) == self.Name)
+            if (Place(candidate, usable, plan, self.Name) == self.Name)
             {
                 return Load(self, candidate.Module);
             }
@@ -381,14 +381,16 @@ public sealed class JobScheduler
     /// <summary>
     /// Where <paramref name="module"/> should be loaded now: an idle usable partition that hosts it, empty
     /// ones first, then by the placement policy. A partition that is the only holder of a module with an
-    /// older waiting job is never the victim (that would break the older job's bound to serve a younger one).
+    /// older waiting job is never the victim (that would break the older job's bound to serve a younger one),
+    /// unless it is the asking partition, which has weighed its own queue already (EDF and the batch bound).
     /// </summary>
-    private string? Place(ModulePlan module, List<PartitionView> usable, List<ModulePlan> plan)
+    private string? Place(ModulePlan module, List<PartitionView> usable, List<ModulePlan> plan, string self)
     {
         var byModule = plan.ToDictionary(p => p.Module, StringComparer.Ordinal);
         var candidates = usable
             .Where(p => !p.Busy && !pendingLoads.ContainsKey(p.Name) && Hosts(p, module.Module) && p.Module != module.Module)
             .Where(p => p.Module is null
+                || p.Name == self
                 || !byModule.TryGetValue(p.Module, out var held)
                 || held.Servers > 1
                 || held.StartBy > module.StartBy)
