@@ -28,7 +28,7 @@ public sealed class JobScheduler
     private readonly Dictionary<JobId, QueueEntry> queued = [];
     private readonly Dictionary<JobId, QueuedJob> running = [];
     private readonly Dictionary<string, string> pendingLoads = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Residency> batches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Residency> residencies = new(StringComparer.Ordinal);
     private long sequence;
     private long queuedWork;
     private int partitionCount = 1;
@@ -167,10 +167,10 @@ public sealed class JobScheduler
         // Idle means any swap it was doing is over; the view is the truth from here on. A residency
         // starts when a partition is first seen idle with a module.
         pendingLoads.Remove(self.Name);
-        if (!batches.TryGetValue(self.Name, out var residency) || residency.Module != self.Module || residency.Since is null)
+        if (!residencies.TryGetValue(self.Name, out var residency) || residency.Module != self.Module || residency.Since is null)
         {
             residency = new Residency(self.Module, 0, now);
-            batches[self.Name] = residency;
+            residencies[self.Name] = residency;
         }
         var usable = partitions.Where(p => !p.Faulted).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
         partitionCount = Math.Max(1, usable.Count);
@@ -309,15 +309,15 @@ public sealed class JobScheduler
                 ?? queue.TakeOldest();
         Forget(entry);
         running.Add(entry.Job.Id, entry.Job);
-        var residency = batches[self.Name];
-        batches[self.Name] = residency with { Count = residency.Count + 1 };
+        var residency = residencies[self.Name];
+        residencies[self.Name] = residency with { Count = residency.Count + 1 };
         return new Assignment.Run(entry.Job);
     }
 
     private Assignment.Load Load(PartitionView self, string module)
     {
         pendingLoads[self.Name] = module;
-        batches[self.Name] = new Residency(module, 0, null);
+        residencies[self.Name] = new Residency(module, 0, null);
         return new Assignment.Load(module, self.Module);
     }
 
