@@ -17,6 +17,7 @@ public static class Program
         new IntakeBenchmark(),
         new RegionsBenchmark(),
         new CrashBenchmark(),
+        new ScheduleBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();

@@ -1,0 +1,439 @@
+using System.Globalization;
+
+namespace Dpr.Actors.Jobs.Scheduling;
+
+/// <summary>
+/// The scheduling decision, pure and deterministic: no clock (time comes in as arguments), no
+/// randomness, no hash-order dependence (modules, tenants and partitions are visited in ordinal order,
+/// jobs in admission order). The owner (the scheduler actor, or the benchmark's simulation) calls
+/// <see cref="Next"/> for every idle partition, in name order, after each submission, completion or
+/// swap, and again at the time a <see cref="Assignment.Hold"/> names.
+/// </summary>
+/// <remarks>
+/// Policy. A queue per module. A partition keeps running its module's jobs (weighted fair between
+/// tenants) up to <see cref="SchedulerOptions.BatchBound"/> in a row. It leaves only when another
+/// module's jobs would otherwise miss the aging bound: modules are ordered by their oldest job's
+/// start-by time (earliest deadline first) and a module that no partition holds becomes due once
+/// "now + the work queued ahead of it per partition + a swap + the margin" reaches that time. Waiting
+/// until a module is due, instead of switching as soon as a queue empties, is what groups jobs: each
+/// module is loaded about once per aging bound whatever the load, the fewest the bound allows.
+/// A module whose partitions cannot drain its queue within the bound gets another partition, and
+/// <see cref="SchedulerOptions.SwitchWorth"/> lets idle partitions switch early when enough work waits.
+/// </remarks>
+public sealed class JobScheduler
+{
+    private readonly SchedulerOptions options;
+    private readonly SortedDictionary<string, ModuleQueue> queues = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, int> perTenant = new(StringComparer.Ordinal);
+    private readonly Dictionary<JobId, QueueEntry> queued = [];
+    private readonly Dictionary<JobId, QueuedJob> running = [];
+    private readonly Dictionary<string, string> pendingLoads = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Residency> residencies = new(StringComparer.Ordinal);
+    private long sequence;
+    private long queuedWork;
+    private int partitionCount = 1;
+    private List<PartitionView> lastUsable = [];
+
+    public JobScheduler(SchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.options = options;
+    }
+
+    public SchedulerOptions Options => options;
+
+    public int QueuedCount => queued.Count;
+
+    public int RunningCount => running.Count;
+
+    /// <summary>Estimated module time of everything queued.</summary>
+    public TimeSpan QueuedWork => TimeSpan.FromTicks(queuedWork);
+
+    public IReadOnlyDictionary<string, int> QueueDepthByModule() =>
+        queues.Where(q => q.Value.Count > 0).ToDictionary(q => q.Key, q => q.Value.Count, StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, int> QueueDepthByTenant() =>
+        perTenant.Where(t => t.Value > 0).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+
+    public bool IsQueued(JobId id) => queued.ContainsKey(id);
+
+    public bool IsRunning(JobId id) => running.ContainsKey(id);
+
+    /// <summary>
+    /// Admits a job or refuses it with backpressure: the global bound on queued jobs, the tenant's quota,
+    /// or a backlog that would not start within the aging bound. Nothing is changed on refusal.
+    /// </summary>
+    public Admission TryEnqueue(QueuedJob job, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentException.ThrowIfNullOrWhiteSpace(job.Tenant, nameof(job));
+        ArgumentException.ThrowIfNullOrWhiteSpace(job.Module, nameof(job));
+        if (queued.ContainsKey(job.Id) || running.ContainsKey(job.Id))
+        {
+            return new Admission.Refused(RefusalReason.Duplicate, $"job {job.Id} is already queued or running", TimeSpan.Zero);
+        }
+        var cost = CostOf(job);
+        if (queued.Count >= options.MaxQueuedJobs)
+        {
+            var perJob = queuedWork / (double)Math.Max(1, queued.Count) / partitionCount;
+            var retry = Retry(perJob * (queued.Count - options.MaxQueuedJobs + 1));
+            return new Admission.Refused(
+                RefusalReason.QueueFull,
+                Invariant($"queue full: {queued.Count} jobs queued (limit {options.MaxQueuedJobs}); retry after {retry.TotalMilliseconds:0.###} ms"),
+                retry);
+        }
+        var tenantCount = perTenant.GetValueOrDefault(job.Tenant);
+        if (tenantCount >= options.MaxQueuedPerTenant)
+        {
+            // One of the tenant's jobs starts about every (its share of the partitions)^-1 job times.
+            var active = Math.Max(1, perTenant.Count(t => t.Value > 0));
+            var perJob = queuedWork / (double)Math.Max(1, queued.Count) * active / partitionCount;
+            var retry = Retry(perJob * (tenantCount - options.MaxQueuedPerTenant + 1));
+            return new Admission.Refused(
+                RefusalReason.TenantQuota,
+                Invariant($"tenant '{job.Tenant}' has {tenantCount} jobs queued (quota {options.MaxQueuedPerTenant}); retry after {retry.TotalMilliseconds:0.###} ms"),
+                retry);
+        }
+        // Backpressure on time, not only on counts: refuse when the queues as they stand, served from
+        // now without any grouping delay, would already start some job after its bound.
+        var (plan, round) = Plan(lastUsable, now);
+        // The margin is the scheduler's own buffer: its due times aim at it, so noise of half of it is tolerated.
+        var behind = plan.Count == 0 ? double.NegativeInfinity : plan.Max(m => m.Lateness) - options.Margin.Ticks / 2.0;
+        var held = lastUsable.Any(p => Holding(p) == job.Module);
+        if (held || !plan.Any(m => m.Module == job.Module))
+        {
+            // A module nobody waits for joins the end of the round; one that is loaded may have closed its
+            // gate, and then the job waits for the next round.
+            var wait = round + (held ? options.SwapCost.Ticks / (double)partitionCount : 0) + options.SwapCost.Ticks / (double)partitionCount;
+            behind = Math.Max(behind, wait - options.AgingBound.Ticks);
+        }
+        if (behind > 0)
+        {
+            // Not sooner than the margin: the backlog drains at about one second per second.
+            var retry = Retry(Math.Max(behind, options.Margin.Ticks));
+            return new Admission.Refused(
+                RefusalReason.Backlog,
+                Invariant($"the queued work would start a job {behind / TimeSpan.TicksPerMillisecond:0.###} ms past the {options.AgingBound.TotalMilliseconds:0.###} ms aging bound; retry after {retry.TotalMilliseconds:0.###} ms"),
+                retry);
+        }
+        Add(job);
+        return Admission.Admit;
+    }
+
+    /// <summary>Removes a queued job; a running one is only reported, for the caller to stop at a safe point.</summary>
+    public CancelOutcome Cancel(JobId id)
+    {
+        if (queued.TryGetValue(id, out var entry))
+        {
+            Remove(entry);
+            return CancelOutcome.Cancelled;
+        }
+        return running.ContainsKey(id) ? CancelOutcome.Running : CancelOutcome.Unknown;
+    }
+
+    /// <summary>The job handed out by <see cref="Next"/> or <see cref="TakeForCpu"/> finished (or was stopped); false if it was not running.</summary>
+    public bool Completed(JobId id) => running.Remove(id);
+
+    /// <summary>
+    /// A job handed back by a swap or a crash: queued again with its original
+    /// <see cref="QueuedJob.EnqueuedAt"/>, so its aging bound still counts from acceptance. Quotas do not
+    /// apply (it was admitted once). A job that is already queued is left alone.
+    /// </summary>
+    public void Requeue(QueuedJob job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        running.Remove(job.Id);
+        if (!queued.ContainsKey(job.Id))
+        {
+            Add(job);
+        }
+    }
+
+    /// <summary>
+    /// What the idle partition <paramref name="partition"/> should do now: run a job of its module, load
+    /// another module, hold (jobs are queued but grouping says wait), or null when nothing is queued or the
+    /// partition is busy or faulted.
+    /// </summary>
+    public Assignment? Next(string partition, IReadOnlyList<PartitionView> partitions, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        var self = partitions.FirstOrDefault(p => p.Name == partition)
+            ?? throw new ArgumentException($"partition '{partition}' is not among the views", nameof(partition));
+        if (self.Busy || self.Faulted)
+        {
+            return null;
+        }
+        // Idle means any swap it was doing is over; the view is the truth from here on. A residency
+        // starts when a partition is first seen idle with a module.
+        pendingLoads.Remove(self.Name);
+        if (!residencies.TryGetValue(self.Name, out var residency) || residency.Module != self.Module || residency.Since is null)
+        {
+            residency = new Residency(self.Module, 0, now);
+            residencies[self.Name] = residency;
+        }
+        var usable = partitions.Where(p => !p.Faulted).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+        partitionCount = Math.Max(1, usable.Count);
+        lastUsable = usable;
+        if (queued.Count == 0)
+        {
+            return null;
+        }
+        var (plan, _) = Plan(usable, now);
+        var resident = self.Module;
+        var residentQueue = resident is not null && queues.TryGetValue(resident, out var rq) && rq.Count > 0 ? rq : null;
+
+        // Gated service (as in polling systems): the jobs that were waiting when the module arrived are
+        // served before it leaves, so an overloaded board does not thrash one job per swap.
+        var batchDone = residency.Count >= options.BatchBound;
+        var gated = residentQueue is not null && !batchDone && residentQueue.Oldest.Job.EnqueuedAt <= residency.Since;
+
+        // 1. A module no partition holds is due: the round must start now, from the oldest job (EDF),
+        //    so load the earliest module up to the due one that belongs here.
+        var waiting = plan.Where(m => m.Servers == 0 && Hosts(self, m.Module)).ToList();
+        var lastDue = waiting.FindLastIndex(m => now >= m.DueAt);
+        foreach (var due in waiting.Take(lastDue + 1))
+        {
+            if (residentQueue is not null && (gated || (!batchDone && residentQueue.Oldest.StartBy <= due.StartBy)))
+            {
+                break;
+            }
+            if (Place(due, usable, plan, self.Name) == self.Name)
+            {
+                return Load(self, due.Module);
+            }
+        }
+
+        // 2. Keep running the loaded module, up to the batch bound when others wait.
+        if (residentQueue is not null)
+        {
+            if (batchDone)
+            {
+                var other = plan.FirstOrDefault(m => m.Module != resident && m.Servers == 0 && Hosts(self, m.Module));
+                if (other is not null && Place(other, usable, plan, self.Name) == self.Name)
+                {
+                    return Load(self, other.Module);
+                }
+            }
+            return Run(self, residentQueue, now, gated ? residency.Since : null);
+        }
+
+        // 3. Nothing left here: add a partition to a module that cannot keep its bound, or switch early when worth it.
+        //    (Filling an empty partition at once was tried: more reconfigurations, no more throughput.)
+        var candidates = plan
+            .Where(m => m.Module != resident && Hosts(self, m.Module))
+            .Select(m => (Plan: m, Overloaded: m.Servers > 0 && now >= m.DueAt, Share: m.Work / (double)(m.Servers + 1)))
+            .Where(c => c.Overloaded || (options.SwitchWorth is { } worth && c.Share >= worth.Ticks))
+            .OrderByDescending(c => c.Overloaded)
+            .ThenBy(c => c.Overloaded ? c.Plan.StartBy.UtcTicks : 0)
+            .ThenByDescending(c => c.Share)
+            .ThenBy(c => c.Plan.Module, StringComparer.Ordinal);
+        foreach (var (candidate, _, _) in candidates)
+        {
+            if (Place(candidate, usable, plan, self.Name) == self.Name)
+            {
+                return Load(self, candidate.Module);
+            }
+        }
+
+        // 4. Hold until the next module falls due.
+        var wake = plan
+            .Where(m => m.Module != resident && Hosts(self, m.Module) && m.DueAt > now)
+            .Select(m => (DateTimeOffset?)m.DueAt)
+            .Min();
+        return new Assignment.Hold(wake);
+    }
+
+    /// <summary>
+    /// Jobs for the CPU kernel, in start-by order, marked running: every queued job when the board is
+    /// faulted; otherwise the jobs whose tenant allows the CPU and whose module no usable partition holds
+    /// (they would wait for a swap). Complete them with <see cref="Completed"/>.
+    /// </summary>
+    public IReadOnlyList<QueuedJob> TakeForCpu(IReadOnlyList<PartitionView> partitions, bool boardFaulted, int max = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        var held = partitions.Where(p => !p.Faulted).Select(Holding).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var taken = queues.Values
+            .SelectMany(q => q.InStartByOrder)
+            .Where(e => boardFaulted || (e.Job.CpuFallbackAllowed && !held.Contains(e.Job.Module)))
+            .Order(QueueEntry.ByStartBy)
+            .Take(max)
+            .ToList();
+        foreach (var entry in taken)
+        {
+            Remove(entry);
+            running.Add(entry.Job.Id, entry.Job);
+        }
+        return taken.Select(e => e.Job).ToList();
+    }
+
+    private void Add(QueuedJob job)
+    {
+        var startBy = job.EnqueuedAt + options.AgingBound;
+        if (job.Deadline is { } deadline && deadline < startBy)
+        {
+            startBy = deadline;
+        }
+        var entry = new QueueEntry(job, sequence++, startBy, CostOf(job));
+        if (!queues.TryGetValue(job.Module, out var queue))
+        {
+            queue = new ModuleQueue(job.Module);
+            queues.Add(job.Module, queue);
+        }
+        queue.Add(entry);
+        queued.Add(job.Id, entry);
+        perTenant[job.Tenant] = perTenant.GetValueOrDefault(job.Tenant) + 1;
+        queuedWork += entry.Cost;
+    }
+
+    private void Remove(QueueEntry entry)
+    {
+        queues[entry.Job.Module].Remove(entry);
+        Forget(entry);
+    }
+
+    private void Forget(QueueEntry entry)
+    {
+        queued.Remove(entry.Job.Id);
+        perTenant[entry.Job.Tenant]--;
+        queuedWork -= entry.Cost;
+    }
+
+    private Assignment.Run Run(PartitionView self, ModuleQueue queue, DateTimeOffset now, DateTimeOffset? gate)
+    {
+        // Fair order (within the gated batch while there is one), unless the oldest job is about to
+        // reach its bound: aging beats fairness.
+        var entry = queue.Oldest.StartBy - options.Margin <= now
+            ? queue.TakeOldest()
+            : queue.TakeFair(options.WeightOf, options.FairnessQuantum.Ticks, e => gate is not { } g || e.Job.EnqueuedAt <= g)
+                ?? queue.TakeOldest();
+        Forget(entry);
+        running.Add(entry.Job.Id, entry.Job);
+        var residency = residencies[self.Name];
+        residencies[self.Name] = residency with { Count = residency.Count + 1 };
+        return new Assignment.Run(entry.Job);
+    }
+
+    private Assignment.Load Load(PartitionView self, string module)
+    {
+        pendingLoads[self.Name] = module;
+        residencies[self.Name] = new Residency(module, 0, null);
+        return new Assignment.Load(module, self.Module);
+    }
+
+    /// <summary>
+    /// Per module with queued jobs, in EDF order: when it falls due. For a module no partition holds,
+    /// due once the work queued ahead of it (per partition), a swap, its own queue up to its last job and
+    /// the margin no longer fit before its jobs' start-by times. For a held module, due (for another
+    /// partition) once its own partitions cannot start its last job in time.
+    /// </summary>
+    private (List<ModulePlan> Plan, double Round) Plan(List<PartitionView> usable, DateTimeOffset now)
+    {
+        var servers = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var p in usable)
+        {
+            if (Holding(p) is { } m)
+            {
+                servers[m] = servers.GetValueOrDefault(m) + 1;
+            }
+        }
+        var margin = options.Margin.Ticks;
+        var swap = options.SwapCost.Ticks;
+        var minimumAge = Math.Max(1, options.Margin.Ticks);
+        var plan = new List<ModulePlan>();
+        // Predicted start of each module, counted from now, if the board served the queues in EDF order,
+        // one gated visit each, spread over all partitions. A visit also serves what arrives for the
+        // module until it starts, estimated from the queue itself: its work over its age (at least a
+        // quarter of the bound, so a lone fresh job does not look like a flood), at most one partition's
+        // worth. Waiting Δ more before starting delays module m by Δ·(1 + slope): the latest start of
+        // the round that keeps m's oldest job within its bound is now + slack / (1 + slope).
+        double clock = 0, slope = 0;
+        foreach (var q in queues.Values.Where(q => q.Count > 0).OrderBy(q => q.Oldest, QueueEntry.ByStartBy))
+        {
+            var count = servers.GetValueOrDefault(q.Module);
+            var tail = q.Newest;
+            DateTimeOffset dueAt;
+            double lateness;
+            if (count == 0)
+            {
+                var age = Math.Max(minimumAge, (now - q.Oldest.Job.EnqueuedAt).Ticks);
+                var rate = Math.Min(1.0, q.Work / (double)age);
+                var start = clock + (double)swap / partitionCount;
+                var slack = Math.Min(
+                    q.Oldest.StartBy.UtcTicks - now.UtcTicks - margin - start,
+                    tail.StartBy.UtcTicks - now.UtcTicks - margin - start - (q.Work - tail.Cost));
+                dueAt = Ticks(now.UtcTicks + (long)(slack / (1 + slope)));
+                lateness = -slack;
+                clock = start + (q.Work + rate * start) / partitionCount;
+                slope += rate * (1 + slope) / partitionCount;
+            }
+            else
+            {
+                dueAt = Ticks(tail.StartBy.UtcTicks - margin - (q.Work - tail.Cost) / count);
+                lateness = now.UtcTicks - dueAt.UtcTicks;
+                clock += (double)q.Work / partitionCount;
+            }
+            plan.Add(new ModulePlan(q.Module, q.Oldest.StartBy, q.Work, count, dueAt, lateness));
+        }
+        return (plan, clock);
+    }
+
+    /// <summary>
+    /// Where <paramref name="module"/> should be loaded now: an idle usable partition that hosts it, empty
+    /// ones first, then by the placement policy. A partition that is the only holder of a module with an
+    /// older waiting job is never the victim (that would break the older job's bound to serve a younger one),
+    /// unless it is the asking partition, which has weighed its own queue already (EDF and the batch bound).
+    /// </summary>
+    private string? Place(ModulePlan module, List<PartitionView> usable, List<ModulePlan> plan, string self)
+    {
+        var byModule = plan.ToDictionary(p => p.Module, StringComparer.Ordinal);
+        var candidates = usable
+            .Where(p => !p.Busy && !pendingLoads.ContainsKey(p.Name) && Hosts(p, module.Module) && p.Module != module.Module)
+            .Where(p => p.Module is null
+                || p.Name == self
+                || !byModule.TryGetValue(p.Module, out var held)
+                || held.Servers > 1
+                || held.StartBy > module.StartBy)
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            return null;
+        }
+        var empty = candidates.FirstOrDefault(p => p.Module is null);
+        if (empty is not null)
+        {
+            return empty.Name;
+        }
+        IOrderedEnumerable<PartitionView> ordered = options.Placement switch
+        {
+            PlacementPolicy.Fifo => candidates.OrderBy(p => p.LoadedAt ?? DateTimeOffset.MinValue),
+            PlacementPolicy.Lru => candidates.OrderBy(Recency),
+            _ => candidates
+                .OrderByDescending(p => byModule.TryGetValue(p.Module!, out var held) ? held.StartBy : DateTimeOffset.MaxValue)
+                .ThenBy(Recency),
+        };
+        return ordered.ThenBy(p => p.Name, StringComparer.Ordinal).First().Name;
+    }
+
+    private static DateTimeOffset Recency(PartitionView p) => p.LastUsed ?? p.LoadedAt ?? DateTimeOffset.MinValue;
+
+    private string? Holding(PartitionView p) => pendingLoads.TryGetValue(p.Name, out var m) ? m : p.Module;
+
+    private static bool Hosts(PartitionView p, string module) => p.Hosts.Contains(module, StringComparer.Ordinal);
+
+    private long CostOf(QueuedJob job) =>
+        Math.Max(1, (job.EstimatedRun > TimeSpan.Zero ? job.EstimatedRun : options.DefaultEstimatedRun).Ticks);
+
+    private TimeSpan Retry(double ticks) => TimeSpan.FromTicks(Math.Max(options.MinRetryAfter.Ticks, (long)Math.Ceiling(ticks)));
+
+    private static DateTimeOffset Ticks(long utcTicks) =>
+        new(Math.Clamp(utcTicks, DateTimeOffset.MinValue.UtcTicks, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The module a partition holds, how many jobs it ran in a row, and since when (null until the swap ends).</summary>
+    private sealed record Residency(string? Module, int Count, DateTimeOffset? Since);
+
+    /// <param name="Lateness">Ticks past the bound its jobs would start if served from now without delay (negative: slack).</param>
+    private sealed record ModulePlan(string Module, DateTimeOffset StartBy, long Work, int Servers, DateTimeOffset DueAt, double Lateness);
+}

@@ -1,0 +1,92 @@
+using Dpr.Fabric.Ports;
+
+namespace Dpr.Actors.Jobs.Scheduling;
+
+/// <summary>
+/// The knobs of <see cref="JobScheduler"/>. Defaults suit the simulated PYNQ-Z2 (PCAP swaps of about
+/// 1.5 ms, jobs of microseconds to half a millisecond); <see cref="Validate"/> names any bad setting.
+/// </summary>
+public sealed record SchedulerOptions
+{
+    /// <summary>
+    /// The size of a conv partial on pynq-z2 in configuration-stream bytes (docs/benchmarks/swap.md);
+    /// through PCAP it takes 0.5 ms + 151,484 B / 145 MB/s = 1.545 ms.
+    /// </summary>
+    public const long ConvPartialBytes = 151_484;
+
+    /// <summary>Jobs run back to back on a loaded module before another module with waiting jobs gets the partition.</summary>
+    public int BatchBound { get; init; } = 1024;
+
+    /// <summary>
+    /// No queued job waits longer than this to start because of grouping. 250 ms is about 160 swaps:
+    /// a round of the six modules costs 9.3 ms of swapping, so at 90% load (10% spare) one partition
+    /// needs rounds of at least 93 ms; 250 ms leaves room for that and for bursts.
+    /// </summary>
+    public TimeSpan AgingBound { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    public int MaxQueuedJobs { get; init; } = 10_000;
+
+    public int MaxQueuedPerTenant { get; init; } = 2_500;
+
+    /// <summary>Relative shares for weighted fair queueing; a tenant not listed weighs 1.</summary>
+    public IReadOnlyDictionary<string, double>? TenantWeights { get; init; }
+
+    public PlacementPolicy Placement { get; init; } = PlacementPolicy.Lookahead;
+
+    /// <summary>Partition time one swap takes (decouple, transfer, recouple, rebind).</summary>
+    public TimeSpan SwapCost { get; init; } = SimulatedPortOptions.Pcap.TransferTime(ConvPartialBytes);
+
+    /// <summary>How early before a job's bound the scheduler acts for it; null means a twentieth of the bound.</summary>
+    public TimeSpan? SafetyMargin { get; init; }
+
+    /// <summary>
+    /// An idle partition loads another module before the aging bound requires it when that module's
+    /// waiting work (per partition that would serve it) reaches this. Null: only when the bound requires,
+    /// which gives the fewest reconfigurations and waits of up to the bound at any load.
+    /// </summary>
+    public TimeSpan? SwitchWorth { get; init; }
+
+    /// <summary>Deficit round robin quantum per unit of weight, in estimated module time.</summary>
+    public TimeSpan FairnessQuantum { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>What a job with no estimate is charged for fairness and backlog.</summary>
+    public TimeSpan DefaultEstimatedRun { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>The shortest retry-after a refusal advises, so clients do not spin.</summary>
+    public TimeSpan MinRetryAfter { get; init; } = TimeSpan.FromMilliseconds(1);
+
+    public TimeSpan Margin => SafetyMargin ?? AgingBound / 20;
+
+    public double WeightOf(string tenant) =>
+        TenantWeights is not null && TenantWeights.TryGetValue(tenant, out var w) ? w : 1.0;
+
+    /// <exception cref="ArgumentException">A setting is out of range; the message names it.</exception>
+    public void Validate()
+    {
+        Require(BatchBound >= 1, nameof(BatchBound), "must be at least 1");
+        Require(AgingBound > TimeSpan.Zero, nameof(AgingBound), "must be positive");
+        Require(MaxQueuedJobs >= 1, nameof(MaxQueuedJobs), "must be at least 1");
+        Require(MaxQueuedPerTenant >= 1, nameof(MaxQueuedPerTenant), "must be at least 1");
+        Require(SwapCost >= TimeSpan.Zero, nameof(SwapCost), "must not be negative");
+        Require(Margin >= TimeSpan.Zero && Margin < AgingBound, nameof(SafetyMargin), "must be between zero and the aging bound");
+        Require(SwitchWorth is null || SwitchWorth > TimeSpan.Zero, nameof(SwitchWorth), "must be positive when set");
+        Require(FairnessQuantum > TimeSpan.Zero, nameof(FairnessQuantum), "must be positive");
+        Require(DefaultEstimatedRun > TimeSpan.Zero, nameof(DefaultEstimatedRun), "must be positive");
+        Require(MinRetryAfter >= TimeSpan.Zero, nameof(MinRetryAfter), "must not be negative");
+        if (TenantWeights is not null)
+        {
+            foreach (var (tenant, weight) in TenantWeights)
+            {
+                Require(weight > 0 && double.IsFinite(weight), nameof(TenantWeights), $"weight of '{tenant}' must be a positive number");
+            }
+        }
+    }
+
+    private static void Require(bool ok, string setting, string what)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"scheduler setting {setting} {what}", setting);
+        }
+    }
+}

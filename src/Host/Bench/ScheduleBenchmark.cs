@@ -1,0 +1,399 @@
+using Dpr.Actors.Jobs.Scheduling;
+using Dpr.Actors.Regions;
+using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Simulation;
+using Spectre.Console;
+
+namespace Dpr.Host.Bench;
+
+/// <summary>
+/// <c>dpr bench schedule</c>: a seeded discrete-event simulation in virtual time that drives the real
+/// <see cref="JobScheduler"/> (and, for the baselines, the regions' <see cref="ReplacementPolicy"/>) with
+/// the simulated board's timings: a swap is a PCAP transfer of a 151,484-byte conv partial, a job runs
+/// for its multiply-accumulates at the paper's GOPS. Six modules, eight equal-weight tenants, Poisson
+/// arrivals at fractions of the zero-reconfiguration capacity, one and four partitions. Policies:
+/// arrival order with load on demand (the original Python package), the same with LRU and with FIFO
+/// replacement, and dpr's scheduler; beside dpr, an offline lower bound on reconfigurations.
+/// </summary>
+public sealed class ScheduleBenchmark : IBenchmark
+{
+    private const int Tenants = 8;
+    private const double LowerBoundGoal = 1.15;
+    private const double ArrivalRatioGoal = 10;
+    private const double JainGoal = 0.95;
+    private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly string[] Policies = ["arrival", "lru", "fifo", "dpr"];
+
+    public string Name => "schedule";
+
+    public string Description => "Scheduler simulation: reconfigurations, waits and fairness of dpr's scheduler against arrival order, LRU and FIFO, and a lower bound.";
+
+    public BenchReport Run(bool quick, IAnsiConsole console)
+    {
+        var jobs = quick ? 2_000 : 10_000;
+        (string Name, double S)[] popularities = quick ? [("uniform", 0), ("zipf 1.0", 1.0)] : [("uniform", 0), ("zipf 0.6", 0.6), ("zipf 1.0", 1.0)];
+        double[] loads = quick ? [0.9, 1.2] : [0.5, 0.9, 1.2];
+        int[] partitionCounts = [1, 4];
+        var options = new SchedulerOptions();
+        var sizes = JobSizes();
+        var rows = new List<IReadOnlyDictionary<string, object?>>();
+        var results = new List<(string Popularity, double Load, int Partitions, string Policy, Outcome Outcome)>();
+        var seed = 0x5EED_0001UL;
+        foreach (var (popName, s) in popularities)
+        {
+            foreach (var load in loads)
+            {
+                foreach (var partitions in partitionCounts)
+                {
+                    var arrivals = Generate(jobs, s, load, partitions, sizes, seed++);
+                    console.MarkupLineInterpolated($"simulating [bold]{popName}[/], {load:P0} load, {partitions} partition(s)...");
+                    foreach (var policy in Policies)
+                    {
+                        var outcome = policy == "dpr"
+                            ? new Simulation(arrivals, partitions, options.SwapCost).RunDpr(new JobScheduler(options))
+                            : new Simulation(arrivals, partitions, options.SwapCost).RunArrivalOrder(policy);
+                        var lowerBound = policy == "dpr"
+                            ? ReconfigurationLowerBound.Compute(
+                                outcome.AdmittedAt.Select((t, i) => (t, arrivals[i].Module)).ToList(), options.AgingBound, partitions)
+                            : (int?)null;
+                        results.Add((popName, load, partitions, policy, outcome));
+                        rows.Add(Row(popName, load, partitions, policy, outcome, lowerBound, options.AgingBound));
+                    }
+                }
+            }
+        }
+        return new BenchReport("schedule", MachineInfo.Current(), rows, Goals(rows, options.AgingBound));
+    }
+
+    private static List<BenchGoal> Goals(List<IReadOnlyDictionary<string, object?>> rows, TimeSpan bound)
+    {
+        var dpr = rows.Where(r => (string)r["policy"]! == "dpr").ToList();
+        double Get(IReadOnlyDictionary<string, object?> r, string key) => Convert.ToDouble(r[key], System.Globalization.CultureInfo.InvariantCulture);
+        var worstRatio = dpr.Max(r => Get(r, "x lower bound"));
+        var worstRatioUpTo90 = dpr.Where(r => Get(r, "load") <= 0.9).Max(r => Get(r, "x lower bound"));
+        var zipf90 = dpr.Where(r => (string)r["popularity"]! == "zipf 1.0" && Get(r, "load") == 0.9).ToList();
+        var arrivalOverDpr = zipf90.Min(d => rows
+            .Where(r => (string)r["policy"]! == "arrival" && (string)r["popularity"]! == "zipf 1.0" && Get(r, "load") == 0.9 && Get(r, "partitions") == Get(d, "partitions"))
+            .Select(r => Get(r, "reconfigs") / Math.Max(1, Get(d, "reconfigs")))
+            .Single());
+        return
+        [
+            BenchGoal.AtMost("dpr reconfigurations / lower bound, worst configuration", LowerBoundGoal, Math.Round(worstRatio, 3), "x"),
+            BenchGoal.AtMost("dpr reconfigurations / lower bound, worst at <= 90% load", LowerBoundGoal, Math.Round(worstRatioUpTo90, 3), "x"),
+            BenchGoal.AtLeast("arrival-order / dpr reconfigurations, zipf 1.0 at 90% (worst of 1 and 4 partitions)", ArrivalRatioGoal, Math.Round(arrivalOverDpr, 1), "x"),
+            BenchGoal.AtMost("dpr p99 wait, worst configuration", bound.TotalMilliseconds, Math.Round(dpr.Max(r => Get(r, "p99 wait ms")), 2), "ms"),
+            BenchGoal.AtLeast("dpr Jain index over tenants' mean wait, worst configuration", JainGoal, Math.Round(dpr.Min(r => Get(r, "Jain")), 4), ""),
+        ];
+    }
+
+    private static Dictionary<string, object?> Row(string popularity, double load, int partitions, string policy, Outcome o, int? lowerBound, TimeSpan bound)
+    {
+        var n = o.StartAt.Length;
+        var waits = Enumerable.Range(0, n).Select(i => (o.StartAt[i] - o.AdmittedAt[i]).TotalMilliseconds).Order().ToArray();
+        var tenantMeans = Enumerable.Range(0, Tenants)
+            .Select(t => Enumerable.Range(0, n).Where(i => o.Tenant[i] == t).Select(i => waits.Length == 0 ? 0 : (o.StartAt[i] - o.AdmittedAt[i]).TotalMilliseconds).DefaultIfEmpty(0).Average())
+            .ToArray();
+        var makespan = (o.End - o.Begin).TotalSeconds;
+        return new Dictionary<string, object?>
+        {
+            ["popularity"] = popularity,
+            ["load"] = load,
+            ["partitions"] = partitions,
+            ["policy"] = policy,
+            ["jobs"] = n,
+            ["refused jobs"] = o.RefusedJobs,
+            ["refusals"] = o.Refusals,
+            ["reconfigs"] = o.Loads,
+            ["per 1k jobs"] = Math.Round(1000.0 * o.Loads / n, 2),
+            ["lower bound"] = lowerBound,
+            ["x lower bound"] = lowerBound is { } lb ? Math.Round((double)o.Loads / lb, 3) : null,
+            ["reconfig % time"] = Math.Round(100 * o.Loads * o.SwapCost.TotalSeconds / (partitions * makespan), 2),
+            ["jobs/s"] = Math.Round(n / makespan, 0),
+            ["p50 wait ms"] = Math.Round(Percentile(waits, 0.50), 2),
+            ["p99 wait ms"] = Math.Round(Percentile(waits, 0.99), 2),
+            ["max wait ms"] = Math.Round(waits[^1], 2),
+            ["bound ms"] = bound.TotalMilliseconds,
+            ["Jain"] = Math.Round(Jain(tenantMeans), 4),
+        };
+    }
+
+    private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+
+    /// <summary>Jain's index (Σx)² / (n·Σx²): 1 when all tenants see the same, 1/n when one gets everything.</summary>
+    private static double Jain(double[] x)
+    {
+        var sumSquares = x.Sum(v => v * v);
+        return sumSquares == 0 ? 1 : x.Sum() * x.Sum() / (x.Length * sumSquares);
+    }
+
+    /// <summary>
+    /// Per module, the run times of realistic jobs: each <see cref="CnnWorkload"/> layer that uses it and
+    /// a single-channel 224x224 image with one kernel (the paper's unit), at the paper's GOPS.
+    /// </summary>
+    private static Dictionary<string, TimeSpan[]> JobSizes() => ConvModule.All.ToDictionary(
+        m => m.Name.Value,
+        m => CnnWorkload.All.Where(l => l.Module == m).Select(l => l.MultiplyAccumulates)
+            .Append(224L * 224 * m.KernelSize * m.KernelSize)
+            .Select(mac => TimeSpan.FromSeconds(2.0 * mac / (ModuleThroughput.Paper.GopsFor(m.Bits) * 1e9)))
+            .ToArray(),
+        StringComparer.Ordinal);
+
+    private static Arrival[] Generate(int count, double zipf, double load, int partitions, Dictionary<string, TimeSpan[]> sizes, ulong seed)
+    {
+        var modules = ConvModule.All.Select(m => m.Name.Value).ToArray();
+        var weights = Enumerable.Range(1, modules.Length).Select(k => 1 / Math.Pow(k, zipf)).ToArray();
+        var total = weights.Sum();
+        var popularity = weights.Select(w => w / total).ToArray();
+        var meanRun = modules.Select((m, i) => popularity[i] * sizes[m].Average(t => t.TotalSeconds)).Sum();
+        // Capacity: jobs per second with every partition computing and never reconfiguring.
+        var rate = load * partitions / meanRun;
+        var rng = new SplitMix64(seed);
+        var time = 0.0;
+        var arrivals = new Arrival[count];
+        for (var i = 0; i < count; i++)
+        {
+            time += -Math.Log(1 - rng.NextDouble()) / rate;
+            var u = rng.NextDouble();
+            var m = 0;
+            while (m < modules.Length - 1 && u >= popularity[m])
+            {
+                u -= popularity[m];
+                m++;
+            }
+            var options = sizes[modules[m]];
+            arrivals[i] = new Arrival(
+                T0 + TimeSpan.FromTicks((long)(time * TimeSpan.TicksPerSecond)),
+                (int)(rng.Next() % Tenants),
+                modules[m],
+                options[(int)(rng.Next() % (ulong)options.Length)]);
+        }
+        return arrivals;
+    }
+
+    private sealed record Arrival(DateTimeOffset At, int Tenant, string Module, TimeSpan Run);
+
+    private sealed record Outcome(DateTimeOffset[] AdmittedAt, DateTimeOffset[] StartAt, int[] Tenant, int Loads, int RefusedJobs, int Refusals, DateTimeOffset Begin, DateTimeOffset End, TimeSpan SwapCost);
+
+    /// <summary>SplitMix64 (Steele, Lea, Flood 2014): the same stream on every runtime for a seed.</summary>
+    private sealed class SplitMix64(ulong seed)
+    {
+        private ulong state = seed;
+
+        public ulong Next()
+        {
+            state += 0x9E3779B97F4A7C15UL;
+            var z = state;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return z ^ (z >> 31);
+        }
+
+        public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
+    }
+
+    /// <summary>One run of one policy over one arrival sequence, in virtual time.</summary>
+    private sealed class Simulation(Arrival[] arrivals, int partitionCount, TimeSpan swapCost)
+    {
+        private readonly PriorityQueue<(Kind Kind, int Index), (DateTimeOffset At, long Seq)> events = new();
+        private readonly Slot[] slots = Enumerable.Range(0, partitionCount).Select(i => new Slot($"pr_{i}")).ToArray();
+        private readonly string[] allModules = ConvModule.All.Select(m => m.Name.Value).ToArray();
+        private readonly DateTimeOffset[] admittedAt = new DateTimeOffset[arrivals.Length];
+        private readonly DateTimeOffset[] startAt = new DateTimeOffset[arrivals.Length];
+        private readonly Dictionary<JobId, int> byId = [];
+        private long seq;
+        private int loads;
+        private int refusals;
+        private readonly HashSet<int> refusedJobs = [];
+        private int completed;
+        private DateTimeOffset end;
+
+        private enum Kind
+        {
+            Arrival,
+            Free,
+            Wake,
+        }
+
+        public Outcome RunDpr(JobScheduler scheduler)
+        {
+            var wakes = new SortedSet<DateTimeOffset>();
+            Schedule(arrivals);
+            while (events.TryDequeue(out var e, out var key))
+            {
+                var now = key.At;
+                switch (e.Kind)
+                {
+                    case Kind.Arrival:
+                        var a = arrivals[e.Index];
+                        var id = new JobId(new Guid(e.Index, 0, 0, new byte[8]));
+                        var job = new QueuedJob(id, $"tenant-{a.Tenant}", a.Module, now, EstimatedRun: a.Run);
+                        if (scheduler.TryEnqueue(job, now) is Admission.Refused refused)
+                        {
+                            // A well-behaved client: back off as told, then submit again.
+                            refusals++;
+                            refusedJobs.Add(e.Index);
+                            Push(now + refused.RetryAfter, Kind.Arrival, e.Index);
+                        }
+                        else
+                        {
+                            byId[id] = e.Index;
+                            admittedAt[e.Index] = now;
+                        }
+                        break;
+                    case Kind.Free:
+                        Free(slots[e.Index], now, j => scheduler.Completed(Id(j)));
+                        break;
+                    case Kind.Wake:
+                        wakes.Remove(now);
+                        break;
+                }
+                foreach (var slot in slots.Where(s => !s.Busy))
+                {
+                    switch (scheduler.Next(slot.Name, Views(), now))
+                    {
+                        case Assignment.Run run:
+                            Start(slot, byId[run.Job.Id], now);
+                            break;
+                        case Assignment.Load load:
+                            BeginLoad(slot, load.Module, null, now);
+                            break;
+                        case Assignment.Hold { Until: { } until } when until > now && wakes.Add(until):
+                            Push(until, Kind.Wake, -1);
+                            break;
+                    }
+                }
+            }
+            return Finish(scheduler.QueuedCount);
+        }
+
+        public Outcome RunArrivalOrder(string policy)
+        {
+            var queue = new Queue<int>();
+            Schedule(arrivals);
+            while (events.TryDequeue(out var e, out var key))
+            {
+                var now = key.At;
+                if (e.Kind == Kind.Arrival)
+                {
+                    admittedAt[e.Index] = now;
+                    queue.Enqueue(e.Index);
+                }
+                else
+                {
+                    Free(slots[e.Index], now, _ => { });
+                }
+                // Strict arrival order: only the head may start; load its module on demand.
+                while (queue.Count > 0 && slots.Any(s => !s.Busy))
+                {
+                    var head = queue.Peek();
+                    var module = arrivals[head].Module;
+                    var idle = slots.Where(s => !s.Busy).ToList();
+                    var hit = idle.FirstOrDefault(s => s.Module == module);
+                    queue.Dequeue();
+                    if (hit is not null)
+                    {
+                        Start(hit, head, now);
+                        continue;
+                    }
+                    var victim = policy switch
+                    {
+                        "lru" => ReplacementPolicy.Lru.Choose(module, States(idle)),
+                        "fifo" => ReplacementPolicy.Fifo.Choose(module, States(idle)),
+                        _ => (idle.FirstOrDefault(s => s.Module is null) ?? idle[0]).Name,
+                    };
+                    BeginLoad(slots.Single(s => s.Name == victim), module, head, now);
+                }
+            }
+            return Finish(queue.Count);
+        }
+
+        private static List<RegionReplies.State> States(IEnumerable<Slot> idle) =>
+            idle.Select(s => new RegionReplies.State(
+                s.Name, s.Module is null ? RegionStatus.Empty : RegionStatus.Loaded, s.Module, null, 0, 0, null, s.LastUsed, s.LoadedAt)).ToList();
+
+        private List<PartitionView> Views() =>
+            slots.Select(s => new PartitionView(s.Name, s.Module, s.Busy, s.LoadedAt, s.LastUsed, allModules)).ToList();
+
+        private void Schedule(Arrival[] all)
+        {
+            for (var i = 0; i < all.Length; i++)
+            {
+                Push(all[i].At, Kind.Arrival, i);
+            }
+        }
+
+        private void Push(DateTimeOffset at, Kind kind, int index) => events.Enqueue((kind, index), (at, seq++));
+
+        private void Start(Slot slot, int job, DateTimeOffset now)
+        {
+            startAt[job] = now;
+            slot.Busy = true;
+            slot.Running = job;
+            Push(now + arrivals[job].Run, Kind.Free, Array.IndexOf(slots, slot));
+        }
+
+        private void BeginLoad(Slot slot, string module, int? then, DateTimeOffset now)
+        {
+            loads++;
+            slot.Busy = true;
+            slot.Loading = module;
+            slot.Then = then;
+            Push(now + swapCost, Kind.Free, Array.IndexOf(slots, slot));
+        }
+
+        private void Free(Slot slot, DateTimeOffset now, Action<int> completedJob)
+        {
+            slot.Busy = false;
+            slot.LastUsed = now;
+            if (slot.Loading is { } module)
+            {
+                slot.Module = module;
+                slot.LoadedAt = now;
+                slot.Loading = null;
+                if (slot.Then is { } job)
+                {
+                    slot.Then = null;
+                    Start(slot, job, now);
+                }
+                return;
+            }
+            if (slot.Running is { } done)
+            {
+                slot.Running = null;
+                completed++;
+                end = now;
+                completedJob(done);
+            }
+        }
+
+        private static JobId Id(int index) => new(new Guid(index, 0, 0, new byte[8]));
+
+        private Outcome Finish(int stillQueued)
+        {
+            if (completed != arrivals.Length || stillQueued != 0)
+            {
+                throw new InvalidOperationException($"simulation ended with {completed} of {arrivals.Length} jobs completed and {stillQueued} still queued");
+            }
+            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), loads, refusedJobs.Count, refusals, arrivals[0].At, end, swapCost);
+        }
+
+        private sealed class Slot(string name)
+        {
+            public string Name { get; } = name;
+
+            public string? Module { get; set; }
+
+            public bool Busy { get; set; }
+
+            public string? Loading { get; set; }
+
+            public int? Then { get; set; }
+
+            public int? Running { get; set; }
+
+            public DateTimeOffset? LoadedAt { get; set; }
+
+            public DateTimeOffset? LastUsed { get; set; }
+        }
+    }
+}

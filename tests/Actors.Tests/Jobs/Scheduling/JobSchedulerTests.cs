@@ -1,0 +1,239 @@
+using Dpr.Actors.Jobs.Scheduling;
+
+namespace Dpr.Actors.Tests.Jobs.Scheduling;
+
+public class JobSchedulerTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+    private static readonly string[] All = ["a", "b", "c"];
+
+    private static QueuedJob Job(string module, string tenant = "t", double atMs = 0, double runMs = 1, DateTimeOffset? deadline = null, bool cpu = false) =>
+        new(new JobId(Guid.NewGuid()), tenant, module, T0.AddMilliseconds(atMs), Deadline: deadline, EstimatedRun: TimeSpan.FromMilliseconds(runMs), CpuFallbackAllowed: cpu);
+
+    private static PartitionView Part(string name, string? module, bool busy = false, int loadedAt = 0, int lastUsed = 0, bool faulted = false) =>
+        new(name, module, busy, module is null ? null : T0.AddSeconds(loadedAt), module is null ? null : T0.AddSeconds(lastUsed), All, faulted);
+
+    private static JobScheduler Admit(SchedulerOptions options, params QueuedJob[] jobs)
+    {
+        var s = new JobScheduler(options);
+        foreach (var j in jobs)
+        {
+            Assert.IsType<Admission.Admitted>(s.TryEnqueue(j, j.EnqueuedAt));
+        }
+        return s;
+    }
+
+    [Fact]
+    public void A_loaded_module_keeps_running_its_jobs_while_no_other_module_is_due()
+    {
+        var s = Admit(new SchedulerOptions(), Job("b", atMs: 0), Job("a", atMs: 1), Job("a", atMs: 2));
+        PartitionView[] parts = [Part("p", "a")];
+
+        var first = Assert.IsType<Assignment.Run>(s.Next("p", parts, T0.AddMilliseconds(3)));
+        var second = Assert.IsType<Assignment.Run>(s.Next("p", parts, T0.AddMilliseconds(4)));
+
+        Assert.Equal(["a", "a"], new[] { first.Job.Module, second.Job.Module });
+    }
+
+    [Fact]
+    public void An_idle_partition_holds_until_the_waiting_module_falls_due_and_then_loads_it()
+    {
+        var options = new SchedulerOptions();
+        var s = Admit(options, Job("b"));
+        PartitionView[] parts = [Part("p", "a")];
+
+        var hold = Assert.IsType<Assignment.Hold>(s.Next("p", parts, T0.AddMilliseconds(1)));
+        var due = T0 + options.AgingBound - options.Margin - options.SwapCost;
+        Assert.Equal(due, hold.Until);
+        Assert.IsType<Assignment.Hold>(s.Next("p", parts, due.AddTicks(-1)));
+        Assert.Equal(new Assignment.Load("b", "a"), s.Next("p", parts, due));
+    }
+
+    [Fact]
+    public void After_the_batch_bound_the_partition_switches_to_a_waiting_module()
+    {
+        var s = Admit(new SchedulerOptions { BatchBound = 2 }, Job("a", atMs: 0), Job("a", atMs: 0), Job("a", atMs: 0), Job("b", atMs: 0));
+        PartitionView[] parts = [Part("p", "a")];
+
+        Assert.IsType<Assignment.Run>(s.Next("p", parts, T0.AddMilliseconds(1)));
+        Assert.IsType<Assignment.Run>(s.Next("p", parts, T0.AddMilliseconds(2)));
+
+        Assert.Equal(new Assignment.Load("b", "a"), s.Next("p", parts, T0.AddMilliseconds(3)));
+    }
+
+    [Fact]
+    public void Due_modules_are_served_oldest_first()
+    {
+        var options = new SchedulerOptions { SafetyMargin = TimeSpan.FromMilliseconds(1) };
+        var s = Admit(options, Job("b", atMs: 1, deadline: T0.AddMilliseconds(10)), Job("c", atMs: 5, deadline: T0.AddMilliseconds(20)));
+        PartitionView[] parts = [Part("p", null)];
+
+        Assert.IsType<Assignment.Hold>(s.Next("p", parts, T0.AddMilliseconds(6)));
+        Assert.Equal(new Assignment.Load("b", null), s.Next("p", parts, T0.AddMilliseconds(9)));
+    }
+
+    [Fact]
+    public void Tenants_share_a_queue_by_weight()
+    {
+        var s = new JobScheduler(new SchedulerOptions { TenantWeights = new Dictionary<string, double> { ["heavy"] = 2 } });
+        PartitionView[] parts = [Part("p", "a")];
+        Assert.Null(s.Next("p", parts, T0));
+        for (var i = 0; i < 30; i++)
+        {
+            s.TryEnqueue(Job("a", "heavy", atMs: 1), T0.AddMilliseconds(1));
+            s.TryEnqueue(Job("a", "light", atMs: 1), T0.AddMilliseconds(1));
+        }
+
+        var served = Enumerable.Range(0, 30).Select(i => ((Assignment.Run)s.Next("p", parts, T0.AddMilliseconds(2 + i))!).Job.Tenant).ToList();
+
+        Assert.Equal(20, served.Count(t => t == "heavy"));
+        Assert.Equal(10, served.Count(t => t == "light"));
+    }
+
+    [Fact]
+    public void Over_the_tenant_quota_a_submission_is_refused_with_a_retry_time()
+    {
+        var s = Admit(new SchedulerOptions { MaxQueuedPerTenant = 2 }, Job("a"), Job("a"));
+
+        var refused = Assert.IsType<Admission.Refused>(s.TryEnqueue(Job("a"), T0));
+
+        Assert.Equal(RefusalReason.TenantQuota, refused.Reason);
+        Assert.Contains("quota 2", refused.Message);
+        Assert.True(refused.RetryAfter >= TimeSpan.FromMilliseconds(1));
+        Assert.IsType<Admission.Admitted>(s.TryEnqueue(Job("a", tenant: "other"), T0));
+    }
+
+    [Fact]
+    public void Over_the_global_bound_a_submission_is_refused()
+    {
+        var s = Admit(new SchedulerOptions { MaxQueuedJobs = 2 }, Job("a", "x"), Job("a", "y"));
+
+        var refused = Assert.IsType<Admission.Refused>(s.TryEnqueue(Job("a", "z"), T0));
+
+        Assert.Equal(RefusalReason.QueueFull, refused.Reason);
+        Assert.Contains("limit 2", refused.Message);
+    }
+
+    [Fact]
+    public void Work_that_cannot_start_within_the_bound_is_refused()
+    {
+        var s = new JobScheduler(new SchedulerOptions());
+        var outcomes = Enumerable.Range(0, 5).Select(_ => s.TryEnqueue(Job("a", runMs: 100), T0)).ToList();
+
+        Assert.All(outcomes.Take(4), o => Assert.IsType<Admission.Admitted>(o));
+        var refused = Assert.IsType<Admission.Refused>(outcomes[4]);
+        Assert.Equal(RefusalReason.Backlog, refused.Reason);
+        Assert.True(refused.RetryAfter >= new SchedulerOptions().Margin);
+    }
+
+    [Fact]
+    public void A_duplicate_id_is_refused()
+    {
+        var job = Job("a");
+        var s = Admit(new SchedulerOptions(), job);
+
+        var refused = Assert.IsType<Admission.Refused>(s.TryEnqueue(job, T0));
+
+        Assert.Equal(RefusalReason.Duplicate, refused.Reason);
+        Assert.Equal(1, s.QueuedCount);
+    }
+
+    [Fact]
+    public void Cancellation_removes_queued_jobs_and_reports_running_ones()
+    {
+        var queued = Job("a");
+        var running = Job("a");
+        var s = Admit(new SchedulerOptions(), running, queued);
+        PartitionView[] parts = [Part("p", "a")];
+        var run = Assert.IsType<Assignment.Run>(s.Next("p", parts, T0.AddMilliseconds(1)));
+        Assert.Equal(running.Id, run.Job.Id);
+
+        Assert.Equal(CancelOutcome.Cancelled, s.Cancel(queued.Id));
+        Assert.Equal(CancelOutcome.Running, s.Cancel(running.Id));
+        Assert.Equal(CancelOutcome.Unknown, s.Cancel(new JobId(Guid.NewGuid())));
+        Assert.Equal(0, s.QueuedCount);
+        Assert.True(s.Completed(running.Id));
+        Assert.Null(s.Next("p", parts, T0.AddMilliseconds(2)));
+    }
+
+    [Fact]
+    public void A_requeued_job_keeps_its_original_age()
+    {
+        var options = new SchedulerOptions();
+        var job = Job("b");
+        var s = Admit(options, job);
+        PartitionView[] b = [Part("p", "b")];
+        Assert.IsType<Assignment.Run>(s.Next("p", b, T0.AddMilliseconds(1)));
+
+        s.Requeue(job);
+
+        Assert.Equal(1, s.QueuedCount);
+        Assert.Equal(0, s.RunningCount);
+        var hold = Assert.IsType<Assignment.Hold>(s.Next("p", [Part("p", "a")], T0.AddMilliseconds(100)));
+        Assert.Equal(T0 + options.AgingBound - options.Margin - options.SwapCost, hold.Until);
+    }
+
+    [Fact]
+    public void The_cpu_takes_everything_when_the_board_is_faulted_and_only_willing_jobs_otherwise()
+    {
+        var loaded = Job("a", cpu: true);
+        var willing = Job("b", atMs: 2, cpu: true);
+        var unwilling = Job("b", atMs: 1);
+        var s = Admit(new SchedulerOptions(), loaded, willing, unwilling);
+        PartitionView[] parts = [Part("p", "a")];
+
+        Assert.Equal([willing.Id], s.TakeForCpu(parts, boardFaulted: false).Select(j => j.Id));
+        Assert.Equal([loaded.Id, unwilling.Id], s.TakeForCpu(parts, boardFaulted: true).Select(j => j.Id));
+        Assert.Equal(0, s.QueuedCount);
+        Assert.Equal(3, s.RunningCount);
+    }
+
+    [Fact]
+    public void Lookahead_evicts_the_module_needed_furthest_in_the_future()
+    {
+        var s = Admit(new SchedulerOptions(), Job("a", atMs: 0), Job("c", atMs: 1, deadline: T0));
+        PartitionView[] parts = [Part("p0", "a", lastUsed: 0), Part("p1", "b", lastUsed: 9)];
+
+        Assert.IsType<Assignment.Run>(s.Next("p0", parts, T0.AddMilliseconds(2)));
+        Assert.Equal(new Assignment.Load("c", "b"), s.Next("p1", [parts[0] with { Busy = true }, parts[1]], T0.AddMilliseconds(2)));
+    }
+
+    [Fact]
+    public void Lru_and_fifo_evict_by_recency_and_load_order()
+    {
+        PartitionView[] parts = [Part("p0", "a", loadedAt: 5, lastUsed: 6), Part("p1", "b", loadedAt: 1, lastUsed: 9)];
+        var lru = Admit(new SchedulerOptions { Placement = PlacementPolicy.Lru }, Job("c", deadline: T0));
+        var fifo = Admit(new SchedulerOptions { Placement = PlacementPolicy.Fifo }, Job("c", deadline: T0));
+
+        Assert.Equal(new Assignment.Load("c", "a"), lru.Next("p0", parts, T0.AddMilliseconds(1)));
+        Assert.Equal(new Assignment.Load("c", "b"), fifo.Next("p1", parts, T0.AddMilliseconds(1)));
+    }
+
+    [Fact]
+    public void Busy_and_faulted_partitions_get_nothing()
+    {
+        var s = Admit(new SchedulerOptions(), Job("a"));
+
+        Assert.Null(s.Next("p", [Part("p", "a", busy: true)], T0.AddMilliseconds(1)));
+        Assert.Null(s.Next("p", [Part("p", "a", faulted: true)], T0.AddMilliseconds(1)));
+        Assert.Equal(1, s.QueuedCount);
+    }
+
+    [Fact]
+    public void Queue_depths_are_counted_per_module_and_tenant()
+    {
+        var s = Admit(new SchedulerOptions(), Job("a", "x"), Job("a", "y"), Job("b", "x"));
+
+        Assert.Equal(new Dictionary<string, int> { ["a"] = 2, ["b"] = 1 }, s.QueueDepthByModule());
+        Assert.Equal(new Dictionary<string, int> { ["x"] = 2, ["y"] = 1 }, s.QueueDepthByTenant());
+        Assert.Equal(TimeSpan.FromMilliseconds(3), s.QueuedWork);
+    }
+
+    [Fact]
+    public void A_bad_setting_is_named()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new JobScheduler(new SchedulerOptions { BatchBound = 0 }));
+
+        Assert.Equal(nameof(SchedulerOptions.BatchBound), e.ParamName);
+    }
+}
