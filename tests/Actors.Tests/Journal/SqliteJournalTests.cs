@@ -1,8 +1,4 @@
-using Akka.Actor;
-using Akka.Configuration;
 using Dpr.Actors.Journal;
-using Dpr.Actors.Regions;
-using Dpr.Actors.Tests.Regions;
 
 namespace Dpr.Actors.Tests.Journal;
 
@@ -11,53 +7,13 @@ public sealed class SqliteJournalTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"dpr-journal-{Guid.NewGuid():N}");
 
-    private ActorSystem Start(JournalSettings journal) =>
-        journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-
     [Fact]
     public async Task Swaps_are_recovered_from_sqlite_after_a_restart()
     {
-        var journal = JournalSettings.Sqlite(Path.Combine(_directory, "dpr.db"));
-        var timeout = TimeSpan.FromSeconds(20);
-        using (var system = Start(journal))
-        {
-            var manager = system.ActorOf(new SimulatedRegion().Props(new RegionOptions(SnapshotEvery: 3, JournalPluginId: JournalSettings.RegionsJournal)), "region");
-            foreach (var module in new[] { "conv3x3_int8", "conv5x5_int16", "conv3x3_int8", "conv5x5_int32" })
-            {
-                Assert.IsType<RegionReplies.Loaded>(await manager.Ask<IRegionReply>(new RegionCommands.Load(module), timeout));
-            }
-            await system.Terminate();
-        }
+        await JournalRecovery.SwapsSurviveARestart(JournalSettings.Sqlite(Path.Combine(_directory, "dpr.db")));
 
-        Assert.True(File.Exists(Path.Combine(_directory, "dpr.regions.db")));
-        using (var system = Start(journal))
-        {
-            var fresh = new SimulatedRegion();
-            var manager = system.ActorOf(fresh.Props(new RegionOptions(JournalPluginId: JournalSettings.RegionsJournal)), "region");
-            var state = await manager.Ask<RegionReplies.State>(new RegionCommands.GetState(), timeout);
-
-            // Four swaps on record, plus the reload if it already ran.
-            Assert.InRange(state.Swaps, 4, 5);
-            Assert.Equal("conv5x5_int32", state.Module ?? state.PendingModule);
-            // The new process's board is empty: the module does not answer, so it is reloaded.
-            await AwaitLoaded(manager, fresh);
-            await system.Terminate();
-        }
-    }
-
-    private static async Task AwaitLoaded(IActorRef manager, SimulatedRegion region)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            var state = await manager.Ask<RegionReplies.State>(new RegionCommands.GetState(), TimeSpan.FromSeconds(5));
-            if (state.Status == RegionStatus.Loaded && region.Board.Device.ModuleIn(SimulatedRegion.Partition) == "conv5x5_int32")
-            {
-                Assert.Equal(5, state.Swaps);
-                return;
-            }
-            await Task.Delay(50);
-        }
-        Assert.Fail("the partition was not reloaded after the restart");
+        // The region managers' events are in their own file (docs/actors.md).
+        Assert.True(new FileInfo(Path.Combine(_directory, "dpr.regions.db")).Length > 0);
     }
 
     public void Dispose()
