@@ -3,7 +3,6 @@ using Akka.Actor;
 using Akka.Configuration;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Journal;
-using Dpr.Actors.Serialization;
 using Spectre.Console;
 
 namespace Dpr.Host.Bench;
@@ -11,7 +10,8 @@ namespace Dpr.Host.Bench;
 /// <summary>
 /// <c>dpr bench intake</c>: jobs acknowledged per second by the durable intake, in process, with the
 /// real journal: every acknowledgement follows the stored <c>JobAccepted</c>. Tiny jobs (a 3x3 int8
-/// over an 8x8 image), many submitters in flight. Goal (issue 7): 20,000 per second on SQLite.
+/// over an 8x8 image), many submitters in flight, SQLite and PostgreSQL (a temporary local cluster) in
+/// one run. Goal (issue 7): 20,000 per second on SQLite.
 /// </summary>
 public sealed class IntakeBenchmark : IBenchmark
 {
@@ -27,21 +27,20 @@ public sealed class IntakeBenchmark : IBenchmark
         var directory = Path.Combine(Path.GetTempPath(), $"dpr-bench-intake-{Guid.NewGuid():N}");
         try
         {
-            var journal = JournalSettings.Sqlite(Path.Combine(directory, "dpr.db"));
             console.MarkupLineInterpolated($"submitting [bold]{jobs:N0}[/] jobs to the intake over SQLite...");
-            var (rate, p50, p99) = Measure(journal, jobs);
-            var rows = new List<IReadOnlyDictionary<string, object?>>
+            var sqlite = Measure(JournalSettings.Sqlite(Path.Combine(directory, "dpr.db")), jobs);
+            var rows = new List<IReadOnlyDictionary<string, object?>> { Row("SQLite (WAL, fsync per commit)", jobs, sqlite) };
+            console.MarkupLineInterpolated($"submitting [bold]{jobs:N0}[/] jobs to the intake over PostgreSQL 15 (temporary cluster)...");
+            try
             {
-                new Dictionary<string, object?>
-                {
-                    ["journal"] = "SQLite (WAL)",
-                    ["jobs"] = jobs,
-                    ["acknowledged/s"] = Math.Round(rate),
-                    ["ack p50 ms"] = Math.Round(p50, 3),
-                    ["ack p99 ms"] = Math.Round(p99, 3),
-                },
-            };
-            return new BenchReport("intake", MachineInfo.Current(), rows, [BenchGoal.AtLeast("durable intake on SQLite", GoalPerSecond, Math.Round(rate), "jobs/s")]);
+                using var cluster = TemporaryPostgresCluster.Start();
+                rows.Add(Row("PostgreSQL 15 (local, TCP)", jobs, Measure(cluster.Journal, jobs)));
+            }
+            catch (PostgresClusterException e)
+            {
+                rows.Add(new Dictionary<string, object?> { ["journal"] = "PostgreSQL 15", ["note"] = $"not measured: {e.Message}" });
+            }
+            return new BenchReport("intake", MachineInfo.Current(), rows, [BenchGoal.AtLeast("durable intake on SQLite", GoalPerSecond, Math.Round(sqlite.Rate), "jobs/s")]);
         }
         finally
         {
@@ -53,13 +52,18 @@ public sealed class IntakeBenchmark : IBenchmark
         }
     }
 
+    private static Dictionary<string, object?> Row(string journal, int jobs, (double Rate, double P50, double P99) m) => new()
+    {
+        ["journal"] = journal,
+        ["jobs"] = jobs,
+        ["acknowledged/s"] = Math.Round(m.Rate),
+        ["ack p50 ms"] = Math.Round(m.P50, 3),
+        ["ack p99 ms"] = Math.Round(m.P99, 3),
+    };
+
     private static (double Rate, double P50, double P99) Measure(JournalSettings journal, int jobs)
     {
-        journal.Prepare();
-        var config = journal.Config
-            .WithFallback(ConfigurationFactory.ParseString(DprSerializer.Hocon))
-            .WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-        using var system = ActorSystem.Create("dpr-bench-intake", config);
+        using var system = journal.CreateSystem("dpr-bench-intake", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
         var intake = system.ActorOf(JobIntakeActor.Props("bench", new JobIntakeOptions(MaxOpenJobs: jobs * 2, MaxOpenJobsPerTenant: jobs * 2), TimeProvider.System, null));
         var request = new JobRequest("tenant", "conv3x3_int8", 1, "same", 0, "requantized", [1, 1, 8, 8], new byte[64], [1, 1, 3, 3], new byte[9]);
         // Warm the journal (tables created, connections open) before timing.
