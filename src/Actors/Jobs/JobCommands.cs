@@ -10,4 +10,29 @@ public static class JobCommands
 
     [MessagePackObject]
     public sealed record GetJob([property: Key(0)] Guid JobId) : IDprMessage;
+
+    /// <summary>From the dispatcher: the job went to a partition (or the CPU). Recorded, not answered.</summary>
+    [MessagePackObject]
+    public sealed record RecordStarted(
+        [property: Key(0)] Guid JobId,
+        [property: Key(1)] string Partition,
+        [property: Key(2)] string Module,
+        [property: Key(3)] int Attempt) : IDprMessage;
+
+    /// <summary>From the dispatcher: the result is stored. Recorded once per job, whatever happens twice.</summary>
+    [MessagePackObject]
+    public sealed record RecordCompleted(
+        [property: Key(0)] Guid JobId,
+        [property: Key(1)] string ResultKey,
+        [property: Key(2)] string RanOn) : IDprMessage;
+
+    [MessagePackObject]
+    public sealed record RecordFailed(
+        [property: Key(0)] Guid JobId,
+        [property: Key(1)] string Reason) : IDprMessage;
+
+    [MessagePackObject]
+    public sealed record RecordCancelled(
+        [property: Key(0)] Guid JobId,
+        [property: Key(1)] string By) : IDprMessage;
 }

@@ -43,6 +43,10 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         });
         Command<JobCommands.Submit>(Submit);
         Command<Flush>(_ => Persist());
+        Command<JobCommands.RecordStarted>(r => Record(r.JobId, new JobStarted(r.JobId, r.Partition, r.Module, r.Attempt, _time.GetUtcNow())));
+        Command<JobCommands.RecordCompleted>(r => Record(r.JobId, new JobCompleted(r.JobId, r.ResultKey, r.RanOn, _time.GetUtcNow())));
+        Command<JobCommands.RecordFailed>(r => Record(r.JobId, new JobFailed(r.JobId, r.Reason, _time.GetUtcNow())));
+        Command<JobCommands.RecordCancelled>(r => Record(r.JobId, new JobCancelled(r.JobId, r.By, _time.GetUtcNow())));
         Command<JobCommands.GetJob>(get => Sender.Tell(_jobs.TryGetValue(get.JobId, out var job)
             ? new JobReplies.JobStatus(job.JobId, job.Tenant, job.Module, job.State, job.Partition, job.Error)
             : new JobReplies.NotFound(get.JobId)));
@@ -122,6 +126,16 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             }
             _listener?.Tell(e);
         });
+    }
+
+    /// <summary>A transition of an open job; a job already finished is not recorded again (exactly once per job id).</summary>
+    private void Record(Guid jobId, IJobEvent e)
+    {
+        if (_jobs.TryGetValue(jobId, out var job) && job.IsOpen)
+        {
+            // Persist (not PersistAsync): the next record of the same job must see this one applied.
+            Persist(e, Apply);
+        }
     }
 
     private void Apply(IJobEvent e)

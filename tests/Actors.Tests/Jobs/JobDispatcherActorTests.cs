@@ -1,0 +1,180 @@
+using Akka.Actor;
+using Dpr.Actors.Jobs;
+using Dpr.Actors.Jobs.Scheduling;
+using Dpr.Actors.Tests.Regions;
+using Dpr.Fabric.Convolution;
+
+namespace Dpr.Actors.Tests.Jobs;
+
+/// <summary>Jobs end to end on the simulated board: intake → dispatcher → scheduler → region → module → result.</summary>
+public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
+{
+    private readonly string _results = Path.Combine(Path.GetTempPath(), $"dpr-dispatch-{Guid.NewGuid():N}");
+    private IActorRef? _dispatcher;
+
+    public JobDispatcherActorTests()
+        : base(ActorTestConfig.Config)
+    {
+    }
+
+    private static JobRequest Request(string module, int seed, bool cpu = false)
+    {
+        var m = ConvModule.Resolve(module);
+        var rng = new Random(seed);
+        var width = m.Bits / 8;
+        var k = m.KernelSize;
+        int Value() => (int)rng.NextInt64(m.MinValue, m.MaxValue + 1);
+        return new JobRequest(
+            $"tenant-{seed % 3}", module, 1, "same", 3, "requantized",
+            [1, 2, 9, 7], TensorBytes.Encode(Enumerable.Range(0, 126).Select(_ => Value()).ToArray(), width),
+            [2, 2, k, k], TensorBytes.Encode(Enumerable.Range(0, 4 * k * k).Select(_ => Value()).ToArray(), width),
+            CpuFallback: cpu);
+    }
+
+    private (IActorRef Intake, ResultStore Results, IActorRef[] All) Start(string board, SimulatedRegion region, string generation = "1")
+    {
+        var manager = Sys.ActorOf(region.Props(new Dpr.Actors.Regions.RegionOptions(RetryBackoff: TimeSpan.FromMilliseconds(5))), $"region-{board}-{generation}");
+        var results = new ResultStore(_results, TimeSpan.FromDays(1));
+        IActorRef? dispatcher = null;
+        var intake = Sys.ActorOf(JobIntakeActor.Props(board, new JobIntakeOptions(), TimeProvider.System, Sys.ActorOf(Forwarder.Props(() => dispatcher!))));
+        dispatcher = Sys.ActorOf(JobDispatcherActor.Props(
+            intake, new Dictionary<string, IActorRef> { ["conv"] = manager }, SimulatedRegion.Catalog,
+            new JobScheduler(new SchedulerOptions { AgingBound = TimeSpan.FromMilliseconds(50) }), results, new ConvKernel(1), TimeProvider.System));
+        _dispatcher = dispatcher;
+        return (intake, results, [intake, dispatcher, manager]);
+    }
+
+    [Fact]
+    public void Every_accepted_job_completes_once_with_the_reference_result()
+    {
+        var (intake, results, _) = Start("e2e", new SimulatedRegion());
+        var modules = new[] { "conv3x3_int8", "conv5x5_int16", "conv3x3_int32" };
+        var requests = Enumerable.Range(0, 24).Select(i => Request(modules[i % 3], i)).ToList();
+
+        foreach (var r in requests)
+        {
+            intake.Tell(new JobCommands.Submit(r));
+        }
+        var ids = ReceiveN(24, TimeSpan.FromSeconds(10)).Cast<JobReplies.Accepted>().Select(a => a.JobId).ToList();
+
+        AwaitAssert(
+            () =>
+            {
+                foreach (var id in ids)
+                {
+                    intake.Tell(new JobCommands.GetJob(id));
+                    ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("completed", s.State));
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(200));
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var (meta, data) = results.TryLoad(ids[i])!.Value;
+            var problem = requests[i].ToProblem();
+            Assert.Equal(ConvReference.Requantized(problem), TensorBytes.Decode(data, problem.Spec.Module.Bits / 8));
+            Assert.Equal("conv", meta.RanOn);
+        }
+    }
+
+    [Fact]
+    public void After_a_crash_every_accepted_job_still_completes_exactly_once()
+    {
+        var first = new SimulatedRegion();
+        var (intake, _, actors) = Start("crash", first);
+        var requests = Enumerable.Range(0, 30).Select(i => Request(i % 2 == 0 ? "conv3x3_int8" : "conv5x5_int8", i)).ToList();
+        foreach (var r in requests)
+        {
+            intake.Tell(new JobCommands.Submit(r));
+        }
+        var ids = ReceiveN(30, TimeSpan.FromSeconds(10)).Cast<JobReplies.Accepted>().Select(a => a.JobId).ToList();
+
+        // Everything stops at once, some jobs done, some running, some queued.
+        foreach (var actor in actors)
+        {
+            Watch(actor);
+            Sys.Stop(actor);
+        }
+        Assert.All(ReceiveN(3, TimeSpan.FromSeconds(10)), m => Assert.IsType<Terminated>(m));
+
+        var (restarted, results, _) = Start("crash", new SimulatedRegion(), generation: "2");
+        AwaitAssert(
+            () =>
+            {
+                foreach (var id in ids)
+                {
+                    restarted.Tell(new JobCommands.GetJob(id));
+                    ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("completed", s.State));
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(200));
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var problem = requests[i].ToProblem();
+            Assert.Equal(ConvReference.Requantized(problem), TensorBytes.Decode(results.TryLoad(ids[i])!.Value.Data, 1));
+        }
+    }
+
+    [Fact]
+    public void When_the_board_is_faulted_jobs_run_on_the_cpu()
+    {
+        var faults = new Fabric.Ports.FaultPlan().OnWrite(1, Fabric.Ports.SimulatedFault.Fail).OnWrite(2, Fabric.Ports.SimulatedFault.Fail).OnWrite(3, Fabric.Ports.SimulatedFault.Fail);
+        var (intake, results, _) = Start("faulted", new SimulatedRegion(faults));
+        var request = Request("conv3x3_int16", 5);
+
+        intake.Tell(new JobCommands.Submit(request));
+        var id = ExpectMsg<JobReplies.Accepted>().JobId;
+
+        AwaitAssert(
+            () =>
+            {
+                intake.Tell(new JobCommands.GetJob(id));
+                ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(("completed", "cpu"), (s.State, s.Partition)));
+            },
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(200));
+        var (meta, data) = results.TryLoad(id)!.Value;
+        Assert.Equal("cpu", meta.RanOn);
+        Assert.Equal(ConvReference.Requantized(request.ToProblem()), TensorBytes.Decode(data, 2));
+    }
+
+    [Fact]
+    public void A_queued_job_can_be_cancelled_and_the_cancellation_is_on_record()
+    {
+        // The swap hangs, so the job stays queued behind it.
+        var (intake, results, _) = Start("cancel", new SimulatedRegion(new Fabric.Ports.FaultPlan().OnWrite(1, Fabric.Ports.SimulatedFault.Hang)));
+        intake.Tell(new JobCommands.Submit(Request("conv3x3_int8", 1)));
+        var id = ExpectMsg<JobReplies.Accepted>().JobId;
+
+        AwaitAssert(() =>
+        {
+            _dispatcher!.Tell(new JobDispatcherActor.Cancel(id, "tenant-1"));
+            Assert.Equal(CancelOutcome.Cancelled, ExpectMsg<CancelOutcome>());
+        });
+
+        AwaitAssert(() =>
+        {
+            intake.Tell(new JobCommands.GetJob(id));
+            ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("cancelled", s.State));
+        });
+        Assert.Null(results.TryLoad(id));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (Directory.Exists(_results))
+        {
+            Directory.Delete(_results, recursive: true);
+        }
+    }
+
+    /// <summary>Forwards to an actor created after it (the intake and the dispatcher refer to each other).</summary>
+    private sealed class Forwarder : ReceiveActor
+    {
+        public Forwarder(Func<IActorRef> target) => ReceiveAny(m => target().Forward(m));
+
+        public static Props Props(Func<IActorRef> target) => Akka.Actor.Props.Create(() => new Forwarder(target));
+    }
+}
