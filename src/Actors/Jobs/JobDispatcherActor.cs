@@ -24,12 +24,15 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     private readonly ResultStore _results;
     private readonly ConvKernel _cpu;
     private readonly TimeProvider _time;
+    private readonly BlobStore? _blobs;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, PartitionView> _views;
     private readonly Dictionary<Guid, (QueuedJob Job, JobRequest Request, int Attempt)> _jobs = [];
 
-    public JobDispatcherActor(IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, JobScheduler scheduler, ResultStore results, ConvKernel cpu, TimeProvider time)
+    public JobDispatcherActor(
+        IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, JobScheduler scheduler, ResultStore results, ConvKernel cpu, TimeProvider time, BlobStore? blobs = null)
     {
+        _blobs = blobs;
         _intake = intake;
         _regions = regions;
         _scheduler = scheduler;
@@ -93,8 +96,9 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, JobScheduler scheduler, ResultStore results, ConvKernel cpu, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new JobDispatcherActor(intake, regions, catalog, scheduler, results, cpu, time));
+    public static Props Props(
+        IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, JobScheduler scheduler, ResultStore results, ConvKernel cpu, TimeProvider time, BlobStore? blobs = null) =>
+        Akka.Actor.Props.Create(() => new JobDispatcherActor(intake, regions, catalog, scheduler, results, cpu, time, blobs));
 
     private void OnAccepted(JobEvents.JobAccepted accepted)
     {
@@ -102,7 +106,8 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         {
             return;
         }
-        var request = accepted.Request;
+        // The dispatcher keeps open jobs with their tensors; an input stored as a blob comes back inline here.
+        var request = accepted.Request.Inline(_blobs);
         var job = new QueuedJob(new JobId(accepted.JobId), request.Tenant, request.Module, accepted.At, request.Priority, request.Deadline, CpuFallbackAllowed: request.CpuFallback);
         _jobs[accepted.JobId] = (job, request, 0);
         // The intake has already accepted it durably: the scheduler's admission bounds apply to new

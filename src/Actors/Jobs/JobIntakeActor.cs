@@ -86,6 +86,10 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new JobReplies.Rejected("quota", $"tenant '{request.Tenant}' has {_options.MaxOpenJobsPerTenant} open jobs, its quota; retry when some finish", _options.Backoff));
             return;
         }
+        if (_options.Blobs is { } blobs)
+        {
+            request = request.Offload(blobs, _options.InlineLimit);
+        }
         var accepted = new JobAccepted(Guid.NewGuid(), request, _time.GetUtcNow());
         // Counted and keyed now, so the bounds and deduplication hold for jobs still in the batch.
         Count(request.Tenant, +1);

@@ -7,13 +7,16 @@ namespace Dpr.Actors.Jobs;
 /// <param name="MaxOpenJobs">Accepted jobs not yet finished, over all tenants; past it submissions are refused (bounded memory).</param>
 /// <param name="MaxOpenJobsPerTenant">The same, per tenant.</param>
 /// <param name="RetryAfter">What a refusal for a full queue tells the tenant to wait.</param>
+/// <param name="Blobs">Where inputs over <paramref name="InlineLimit"/> bytes are stored instead of the journal; null keeps every input inline.</param>
 public sealed record JobIntakeOptions(
     int BatchSize = 512,
     TimeSpan? BatchWindow = null,
     int MaxOpenJobs = 100_000,
     int MaxOpenJobsPerTenant = 10_000,
     TimeSpan? RetryAfter = null,
-    ConvLimits? Limits = null)
+    ConvLimits? Limits = null,
+    BlobStore? Blobs = null,
+    int InlineLimit = 64 * 1024)
 {
     public TimeSpan Window => BatchWindow ?? TimeSpan.FromMilliseconds(2);
 

@@ -24,8 +24,22 @@ public sealed record JobRequest(
     [property: Key(11)] int Priority = 0,
     [property: Key(12)] DateTimeOffset? Deadline = null,
     [property: Key(13)] string? IdempotencyKey = null,
-    [property: Key(14)] bool CpuFallback = false) : IDprMessage
+    [property: Key(14)] bool CpuFallback = false,
+    [property: Key(15)] string? InputBlob = null) : IDprMessage
 {
+    /// <summary>
+    /// The same request with its input moved to <paramref name="blobs"/> when it is larger than
+    /// <paramref name="inlineLimit"/> bytes, so the journal keeps a key instead of the tensor.
+    /// </summary>
+    public JobRequest Offload(BlobStore blobs, int inlineLimit) =>
+        InputBlob is null && Input.Length > inlineLimit ? this with { InputBlob = blobs.Put(Input), Input = [] } : this;
+
+    /// <summary>The request with its input back inline.</summary>
+    public JobRequest Inline(BlobStore? blobs) =>
+        InputBlob is { } key
+            ? this with { Input = (blobs ?? throw new InvalidOperationException($"job input is in blob {key} but no blob store is configured")).Get(key), InputBlob = null }
+            : this;
+
     /// <summary>The checked job; <see cref="ConvolutionException"/> names the field that is wrong.</summary>
     public ConvProblem ToProblem(ConvLimits? limits = null)
     {

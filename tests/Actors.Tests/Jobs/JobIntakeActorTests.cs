@@ -144,4 +144,35 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(-2, problem.Input.Span[0]);
         Assert.Equal(new TensorShape(1, 1, 6, 5), problem.OutputShape);
     }
+
+    [Fact]
+    public void Large_inputs_are_stored_as_blobs_and_come_back_inline()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), $"dpr-blobs-{Guid.NewGuid():N}");
+        try
+        {
+            var blobs = new BlobStore(directory);
+            var listener = CreateTestProbe();
+            var intake = Intake(new JobIntakeOptions(Blobs: blobs, InlineLimit: 16), listener.Ref, board: "blobs");
+            var request = Request(h: 8, fill: 7);
+
+            intake.Tell(new JobCommands.Submit(request));
+            ExpectMsg<JobReplies.Accepted>();
+
+            var accepted = listener.ExpectMsg<JobEvents.JobAccepted>();
+            Assert.Empty(accepted.Request.Input);
+            Assert.NotNull(accepted.Request.InputBlob);
+            Assert.Equal(request.Input, accepted.Request.Inline(blobs).Input);
+            Assert.Equal(request.ToProblem().Input.ToArray(), accepted.Request.Inline(blobs).ToProblem().Input.ToArray());
+            File.WriteAllBytes(Path.Combine(directory, accepted.Request.InputBlob!), [1, 2, 3]);
+            Assert.Throws<InvalidDataException>(() => accepted.Request.Inline(blobs));
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
 }
