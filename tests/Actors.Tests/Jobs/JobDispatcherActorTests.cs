@@ -57,17 +57,7 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
         }
         var ids = ReceiveN(24, TimeSpan.FromSeconds(10)).Cast<JobReplies.Accepted>().Select(a => a.JobId).ToList();
 
-        AwaitAssert(
-            () =>
-            {
-                foreach (var id in ids)
-                {
-                    intake.Tell(new JobCommands.GetJob(id));
-                    ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("completed", s.State));
-                }
-            },
-            TimeSpan.FromSeconds(30),
-            TimeSpan.FromMilliseconds(200));
+        AwaitCompleted(intake, ids);
         for (var i = 0; i < ids.Count; i++)
         {
             var (meta, data) = results.TryLoad(ids[i])!.Value;
@@ -98,17 +88,7 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.All(ReceiveN(3, TimeSpan.FromSeconds(10)), m => Assert.IsType<Terminated>(m));
 
         var (restarted, results, _) = Start("crash", new SimulatedRegion(), generation: "2");
-        AwaitAssert(
-            () =>
-            {
-                foreach (var id in ids)
-                {
-                    restarted.Tell(new JobCommands.GetJob(id));
-                    ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("completed", s.State));
-                }
-            },
-            TimeSpan.FromSeconds(30),
-            TimeSpan.FromMilliseconds(200));
+        AwaitCompleted(restarted, ids);
         for (var i = 0; i < ids.Count; i++)
         {
             var problem = requests[i].ToProblem();
@@ -160,6 +140,19 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
         });
         Assert.Null(results.TryLoad(id));
     }
+
+    private void AwaitCompleted(IActorRef intake, IReadOnlyList<Guid> ids) =>
+        AwaitAssert(
+            () =>
+            {
+                foreach (var id in ids)
+                {
+                    intake.Tell(new JobCommands.GetJob(id));
+                    ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("completed", s.State));
+                }
+            },
+            TimeSpan.FromSeconds(30),
+            TimeSpan.FromMilliseconds(200));
 
     protected override void Dispose(bool disposing)
     {
