@@ -24,6 +24,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<(string Tenant, string Key), Guid> _keys = [];
     private readonly Dictionary<string, int> _openPerTenant = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, IActorRef> _unconfirmed = [];
+    private readonly HashSet<Guid> _finishing = [];
     private List<(JobAccepted Event, IActorRef Sender)> _batch = [];
     private int _open;
 
@@ -132,14 +133,26 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    /// <summary>A transition of an open job; a job already finished is not recorded again (exactly once per job id).</summary>
+    /// <summary>
+    /// A transition of an open job; a job already finished (or whose finish is being stored) is not
+    /// recorded again, so each job has one outcome on record. <c>PersistAsync</c>: transitions are
+    /// not acknowledged to anyone, and submissions keep flowing while they are written.
+    /// </summary>
     private void Record(Guid jobId, IJobEvent e)
     {
-        if (_jobs.TryGetValue(jobId, out var job) && job.IsOpen)
+        if (!_jobs.TryGetValue(jobId, out var job) || !job.IsOpen || _finishing.Contains(jobId))
         {
-            // Persist (not PersistAsync): the next record of the same job must see this one applied.
-            Persist(e, Apply);
+            return;
         }
+        if (e is not JobStarted)
+        {
+            _finishing.Add(jobId);
+        }
+        PersistAsync(e, stored =>
+        {
+            Apply(stored);
+            _finishing.Remove(jobId);
+        });
     }
 
     private void Apply(IJobEvent e)
