@@ -18,7 +18,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
 {
     private readonly JobIntakeOptions _options;
     private readonly TimeProvider _time;
-    private readonly IActorRef? _listener;
+    private IActorRef? _listener;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<Guid, JobRecord> _jobs = [];
     private readonly Dictionary<(string Tenant, string Key), Guid> _keys = [];
@@ -35,12 +35,11 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         _time = time;
         _listener = listener;
         Recover<IJobEvent>(Apply);
-        Recover<RecoveryCompleted>(_ =>
+        Recover<RecoveryCompleted>(_ => AnnounceOpenJobs());
+        Command<Subscribe>(subscribe =>
         {
-            foreach (var job in _jobs.Values.Where(j => j.IsOpen))
-            {
-                _listener?.Tell(new JobAccepted(job.JobId, job.Request!, _time.GetUtcNow()));
-            }
+            _listener = subscribe.Listener;
+            AnnounceOpenJobs();
         });
         Command<JobCommands.Submit>(Submit);
         Command<Flush>(_ => Persist());
@@ -59,6 +58,15 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
 
     public static Props Props(string board, JobIntakeOptions options, TimeProvider time, IActorRef? listener) =>
         Akka.Actor.Props.Create(() => new JobIntakeActor(board, options, time, listener));
+
+    /// <summary>Every open job to the listener: after a restart queued and running jobs run (again).</summary>
+    private void AnnounceOpenJobs()
+    {
+        foreach (var job in _jobs.Values.Where(j => j.IsOpen))
+        {
+            _listener?.Tell(new JobAccepted(job.JobId, job.Request!, _time.GetUtcNow()));
+        }
+    }
 
     private void Submit(JobCommands.Submit submit)
     {
@@ -220,6 +228,9 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         _unconfirmed.Clear();
         _batch.Clear();
     }
+
+    /// <summary>Makes <see cref="Listener"/> the one told of accepted jobs (the dispatcher, which needs the intake's address first); every open job is announced to it.</summary>
+    public sealed record Subscribe(IActorRef Listener);
 
     private sealed record Flush
     {

@@ -35,11 +35,11 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
     {
         var manager = Sys.ActorOf(region.Props(new Dpr.Actors.Regions.RegionOptions(RetryBackoff: TimeSpan.FromMilliseconds(5))), $"region-{board}-{generation}");
         var results = new ResultStore(_results, TimeSpan.FromDays(1));
-        IActorRef? dispatcher = null;
-        var intake = Sys.ActorOf(JobIntakeActor.Props(board, new JobIntakeOptions(), TimeProvider.System, Sys.ActorOf(Forwarder.Props(() => dispatcher!))));
-        dispatcher = Sys.ActorOf(JobDispatcherActor.Props(
+        var intake = Sys.ActorOf(JobIntakeActor.Props(board, new JobIntakeOptions(), TimeProvider.System, null));
+        var dispatcher = Sys.ActorOf(JobDispatcherActor.Props(
             intake, new Dictionary<string, IActorRef> { ["conv"] = manager }, SimulatedRegion.Catalog,
             new JobScheduler(new SchedulerOptions { AgingBound = TimeSpan.FromMilliseconds(50) }), results, new ConvKernel(1), TimeProvider.System));
+        intake.Tell(new JobIntakeActor.Subscribe(dispatcher));
         _dispatcher = dispatcher;
         return (intake, results, [intake, dispatcher, manager]);
     }
@@ -161,13 +161,5 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
         {
             Directory.Delete(_results, recursive: true);
         }
-    }
-
-    /// <summary>Forwards to an actor created after it (the intake and the dispatcher refer to each other).</summary>
-    private sealed class Forwarder : ReceiveActor
-    {
-        public Forwarder(Func<IActorRef> target) => ReceiveAny(m => target().Forward(m));
-
-        public static Props Props(Func<IActorRef> target) => Akka.Actor.Props.Create(() => new Forwarder(target));
     }
 }
