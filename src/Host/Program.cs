@@ -3,6 +3,7 @@ using Dpr.Host.Bench;
 using Dpr.Host.Cli;
 using Dpr.Host.Hardware;
 using Dpr.Host.Regions;
+using Dpr.Host.Service;
 
 namespace Dpr.Host;
 
@@ -34,6 +35,7 @@ public static class Program
             BenchCommand.Create(Benchmarks),
             HardwareCommand.Create(),
             RegionHostCommand.Create(),
+            DemoCommand.Create(),
         };
         return root;
     }
