@@ -45,25 +45,16 @@ public static class Fixtures
     public const string Zybo = "zybo_swbut_design.bit";
     public const string Arty = "arty-a7_swbut_design.bit";
 
-    /// <summary><c>DPR_FIXTURES</c> if set, else <c>shared/fixtures</c> beside the directory holding <c>Actors.sln</c>.</summary>
+    /// <summary><c>DPR_FIXTURES</c> if set, else <c>shared/fixtures</c> beside the checkout.</summary>
     private static string FindRoot()
     {
         if (Environment.GetEnvironmentVariable("DPR_FIXTURES") is { Length: > 0 } configured)
         {
             return configured;
         }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Actors.sln")))
-            {
-                var candidate = Path.Combine(dir.Parent!.FullName, "shared", "fixtures");
-                if (Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
-                throw new DirectoryNotFoundException($"expected the real fixtures at {candidate} (or set DPR_FIXTURES)");
-            }
-        }
-        throw new DirectoryNotFoundException("Actors.sln not found above the test binaries; set DPR_FIXTURES");
+        var candidate = Path.Combine(Path.GetDirectoryName(Hardware.RepositoryFiles.Root)!, "shared", "fixtures");
+        return Directory.Exists(candidate)
+            ? candidate
+            : throw new DirectoryNotFoundException($"expected the real fixtures at {candidate} (or set DPR_FIXTURES)");
     }
 }
