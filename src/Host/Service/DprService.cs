@@ -58,6 +58,8 @@ public static class DprService
         builder.Services.AddSingleton(new TenantStore(options.DataDirectory));
         builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
         builder.Services.AddAkka("dpr", akka => akka
+            // The host stops the actor system after the server has finished its requests, not the CLR's exit hook before.
+            .AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
             .ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
