@@ -57,6 +57,8 @@ public class ApiLimitsTests
             ids.Add((await TestJobs.SubmitAsync(client, TestJobs.Make(i % 2 == 0 ? "conv5x5_int32" : "conv3x3_int32", [1, 16, 32, 32], [16, 16, i % 2 == 0 ? 5 : 3, i % 2 == 0 ? 5 : 3], seed: i).Job)).Id);
         }
 
+        Assert.Contains("dpr_queue_depth{module=", await server.Client(null).GetStringAsync("/metrics"));
+
         var answers = new Dictionary<Guid, HttpStatusCode>();
         foreach (var id in Enumerable.Reverse(ids).Take(4))
         {
@@ -76,6 +78,30 @@ public class ApiLimitsTests
         {
             Assert.Equal("completed", (await TestJobs.WaitAsync(client, id, TimeSpan.FromMinutes(2))).State);
         }
+    }
+
+    [Fact]
+    public async Task An_upset_reported_by_the_sem_controller_reloads_the_module_and_is_counted()
+    {
+        await using var server = await ApiServer.StartAsync();
+        var ops = server.Client("ops");
+        Assert.Equal(HttpStatusCode.OK, (await ops.PostAsJsonAsync("/v1/regions/conv/load", new LoadDto("conv3x3_int16"))).StatusCode);
+        var node = (DprNode)server.Services.GetService(typeof(DprNode))!;
+        var frame = node.Board.FramesOf(node.Board.Partitions.Single(p => p.Name == "conv")).Skip(3).First();
+
+        node.Simulated!.InjectUpset(frame, 40, 7, correctable: false);
+
+        SwapPageDto swaps;
+        var until = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            await Task.Delay(50);
+            swaps = (await ops.GetFromJsonAsync<SwapPageDto>("/v1/swaps", ApiJson.Options))!;
+        }
+        while (!swaps.Swaps.Any(s => s.Reason == "upset") && DateTime.UtcNow < until);
+        Assert.Contains(swaps.Swaps, s => s is { Reason: "upset", Outcome: "completed", Module: "conv3x3_int16" });
+        Assert.Contains("dpr_upsets_total{partition=\"conv\",corrected=\"false\"} 1", await server.Client(null).GetStringAsync("/metrics"));
+        Assert.Equal("Loaded", (await ops.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!.Regions.Single().Status);
     }
 
     [Theory]
