@@ -51,6 +51,12 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         Command<JobCommands.RecordFailed>(r => Record(r.JobId, new JobFailed(r.JobId, r.Reason, _time.GetUtcNow())));
         Command<JobCommands.RecordCancelled>(r => Record(r.JobId, new JobCancelled(r.JobId, r.By, _time.GetUtcNow())));
         Command<JobCommands.GetJob>(get => Sender.Tell(_jobs.TryGetValue(get.JobId, out var job) ? job.ToStatus() : new JobReplies.NotFound(get.JobId)));
+        Command<Sync>(_ =>
+        {
+            Persist();
+            var sender = Sender;
+            DeferAsync(Synced.Instance, synced => sender.Tell(synced));
+        });
         Command<JobCommands.ListJobs>(list => Sender.Tell(new JobReplies.JobList(List(list))));
         Command<JobCommands.GetQueueDepths>(_ => Sender.Tell(new JobReplies.QueueDepths(new Dictionary<string, int>(_queuedPerModule.Where(q => q.Value > 0)))));
     }
@@ -279,6 +285,14 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>Makes <see cref="Listener"/> the one told of accepted jobs (the dispatcher, which needs the intake's address first); every open job is announced to it.</summary>
     public sealed record Subscribe(IActorRef Listener);
+
+    /// <summary>Answered with <see cref="Synced"/> once every submission and transition received before it is stored (at shutdown).</summary>
+    public sealed record Sync;
+
+    public sealed record Synced
+    {
+        public static readonly Synced Instance = new();
+    }
 
     private sealed record Flush
     {

@@ -122,17 +122,21 @@ public static class DprService
         }
     }
 
-    /// <summary>Before the actors stop: no new job starts, and running ones finish (bounded) so they are recorded as completed.</summary>
+    /// <summary>
+    /// Before the actors stop: no new job starts, running ones finish (bounded), and the intake has
+    /// stored every outcome it was told, so a restart finds them completed rather than running.
+    /// </summary>
     private static void DrainOnShutdown(ActorSystem system, DprNode node) =>
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-running-jobs", async () =>
         {
             try
             {
                 await node.Dispatcher.Ask<JobDispatcherActor.Drained>(new JobDispatcherActor.Drain(), TimeSpan.FromSeconds(10));
+                await node.Intake.Ask<JobIntakeActor.Synced>(new JobIntakeActor.Sync(), TimeSpan.FromSeconds(5));
             }
             catch (AskTimeoutException)
             {
-                // Still-running jobs stay "running" on record and run again after the restart.
+                // Jobs still running stay "running" on record and run again after the restart (results are written once).
             }
             return Akka.Done.Instance;
         });
