@@ -56,6 +56,7 @@ public static class DprService
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(new TenantStore(options.DataDirectory));
+        builder.Services.AddHostedService<ResultPruner>();
         builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
         builder.Services.AddAkka("dpr", akka => akka
             // The host stops the actor system after the server has finished its requests, not the CLR's exit hook before.
