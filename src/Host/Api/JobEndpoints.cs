@@ -69,9 +69,13 @@ public static class JobEndpoints
             throw ApiProblem.Conflict($"job {id} is {job.State}; only a queued job can be cancelled");
         }
         var outcome = await AskAsync(node.Dispatcher, new JobDispatcherActor.Cancel(id, TenantAuth.Caller(http).Name), node.Options.AskTimeout);
-        return outcome is CancelOutcome.Cancelled
-            ? Results.Ok(ToDto(job with { State = JobRecord.Cancelled }))
-            : throw ApiProblem.Conflict($"job {id} could not be cancelled: it is {(outcome is CancelOutcome.Running ? "running" : "no longer queued")}");
+        if (outcome is not CancelOutcome.Cancelled)
+        {
+            throw ApiProblem.Conflict($"job {id} could not be cancelled: it is {(outcome is CancelOutcome.Running ? "running" : "no longer queued")}");
+        }
+        // The cancellation is on record before the answer: a look-up right after sees it.
+        await AskAsync(node.Intake, new JobIntakeActor.Sync(), node.Options.AskTimeout);
+        return Results.Ok(ToDto(job with { State = JobRecord.Cancelled }));
     }
 
     private static async Task<JobListDto> ListAsync(HttpContext http, DprNode node, string? state, int? limit)
