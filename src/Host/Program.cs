@@ -36,6 +36,8 @@ public static class Program
             HardwareCommand.Create(),
             RegionHostCommand.Create(),
             DemoCommand.Create(),
+            ServeCommand.Create(),
+            TenantsCommand.Create(),
         };
         return root;
     }

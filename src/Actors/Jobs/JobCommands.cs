@@ -11,6 +11,17 @@ public static class JobCommands
     [MessagePackObject]
     public sealed record GetJob([property: Key(0)] Guid JobId) : IDprMessage;
 
+    /// <summary>A tenant's jobs, newest first, optionally in one state; answered with <see cref="JobReplies.JobList"/>.</summary>
+    [MessagePackObject]
+    public sealed record ListJobs(
+        [property: Key(0)] string Tenant,
+        [property: Key(1)] string? State,
+        [property: Key(2)] int Limit) : IDprMessage;
+
+    /// <summary>Queued (not yet started) jobs per module; answered with <see cref="JobReplies.QueueDepths"/>.</summary>
+    [MessagePackObject]
+    public sealed record GetQueueDepths : IDprMessage;
+
     /// <summary>From the dispatcher: the job went to a partition (or the CPU). Recorded, not answered.</summary>
     [MessagePackObject]
     public sealed record RecordStarted(

@@ -28,6 +28,8 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, PartitionView> _views;
     private readonly Dictionary<Guid, (QueuedJob Job, JobRequest Request, int Attempt)> _jobs = [];
+    private readonly HashSet<Guid> _running = [];
+    private IActorRef? _drainedListener;
 
     public JobDispatcherActor(
         IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, JobScheduler scheduler, ResultStore results, ConvKernel cpu, TimeProvider time, BlobStore? blobs = null)
@@ -73,6 +75,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
                 _scheduler.Requeue(entry.Job);
                 Idle(entry.Job.Module);
             }
+            Stopped(back.JobId);
             Pump();
         });
         Receive<ModuleReplies.Failed>(failed =>
@@ -92,6 +95,11 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             Sender.Tell(outcome);
         });
         Receive<Tick>(_ => Pump());
+        Receive<Drain>(_ =>
+        {
+            _drainedListener = Sender;
+            Stopped(null);
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -122,6 +130,10 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     /// <summary>Asks the scheduler what each idle partition does next, in name order, then what the CPU takes.</summary>
     private void Pump()
     {
+        if (_drainedListener is not null)
+        {
+            return;
+        }
         var now = _time.GetUtcNow();
         DateTimeOffset? wake = null;
         foreach (var name in _views.Keys.ToList())
@@ -165,6 +177,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         var (_, request, attempt) = _jobs[job.Id.Value];
         _jobs[job.Id.Value] = (job, request, attempt + 1);
         _views[partition] = _views[partition] with { Busy = true, LastUsed = _time.GetUtcNow() };
+        _running.Add(job.Id.Value);
         _intake.Tell(new JobCommands.RecordStarted(job.Id.Value, partition, job.Module, attempt + 1));
         _regions[partition].Tell(new ModuleCommands.Run(job.Id.Value, request.ToProblem()));
     }
@@ -173,6 +186,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     {
         var (_, request, attempt) = _jobs[job.Id.Value];
         _jobs[job.Id.Value] = (job, request, attempt + 1);
+        _running.Add(job.Id.Value);
         _intake.Tell(new JobCommands.RecordStarted(job.Id.Value, "cpu", job.Module, attempt + 1));
         var problem = request.ToProblem();
         var id = job.Id.Value;
@@ -199,6 +213,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     {
         _scheduler.Completed(new JobId(jobId));
         _jobs.Remove(jobId);
+        Stopped(jobId);
         if (_views.TryGetValue(partition, out var view))
         {
             _views[partition] = view with { Busy = false, LastUsed = _time.GetUtcNow() };
@@ -213,6 +228,27 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         {
             _views[name] = view with { Busy = false };
         }
+    }
+
+    /// <summary>A job is no longer running; a drain waiting for the last one is answered.</summary>
+    private void Stopped(Guid? jobId)
+    {
+        if (jobId is { } id)
+        {
+            _running.Remove(id);
+        }
+        if (_drainedListener is { } listener && _running.Count == 0)
+        {
+            listener.Tell(Drained.Instance);
+        }
+    }
+
+    /// <summary>The service is stopping: start nothing more; answered with <see cref="Drained"/> once no job runs.</summary>
+    public sealed record Drain;
+
+    public sealed record Drained
+    {
+        public static readonly Drained Instance = new();
     }
 
     /// <summary>Cancel a queued job; answered with the <see cref="CancelOutcome"/>.</summary>

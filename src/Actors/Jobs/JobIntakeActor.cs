@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using System.Runtime.InteropServices;
 using Akka.Persistence;
 using Dpr.Fabric.Convolution;
 using static Dpr.Actors.Jobs.JobEvents;
@@ -18,17 +19,19 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
 {
     private readonly JobIntakeOptions _options;
     private readonly TimeProvider _time;
-    private IActorRef? _listener;
+    private ICanTell? _listener;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<Guid, JobRecord> _jobs = [];
     private readonly Dictionary<(string Tenant, string Key), Guid> _keys = [];
     private readonly Dictionary<string, int> _openPerTenant = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Guid>> _perTenant = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _queuedPerModule = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, IActorRef> _unconfirmed = [];
     private readonly HashSet<Guid> _finishing = [];
     private List<(JobAccepted Event, IActorRef Sender)> _batch = [];
     private int _open;
 
-    public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, IActorRef? listener)
+    public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener)
     {
         PersistenceId = $"jobs-{board}";
         _options = options;
@@ -47,16 +50,23 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         Command<JobCommands.RecordCompleted>(r => Record(r.JobId, new JobCompleted(r.JobId, r.ResultKey, r.RanOn, _time.GetUtcNow())));
         Command<JobCommands.RecordFailed>(r => Record(r.JobId, new JobFailed(r.JobId, r.Reason, _time.GetUtcNow())));
         Command<JobCommands.RecordCancelled>(r => Record(r.JobId, new JobCancelled(r.JobId, r.By, _time.GetUtcNow())));
-        Command<JobCommands.GetJob>(get => Sender.Tell(_jobs.TryGetValue(get.JobId, out var job)
-            ? new JobReplies.JobStatus(job.JobId, job.Tenant, job.Module, job.State, job.Partition, job.Error)
-            : new JobReplies.NotFound(get.JobId)));
+        Command<JobCommands.GetJob>(get => Sender.Tell(_jobs.TryGetValue(get.JobId, out var job) ? job.ToStatus() : new JobReplies.NotFound(get.JobId)));
+        Command<Sync>(_ =>
+        {
+            Persist();
+            var sender = Sender;
+            DeferAsync(Synced.Instance, synced => sender.Tell(synced));
+        });
+        Command<JobCommands.ListJobs>(list => Sender.Tell(new JobReplies.JobList(List(list))));
+        Command<JobCommands.GetQueueDepths>(_ => Sender.Tell(new JobReplies.QueueDepths(new Dictionary<string, int>(_queuedPerModule.Where(q => q.Value > 0)))));
     }
 
     public override string PersistenceId { get; }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string board, JobIntakeOptions options, TimeProvider time, IActorRef? listener) =>
+    /// <param name="listener">Told of every accepted job: an actor, or a selection when the listener is created after the intake.</param>
+    public static Props Props(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener) =>
         Akka.Actor.Props.Create(() => new JobIntakeActor(board, options, time, listener));
 
     /// <summary>Every open job to the listener: after a restart queued and running jobs run (again).</summary>
@@ -64,7 +74,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
     {
         foreach (var job in _jobs.Values.Where(j => j.IsOpen))
         {
-            _listener?.Tell(new JobAccepted(job.JobId, job.Request!, _time.GetUtcNow()));
+            _listener?.Tell(new JobAccepted(job.JobId, job.Request!, _time.GetUtcNow()), Self);
         }
     }
 
@@ -132,12 +142,12 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         }
         PersistAllAsync(batch.Select(b => b.Event), e =>
         {
-            _jobs[e.JobId] = new JobRecord(e.JobId, e.Request.Tenant, e.Request.Module, JobRecord.Queued, e.Request);
+            Track(new JobRecord(e.JobId, e.Request.Tenant, e.Request.Module, JobRecord.Queued, e.Request, e.At));
             if (_unconfirmed.Remove(e.JobId, out var sender))
             {
                 sender.Tell(new JobReplies.Accepted(e.JobId, Duplicate: false));
             }
-            _listener?.Tell(e);
+            _listener?.Tell(e, Self);
         });
     }
 
@@ -168,7 +178,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         switch (e)
         {
             case JobAccepted a:
-                _jobs[a.JobId] = new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobRecord.Queued, a.Request);
+                Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobRecord.Queued, a.Request, a.At));
                 Count(a.Request.Tenant, +1);
                 if (a.Request.IdempotencyKey is { } key)
                 {
@@ -176,7 +186,11 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
                 }
                 break;
             case JobStarted s when _jobs.TryGetValue(s.JobId, out var job):
-                _jobs[s.JobId] = job with { State = JobRecord.Running, Partition = s.Partition };
+                if (job.State == JobRecord.Queued && !IsRecovering)
+                {
+                    Context.System.EventStream.Publish(new Observed.JobWaited(job.Module, s.At - job.AcceptedAt));
+                }
+                Track(job with { State = JobRecord.Running, Partition = s.Partition });
                 break;
             case JobCompleted c when _jobs.TryGetValue(c.JobId, out var job):
                 Close(job with { State = JobRecord.Completed, Request = null });
@@ -196,7 +210,46 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         {
             Count(job.Tenant, -1);
         }
+        Track(job);
+    }
+
+    /// <summary>Stores the job's new record and keeps the per-tenant order and the queued count per module.</summary>
+    private void Track(JobRecord job)
+    {
+        if (_jobs.TryGetValue(job.JobId, out var before))
+        {
+            if (before.State == JobRecord.Queued)
+            {
+                _queuedPerModule[before.Module]--;
+            }
+        }
+        else
+        {
+            (CollectionsMarshal.GetValueRefOrAddDefault(_perTenant, job.Tenant, out _) ??= []).Add(job.JobId);
+        }
+        if (job.State == JobRecord.Queued)
+        {
+            _queuedPerModule[job.Module] = _queuedPerModule.GetValueOrDefault(job.Module) + 1;
+        }
         _jobs[job.JobId] = job;
+    }
+
+    private JobReplies.JobStatus[] List(JobCommands.ListJobs list)
+    {
+        if (!_perTenant.TryGetValue(list.Tenant, out var ids))
+        {
+            return [];
+        }
+        var found = new List<JobReplies.JobStatus>();
+        for (var i = ids.Count - 1; i >= 0 && found.Count < list.Limit; i--)
+        {
+            var job = _jobs[ids[i]];
+            if (list.State is null || job.State == list.State)
+            {
+                found.Add(job.ToStatus());
+            }
+        }
+        return [.. found];
     }
 
     private void Count(string tenant, int delta)
@@ -221,6 +274,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
     private void RefuseUnconfirmed(Exception cause)
     {
         _log.Error(cause, "Job journal write failed; refusing {Count} unconfirmed submissions", _unconfirmed.Count + _batch.Count);
+        Context.System.EventStream.Publish(new Observed.JournalFailed(PersistenceId, cause.Message));
         foreach (var sender in _unconfirmed.Values.Concat(_batch.Select(b => b.Sender)))
         {
             sender.Tell(new JobReplies.Rejected("journal", $"the job journal is unavailable ({cause.Message}); the job was not accepted — resubmit, with an idempotency key to be safe", _options.Backoff));
@@ -231,6 +285,14 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>Makes <see cref="Listener"/> the one told of accepted jobs (the dispatcher, which needs the intake's address first); every open job is announced to it.</summary>
     public sealed record Subscribe(IActorRef Listener);
+
+    /// <summary>Answered with <see cref="Synced"/> once every submission and transition received before it is stored (at shutdown).</summary>
+    public sealed record Sync;
+
+    public sealed record Synced
+    {
+        public static readonly Synced Instance = new();
+    }
 
     private sealed record Flush
     {

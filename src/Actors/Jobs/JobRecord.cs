@@ -1,7 +1,7 @@
 namespace Dpr.Actors.Jobs;
 
 /// <summary>What the intake knows of a job; the request (with its tensors) is kept only while the job is open.</summary>
-public sealed record JobRecord(Guid JobId, string Tenant, string Module, string State, JobRequest? Request, string? Partition = null, string? Error = null)
+public sealed record JobRecord(Guid JobId, string Tenant, string Module, string State, JobRequest? Request, DateTimeOffset AcceptedAt, string? Partition = null, string? Error = null)
 {
     public const string Queued = "queued";
     public const string Running = "running";
@@ -10,4 +10,6 @@ public sealed record JobRecord(Guid JobId, string Tenant, string Module, string 
     public const string Cancelled = "cancelled";
 
     public bool IsOpen => State is Queued or Running;
+
+    public JobReplies.JobStatus ToStatus() => new(JobId, Tenant, Module, State, Partition, Error);
 }

@@ -29,4 +29,10 @@ public static class JobReplies
 
     [MessagePackObject]
     public sealed record NotFound([property: Key(0)] Guid JobId) : IDprMessage;
+
+    [MessagePackObject]
+    public sealed record JobList([property: Key(0)] JobStatus[] Jobs) : IDprMessage;
+
+    [MessagePackObject]
+    public sealed record QueueDepths([property: Key(0)] Dictionary<string, int> Queued) : IDprMessage;
 }

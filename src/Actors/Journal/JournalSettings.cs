@@ -36,6 +36,9 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
     /// <summary>The journal plugin of the region managers (<c>RegionOptions.JournalPluginId</c>).</summary>
     public const string RegionsJournal = "akka.persistence.journal.regions";
 
+    /// <summary>The read journal (Akka.Persistence.Query) over <see cref="RegionsJournal"/>: the swap history.</summary>
+    public const string RegionsQuery = "akka.persistence.query.journal.regions";
+
     /// <summary>The journals and the snapshot store, over the plugin's own defaults.</summary>
     public Config Config
     {
@@ -44,7 +47,8 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
             var defaults = SqlPersistence.DefaultConfiguration;
             // The regions journal is a second instance of the same plugin: its defaults are the default journal's.
             var regionDefaults = ConfigurationFactory.ParseString($"{RegionsJournal} {{\n{defaults.GetConfig("akka.persistence.journal.sql").Root}\n}}");
-            return ConfigurationFactory.ParseString(Hocon).WithFallback(regionDefaults).WithFallback(defaults);
+            var queryDefaults = ConfigurationFactory.ParseString($"{RegionsQuery} {{\n{defaults.GetConfig("akka.persistence.query.journal.sql").Root}\n}}");
+            return ConfigurationFactory.ParseString(Hocon).WithFallback(regionDefaults).WithFallback(queryDefaults).WithFallback(defaults);
         }
     }
 
@@ -59,10 +63,18 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
     {
         Prepare();
         var full = (config ?? Config.Empty).WithFallback(Config).WithFallback(ConfigurationFactory.ParseString(DprSerializer.Hocon));
-        var setup = BootstrapSetup.Create().WithConfig(full);
+        return ActorSystem.Create(name, ActorSystemSetup.Create([BootstrapSetup.Create().WithConfig(full), .. Setups()]));
+    }
+
+    /// <summary>
+    /// What an actor system needs besides <see cref="Config"/>: for SQLite, the regions journal's
+    /// connection, whose commits do not wait for fsync.
+    /// </summary>
+    public IReadOnlyList<Setup> Setups()
+    {
         if (Provider != JournalProvider.Sqlite)
         {
-            return ActorSystem.Create(name, setup);
+            return [];
         }
         var options = new MultiDataOptionsSetup();
         options.AddDataOptions(RegionsJournal, new DataOptions()
@@ -73,7 +85,7 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                 pragma.CommandText = "PRAGMA synchronous=NORMAL;";
                 pragma.ExecuteNonQuery();
             }));
-        return ActorSystem.Create(name, ActorSystemSetup.Create(setup, options));
+        return [options];
     }
 
     /// <summary>
@@ -128,6 +140,12 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                       auto-initialize = true
                       parallelism = {{parallelism}}
                     }
+                  }
+                  query.journal.regions {
+                    plugin-id = "{{RegionsQuery}}"
+                    write-plugin = "{{RegionsJournal}}"
+                    connection-string = {{regions}}
+                    provider-name = "{{ProviderName}}"
                   }
                   snapshot-store {
                     plugin = "akka.persistence.snapshot-store.sql"

@@ -311,6 +311,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     private void Apply(IRegionEvent e)
     {
         _state = _state.Apply(e);
+        Context.System.EventStream.Publish(new Observed.RegionEvent(_board, Partition, e));
         if (LastSequenceNr % _options.SnapshotEvery == 0)
         {
             SaveSnapshot(_state);
@@ -376,6 +377,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "Journal write of {Event} for {Partition} failed", @event.GetType().Name, Partition);
+        Context.System.EventStream.Publish(new Observed.JournalFailed(PersistenceId, cause.Message));
         FailWaiting($"the journal is unavailable: {cause.Message}");
         base.OnPersistFailure(cause, @event, sequenceNr);
     }

@@ -98,7 +98,7 @@ public sealed class ConvProblem
         if (weightShape.H != weightShape.W || weightShape.H != module.KernelSize)
         {
             throw new ConvolutionException(
-                "kernel",
+                "weights.shape",
                 $"weights are {weightShape.H}x{weightShape.W} but module {module.Name} has a {module.KernelSize}x{module.KernelSize} kernel");
         }
         if (weightShape.C != inputShape.C)
@@ -108,7 +108,7 @@ public sealed class ConvProblem
         }
         if (!bias.IsEmpty && bias.Length != weightShape.N)
         {
-            throw new ConvolutionException("bias.shape", $"bias has {bias.Length} values but Cout = {weightShape.N}");
+            throw new ConvolutionException("bias", $"bias has {bias.Length} values but Cout = {weightShape.N}");
         }
         var hOut = spec.OutputSize(inputShape.H);
         var wOut = spec.OutputSize(inputShape.W);

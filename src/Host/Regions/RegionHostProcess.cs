@@ -108,7 +108,7 @@ internal sealed class RegionHostProcess : IDisposable
     }
 
     /// <summary>The <c>dotnet</c> running us (a test host or <c>dotnet dpr.dll</c>), else the SDK's, else the one on PATH.</summary>
-    private static string DotnetPath()
+    internal static string DotnetPath()
     {
         if (Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet")
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Akka.Actor;
+using Akka.Configuration;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Regions;
 using Dpr.Fabric.Convolution;
@@ -45,7 +46,24 @@ public static class DemoCommand
 
     private static int Run(int rounds, string directory, IAnsiConsole console)
     {
-        using var runtime = EmbeddedRuntime.Start(directory);
+        var options = new ServiceOptions { Data = directory, RealTime = false };
+        using var runtime = DprNode.Create(options);
+        var system = options.JournalSettings.CreateSystem("dpr", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        try
+        {
+            runtime.StartRegions(system);
+            runtime.StartJobs(system);
+            return Run(rounds, runtime, console);
+        }
+        finally
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        }
+    }
+
+    private static int Run(int rounds, DprNode runtime, IAnsiConsole console)
+    {
         var rng = new Random(2026);
         var submissions = new[] { "alice", "bob", "carol" }
             .SelectMany(tenant => Enumerable.Range(0, rounds).SelectMany(_ => CnnWorkload.All).Select(layer => (Tenant: tenant, Layer: layer)))
@@ -93,7 +111,7 @@ public static class DemoCommand
         return ok ? ExitCodes.Ok : ExitCodes.Malformed;
     }
 
-    private static IEnumerable<RegionReplies.State> RegionStates(EmbeddedRuntime runtime) =>
+    private static IEnumerable<RegionReplies.State> RegionStates(DprNode runtime) =>
         runtime.Regions.Values.Select(r => r.Ask<RegionReplies.State>(new RegionCommands.GetState(), Timeout).GetAwaiter().GetResult());
 
     private static JobRequest ToRequest(string tenant, CnnLayer layer, ConvProblem problem)

@@ -141,6 +141,29 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Null(results.TryLoad(id));
     }
 
+    [Fact]
+    public void Drain_lets_the_running_job_finish_and_starts_no_other()
+    {
+        var (intake, _, _) = Start("drain", new SimulatedRegion());
+        intake.Tell(new JobCommands.Submit(Request("conv3x3_int8", 1)));
+        var first = ExpectMsg<JobReplies.Accepted>().JobId;
+        AwaitAssert(() =>
+        {
+            intake.Tell(new JobCommands.GetJob(first));
+            ExpectMsg<JobReplies.JobStatus>(s => Assert.NotEqual("queued", s.State));
+        });
+
+        _dispatcher!.Tell(new JobDispatcherActor.Drain());
+        ExpectMsg<JobDispatcherActor.Drained>(TimeSpan.FromSeconds(10));
+        intake.Tell(new JobCommands.Submit(Request("conv5x5_int16", 2)));
+        var second = ExpectMsg<JobReplies.Accepted>().JobId;
+
+        AwaitCompleted(intake, [first]);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        intake.Tell(new JobCommands.GetJob(second));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("queued", s.State));
+    }
+
     private void AwaitCompleted(IActorRef intake, IReadOnlyList<Guid> ids) =>
         AwaitAssert(
             () =>

@@ -39,6 +39,47 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(("queued", "t1"), (s.State, s.Tenant)));
     }
 
+    [Fact]
+    public void Sync_answers_once_everything_received_before_it_is_stored()
+    {
+        var intake = Intake(new JobIntakeOptions(BatchWindow: TimeSpan.FromSeconds(30)), board: "sync");
+        var submitter = CreateTestProbe();
+        intake.Tell(new JobCommands.Submit(Request()), submitter.Ref);
+
+        intake.Tell(new JobIntakeActor.Sync());
+
+        // The batch would have waited 30 s for company; Sync writes it at once and answers after it.
+        var accepted = submitter.ExpectMsg<JobReplies.Accepted>();
+        ExpectMsg<JobIntakeActor.Synced>();
+        Sys.Stop(intake);
+        var again = Intake(board: "sync");
+        again.Tell(new JobCommands.GetJob(accepted.JobId));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("queued", s.State));
+    }
+
+    [Fact]
+    public void A_tenants_jobs_are_listed_newest_first_by_state_and_queued_jobs_counted_per_module()
+    {
+        var intake = Intake(board: "list");
+        var ids = new List<Guid>();
+        foreach (var (tenant, module) in new[] { ("t1", "conv3x3_int8"), ("t2", "conv3x3_int8"), ("t1", "conv5x5_int16"), ("t1", "conv3x3_int8") })
+        {
+            intake.Tell(new JobCommands.Submit(Request(tenant, module) with { WeightShape = module.StartsWith("conv5", StringComparison.Ordinal) ? [1, 1, 5, 5] : [1, 1, 3, 3], Weights = module.EndsWith("16", StringComparison.Ordinal) ? new byte[50] : new byte[9], Input = module.EndsWith("16", StringComparison.Ordinal) ? new byte[60] : new byte[30] }));
+            ids.Add(ExpectMsg<JobReplies.Accepted>().JobId);
+        }
+        intake.Tell(new JobCommands.RecordStarted(ids[3], "conv", "conv3x3_int8", 1));
+        intake.Tell(new JobIntakeActor.Sync());
+        ExpectMsg<JobIntakeActor.Synced>();
+
+        intake.Tell(new JobCommands.ListJobs("t1", null, 10));
+        Assert.Equal([ids[3], ids[2], ids[0]], ExpectMsg<JobReplies.JobList>().Jobs.Select(j => j.JobId));
+        intake.Tell(new JobCommands.ListJobs("t1", "queued", 1));
+        Assert.Equal([ids[2]], ExpectMsg<JobReplies.JobList>().Jobs.Select(j => j.JobId));
+        intake.Tell(new JobCommands.GetQueueDepths());
+        var depths = ExpectMsg<JobReplies.QueueDepths>().Queued;
+        Assert.Equal(new Dictionary<string, int> { ["conv3x3_int8"] = 2, ["conv5x5_int16"] = 1 }, depths);
+    }
+
     [Theory]
     [InlineData("conv7x7_int8", 6, "module")]
     [InlineData("conv3x3_int8", 0, "input.shape")]

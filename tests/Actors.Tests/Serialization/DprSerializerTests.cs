@@ -72,6 +72,7 @@ public class DprSerializerTests : Akka.TestKit.Xunit2.TestKit
             _ when underlying == typeof(DateTimeOffset) => new DateTimeOffset(2026, 11, 24, 21, seed % 60, 0, TimeSpan.FromHours(1)),
             _ when underlying.IsEnum => Enum.GetValues(underlying).GetValue(seed % Enum.GetValues(underlying).Length),
             _ when underlying.IsArray => CreateArray(underlying.GetElementType()!, seed),
+            _ when underlying == typeof(Dictionary<string, int>) => new Dictionary<string, int> { [$"key-{seed}"] = seed, [$"key-{seed + 1}"] = seed + 1 },
             _ => throw new NotSupportedException($"add a sample value for {type} (used by a message type)"),
         };
     }
@@ -90,6 +91,7 @@ public class DprSerializerTests : Akka.TestKit.Xunit2.TestKit
         .Select(p => p.GetValue(o) switch
         {
             Array a => $"{p.Name}=[{string.Join(",", a.Cast<object>())}]",
+            Dictionary<string, int> d => $"{p.Name}={{{string.Join(",", d.Select(kv => $"{kv.Key}:{kv.Value}"))}}}",
             IDprMessage nested => $"{p.Name}={{{Describe(nested)}}}",
             var v => $"{p.Name}={v}",
         }));

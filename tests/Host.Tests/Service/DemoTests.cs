@@ -12,6 +12,7 @@ public class DemoTests
         Assert.True(exit == 0, stderr + stdout);
         Assert.Contains("24 of 24", stdout);
         Assert.Contains("all results correct", stdout);
-        Assert.Matches(@"swap \d+: partition", stdout);
+        Assert.Matches(@"swap 1: partition conv now holds", stdout);
+        Assert.DoesNotContain("faulted", stdout + stderr);
     }
 }

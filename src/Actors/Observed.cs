@@ -1,0 +1,19 @@
+using Dpr.Actors.Regions;
+
+namespace Dpr.Actors;
+
+/// <summary>
+/// What the actors publish on the actor system's event stream once it is stored (never while
+/// recovering), for metrics and live views. Process-local: these are not journalled or sent remotely.
+/// </summary>
+public static class Observed
+{
+    /// <summary>A region manager stored <paramref name="Event"/>.</summary>
+    public sealed record RegionEvent(string Board, string Partition, IRegionEvent Event);
+
+    /// <summary>A job started <paramref name="Wait"/> after it was accepted (its first start).</summary>
+    public sealed record JobWaited(string Module, TimeSpan Wait);
+
+    /// <summary>A journal write failed; <paramref name="Writer"/> is the persistence id.</summary>
+    public sealed record JournalFailed(string Writer, string Reason);
+}

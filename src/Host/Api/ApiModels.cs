@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Dpr.Host.Api;
+
+// The v1 HTTP API's bodies (docs/api.md), shared by the server and the CLI's client.
+
+/// <summary>A tensor in a request or a result: its shape and the base64 of its little-endian values.</summary>
+public sealed record TensorDto(int[] Shape, string Data);
+
+public sealed record SubmitJobDto(
+    string? Module,
+    TensorDto? Input,
+    TensorDto? Weights,
+    long[]? Bias = null,
+    int Shift = 0,
+    int Stride = 1,
+    string Padding = "same",
+    string Output = "requantized",
+    int Priority = 0,
+    DateTimeOffset? Deadline = null,
+    bool CpuFallback = false,
+    string? IdempotencyKey = null);
+
+public sealed record SubmittedDto(Guid Id, string State, bool Duplicate);
+
+public sealed record JobDto(Guid Id, string State, string Module, string? Partition, string? Error);
+
+public sealed record JobListDto(IReadOnlyList<JobDto> Jobs);
+
+public sealed record ResultDto(int[] Shape, string Data, string Precision, string RanOn);
+
+public sealed record RegionDto(
+    string Partition, string Status, string? Module, string? PendingModule, long Swaps, long FailedSwaps, string? FaultReason,
+    DateTimeOffset? LastUsed, DateTimeOffset? LoadedAt);
+
+public sealed record RegionListDto(IReadOnlyList<RegionDto> Regions);
+
+public sealed record LoadDto(string? Module);
+
+public sealed record LoadedDto(string Partition, string Module, bool Hit);
+
+public sealed record ModuleDto(string Name, string? Alias, string Partition, int? KernelSize, string? Precision, long Bytes, string Sha256);
+
+public sealed record ModuleListDto(IReadOnlyList<ModuleDto> Modules);
+
+public sealed record SwapDto(
+    string Partition, long Sequence, Guid SwapId, string Module, string Outcome, string? Reason, int Attempt, long? Bytes,
+    double? TransferMs, double? TotalMs, string? Failure, DateTimeOffset At);
+
+public sealed record SwapPageDto(IReadOnlyList<SwapDto> Swaps, string? Next);
+
+public sealed record NewTenantDto(string? Name, bool Admin = false);
+
+public sealed record TenantKeyDto(string Name, bool Admin, string Key);
+
+public sealed record TenantDto(string Name, bool Admin, DateTimeOffset Created);
+
+public sealed record TenantListDto(IReadOnlyList<TenantDto> Tenants);
+
+/// <summary>The JSON settings of the API: camelCase, enums as strings, nulls left out.</summary>
+public static class ApiJson
+{
+    public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.Converters.Add(new JsonStringEnumConverter());
+        return options;
+    }
+}

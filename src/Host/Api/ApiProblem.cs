@@ -1,0 +1,63 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Dpr.Host.Api;
+
+/// <summary>
+/// An RFC 7807 answer: thrown anywhere in a handler, written by the API's error handler with the
+/// field at fault and, for 429 and 503, a <c>Retry-After</c>.
+/// </summary>
+public sealed class ApiProblem(int status, string field, string detail, TimeSpan? retryAfter = null) : Exception(detail)
+{
+    public int Status { get; } = status;
+
+    public string Field { get; } = field;
+
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    public static ApiProblem BadInput(string field, string detail) => new(StatusCodes.Status400BadRequest, field, detail);
+
+    public static ApiProblem NotFound(string field, string detail) => new(StatusCodes.Status404NotFound, field, detail);
+
+    public static ApiProblem Conflict(string detail) => new(StatusCodes.Status409Conflict, "state", detail);
+
+    public static ApiProblem Unavailable(string detail, TimeSpan? retryAfter = null) =>
+        new(StatusCodes.Status503ServiceUnavailable, "journal", detail, retryAfter ?? TimeSpan.FromSeconds(1));
+
+    public static string TitleOf(int status) => status switch
+    {
+        400 => "Bad input",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not found",
+        409 => "Conflict",
+        413 => "Request too large",
+        429 => "Too many open jobs",
+        503 => "Service unavailable",
+        _ => "Error",
+    };
+
+    public async Task WriteAsync(HttpContext context)
+    {
+        if (RetryAfter is { } wait)
+        {
+            context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+        if (Status == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+        var problem = new ProblemDetails
+        {
+            Type = $"https://dpr.dev/problems/{TitleOf(Status).ToLowerInvariant().Replace(' ', '-')}",
+            Title = TitleOf(Status),
+            Status = Status,
+            Detail = Message,
+            Instance = context.Request.Path,
+            Extensions = { ["field"] = Field },
+        };
+        context.Response.StatusCode = Status;
+        await context.Response.WriteAsJsonAsync(problem, ApiJson.Options, "application/problem+json");
+    }
+}

@@ -1,0 +1,92 @@
+using Dpr.Actors.Regions;
+using Dpr.Host.Service;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Dpr.Host.Api;
+
+/// <summary><c>/v1/regions</c>, <c>/v1/modules</c>, <c>/v1/swaps</c> and <c>/v1/tenants</c>.</summary>
+public static class BoardEndpoints
+{
+    public static void MapBoard(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/regions", async (DprNode node) =>
+            new RegionListDto(await Task.WhenAll(node.Regions.Keys.Order(StringComparer.Ordinal).Select(p => StateAsync(node, p)))))
+            .WithSummary("Every partition: status, module, swaps");
+        v1.MapPost("/regions/{partition}/load", LoadAsync).RequireAdmin().Accepts<LoadDto>("application/json").WithSummary("Load a module into a partition (admin)");
+        v1.MapPost("/regions/{partition}/reset", async (string partition, HttpContext http, DprNode node) =>
+        {
+            await JobEndpoints.AskAsync(Region(node, partition), new RegionCommands.Reset(TenantAuth.Caller(http).Name), node.Options.AskTimeout);
+            return await StateAsync(node, partition);
+        }).RequireAdmin().WithSummary("Clear a faulted partition (admin)");
+        v1.MapGet("/modules", (DprNode node) => new ModuleListDto([.. node.Catalog.Modules.Select(m => new ModuleDto(
+            m.Name, m.Convolution?.Alias, m.Partition.Name, m.Convolution?.KernelSize, m.Convolution?.Precision.ToString().ToLowerInvariant(),
+            m.Image.Payload.Length, m.Manifest.Sha256))])).WithSummary("The modules this board serves");
+        v1.MapGet("/swaps", async (SwapHistory history, string? partition, int? limit, string? before, CancellationToken cancel) =>
+        {
+            if (partition is not null && !history.Partitions.Contains(partition))
+            {
+                throw ApiProblem.NotFound("partition", $"no partition '{partition}'; known: {string.Join(", ", history.Partitions)}");
+            }
+            var take = limit ?? 50;
+            if (take is < 1 or > 1000)
+            {
+                throw ApiProblem.BadInput("limit", $"expected 1 to 1000, found {take}");
+            }
+            try
+            {
+                return await history.PageAsync(partition, take, before, cancel);
+            }
+            catch (FormatException)
+            {
+                throw ApiProblem.BadInput("before", "not a cursor of this history (pass the 'next' of the previous page)");
+            }
+        }).WithSummary("The recorded swaps, newest first, paged");
+        v1.MapGet("/tenants", (TenantStore tenants) => new TenantListDto([.. tenants.All.Select(t => new TenantDto(t.Name, t.Admin, t.Created))]))
+            .RequireAdmin().WithSummary("Every tenant (admin)");
+        v1.MapPost("/tenants", async (HttpContext http, TenantStore tenants, DprNode node) =>
+        {
+            var body = await JobEndpoints.ReadJsonAsync<NewTenantDto>(http, node.Options.MaxRequestBytes);
+            try
+            {
+                var key = tenants.Add(body.Name ?? "", body.Admin);
+                return Results.Created($"/v1/tenants/{body.Name}", new TenantKeyDto(body.Name!, body.Admin, key));
+            }
+            catch (ArgumentException e)
+            {
+                throw e.Message.Contains("exists", StringComparison.Ordinal) ? new ApiProblem(StatusCodes.Status409Conflict, "name", e.Message.Split(" (Parameter")[0]) : ApiProblem.BadInput("name", e.Message.Split(" (Parameter")[0]);
+            }
+        }).RequireAdmin().WithSummary("Make a tenant and its key (admin)");
+    }
+
+    private static async Task<IResult> LoadAsync(string partition, HttpContext http, DprNode node)
+    {
+        var region = Region(node, partition);
+        var body = await JobEndpoints.ReadJsonAsync<LoadDto>(http, node.Options.MaxRequestBytes);
+        var module = body.Module ?? throw ApiProblem.BadInput("module", "a module is needed");
+        if (node.Catalog.Find(module) is null)
+        {
+            throw ApiProblem.BadInput("module", $"unknown module '{module}'; known: {string.Join(", ", node.Catalog.Modules.Select(m => m.Name).Distinct())}");
+        }
+        var entry = node.Catalog.Find(module, partition)
+            ?? throw ApiProblem.BadInput("module", $"module '{module}' has no image for partition {partition}; it goes to {string.Join(", ", node.Catalog.FindAll(module).Select(m => m.Partition.Name))}");
+        // Loading may wait for a running job and for retries: allow for a swap's worst case.
+        return await JobEndpoints.AskAsync(region, new RegionCommands.Load(entry.Name), node.Options.AskTimeout * 3) switch
+        {
+            RegionReplies.Loaded loaded => Results.Ok(new LoadedDto(loaded.Partition, loaded.Module, loaded.Hit)),
+            RegionReplies.LoadFailed failed => throw ApiProblem.Conflict($"loading {failed.Module} into {failed.Partition} failed: {failed.Reason}"),
+            var other => throw new InvalidOperationException($"unexpected reply {other}"),
+        };
+    }
+
+    private static Akka.Actor.IActorRef Region(DprNode node, string partition) =>
+        node.Regions.GetValueOrDefault(partition)
+            ?? throw ApiProblem.NotFound("partition", $"no partition '{partition}'; known: {string.Join(", ", node.Regions.Keys.Order(StringComparer.Ordinal))}");
+
+    private static async Task<RegionDto> StateAsync(DprNode node, string partition)
+    {
+        var s = (RegionReplies.State)await JobEndpoints.AskAsync(Region(node, partition), new RegionCommands.GetState(), node.Options.AskTimeout);
+        return new RegionDto(s.Partition, s.Status.ToString(), s.Module, s.PendingModule, s.Swaps, s.FailedSwaps, s.FaultReason, s.LastUsed, s.LoadedAt);
+    }
+}

@@ -1,0 +1,102 @@
+using Akka.Actor;
+using Dpr.Actors;
+using Dpr.Actors.Jobs;
+using Dpr.Actors.Regions;
+using Prometheus;
+
+namespace Dpr.Host.Api;
+
+/// <summary>
+/// The service's Prometheus metrics (docs/api.md), in a registry of their own: swaps and upsets from
+/// the region managers' stored events, job waits from the intake, journal failures, submissions by
+/// outcome, and the queue depth per module asked of the intake at each scrape.
+/// </summary>
+public sealed class DprMetrics
+{
+    private readonly Counter _swaps;
+    private readonly Histogram _swapDuration;
+    private readonly Gauge _queueDepth;
+    private readonly Histogram _jobWait;
+    private readonly Counter _upsets;
+    private readonly Counter _journalErrors;
+    private readonly Counter _submitted;
+
+    public DprMetrics()
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        _swaps = factory.CreateCounter("dpr_swaps_total", "Swaps by module and outcome (completed, failed).", "module", "outcome");
+        _swapDuration = factory.CreateHistogram("dpr_swap_duration_seconds", "A completed swap from decouple to bound driver.",
+            new HistogramConfiguration { LabelNames = ["module"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 16) });
+        _queueDepth = factory.CreateGauge("dpr_queue_depth", "Accepted jobs not yet started, per module.", "module");
+        _jobWait = factory.CreateHistogram("dpr_job_wait_seconds", "From acceptance to the first start of a job.",
+            new HistogramConfiguration { LabelNames = ["module"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        _upsets = factory.CreateCounter("dpr_upsets_total", "Configuration upsets reported by the SEM controller.", "partition", "corrected");
+        _journalErrors = factory.CreateCounter("dpr_journal_errors_total", "Journal writes that failed, by writer.", "writer");
+        _submitted = factory.CreateCounter("dpr_jobs_submitted_total", "Job submissions by outcome (accepted, invalid, quota, queue, journal).", "outcome");
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    public void Submitted(string outcome) => _submitted.WithLabels(outcome).Inc();
+
+    /// <summary>Listens to what the actors of <paramref name="system"/> publish; the queue depths are asked of <paramref name="intake"/> at each scrape.</summary>
+    public void Observe(ActorSystem system, IActorRef intake, TimeSpan timeout)
+    {
+        var listener = system.ActorOf(Props.Create(() => new Listener(this)), "metrics");
+        system.EventStream.Subscribe(listener, typeof(Observed.RegionEvent));
+        system.EventStream.Subscribe(listener, typeof(Observed.JobWaited));
+        system.EventStream.Subscribe(listener, typeof(Observed.JournalFailed));
+        Registry.AddBeforeCollectCallback(async cancel =>
+        {
+            try
+            {
+                var depths = await intake.Ask<JobReplies.QueueDepths>(new JobCommands.GetQueueDepths(), timeout, cancel);
+                foreach (var labels in _queueDepth.GetAllLabelValues())
+                {
+                    _queueDepth.WithLabels(labels).Set(0);
+                }
+                foreach (var (module, count) in depths.Queued)
+                {
+                    _queueDepth.WithLabels(module).Set(count);
+                }
+            }
+            catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+            {
+                // The intake is restarting: the last depths stay.
+            }
+        });
+    }
+
+    private void Record(object message)
+    {
+        switch (message)
+        {
+            case Observed.RegionEvent { Event: RegionEvents.SwapCompleted done }:
+                _swaps.WithLabels(done.Module, "completed").Inc();
+                _swapDuration.WithLabels(done.Module).Observe(done.TotalMs / 1000);
+                break;
+            case Observed.RegionEvent { Event: RegionEvents.SwapFailed failed }:
+                _swaps.WithLabels(failed.Module, "failed").Inc();
+                break;
+            case Observed.RegionEvent { Event: RegionEvents.UpsetDetected upset } region:
+                _upsets.WithLabels(region.Partition, upset.Corrected ? "true" : "false").Inc();
+                break;
+            case Observed.JobWaited waited:
+                _jobWait.WithLabels(waited.Module).Observe(waited.Wait.TotalSeconds);
+                break;
+            case Observed.JournalFailed failed:
+                _journalErrors.WithLabels(failed.Writer).Inc();
+                break;
+        }
+    }
+
+    private sealed class Listener : UntypedActor
+    {
+        private readonly DprMetrics _metrics;
+
+        public Listener(DprMetrics metrics) => _metrics = metrics;
+
+        protected override void OnReceive(object message) => _metrics.Record(message);
+    }
+}

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Akka.Actor;
+using Dpr.Actors.Jobs;
+using Dpr.Actors.Jobs.Scheduling;
+using Dpr.Fabric.Convolution;
+using Dpr.Host.Service;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Dpr.Host.Api;
+
+/// <summary><c>/v1/jobs</c>: submit, look up, fetch the result, cancel, list — each tenant only its own jobs.</summary>
+public static class JobEndpoints
+{
+    public static void MapJobs(this RouteGroupBuilder v1)
+    {
+        v1.MapPost("/jobs", SubmitAsync)
+            .Accepts<SubmitJobDto>("application/json").Produces<SubmittedDto>(StatusCodes.Status202Accepted).WithSummary("Submit a convolution job");
+        v1.MapGet("/jobs/{id:guid}", async (Guid id, HttpContext http, DprNode node) => ToDto(await OwnJobAsync(id, http, node)))
+            .WithSummary("A job's state");
+        v1.MapGet("/jobs/{id:guid}/result", ResultAsync).WithSummary("A completed job's output");
+        v1.MapDelete("/jobs/{id:guid}", CancelAsync).WithSummary("Cancel a queued job");
+        v1.MapGet("/jobs", ListAsync).WithSummary("The caller's jobs, newest first");
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpContext http, DprNode node, DprMetrics metrics)
+    {
+        var tenant = TenantAuth.Caller(http);
+        var body = await ReadJsonAsync<SubmitJobDto>(http, node.Options.MaxRequestBytes);
+        var request = ToRequest(tenant.Name, body);
+        var reply = await AskAsync(node.Intake, new JobCommands.Submit(request), node.Options.AskTimeout);
+        switch (reply)
+        {
+            case JobReplies.Accepted accepted:
+                metrics.Submitted("accepted");
+                return Results.Accepted($"/v1/jobs/{accepted.JobId}", new SubmittedDto(accepted.JobId, JobRecord.Queued, accepted.Duplicate));
+            case JobReplies.Rejected rejected:
+                metrics.Submitted(rejected.Field is "quota" or "queue" or "journal" ? rejected.Field : "invalid");
+                throw rejected.Field switch
+                {
+                    "quota" or "queue" => new ApiProblem(StatusCodes.Status429TooManyRequests, rejected.Field, rejected.Message, rejected.RetryAfter),
+                    "journal" => ApiProblem.Unavailable(rejected.Message, rejected.RetryAfter),
+                    _ => ApiProblem.BadInput(rejected.Field, rejected.Message),
+                };
+            default:
+                throw new InvalidOperationException($"unexpected reply {reply}");
+        }
+    }
+
+    private static async Task<IResult> ResultAsync(Guid id, HttpContext http, DprNode node)
+    {
+        var job = await OwnJobAsync(id, http, node);
+        if (job.State != JobRecord.Completed)
+        {
+            throw ApiProblem.Conflict($"job {id} is {job.State}; a result exists once it is completed");
+        }
+        var (meta, data) = node.Results.TryLoad(id)
+            ?? throw ApiProblem.NotFound("id", $"the result of job {id} is no longer kept (results are kept {node.Options.ResultRetentionHours} h)");
+        var precision = meta.Output == "raw" ? "int64" : ConvModule.Resolve(meta.Module).Precision.ToString().ToLowerInvariant();
+        return Results.Ok(new ResultDto(meta.Shape, Convert.ToBase64String(data), precision, meta.RanOn));
+    }
+
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext http, DprNode node)
+    {
+        var job = await OwnJobAsync(id, http, node);
+        if (job.State != JobRecord.Queued)
+        {
+            throw ApiProblem.Conflict($"job {id} is {job.State}; only a queued job can be cancelled");
+        }
+        var outcome = await AskAsync(node.Dispatcher, new JobDispatcherActor.Cancel(id, TenantAuth.Caller(http).Name), node.Options.AskTimeout);
+        return outcome is CancelOutcome.Cancelled
+            ? Results.Ok(ToDto(job with { State = JobRecord.Cancelled }))
+            : throw ApiProblem.Conflict($"job {id} could not be cancelled: it is {(outcome is CancelOutcome.Running ? "running" : "no longer queued")}");
+    }
+
+    private static async Task<JobListDto> ListAsync(HttpContext http, DprNode node, string? state, int? limit)
+    {
+        if (state is not null and not (JobRecord.Queued or JobRecord.Running or JobRecord.Completed or JobRecord.Failed or JobRecord.Cancelled))
+        {
+            throw ApiProblem.BadInput("state", $"expected queued, running, completed, failed or cancelled, found '{state}'");
+        }
+        var take = limit ?? 100;
+        if (take is < 1 or > 1000)
+        {
+            throw ApiProblem.BadInput("limit", $"expected 1 to 1000, found {take}");
+        }
+        var list = (JobReplies.JobList)await AskAsync(node.Intake, new JobCommands.ListJobs(TenantAuth.Caller(http).Name, state, take), node.Options.AskTimeout);
+        return new JobListDto([.. list.Jobs.Select(ToDto)]);
+    }
+
+    /// <summary>The caller's job; another tenant's job is answered exactly like an unknown one.</summary>
+    private static async Task<JobReplies.JobStatus> OwnJobAsync(Guid id, HttpContext http, DprNode node) =>
+        await AskAsync(node.Intake, new JobCommands.GetJob(id), node.Options.AskTimeout) is JobReplies.JobStatus status && status.Tenant == TenantAuth.Caller(http).Name
+            ? status
+            : throw ApiProblem.NotFound("id", $"no job {id}");
+
+    private static JobDto ToDto(JobReplies.JobStatus s) => new(s.JobId, s.State, s.Module, s.Partition, s.Error);
+
+    /// <summary>An actor's answer; no answer in time means the journal (or the actor behind it) is not there.</summary>
+    public static async Task<object> AskAsync(IActorRef actor, object message, TimeSpan timeout)
+    {
+        try
+        {
+            return await actor.Ask<object>(message, timeout);
+        }
+        catch (AskTimeoutException)
+        {
+            throw ApiProblem.Unavailable($"no answer within {timeout.TotalSeconds:0.#} s: the journal or the board is unavailable; nothing was changed unless a later look-up shows it");
+        }
+    }
+
+    internal static JobRequest ToRequest(string tenant, SubmitJobDto body) => new(
+        tenant,
+        body.Module ?? throw ApiProblem.BadInput("module", "a module is needed, e.g. conv3x3_int8"),
+        body.Stride, body.Padding ?? "same", body.Shift, body.Output ?? "requantized",
+        (body.Input ?? throw ApiProblem.BadInput("input", "an input tensor {shape, data} is needed")).Shape ?? throw ApiProblem.BadInput("input.shape", "a shape [N, C, H, W] is needed"),
+        Base64(body.Input.Data, "input.data"),
+        (body.Weights ?? throw ApiProblem.BadInput("weights", "a weights tensor {shape, data} is needed")).Shape ?? throw ApiProblem.BadInput("weights.shape", "a shape [Cout, Cin, K, K] is needed"),
+        Base64(body.Weights.Data, "weights.data"),
+        body.Bias, body.Priority, body.Deadline, body.IdempotencyKey, body.CpuFallback);
+
+    private static byte[] Base64(string? data, string field)
+    {
+        try
+        {
+            return Convert.FromBase64String(data ?? throw ApiProblem.BadInput(field, "base64 data is needed"));
+        }
+        catch (FormatException)
+        {
+            throw ApiProblem.BadInput(field, "not valid base64");
+        }
+    }
+
+    /// <summary>The body as JSON, at most <paramref name="maxBytes"/> (413 past it); a JSON error names its path.</summary>
+    public static async Task<T> ReadJsonAsync<T>(HttpContext http, long maxBytes)
+    {
+        if (http.Request.ContentLength > maxBytes)
+        {
+            throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, "body", $"the body has {http.Request.ContentLength} bytes; at most {maxBytes} are accepted (Dpr:MaxRequestBytes)");
+        }
+        using var buffer = new MemoryStream();
+        try
+        {
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, "body", $"the body is larger than {maxBytes} bytes (Dpr:MaxRequestBytes)");
+        }
+        if (buffer.Length > maxBytes)
+        {
+            throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, "body", $"the body is larger than {maxBytes} bytes (Dpr:MaxRequestBytes)");
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ApiJson.Options)
+                ?? throw ApiProblem.BadInput("body", "a JSON object is needed");
+        }
+        catch (JsonException e)
+        {
+            var path = e.Path is { Length: > 2 } p ? p[2..] : "body";
+            throw ApiProblem.BadInput(path, $"not valid JSON at {e.Path ?? "$"}: {e.Message.Split(" Path:")[0]}");
+        }
+    }
+}

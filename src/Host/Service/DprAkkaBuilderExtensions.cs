@@ -1,0 +1,36 @@
+using Akka.Configuration;
+using Akka.Hosting;
+using Dpr.Actors.Jobs;
+using Dpr.Actors.Journal;
+using Dpr.Actors.Serialization;
+
+namespace Dpr.Host.Service;
+
+/// <summary>The Akka.Hosting wiring of <c>dpr serve</c>, one extension per feature.</summary>
+public static class DprAkkaBuilderExtensions
+{
+    /// <summary>The journals (SQLite files prepared in WAL mode, or PostgreSQL) and dpr's serializer.</summary>
+    public static AkkaConfigurationBuilder WithDprJournal(this AkkaConfigurationBuilder builder, JournalSettings journal)
+    {
+        journal.Prepare();
+        builder.AddHocon(journal.Config.WithFallback(ConfigurationFactory.ParseString(DprSerializer.Hocon)), HoconAddMode.Prepend);
+        foreach (var setup in journal.Setups())
+        {
+            builder.AddSetup(setup);
+        }
+        return builder;
+    }
+
+    /// <summary>A region manager per partition and the SEM monitor.</summary>
+    public static AkkaConfigurationBuilder WithDprRegions(this AkkaConfigurationBuilder builder, DprNode node) =>
+        builder.WithActors((system, _) => node.StartRegions(system));
+
+    /// <summary>The job intake and the dispatcher (after the regions: the dispatcher sends to them).</summary>
+    public static AkkaConfigurationBuilder WithDprJobs(this AkkaConfigurationBuilder builder, DprNode node) =>
+        builder.WithActors((system, registry) =>
+        {
+            node.StartJobs(system);
+            registry.Register<JobIntakeActor>(node.Intake);
+            registry.Register<JobDispatcherActor>(node.Dispatcher);
+        });
+}

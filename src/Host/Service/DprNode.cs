@@ -1,0 +1,135 @@
+using Akka.Actor;
+using Akka.Pattern;
+using Dpr.Actors.Jobs;
+using Dpr.Actors.Jobs.Scheduling;
+using Dpr.Actors.Regions;
+using Dpr.Actors.Sem;
+using Dpr.Fabric.Boards;
+using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Drivers;
+using Dpr.Fabric.Mmio;
+using Dpr.Fabric.Modules;
+using Dpr.Fabric.Ports;
+using Dpr.Fabric.Simulation;
+
+namespace Dpr.Host.Service;
+
+/// <summary>
+/// One board served by this process: the board and its port (simulated, or the Linux fpga_manager
+/// with /dev/mem), the module catalog, the stores under the data directory, and — once
+/// <see cref="StartRegions"/> and <see cref="StartJobs"/> ran on an actor system — one supervised
+/// region manager per partition, the SEM monitor, the job intake and the dispatcher.
+/// <c>dpr serve</c> starts them through Akka.Hosting (<see cref="DprAkkaBuilderExtensions"/>).
+/// </summary>
+public sealed class DprNode : IDisposable
+{
+    private readonly IPhysicalMemory _memory;
+    private readonly MemoryRegion _buffers;
+    private Dictionary<string, IActorRef> _regions = [];
+    private IActorRef? _intake;
+    private IActorRef? _dispatcher;
+
+    private DprNode(ServiceOptions options, Board board, ModuleCatalog catalog, IConfigurationPort port, IPhysicalMemory memory, MemoryRegion buffers, SimulatedBoard? simulated)
+    {
+        Options = options;
+        Board = board;
+        Catalog = catalog;
+        Port = port;
+        Simulated = simulated;
+        _memory = memory;
+        _buffers = buffers;
+        Blobs = new BlobStore(Path.Combine(options.DataDirectory, "blobs"));
+        Results = new ResultStore(Path.Combine(options.DataDirectory, "results"), TimeSpan.FromHours(options.ResultRetentionHours));
+    }
+
+    public ServiceOptions Options { get; }
+
+    public Board Board { get; }
+
+    public ModuleCatalog Catalog { get; }
+
+    public IConfigurationPort Port { get; }
+
+    /// <summary>The simulated board, when the port is simulated.</summary>
+    public SimulatedBoard? Simulated { get; }
+
+    public BlobStore Blobs { get; }
+
+    public ResultStore Results { get; }
+
+    /// <summary>The region manager of each partition that hosts a module (through its back-off supervisor).</summary>
+    public IReadOnlyDictionary<string, IActorRef> Regions => _regions;
+
+    public IActorRef Intake => _intake ?? throw new InvalidOperationException("the jobs have not been started");
+
+    public IActorRef Dispatcher => _dispatcher ?? throw new InvalidOperationException("the jobs have not been started");
+
+    public string IntakeName => $"jobs-{Board.Name}";
+
+    /// <summary>The board, its port and its catalog; on the simulated board a catalog of synthetic modules is written on first start.</summary>
+    public static DprNode Create(ServiceOptions options)
+    {
+        var board = BoardCatalog.Load(options.Board);
+        var modules = Path.Combine(options.DataDirectory, "modules");
+        if (options.Simulated && (!Directory.Exists(modules) || Directory.GetFiles(modules, "*" + ModuleCatalog.ManifestSuffix).Length == 0))
+        {
+            ModuleCatalog.WriteSynthetic(board, modules);
+        }
+        var catalog = ModuleCatalog.Load(modules, board);
+        if (!options.Simulated)
+        {
+            var memory = board.Memory ?? throw new ServiceOptionsException(
+                [$"{ServiceOptions.Section}:{nameof(ServiceOptions.Board)}: board '{board.Name}' has no memory region for DMA buffers; the fpga-manager port needs one (docs/boards.md)"]);
+            return new DprNode(options, board, catalog, new LinuxFpgaManagerPort(), new DevMemPhysicalMemory(), memory, null);
+        }
+        var port = SimulatedPortOptions.For(board.Port) with { RealTime = options.RealTime };
+        var simulated = new SimulatedBoard(board, new SimulatedBoardOptions(Port: port));
+        // The simulated DDR is at most SimulatedBoardOptions.DdrBytes of the board's memory region.
+        var buffers = new MemoryRegion(simulated.Ddr.BaseAddress, (ulong)simulated.Ddr.Length);
+        return new DprNode(options, board, catalog, simulated.Port, simulated, buffers, simulated);
+    }
+
+    /// <summary>A back-off supervised region manager per hosting partition, and the SEM monitor fed by the simulated board.</summary>
+    public void StartRegions(ActorSystem system)
+    {
+        var hosted = Board.Partitions.Where(p => Catalog.Modules.Any(m => m.Partition == p)).ToList();
+        var slice = _buffers.Size / (ulong)Math.Max(1, hosted.Count);
+        _regions = hosted.Select((partition, i) =>
+        {
+            var hardware = new PartitionHardware(Board, partition, Port, _memory, new MemoryRegion(_buffers.Base + ((ulong)i * slice), slice));
+            var manager = RegionManagerActor.Props(Board.Name, hardware, Catalog, new RegionOptions(JournalPluginId: Actors.Journal.JournalSettings.RegionsJournal), TimeProvider.System);
+            // A region manager that stops (its journal failed) comes back from its journal.
+            var supervised = BackoffSupervisor.Props(Backoff.OnStop(manager, "manager", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1));
+            return (partition.Name, Ref: system.ActorOf(supervised, RegionManagerActor.PersistenceIdFor(Board.Name, partition.Name)));
+        }).ToDictionary(r => r.Name, r => r.Ref);
+        var monitor = system.ActorOf(SemMonitorActor.Props(Board, _regions), "sem");
+        if (Simulated is { } simulated)
+        {
+            simulated.SemOutput += lines => monitor.Tell(new SemMonitorActor.Lines(lines));
+        }
+    }
+
+    /// <summary>
+    /// The intake (back-off supervised: a failed journal write stops it, and it comes back from its
+    /// journal) and the dispatcher, which the intake finds by its path even after a restart.
+    /// </summary>
+    public void StartJobs(ActorSystem system)
+    {
+        var intakeOptions = new JobIntakeOptions(MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant, Blobs: Blobs);
+        const string dispatcherName = "dispatcher";
+        var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"));
+        _intake = system.ActorOf(
+            BackoffSupervisor.Props(Backoff.OnStop(intake, "intake", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
+            IntakeName);
+        _dispatcher = system.ActorOf(
+            JobDispatcherActor.Props(_intake, _regions, Catalog, new JobScheduler(new SchedulerOptions()), Results, new ConvKernel(), TimeProvider.System, Blobs),
+            dispatcherName);
+        // Jobs the intake announced before the dispatcher existed are announced again.
+        _intake.Tell(new JobIntakeActor.Subscribe(_dispatcher));
+    }
+
+    public void Dispose()
+    {
+        (_memory as IDisposable)?.Dispose();
+    }
+}

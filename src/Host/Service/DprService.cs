@@ -1,0 +1,161 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Dpr.Actors.Jobs;
+using Dpr.Host.Api;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+using Serilog;
+using Serilog.Events;
+
+namespace Dpr.Host.Service;
+
+/// <summary>
+/// <c>dpr serve</c> as a generic host: settings (<see cref="ServiceOptions"/>), Serilog, the actor
+/// system through Akka.Hosting, and the HTTP API (docs/api.md) with health, readiness, metrics and
+/// the OpenAPI document. On SIGTERM or Ctrl-C the server stops taking requests and finishes those
+/// under way, the dispatcher lets running jobs finish, then the actor system's coordinated shutdown
+/// stops the actors after their last journal writes.
+/// </summary>
+public static class DprService
+{
+    /// <param name="overrides">Settings from the command line (<c>Dpr:Board</c>...), over appsettings.json and the environment.</param>
+    /// <param name="customize">For tests: e.g. a test server instead of Kestrel.</param>
+    /// <exception cref="ServiceOptionsException">A setting cannot be used; each problem names its setting.</exception>
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> overrides, Action<WebApplicationBuilder>? customize = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.AddInMemoryCollection(overrides);
+        var options = ServiceOptions.From(builder.Configuration);
+        if (options.Validate() is { Count: > 0 } problems)
+        {
+            throw new ServiceOptionsException(problems);
+        }
+
+        builder.Services.AddSerilog((services, logger) => logger
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Hosting", LogEventLevel.Information)
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
+        builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);
+        builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
+        builder.Services.AddOpenApi("v1");
+
+        var node = DprNode.Create(options);
+        var metrics = new DprMetrics();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(new TenantStore(options.DataDirectory));
+        builder.Services.AddHostedService<ResultPruner>();
+        builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
+        builder.Services.AddAkka("dpr", akka => akka
+            // The host stops the actor system after the server has finished its requests, not the CLR's exit hook before.
+            .AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
+            .ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            })
+            .WithDprJournal(options.JournalSettings)
+            .WithDprRegions(node)
+            .WithDprJobs(node)
+            .WithActors((system, _) =>
+            {
+                metrics.Observe(system, node.Intake, options.AskTimeout);
+                DrainOnShutdown(system, node);
+            }));
+        customize?.Invoke(builder);
+
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (ApiProblem problem) when (!context.Response.HasStarted)
+            {
+                await problem.WriteAsync(context);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                await new ApiProblem(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "body" : "request", e.Message).WriteAsync(context);
+            }
+        });
+        app.UseHttpMetrics(http => http.SetMetricFactory(Metrics.WithCustomRegistry(metrics.Registry)));
+        app.MapOpenApi();
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
+        app.MapMetrics("/metrics", metrics.Registry);
+        var v1 = app.MapGroup("/v1").RequireTenant();
+        v1.MapJobs();
+        v1.MapBoard();
+        app.MapFallback(context => throw ApiProblem.NotFound("path", $"no endpoint {context.Request.Method} {context.Request.Path} (docs/api.md)"));
+        app.Lifetime.ApplicationStarted.Register(() => Announce(app, options, node));
+        app.Lifetime.ApplicationStopped.Register(node.Dispose);
+        return app;
+    }
+
+    /// <summary>Ready once the intake (journal recovered) and every region manager answer.</summary>
+    private static async Task<IResult> ReadyAsync(DprNode node)
+    {
+        var wait = TimeSpan.FromSeconds(2);
+        try
+        {
+            await node.Intake.Ask<JobReplies.QueueDepths>(new JobCommands.GetQueueDepths(), wait);
+            var regions = await Task.WhenAll(node.Regions.Values.Select(r => r.Ask<Actors.Regions.RegionReplies.State>(new Actors.Regions.RegionCommands.GetState(), wait)));
+            return Results.Ok(new { status = "ready", board = node.Board.Name, partitions = regions.ToDictionary(r => r.Partition, r => r.Status.ToString()) });
+        }
+        catch (Exception e) when (e is AskTimeoutException or InvalidOperationException)
+        {
+            return Results.Json(new { status = "not ready", reason = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+
+    /// <summary>
+    /// Before the actors stop: no new job starts, running ones finish (bounded), and the intake has
+    /// stored every outcome it was told, so a restart finds them completed rather than running.
+    /// </summary>
+    private static void DrainOnShutdown(ActorSystem system, DprNode node) =>
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-running-jobs", async () =>
+        {
+            try
+            {
+                await node.Dispatcher.Ask<JobDispatcherActor.Drained>(new JobDispatcherActor.Drain(), TimeSpan.FromSeconds(10));
+                await node.Intake.Ask<JobIntakeActor.Synced>(new JobIntakeActor.Sync(), TimeSpan.FromSeconds(5));
+            }
+            catch (AskTimeoutException)
+            {
+                // Jobs still running stay "running" on record and run again after the restart (results are written once).
+            }
+            return Akka.Done.Instance;
+        });
+
+    private static void Announce(WebApplication app, ServiceOptions options, DprNode node)
+    {
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dpr");
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        log.LogInformation("dpr listening on {Urls}", string.Join(", ", addresses));
+        log.LogInformation("Board {Board} ({Port} port), {Modules} modules in {Partitions} partitions", node.Board.Name, options.Simulated ? "simulated" : "fpga-manager", node.Catalog.Modules.Count, node.Regions.Count);
+        foreach (var problem in node.Catalog.Problems)
+        {
+            log.LogWarning("Module not served: {Problem}", problem);
+        }
+        log.LogInformation("Journal {Journal}; data in {Data}", options.JournalDescription, options.DataDirectory);
+        if (app.Services.GetRequiredService<TenantStore>().All.Count == 0)
+        {
+            log.LogInformation("No tenants yet: make an admin key with `dpr tenants add NAME --admin --data {Data}`", options.DataDirectory);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Dpr.Host.Cli;
+
+namespace Dpr.Host.Service;
+
+/// <summary><c>dpr serve</c>: the service (<see cref="DprService"/>) until SIGTERM or Ctrl-C.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var board = new Option<string?>("--board") { Description = "A built-in board (pynq-z2, pynq-z2-composable) or a board profile (JSON). Default pynq-z2." };
+        var port = new Option<string?>("--port") { Description = "simulated (default) or fpga-manager (Linux on the board)." };
+        var journal = new Option<string?>("--journal") { Description = "sqlite (default, under --data) or postgres (--connection)." };
+        var connection = new Option<string?>("--connection") { Description = "The PostgreSQL connection string for --journal postgres." };
+        var data = new Option<string?>("--data") { Description = "Data directory: journals, modules, results, tenants. Default ./data." };
+        var urls = new Option<string?>("--urls") { Description = "Where to listen, ';'-separated. Default http://localhost:5080." };
+        var command = new Command("serve", "Run the dpr service: the HTTP API over the board's regions and job queue.") { board, port, journal, connection, data, urls };
+        CliAction.Set(command, (parse, _) =>
+        {
+            var overrides = new Dictionary<string, string?>
+            {
+                ["Dpr:Board"] = parse.GetValue(board),
+                ["Dpr:Port"] = parse.GetValue(port),
+                ["Dpr:Journal"] = parse.GetValue(journal),
+                ["Dpr:Connection"] = parse.GetValue(connection),
+                ["Dpr:Data"] = parse.GetValue(data),
+                ["Dpr:Urls"] = parse.GetValue(urls),
+            }.Where(o => o.Value is not null).ToDictionary();
+            try
+            {
+                using var app = DprService.Build(overrides);
+                app.Run();
+                return ExitCodes.Ok;
+            }
+            catch (ServiceOptionsException e)
+            {
+                throw new CliFailure(ExitCodes.UsageOrFile, string.Join(Environment.NewLine, e.Problems));
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,133 @@
+using Dpr.Actors.Journal;
+using Dpr.Fabric.Boards;
+using Microsoft.Extensions.Configuration;
+
+namespace Dpr.Host.Service;
+
+/// <summary>
+/// The settings of <c>dpr serve</c>, section <c>Dpr</c>: from <c>appsettings.json</c>, then the
+/// environment (<c>DPR__JOURNAL=postgres</c>), then the command line, each over the one before.
+/// <see cref="Validate"/> names the setting at fault. The table in the README lists them.
+/// </summary>
+public sealed class ServiceOptions
+{
+    public const string Section = "Dpr";
+
+    /// <summary>A built-in board (<c>pynq-z2</c>, <c>pynq-z2-composable</c>) or the path of a board profile.</summary>
+    public string Board { get; set; } = "pynq-z2";
+
+    /// <summary><c>simulated</c> (the embedded default) or <c>fpga-manager</c> (Linux, on the board).</summary>
+    public string Port { get; set; } = "simulated";
+
+    /// <summary><c>sqlite</c> (files under <see cref="Data"/>) or <c>postgres</c> (<see cref="Connection"/>).</summary>
+    public string Journal { get; set; } = "sqlite";
+
+    public string? Connection { get; set; }
+
+    /// <summary>Journals, modules, results, blobs and tenants.</summary>
+    public string Data { get; set; } = "data";
+
+    public string Urls { get; set; } = "http://localhost:5080";
+
+    /// <summary>The largest request body accepted (a job's tensors in base64), in bytes.</summary>
+    public long MaxRequestBytes { get; set; } = 64 * 1024 * 1024;
+
+    public int MaxOpenJobs { get; set; } = 100_000;
+
+    public int MaxOpenJobsPerTenant { get; set; } = 10_000;
+
+    /// <summary>How long results are kept, in hours.</summary>
+    public double ResultRetentionHours { get; set; } = 24 * 7;
+
+    /// <summary>The simulated board takes its modelled time (swaps, module runs) instead of only reporting it.</summary>
+    public bool RealTime { get; set; } = true;
+
+    /// <summary>How long a request waits for an actor (the intake's durable write, a region's swap) before a 503.</summary>
+    public double AskTimeoutSeconds { get; set; } = 10;
+
+    public string DataDirectory => Path.GetFullPath(Data);
+
+    public TimeSpan AskTimeout => TimeSpan.FromSeconds(AskTimeoutSeconds);
+
+    public bool Simulated => string.Equals(Port, "simulated", StringComparison.OrdinalIgnoreCase);
+
+    public JournalSettings JournalSettings => string.Equals(Journal, "postgres", StringComparison.OrdinalIgnoreCase)
+        ? JournalSettings.PostgreSql(Connection!)
+        : JournalSettings.Sqlite(Path.Combine(DataDirectory, "dpr.db"));
+
+    /// <summary>The journal in words, for the start banner (no password).</summary>
+    public string JournalDescription => JournalSettings.Provider == JournalProvider.Sqlite
+        ? $"SQLite {Path.Combine(DataDirectory, "dpr.db")}"
+        : $"PostgreSQL {new Npgsql.NpgsqlConnectionStringBuilder(Connection) { Password = null }.ConnectionString}";
+
+    public static ServiceOptions From(IConfiguration configuration)
+    {
+        var options = new ServiceOptions();
+        try
+        {
+            configuration.GetSection(Section).Bind(options);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Binding names the key and the value it could not convert.
+            throw new ServiceOptionsException([e.InnerException?.Message is { } inner ? $"{e.Message} {inner}" : e.Message]);
+        }
+        return options;
+    }
+
+    /// <summary>Every problem, each naming its setting (<c>Dpr:Journal</c>); empty when the options can be used.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        void Check(bool ok, string key, string message)
+        {
+            if (!ok)
+            {
+                problems.Add($"{Section}:{key}: {message}");
+            }
+        }
+        Check(Port is not null && (Simulated || string.Equals(Port, "fpga-manager", StringComparison.OrdinalIgnoreCase)), nameof(Port), $"expected simulated or fpga-manager, found '{Port}'");
+        var postgres = string.Equals(Journal, "postgres", StringComparison.OrdinalIgnoreCase);
+        Check(postgres || string.Equals(Journal, "sqlite", StringComparison.OrdinalIgnoreCase), nameof(Journal), $"expected sqlite or postgres, found '{Journal}'");
+        Check(!postgres || !string.IsNullOrWhiteSpace(Connection), nameof(Connection), "the postgres journal needs a connection string (--connection, DPR__CONNECTION)");
+        if (postgres && !string.IsNullOrWhiteSpace(Connection))
+        {
+            try
+            {
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(Connection);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add($"{Section}:{nameof(Connection)}: not a PostgreSQL connection string: {e.Message}");
+            }
+        }
+        Check(!string.IsNullOrWhiteSpace(Data), nameof(Data), "a data directory is needed");
+        Check(MaxRequestBytes >= 1024, nameof(MaxRequestBytes), $"at least 1024 bytes, found {MaxRequestBytes}");
+        Check(MaxOpenJobs >= 1, nameof(MaxOpenJobs), $"at least 1, found {MaxOpenJobs}");
+        Check(MaxOpenJobsPerTenant >= 1, nameof(MaxOpenJobsPerTenant), $"at least 1, found {MaxOpenJobsPerTenant}");
+        Check(ResultRetentionHours > 0, nameof(ResultRetentionHours), $"more than 0, found {ResultRetentionHours}");
+        Check(AskTimeoutSeconds > 0, nameof(AskTimeoutSeconds), $"more than 0, found {AskTimeoutSeconds}");
+        foreach (var url in (Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Check(Uri.TryCreate(url.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",
+                nameof(Urls), $"'{url}' is not an http(s) URL");
+        }
+        Check(!string.IsNullOrWhiteSpace(Urls), nameof(Urls), "at least one URL to listen on is needed");
+        try
+        {
+            BoardCatalog.Load(Board);
+        }
+        catch (BoardProfileException e)
+        {
+            problems.Add($"{Section}:{nameof(Board)}: {e.Message}");
+        }
+        return problems;
+    }
+}
+
+/// <summary>The settings cannot be used; each problem names its setting.</summary>
+public sealed class ServiceOptionsException(IReadOnlyList<string> problems)
+    : Exception("invalid settings: " + string.Join("; ", problems))
+{
+    public IReadOnlyList<string> Problems { get; } = problems;
+}

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dpr.Host.Api;
+using Dpr.Host.Service;
+using Dpr.Host.Tests.Cli;
+
+namespace Dpr.Host.Tests.Api;
+
+/// <summary>Quotas, a dead journal, cancellation and settings: each on a server of its own.</summary>
+public class ApiLimitsTests
+{
+    [Fact]
+    public async Task Past_the_tenants_bound_of_open_jobs_submissions_are_429_with_retry_after()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Dpr:MaxOpenJobsPerTenant"] = "1" });
+        var client = server.Client("alice");
+        var job = TestJobs.Make("conv5x5_int32", [1, 8, 32, 32], [8, 8, 5, 5], seed: 11).Job;
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.PostAsJsonAsync("/v1/jobs", job, ApiJson.Options)));
+
+        Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.Accepted);
+        var refused = answers.First(a => a.StatusCode == HttpStatusCode.TooManyRequests);
+        await ApiTests.AssertProblem(refused, HttpStatusCode.TooManyRequests, "quota");
+        Assert.True(refused.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1));
+        // Another tenant is not held to alice's bound.
+        Assert.Equal(HttpStatusCode.Accepted, (await server.Client("bob").PostAsJsonAsync("/v1/jobs", job, ApiJson.Options)).StatusCode);
+    }
+
+    [Fact]
+    public async Task With_the_journal_down_submissions_are_503_and_the_service_is_not_ready()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Dpr:Journal"] = "postgres",
+            ["Dpr:Connection"] = "Host=127.0.0.1;Port=1;Username=dpr;Password=none;Database=dpr;Timeout=1",
+            ["Dpr:AskTimeoutSeconds"] = "1",
+        });
+        var job = TestJobs.Make("conv3x3_int8", [1, 1, 6, 6], [1, 1, 3, 3], seed: 12).Job;
+
+        var response = await server.Client("alice").PostAsJsonAsync("/v1/jobs", job, ApiJson.Options);
+
+        await ApiTests.AssertProblem(response, HttpStatusCode.ServiceUnavailable, "journal");
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await server.Client(null).GetAsync("/readyz")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client(null).GetAsync("/healthz")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_queued_job_can_be_cancelled_and_then_has_no_result()
+    {
+        await using var server = await ApiServer.StartAsync();
+        var client = server.Client("alice");
+        // A backlog of slow jobs (the simulated board takes its modelled time), so the last ones are still queued.
+        var ids = new List<Guid>();
+        for (var i = 0; i < 24; i++)
+        {
+            ids.Add((await TestJobs.SubmitAsync(client, TestJobs.Make(i % 2 == 0 ? "conv5x5_int32" : "conv3x3_int32", [1, 16, 32, 32], [16, 16, i % 2 == 0 ? 5 : 3, i % 2 == 0 ? 5 : 3], seed: i).Job)).Id);
+        }
+
+        Assert.Contains("dpr_queue_depth{module=", await server.Client(null).GetStringAsync("/metrics"));
+
+        var answers = new Dictionary<Guid, HttpStatusCode>();
+        foreach (var id in Enumerable.Reverse(ids).Take(4))
+        {
+            answers[id] = (await client.DeleteAsync($"/v1/jobs/{id}")).StatusCode;
+        }
+
+        var cancelled = answers.Where(a => a.Value == HttpStatusCode.OK).Select(a => a.Key).ToList();
+        Assert.NotEmpty(cancelled);
+        foreach (var id in cancelled)
+        {
+            Assert.Equal("cancelled", (await TestJobs.WaitAsync(client, id)).State);
+            await ApiTests.AssertProblem(await client.GetAsync($"/v1/jobs/{id}/result"), HttpStatusCode.Conflict, "state");
+        }
+        var listed = (await client.GetFromJsonAsync<JobListDto>("/v1/jobs?state=cancelled", ApiJson.Options))!;
+        Assert.Equal(cancelled.Order(), listed.Jobs.Select(j => j.Id).Order());
+        foreach (var id in ids.Except(cancelled))
+        {
+            Assert.Equal("completed", (await TestJobs.WaitAsync(client, id, TimeSpan.FromMinutes(2))).State);
+        }
+    }
+
+    [Fact]
+    public async Task An_upset_reported_by_the_sem_controller_reloads_the_module_and_is_counted()
+    {
+        await using var server = await ApiServer.StartAsync();
+        var ops = server.Client("ops");
+        Assert.Equal(HttpStatusCode.OK, (await ops.PostAsJsonAsync("/v1/regions/conv/load", new LoadDto("conv3x3_int16"))).StatusCode);
+        var node = (DprNode)server.Services.GetService(typeof(DprNode))!;
+        var frame = node.Board.FramesOf(node.Board.Partitions.Single(p => p.Name == "conv")).Skip(3).First();
+
+        node.Simulated!.InjectUpset(frame, 40, 7, correctable: false);
+
+        SwapPageDto swaps;
+        var until = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            await Task.Delay(50);
+            swaps = (await ops.GetFromJsonAsync<SwapPageDto>("/v1/swaps", ApiJson.Options))!;
+        }
+        while (!swaps.Swaps.Any(s => s.Reason == "upset") && DateTime.UtcNow < until);
+        Assert.Contains(swaps.Swaps, s => s is { Reason: "upset", Outcome: "completed", Module: "conv3x3_int16" });
+        Assert.Contains("dpr_upsets_total{partition=\"conv\",corrected=\"false\"} 1", await server.Client(null).GetStringAsync("/metrics"));
+        Assert.Equal("Loaded", (await ops.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!.Regions.Single().Status);
+    }
+
+    [Theory]
+    [InlineData("Dpr:Journal", "mysql", "Dpr:Journal: expected sqlite or postgres")]
+    [InlineData("Dpr:Port", "jtag", "Dpr:Port: expected simulated or fpga-manager")]
+    [InlineData("Dpr:Board", "zedboard", "Dpr:Board:")]
+    [InlineData("Dpr:MaxRequestBytes", "10", "Dpr:MaxRequestBytes: at least 1024")]
+    [InlineData("Dpr:Urls", "ftp://localhost:1", "Dpr:Urls: 'ftp://localhost:1' is not an http(s) URL")]
+    [InlineData("Dpr:MaxOpenJobs", "many", "Dpr:MaxOpenJobs")]
+    public void A_bad_setting_stops_the_start_naming_the_setting(string key, string value, string expected)
+    {
+        var e = Assert.Throws<ServiceOptionsException>(() => DprService.Build(new Dictionary<string, string?> { [key] = value, ["Dpr:Data"] = Path.GetTempPath() }));
+
+        Assert.Contains(e.Problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Serve_names_a_missing_postgres_connection_and_exits_1()
+    {
+        var (exit, _, stderr) = CliRunner.Run("serve", "--journal", "postgres", "--data", Path.GetTempPath());
+
+        Assert.Equal(1, exit);
+        Assert.Contains("Dpr:Connection: the postgres journal needs a connection string", stderr);
+    }
+
+    [Fact]
+    public void Tenants_add_prints_the_key_last_and_stores_only_its_hash()
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"dpr-tenants-{Guid.NewGuid():N}");
+        try
+        {
+            var (exit, stdout, _) = CliRunner.Run("tenants", "add", "dana", "--admin", "--data", data);
+            Assert.Equal(0, exit);
+            var key = stdout.Trim().Split('\n')[^1].Trim();
+            Assert.StartsWith("dpr_", key);
+            Assert.DoesNotContain(key, File.ReadAllText(Path.Combine(data, TenantStore.FileName)));
+            Assert.Equal("dana", new TenantStore(data).Authenticate(key)?.Name);
+            Assert.True(new TenantStore(data).Authenticate(key)!.Admin);
+
+            var (again, _, stderr) = CliRunner.Run("tenants", "add", "dana", "--data", data);
+            Assert.Equal(1, again);
+            Assert.Contains("exists already", stderr);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+}

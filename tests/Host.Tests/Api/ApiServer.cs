@@ -1,0 +1,110 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Dpr.Fabric.Convolution;
+using Dpr.Host.Api;
+using Dpr.Host.Service;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+
+namespace Dpr.Host.Tests.Api;
+
+/// <summary>
+/// <c>dpr serve</c> in process on the ASP.NET Core test server, on a fresh data directory with three
+/// tenants: alice and bob, and ops with an admin key.
+/// </summary>
+public sealed class ApiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ApiServer(WebApplication app, string data, IReadOnlyDictionary<string, string> keys)
+    {
+        _app = app;
+        Data = data;
+        Keys = keys;
+    }
+
+    public string Data { get; }
+
+    public IReadOnlyDictionary<string, string> Keys { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"dpr-api-{Guid.NewGuid():N}");
+        var tenants = new TenantStore(data);
+        var keys = new Dictionary<string, string> { ["alice"] = tenants.Add("alice", false), ["bob"] = tenants.Add("bob", false), ["ops"] = tenants.Add("ops", true) };
+        var overrides = new Dictionary<string, string?> { ["Dpr:Data"] = data, ["Serilog:MinimumLevel:Default"] = "Warning" };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            overrides[key] = value;
+        }
+        var app = DprService.Build(overrides, builder => builder.WebHost.UseTestServer());
+        await app.StartAsync();
+        return new ApiServer(app, data, keys);
+    }
+
+    /// <summary>A client with <paramref name="tenant"/>'s key, or none.</summary>
+    public HttpClient Client(string? tenant)
+    {
+        var client = _app.GetTestClient();
+        if (tenant is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Keys[tenant]);
+        }
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a finishing thread: the temporary directory is left behind.
+        }
+    }
+}
+
+/// <summary>Jobs for the API tests: random tensors of a module's precision, and what the reference says they give.</summary>
+public static class TestJobs
+{
+    public static (SubmitJobDto Job, byte[] Expected) Make(string module, int[] input, int[] weights, int seed, string padding = "same", int shift = 0)
+    {
+        var conv = ConvModule.Resolve(module);
+        var width = conv.Bits / 8;
+        var rng = new Random(seed);
+        var range = conv.Bits == 8 ? 100 : 1000;
+        byte[] Tensor(int[] shape) => TensorBytes.Encode(Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => rng.Next(-range, range)).ToArray(), width);
+        var job = new SubmitJobDto(module, new TensorDto(input, Convert.ToBase64String(Tensor(input))), new TensorDto(weights, Convert.ToBase64String(Tensor(weights))),
+            Bias: [.. Enumerable.Range(0, weights[0]).Select(i => (long)(i * 3))], Shift: shift, Padding: padding);
+        var problem = JobEndpoints.ToRequest("test", job).ToProblem();
+        return (job, TensorBytes.Encode(ConvReference.Requantized(problem), width));
+    }
+
+    public static async Task<SubmittedDto> SubmitAsync(HttpClient client, SubmitJobDto job)
+    {
+        var response = await client.PostAsJsonAsync("/v1/jobs", job, ApiJson.Options);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<SubmittedDto>(ApiJson.Options))!;
+    }
+
+    public static async Task<JobDto> WaitAsync(HttpClient client, Guid id, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var job = (await client.GetFromJsonAsync<JobDto>($"/v1/jobs/{id}", ApiJson.Options))!;
+            if (job.State is "completed" or "failed" or "cancelled" || DateTime.UtcNow > until)
+            {
+                return job;
+            }
+            await Task.Delay(20);
+        }
+    }
+}
