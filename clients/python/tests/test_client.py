@@ -332,6 +332,34 @@ class ServeTest(unittest.TestCase):
         self.assertIn("swaps", page)
         self.assertIn("next", page)
 
+    def test_swap_history_pages(self):
+        partition = self.ops.regions()[0]["partition"]
+        loads = ["conv3x3_int8", "conv5x5_int16", "conv3x3_int32", "conv5x5_int8"]
+        for module in loads:
+            answer = self.ops.load(partition, module)
+            self.assertEqual((answer["partition"], answer["module"], answer["hit"]), (partition, module, False))
+        seen, before = [], None
+        for _ in range(10):
+            page = self.alice.swaps(partition=partition, limit=3, before=before)
+            self.assertLessEqual(len(page["swaps"]), 3)
+            seen.extend(page["swaps"])
+            before = page["next"]
+            if before is None:
+                break
+        self.assertEqual([s["module"] for s in seen], list(reversed(loads)), seen)  # newest first
+        self.assertTrue(all(s["outcome"] == "completed" and s["partition"] == partition for s in seen), seen)
+        self.assertEqual(len({s["swapId"] for s in seen}), len(loads))
+
+    def test_tenants_by_api(self):
+        created = self.ops.add_tenant("bob")
+        self.assertEqual((created["name"], created["admin"]), ("bob", False))
+        bob = Client(self.url, created["key"])
+        self.assertEqual(bob.jobs(), [])
+        self.assertIn("bob", [t["name"] for t in self.ops.tenants()])
+        with self.assertRaises(DprError) as e:
+            bob.add_tenant("eve", admin=True)
+        self.assertEqual((e.exception.status, e.exception.field), (403, "authorization"))
+
     def test_cancel_and_idempotency(self):
         x, w = ([1, 1, 3, 3], [1] * 9), ([1, 1, 3, 3], [1] * 9)
         first = self.alice.submit_job("conv3x3_int8", x, w, idempotency_key="layer-1")
@@ -342,8 +370,10 @@ class ServeTest(unittest.TestCase):
         id = self.alice.submit("conv3x3_int8", x, w)
         try:
             answer = self.alice.cancel(id)
-            self.assertEqual(answer["state"], "cancelled")
-            self.assertEqual(self.alice.job(id)["state"], "cancelled")
+            self.assertEqual((answer["id"], answer["state"]), (id, "cancelled"))
+            # A GET right after the 200 may still say "queued" for a moment (the server's job view
+            # lags its dispatcher); the job must end cancelled, never run.
+            self.assertEqual(self.alice.wait(id, JOB_TIMEOUT)["state"], "cancelled")
             with self.assertRaises(DprError) as e:
                 self.alice.result(id)
             self.assertEqual((e.exception.status, e.exception.field), (409, "state"))
