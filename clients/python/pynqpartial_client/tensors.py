@@ -111,8 +111,9 @@ def _int_of(v, where):
     raise TypeError("%s: expected an integer, found %r" % (where, v))
 
 
-def _is_seq(v):
-    return isinstance(v, (list, tuple)) or is_numpy(v)
+def _integer_array(a, name):
+    if a.dtype.kind not in "iu":
+        raise TypeError("%s: expected an integer numpy array, found dtype %s" % (name, a.dtype))
 
 
 def flatten(nested):
@@ -170,6 +171,7 @@ def _looks_like_flat(v):
 def to_shape_and_values(tensor, name="tensor"):
     """(shape, flat list of ints) of any accepted form of a tensor (see the module's doc)."""
     if is_numpy(tensor):
+        _integer_array(tensor, name)
         return [int(d) for d in tensor.shape], [int(x) for x in tensor.reshape(-1).tolist()]
     if isinstance(tensor, dict):
         shape = tensor.get("shape")
@@ -189,6 +191,7 @@ def to_shape_and_values(tensor, name="tensor"):
 def _checked_pair(shape, values, name):
     shape = [_int_of(d, "%s.shape" % name) for d in shape]
     if is_numpy(values):
+        _integer_array(values, name)
         values = values.reshape(-1).tolist()
     values = [_int_of(v, "%s[%d]" % (name, i)) for i, v in enumerate(values)]
     if len(values) != _product(shape):

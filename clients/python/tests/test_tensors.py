@@ -399,5 +399,73 @@ class OverlayOfflineTest(unittest.TestCase):
         self.assertEqual(e.exception.error, "boom")
 
 
+
+class _FakeArray:
+    """Just enough of numpy.ndarray for the client's glue (numpy itself is optional and absent)."""
+
+    def __init__(self, shape, values, kind="i"):
+        self.shape, self.values = tuple(shape), list(values)
+        self.dtype = type("dtype", (), {"kind": kind, "__str__": lambda self: "float64" if kind == "f" else "int"})()
+        self.ndim = len(self.shape)
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and isinstance(shape[0], tuple) else shape
+        if shape == (-1,):
+            shape = (len(self.values),)
+        return _FakeArray(shape, self.values, self.dtype.kind)
+
+    def tolist(self):
+        return unflatten(list(self.shape), self.values)
+
+
+class NumpyGlueTest(unittest.TestCase):
+    """The numpy paths against a stand-in module in sys.modules (the real numpy is never needed)."""
+
+    def setUp(self):
+        import sys
+        import types
+
+        self.saved = sys.modules.get("numpy")
+        fake = types.ModuleType("numpy")
+        fake.ndarray = _FakeArray
+        fake.dtype = lambda code: code
+        fake.asarray = lambda values, dtype=None: _FakeArray([len(values)], values)
+        sys.modules["numpy"] = fake
+        self.addCleanup(self.restore)
+
+    def restore(self):
+        import sys
+
+        if self.saved is None:
+            sys.modules.pop("numpy", None)
+        else:
+            sys.modules["numpy"] = self.saved
+
+    def test_arrays_are_tensors(self):
+        a = _FakeArray([1, 1, 2, 2], [1, -2, 3, -4])
+        self.assertEqual(to_shape_and_values(a), ([1, 1, 2, 2], [1, -2, 3, -4]))
+        self.assertEqual(to_shape_and_values(([1, 1, 2, 2], _FakeArray([4], [1, 2, 3, 4]))),
+                         ([1, 1, 2, 2], [1, 2, 3, 4]))
+
+    def test_float_arrays_are_refused(self):
+        with self.assertRaises(TypeError):
+            to_shape_and_values(_FakeArray([1, 1, 1, 2], [1.5, 2.0], kind="f"), "input")
+
+    def test_overlay_returns_an_array_for_an_array(self):
+        data = base64.b64encode(encode([5, 6], "int8")).decode()
+        o = HybridOverlay("http://127.0.0.1:9", "k")
+        o.client = _Recorder({("GET", "/v1/modules"): MODULES,
+                              ("POST", "/v1/regions/conv/load"): {"partition": "conv", "module": "conv3x3_int8",
+                                                                  "hit": True},
+                              ("POST", "/v1/jobs"): {"id": "j", "state": "queued", "duplicate": False},
+                              ("GET", "/v1/jobs/j"): {"id": "j", "state": "completed"},
+                              ("GET", "/v1/jobs/j/result"): {"shape": [1, 1, 1, 2], "data": data,
+                                                             "precision": "int8", "ranOn": "conv"}})
+        o.load_rm("conv3x3_8bit")
+        out = o.run_convolution(_FakeArray([1, 1, 1, 2], [1, 2]), [[[[0, 0, 0], [0, 1, 0], [0, 0, 0]]]])
+        self.assertIsInstance(out, _FakeArray)
+        self.assertEqual((out.shape, out.values), ((1, 1, 1, 2), [5, 6]))
+
+
 if __name__ == "__main__":
     unittest.main()
