@@ -19,6 +19,7 @@ public static class Program
         new RegionsBenchmark(),
         new CrashBenchmark(),
         new ScheduleBenchmark(),
+        new HttpBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();

@@ -10,12 +10,13 @@ namespace Dpr.Actors.Jobs;
 /// <summary>
 /// Durable acceptance of jobs (<c>jobs-{board}</c>): a submission is checked, deduplicated by its
 /// idempotency key, held to the tenant's and the board's bounds, and acknowledged only once its
-/// <see cref="JobAccepted"/> is stored. Submissions that arrive within <see cref="JobIntakeOptions.BatchWindow"/>
-/// share one journal write (<c>PersistAllAsync</c>), so durability does not cost throughput.
+/// <see cref="JobAccepted"/> is stored. Group commit: a submission is written at once when the journal
+/// is idle, and those that arrive while a write is under way share the next one (<c>PersistAllAsync</c>),
+/// so durability costs neither latency when idle nor throughput under load.
 /// Accepted jobs are announced to <c>listener</c> (the scheduler), also after a restart for every
 /// job still open, so nothing accepted is lost.
 /// </summary>
-public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
+public sealed class JobIntakeActor : ReceivePersistentActor
 {
     private readonly JobIntakeOptions _options;
     private readonly TimeProvider _time;
@@ -28,7 +29,9 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, int> _queuedPerModule = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, IActorRef> _unconfirmed = [];
     private readonly HashSet<Guid> _finishing = [];
-    private List<(JobAccepted Event, IActorRef Sender)> _batch = [];
+    /// <summary>Events waiting for the next journal write: acceptances with their submitter, transitions without.</summary>
+    private List<(IJobEvent Event, IActorRef? Sender)> _pending = [];
+    private int _writing;
     private int _open;
 
     public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener)
@@ -45,7 +48,6 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             AnnounceOpenJobs();
         });
         Command<JobCommands.Submit>(Submit);
-        Command<Flush>(_ => Persist());
         Command<JobCommands.RecordStarted>(r => Record(r.JobId, new JobStarted(r.JobId, r.Partition, r.Module, r.Attempt, _time.GetUtcNow())));
         Command<JobCommands.RecordCompleted>(r => Record(r.JobId, new JobCompleted(r.JobId, r.ResultKey, r.RanOn, _time.GetUtcNow())));
         Command<JobCommands.RecordFailed>(r => Record(r.JobId, new JobFailed(r.JobId, r.Reason, _time.GetUtcNow())));
@@ -62,8 +64,6 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
     }
 
     public override string PersistenceId { get; }
-
-    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="listener">Told of every accepted job: an actor, or a selection when the listener is created after the intake.</param>
     public static Props Props(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener) =>
@@ -116,45 +116,65 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         {
             _keys[(request.Tenant, k)] = accepted.JobId;
         }
-        _batch.Add((accepted, Sender));
-        if (_batch.Count >= _options.BatchSize)
+        Enqueue(accepted, Sender);
+    }
+
+    /// <summary>
+    /// Group commit: an event is written at once when the journal is idle; while a write is under
+    /// way, the events that arrive meanwhile wait for it and then share the next one.
+    /// </summary>
+    private void Enqueue(IJobEvent e, IActorRef? sender)
+    {
+        _pending.Add((e, sender));
+        if (_writing == 0 || _pending.Count >= _options.BatchSize)
         {
             Persist();
-        }
-        else if (_batch.Count == 1)
-        {
-            Timers.StartSingleTimer("flush", Flush.Instance, _options.Window);
         }
     }
 
     private void Persist()
     {
-        Timers.Cancel("flush");
-        if (_batch.Count == 0)
+        if (_pending.Count == 0)
         {
             return;
         }
-        var batch = _batch;
-        _batch = [];
+        var batch = _pending;
+        _pending = [];
         foreach (var (e, sender) in batch)
         {
-            _unconfirmed[e.JobId] = sender;
+            if (sender is not null)
+            {
+                _unconfirmed[e.JobId] = sender;
+            }
         }
+        _writing++;
+        var last = batch[^1].Event;
         PersistAllAsync(batch.Select(b => b.Event), e =>
         {
-            Track(new JobRecord(e.JobId, e.Request.Tenant, e.Request.Module, JobRecord.Queued, e.Request, e.At));
-            if (_unconfirmed.Remove(e.JobId, out var sender))
+            if (ReferenceEquals(e, last) && --_writing == 0)
             {
-                sender.Tell(new JobReplies.Accepted(e.JobId, Duplicate: false));
+                // What arrived during this write goes now (Akka allows persisting from a persist handler).
+                Persist();
             }
-            _listener?.Tell(e, Self);
+            if (e is not JobAccepted accepted)
+            {
+                Apply(e);
+                _finishing.Remove(e.JobId);
+                return;
+            }
+            Track(new JobRecord(accepted.JobId, accepted.Request.Tenant, accepted.Request.Module, JobRecord.Queued, accepted.Request, accepted.At));
+            if (_unconfirmed.Remove(accepted.JobId, out var submitter))
+            {
+                submitter.Tell(new JobReplies.Accepted(accepted.JobId, Duplicate: false));
+            }
+            _listener?.Tell(accepted, Self);
         });
     }
 
     /// <summary>
     /// A transition of an open job; a job already finished (or whose finish is being stored) is not
-    /// recorded again, so each job has one outcome on record. <c>PersistAsync</c>: transitions are
-    /// not acknowledged to anyone, and submissions keep flowing while they are written.
+    /// recorded again, so each job has one outcome on record. Transitions are acknowledged to nobody
+    /// and share the journal writes of the submissions.
     /// </summary>
     private void Record(Guid jobId, IJobEvent e)
     {
@@ -166,11 +186,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         {
             _finishing.Add(jobId);
         }
-        PersistAsync(e, stored =>
-        {
-            Apply(stored);
-            _finishing.Remove(jobId);
-        });
+        Enqueue(e, null);
     }
 
     private void Apply(IJobEvent e)
@@ -273,14 +289,15 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
 
     private void RefuseUnconfirmed(Exception cause)
     {
-        _log.Error(cause, "Job journal write failed; refusing {Count} unconfirmed submissions", _unconfirmed.Count + _batch.Count);
+        var waiting = _pending.Select(p => p.Sender).OfType<IActorRef>().ToList();
+        _log.Error(cause, "Job journal write failed; refusing {Count} unconfirmed submissions", _unconfirmed.Count + waiting.Count);
         Context.System.EventStream.Publish(new Observed.JournalFailed(PersistenceId, cause.Message));
-        foreach (var sender in _unconfirmed.Values.Concat(_batch.Select(b => b.Sender)))
+        foreach (var sender in _unconfirmed.Values.Concat(waiting))
         {
             sender.Tell(new JobReplies.Rejected("journal", $"the job journal is unavailable ({cause.Message}); the job was not accepted — resubmit, with an idempotency key to be safe", _options.Backoff));
         }
         _unconfirmed.Clear();
-        _batch.Clear();
+        _pending.Clear();
     }
 
     /// <summary>Makes <see cref="Listener"/> the one told of accepted jobs (the dispatcher, which needs the intake's address first); every open job is announced to it.</summary>
@@ -292,10 +309,5 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
     public sealed record Synced
     {
         public static readonly Synced Instance = new();
-    }
-
-    private sealed record Flush
-    {
-        public static readonly Flush Instance = new();
     }
 }

@@ -3,14 +3,12 @@ using Dpr.Fabric.Convolution;
 namespace Dpr.Actors.Jobs;
 
 /// <param name="BatchSize">Submissions persisted together at most (one journal round trip).</param>
-/// <param name="BatchWindow">How long a submission may wait for others to share its write.</param>
 /// <param name="MaxOpenJobs">Accepted jobs not yet finished, over all tenants; past it submissions are refused (bounded memory).</param>
 /// <param name="MaxOpenJobsPerTenant">The same, per tenant.</param>
 /// <param name="RetryAfter">What a refusal for a full queue tells the tenant to wait.</param>
 /// <param name="Blobs">Where inputs over <paramref name="InlineLimit"/> bytes are stored instead of the journal; null keeps every input inline.</param>
 public sealed record JobIntakeOptions(
     int BatchSize = 512,
-    TimeSpan? BatchWindow = null,
     int MaxOpenJobs = 100_000,
     int MaxOpenJobsPerTenant = 10_000,
     TimeSpan? RetryAfter = null,
@@ -18,7 +16,5 @@ public sealed record JobIntakeOptions(
     BlobStore? Blobs = null,
     int InlineLimit = 64 * 1024)
 {
-    public TimeSpan Window => BatchWindow ?? TimeSpan.FromMilliseconds(2);
-
     public TimeSpan Backoff => RetryAfter ?? TimeSpan.FromSeconds(1);
 }

@@ -30,7 +30,8 @@ public static class DprService
     /// <exception cref="ServiceOptionsException">A setting cannot be used; each problem names its setting.</exception>
     public static WebApplication Build(IReadOnlyDictionary<string, string?> overrides, Action<WebApplicationBuilder>? customize = null)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No reload-on-change: it watches the working directory, which holds ./data and its constant writes.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Configuration.AddInMemoryCollection(overrides);
         var options = ServiceOptions.From(builder.Configuration);
         if (options.Validate() is { Count: > 0 } problems)
@@ -93,7 +94,6 @@ public static class DprService
                 await new ApiProblem(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "body" : "request", e.Message).WriteAsync(context);
             }
         });
-        app.UseHttpMetrics(http => http.SetMetricFactory(Metrics.WithCustomRegistry(metrics.Registry)));
         app.MapOpenApi();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();

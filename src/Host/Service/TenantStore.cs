@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -18,7 +19,8 @@ public sealed class TenantStore
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private readonly string _path;
     private readonly Lock _lock = new();
-    private Dictionary<string, Tenant> _byHash = [];
+    // Replaced whole on reload, never changed in place: readers need no lock.
+    private volatile FrozenDictionary<string, Tenant> _byHash = FrozenDictionary<string, Tenant>.Empty;
     private DateTime _loadedWrite;
 
     public TenantStore(string dataDirectory)
@@ -38,16 +40,16 @@ public sealed class TenantStore
         }
     }
 
-    /// <summary>The tenant whose key this is; null for an unknown key.</summary>
+    /// <summary>The tenant whose key this is; null for an unknown key. Known keys take no lock.</summary>
     public Tenant? Authenticate(string key)
     {
         var hash = Hash(key);
+        if (_byHash.TryGetValue(hash, out var tenant))
+        {
+            return tenant;
+        }
         lock (_lock)
         {
-            if (_byHash.TryGetValue(hash, out var tenant))
-            {
-                return tenant;
-            }
             if (File.Exists(_path) && File.GetLastWriteTimeUtc(_path) != _loadedWrite)
             {
                 Reload();
@@ -87,13 +89,13 @@ public sealed class TenantStore
     {
         if (!File.Exists(_path))
         {
-            _byHash = [];
+            _byHash = FrozenDictionary<string, Tenant>.Empty;
             return;
         }
         _loadedWrite = File.GetLastWriteTimeUtc(_path);
         var tenants = JsonSerializer.Deserialize<List<Tenant>>(File.ReadAllText(_path), Json)
             ?? throw new InvalidDataException($"{_path}: expected a list of tenants");
-        _byHash = tenants.ToDictionary(t => t.KeyHash, StringComparer.Ordinal);
+        _byHash = tenants.ToFrozenDictionary(t => t.KeyHash, StringComparer.Ordinal);
     }
 
     private static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));

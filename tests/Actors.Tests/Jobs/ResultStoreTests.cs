@@ -22,7 +22,7 @@ public sealed class ResultStoreTests : IDisposable
         Assert.Equal("conv", meta.RanOn);
         Assert.Equal([1, 1, 2, 2], meta.Shape);
         Assert.Null(store.TryLoad(Guid.NewGuid()));
-        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+        Assert.Empty(Directory.GetFiles(_directory, "*.tmp", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class ResultStoreTests : IDisposable
         var fresh = Guid.NewGuid();
         store.TryStore(Meta(old), [1]);
         store.TryStore(Meta(fresh), [2]);
-        File.SetLastWriteTimeUtc(Path.Combine(_directory, $"{old:N}.bin"), DateTime.UtcNow.AddHours(-2));
+        File.SetLastWriteTimeUtc(Path.Combine(_directory, old.ToString("N")[..2], $"{old:N}.result"), DateTime.UtcNow.AddHours(-2));
 
         Assert.Equal(1, store.Prune(DateTimeOffset.UtcNow));
 

@@ -31,6 +31,7 @@ public sealed class JobScheduler
     private readonly Dictionary<string, Residency> residencies = new(StringComparer.Ordinal);
     private long sequence;
     private long queuedWork;
+    private int cpuAllowedQueued;
     private int partitionCount = 1;
     private List<PartitionView> lastUsable = [];
 
@@ -252,6 +253,11 @@ public sealed class JobScheduler
     public IReadOnlyList<QueuedJob> TakeForCpu(IReadOnlyList<PartitionView> partitions, bool boardFaulted, int max = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(partitions);
+        // Called after every event: without a job that may go to the CPU, no walk over the backlog.
+        if (!boardFaulted && cpuAllowedQueued == 0)
+        {
+            return [];
+        }
         var held = partitions.Where(p => !p.Faulted).Select(Holding).OfType<string>().ToHashSet(StringComparer.Ordinal);
         var taken = queues.Values
             .SelectMany(q => q.InStartByOrder)
@@ -284,6 +290,7 @@ public sealed class JobScheduler
         queued.Add(job.Id, entry);
         perTenant[job.Tenant] = perTenant.GetValueOrDefault(job.Tenant) + 1;
         queuedWork += entry.Cost;
+        cpuAllowedQueued += job.CpuFallbackAllowed ? 1 : 0;
     }
 
     private void Remove(QueueEntry entry)
@@ -297,6 +304,7 @@ public sealed class JobScheduler
         queued.Remove(entry.Job.Id);
         perTenant[entry.Job.Tenant]--;
         queuedWork -= entry.Cost;
+        cpuAllowedQueued -= entry.Job.CpuFallbackAllowed ? 1 : 0;
     }
 
     private Assignment.Run Run(PartitionView self, ModuleQueue queue, DateTimeOffset now, DateTimeOffset? gate)
