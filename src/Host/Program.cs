@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Dpr.Host.Bench;
 using Dpr.Host.Cli;
+using Dpr.Host.Client;
 using Dpr.Host.Hardware;
 using Dpr.Host.Regions;
 using Dpr.Host.Service;
@@ -39,6 +40,10 @@ public static class Program
             DemoCommand.Create(),
             ServeCommand.Create(),
             TenantsCommand.Create(),
+            ClientCommands.Submit(),
+            ClientCommands.Jobs(),
+            ClientCommands.Regions(),
+            ClientCommands.Swaps(),
         };
         return root;
     }

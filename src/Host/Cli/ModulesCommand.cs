@@ -5,12 +5,12 @@ using Spectre.Console;
 
 namespace Dpr.Host.Cli;
 
-/// <summary><c>dpr modules init|keygen|sign|verify</c>: build, sign and check a module catalog directory.</summary>
+/// <summary><c>dpr modules init|keygen|sign|verify</c>: build, sign and check a module catalog directory; <c>list</c> asks a running service.</summary>
 public static class ModulesCommand
 {
-    public static Command Create() => new("modules", "Build, sign and check module catalogs.")
+    public static Command Create() => new("modules", "Build, sign and check module catalogs; list a running service's modules.")
     {
-        Init(), Keygen(), Sign(), Verify(),
+        Init(), Keygen(), Sign(), Verify(), Client.ClientCommands.ModulesList(),
     };
 
     private static Command Init()

@@ -29,17 +29,27 @@ public sealed class ApiServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <summary>The address of the server when it listens on a real loopback port (started with <c>kestrel: true</c>).</summary>
+    public Uri? Url => _app.Urls.Select(u => new Uri(u)).FirstOrDefault();
+
+    /// <param name="kestrel">Listen on a free loopback port instead of the in-memory test server (for clients that open sockets).</param>
+    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false)
     {
         var data = Path.Combine(Path.GetTempPath(), $"dpr-api-{Guid.NewGuid():N}");
         var tenants = new TenantStore(data);
         var keys = new Dictionary<string, string> { ["alice"] = tenants.Add("alice", false), ["bob"] = tenants.Add("bob", false), ["ops"] = tenants.Add("ops", true) };
-        var overrides = new Dictionary<string, string?> { ["Dpr:Data"] = data, ["Serilog:MinimumLevel:Default"] = "Warning" };
+        var overrides = new Dictionary<string, string?> { ["Dpr:Data"] = data, ["Serilog:MinimumLevel:Default"] = "Warning", ["Dpr:Urls"] = "http://127.0.0.1:0" };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             overrides[key] = value;
         }
-        var app = DprService.Build(overrides, builder => builder.WebHost.UseTestServer());
+        var app = DprService.Build(overrides, builder =>
+        {
+            if (!kestrel)
+            {
+                builder.WebHost.UseTestServer();
+            }
+        });
         await app.StartAsync();
         return new ApiServer(app, data, keys);
     }

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Dpr.Host.Api;
+using Dpr.Host.Tests.Api;
+
+namespace Dpr.Host.Tests.Cli;
+
+/// <summary>The verbs for people (<c>submit</c>, <c>jobs</c>, <c>regions</c>, <c>swaps</c>, <c>modules list</c>) against a server on a loopback port.</summary>
+public sealed class ClientVerbTests : IAsyncLifetime
+{
+    private ApiServer _server = null!;
+    private string _dir = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await ApiServer.StartAsync(kestrel: true);
+        _dir = Path.Combine(_server.Data, "cli");
+        Directory.CreateDirectory(_dir);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private (int Exit, string Out, string Err) Dpr(string tenant, params string[] args) =>
+        CliRunner.Run([.. args, "--url", _server.Url!.ToString(), "--key", _server.Keys[tenant]]);
+
+    [Fact]
+    public void Submit_waits_for_every_job_writes_the_results_and_lists_them()
+    {
+        var jobs = new[] { TestJobs.Make("conv3x3_int8", [1, 1, 6, 6], [1, 1, 3, 3], seed: 1), TestJobs.Make("conv5x5_int16", [1, 2, 8, 8], [2, 2, 5, 5], seed: 2) };
+        var file = Path.Combine(_dir, "jobs.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(jobs.Select(j => j.Job), ApiJson.Options));
+        var results = Path.Combine(_dir, "results");
+
+        var (exit, stdout, stderr) = Dpr("alice", "submit", file, "--wait", "--out", results);
+
+        Assert.True(exit == 0, stderr + stdout);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(stdout, "completed").Count);
+        var written = Directory.GetFiles(results).Select(f => JsonSerializer.Deserialize<ResultDto>(File.ReadAllText(f), ApiJson.Options)!.Data).Order();
+        Assert.Equal(jobs.Select(j => Convert.ToBase64String(j.Expected)).Order(), written);
+
+        var (listed, list, _) = Dpr("alice", "jobs", "--state", "completed", "--json");
+        Assert.Equal(0, listed);
+        Assert.Equal(2, JsonSerializer.Deserialize<JobListDto>(list, ApiJson.Options)!.Jobs.Count);
+    }
+
+    [Fact]
+    public void Admins_load_modules_and_everyone_sees_regions_swaps_and_modules()
+    {
+        var (loaded, loadOut, loadErr) = Dpr("ops", "regions", "load", "conv", "conv5x5_int32");
+        Assert.True(loaded == 0, loadErr);
+        Assert.Contains("conv5x5_int32", loadOut);
+
+        Assert.Contains("Loaded", Dpr("bob", "regions").Out);
+        Assert.Contains("requested", Dpr("bob", "swaps", "--partition", "conv").Out);
+        var modules = Dpr("bob", "modules", "list").Out;
+        Assert.Contains("conv3x3_8bit", modules);
+        Assert.Contains("conv5x5_int32", modules);
+    }
+
+    [Fact]
+    public void Refusals_print_the_status_detail_and_field_and_exit_1()
+    {
+        var (exit, _, stderr) = Dpr("bob", "regions", "load", "conv", "conv3x3_int8");
+        Assert.Equal(1, exit);
+        Assert.Contains("403", stderr);
+        Assert.Contains("[field authorization]", stderr);
+
+        var bad = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(bad, """{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AAAA"}, "weights": {"shape": [1, 1, 3, 3], "data": "AAAAAAAAAAAA"}}""");
+        var (badExit, _, badErr) = Dpr("alice", "submit", bad);
+        Assert.Equal(1, badExit);
+        Assert.Contains("[field input]", badErr);
+
+        var (down, _, downErr) = CliRunner.Run("jobs", "--url", "http://127.0.0.1:1", "--key", "x");
+        Assert.Equal(1, down);
+        Assert.Contains("cannot reach", downErr);
+    }
+}
