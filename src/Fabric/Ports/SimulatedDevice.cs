@@ -17,6 +17,9 @@ public sealed class SimulatedDevice(Board board)
     private readonly Dictionary<FrameAddress, string> _frames = [];
     private readonly Dictionary<string, FrameAddress[]> _partitionFrames = [];
     private readonly HashSet<(FrameAddress Frame, int Word, int Bit)> _upsets = [];
+    // What ModuleIn last found per partition; cleared by every change to the frames or upsets (a
+    // module's registers ask on every access, and a partition has thousands of frames).
+    private readonly Dictionary<string, string?> _moduleIn = [];
     private readonly object _lock = new();
 
     public Board Board { get; } = board;
@@ -32,9 +35,13 @@ public sealed class SimulatedDevice(Board board)
     {
         lock (_lock)
         {
+            if (_moduleIn.TryGetValue(partition.Name, out var known))
+            {
+                return known;
+            }
             var owners = FramesOf(partition).Select(f => _frames.GetValueOrDefault(f)).Distinct().ToList();
             var clean = !_upsets.Any(u => partition.Contains(u.Frame));
-            return owners is [{ } owner] && owner != Garbage && owner != StaticDesign && clean ? owner : null;
+            return _moduleIn[partition.Name] = owners is [{ } owner] && owner != Garbage && owner != StaticDesign && clean ? owner : null;
         }
     }
 
@@ -68,6 +75,7 @@ public sealed class SimulatedDevice(Board board)
         lock (_lock)
         {
             _upsets.Add((frame, word, bit));
+            _moduleIn.Clear();
         }
     }
 
@@ -77,6 +85,7 @@ public sealed class SimulatedDevice(Board board)
         lock (_lock)
         {
             _upsets.RemoveWhere(u => u.Frame == frame);
+            _moduleIn.Clear();
         }
     }
 
@@ -93,6 +102,7 @@ public sealed class SimulatedDevice(Board board)
     {
         lock (_lock)
         {
+            _moduleIn.Clear();
             if (image.Kind == BitstreamKind.Full && !garbage)
             {
                 _frames.Clear();
