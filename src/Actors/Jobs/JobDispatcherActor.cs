@@ -84,6 +84,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             Close(failed.JobId, failed.Partition);
         });
         Receive<CpuDone>(done => Finish(done.JobId, "cpu", done.Requantized, done.Raw));
+        Receive<Stored>(OnStored);
         Receive<Cancel>(cancel =>
         {
             var outcome = _scheduler.Cancel(new JobId(cancel.JobId));
@@ -202,18 +203,33 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             var problem = entry.Request.ToProblem();
             var bytes = raw is not null ? TensorBytes.EncodeRaw(raw) : TensorBytes.Encode(requantized!, problem.Spec.Module.Bits / 8);
             var shape = problem.OutputShape;
-            // Write-once: if the job ran twice (a restart between its run and its record), the first result stays.
-            _results.TryStore(new ResultStore.StoredResult(jobId, problem.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], problem.Spec.Output.ToString().ToLowerInvariant(), ranOn, _time.GetUtcNow()), bytes);
-            _intake.Tell(new JobCommands.RecordCompleted(jobId, jobId.ToString("N"), ranOn));
+            // Write-once: if the job ran twice (a restart between its run and its record), the first result
+            // stays. The completion is recorded once the result is committed; until then the job counts as running.
+            _results.StoreAsync(new ResultStore.StoredResult(jobId, problem.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], problem.Spec.Output.ToString().ToLowerInvariant(), ranOn, _time.GetUtcNow()), bytes)
+                .PipeTo(Self, success: _ => new Stored(jobId, ranOn, null), failure: e => new Stored(jobId, ranOn, e.GetBaseException().Message));
+            Close(jobId, ranOn, running: true);
+            return;
         }
         Close(jobId, ranOn);
     }
 
-    private void Close(Guid jobId, string partition)
+    private void OnStored(Stored stored)
+    {
+        _intake.Tell(stored.Error is null
+            ? new JobCommands.RecordCompleted(stored.JobId, stored.JobId.ToString("N"), stored.RanOn)
+            : new JobCommands.RecordFailed(stored.JobId, $"the result could not be stored: {stored.Error}"));
+        Stopped(stored.JobId);
+    }
+
+    /// <param name="running">The job still has work under way (its result being stored): it stays counted as running.</param>
+    private void Close(Guid jobId, string partition, bool running = false)
     {
         _scheduler.Completed(new JobId(jobId));
         _jobs.Remove(jobId);
-        Stopped(jobId);
+        if (!running)
+        {
+            Stopped(jobId);
+        }
         if (_views.TryGetValue(partition, out var view))
         {
             _views[partition] = view with { Busy = false, LastUsed = _time.GetUtcNow() };
@@ -257,6 +273,8 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     private sealed record LoadFailed(string Partition, RegionReplies.LoadFailed Reply);
 
     private sealed record CpuDone(Guid JobId, int[]? Requantized, long[]? Raw);
+
+    private sealed record Stored(Guid JobId, string RanOn, string? Error);
 
     private sealed record Tick
     {

@@ -130,6 +130,7 @@ public sealed class DprNode : IDisposable
 
     public void Dispose()
     {
+        Results.Dispose();
         (_memory as IDisposable)?.Dispose();
     }
 }

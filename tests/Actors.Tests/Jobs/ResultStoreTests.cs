@@ -9,33 +9,47 @@ public sealed class ResultStoreTests : IDisposable
     private static ResultStore.StoredResult Meta(Guid id) => new(id, "conv3x3_int8", [1, 1, 2, 2], "requantized", "conv", DateTimeOffset.UnixEpoch);
 
     [Fact]
-    public void A_result_is_stored_once_and_the_first_one_stays()
+    public async Task A_result_is_stored_once_and_the_first_one_stays()
     {
-        var store = new ResultStore(_directory, TimeSpan.FromDays(1));
+        using var store = new ResultStore(_directory, TimeSpan.FromDays(1));
         var id = Guid.NewGuid();
 
-        Assert.True(store.TryStore(Meta(id), [1, 2, 3, 4]));
-        Assert.False(store.TryStore(Meta(id) with { RanOn = "cpu" }, [9, 9, 9, 9]));
+        Assert.True(await store.StoreAsync(Meta(id), [1, 2, 3, 4]));
+        Assert.False(await store.StoreAsync(Meta(id) with { RanOn = "cpu" }, [9, 9, 9, 9]));
 
         var (meta, data) = store.TryLoad(id)!.Value;
         Assert.Equal([1, 2, 3, 4], data);
         Assert.Equal("conv", meta.RanOn);
         Assert.Equal([1, 1, 2, 2], meta.Shape);
         Assert.Null(store.TryLoad(Guid.NewGuid()));
-        Assert.Empty(Directory.GetFiles(_directory, "*.tmp", SearchOption.AllDirectories));
     }
 
     [Fact]
-    public void Results_past_the_retention_are_pruned()
+    public async Task Results_stored_together_share_a_commit_and_survive_a_reopen()
     {
-        var store = new ResultStore(_directory, TimeSpan.FromHours(1));
-        var old = Guid.NewGuid();
-        var fresh = Guid.NewGuid();
-        store.TryStore(Meta(old), [1]);
-        store.TryStore(Meta(fresh), [2]);
-        File.SetLastWriteTimeUtc(Path.Combine(_directory, old.ToString("N")[..2], $"{old:N}.result"), DateTime.UtcNow.AddHours(-2));
+        var ids = Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid()).ToList();
+        using (var store = new ResultStore(_directory, TimeSpan.FromDays(1)))
+        {
+            var stored = await Task.WhenAll(ids.Select((id, i) => store.StoreAsync(Meta(id), [(byte)i])));
+            Assert.All(stored, Assert.True);
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
 
-        Assert.Equal(1, store.Prune(DateTimeOffset.UtcNow));
+        using var again = new ResultStore(_directory, TimeSpan.FromDays(1));
+        Assert.Equal([unchecked((byte)999)], again.TryLoad(ids[999])!.Value.Data);
+    }
+
+    [Fact]
+    public async Task Results_past_the_retention_are_pruned()
+    {
+        using var store = new ResultStore(_directory, TimeSpan.FromMilliseconds(50));
+        var old = Guid.NewGuid();
+        await store.StoreAsync(Meta(old), [1]);
+        await Task.Delay(200);
+        var fresh = Guid.NewGuid();
+        await store.StoreAsync(Meta(fresh), [2]);
+
+        Assert.Equal(1, store.Prune(DateTimeOffset.UtcNow.AddMilliseconds(-100)));
 
         Assert.Null(store.TryLoad(old));
         Assert.NotNull(store.TryLoad(fresh));
@@ -43,6 +57,7 @@ public sealed class ResultStoreTests : IDisposable
 
     public void Dispose()
     {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         if (Directory.Exists(_directory))
         {
             Directory.Delete(_directory, recursive: true);
