@@ -282,6 +282,15 @@ MODULES = {"modules": [
 ]}
 
 
+def _run_answers(data):
+    """What the server answers to load_rm + run_convolution of a 1x1x1x2 int8 job whose result is data."""
+    return {("GET", "/v1/modules"): MODULES,
+            ("POST", "/v1/regions/conv/load"): {"partition": "conv", "module": "conv3x3_int8", "hit": True},
+            ("POST", "/v1/jobs"): {"id": "j", "state": "queued", "duplicate": False},
+            ("GET", "/v1/jobs/j"): {"id": "j", "state": "completed"},
+            ("GET", "/v1/jobs/j/result"): {"shape": [1, 1, 1, 2], "data": data, "precision": "int8", "ranOn": "conv"}}
+
+
 class RequestBodyTest(unittest.TestCase):
     def test_submit_sends_the_contract_body(self):
         c = _Recorder({("POST", "/v1/jobs"): {"id": "abc", "state": "queued", "duplicate": False}})
@@ -376,13 +385,7 @@ class OverlayOfflineTest(unittest.TestCase):
 
     def test_run_convolution_returns_nested_lists(self):
         data = base64.b64encode(encode([5, 6], "int8")).decode()
-        o = self.overlay({("GET", "/v1/modules"): MODULES,
-                          ("POST", "/v1/regions/conv/load"): {"partition": "conv", "module": "conv3x3_int8",
-                                                              "hit": True},
-                          ("POST", "/v1/jobs"): {"id": "j", "state": "queued", "duplicate": False},
-                          ("GET", "/v1/jobs/j"): {"id": "j", "state": "completed"},
-                          ("GET", "/v1/jobs/j/result"): {"shape": [1, 1, 1, 2], "data": data,
-                                                         "precision": "int8", "ranOn": "conv"}})
+        o = self.overlay(_run_answers(data))
         o.load_rm("conv3x3_8bit")
         self.assertEqual(o.run_convolution([[[[1, 2]]]], [[[[0, 0, 0], [0, 1, 0], [0, 0, 0]]]]), [[[[5, 6]]]])
         self.assertEqual(o.client.calls[-4][2]["module"], "conv3x3_int8")
@@ -454,13 +457,7 @@ class NumpyGlueTest(unittest.TestCase):
     def test_overlay_returns_an_array_for_an_array(self):
         data = base64.b64encode(encode([5, 6], "int8")).decode()
         o = HybridOverlay("http://127.0.0.1:9", "k")
-        o.client = _Recorder({("GET", "/v1/modules"): MODULES,
-                              ("POST", "/v1/regions/conv/load"): {"partition": "conv", "module": "conv3x3_int8",
-                                                                  "hit": True},
-                              ("POST", "/v1/jobs"): {"id": "j", "state": "queued", "duplicate": False},
-                              ("GET", "/v1/jobs/j"): {"id": "j", "state": "completed"},
-                              ("GET", "/v1/jobs/j/result"): {"shape": [1, 1, 1, 2], "data": data,
-                                                             "precision": "int8", "ranOn": "conv"}})
+        o.client = _Recorder(_run_answers(data))
         o.load_rm("conv3x3_8bit")
         out = o.run_convolution(_FakeArray([1, 1, 1, 2], [1, 2]), [[[[0, 0, 0], [0, 1, 0], [0, 0, 0]]]])
         self.assertIsInstance(out, _FakeArray)
