@@ -128,7 +128,7 @@ public sealed class HttpBenchmark : IBenchmark
             : new RunResult(done.Length, refused, elapsed, done[done.Length / 2], done[(int)(done.Length * 0.99)]);
     }
 
-    /// <summary>User + system CPU of the server process so far, from /proc (null elsewhere).</summary>
+    /// <summary>User + system CPU of the server process so far; null once it has exited.</summary>
     private static TimeSpan? ServerCpu(int pid)
     {
         try

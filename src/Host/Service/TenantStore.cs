@@ -29,16 +29,7 @@ public sealed class TenantStore
         Reload();
     }
 
-    public IReadOnlyList<Tenant> All
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _byHash.Values.OrderBy(t => t.Name, StringComparer.Ordinal)];
-            }
-        }
-    }
+    public IReadOnlyList<Tenant> All => [.. _byHash.Values.OrderBy(t => t.Name, StringComparer.Ordinal)];
 
     /// <summary>The tenant whose key this is; null for an unknown key. Known keys take no lock.</summary>
     public Tenant? Authenticate(string key)
