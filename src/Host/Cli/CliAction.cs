@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Dpr.Fabric.Bitstreams;
 using Dpr.Fabric.Boards;
 
@@ -18,20 +19,31 @@ public static class CliAction
             }
             catch (CliFailure e)
             {
-                error.WriteLine($"dpr {command.Name}: {e.Message}");
+                error.WriteLine($"{FullName(parse.CommandResult)}: {e.Message}");
                 return e.ExitCode;
             }
             catch (BitstreamFormatException e)
             {
-                error.WriteLine($"dpr {command.Name}: malformed bitstream: {e.Message}");
+                error.WriteLine($"{FullName(parse.CommandResult)}: malformed bitstream: {e.Message}");
                 return ExitCodes.Malformed;
             }
             catch (BoardProfileException e)
             {
-                error.WriteLine($"dpr {command.Name}: {e.Message}");
+                error.WriteLine($"{FullName(parse.CommandResult)}: {e.Message}");
                 return ExitCodes.UsageOrFile;
             }
         });
+
+    /// <summary><c>dpr regions load</c>: the verb as typed, whatever the executable is called.</summary>
+    private static string FullName(CommandResult result)
+    {
+        var names = new List<string>();
+        for (var r = result; r.Parent is CommandResult parent; r = parent)
+        {
+            names.Insert(0, r.Command.Name);
+        }
+        return "dpr " + string.Join(' ', names);
+    }
 
     public static byte[] ReadFile(FileInfo file)
     {
