@@ -32,6 +32,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     /// <summary>Events waiting for the next journal write: acceptances with their submitter, transitions without.</summary>
     private List<(IJobEvent Event, IActorRef? Sender)> _pending = [];
     private int _writing;
+    private long _snapshotAt;
     private int _open;
 
     public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener)
@@ -40,8 +41,15 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         _options = options;
         _time = time;
         _listener = listener;
+        Recover<SnapshotOffer>(offer =>
+        {
+            Restore((IntakeSnapshot)offer.Snapshot);
+            _snapshotAt = offer.Metadata.SequenceNr;
+        });
         Recover<IJobEvent>(Apply);
         Recover<RecoveryCompleted>(_ => AnnounceOpenJobs());
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of the job intake failed (recovery replays more): {Reason}", f.Cause.Message));
         Command<Subscribe>(subscribe =>
         {
             _listener = subscribe.Listener;
@@ -151,24 +159,82 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         var last = batch[^1].Event;
         PersistAllAsync(batch.Select(b => b.Event), e =>
         {
+            Stored(e);
             if (ReferenceEquals(e, last) && --_writing == 0)
             {
+                // Every stored event is applied and no write is under way: the state matches the journal.
+                if (LastSequenceNr - _snapshotAt >= _options.SnapshotEvery)
+                {
+                    Snapshot();
+                }
                 // What arrived during this write goes now (Akka allows persisting from a persist handler).
                 Persist();
             }
-            if (e is not JobAccepted accepted)
-            {
-                Apply(e);
-                _finishing.Remove(e.JobId);
-                return;
-            }
-            Track(new JobRecord(accepted.JobId, accepted.Request.Tenant, accepted.Request.Module, JobRecord.Queued, accepted.Request, accepted.At));
-            if (_unconfirmed.Remove(accepted.JobId, out var submitter))
-            {
-                submitter.Tell(new JobReplies.Accepted(accepted.JobId, Duplicate: false));
-            }
-            _listener?.Tell(accepted, Self);
         });
+    }
+
+    private void Stored(IJobEvent e)
+    {
+        if (e is not JobAccepted accepted)
+        {
+            Apply(e);
+            _finishing.Remove(e.JobId);
+            return;
+        }
+        Track(new JobRecord(accepted.JobId, accepted.Request.Tenant, accepted.Request.Module, JobRecord.Queued, accepted.Request, accepted.At));
+        if (_unconfirmed.Remove(accepted.JobId, out var submitter))
+        {
+            submitter.Tell(new JobReplies.Accepted(accepted.JobId, Duplicate: false));
+        }
+        _listener?.Tell(accepted, Self);
+    }
+
+    /// <summary>
+    /// Forgets finished jobs accepted before <see cref="JobIntakeOptions.History"/>, then snapshots
+    /// the rest, so a restart replays only what came after instead of every job ever accepted.
+    /// </summary>
+    private void Snapshot()
+    {
+        var horizon = _time.GetUtcNow() - _options.History;
+        var forgotten = _jobs.Values.Where(j => !j.IsOpen && j.AcceptedAt < horizon).Select(j => j.JobId).ToHashSet();
+        if (forgotten.Count > 0)
+        {
+            foreach (var id in forgotten)
+            {
+                _jobs.Remove(id);
+            }
+            foreach (var ids in _perTenant.Values)
+            {
+                ids.RemoveAll(forgotten.Contains);
+            }
+            foreach (var key in _keys.Where(k => forgotten.Contains(k.Value)).Select(k => k.Key).ToList())
+            {
+                _keys.Remove(key);
+            }
+        }
+        var keyOf = _keys.Where(k => _jobs.ContainsKey(k.Value)).ToDictionary(k => k.Value, k => k.Key.Key);
+        var jobs = _perTenant.Values.SelectMany(ids => ids).Select(id => _jobs[id])
+            .Select(j => new IntakeSnapshot.Job(j.JobId, j.Tenant, j.Module, j.State, j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId)))
+            .ToArray();
+        SaveSnapshot(new IntakeSnapshot(jobs));
+        _snapshotAt = LastSequenceNr;
+    }
+
+    private void Restore(IntakeSnapshot snapshot)
+    {
+        foreach (var job in snapshot.Jobs)
+        {
+            var record = new JobRecord(job.JobId, job.Tenant, job.Module, job.State, job.Request, job.AcceptedAt, job.Partition, job.Error);
+            Track(record);
+            if (record.IsOpen)
+            {
+                Count(job.Tenant, +1);
+            }
+            if (job.IdempotencyKey is { } key)
+            {
+                _keys[(job.Tenant, key)] = job.JobId;
+            }
+        }
     }
 
     /// <summary>

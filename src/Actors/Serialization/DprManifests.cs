@@ -36,6 +36,8 @@ public static class DprManifests
         [typeof(JobCommands.Submit)] = "job-submit.v1",
         [typeof(JobCommands.GetJob)] = "job-get.v1",
         [typeof(JobCommands.ListJobs)] = "job-list.v1",
+        [typeof(IntakeSnapshot)] = "job-intake-snapshot.v1",
+        [typeof(IntakeSnapshot.Job)] = "job-intake-snapshot-job.v1",
         [typeof(JobCommands.GetQueueDepths)] = "job-get-queue-depths.v1",
         [typeof(JobReplies.JobList)] = "job-list-reply.v1",
         [typeof(JobReplies.QueueDepths)] = "job-queue-depths.v1",

@@ -115,7 +115,10 @@ public sealed class DprNode : IDisposable
     /// </summary>
     public void StartJobs(ActorSystem system)
     {
-        var intakeOptions = new JobIntakeOptions(MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant, Blobs: Blobs);
+        // A finished job is known (look-up, list, idempotency key) as long as its result is kept.
+        var intakeOptions = new JobIntakeOptions(
+            MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant, Blobs: Blobs,
+            HistoryKept: TimeSpan.FromHours(Options.ResultRetentionHours));
         const string dispatcherName = "dispatcher";
         var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"));
         _intake = system.ActorOf(

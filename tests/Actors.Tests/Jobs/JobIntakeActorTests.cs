@@ -57,6 +57,67 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_restart_from_a_snapshot_knows_every_job_its_order_keys_and_quota()
+    {
+        var options = new JobIntakeOptions(SnapshotEvery: 5, MaxOpenJobsPerTenant: 20);
+        var intake = Intake(options, board: "snap");
+        var ids = new List<Guid>();
+        for (var i = 0; i < 12; i++)
+        {
+            intake.Tell(new JobCommands.Submit(Request(tenant: i % 2 == 0 ? "t1" : "t2", key: $"k{i}")));
+            ids.Add(ExpectMsg<JobReplies.Accepted>().JobId);
+        }
+        intake.Tell(new JobCommands.RecordStarted(ids[0], "conv", "conv3x3_int8", 1));
+        intake.Tell(new JobCommands.RecordCompleted(ids[0], "r0", "conv"));
+        intake.Tell(new JobCommands.RecordFailed(ids[1], "bad luck"));
+        intake.Tell(new JobIntakeActor.Sync());
+        ExpectMsg<JobIntakeActor.Synced>();
+        intake.Tell(new JobCommands.ListJobs("t1", null, 100));
+        var before = ExpectMsg<JobReplies.JobList>().Jobs;
+        Sys.Stop(intake);
+
+        var again = Intake(options, board: "snap");
+
+        again.Tell(new JobCommands.ListJobs("t1", null, 100));
+        Assert.Equal(before, ExpectMsg<JobReplies.JobList>().Jobs);
+        again.Tell(new JobCommands.GetJob(ids[1]));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(("failed", "bad luck"), (s.State, s.Error)));
+        again.Tell(new JobCommands.Submit(Request(tenant: "t2", key: "k3")));
+        ExpectMsg<JobReplies.Accepted>(a => Assert.Equal((ids[3], true), (a.JobId, a.Duplicate)));
+        again.Tell(new JobCommands.GetQueueDepths());
+        Assert.Equal(10, ExpectMsg<JobReplies.QueueDepths>().Queued["conv3x3_int8"]);
+    }
+
+    [Fact]
+    public void Finished_jobs_past_the_history_are_forgotten_and_open_ones_kept()
+    {
+        var options = new JobIntakeOptions(SnapshotEvery: 2, HistoryKept: TimeSpan.FromMilliseconds(1));
+        var intake = Intake(options, board: "history");
+        intake.Tell(new JobCommands.Submit(Request()));
+        var done = ExpectMsg<JobReplies.Accepted>().JobId;
+        intake.Tell(new JobCommands.Submit(Request()));
+        var open = ExpectMsg<JobReplies.Accepted>().JobId;
+        intake.Tell(new JobCommands.RecordCompleted(done, "r", "conv"));
+        intake.Tell(new JobIntakeActor.Sync());
+        ExpectMsg<JobIntakeActor.Synced>();
+        Thread.Sleep(50);
+
+        // The next write passes the snapshot interval: the finished job is forgotten, here and after a restart.
+        intake.Tell(new JobCommands.Submit(Request()));
+        ExpectMsg<JobReplies.Accepted>();
+        intake.Tell(new JobIntakeActor.Sync());
+        ExpectMsg<JobIntakeActor.Synced>();
+        intake.Tell(new JobCommands.GetJob(done));
+        ExpectMsg<JobReplies.NotFound>();
+        Sys.Stop(intake);
+        var again = Intake(options, board: "history");
+        again.Tell(new JobCommands.GetJob(done));
+        ExpectMsg<JobReplies.NotFound>();
+        again.Tell(new JobCommands.GetJob(open));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("queued", s.State));
+    }
+
+    [Fact]
     public void A_tenants_jobs_are_listed_newest_first_by_state_and_queued_jobs_counted_per_module()
     {
         var intake = Intake(board: "list");

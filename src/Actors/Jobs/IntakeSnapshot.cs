@@ -1,0 +1,21 @@
+using MessagePack;
+
+namespace Dpr.Actors.Jobs;
+
+/// <summary>The job intake's state at a sequence number: every job it still knows, each tenant's in acceptance order.</summary>
+[MessagePackObject]
+public sealed record IntakeSnapshot([property: Key(0)] IntakeSnapshot.Job[] Jobs) : IDprMessage
+{
+    /// <param name="Request">Kept while the job is open (it may run again after a restart).</param>
+    [MessagePackObject]
+    public sealed record Job(
+        [property: Key(0)] Guid JobId,
+        [property: Key(1)] string Tenant,
+        [property: Key(2)] string Module,
+        [property: Key(3)] string State,
+        [property: Key(4)] JobRequest? Request,
+        [property: Key(5)] DateTimeOffset AcceptedAt,
+        [property: Key(6)] string? Partition,
+        [property: Key(7)] string? Error,
+        [property: Key(8)] string? IdempotencyKey) : IDprMessage;
+}
