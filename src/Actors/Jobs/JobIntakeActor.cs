@@ -163,7 +163,9 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             if (ReferenceEquals(e, last) && --_writing == 0)
             {
                 // Every stored event is applied and no write is under way: the state matches the journal.
-                if (LastSequenceNr - _snapshotAt >= _options.SnapshotEvery)
+                // At least as many events as jobs known between snapshots: a snapshot's cost grows with
+                // the jobs it holds, so spacing them likewise keeps it a constant cost per event.
+                if (LastSequenceNr - _snapshotAt >= Math.Max(_options.SnapshotEvery, _jobs.Count))
                 {
                     Snapshot();
                 }
