@@ -17,11 +17,14 @@ public sealed class ResultStore : IDisposable
     private const int MaxBatch = 512;
     private readonly string _connectionString;
     private readonly TimeSpan _retention;
+    private readonly TimeProvider _time;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
 
-    public ResultStore(string directory, TimeSpan retention)
+    /// <param name="time">Stamps each result as it is written (what <see cref="Prune"/> compares); the system clock by default.</param>
+    public ResultStore(string directory, TimeSpan retention, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         Directory.CreateDirectory(directory);
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, "results.db"), Pooling = true }.ToString();
         _retention = retention;
@@ -106,7 +109,7 @@ public sealed class ResultStore : IDisposable
                         id.Value = batch[i].Meta.JobId.ToString("N");
                         meta.Value = JsonSerializer.Serialize(batch[i].Meta);
                         data.Value = batch[i].Data;
-                        at.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                        at.Value = _time.GetUtcNow().ToUnixTimeMilliseconds();
                         inserted[i] = command.ExecuteNonQuery() == 1;
                     }
                     transaction.Commit();

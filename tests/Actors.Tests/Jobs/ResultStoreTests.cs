@@ -42,17 +42,25 @@ public sealed class ResultStoreTests : IDisposable
     [Fact]
     public async Task Results_past_the_retention_are_pruned()
     {
-        using var store = new ResultStore(_directory, TimeSpan.FromMilliseconds(50));
+        var time = new ManualTime { Now = DateTimeOffset.UnixEpoch.AddDays(1000) };
+        using var store = new ResultStore(_directory, TimeSpan.FromHours(1), time);
         var old = Guid.NewGuid();
         await store.StoreAsync(Meta(old), [1]);
-        await Task.Delay(200);
+        time.Now += TimeSpan.FromHours(2);
         var fresh = Guid.NewGuid();
         await store.StoreAsync(Meta(fresh), [2]);
 
-        Assert.Equal(1, store.Prune(DateTimeOffset.UtcNow.AddMilliseconds(-100)));
+        Assert.Equal(1, store.Prune(time.Now));
 
         Assert.Null(store.TryLoad(old));
         Assert.NotNull(store.TryLoad(fresh));
+    }
+
+    private sealed class ManualTime : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 
     public void Dispose()
