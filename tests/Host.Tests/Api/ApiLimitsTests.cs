@@ -14,9 +14,10 @@ public class ApiLimitsTests
     {
         await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Dpr:MaxOpenJobsPerTenant"] = "1" });
         var client = server.Client("alice");
-        var job = TestJobs.Make("conv5x5_int32", [1, 8, 32, 32], [8, 8, 5, 5], seed: 11).Job;
+        // A slow job (the simulated board takes its modelled time), so the first stays open while the others arrive.
+        var job = TestJobs.Make("conv5x5_int32", [1, 16, 32, 32], [16, 16, 5, 5], seed: 11).Job;
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.PostAsJsonAsync("/v1/jobs", job, ApiJson.Options)));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => client.PostAsJsonAsync("/v1/jobs", job, ApiJson.Options)));
 
         Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.Accepted);
         var refused = answers.First(a => a.StatusCode == HttpStatusCode.TooManyRequests);
