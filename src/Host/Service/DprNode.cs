@@ -64,8 +64,6 @@ public sealed class DprNode : IDisposable
 
     public IActorRef Dispatcher => _dispatcher ?? throw new InvalidOperationException("the jobs have not been started");
 
-    public string IntakeName => $"jobs-{Board.Name}";
-
     /// <summary>The board, its port and its catalog; on the simulated board a catalog of synthetic modules is written on first start.</summary>
     public static DprNode Create(ServiceOptions options)
     {
@@ -123,7 +121,7 @@ public sealed class DprNode : IDisposable
         var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"));
         _intake = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(intake, "intake", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
-            IntakeName);
+            $"jobs-{Board.Name}");
         _dispatcher = system.ActorOf(
             JobDispatcherActor.Props(_intake, _regions, Catalog, new JobScheduler(new SchedulerOptions()), Results, new ConvKernel(), TimeProvider.System, Blobs),
             dispatcherName);
