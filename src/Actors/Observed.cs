@@ -8,8 +8,11 @@ namespace Dpr.Actors;
 /// </summary>
 public static class Observed
 {
-    /// <summary>A region manager stored <paramref name="Event"/>.</summary>
-    public sealed record RegionEvent(string Board, string Partition, IRegionEvent Event);
+    /// <summary>
+    /// A region manager stored <paramref name="Event"/> and its partition is now <paramref name="State"/>;
+    /// with no event, the state it is in once it has recovered (after every start of the actor).
+    /// </summary>
+    public sealed record RegionEvent(string Board, string Partition, IRegionEvent? Event, RegionReplies.State State);
 
     /// <summary>A job started <paramref name="Wait"/> after it was accepted (its first start).</summary>
     public sealed record JobWaited(string Module, TimeSpan Wait);

@@ -17,5 +17,6 @@ public sealed record IntakeSnapshot([property: Key(0)] IntakeSnapshot.Job[] Jobs
         [property: Key(5)] DateTimeOffset AcceptedAt,
         [property: Key(6)] string? Partition,
         [property: Key(7)] string? Error,
-        [property: Key(8)] string? IdempotencyKey) : IDprMessage;
+        [property: Key(8)] string? IdempotencyKey,
+        [property: Key(9)] int Starts = 0) : IDprMessage;
 }

@@ -9,208 +9,204 @@ using Dpr.Fabric.Modules;
 namespace Dpr.Actors.Jobs;
 
 /// <summary>
-/// Runs accepted jobs: announced by the intake (also again after a restart, for every open job), queued
-/// in the <see cref="JobScheduler"/>, sent to the partitions it chooses (loading modules there through
-/// the region managers), results written once to the <see cref="ResultStore"/>, every transition
-/// recorded by the intake. Jobs handed back by a swap are queued again; jobs the scheduler gives to
-/// the CPU (the board is faulted, or the tenant allows it and no partition holds the module) run on
-/// the fast kernel.
+/// Runs accepted jobs: the actor around the <see cref="SchedulingDriver"/>. It feeds the driver what
+/// happens — jobs the intake announces (also again after a restart, for every open job), every region
+/// manager's published state, the answers of loads and the outcomes of jobs — and carries out what the
+/// driver decides: runs on a partition's module, loads through the region managers, runs on the fast
+/// CPU kernel, failures. Results are written once to the <see cref="ResultStore"/>; every transition is
+/// recorded by the intake. The driver is created here, so a restart of this actor starts clean.
 /// </summary>
 public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
 {
+    private readonly string _board;
     private readonly IActorRef _intake;
     private readonly IReadOnlyDictionary<string, IActorRef> _regions;
-    private readonly JobScheduler _scheduler;
+    private readonly SchedulingDriver _driver;
     private readonly ResultStore _results;
     private readonly ConvKernel _cpu;
     private readonly TimeProvider _time;
     private readonly BlobStore? _blobs;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<string, PartitionView> _views;
-    private readonly Dictionary<Guid, (QueuedJob Job, JobRequest Request, int Attempt)> _jobs = [];
-    private readonly HashSet<Guid> _running = [];
+    /// <summary>Open jobs: the request as accepted, and once started its decoded problem (decoded once, kept until the end).</summary>
+    private readonly Dictionary<Guid, Open> _open = [];
+    /// <summary>Jobs with work under way: on a module or the CPU, or their result being stored.</summary>
+    private readonly HashSet<Guid> _inFlight = [];
     private IActorRef? _drainedListener;
 
     public JobDispatcherActor(
-        IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, JobScheduler scheduler, ResultStore results, ConvKernel cpu, TimeProvider time, BlobStore? blobs = null)
+        string board, IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, SchedulerOptions options, ResultStore results, ConvKernel cpu, TimeProvider time, BlobStore? blobs = null, int maxStarts = SchedulingDriver.DefaultMaxStarts)
     {
+        _board = board;
         _blobs = blobs;
         _intake = intake;
         _regions = regions;
-        _scheduler = scheduler;
         _results = results;
         _cpu = cpu;
         _time = time;
-        _views = regions.Keys.Order(StringComparer.Ordinal).ToDictionary(
-            p => p,
-            p => new PartitionView(p, null, false, null, null, catalog.Modules.Where(m => m.Partition.Name == p).Select(m => m.Name).ToList()));
+        _driver = new SchedulingDriver(
+            options,
+            regions.Keys.Select(p => (p, (IReadOnlyCollection<string>)catalog.Modules.Where(m => m.Partition.Name == p).Select(m => m.Name).ToList())),
+            maxStarts);
 
-        Receive<JobEvents.JobAccepted>(OnAccepted);
-        Receive<RegionReplies.Loaded>(loaded =>
+        Receive<JobIntakeActor.OpenJob>(OnOpen);
+        Receive<Observed.RegionEvent>(e => e.Board == _board, e => Execute(_driver.Observe(RegionObservation.From(e.State), Now)));
+        Receive<RegionReplies.State>(state => Execute(_driver.Observe(RegionObservation.From(state), Now)));
+        Receive<RegionReplies.Loaded>(loaded => Execute(_driver.LoadAnswered(loaded.Partition, loaded.Module, null, Now)));
+        Receive<RegionReplies.LoadFailed>(failed =>
         {
-            _views[loaded.Partition] = _views[loaded.Partition] with { Module = loaded.Module, Busy = false, LoadedAt = _time.GetUtcNow(), Faulted = false };
-            Pump();
-        });
-        Receive<LoadFailed>(failed =>
-        {
-            _log.Warning("Loading {Module} into {Partition} failed: {Reason}", failed.Reply.Module, failed.Partition, failed.Reply.Reason);
-            // Whether the partition is now faulted is the region manager's to say.
-            _regions[failed.Partition].Tell(new RegionCommands.GetState());
-        });
-        Receive<RegionReplies.State>(state =>
-        {
-            _views[state.Partition] = _views[state.Partition] with
-            {
-                Module = state.Status == RegionStatus.Loaded ? state.Module : null,
-                Busy = false,
-                Faulted = state.Status == RegionStatus.Faulted,
-            };
-            Pump();
+            _log.Warning("Loading {Module} into {Partition} failed: {Reason}", failed.Module, failed.Partition, failed.Reason);
+            Execute(_driver.LoadAnswered(failed.Partition, failed.Module, failed.Reason, Now));
         });
         Receive<ModuleReplies.Completed>(done => Finish(done.JobId, done.Partition, done.Result.Requantized, done.Result.Raw));
         Receive<ModuleReplies.HandedBack>(back =>
         {
-            if (_jobs.TryGetValue(back.JobId, out var entry))
-            {
-                _scheduler.Requeue(entry.Job);
-                Idle(entry.Job.Module);
-            }
-            Stopped(back.JobId);
-            Pump();
+            _log.Info("Job {JobId} handed back: {Reason}", back.JobId, back.Reason);
+            Settled(back.JobId);
+            Execute(_driver.HandedBack(new JobId(back.JobId), back.Reason, Now));
         });
-        Receive<ModuleReplies.Failed>(failed =>
-        {
-            _intake.Tell(new JobCommands.RecordFailed(failed.JobId, failed.Reason));
-            Close(failed.JobId, failed.Partition);
-        });
+        Receive<ModuleReplies.Failed>(failed => Fail(failed.JobId, failed.Reason));
         Receive<CpuDone>(done => Finish(done.JobId, "cpu", done.Requantized, done.Raw));
+        Receive<CpuFailed>(failed => Fail(failed.JobId, $"the CPU kernel failed: {failed.Reason}"));
         Receive<Stored>(OnStored);
         Receive<Cancel>(cancel =>
         {
-            var outcome = _scheduler.Cancel(new JobId(cancel.JobId));
+            var (outcome, commands) = _driver.Cancel(new JobId(cancel.JobId), Now);
             if (outcome == CancelOutcome.Cancelled)
             {
-                _jobs.Remove(cancel.JobId);
+                _open.Remove(cancel.JobId);
                 _intake.Tell(new JobCommands.RecordCancelled(cancel.JobId, cancel.By));
             }
             Sender.Tell(outcome);
+            Execute(commands);
         });
-        Receive<Tick>(_ => Pump());
+        Receive<Tick>(_ => Execute(_driver.Tick(Now)));
         Receive<Drain>(_ =>
         {
+            _driver.Stop();
             _drainedListener = Sender;
-            Stopped(null);
+            Settled(null);
         });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    private DateTimeOffset Now => _time.GetUtcNow();
+
     public static Props Props(
-        IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, JobScheduler scheduler, ResultStore results, ConvKernel cpu, TimeProvider time, BlobStore? blobs = null) =>
-        Akka.Actor.Props.Create(() => new JobDispatcherActor(intake, regions, catalog, scheduler, results, cpu, time, blobs));
+        string board, IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, SchedulerOptions options, ResultStore results, ConvKernel cpu, TimeProvider time, BlobStore? blobs = null, int maxStarts = SchedulingDriver.DefaultMaxStarts) =>
+        Akka.Actor.Props.Create(() => new JobDispatcherActor(board, intake, regions, catalog, options, results, cpu, time, blobs, maxStarts));
 
-    private void OnAccepted(JobEvents.JobAccepted accepted)
+    protected override void PreStart()
     {
-        if (_jobs.ContainsKey(accepted.JobId))
+        // Subscribed first, then asked: a change between the two arrives as an event with a later sequence number.
+        Context.System.EventStream.Subscribe(Self, typeof(Observed.RegionEvent));
+        foreach (var region in _regions.Values)
+        {
+            region.Tell(new RegionCommands.GetState());
+        }
+    }
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    private void OnOpen(JobIntakeActor.OpenJob open)
+    {
+        if (_open.ContainsKey(open.JobId))
         {
             return;
         }
-        // The dispatcher keeps open jobs with their tensors; an input stored as a blob comes back inline here.
-        var request = accepted.Request.Inline(_blobs);
-        var job = new QueuedJob(new JobId(accepted.JobId), request.Tenant, request.Module, accepted.At, request.Priority, request.Deadline, CpuFallbackAllowed: request.CpuFallback);
-        _jobs[accepted.JobId] = (job, request, 0);
-        // The intake has already accepted it durably: the scheduler's admission bounds apply to new
-        // submissions (the intake enforces its own), so an accepted job is always queued.
-        if (_scheduler.TryEnqueue(job, _time.GetUtcNow()) is Admission.Refused)
-        {
-            _scheduler.Requeue(job);
-        }
-        Pump();
+        var request = open.Request;
+        _open[open.JobId] = new Open(request);
+        var job = new QueuedJob(new JobId(open.JobId), request.Tenant, request.Module, open.At, request.Priority, request.Deadline, CpuFallbackAllowed: request.CpuFallback);
+        Execute(_driver.Accept(job, open.Starts, Now));
     }
 
-    /// <summary>Asks the scheduler what each idle partition does next, in name order, then what the CPU takes.</summary>
-    private void Pump()
+    private void Execute(IReadOnlyList<DriverCommand> commands)
     {
-        if (_drainedListener is not null)
+        foreach (var command in commands)
         {
-            return;
-        }
-        var now = _time.GetUtcNow();
-        DateTimeOffset? wake = null;
-        foreach (var name in _views.Keys.ToList())
-        {
-            var view = _views[name];
-            if (view.Busy || view.Faulted)
+            switch (command)
             {
-                continue;
-            }
-            switch (_scheduler.Next(name, _views.Values.ToList(), now))
-            {
-                case Assignment.Run run:
-                    Start(name, run.Job);
+                case DriverCommand.Start start when Problem(start.Job.Id.Value) is { } problem:
+                    _inFlight.Add(start.Job.Id.Value);
+                    _intake.Tell(new JobCommands.RecordStarted(start.Job.Id.Value, start.Partition, start.Job.Module, start.Attempt));
+                    _regions[start.Partition].Tell(new ModuleCommands.Run(start.Job.Id.Value, problem));
                     break;
-                case Assignment.Load load:
-                    _views[name] = view with { Busy = true };
-                    var partition = name;
-                    _regions[name].Ask<IRegionReply>(new RegionCommands.Load(load.Module), TimeSpan.FromMinutes(1)).PipeTo(
-                        Self,
-                        success: reply => reply is RegionReplies.LoadFailed f ? new LoadFailed(partition, f) : reply,
-                        failure: e => new LoadFailed(partition, new RegionReplies.LoadFailed(partition, load.Module, e.Message)));
+                case DriverCommand.StartOnCpu start when Problem(start.Job.Id.Value) is { } problem:
+                    _inFlight.Add(start.Job.Id.Value);
+                    _intake.Tell(new JobCommands.RecordStarted(start.Job.Id.Value, "cpu", start.Job.Module, start.Attempt));
+                    RunOnCpu(start.Job.Id.Value, problem);
                     break;
-                case Assignment.Hold { Until: { } until }:
-                    wake = wake is { } w && w < until ? w : until;
+                case DriverCommand.Load load:
+                    _regions[load.Partition].Tell(new RegionCommands.Load(load.Module));
+                    break;
+                case DriverCommand.AskState ask:
+                    _regions[ask.Partition].Tell(new RegionCommands.GetState());
+                    break;
+                case DriverCommand.Fail fail:
+                    _log.Warning("Job {JobId} failed: {Reason}", fail.Job, fail.Reason);
+                    _open.Remove(fail.Job.Value);
+                    _intake.Tell(new JobCommands.RecordFailed(fail.Job.Value, fail.Reason));
+                    break;
+                case DriverCommand.WakeAt wake:
+                    var now = Now;
+                    Timers.StartSingleTimer("wake", Tick.Instance, wake.At > now ? wake.At - now : TimeSpan.Zero);
                     break;
             }
         }
-        var boardFaulted = _views.Values.All(v => v.Faulted);
-        foreach (var job in _scheduler.TakeForCpu(_views.Values.ToList(), boardFaulted))
-        {
-            RunOnCpu(job);
-        }
-        if (wake is { } at)
-        {
-            Timers.StartSingleTimer("hold", Tick.Instance, at > now ? at - now : TimeSpan.Zero);
-        }
     }
 
-    private void Start(string partition, QueuedJob job)
+    /// <summary>
+    /// The job's checked problem, decoded on its first start and kept until it ends; null (and the job
+    /// failed) when its input can no longer be read.
+    /// </summary>
+    private ConvProblem? Problem(Guid jobId)
     {
-        var (_, request, attempt) = _jobs[job.Id.Value];
-        _jobs[job.Id.Value] = (job, request, attempt + 1);
-        _views[partition] = _views[partition] with { Busy = true, LastUsed = _time.GetUtcNow() };
-        _running.Add(job.Id.Value);
-        _intake.Tell(new JobCommands.RecordStarted(job.Id.Value, partition, job.Module, attempt + 1));
-        _regions[partition].Tell(new ModuleCommands.Run(job.Id.Value, request.ToProblem()));
+        var open = _open[jobId];
+        if (open.Problem is null)
+        {
+            try
+            {
+                open.Problem = open.Request!.Inline(_blobs).ToProblem();
+                open.Request = null;
+            }
+            catch (Exception e) when (e is IOException or ConvolutionException or InvalidOperationException)
+            {
+                Self.Tell(new CpuFailed(jobId, $"its input could not be read: {e.Message}"));
+                return null;
+            }
+        }
+        return open.Problem;
     }
 
-    private void RunOnCpu(QueuedJob job)
-    {
-        var (_, request, attempt) = _jobs[job.Id.Value];
-        _jobs[job.Id.Value] = (job, request, attempt + 1);
-        _running.Add(job.Id.Value);
-        _intake.Tell(new JobCommands.RecordStarted(job.Id.Value, "cpu", job.Module, attempt + 1));
-        var problem = request.ToProblem();
-        var id = job.Id.Value;
+    private void RunOnCpu(Guid id, ConvProblem problem) =>
         Task.Run(() => problem.Spec.Output == ConvOutputMode.Raw
             ? new CpuDone(id, null, _cpu.Raw(problem))
-            : new CpuDone(id, _cpu.Requantized(problem), null)).PipeTo(Self);
-    }
+            : new CpuDone(id, _cpu.Requantized(problem), null)).PipeTo(Self, failure: e => new CpuFailed(id, e.GetBaseException().Message));
 
     private void Finish(Guid jobId, string ranOn, int[]? requantized, long[]? raw)
     {
-        if (_jobs.TryGetValue(jobId, out var entry))
+        if (_open.Remove(jobId, out var open) && open.Problem is { } problem)
         {
-            var problem = entry.Request.ToProblem();
             var bytes = raw is not null ? TensorBytes.EncodeRaw(raw) : TensorBytes.Encode(requantized!, problem.Spec.Module.Bits / 8);
             var shape = problem.OutputShape;
             // Write-once: if the job ran twice (a restart between its run and its record), the first result
             // stays. The completion is recorded once the result is committed; until then the job counts as running.
-            _results.StoreAsync(new ResultStore.StoredResult(jobId, problem.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], problem.Spec.Output.ToString().ToLowerInvariant(), ranOn, _time.GetUtcNow()), bytes)
+            _results.StoreAsync(new ResultStore.StoredResult(jobId, problem.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], problem.Spec.Output.ToString().ToLowerInvariant(), ranOn, Now), bytes)
                 .PipeTo(Self, success: _ => new Stored(jobId, ranOn, null), failure: e => new Stored(jobId, ranOn, e.GetBaseException().Message));
-            Close(jobId, ranOn, running: true);
-            return;
         }
-        Close(jobId, ranOn);
+        else
+        {
+            Settled(jobId);
+        }
+        Execute(_driver.Ended(new JobId(jobId), Now));
+    }
+
+    private void Fail(Guid jobId, string reason)
+    {
+        _open.Remove(jobId);
+        _intake.Tell(new JobCommands.RecordFailed(jobId, reason));
+        Settled(jobId);
+        Execute(_driver.Ended(new JobId(jobId), Now));
     }
 
     private void OnStored(Stored stored)
@@ -218,42 +214,17 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         _intake.Tell(stored.Error is null
             ? new JobCommands.RecordCompleted(stored.JobId, stored.JobId.ToString("N"), stored.RanOn)
             : new JobCommands.RecordFailed(stored.JobId, $"the result could not be stored: {stored.Error}"));
-        Stopped(stored.JobId);
+        Settled(stored.JobId);
     }
 
-    /// <param name="running">The job still has work under way (its result being stored): it stays counted as running.</param>
-    private void Close(Guid jobId, string partition, bool running = false)
-    {
-        _scheduler.Completed(new JobId(jobId));
-        _jobs.Remove(jobId);
-        if (!running)
-        {
-            Stopped(jobId);
-        }
-        if (_views.TryGetValue(partition, out var view))
-        {
-            _views[partition] = view with { Busy = false, LastUsed = _time.GetUtcNow() };
-        }
-        Pump();
-    }
-
-    /// <summary>A job came back from a partition that holds <paramref name="module"/>: that partition is free again.</summary>
-    private void Idle(string module)
-    {
-        foreach (var (name, view) in _views.Where(v => v.Value.Busy && v.Value.Module == module).ToList())
-        {
-            _views[name] = view with { Busy = false };
-        }
-    }
-
-    /// <summary>A job is no longer running; a drain waiting for the last one is answered.</summary>
-    private void Stopped(Guid? jobId)
+    /// <summary>A job has no work under way any more; a drain waiting for the last one is answered.</summary>
+    private void Settled(Guid? jobId)
     {
         if (jobId is { } id)
         {
-            _running.Remove(id);
+            _inFlight.Remove(id);
         }
-        if (_drainedListener is { } listener && _running.Count == 0)
+        if (_drainedListener is { } listener && _inFlight.Count == 0)
         {
             listener.Tell(Drained.Instance);
         }
@@ -270,9 +241,17 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     /// <summary>Cancel a queued job; answered with the <see cref="CancelOutcome"/>.</summary>
     public sealed record Cancel(Guid JobId, string By);
 
-    private sealed record LoadFailed(string Partition, RegionReplies.LoadFailed Reply);
+    /// <summary>An open job: its request until it is decoded, then only the decoded problem (the tensors are held once).</summary>
+    private sealed class Open(JobRequest request)
+    {
+        public JobRequest? Request { get; set; } = request;
+
+        public ConvProblem? Problem { get; set; }
+    }
 
     private sealed record CpuDone(Guid JobId, int[]? Requantized, long[]? Raw);
+
+    private sealed record CpuFailed(Guid JobId, string Reason);
 
     private sealed record Stored(Guid JobId, string RanOn, string? Error);
 

@@ -82,7 +82,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     {
         foreach (var job in _jobs.Values.Where(j => j.IsOpen))
         {
-            _listener?.Tell(new JobAccepted(job.JobId, job.Request!, _time.GetUtcNow()), Self);
+            _listener?.Tell(new OpenJob(job.JobId, job.Request!, _time.GetUtcNow(), job.Starts), Self);
         }
     }
 
@@ -188,7 +188,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         {
             submitter.Tell(new JobReplies.Accepted(accepted.JobId, Duplicate: false));
         }
-        _listener?.Tell(accepted, Self);
+        _listener?.Tell(new OpenJob(accepted.JobId, accepted.Request, accepted.At, 0), Self);
     }
 
     /// <summary>
@@ -216,7 +216,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         }
         var keyOf = _keys.Where(k => _jobs.ContainsKey(k.Value)).ToDictionary(k => k.Value, k => k.Key.Key);
         var jobs = _perTenant.Values.SelectMany(ids => ids).Select(id => _jobs[id])
-            .Select(j => new IntakeSnapshot.Job(j.JobId, j.Tenant, j.Module, j.State, j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId)))
+            .Select(j => new IntakeSnapshot.Job(j.JobId, j.Tenant, j.Module, j.State, j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId), j.Starts))
             .ToArray();
         SaveSnapshot(new IntakeSnapshot(jobs));
         _snapshotAt = LastSequenceNr;
@@ -226,7 +226,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     {
         foreach (var job in snapshot.Jobs)
         {
-            var record = new JobRecord(job.JobId, job.Tenant, job.Module, job.State, job.Request, job.AcceptedAt, job.Partition, job.Error);
+            var record = new JobRecord(job.JobId, job.Tenant, job.Module, job.State, job.Request, job.AcceptedAt, job.Partition, job.Error, job.Starts);
             Track(record);
             if (record.IsOpen)
             {
@@ -274,7 +274,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
                 {
                     Context.System.EventStream.Publish(new Observed.JobWaited(job.Module, s.At - job.AcceptedAt));
                 }
-                Track(job with { State = JobRecord.Running, Partition = s.Partition });
+                Track(job with { State = JobRecord.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt) });
                 break;
             case JobCompleted c when _jobs.TryGetValue(c.JobId, out var job):
                 Close(job with { State = JobRecord.Completed, Request = null });
@@ -370,6 +370,12 @@ public sealed class JobIntakeActor : ReceivePersistentActor
 
     /// <summary>Makes <see cref="Listener"/> the one told of accepted jobs (the dispatcher, which needs the intake's address first); every open job is announced to it.</summary>
     public sealed record Subscribe(IActorRef Listener);
+
+    /// <summary>
+    /// To the listener: a job that is open, just accepted or still open after a restart (then
+    /// <paramref name="At"/> is the restart), <paramref name="Starts"/> times started so far.
+    /// </summary>
+    public sealed record OpenJob(Guid JobId, JobRequest Request, DateTimeOffset At, int Starts);
 
     /// <summary>Answered with <see cref="Synced"/> once every submission and transition received before it is stored (at shutdown).</summary>
     public sealed record Sync;

@@ -1,7 +1,8 @@
 namespace Dpr.Actors.Jobs;
 
 /// <summary>What the intake knows of a job; the request (with its tensors) is kept only while the job is open.</summary>
-public sealed record JobRecord(Guid JobId, string Tenant, string Module, string State, JobRequest? Request, DateTimeOffset AcceptedAt, string? Partition = null, string? Error = null)
+/// <param name="Starts">How many times it was started (on record), across restarts of the service.</param>
+public sealed record JobRecord(Guid JobId, string Tenant, string Module, string State, JobRequest? Request, DateTimeOffset AcceptedAt, string? Partition = null, string? Error = null, int Starts = 0)
 {
     public const string Queued = "queued";
     public const string Running = "running";

@@ -7,7 +7,9 @@ namespace Dpr.Actors.Modules;
 /// <summary>
 /// One loaded module: its bound driver runs one job at a time (the module has one engine), off the
 /// actor thread; jobs that arrive meanwhile queue here. Stopped by its region manager before the
-/// partition is rewritten: the running job finishes, queued jobs are handed back, never lost.
+/// partition is rewritten: the running job finishes, queued jobs are handed back, never lost. Stopped
+/// without a drain (an upset spoiled the module, its region manager stopped), it hands back every job
+/// it holds, the running one included: its result would not be trusted.
 /// </summary>
 public sealed class ModuleActor : ReceiveActor
 {
@@ -16,7 +18,7 @@ public sealed class ModuleActor : ReceiveActor
     private readonly Queue<(ModuleCommands.Run Run, IActorRef ReplyTo)> _queue = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IActorRef? _drainer;
-    private bool _busy;
+    private (ModuleCommands.Run Run, IActorRef ReplyTo)? _running;
 
     public ModuleActor(ConvDriver driver, string partition)
     {
@@ -29,7 +31,7 @@ public sealed class ModuleActor : ReceiveActor
         });
         Receive<Finished>(f =>
         {
-            _busy = false;
+            _running = null;
             f.ReplyTo.Tell(f.Reply);
             Next();
         });
@@ -46,7 +48,7 @@ public sealed class ModuleActor : ReceiveActor
 
     private void Next()
     {
-        if (_busy)
+        if (_running is not null)
         {
             return;
         }
@@ -55,7 +57,7 @@ public sealed class ModuleActor : ReceiveActor
             var handedBack = _queue.Count;
             while (_queue.TryDequeue(out var queued))
             {
-                queued.ReplyTo.Tell(new ModuleReplies.HandedBack(queued.Run.JobId, Module));
+                queued.ReplyTo.Tell(new ModuleReplies.HandedBack(queued.Run.JobId, Module, $"{Module} in {_partition} was unloaded before the job ran"));
             }
             _drainer.Tell(new ModuleReplies.Drained(Module, handedBack));
             Context.Stop(Self);
@@ -65,7 +67,7 @@ public sealed class ModuleActor : ReceiveActor
         {
             return;
         }
-        _busy = true;
+        _running = next;
         var (run, replyTo) = next;
         var module = Module;
         _driver.RunAsync(run.Problem, CancellationToken.None).ContinueWith(
@@ -74,6 +76,17 @@ public sealed class ModuleActor : ReceiveActor
                 : new ModuleReplies.Failed(run.JobId, module, _partition, t.Exception?.GetBaseException().Message ?? "cancelled")),
             TaskScheduler.Default).PipeTo(Self);
         _log.Debug("Running job {JobId} on {Module} in {Partition}", run.JobId, module, _partition);
+    }
+
+    protected override void PostStop()
+    {
+        var reason = $"{Module} in {_partition} was stopped (an upset, or its region manager stopped)";
+        foreach (var (run, replyTo) in _queue.Prepend(_running ?? default).Where(r => r.Run is not null))
+        {
+            replyTo.Tell(new ModuleReplies.HandedBack(run.JobId, Module, reason));
+        }
+        _queue.Clear();
+        base.PostStop();
     }
 
     private sealed record Finished(IActorRef ReplyTo, object Reply);

@@ -8,8 +8,8 @@ public static class ModuleReplies
 
     public sealed record Failed(Guid JobId, string Module, string Partition, string Reason);
 
-    /// <summary>The job was queued when the module had to go: run it again elsewhere or later.</summary>
-    public sealed record HandedBack(Guid JobId, string Module);
+    /// <summary>The job did not run to an end here (<paramref name="Reason"/>): run it again elsewhere or later.</summary>
+    public sealed record HandedBack(Guid JobId, string Module, string Reason);
 
     public sealed record Drained(string Module, int HandedBack);
 }

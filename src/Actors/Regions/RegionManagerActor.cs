@@ -27,6 +27,8 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, List<IActorRef>> _waiting = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>This start of the actor: others learn from a new one that whatever it was doing for them is gone.</summary>
+    private readonly Guid _incarnation = Guid.NewGuid();
     private RegionState _state = RegionState.Initial;
     private IActorRef? _moduleActor;
     private DateTimeOffset? _lastUsed;
@@ -66,6 +68,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         Command<Resume>(_ =>
         {
             Become(Ready);
+            Context.System.EventStream.Publish(new Observed.RegionEvent(_board, Partition, null, Snapshot()));
             var module = _state.ReloadModule is { } name ? _catalog.Find(name, Partition) : null;
             if (_state.Status == RegionStatus.Faulted || module is null)
             {
@@ -97,42 +100,45 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     {
         Command<RegionCommands.Load>(load =>
         {
-            if (Check(load.Module) is not { } module)
+            var module = _catalog.Find(load.Module, Partition) ?? _catalog.Find(load.Module);
+            var served = _catalog.Modules.Where(m => m.Partition.Name == Partition).Select(m => m.Name);
+            switch (_state.DecideLoad(Partition, load.Module, module, served, _moduleActor is not null))
             {
-                return;
+                case LoadDecision.Refuse refuse:
+                    Sender.Tell(new RegionReplies.LoadFailed(Partition, load.Module, refuse.Reason));
+                    break;
+                case LoadDecision.Loaded:
+                    _lastUsed = _time.GetUtcNow();
+                    Sender.Tell(new RegionReplies.Loaded(Partition, module!.Name, Hit: true));
+                    break;
+                default:
+                    BeginSwap(module!, "requested", Sender);
+                    break;
             }
-            if (_state.Status == RegionStatus.Loaded && string.Equals(_state.Module, module.Name, StringComparison.Ordinal) && (_moduleActor is not null || module.Convolution is null))
-            {
-                _lastUsed = _time.GetUtcNow();
-                Sender.Tell(new RegionReplies.Loaded(Partition, module.Name, Hit: true));
-                return;
-            }
-            BeginSwap(module, "requested", Sender);
         });
         Command<ModuleCommands.Run>(run =>
         {
-            if (_moduleActor is not null && _state.Status == RegionStatus.Loaded && run.Problem.Spec.Module.Name.Value == _state.Module)
+            var wanted = run.Problem.Spec.Module.Name.Value;
+            if (_moduleActor is not null && _state.Status == RegionStatus.Loaded && wanted == _state.Module)
             {
                 _lastUsed = _time.GetUtcNow();
                 _moduleActor.Forward(run);
             }
             else
             {
-                Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Problem.Spec.Module.Name.Value));
+                Sender.Tell(new ModuleReplies.HandedBack(run.JobId, wanted, $"partition {Partition} is {_state.Status}{(_state.Module is { } m ? $" with {m}" : "")}, not running {wanted}"));
             }
         });
         Command<RegionCommands.ReportUpset>(OnUpset);
         Command<RegionCommands.Reset>(reset =>
         {
-            if (_state.Status != RegionStatus.Faulted)
+            var events = _state.DecideReset(reset.By, _time.GetUtcNow());
+            Record(events, () =>
             {
-                Sender.Tell(Snapshot());
-                return;
-            }
-            Persist(new RegionReset(reset.By, _time.GetUtcNow()), e =>
-            {
-                Apply(e);
-                _log.Info("Partition {Partition} reset by {By}", Partition, reset.By);
+                if (events.Count > 0)
+                {
+                    _log.Info("Partition {Partition} reset by {By}", Partition, reset.By);
+                }
                 Sender.Tell(Snapshot());
             });
         });
@@ -168,29 +174,11 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         Command<Retry>(r => Write(r.Module, r.Reason, r.Attempt));
         Command<WriteDone>(OnWriteDone);
         Command<WriteFailed>(OnWriteFailed);
-        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Problem.Spec.Module.Name.Value)));
+        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Problem.Spec.Module.Name.Value, $"partition {Partition} is being loaded with {target.Name}")));
         Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(_ => { });
         CommandAny(_ => Stash.Stash());
-    }
-
-    private ModuleEntry? Check(string name)
-    {
-        var module = _catalog.Find(name, Partition) ?? _catalog.Find(name);
-        var problem = module is null
-            ? $"unknown module '{name}'; the catalog serves {string.Join(", ", _catalog.Modules.Where(m => m.Partition.Name == Partition).Select(m => m.Name))}"
-            : module.Partition.Name != Partition
-                ? $"{module.Name} is built for partition '{module.Partition.Name}', not '{Partition}'"
-                : _state.Status == RegionStatus.Faulted
-                    ? $"partition '{Partition}' is faulted ({_state.FaultReason}); an operator must reset it"
-                    : null;
-        if (problem is null)
-        {
-            return module;
-        }
-        Sender.Tell(new RegionReplies.LoadFailed(Partition, name, problem));
-        return null;
     }
 
     private void BeginSwap(ModuleEntry module, string reason, IActorRef? requester)
@@ -255,36 +243,35 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         var port = failed.Error as ConfigurationPortException;
         var unknown = port?.RegionStateUnknown ?? true;
         var failure = port?.Failure.ToString() ?? failed.Error.GetType().Name;
-        Persist(new SwapFailed(failed.SwapId, failed.Module.Name, failure, failed.Error.Message, unknown, _time.GetUtcNow()), e =>
+        var record = new SwapFailed(failed.SwapId, failed.Module.Name, failure, failed.Error.Message, unknown, _time.GetUtcNow());
+        var (events, retryAfter) = _state.DecideWriteFailed(record, failed.Attempt, _options);
+        Record(events, () =>
         {
-            Apply(e);
             _log.Warning("Swap {SwapId}: loading {Module} into {Partition} failed ({Failure}, region {RegionState}): {Reason}", failed.SwapId, failed.Module.Name, Partition, failure, unknown ? "unknown" : "unchanged", failed.Error.Message);
-            if (!unknown && _state.Status == RegionStatus.Loaded && _catalog.Find(_state.Module!, Partition) is { } previous)
+            if (retryAfter is { } after)
             {
-                TryRebind(previous);
-            }
-            if (failed.Attempt < _options.MaxAttempts)
-            {
-                Timers.StartSingleTimer("retry", new Retry(failed.Module, failed.Reason, failed.Attempt + 1), _options.Backoff(failed.Attempt));
+                if (!unknown && _state.Status == RegionStatus.Loaded && _catalog.Find(_state.Module!, Partition) is { } previous)
+                {
+                    TryRebind(previous);
+                }
+                Timers.StartSingleTimer("retry", new Retry(failed.Module, failed.Reason, failed.Attempt + 1), after);
                 return;
             }
-            Fault($"{failed.Attempt} attempts to load {failed.Module.Name} failed; the last: {failed.Error.Message}", failed.Module.Name);
+            Faulted(failed.Module.Name);
         });
     }
 
     private void OnUpset(RegionCommands.ReportUpset upset)
     {
-        var now = _time.GetUtcNow();
-        Persist(new UpsetDetected(upset.Frame, upset.Word, upset.Bit, upset.Corrected, now), e =>
+        var detected = new UpsetDetected(upset.Frame, upset.Word, upset.Bit, upset.Corrected, _time.GetUtcNow());
+        Record(_state.DecideUpset(detected, _options.MaxUpsetReloadsPerMinute), () =>
         {
-            Apply(e);
             _log.Warning("Upset in {Partition} at frame 0x{Frame:X8} ({Corrected})", Partition, upset.Frame, upset.Corrected ? "corrected" : "uncorrectable");
-            if (_state.UpsetReloadsWithin(now) > _options.MaxUpsetReloadsPerMinute)
+            if (_state.Status == RegionStatus.Faulted)
             {
-                Fault($"{_state.UpsetReloadsWithin(now)} upsets within a minute: more than the {_options.MaxUpsetReloadsPerMinute} reloads allowed", null);
-                return;
+                Faulted(null);
             }
-            if (_state.ReloadModule is { } name && _catalog.Find(name, Partition) is { } module)
+            else if (_state.ReloadModule is { } name && _catalog.Find(name, Partition) is { } module)
             {
                 StopModule();
                 BeginSwap(module, "upset", null);
@@ -292,26 +279,42 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private void Fault(string reason, string? module)
+    /// <summary>The partition is faulted on record: its module stops, every waiting load is refused, requests are served again (and refused).</summary>
+    private void Faulted(string? module)
     {
-        Persist(new RegionFaulted(reason, _time.GetUtcNow()), e =>
+        _log.Error("Partition {Partition} is faulted: {Reason}", Partition, _state.FaultReason);
+        StopModule();
+        foreach (var name in _waiting.Keys.ToList())
+        {
+            Answer(name, new RegionReplies.LoadFailed(Partition, module ?? name, _state.FaultReason!));
+        }
+        Become(Ready);
+        Stash.UnstashAll();
+    }
+
+    /// <summary>Persists the decided events in order, applying each; then runs <paramref name="then"/> (at once when there are none).</summary>
+    private void Record(IReadOnlyList<IRegionEvent> events, Action then)
+    {
+        if (events.Count == 0)
+        {
+            then();
+            return;
+        }
+        var last = events[^1];
+        PersistAll(events, e =>
         {
             Apply(e);
-            _log.Error("Partition {Partition} is faulted: {Reason}", Partition, reason);
-            StopModule();
-            foreach (var name in _waiting.Keys.ToList())
+            if (ReferenceEquals(e, last))
             {
-                Answer(name, new RegionReplies.LoadFailed(Partition, module ?? name, reason));
+                then();
             }
-            Become(Ready);
-            Stash.UnstashAll();
         });
     }
 
     private void Apply(IRegionEvent e)
     {
         _state = _state.Apply(e);
-        Context.System.EventStream.Publish(new Observed.RegionEvent(_board, Partition, e));
+        Context.System.EventStream.Publish(new Observed.RegionEvent(_board, Partition, e, Snapshot()));
         if (LastSequenceNr % _options.SnapshotEvery == 0)
         {
             SaveSnapshot(_state);
@@ -371,7 +374,8 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private RegionReplies.State Snapshot() => _state.ToReply(Partition) with { LastUsed = _lastUsed ?? _state.LastUsed };
+    private RegionReplies.State Snapshot() =>
+        _state.ToReply(Partition) with { LastUsed = _lastUsed ?? _state.LastUsed, Incarnation = _incarnation, SequenceNr = LastSequenceNr };
 
     /// <summary>The journal refused or failed a write: nobody is told anything succeeded; the supervisor restarts us from the journal.</summary>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

@@ -17,7 +17,10 @@ public static class RegionReplies
         [property: Key(1)] string Module,
         [property: Key(2)] string Reason) : IRegionReply;
 
-    /// <summary>What a region manager knows: its status, module, and swap count.</summary>
+    /// <summary>
+    /// What a region manager knows: its status, module, and swap count, after its
+    /// <paramref name="SequenceNr"/>-th event in its <paramref name="Incarnation"/> (one start of the actor).
+    /// </summary>
     [MessagePackObject]
     public sealed record State(
         [property: Key(0)] string Partition,
@@ -28,5 +31,7 @@ public static class RegionReplies
         [property: Key(5)] long FailedSwaps,
         [property: Key(6)] string? FaultReason,
         [property: Key(7)] DateTimeOffset? LastUsed,
-        [property: Key(8)] DateTimeOffset? LoadedAt) : IRegionReply;
+        [property: Key(8)] DateTimeOffset? LoadedAt,
+        [property: Key(9)] Guid Incarnation = default,
+        [property: Key(10)] long SequenceNr = 0) : IRegionReply;
 }

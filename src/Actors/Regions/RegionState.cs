@@ -1,3 +1,4 @@
+using Dpr.Fabric.Modules;
 using MessagePack;
 using static Dpr.Actors.Regions.RegionEvents;
 
@@ -67,6 +68,59 @@ public sealed record RegionState(
         RegionInvalidated => this with { Status = RegionStatus.Empty, Module = null, PendingModule = null },
         _ => throw new ArgumentException($"unknown region event {e.GetType().Name}", nameof(e)),
     };
+
+    /// <summary>
+    /// Whether a load of <paramref name="requested"/> is refused (and why), already served, or needs a swap.
+    /// <paramref name="found"/> is the catalog's module of that name (for this partition if it has one).
+    /// </summary>
+    public LoadDecision DecideLoad(string partition, string requested, ModuleEntry? found, IEnumerable<string> served, bool moduleRunning)
+    {
+        var refusal = found is null
+            ? $"unknown module '{requested}'; the catalog serves {string.Join(", ", served)}"
+            : found.Partition.Name != partition
+                ? $"{found.Name} is built for partition '{found.Partition.Name}', not '{partition}'"
+                : Status == RegionStatus.Faulted
+                    ? $"partition '{partition}' is faulted ({FaultReason}); an operator must reset it"
+                    : null;
+        if (refusal is not null)
+        {
+            return new LoadDecision.Refuse(refusal);
+        }
+        return Status == RegionStatus.Loaded && string.Equals(Module, found!.Name, StringComparison.Ordinal) && (moduleRunning || found.Convolution is null)
+            ? LoadDecision.Hit
+            : LoadDecision.Swap;
+    }
+
+    /// <summary>
+    /// A write failed: it goes on record, and past <see cref="RegionOptions.MaxAttempts"/> the partition is
+    /// faulted; otherwise the same write is tried again after the back-off (<c>RetryAfter</c>).
+    /// </summary>
+    public (IReadOnlyList<IRegionEvent> Events, TimeSpan? RetryAfter) DecideWriteFailed(SwapFailed failed, int attempt, RegionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(failed);
+        ArgumentNullException.ThrowIfNull(options);
+        return attempt < options.MaxAttempts
+            ? ([failed], options.Backoff(attempt))
+            : ([failed, new RegionFaulted($"{attempt} attempts to load {failed.Module} failed; the last: {failed.Reason}", failed.At)], null);
+    }
+
+    /// <summary>
+    /// An upset goes on record; the partition is then reloaded (by the caller, when it held a module),
+    /// unless that would be more upset reloads within <see cref="UpsetWindow"/> than allowed: then it is
+    /// faulted, so an upset storm cannot keep the port busy forever.
+    /// </summary>
+    public IReadOnlyList<IRegionEvent> DecideUpset(UpsetDetected upset, int maxReloadsPerWindow)
+    {
+        ArgumentNullException.ThrowIfNull(upset);
+        var reloads = Apply(upset).UpsetReloadsWithin(upset.At);
+        return reloads > maxReloadsPerWindow
+            ? [upset, new RegionFaulted($"{reloads} upsets within a minute: more than the {maxReloadsPerWindow} reloads allowed", upset.At)]
+            : [upset];
+    }
+
+    /// <summary>An operator's reset clears a fault; on a partition that is not faulted it changes nothing.</summary>
+    public IReadOnlyList<IRegionEvent> DecideReset(string by, DateTimeOffset now) =>
+        Status == RegionStatus.Faulted ? [new RegionReset(by, now)] : [];
 
     /// <summary>Upset-triggered reloads counted at <paramref name="now"/>.</summary>
     public int UpsetReloadsWithin(DateTimeOffset now) => RecentUpsetReloads.Count(t => now - t < UpsetWindow);

@@ -15,5 +15,11 @@ public interface IConfigurationPort
     /// fails; <see cref="ConfigurationPortException.RegionStateUnknown"/> says whether any frame may
     /// have been written.
     /// </summary>
+    /// <remarks>
+    /// Writes are serialized by the port: concurrent callers (the region managers of partitions that
+    /// share it) wait their turn. <paramref name="cancellationToken"/> covers that wait as well as the
+    /// write; cancelled while still waiting, the write fails with <see cref="PortFailure.Timeout"/> and
+    /// the region untouched (<see cref="ConfigurationPortException.RegionStateUnknown"/> false).
+    /// </remarks>
     Task<PortWriteResult> WriteAsync(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken);
 }

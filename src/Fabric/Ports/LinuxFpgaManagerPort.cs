@@ -15,8 +15,9 @@ namespace Dpr.Fabric.Ports;
 /// <c>drivers/fpga/fpga-mgr.c</c>: <c>firmware_store</c> calls <c>fpga_mgr_firmware_load</c>,
 /// <c>flags_store</c> parses with <c>kstrtol(buf, 16, ...)</c>); the state strings are the kernel's
 /// <c>state_str[]</c>, documented in <c>Documentation/ABI/testing/sysfs-class-fpga-manager</c>.
-/// Not safe for concurrent writes: the kernel has one <c>flags</c> per manager, and the region
-/// manager serializes swaps.
+/// The port serializes its writes: the kernel has one <c>flags</c> per manager and every partition
+/// shares it, so a second write (another partition's swap, a full reload) waits until the first has
+/// finished or failed, and never copies its image or touches <c>flags</c> before then.
 /// </remarks>
 public sealed class LinuxFpgaManagerPort : IConfigurationPort
 {
@@ -26,6 +27,7 @@ public sealed class LinuxFpgaManagerPort : IConfigurationPort
     private readonly LinuxFpgaManagerOptions _options;
     private readonly ISysfsAccess _files;
     private readonly TimeProvider _time;
+    private readonly PortWriterLock _writer = new();
 
     public LinuxFpgaManagerPort(LinuxFpgaManagerOptions? options = null, TimeProvider? time = null)
         : this(options ?? new LinuxFpgaManagerOptions(), FileSysfsAccess.Instance, time ?? TimeProvider.System)
@@ -41,11 +43,24 @@ public sealed class LinuxFpgaManagerPort : IConfigurationPort
 
     public string Name => "fpga-manager";
 
-    public Task<PortWriteResult> WriteAsync(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Writes waiting for the port behind the one under way.</summary>
+    internal int WritesWaiting => _writer.Waiting;
+
+    public async Task<PortWriteResult> WriteAsync(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken)
     {
-        // The kernel call blocks for the whole programming (about a millisecond for a partial, a
-        // second for a full image): keep it off the caller's thread.
-        return Task.Run(() => Write(image, progress, cancellationToken), CancellationToken.None);
+        // A token cancelled before the call did not wait for the port: say so.
+        StopIfCancelled(cancellationToken, "before anything was written");
+        await _writer.EnterAsync(image.Name, cancellationToken);
+        try
+        {
+            // The kernel call blocks for the whole programming (about a millisecond for a partial, a
+            // second for a full image): keep it off the caller's thread.
+            return await Task.Run(() => Write(image, progress, cancellationToken), CancellationToken.None);
+        }
+        finally
+        {
+            _writer.Exit();
+        }
     }
 
     private PortWriteResult Write(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken)

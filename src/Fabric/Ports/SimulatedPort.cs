@@ -5,13 +5,15 @@ namespace Dpr.Fabric.Ports;
 /// <summary>
 /// A configuration port in front of a <see cref="SimulatedDevice"/>: checks what the device would
 /// check (IDCODE, CRC), writes the image's frames, reports the modelled transfer time, and fails as
-/// the <see cref="FaultPlan"/> says.
+/// the <see cref="FaultPlan"/> says. One write at a time, as through the device's single
+/// configuration port: a second write waits until the first has finished or failed.
 /// </summary>
 public sealed class SimulatedPort(SimulatedDevice device, SimulatedPortOptions options, FaultPlan? faults = null, TimeProvider? time = null)
     : IConfigurationPort
 {
     private readonly FaultPlan _faults = faults ?? FaultPlan.None;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly PortWriterLock _writer = new();
     private int _writes;
 
     public string Name => "simulated";
@@ -20,12 +22,25 @@ public sealed class SimulatedPort(SimulatedDevice device, SimulatedPortOptions o
 
     public SimulatedPortOptions Options { get; } = options;
 
-    /// <summary>Writes attempted so far, failed ones included.</summary>
+    /// <summary>Writes attempted so far, failed ones included; a write cancelled while it waited for the port is not one.</summary>
     public int Writes => _writes;
 
     public async Task<PortWriteResult> WriteAsync(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        await _writer.EnterAsync(image.Name, cancellationToken);
+        try
+        {
+            return await Write(image, progress, cancellationToken);
+        }
+        finally
+        {
+            _writer.Exit();
+        }
+    }
+
+    private async Task<PortWriteResult> Write(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken)
+    {
         var write = Interlocked.Increment(ref _writes);
         var bs = image.Bitstream;
         if (bs.IdCode is not { } id || !Device.Board.Device.Matches(id))

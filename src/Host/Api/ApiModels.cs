@@ -34,7 +34,13 @@ public sealed record RegionDto(
     string Partition, string Status, string? Module, string? PendingModule, long Swaps, long FailedSwaps, string? FaultReason,
     DateTimeOffset? LastUsed, DateTimeOffset? LoadedAt);
 
-public sealed record RegionListDto(IReadOnlyList<RegionDto> Regions);
+/// <param name="Placement">Which loaded module a swap evicts when several partitions could take it: lookahead, lru or fifo.</param>
+public sealed record RegionListDto(IReadOnlyList<RegionDto> Regions, string Placement);
+
+/// <summary>An injected upset (simulated board only): the partition, and the frame, word and bit flipped.</summary>
+public sealed record UpsetDto(bool Correctable = false);
+
+public sealed record InjectedUpsetDto(string Partition, string Frame, int Word, int Bit, bool Correctable);
 
 public sealed record LoadDto(string? Module);
 

@@ -12,7 +12,9 @@ public static class BoardEndpoints
     public static void MapBoard(this RouteGroupBuilder v1)
     {
         v1.MapGet("/regions", async (DprNode node) =>
-            new RegionListDto(await Task.WhenAll(node.Regions.Keys.Order(StringComparer.Ordinal).Select(p => StateAsync(node, p)))))
+            new RegionListDto(
+                await Task.WhenAll(node.Regions.Keys.Order(StringComparer.Ordinal).Select(p => StateAsync(node, p))),
+                node.Options.PlacementPolicy.ToString().ToLowerInvariant()))
             .WithSummary("Every partition: status, module, swaps");
         v1.MapPost("/regions/{partition}/load", LoadAsync).RequireAdmin().Accepts<LoadDto>("application/json").WithSummary("Load a module into a partition (admin)");
         v1.MapPost("/regions/{partition}/reset", async (string partition, HttpContext http, DprNode node) =>
@@ -20,6 +22,8 @@ public static class BoardEndpoints
             await JobEndpoints.AskAsync(Region(node, partition), new RegionCommands.Reset(TenantAuth.Caller(http).Name), node.Options.AskTimeout);
             return await StateAsync(node, partition);
         }).RequireAdmin().WithSummary("Clear a faulted partition (admin)");
+        v1.MapPost("/regions/{partition}/upset", InjectUpsetAsync).RequireAdmin().Accepts<UpsetDto>("application/json")
+            .WithSummary("Simulated board only: a particle strike in the partition's frames, reported by the SEM controller (admin)");
         v1.MapGet("/modules", (DprNode node) => new ModuleListDto([.. node.Catalog.Modules.Select(m => new ModuleDto(
             m.Name, m.Convolution?.Alias, m.Partition.Name, m.Convolution?.KernelSize, m.Convolution?.Precision.ToString().ToLowerInvariant(),
             m.Image.Payload.Length, m.Manifest.Sha256))])).WithSummary("The modules this board serves");
@@ -78,6 +82,23 @@ public static class BoardEndpoints
             RegionReplies.LoadFailed failed => throw ApiProblem.Conflict($"loading {failed.Module} into {failed.Partition} failed: {failed.Reason}"),
             var other => throw new InvalidOperationException($"unexpected reply {other}"),
         };
+    }
+
+    /// <summary>
+    /// Flips one configuration bit inside the partition on the simulated board; its SEM controller reports it
+    /// and the service reacts as it would on a board (the region manager reloads or scrubs). Answered at once.
+    /// </summary>
+    private static async Task<IResult> InjectUpsetAsync(string partition, HttpContext http, DprNode node)
+    {
+        Region(node, partition);
+        var body = http.Request.ContentLength is null or 0 ? new UpsetDto() : await JobEndpoints.ReadJsonAsync<UpsetDto>(http, node.Options.MaxRequestBytes);
+        var board = node.Simulated ?? throw ApiProblem.Conflict($"upsets can only be injected into the simulated board; this service drives {node.Board.Name} through {node.Port.Name}");
+        // A frame in the middle of the partition, a word and bit in the frame's payload.
+        var frames = node.Board.FramesOf(node.Board.Partition(partition)).ToList();
+        var frame = frames[frames.Count / 2];
+        const int word = 40, bit = 7;
+        board.InjectUpset(frame, word, bit, body.Correctable);
+        return Results.Accepted($"/v1/regions", new InjectedUpsetDto(partition, $"0x{frame.Value:X8}", word, bit, body.Correctable));
     }
 
     private static Akka.Actor.IActorRef Region(DprNode node, string partition) =>

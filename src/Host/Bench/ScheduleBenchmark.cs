@@ -50,7 +50,7 @@ public sealed class ScheduleBenchmark : IBenchmark
                     foreach (var policy in Policies)
                     {
                         var outcome = policy == "dpr"
-                            ? new Simulation(arrivals, partitions, options.SwapCost).RunDpr(new JobScheduler(options))
+                            ? new Simulation(arrivals, partitions, options.SwapCost).RunDpr(options)
                             : new Simulation(arrivals, partitions, options.SwapCost).RunArrivalOrder(policy);
                         var lowerBound = policy == "dpr"
                             ? ReconfigurationLowerBound.Compute(
@@ -214,10 +214,42 @@ public sealed class ScheduleBenchmark : IBenchmark
             Wake,
         }
 
-        public Outcome RunDpr(JobScheduler scheduler)
+        /// <summary>
+        /// dpr: the service's <see cref="SchedulingDriver"/> decides; this loop plays the region managers
+        /// (a load is answered and the partition reported loaded after a swap) and the modules (a job ends
+        /// after its run time). Admission is the scheduler's, as the intake's bounds would be.
+        /// </summary>
+        public Outcome RunDpr(SchedulerOptions options)
         {
+            var driver = new SchedulingDriver(options, slots.Select(s => (s.Name, (IReadOnlyCollection<string>)allModules)));
+            var incarnation = Guid.NewGuid();
             var wakes = new SortedSet<DateTimeOffset>();
+            var observed = 0L;
+            void Carry(IReadOnlyList<DriverCommand> commands, DateTimeOffset now)
+            {
+                foreach (var command in commands)
+                {
+                    switch (command)
+                    {
+                        case DriverCommand.Start start:
+                            Start(slots.Single(s => s.Name == start.Partition), byId[start.Job.Id], now);
+                            break;
+                        case DriverCommand.Load load:
+                            BeginLoad(slots.Single(s => s.Name == load.Partition), load.Module, null, now);
+                            break;
+                        case DriverCommand.WakeAt { At: var until } when until > now && wakes.Add(until):
+                            Push(until, Kind.Wake, -1);
+                            break;
+                        case DriverCommand.StartOnCpu or DriverCommand.Fail or DriverCommand.AskState:
+                            throw new InvalidOperationException($"the simulated board never faults or refuses, yet the driver said {command}");
+                    }
+                }
+            }
             Schedule(arrivals);
+            foreach (var slot in slots)
+            {
+                Carry(driver.Observe(new RegionObservation(slot.Name, incarnation, observed++, RegionStatus.Empty, null, null), arrivals[0].At), arrivals[0].At);
+            }
             while (events.TryDequeue(out var e, out var key))
             {
                 var now = key.At;
@@ -225,45 +257,38 @@ public sealed class ScheduleBenchmark : IBenchmark
                 {
                     case Kind.Arrival:
                         var a = arrivals[e.Index];
-                        var id = new JobId(new Guid(e.Index, 0, 0, new byte[8]));
+                        var id = Id(e.Index);
                         var job = new QueuedJob(id, $"tenant-{a.Tenant}", a.Module, now, EstimatedRun: a.Run);
-                        if (scheduler.TryEnqueue(job, now) is Admission.Refused refused)
+                        byId[id] = e.Index;
+                        var (admission, commands) = driver.Submit(job, now);
+                        if (admission is Admission.Refused refused)
                         {
                             // A well-behaved client: back off as told, then submit again.
                             refusals++;
                             refusedJobs.Add(e.Index);
                             Push(now + refused.RetryAfter, Kind.Arrival, e.Index);
+                            break;
                         }
-                        else
-                        {
-                            byId[id] = e.Index;
-                            admittedAt[e.Index] = now;
-                        }
+                        admittedAt[e.Index] = now;
+                        Carry(commands, now);
                         break;
                     case Kind.Free:
-                        Free(slots[e.Index], now, j => scheduler.Completed(Id(j)));
+                        var slot = slots[e.Index];
+                        var loaded = slot.Loading;
+                        Free(slot, now, j => Carry(driver.Ended(Id(j), now), now));
+                        if (loaded is not null)
+                        {
+                            Carry(driver.Observe(new RegionObservation(slot.Name, incarnation, observed++, RegionStatus.Loaded, loaded, now), now), now);
+                            Carry(driver.LoadAnswered(slot.Name, loaded, null, now), now);
+                        }
                         break;
                     case Kind.Wake:
                         wakes.Remove(now);
+                        Carry(driver.Tick(now), now);
                         break;
                 }
-                foreach (var slot in slots.Where(s => !s.Busy))
-                {
-                    switch (scheduler.Next(slot.Name, Views(), now))
-                    {
-                        case Assignment.Run run:
-                            Start(slot, byId[run.Job.Id], now);
-                            break;
-                        case Assignment.Load load:
-                            BeginLoad(slot, load.Module, null, now);
-                            break;
-                        case Assignment.Hold { Until: { } until } when until > now && wakes.Add(until):
-                            Push(until, Kind.Wake, -1);
-                            break;
-                    }
-                }
             }
-            return Finish(scheduler.QueuedCount);
+            return Finish(driver.Scheduler.QueuedCount);
         }
 
         public Outcome RunArrivalOrder(string policy)
@@ -310,9 +335,6 @@ public sealed class ScheduleBenchmark : IBenchmark
         private static List<RegionReplies.State> States(IEnumerable<Slot> idle) =>
             idle.Select(s => new RegionReplies.State(
                 s.Name, s.Module is null ? RegionStatus.Empty : RegionStatus.Loaded, s.Module, null, 0, 0, null, s.LastUsed, s.LoadedAt)).ToList();
-
-        private List<PartitionView> Views() =>
-            slots.Select(s => new PartitionView(s.Name, s.Module, s.Busy, s.LoadedAt, s.LastUsed, allModules)).ToList();
 
         private void Schedule(Arrival[] all)
         {

@@ -1,3 +1,4 @@
+using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Actors.Journal;
 using Dpr.Fabric.Boards;
 using Microsoft.Extensions.Configuration;
@@ -42,6 +43,12 @@ public sealed class ServiceOptions
     /// <summary>The simulated board takes its modelled time (swaps, module runs) instead of only reporting it.</summary>
     public bool RealTime { get; set; } = true;
 
+    /// <summary>
+    /// Which loaded module a multi-partition board evicts when another must be loaded: <c>lookahead</c>
+    /// (the one its queue needs furthest in the future), <c>lru</c> or <c>fifo</c> (the policies of <c>pynqpartial</c>).
+    /// </summary>
+    public string Placement { get; set; } = "lookahead";
+
     /// <summary>How long a request waits for an actor (the intake's durable write, a region's swap) before a 503.</summary>
     public double AskTimeoutSeconds { get; set; } = 10;
 
@@ -59,6 +66,8 @@ public sealed class ServiceOptions
     public string JournalDescription => JournalSettings.Provider == JournalProvider.Sqlite
         ? $"SQLite {Path.Combine(DataDirectory, "dpr.db")}"
         : $"PostgreSQL {new Npgsql.NpgsqlConnectionStringBuilder(Connection) { Password = null }.ConnectionString}";
+
+    public PlacementPolicy PlacementPolicy => Enum.Parse<PlacementPolicy>(Placement, ignoreCase: true);
 
     public static ServiceOptions From(IConfiguration configuration)
     {
@@ -106,6 +115,8 @@ public sealed class ServiceOptions
         Check(MaxOpenJobs >= 1, nameof(MaxOpenJobs), $"at least 1, found {MaxOpenJobs}");
         Check(MaxOpenJobsPerTenant >= 1, nameof(MaxOpenJobsPerTenant), $"at least 1, found {MaxOpenJobsPerTenant}");
         Check(ResultRetentionHours > 0, nameof(ResultRetentionHours), $"more than 0, found {ResultRetentionHours}");
+        Check(Placement is not null && Enum.TryParse<PlacementPolicy>(Placement, ignoreCase: true, out var placement) && Enum.IsDefined(placement) && !int.TryParse(Placement, out _),
+            nameof(Placement), $"expected lookahead, lru or fifo, found '{Placement}'");
         Check(AskTimeoutSeconds > 0, nameof(AskTimeoutSeconds), $"more than 0, found {AskTimeoutSeconds}");
         foreach (var url in (Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {

@@ -37,8 +37,8 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
         var results = new ResultStore(_results, TimeSpan.FromDays(1));
         var intake = Sys.ActorOf(JobIntakeActor.Props(board, new JobIntakeOptions(), TimeProvider.System, null));
         var dispatcher = Sys.ActorOf(JobDispatcherActor.Props(
-            intake, new Dictionary<string, IActorRef> { ["conv"] = manager }, SimulatedRegion.Catalog,
-            new JobScheduler(new SchedulerOptions { AgingBound = TimeSpan.FromMilliseconds(50) }), results, new ConvKernel(1), TimeProvider.System));
+            "pynq-z2", intake, new Dictionary<string, IActorRef> { ["conv"] = manager }, SimulatedRegion.Catalog,
+            new SchedulerOptions { AgingBound = TimeSpan.FromMilliseconds(50) }, results, new ConvKernel(1), TimeProvider.System));
         intake.Tell(new JobIntakeActor.Subscribe(dispatcher));
         _dispatcher = dispatcher;
         return (intake, results, [intake, dispatcher, manager]);

@@ -33,7 +33,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
 
         var accepted = ExpectMsg<JobReplies.Accepted>();
         Assert.False(accepted.Duplicate);
-        var announced = listener.ExpectMsg<JobEvents.JobAccepted>();
+        var announced = listener.ExpectMsg<JobIntakeActor.OpenJob>();
         Assert.Equal((accepted.JobId, "conv3x3_int8"), (announced.JobId, announced.Request.Module));
         intake.Tell(new JobCommands.GetJob(accepted.JobId));
         ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(("queued", "t1"), (s.State, s.Tenant)));
@@ -235,7 +235,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         var listener = CreateTestProbe();
         Intake(listener: listener.Ref, board: "restart");
 
-        var announced = listener.ReceiveN(2).Cast<JobEvents.JobAccepted>().Select(a => a.JobId).ToHashSet();
+        var announced = listener.ReceiveN(2).Cast<JobIntakeActor.OpenJob>().Select(a => a.JobId).ToHashSet();
         Assert.Equal(ids, announced);
     }
 
@@ -263,7 +263,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
             intake.Tell(new JobCommands.Submit(request));
             ExpectMsg<JobReplies.Accepted>();
 
-            var accepted = listener.ExpectMsg<JobEvents.JobAccepted>();
+            var accepted = listener.ExpectMsg<JobIntakeActor.OpenJob>();
             Assert.Empty(accepted.Request.Input);
             Assert.NotNull(accepted.Request.InputBlob);
             Assert.Equal(request.Input, accepted.Request.Inline(blobs).Input);

@@ -98,4 +98,80 @@ public class RegionStateTests
             _ => new RegionInvalidated("static", at),
         };
     }
+
+    private static readonly RegionOptions Options = new(MaxAttempts: 3, MaxUpsetReloadsPerMinute: 2);
+
+    private static RegionState Loaded(string module) =>
+        Replay(new SwapStarted(Guid.NewGuid(), module, 1, "r", T0), new SwapCompleted(Guid.NewGuid(), module, 1, 1, 1, T0));
+
+    private static LoadDecision DecideLoad(RegionState state, string requested, bool moduleRunning = true) =>
+        state.DecideLoad("conv", requested, SimulatedRegion.Catalog.Find(requested), SimulatedRegion.Catalog.Modules.Select(m => m.Name), moduleRunning);
+
+    [Fact]
+    public void A_load_is_refused_naming_the_unknown_module_the_wrong_partition_or_the_fault()
+    {
+        var unknown = Assert.IsType<LoadDecision.Refuse>(DecideLoad(RegionState.Initial, "conv7x7_int8"));
+        var faulted = Assert.IsType<LoadDecision.Refuse>(DecideLoad(Replay(new RegionFaulted("port dead", T0)), "conv3x3_int8"));
+        var elsewhere = Assert.IsType<LoadDecision.Refuse>(RegionState.Initial.DecideLoad("other", "conv3x3_int8", SimulatedRegion.Catalog.Find("conv3x3_int8"), [], true));
+
+        Assert.StartsWith("unknown module 'conv7x7_int8'; the catalog serves ", unknown.Reason);
+        Assert.Contains("conv5x5_int16", unknown.Reason);
+        Assert.Contains("faulted (port dead)", faulted.Reason);
+        Assert.Contains("built for partition 'conv', not 'other'", elsewhere.Reason);
+    }
+
+    [Fact]
+    public void A_load_of_the_running_module_is_a_hit_and_anything_else_a_swap()
+    {
+        Assert.Same(LoadDecision.Hit, DecideLoad(Loaded("conv3x3_int8"), "conv3x3_int8"));
+        Assert.Same(LoadDecision.Swap, DecideLoad(Loaded("conv3x3_int8"), "conv3x3_int8", moduleRunning: false));
+        Assert.Same(LoadDecision.Swap, DecideLoad(Loaded("conv3x3_int8"), "conv5x5_int16"));
+        Assert.Same(LoadDecision.Swap, DecideLoad(Replay(new RegionReset("ops", T0)), "conv3x3_int8"));
+    }
+
+    [Fact]
+    public void A_failed_write_is_retried_with_a_growing_backoff_and_past_the_bound_the_partition_is_faulted()
+    {
+        var state = RegionState.Initial;
+        var failed = new SwapFailed(Guid.NewGuid(), "conv3x3_int8", "WriteFailed", "DMA error", true, T0);
+
+        var (first, firstRetry) = state.DecideWriteFailed(failed, 1, Options);
+        var (second, secondRetry) = state.DecideWriteFailed(failed, 2, Options);
+        var (last, lastRetry) = state.DecideWriteFailed(failed, 3, Options);
+
+        Assert.Equal([failed], first);
+        Assert.Equal([failed], second);
+        Assert.True(secondRetry > firstRetry);
+        Assert.Null(lastRetry);
+        var fault = Assert.IsType<RegionFaulted>(last[1]);
+        Assert.Equal("3 attempts to load conv3x3_int8 failed; the last: DMA error", fault.Reason);
+        Assert.Equal(RegionStatus.Faulted, last.Aggregate(state, (s, e) => s.Apply(e)).Status);
+    }
+
+    [Fact]
+    public void Upsets_beyond_the_bound_within_a_minute_fault_the_partition_and_older_ones_do_not_count()
+    {
+        var state = Loaded("conv3x3_int8");
+        IReadOnlyList<IRegionEvent> Upset(double seconds) => state.DecideUpset(new UpsetDetected(0x100, 1, 2, false, T0.AddSeconds(seconds)), Options.MaxUpsetReloadsPerMinute);
+
+        foreach (var at in new[] { 0.0, 10 })
+        {
+            state = state.Apply(Assert.Single(Upset(at)));
+        }
+        var storm = Upset(20);
+        var later = Loaded("conv3x3_int8").Apply(new UpsetDetected(0x100, 1, 2, false, T0)).Apply(new UpsetDetected(0x100, 1, 2, false, T0.AddSeconds(10)))
+            .DecideUpset(new UpsetDetected(0x100, 1, 2, false, T0.AddSeconds(61)), Options.MaxUpsetReloadsPerMinute);
+
+        Assert.Equal(2, storm.Count);
+        Assert.Equal("3 upsets within a minute: more than the 2 reloads allowed", Assert.IsType<RegionFaulted>(storm[1]).Reason);
+        Assert.Single(later);
+    }
+
+    [Fact]
+    public void A_reset_clears_a_fault_and_changes_nothing_otherwise()
+    {
+        Assert.Empty(Loaded("conv3x3_int8").DecideReset("ops", T0));
+        var reset = Assert.IsType<RegionReset>(Assert.Single(Replay(new RegionFaulted("x", T0)).DecideReset("ops", T0)));
+        Assert.Equal("ops", reset.By);
+    }
 }

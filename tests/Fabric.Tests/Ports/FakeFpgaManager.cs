@@ -17,13 +17,20 @@ public enum FakeKernelFault
 /// Zynq driver: a write to <c>firmware</c> requests the file from the firmware directory, reads the
 /// flags the kernel parsed as hex, checks what zynq-fpga.c checks (a full image must carry the
 /// byte-swapped sync word in its first 128 bytes), "programs" the device (the clock moves), sets
-/// <c>state</c> step by step, and fails the write with an errno where the kernel would.
+/// <c>state</c> step by step, and fails the write with an errno where the kernel would. Safe to call
+/// from several threads, as sysfs is: it counts the writers in flight (a writer sets <c>flags</c>, then
+/// loads through <c>firmware</c>) and can hold each load until the test lets it finish.
 /// </summary>
 internal sealed class FakeFpgaManager : ISysfsAccess
 {
     private readonly Dictionary<string, byte[]> _files = new(StringComparer.Ordinal);
     private readonly HashSet<string> _readOnly = new(StringComparer.Ordinal);
     private readonly ManualTimeProvider _time;
+    private readonly object _lock = new();
+    private readonly SemaphoreSlim _loadPermits = new(0);
+    private readonly SemaphoreSlim _writerStarts = new(0);
+    private int _writersInFlight;
+    private int _mostWritersInFlight;
 
     public FakeFpgaManager(ManualTimeProvider time, string root)
     {
@@ -50,22 +57,91 @@ internal sealed class FakeFpgaManager : ISysfsAccess
     /// <summary>How long programming takes on the fake clock.</summary>
     public TimeSpan ProgrammingTime { get; set; } = TimeSpan.FromMilliseconds(1.25);
 
-    /// <summary>Every image the device received, with whether it was written as a partial.</summary>
-    public List<(byte[] Image, bool Partial)> Programmed { get; } = [];
+    /// <summary>Every image the device received, with the file name it was loaded from and whether it was written as a partial.</summary>
+    public List<(string Name, byte[] Image, bool Partial)> Programmed { get; } = [];
+
+    /// <summary>While true, each load waits in the "write" state until <see cref="Proceed"/> lets it finish.</summary>
+    public bool HoldLoads { get; set; }
+
+    /// <summary>
+    /// Writers between their <c>flags</c> write and the return of their <c>firmware</c> write: with
+    /// more than one, a load may run with another writer's flags.
+    /// </summary>
+    public int WritersInFlight
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _writersInFlight;
+            }
+        }
+    }
+
+    /// <summary>The most writers that were ever in flight at once.</summary>
+    public int MostWritersInFlight
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _mostWritersInFlight;
+            }
+        }
+    }
+
+    /// <summary>Lets <paramref name="loads"/> held loads (or loads still to come) finish.</summary>
+    public void Proceed(int loads) => _loadPermits.Release(loads);
+
+    /// <summary>Completes when one more writer has written <c>flags</c> (each writer completes one wait).</summary>
+    public Task NextWriterAsync() => _writerStarts.WaitAsync();
 
     public string State => Text(Node("state")).Trim();
 
     public string Flags => Text(Node("flags")).Trim();
 
-    public IEnumerable<string> FirmwareFiles => _files.Keys.Where(k => k.StartsWith(Options.FirmwareDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+    public IEnumerable<string> FirmwareFiles
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _files.Keys.Where(k => k.StartsWith(Options.FirmwareDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal)).ToList();
+            }
+        }
+    }
 
-    public byte[]? Firmware(string fileName) => _files.GetValueOrDefault(Path.Combine(Options.FirmwareDirectory, fileName));
+    public byte[]? Firmware(string fileName)
+    {
+        lock (_lock)
+        {
+            return _files.GetValueOrDefault(Path.Combine(Options.FirmwareDirectory, fileName));
+        }
+    }
 
-    public void Remove(string node) => _files.Remove(Node(node));
+    public void Remove(string node)
+    {
+        lock (_lock)
+        {
+            _files.Remove(Node(node));
+        }
+    }
 
-    public void DenyWrites(string node) => _readOnly.Add(Node(node));
+    public void DenyWrites(string node)
+    {
+        lock (_lock)
+        {
+            _readOnly.Add(Node(node));
+        }
+    }
 
-    public bool Exists(string path) => _files.ContainsKey(path);
+    public bool Exists(string path)
+    {
+        lock (_lock)
+        {
+            return _files.ContainsKey(path);
+        }
+    }
 
     public string ReadText(string path) => Text(path);
 
@@ -75,22 +151,28 @@ internal sealed class FakeFpgaManager : ISysfsAccess
         {
             throw new DirectoryNotFoundException($"Could not find a part of the path '{path}'");
         }
-        if (_readOnly.Contains(path))
+        lock (_lock)
         {
-            throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.");
+            if (_readOnly.Contains(path))
+            {
+                throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.");
+            }
+            _files[path] = bytes.ToArray();
         }
-        _files[path] = bytes.ToArray();
     }
 
     public void WriteText(string path, string text)
     {
-        if (!_files.ContainsKey(path))
+        lock (_lock)
         {
-            throw new FileNotFoundException($"Could not find file '{path}'", path);
-        }
-        if (_readOnly.Contains(path))
-        {
-            throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.");
+            if (!_files.ContainsKey(path))
+            {
+                throw new FileNotFoundException($"Could not find file '{path}'", path);
+            }
+            if (_readOnly.Contains(path))
+            {
+                throw new UnauthorizedAccessException($"Access to the path '{path}' is denied.");
+            }
         }
         if (path == Node("flags"))
         {
@@ -100,10 +182,26 @@ internal sealed class FakeFpgaManager : ISysfsAccess
                 throw new IOException("Invalid argument");
             }
             Set("flags", $"{flags:x}\n");
+            lock (_lock)
+            {
+                _writersInFlight++;
+                _mostWritersInFlight = Math.Max(_mostWritersInFlight, _writersInFlight);
+            }
+            _writerStarts.Release();
         }
         else if (path == Node("firmware"))
         {
-            Load(text.TrimEnd('\n'));
+            try
+            {
+                Load(text.TrimEnd('\n'));
+            }
+            finally
+            {
+                lock (_lock)
+                {
+                    _writersInFlight--;
+                }
+            }
         }
         else
         {
@@ -114,7 +212,12 @@ internal sealed class FakeFpgaManager : ISysfsAccess
     private void Load(string imageName)
     {
         Set("state", "firmware request");
-        if (!_files.TryGetValue(Path.Combine(KernelFirmwareDirectory, imageName), out var image))
+        byte[]? image;
+        lock (_lock)
+        {
+            _files.TryGetValue(Path.Combine(KernelFirmwareDirectory, imageName), out image);
+        }
+        if (image is null)
         {
             Set("state", "firmware request error");
             throw new IOException("No such file or directory");
@@ -127,13 +230,21 @@ internal sealed class FakeFpgaManager : ISysfsAccess
             throw new IOException("Invalid argument");
         }
         Set("state", "write");
+        if (HoldLoads)
+        {
+            // The kernel's write blocks while the device is programmed: hold it here, as long as the test wants.
+            _loadPermits.Wait();
+        }
         _time.Advance(ProgrammingTime);
         if (Fault == FakeKernelFault.WriteError)
         {
             Set("state", "write error");
             throw new IOException("Input/output error");
         }
-        Programmed.Add((image, partial));
+        lock (_lock)
+        {
+            Programmed.Add((imageName, image, partial));
+        }
         Set("state", "write complete");
         if (Fault == FakeKernelFault.WriteCompleteError)
         {
@@ -158,10 +269,21 @@ internal sealed class FakeFpgaManager : ISysfsAccess
 
     private string Node(string name) => Path.Combine(Options.ManagerDirectory, name);
 
-    private void Set(string node, string text) => _files[Node(node)] = System.Text.Encoding.ASCII.GetBytes(text);
+    private void Set(string node, string text)
+    {
+        lock (_lock)
+        {
+            _files[Node(node)] = System.Text.Encoding.ASCII.GetBytes(text);
+        }
+    }
 
-    private string Text(string path) =>
-        _files.TryGetValue(path, out var bytes)
-            ? System.Text.Encoding.ASCII.GetString(bytes)
-            : throw new FileNotFoundException($"Could not find file '{path}'", path);
+    private string Text(string path)
+    {
+        lock (_lock)
+        {
+            return _files.TryGetValue(path, out var bytes)
+                ? System.Text.Encoding.ASCII.GetString(bytes)
+                : throw new FileNotFoundException($"Could not find file '{path}'", path);
+        }
+    }
 }

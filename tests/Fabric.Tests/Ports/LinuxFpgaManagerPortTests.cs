@@ -23,6 +23,9 @@ public class LinuxFpgaManagerPortTests
     private static ConfigurationImage Full() =>
         new("cv_dfx_4_pr", BitstreamReader.Read(Fixtures.Bytes(Fixtures.FullStatic)));
 
+    private static ConfigurationImage Image(string name, string fixture) =>
+        new(name, BitstreamReader.Read(Fixtures.Bytes(fixture)));
+
     [Fact]
     public async Task A_partial_is_copied_as_the_pynq_bin_flagged_partial_and_programmed()
     {
@@ -174,6 +177,68 @@ public class LinuxFpgaManagerPortTests
         Assert.Empty(_kernel.FirmwareFiles);
         Assert.Equal("0", _kernel.Flags);
         Assert.Empty(_kernel.Programmed);
+    }
+
+    [Fact]
+    public async Task Two_partitions_swapping_at_once_reach_the_kernel_one_write_at_a_time()
+    {
+        // pr_join and pr_0 of the composable overlay, each swapping back and forth through the one manager.
+        ConfigurationImage[] images =
+        [
+            Image("pr_join_subtract", Fixtures.JoinSubtract), Image("pr_0_dilate_erode", Fixtures.Pr0DilateErode),
+            Image("pr_join_absdiff", Fixtures.JoinAbsdiff), Image("pr_0_dilate_erode", Fixtures.Pr0DilateErode),
+            Image("pr_join_subtract", Fixtures.JoinSubtract), Image("pr_0_dilate_erode", Fixtures.Pr0DilateErode),
+        ];
+        var bins = images.DistinctBy(i => i.Name).ToDictionary(i => i.Name + ".bin", i => BinConverter.ToBin(i.Bitstream));
+        _kernel.HoldLoads = true;
+
+        var writes = images.Select(i => _port.WriteAsync(i, null, CancellationToken.None)).ToArray();
+        // Until every write is at the kernel or waiting for the port: without the port's lock all of
+        // them reach the kernel (each load is held there); with it one does and the others wait.
+        while (_kernel.WritersInFlight + _port.WritesWaiting < writes.Length)
+        {
+            await _kernel.NextWriterAsync();
+        }
+        var settled = (_kernel.WritersInFlight, _port.WritesWaiting);
+        _kernel.Proceed(writes.Length);
+        var results = await Task.WhenAll(writes);
+
+        Assert.Equal((1, writes.Length - 1), settled);
+        Assert.Equal(1, _kernel.MostWritersInFlight);
+        // Each write loaded its own file with its own flags, and its duration is its own load's alone.
+        Assert.Equal(images.Select(i => i.Name + ".bin").Order(), _kernel.Programmed.Select(p => p.Name).Order());
+        Assert.All(_kernel.Programmed, p =>
+        {
+            Assert.Equal(bins[p.Name], p.Image);
+            Assert.True(p.Partial);
+        });
+        Assert.Equal(images.Select(i => new PortWriteResult(TimeSpan.FromMilliseconds(1.25), bins[i.Name + ".bin"].Length)), results);
+        Assert.Equal(("operating", "1"), (_kernel.State, _kernel.Flags));
+    }
+
+    [Fact]
+    public async Task A_write_cancelled_while_it_waits_for_the_port_writes_nothing_and_the_write_under_way_completes()
+    {
+        _kernel.HoldLoads = true;
+        var first = _port.WriteAsync(Partial(), null, CancellationToken.None);
+        using var timeout = new CancellationTokenSource();
+        var second = _port.WriteAsync(Image("pr_0_dilate_erode", Fixtures.Pr0DilateErode), null, timeout.Token);
+        var waiting = _port.WritesWaiting;
+
+        await timeout.CancelAsync();
+        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() => second);
+        _kernel.Proceed(1);
+        var result = await first;
+
+        Assert.Equal(1, waiting);
+        Assert.Equal(PortFailure.Timeout, e.Failure);
+        Assert.False(e.RegionStateUnknown);
+        Assert.Contains("waited for the port", e.Message);
+        Assert.IsAssignableFrom<OperationCanceledException>(e.InnerException);
+        Assert.Null(_kernel.Firmware("pr_0_dilate_erode.bin"));
+        Assert.Equal("pr_join_subtract.bin", Assert.Single(_kernel.Programmed).Name);
+        Assert.Equal(TimeSpan.FromMilliseconds(1.25), result.Duration);
+        Assert.Equal(0, _port.WritesWaiting);
     }
 
     [Theory]

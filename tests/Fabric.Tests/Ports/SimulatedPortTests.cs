@@ -8,6 +8,9 @@ public class SimulatedPortTests
 {
     private static readonly Board PynqZ2 = BoardCatalog.Load("pynq-z2");
     private static readonly Partition Conv = PynqZ2.Partition("conv");
+    private static readonly Board Composable = BoardCatalog.Load("pynq-z2-composable");
+
+    private static ConfigurationImage Real(string name, string fixture) => new(name, BitstreamReader.Read(Fixtures.Bytes(fixture)));
 
     private static ConfigurationImage Partial(string module) =>
         new(module, BitstreamReader.Read(SyntheticBitstream.Partial(PynqZ2, Conv, module)));
@@ -164,6 +167,61 @@ public class SimulatedPortTests
         Assert.NotEqual(a, await Run(43));
         Assert.Contains("ok", a);
         Assert.Contains("Timeout", a);
+    }
+
+    [Fact]
+    public async Task Two_partitions_swapping_at_once_are_written_one_at_a_time()
+    {
+        var time = new HeldTimeProvider();
+        var device = new SimulatedDevice(Composable);
+        // RealTime: each write waits its modelled time on the held clock, until the test fires it.
+        var port = new SimulatedPort(device, SimulatedPortOptions.Pcap with { RealTime = true }, time: time);
+        ConfigurationImage[] images =
+        [
+            Real("pr_join_subtract", Fixtures.JoinSubtract), Real("pr_0_dilate_erode", Fixtures.Pr0DilateErode),
+            Real("pr_join_absdiff", Fixtures.JoinAbsdiff), Real("pr_0_dilate_erode", Fixtures.Pr0DilateErode),
+            Real("pr_join_subtract", Fixtures.JoinSubtract), Real("pr_0_dilate_erode", Fixtures.Pr0DilateErode),
+        ];
+
+        var writes = images.Select(i => port.WriteAsync(i, null, CancellationToken.None)).ToArray();
+        var underWayAtOnce = time.Armed;
+        var all = Task.WhenAll(writes);
+        while (!all.IsCompleted)
+        {
+            await Task.WhenAny(time.WhenArmed, all);
+            time.FireAll();
+        }
+        var results = await all;
+
+        Assert.Equal(1, underWayAtOnce);
+        Assert.Equal(1, time.MostArmed);
+        Assert.Equal(images.Length, port.Writes);
+        Assert.Equal(images.Select(i => (i.Bytes, SimulatedPortOptions.Pcap.TransferTime(i.Bytes))), results.Select(r => (r.Bytes, r.Duration)));
+        Assert.Contains(device.ModuleIn(Composable.Partition("pr_join")), new[] { "pr_join_subtract", "pr_join_absdiff" });
+        Assert.Equal("pr_0_dilate_erode", device.ModuleIn(Composable.Partition("pr_0")));
+    }
+
+    [Fact]
+    public async Task A_write_cancelled_while_it_waits_for_the_port_writes_nothing_and_the_write_under_way_completes()
+    {
+        var time = new HeldTimeProvider();
+        var device = new SimulatedDevice(Composable);
+        var port = new SimulatedPort(device, SimulatedPortOptions.Pcap with { RealTime = true }, time: time);
+        var first = port.WriteAsync(Real("pr_join_subtract", Fixtures.JoinSubtract), null, CancellationToken.None);
+        using var timeout = new CancellationTokenSource();
+        var second = port.WriteAsync(Real("pr_0_dilate_erode", Fixtures.Pr0DilateErode), null, timeout.Token);
+
+        await timeout.CancelAsync();
+        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() => second);
+        time.FireAll();
+        await first;
+
+        Assert.Equal((PortFailure.Timeout, false), (e.Failure, e.RegionStateUnknown));
+        Assert.Contains("waited for the port", e.Message);
+        Assert.Equal("pr_join_subtract", device.ModuleIn(Composable.Partition("pr_join")));
+        Assert.Null(device.ModuleIn(Composable.Partition("pr_0")));
+        Assert.False(device.IsCorrupt(Composable.Partition("pr_0")));
+        Assert.Equal(1, port.Writes);
     }
 
     private sealed class SynchronousProgress(Action<PortProgress> report) : IProgress<PortProgress>

@@ -6,6 +6,7 @@ namespace Dpr.Actors.Jobs.Scheduling;
 /// it can host.
 /// </summary>
 /// <param name="Faulted">A faulted partition is neither run on nor loaded into.</param>
+/// <param name="Known">False until its region manager has said what it holds.</param>
 public sealed record PartitionView(
     string Name,
     string? Module,
@@ -13,4 +14,5 @@ public sealed record PartitionView(
     DateTimeOffset? LoadedAt,
     DateTimeOffset? LastUsed,
     IReadOnlyCollection<string> Hosts,
-    bool Faulted = false);
+    bool Faulted = false,
+    bool Known = true);

@@ -1,11 +1,12 @@
 using Dpr.Actors.Jobs.Scheduling;
+using Dpr.Actors.Regions;
 
 namespace Dpr.Actors.Tests.Jobs.Scheduling;
 
 /// <summary>
-/// Drives a <see cref="JobScheduler"/> the way the scheduler actor will, in virtual time: random
-/// arrivals (seeded), partitions that run or swap, cancellations and requeues, and a record of every
-/// admission, start, completion and load to check properties against.
+/// Drives the service's <see cref="SchedulingDriver"/> in virtual time: random arrivals (seeded),
+/// partitions that run or swap as the driver commands, cancellations and hand-backs, and a record of
+/// every admission, start, completion and load to check properties against.
 /// </summary>
 internal sealed class SchedulerHarness
 {
@@ -21,10 +22,12 @@ internal sealed class SchedulerHarness
         this.options = options;
         this.partitions = partitions;
         random = new Random(seed);
-        Scheduler = new JobScheduler(options);
+        Driver = new SchedulingDriver(options, Enumerable.Range(0, partitions).Select(i => ($"p{i}", (IReadOnlyCollection<string>)Modules)));
     }
 
-    public JobScheduler Scheduler { get; }
+    public SchedulingDriver Driver { get; }
+
+    public JobScheduler Scheduler => Driver.Scheduler;
 
     public Dictionary<JobId, QueuedJob> Admitted { get; } = [];
 
@@ -55,11 +58,10 @@ internal sealed class SchedulerHarness
     {
         var meanRun = maxRunMs / 2 / 1000;
         var rate = load * partitions / meanRun;
-        var events = new PriorityQueue<Action<DateTimeOffset>, (DateTimeOffset, long)>();
-        long seq = 0;
-        void At(DateTimeOffset t, Action<DateTimeOffset> a) => events.Enqueue(a, (t, seq++));
-        var slots = Enumerable.Range(0, partitions).Select(i => new Slot($"p{i}")).ToArray();
-        var wakes = new HashSet<DateTimeOffset>();
+        for (var p = 0; p < partitions; p++)
+        {
+            Carry(Driver.Observe(new RegionObservation($"p{p}", incarnation, observed++, RegionStatus.Empty, null, null), T0), T0);
+        }
         var t = T0;
         for (var i = 0; i < jobs; i++)
         {
@@ -76,7 +78,8 @@ internal sealed class SchedulerHarness
         void Submit(QueuedJob job, bool cancel, bool requeue)
         {
             var now = job.EnqueuedAt;
-            switch (Scheduler.TryEnqueue(job, now))
+            var (admission, commands) = Driver.Submit(job, now);
+            switch (admission)
             {
                 case Admission.Refused refused:
                     At(now + refused.RetryAfter, later => Submit(job with { EnqueuedAt = later }, cancel, requeue));
@@ -86,18 +89,21 @@ internal sealed class SchedulerHarness
                     Admissions.Add((now, job.Module));
                     if (cancel)
                     {
-                        At(now + TimeSpan.FromMilliseconds(random.NextDouble() * 20), _ =>
+                        At(now + TimeSpan.FromMilliseconds(random.NextDouble() * 20), later =>
                         {
-                            if (Scheduler.Cancel(job.Id) == CancelOutcome.Cancelled)
+                            var (outcome, after) = Driver.Cancel(job.Id, later);
+                            if (outcome == CancelOutcome.Cancelled)
                             {
                                 Cancelled.Add(job.Id);
                             }
+                            Carry(after, later);
                         });
                     }
                     if (requeue)
                     {
                         requeues.Add(job.Id);
                     }
+                    Carry(commands, now);
                     break;
             }
             Observe();
@@ -108,57 +114,67 @@ internal sealed class SchedulerHarness
             var now = key.Item1;
             wakes.Remove(now);
             action(now);
-            foreach (var slot in slots.Where(s => !s.Busy))
-            {
-                var views = slots.Select(s => new PartitionView(s.Name, s.Module, s.Busy, s.LoadedAt, s.LastUsed, Modules)).ToList();
-                var decision = Scheduler.Next(slot.Name, views, now);
-                if (RecordDecisions)
-                {
-                    Decisions.Add($"{now.UtcTicks} {slot.Name} {decision}");
-                }
-                switch (decision)
-                {
-                    case Assignment.Run r:
-                        FirstStart.TryAdd(r.Job.Id, now);
-                        slot.Busy = true;
-                        var crash = requeues.Remove(r.Job.Id);
-                        At(now + r.Job.EstimatedRun, done =>
-                        {
-                            slot.Busy = false;
-                            slot.LastUsed = done;
-                            if (crash)
-                            {
-                                // The module crashed mid-job: the job goes back with its original EnqueuedAt.
-                                Scheduler.Requeue(r.Job);
-                            }
-                            else
-                            {
-                                Assert.True(Scheduler.Completed(r.Job.Id));
-                                Completions[r.Job.Id] = Completions.GetValueOrDefault(r.Job.Id) + 1;
-                            }
-                        });
-                        break;
-                    case Assignment.Load l:
-                        Loads++;
-                        slot.Busy = true;
-                        At(now + options.SwapCost, done =>
-                        {
-                            slot.Busy = false;
-                            slot.Module = l.Module;
-                            slot.LoadedAt = done;
-                            slot.LastUsed = done;
-                        });
-                        break;
-                    case Assignment.Hold { Until: { } until } when until > now && wakes.Add(until):
-                        At(until, _ => { });
-                        break;
-                }
-            }
             Observe();
         }
     }
 
+    /// <summary>
+    /// Carries out the driver's commands as the region managers and modules would, in virtual time: a
+    /// load is answered (and the partition reported loaded) after a swap, a job ends after its run time.
+    /// </summary>
+    private void Carry(IReadOnlyList<DriverCommand> commands, DateTimeOffset now)
+    {
+        foreach (var command in commands)
+        {
+            if (RecordDecisions)
+            {
+                Decisions.Add($"{now.UtcTicks} {command}");
+            }
+            switch (command)
+            {
+                case DriverCommand.Start start:
+                    FirstStart.TryAdd(start.Job.Id, now);
+                    var crash = requeues.Remove(start.Job.Id);
+                    At(now + start.Job.EstimatedRun, done =>
+                    {
+                        if (crash)
+                        {
+                            // The module crashed mid-job: the job goes back with its original EnqueuedAt.
+                            Carry(Driver.HandedBack(start.Job.Id, "simulated crash", done), done);
+                        }
+                        else
+                        {
+                            Assert.True(Scheduler.IsRunning(start.Job.Id));
+                            Completions[start.Job.Id] = Completions.GetValueOrDefault(start.Job.Id) + 1;
+                            Carry(Driver.Ended(start.Job.Id, done), done);
+                        }
+                    });
+                    break;
+                case DriverCommand.Load load:
+                    Loads++;
+                    At(now + options.SwapCost, done =>
+                    {
+                        Carry(Driver.Observe(new RegionObservation(load.Partition, incarnation, observed++, RegionStatus.Loaded, load.Module, done), done), done);
+                        Carry(Driver.LoadAnswered(load.Partition, load.Module, null, done), done);
+                    });
+                    break;
+                case DriverCommand.WakeAt { At: var until } when until > now && wakes.Add(until):
+                    At(until, later => Carry(Driver.Tick(later), later));
+                    break;
+                case DriverCommand.Fail or DriverCommand.StartOnCpu or DriverCommand.AskState:
+                    throw new InvalidOperationException($"nothing faults here, yet the driver said {command}");
+            }
+        }
+    }
+
     private readonly HashSet<JobId> requeues = [];
+    private readonly PriorityQueue<Action<DateTimeOffset>, (DateTimeOffset, long)> events = new();
+    private readonly HashSet<DateTimeOffset> wakes = [];
+    private readonly Guid incarnation = Guid.NewGuid();
+    private long seq;
+    private long observed;
+
+    private void At(DateTimeOffset t, Action<DateTimeOffset> a) => events.Enqueue(a, (t, seq++));
 
     private void Observe()
     {
@@ -168,17 +184,4 @@ internal sealed class SchedulerHarness
     }
 
     public TimeSpan MaxWait => FirstStart.Count == 0 ? TimeSpan.Zero : FirstStart.Max(s => s.Value - Admitted[s.Key].EnqueuedAt);
-
-    private sealed class Slot(string name)
-    {
-        public string Name { get; } = name;
-
-        public string? Module { get; set; }
-
-        public bool Busy { get; set; }
-
-        public DateTimeOffset? LoadedAt { get; set; }
-
-        public DateTimeOffset? LastUsed { get; set; }
-    }
 }

@@ -1,0 +1,27 @@
+namespace Dpr.Actors.Jobs.Scheduling;
+
+/// <summary>What the <see cref="SchedulingDriver"/> asks its owner to do, in order.</summary>
+public abstract record DriverCommand
+{
+    private DriverCommand()
+    {
+    }
+
+    /// <summary>Run the job on the module <paramref name="Partition"/> holds; <paramref name="Attempt"/> counts every start of it.</summary>
+    public sealed record Start(QueuedJob Job, string Partition, int Attempt) : DriverCommand;
+
+    /// <summary>Run the job on the CPU kernel.</summary>
+    public sealed record StartOnCpu(QueuedJob Job, int Attempt) : DriverCommand;
+
+    /// <summary>Ask the partition's region manager to load <paramref name="Module"/>; its answer goes to <see cref="SchedulingDriver.LoadAnswered"/>.</summary>
+    public sealed record Load(string Partition, string Module) : DriverCommand;
+
+    /// <summary>Ask the partition's region manager for its state; the reply goes to <see cref="SchedulingDriver.Observe"/>.</summary>
+    public sealed record AskState(string Partition) : DriverCommand;
+
+    /// <summary>The job ends as failed with <paramref name="Reason"/>; the driver has forgotten it.</summary>
+    public sealed record Fail(JobId Job, string Reason) : DriverCommand;
+
+    /// <summary>Call <see cref="SchedulingDriver.Tick"/> at <paramref name="At"/>.</summary>
+    public sealed record WakeAt(DateTimeOffset At) : DriverCommand;
+}
