@@ -8,7 +8,7 @@ namespace Dpr.Host.Bench;
 
 /// <summary>
 /// <c>dpr bench schedule</c>: a seeded discrete-event simulation in virtual time that drives the real
-/// <see cref="JobScheduler"/> (and, for the baselines, the regions' <see cref="ReplacementPolicy"/>) with
+/// <see cref="SchedulingDriver"/> the service runs (and, for the baselines, the same <see cref="Placement"/>) with
 /// the simulated board's timings: a swap is a PCAP transfer of a 151,484-byte conv partial, a job runs
 /// for its multiply-accumulates at the paper's GOPS. Six modules, eight equal-weight tenants, Poisson
 /// arrivals at fractions of the zero-reconfiguration capacity, one and four partitions. Policies:
@@ -320,11 +320,12 @@ public sealed class ScheduleBenchmark : IBenchmark
                         Start(hit, head, now);
                         continue;
                     }
-                    var victim = policy switch
+                    // An empty partition first; else the first idle one (arrival), or the victim LRU or FIFO picks.
+                    var victim = idle.FirstOrDefault(s => s.Module is null)?.Name ?? policy switch
                     {
-                        "lru" => ReplacementPolicy.Lru.Choose(module, States(idle)),
-                        "fifo" => ReplacementPolicy.Fifo.Choose(module, States(idle)),
-                        _ => (idle.FirstOrDefault(s => s.Module is null) ?? idle[0]).Name,
+                        "lru" => Placement.Victim(PlacementPolicy.Lru, Views(idle), _ => DateTimeOffset.MaxValue).Name,
+                        "fifo" => Placement.Victim(PlacementPolicy.Fifo, Views(idle), _ => DateTimeOffset.MaxValue).Name,
+                        _ => idle[0].Name,
                     };
                     BeginLoad(slots.Single(s => s.Name == victim), module, head, now);
                 }
@@ -332,9 +333,8 @@ public sealed class ScheduleBenchmark : IBenchmark
             return Finish(queue.Count);
         }
 
-        private static List<RegionReplies.State> States(IEnumerable<Slot> idle) =>
-            idle.Select(s => new RegionReplies.State(
-                s.Name, s.Module is null ? RegionStatus.Empty : RegionStatus.Loaded, s.Module, null, 0, 0, null, s.LastUsed, s.LoadedAt)).ToList();
+        private List<PartitionView> Views(IEnumerable<Slot> idle) =>
+            idle.Select(s => new PartitionView(s.Name, s.Module, false, s.LoadedAt, s.LastUsed, allModules)).ToList();
 
         private void Schedule(Arrival[] all)
         {

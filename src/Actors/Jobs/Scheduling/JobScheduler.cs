@@ -412,18 +412,8 @@ public sealed class JobScheduler
         {
             return empty.Name;
         }
-        IOrderedEnumerable<PartitionView> ordered = options.Placement switch
-        {
-            PlacementPolicy.Fifo => candidates.OrderBy(p => p.LoadedAt ?? DateTimeOffset.MinValue),
-            PlacementPolicy.Lru => candidates.OrderBy(Recency),
-            _ => candidates
-                .OrderByDescending(p => byModule.TryGetValue(p.Module!, out var held) ? held.StartBy : DateTimeOffset.MaxValue)
-                .ThenBy(Recency),
-        };
-        return ordered.ThenBy(p => p.Name, StringComparer.Ordinal).First().Name;
+        return Placement.Victim(options.Placement, candidates, m => byModule.TryGetValue(m, out var held) ? held.StartBy : DateTimeOffset.MaxValue).Name;
     }
-
-    private static DateTimeOffset Recency(PartitionView p) => p.LastUsed ?? p.LoadedAt ?? DateTimeOffset.MinValue;
 
     private string? Holding(PartitionView p) => pendingLoads.TryGetValue(p.Name, out var m) ? m : p.Module;
 
