@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Akka.Actor;
 using Akka.Persistence.TestKit;
 using Dpr.Actors.Jobs;
@@ -20,8 +21,8 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
             [1, 1, 3, 3], Enumerable.Repeat((byte)1, 9).ToArray(),
             IdempotencyKey: key);
 
-    private IActorRef Intake(JobIntakeOptions? options = null, IActorRef? listener = null, string board = "b") =>
-        Sys.ActorOf(JobIntakeActor.Props(board, options ?? new JobIntakeOptions(), TimeProvider.System, listener));
+    private IActorRef Intake(JobIntakeOptions? options = null, IActorRef? listener = null, string board = "b", TimeProvider? time = null) =>
+        Sys.ActorOf(JobIntakeActor.Props(board, options ?? new JobIntakeOptions(), time ?? TimeProvider.System, listener));
 
     [Fact]
     public void An_accepted_job_is_queued_and_announced()
@@ -91,8 +92,9 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Finished_jobs_past_the_history_are_forgotten_and_open_ones_kept()
     {
-        var options = new JobIntakeOptions(SnapshotEvery: 2, HistoryKept: TimeSpan.FromMilliseconds(1));
-        var intake = Intake(options, board: "history");
+        var options = new JobIntakeOptions(SnapshotEvery: 2, HistoryKept: TimeSpan.FromHours(1));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var intake = Intake(options, board: "history", time: clock);
         intake.Tell(new JobCommands.Submit(Request()));
         var done = ExpectMsg<JobReplies.Accepted>().JobId;
         intake.Tell(new JobCommands.Submit(Request()));
@@ -100,7 +102,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         intake.Tell(new JobCommands.RecordCompleted(done, "r", "conv"));
         intake.Tell(new JobIntakeActor.Sync());
         ExpectMsg<JobIntakeActor.Synced>();
-        Thread.Sleep(50);
+        clock.Advance(TimeSpan.FromHours(2));
 
         // The next writes pass the snapshot interval (as many events as jobs known): the finished job is
         // forgotten, here and after a restart.
@@ -112,7 +114,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         intake.Tell(new JobCommands.GetJob(done));
         ExpectMsg<JobReplies.NotFound>();
         Sys.Stop(intake);
-        var again = Intake(options, board: "history");
+        var again = Intake(options, board: "history", time: clock);
         again.Tell(new JobCommands.GetJob(done));
         ExpectMsg<JobReplies.NotFound>();
         again.Tell(new JobCommands.GetJob(open));

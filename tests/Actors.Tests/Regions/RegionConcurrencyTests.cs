@@ -32,7 +32,9 @@ public class RegionConcurrencyTests : Akka.TestKit.Xunit2.TestKit
                 Assert.Equal(module, reply.Module);
                 replies.Add(reply);
             }
-            await probe.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
+            // Nothing more was answered: the next message is the reply to this question.
+            manager.Tell(new RegionCommands.GetState(), probe.Ref);
+            await probe.ExpectMsgAsync<RegionReplies.State>(TimeSpan.FromSeconds(30));
             return replies.Count;
         }));
 

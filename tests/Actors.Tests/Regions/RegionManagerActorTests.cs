@@ -221,6 +221,8 @@ public class RegionManagerActorTests : Akka.TestKit.Xunit2.TestKit
             _ => Guid.Empty,
         }).Where(id => id != Guid.Empty).ToList();
         Assert.Equal(jobs.Order(), answered.Order());
-        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        // Nothing more was answered: the next message is the reply to this question.
+        manager.Tell(new RegionCommands.GetState());
+        ExpectMsg<RegionReplies.State>(s => Assert.Equal("conv5x5_int16", s.Module));
     }
 }
