@@ -15,7 +15,7 @@ public static class JobCommands
     [MessagePackObject]
     public sealed record ListJobs(
         [property: Key(0)] string Tenant,
-        [property: Key(1)] string? State,
+        [property: Key(1)] JobState? State,
         [property: Key(2)] int Limit) : IDprMessage;
 
     /// <summary>Queued (not yet started) jobs per module; answered with <see cref="JobReplies.QueueDepths"/>.</summary>

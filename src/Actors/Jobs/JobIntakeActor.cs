@@ -100,17 +100,17 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         }
         catch (ConvolutionException e)
         {
-            Sender.Tell(new JobReplies.Rejected(e.Field, e.Message, null));
+            Sender.Tell(new JobReplies.Rejected(RejectionCode.Invalid, e.Field, e.Message, null));
             return;
         }
         if (_open >= _options.MaxOpenJobs)
         {
-            Sender.Tell(new JobReplies.Rejected("queue", $"the board has {_open} open jobs, its bound; retry later", _options.Backoff));
+            Sender.Tell(new JobReplies.Rejected(RejectionCode.QueueFull, null, $"the board has {_open} open jobs, its bound; retry later", _options.Backoff));
             return;
         }
         if (_openPerTenant.GetValueOrDefault(request.Tenant) >= _options.MaxOpenJobsPerTenant)
         {
-            Sender.Tell(new JobReplies.Rejected("quota", $"tenant '{request.Tenant}' has {_options.MaxOpenJobsPerTenant} open jobs, its quota; retry when some finish", _options.Backoff));
+            Sender.Tell(new JobReplies.Rejected(RejectionCode.TenantQuota, null, $"tenant '{request.Tenant}' has {_options.MaxOpenJobsPerTenant} open jobs, its quota; retry when some finish", _options.Backoff));
             return;
         }
         if (_options.Blobs is { } blobs)
@@ -183,7 +183,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             _finishing.Remove(e.JobId);
             return;
         }
-        Track(new JobRecord(accepted.JobId, accepted.Request.Tenant, accepted.Request.Module, JobRecord.Queued, accepted.Request, accepted.At));
+        Track(new JobRecord(accepted.JobId, accepted.Request.Tenant, accepted.Request.Module, JobState.Queued, accepted.Request, accepted.At));
         if (_unconfirmed.Remove(accepted.JobId, out var submitter))
         {
             submitter.Tell(new JobReplies.Accepted(accepted.JobId, Duplicate: false));
@@ -216,7 +216,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         }
         var keyOf = _keys.Where(k => _jobs.ContainsKey(k.Value)).ToDictionary(k => k.Value, k => k.Key.Key);
         var jobs = _perTenant.Values.SelectMany(ids => ids).Select(id => _jobs[id])
-            .Select(j => new IntakeSnapshot.Job(j.JobId, j.Tenant, j.Module, j.State, j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId), j.Starts))
+            .Select(j => new IntakeSnapshot.Job(j.JobId, j.Tenant, j.Module, IntakeSnapshot.Job.Wire(j.State), j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId), j.Starts))
             .ToArray();
         SaveSnapshot(new IntakeSnapshot(jobs));
         _snapshotAt = LastSequenceNr;
@@ -226,7 +226,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     {
         foreach (var job in snapshot.Jobs)
         {
-            var record = new JobRecord(job.JobId, job.Tenant, job.Module, job.State, job.Request, job.AcceptedAt, job.Partition, job.Error, job.Starts);
+            var record = new JobRecord(job.JobId, job.Tenant, job.Module, job.ParseState(), job.Request, job.AcceptedAt, job.Partition, job.Error, job.Starts);
             Track(record);
             if (record.IsOpen)
             {
@@ -262,7 +262,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         switch (e)
         {
             case JobAccepted a:
-                Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobRecord.Queued, a.Request, a.At));
+                Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At));
                 Count(a.Request.Tenant, +1);
                 if (a.Request.IdempotencyKey is { } key)
                 {
@@ -270,20 +270,20 @@ public sealed class JobIntakeActor : ReceivePersistentActor
                 }
                 break;
             case JobStarted s when _jobs.TryGetValue(s.JobId, out var job):
-                if (job.State == JobRecord.Queued && !IsRecovering)
+                if (job.State == JobState.Queued && !IsRecovering)
                 {
                     Context.System.EventStream.Publish(new Observed.JobWaited(job.Module, s.At - job.AcceptedAt));
                 }
-                Track(job with { State = JobRecord.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt) });
+                Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt) });
                 break;
             case JobCompleted c when _jobs.TryGetValue(c.JobId, out var job):
-                Close(job with { State = JobRecord.Completed, Request = null });
+                Close(job with { State = JobState.Completed, Request = null });
                 break;
             case JobFailed f when _jobs.TryGetValue(f.JobId, out var job):
-                Close(job with { State = JobRecord.Failed, Request = null, Error = f.Reason });
+                Close(job with { State = JobState.Failed, Request = null, Error = f.Reason });
                 break;
             case JobCancelled c when _jobs.TryGetValue(c.JobId, out var job):
-                Close(job with { State = JobRecord.Cancelled, Request = null });
+                Close(job with { State = JobState.Cancelled, Request = null });
                 break;
         }
     }
@@ -302,7 +302,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     {
         if (_jobs.TryGetValue(job.JobId, out var before))
         {
-            if (before.State == JobRecord.Queued)
+            if (before.State == JobState.Queued)
             {
                 _queuedPerModule[before.Module]--;
             }
@@ -311,7 +311,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         {
             (CollectionsMarshal.GetValueRefOrAddDefault(_perTenant, job.Tenant, out _) ??= []).Add(job.JobId);
         }
-        if (job.State == JobRecord.Queued)
+        if (job.State == JobState.Queued)
         {
             _queuedPerModule[job.Module] = _queuedPerModule.GetValueOrDefault(job.Module) + 1;
         }
@@ -362,7 +362,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         Context.System.EventStream.Publish(new Observed.JournalFailed(PersistenceId, cause.Message));
         foreach (var sender in _unconfirmed.Values.Concat(waiting))
         {
-            sender.Tell(new JobReplies.Rejected("journal", $"the job journal is unavailable ({cause.Message}); the job was not accepted — resubmit, with an idempotency key to be safe", _options.Backoff));
+            sender.Tell(new JobReplies.Rejected(RejectionCode.JournalUnavailable, null, $"the job journal is unavailable ({cause.Message}); the job was not accepted — resubmit, with an idempotency key to be safe", _options.Backoff));
         }
         _unconfirmed.Clear();
         _pending.Clear();

@@ -10,20 +10,21 @@ public static class JobReplies
         [property: Key(0)] Guid JobId,
         [property: Key(1)] bool Duplicate) : IDprMessage;
 
-    /// <param name="Field">The field at fault (<c>module</c>, <c>input.shape</c>, <c>quota</c>, <c>journal</c>...).</param>
-    /// <param name="RetryAfter">When trying again can succeed (a full queue or quota); null when it cannot.</param>
+    /// <param name="Field">For <see cref="RejectionCode.Invalid"/>: the field at fault (<c>module</c>, <c>input.shape</c>...).</param>
+    /// <param name="RetryAfter">When trying again can succeed (a full queue or quota, the journal); null when it cannot.</param>
     [MessagePackObject]
     public sealed record Rejected(
-        [property: Key(0)] string Field,
-        [property: Key(1)] string Message,
-        [property: Key(2)] TimeSpan? RetryAfter) : IDprMessage;
+        [property: Key(0)] RejectionCode Code,
+        [property: Key(1)] string? Field,
+        [property: Key(2)] string Message,
+        [property: Key(3)] TimeSpan? RetryAfter) : IDprMessage;
 
     [MessagePackObject]
     public sealed record JobStatus(
         [property: Key(0)] Guid JobId,
         [property: Key(1)] string Tenant,
         [property: Key(2)] string Module,
-        [property: Key(3)] string State,
+        [property: Key(3)] JobState State,
         [property: Key(4)] string? Partition,
         [property: Key(5)] string? Error) : IDprMessage;
 

@@ -34,14 +34,21 @@ public static class JobEndpoints
         {
             case JobReplies.Accepted accepted:
                 metrics.Submitted("accepted");
-                return Results.Accepted($"/v1/jobs/{accepted.JobId}", new SubmittedDto(accepted.JobId, JobRecord.Queued, accepted.Duplicate));
+                return Results.Accepted($"/v1/jobs/{accepted.JobId}", new SubmittedDto(accepted.JobId, Wire(JobState.Queued), accepted.Duplicate));
             case JobReplies.Rejected rejected:
-                metrics.Submitted(rejected.Field is "quota" or "queue" or "journal" ? rejected.Field : "invalid");
-                throw rejected.Field switch
+                metrics.Submitted(rejected.Code switch
                 {
-                    "quota" or "queue" => new ApiProblem(StatusCodes.Status429TooManyRequests, rejected.Field, rejected.Message, rejected.RetryAfter),
-                    "journal" => ApiProblem.Unavailable(rejected.Message, rejected.RetryAfter),
-                    _ => ApiProblem.BadInput(rejected.Field, rejected.Message),
+                    RejectionCode.TenantQuota => "quota",
+                    RejectionCode.QueueFull => "queue",
+                    RejectionCode.JournalUnavailable => "journal",
+                    _ => "invalid",
+                });
+                throw rejected.Code switch
+                {
+                    RejectionCode.TenantQuota => new ApiProblem(StatusCodes.Status429TooManyRequests, "quota", rejected.Message, rejected.RetryAfter),
+                    RejectionCode.QueueFull => new ApiProblem(StatusCodes.Status429TooManyRequests, "queue", rejected.Message, rejected.RetryAfter),
+                    RejectionCode.JournalUnavailable => ApiProblem.Unavailable(rejected.Message, rejected.RetryAfter),
+                    _ => ApiProblem.BadInput(rejected.Field ?? "request", rejected.Message),
                 };
             default:
                 throw new InvalidOperationException($"unexpected reply {reply}");
@@ -51,9 +58,9 @@ public static class JobEndpoints
     private static async Task<IResult> ResultAsync(Guid id, HttpContext http, DprNode node)
     {
         var job = await OwnJobAsync(id, http, node);
-        if (job.State != JobRecord.Completed)
+        if (job.State != JobState.Completed)
         {
-            throw ApiProblem.Conflict($"job {id} is {job.State}; a result exists once it is completed");
+            throw ApiProblem.Conflict($"job {id} is {Wire(job.State)}; a result exists once it is completed");
         }
         var (meta, data) = node.Results.TryLoad(id)
             ?? throw ApiProblem.NotFound("id", $"the result of job {id} is no longer kept (results are kept {node.Options.ResultRetentionHours} h)");
@@ -64,9 +71,9 @@ public static class JobEndpoints
     private static async Task<IResult> CancelAsync(Guid id, HttpContext http, DprNode node)
     {
         var job = await OwnJobAsync(id, http, node);
-        if (job.State != JobRecord.Queued)
+        if (job.State != JobState.Queued)
         {
-            throw ApiProblem.Conflict($"job {id} is {job.State}; only a queued job can be cancelled");
+            throw ApiProblem.Conflict($"job {id} is {Wire(job.State)}; only a queued job can be cancelled");
         }
         var outcome = await AskAsync(node.Dispatcher, new JobDispatcherActor.Cancel(id, TenantAuth.Caller(http).Name), node.Options.AskTimeout);
         if (outcome is not CancelOutcome.Cancelled)
@@ -75,21 +82,23 @@ public static class JobEndpoints
         }
         // The cancellation is on record before the answer: a look-up right after sees it.
         await AskAsync(node.Intake, new JobIntakeActor.Sync(), node.Options.AskTimeout);
-        return Results.Ok(ToDto(job with { State = JobRecord.Cancelled }));
+        return Results.Ok(ToDto(job with { State = JobState.Cancelled }));
     }
 
     private static async Task<JobListDto> ListAsync(HttpContext http, DprNode node, string? state, int? limit)
     {
-        if (state is not null and not (JobRecord.Queued or JobRecord.Running or JobRecord.Completed or JobRecord.Failed or JobRecord.Cancelled))
+        JobState? filter = null;
+        if (state is not null)
         {
-            throw ApiProblem.BadInput("state", $"expected queued, running, completed, failed or cancelled, found '{state}'");
+            filter = Enum.GetValues<JobState>().Where(s => Wire(s) == state).Cast<JobState?>().SingleOrDefault()
+                ?? throw ApiProblem.BadInput("state", $"expected queued, running, completed, failed or cancelled, found '{state}'");
         }
         var take = limit ?? 100;
         if (take is < 1 or > 1000)
         {
             throw ApiProblem.BadInput("limit", $"expected 1 to 1000, found {take}");
         }
-        var list = (JobReplies.JobList)await AskAsync(node.Intake, new JobCommands.ListJobs(TenantAuth.Caller(http).Name, state, take), node.Options.AskTimeout);
+        var list = (JobReplies.JobList)await AskAsync(node.Intake, new JobCommands.ListJobs(TenantAuth.Caller(http).Name, filter, take), node.Options.AskTimeout);
         return new JobListDto([.. list.Jobs.Select(ToDto)]);
     }
 
@@ -99,7 +108,10 @@ public static class JobEndpoints
             ? status
             : throw ApiProblem.NotFound("id", $"no job {id}");
 
-    private static JobDto ToDto(JobReplies.JobStatus s) => new(s.JobId, s.State, s.Module, s.Partition, s.Error);
+    private static JobDto ToDto(JobReplies.JobStatus s) => new(s.JobId, Wire(s.State), s.Module, s.Partition, s.Error);
+
+    /// <summary>A job state as the API spells it: its lower-case name.</summary>
+    private static string Wire(JobState state) => IntakeSnapshot.Job.Wire(state);
 
     /// <summary>An actor's answer; no answer in time means the journal (or the actor behind it) is not there.</summary>
     public static async Task<object> AskAsync(IActorRef actor, object message, TimeSpan timeout)

@@ -110,7 +110,7 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
             () =>
             {
                 intake.Tell(new JobCommands.GetJob(id));
-                ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(("completed", "cpu"), (s.State, s.Partition)));
+                ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal((JobState.Completed, "cpu"), (s.State, s.Partition)));
             },
             TimeSpan.FromSeconds(30),
             TimeSpan.FromMilliseconds(200));
@@ -136,7 +136,7 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
         AwaitAssert(() =>
         {
             intake.Tell(new JobCommands.GetJob(id));
-            ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("cancelled", s.State));
+            ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(JobState.Cancelled, s.State));
         });
         Assert.Null(results.TryLoad(id));
     }
@@ -150,7 +150,7 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
         AwaitAssert(() =>
         {
             intake.Tell(new JobCommands.GetJob(first));
-            ExpectMsg<JobReplies.JobStatus>(s => Assert.NotEqual("queued", s.State));
+            ExpectMsg<JobReplies.JobStatus>(s => Assert.NotEqual(JobState.Queued, s.State));
         });
 
         _dispatcher!.Tell(new JobDispatcherActor.Drain());
@@ -174,7 +174,7 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
                 foreach (var id in ids)
                 {
                     intake.Tell(new JobCommands.GetJob(id));
-                    ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("completed", s.State));
+                    ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(JobState.Completed, s.State));
                 }
             },
             TimeSpan.FromSeconds(30),

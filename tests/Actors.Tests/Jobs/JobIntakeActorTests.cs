@@ -37,7 +37,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         var announced = listener.ExpectMsg<JobIntakeActor.OpenJob>();
         Assert.Equal((accepted.JobId, "conv3x3_int8"), (announced.JobId, announced.Request.Module));
         intake.Tell(new JobCommands.GetJob(accepted.JobId));
-        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(("queued", "t1"), (s.State, s.Tenant)));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal((JobState.Queued, "t1"), (s.State, s.Tenant)));
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         Sys.Stop(intake);
         var again = Intake(board: "sync");
         again.Tell(new JobCommands.GetJob(accepted.JobId));
-        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("queued", s.State));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(JobState.Queued, s.State));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         again.Tell(new JobCommands.ListJobs("t1", null, 100));
         Assert.Equal(before, ExpectMsg<JobReplies.JobList>().Jobs);
         again.Tell(new JobCommands.GetJob(ids[1]));
-        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(("failed", "bad luck"), (s.State, s.Error)));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal((JobState.Failed, "bad luck"), (s.State, s.Error)));
         again.Tell(new JobCommands.Submit(Request(tenant: "t2", key: "k3")));
         ExpectMsg<JobReplies.Accepted>(a => Assert.Equal((ids[3], true), (a.JobId, a.Duplicate)));
         again.Tell(new JobCommands.GetQueueDepths());
@@ -118,7 +118,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         again.Tell(new JobCommands.GetJob(done));
         ExpectMsg<JobReplies.NotFound>();
         again.Tell(new JobCommands.GetJob(open));
-        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal("running", s.State));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(JobState.Running, s.State));
     }
 
     [Fact]
@@ -137,7 +137,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
 
         intake.Tell(new JobCommands.ListJobs("t1", null, 10));
         Assert.Equal([ids[3], ids[2], ids[0]], ExpectMsg<JobReplies.JobList>().Jobs.Select(j => j.JobId));
-        intake.Tell(new JobCommands.ListJobs("t1", "queued", 1));
+        intake.Tell(new JobCommands.ListJobs("t1", JobState.Queued, 1));
         Assert.Equal([ids[2]], ExpectMsg<JobReplies.JobList>().Jobs.Select(j => j.JobId));
         intake.Tell(new JobCommands.GetQueueDepths());
         var depths = ExpectMsg<JobReplies.QueueDepths>().Queued;
@@ -153,7 +153,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
 
         intake.Tell(new JobCommands.Submit(Request(module: module, h: height)));
 
-        ExpectMsg<JobReplies.Rejected>(r => Assert.Equal((field, (TimeSpan?)null), (r.Field, r.RetryAfter)));
+        ExpectMsg<JobReplies.Rejected>(r => Assert.Equal((RejectionCode.Invalid, field, (TimeSpan?)null), (r.Code, r.Field, r.RetryAfter)));
     }
 
     [Fact]
@@ -199,7 +199,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         var replies = ReceiveN(4);
         Assert.Equal(3, replies.OfType<JobReplies.Accepted>().Count());
         var refused = Assert.Single(replies.OfType<JobReplies.Rejected>());
-        Assert.Equal(("quota", TimeSpan.FromSeconds(3)), (refused.Field, refused.RetryAfter));
+        Assert.Equal((RejectionCode.TenantQuota, TimeSpan.FromSeconds(3)), (refused.Code, refused.RetryAfter));
     }
 
     [Fact]
@@ -212,7 +212,7 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         intake.Tell(new JobCommands.Submit(Request(key: "retry-me")));
         intake.Tell(new JobCommands.Submit(Request()));
         var refused = ReceiveN(2).Cast<JobReplies.Rejected>().ToList();
-        Assert.All(refused, r => Assert.Equal("journal", r.Field));
+        Assert.All(refused, r => Assert.Equal(RejectionCode.JournalUnavailable, r.Code));
 
         await Journal.OnWrite.Pass();
         await AwaitAssertAsync(async () =>
