@@ -4,9 +4,15 @@ namespace Dpr.Actors.Jobs;
 
 public static class JobCommands
 {
-    /// <summary>Answered with <see cref="JobReplies.Accepted"/> once <see cref="JobEvents.JobAccepted"/> is stored, or <see cref="JobReplies.Rejected"/>.</summary>
+    /// <summary>
+    /// Answered with <see cref="JobReplies.Accepted"/> once <see cref="JobEvents.JobAccepted"/> is stored, or
+    /// <see cref="JobReplies.Rejected"/>. <paramref name="Checked"/>: the submitter already ran
+    /// <see cref="JobRequest.Check"/> (off the intake's thread), and may have moved the input to the blob store.
+    /// </summary>
     [MessagePackObject]
-    public sealed record Submit([property: Key(0)] JobRequest Request) : IDprMessage;
+    public sealed record Submit(
+        [property: Key(0)] JobRequest Request,
+        [property: Key(1)] bool Checked = false) : IDprMessage;
 
     [MessagePackObject]
     public sealed record GetJob([property: Key(0)] Guid JobId) : IDprMessage;

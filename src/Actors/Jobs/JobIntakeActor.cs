@@ -94,14 +94,22 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             Sender.Tell(new JobReplies.Accepted(existing, Duplicate: true));
             return;
         }
-        try
+        if (!submit.Checked)
         {
-            request = request with { Module = request.ToProblem(_options.Limits).Spec.Module.Name.Value };
-        }
-        catch (ConvolutionException e)
-        {
-            Sender.Tell(new JobReplies.Rejected(RejectionCode.Invalid, e.Field, e.Message, null));
-            return;
+            if (request.InputBlob is not null)
+            {
+                Sender.Tell(new JobReplies.Rejected(RejectionCode.Invalid, "input", "an input in the blob store must have been checked by the submitter", null));
+                return;
+            }
+            try
+            {
+                request = request.Check(_options.Limits);
+            }
+            catch (ConvolutionException e)
+            {
+                Sender.Tell(new JobReplies.Rejected(RejectionCode.Invalid, e.Field, e.Message, null));
+                return;
+            }
         }
         if (_open >= _options.MaxOpenJobs)
         {
@@ -112,10 +120,6 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         {
             Sender.Tell(new JobReplies.Rejected(RejectionCode.TenantQuota, null, $"tenant '{request.Tenant}' has {_options.MaxOpenJobsPerTenant} open jobs, its quota; retry when some finish", _options.Backoff));
             return;
-        }
-        if (_options.Blobs is { } blobs)
-        {
-            request = request.Offload(blobs, _options.InlineLimit);
         }
         var accepted = new JobAccepted(Guid.NewGuid(), request, _time.GetUtcNow());
         // Counted and keyed now, so the bounds and deduplication hold for jobs still in the batch.

@@ -8,15 +8,12 @@ namespace Dpr.Actors.Jobs;
 /// <param name="RetryAfter">What a refusal for a full queue tells the tenant to wait.</param>
 /// <param name="SnapshotEvery">Events between snapshots of the intake's state at least (and at least as many as the jobs it knows); a restart replays only what came after the last.</param>
 /// <param name="HistoryKept">How long a finished job stays known (look-up, list, idempotency key) after its acceptance; default 7 days.</param>
-/// <param name="Blobs">Where inputs over <paramref name="InlineLimit"/> bytes are stored instead of the journal; null keeps every input inline.</param>
 public sealed record JobIntakeOptions(
     int BatchSize = 512,
     int MaxOpenJobs = 100_000,
     int MaxOpenJobsPerTenant = 10_000,
     TimeSpan? RetryAfter = null,
     ConvLimits? Limits = null,
-    BlobStore? Blobs = null,
-    int InlineLimit = 64 * 1024,
     int SnapshotEvery = 10_000,
     TimeSpan? HistoryKept = null)
 {

@@ -27,11 +27,15 @@ public sealed record JobRequest(
     [property: Key(14)] bool CpuFallback = false,
     [property: Key(15)] string? InputBlob = null) : IDprMessage
 {
+    /// <summary>Inputs larger than this are kept in the blob store, not in the journal.</summary>
+    public const int InlineLimit = 64 * 1024;
+
     /// <summary>
     /// The same request with its input moved to <paramref name="blobs"/> when it is larger than
-    /// <paramref name="inlineLimit"/> bytes, so the journal keeps a key instead of the tensor.
+    /// <paramref name="inlineLimit"/> bytes, so the journal keeps a key instead of the tensor. A file
+    /// write: done by the submitter, never on an actor's thread.
     /// </summary>
-    public JobRequest Offload(BlobStore blobs, int inlineLimit) =>
+    public JobRequest Offload(BlobStore blobs, int inlineLimit = InlineLimit) =>
         InputBlob is null && Input.Length > inlineLimit ? this with { InputBlob = blobs.Put(Input), Input = [] } : this;
 
     /// <summary>The request with its input back inline.</summary>
@@ -40,8 +44,51 @@ public sealed record JobRequest(
             ? this with { Input = (blobs ?? throw new InvalidOperationException($"job input is in blob {key} but no blob store is configured")).Get(key), InputBlob = null }
             : this;
 
-    /// <summary>The checked job; <see cref="ConvolutionException"/> names the field that is wrong.</summary>
+    /// <summary>
+    /// Checks the request as <see cref="ToProblem"/> would, without decoding its tensors (it scans their
+    /// bytes), and returns it with the module's canonical name. <see cref="ConvolutionException"/> names
+    /// the field that is wrong. A request whose input is in the blob store was checked before it went there.
+    /// </summary>
+    public JobRequest Check(ConvLimits? limits = null)
+    {
+        var spec = Spec();
+        var module = spec.Module;
+        var input = Shape(InputShape, "input.shape");
+        var weights = Shape(WeightShape, "weights.shape");
+        // In the order ToProblem finds them, so both name the same field.
+        if (InputBlob is null)
+        {
+            RequireBytes("input", input, Input, module);
+        }
+        RequireBytes("weights", weights, Weights, module);
+        ConvProblem.CheckShapes(spec, input, weights, Bias?.Length ?? 0, limits);
+        if (InputBlob is null)
+        {
+            ConvProblem.CheckValues("input", Input, module);
+        }
+        ConvProblem.CheckValues("weights", Weights, module);
+        return this with { Module = module.Name.Value };
+    }
+
+    /// <summary>The checked job with its tensors decoded; <see cref="ConvolutionException"/> names the field that is wrong.</summary>
     public ConvProblem ToProblem(ConvLimits? limits = null)
+    {
+        var spec = Spec();
+        var module = spec.Module;
+        var width = module.Bits / 8;
+        var input = Shape(InputShape, "input.shape");
+        var weights = Shape(WeightShape, "weights.shape");
+        RequireBytes("input", input, Input, module);
+        RequireBytes("weights", weights, Weights, module);
+        return ConvProblem.Create(
+            spec,
+            input, TensorBytes.Decode(Input, width),
+            weights, TensorBytes.Decode(Weights, width),
+            Bias ?? default(ReadOnlyMemory<long>),
+            limits);
+    }
+
+    private ConvSpec Spec()
     {
         var module = ConvModule.Resolve(Module);
         var padding = Padding.ToLowerInvariant() switch
@@ -56,23 +103,16 @@ public sealed record JobRequest(
             "raw" => ConvOutputMode.Raw,
             _ => throw new ConvolutionException("output", $"expected requantized or raw, found '{Output}'"),
         };
+        return new ConvSpec(module, Stride, padding, Shift, output);
+    }
+
+    private static void RequireBytes(string field, TensorShape shape, byte[] bytes, ConvModule module)
+    {
         var width = module.Bits / 8;
-        var input = Shape(InputShape, "input.shape");
-        var weights = Shape(WeightShape, "weights.shape");
-        if (Input.Length != input.Count * width)
+        if (bytes.Length != shape.Count * width)
         {
-            throw new ConvolutionException("input", $"shape {input} of {module.Precision} needs {input.Count * width} bytes, found {Input.Length}");
+            throw new ConvolutionException(field, $"shape {shape} of {module.Precision} needs {shape.Count * width} bytes, found {bytes.Length}");
         }
-        if (Weights.Length != weights.Count * width)
-        {
-            throw new ConvolutionException("weights", $"shape {weights} of {module.Precision} needs {weights.Count * width} bytes, found {Weights.Length}");
-        }
-        return ConvProblem.Create(
-            new ConvSpec(module, Stride, padding, Shift, output),
-            input, TensorBytes.Decode(Input, width),
-            weights, TensorBytes.Decode(Weights, width),
-            Bias ?? default(ReadOnlyMemory<long>),
-            limits);
     }
 
     private static TensorShape Shape(int[] dims, string field) =>

@@ -84,6 +84,27 @@ public sealed class ConvProblem
         ConvLimits? limits = null,
         ConvPrecision? precision = null)
     {
+        var outputShape = CheckShapes(spec, inputShape, weightShape, bias.Length, limits, precision);
+        if (input.Length != inputShape.Count)
+        {
+            throw new ConvolutionException("input.shape", $"shape {inputShape} needs {inputShape.Count} values, got {input.Length}");
+        }
+        if (weights.Length != weightShape.Count)
+        {
+            throw new ConvolutionException("weights.shape", $"shape {weightShape} needs {weightShape.Count} values, got {weights.Length}");
+        }
+        var inputMaxAbs = MaxAbsInRange("input", input.Span, spec.Module);
+        var weightMaxAbs = MaxAbsInRange("weights", weights.Span, spec.Module);
+        return new ConvProblem(spec, inputShape, input, weightShape, weights, bias, outputShape, inputMaxAbs, weightMaxAbs);
+    }
+
+    /// <summary>
+    /// Everything <see cref="Create"/> checks that does not depend on the values: the spec, the shapes
+    /// against the module and each other, the bias length and the size limits. Returns the output shape.
+    /// </summary>
+    public static TensorShape CheckShapes(
+        ConvSpec spec, TensorShape inputShape, TensorShape weightShape, int biasLength, ConvLimits? limits = null, ConvPrecision? precision = null)
+    {
         ArgumentNullException.ThrowIfNull(spec);
         limits ??= ConvLimits.Default;
         spec.Validate();
@@ -106,9 +127,9 @@ public sealed class ConvProblem
             throw new ConvolutionException(
                 "weights.shape", $"weights have Cin = {weightShape.C} but the input has {inputShape.C} channels");
         }
-        if (!bias.IsEmpty && bias.Length != weightShape.N)
+        if (biasLength != 0 && biasLength != weightShape.N)
         {
-            throw new ConvolutionException("bias", $"bias has {bias.Length} values but Cout = {weightShape.N}");
+            throw new ConvolutionException("bias", $"bias has {biasLength} values but Cout = {weightShape.N}");
         }
         var hOut = spec.OutputSize(inputShape.H);
         var wOut = spec.OutputSize(inputShape.W);
@@ -122,17 +143,26 @@ public sealed class ConvProblem
         RequireWithin("input.size", inputShape, limits);
         RequireWithin("weights.size", weightShape, limits);
         RequireWithin("output.size", outputShape, limits);
-        if (input.Length != inputShape.Count)
+        return outputShape;
+    }
+
+    /// <summary>
+    /// Checks that every element of a tensor in the byte layout of <see cref="TensorBytes"/> is within the
+    /// module's precision, without decoding it (a job is checked on submission and decoded only to run).
+    /// </summary>
+    public static void CheckValues(string field, ReadOnlySpan<byte> bytes, ConvModule module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        var width = module.Bits / 8;
+        var count = bytes.Length / width;
+        for (var i = 0; i < count; i++)
         {
-            throw new ConvolutionException("input.shape", $"shape {inputShape} needs {inputShape.Count} values, got {input.Length}");
+            var value = TensorBytes.Read(bytes, i, width);
+            if (value < module.MinValue || value > module.MaxValue)
+            {
+                throw OutOfRange(field, i, value, module);
+            }
         }
-        if (weights.Length != weightShape.Count)
-        {
-            throw new ConvolutionException("weights.shape", $"shape {weightShape} needs {weightShape.Count} values, got {weights.Length}");
-        }
-        var inputMaxAbs = MaxAbsInRange("input", input.Span, module);
-        var weightMaxAbs = MaxAbsInRange("weights", weights.Span, module);
-        return new ConvProblem(spec, inputShape, input, weightShape, weights, bias, outputShape, inputMaxAbs, weightMaxAbs);
     }
 
     private static void RequirePositive(string field, TensorShape shape)
@@ -163,12 +193,13 @@ public sealed class ConvProblem
         if (min < module.MinValue || max > module.MaxValue)
         {
             var index = values.IndexOfAnyExceptInRange((int)module.MinValue, (int)module.MaxValue);
-            throw new ConvolutionException(
-                field,
-                $"element {index} is {values[index]}, outside {module.Precision} [{module.MinValue}, {module.MaxValue}]");
+            throw OutOfRange(field, index, values[index], module);
         }
         return Math.Max(-min, max);
     }
+
+    private static ConvolutionException OutOfRange(string field, long index, int value, ConvModule module) =>
+        new(field, $"element {index} is {value}, outside {module.Precision} [{module.MinValue}, {module.MaxValue}]");
 
     private sealed record PackedWeightsEntry(object Layout, object Weights);
 }

@@ -28,8 +28,19 @@ public static class JobEndpoints
     {
         var tenant = TenantAuth.Caller(http);
         var body = await ReadJsonAsync<SubmitJobDto>(http, node.Options.MaxRequestBytes);
-        var request = ToRequest(tenant.Name, body);
-        var reply = await AskAsync(node.Intake, new JobCommands.Submit(request), node.Options.AskTimeout);
+        // Checked (without decoding the tensors) and a large input stored here, on the request's thread:
+        // the intake only bounds, deduplicates and records.
+        JobRequest request;
+        try
+        {
+            request = ToRequest(tenant.Name, body).Check().Offload(node.Blobs);
+        }
+        catch (ConvolutionException e)
+        {
+            metrics.Submitted("invalid");
+            throw ApiProblem.BadInput(e.Field, e.Message);
+        }
+        var reply = await AskAsync(node.Intake, new JobCommands.Submit(request, Checked: true), node.Options.AskTimeout);
         switch (reply)
         {
             case JobReplies.Accepted accepted:

@@ -115,7 +115,7 @@ public sealed class DprNode : IDisposable
     {
         // A finished job is known (look-up, list, idempotency key) as long as its result is kept.
         var intakeOptions = new JobIntakeOptions(
-            MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant, Blobs: Blobs,
+            MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant,
             HistoryKept: TimeSpan.FromHours(Options.ResultRetentionHours));
         const string dispatcherName = "dispatcher";
         var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"));

@@ -252,17 +252,20 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void Large_inputs_are_stored_as_blobs_and_come_back_inline()
+    public void Large_inputs_stored_as_blobs_by_the_submitter_come_back_inline_and_unchecked_ones_are_refused()
     {
         var directory = Path.Combine(Path.GetTempPath(), $"dpr-blobs-{Guid.NewGuid():N}");
         try
         {
             var blobs = new BlobStore(directory);
             var listener = CreateTestProbe();
-            var intake = Intake(new JobIntakeOptions(Blobs: blobs, InlineLimit: 16), listener.Ref, board: "blobs");
+            var intake = Intake(listener: listener.Ref, board: "blobs");
             var request = Request(h: 8, fill: 7);
+            var stored = request.Check().Offload(blobs, inlineLimit: 16);
 
-            intake.Tell(new JobCommands.Submit(request));
+            intake.Tell(new JobCommands.Submit(stored));
+            ExpectMsg<JobReplies.Rejected>(r => Assert.Equal((RejectionCode.Invalid, "input"), (r.Code, r.Field)));
+            intake.Tell(new JobCommands.Submit(stored, Checked: true));
             ExpectMsg<JobReplies.Accepted>();
 
             var accepted = listener.ExpectMsg<JobIntakeActor.OpenJob>();
