@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using System.Runtime.InteropServices;
 using Akka.Persistence;
 using Dpr.Fabric.Convolution;
 using static Dpr.Actors.Jobs.JobEvents;
@@ -22,18 +21,18 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     private readonly TimeProvider _time;
     private ICanTell? _listener;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<Guid, JobRecord> _jobs = [];
-    private readonly Dictionary<(string Tenant, string Key), Guid> _keys = [];
-    private readonly Dictionary<string, int> _openPerTenant = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<Guid>> _perTenant = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, int> _queuedPerModule = new(StringComparer.Ordinal);
+    /// <summary>What the journal says (stored events only).</summary>
+    private IntakeState _state = IntakeState.Empty;
+    /// <summary>Acceptances not yet stored, counted and keyed so the bounds and deduplication hold for them too.</summary>
+    private readonly Dictionary<string, int> _unstoredPerTenant = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Tenant, string Key), Guid> _unstoredKeys = [];
     private readonly Dictionary<Guid, IActorRef> _unconfirmed = [];
     private readonly HashSet<Guid> _finishing = [];
     /// <summary>Events waiting for the next journal write: acceptances with their submitter, transitions without.</summary>
     private List<(IJobEvent Event, IActorRef? Sender)> _pending = [];
     private int _writing;
     private long _snapshotAt;
-    private int _open;
+    private int _unstored;
 
     public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener)
     {
@@ -43,10 +42,10 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         _listener = listener;
         Recover<SnapshotOffer>(offer =>
         {
-            Restore((IntakeSnapshot)offer.Snapshot);
+            _state = IntakeState.From((IntakeSnapshot)offer.Snapshot);
             _snapshotAt = offer.Metadata.SequenceNr;
         });
-        Recover<IJobEvent>(Apply);
+        Recover<IJobEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => AnnounceOpenJobs());
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of the job intake failed (recovery replays more): {Reason}", f.Cause.Message));
@@ -60,15 +59,15 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         Command<JobCommands.RecordCompleted>(r => Record(r.JobId, new JobCompleted(r.JobId, r.ResultKey, r.RanOn, _time.GetUtcNow())));
         Command<JobCommands.RecordFailed>(r => Record(r.JobId, new JobFailed(r.JobId, r.Reason, _time.GetUtcNow())));
         Command<JobCommands.RecordCancelled>(r => Record(r.JobId, new JobCancelled(r.JobId, r.By, _time.GetUtcNow())));
-        Command<JobCommands.GetJob>(get => Sender.Tell(_jobs.TryGetValue(get.JobId, out var job) ? job.ToStatus() : new JobReplies.NotFound(get.JobId)));
+        Command<JobCommands.GetJob>(get => Sender.Tell(_state.Jobs.TryGetValue(get.JobId, out var job) ? job.ToStatus() : new JobReplies.NotFound(get.JobId)));
         Command<Sync>(_ =>
         {
             Persist();
             var sender = Sender;
             DeferAsync(Synced.Instance, synced => sender.Tell(synced));
         });
-        Command<JobCommands.ListJobs>(list => Sender.Tell(new JobReplies.JobList(List(list))));
-        Command<JobCommands.GetQueueDepths>(_ => Sender.Tell(new JobReplies.QueueDepths(new Dictionary<string, int>(_queuedPerModule.Where(q => q.Value > 0)))));
+        Command<JobCommands.ListJobs>(list => Sender.Tell(new JobReplies.JobList(_state.List(list.Tenant, list.State, list.Limit))));
+        Command<JobCommands.GetQueueDepths>(_ => Sender.Tell(new JobReplies.QueueDepths(new Dictionary<string, int>(_state.QueuedPerModule.Where(q => q.Value > 0)))));
     }
 
     public override string PersistenceId { get; }
@@ -80,7 +79,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     /// <summary>Every open job to the listener: after a restart queued and running jobs run (again).</summary>
     private void AnnounceOpenJobs()
     {
-        foreach (var job in _jobs.Values.Where(j => j.IsOpen))
+        foreach (var job in _state.Jobs.Values.Where(j => j.IsOpen))
         {
             _listener?.Tell(new OpenJob(job.JobId, job.Request!, _time.GetUtcNow(), job.Starts), Self);
         }
@@ -89,7 +88,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     private void Submit(JobCommands.Submit submit)
     {
         var request = submit.Request;
-        if (request.IdempotencyKey is { } key && _keys.TryGetValue((request.Tenant, key), out var existing))
+        if (request.IdempotencyKey is { } key && (_state.Keys.TryGetValue((request.Tenant, key), out var existing) || _unstoredKeys.TryGetValue((request.Tenant, key), out existing)))
         {
             Sender.Tell(new JobReplies.Accepted(existing, Duplicate: true));
             return;
@@ -111,22 +110,24 @@ public sealed class JobIntakeActor : ReceivePersistentActor
                 return;
             }
         }
-        if (_open >= _options.MaxOpenJobs)
+        var open = _state.Open + _unstored;
+        if (open >= _options.MaxOpenJobs)
         {
-            Sender.Tell(new JobReplies.Rejected(RejectionCode.QueueFull, null, $"the board has {_open} open jobs, its bound; retry later", _options.Backoff));
+            Sender.Tell(new JobReplies.Rejected(RejectionCode.QueueFull, null, $"the board has {open} open jobs, its bound; retry later", _options.Backoff));
             return;
         }
-        if (_openPerTenant.GetValueOrDefault(request.Tenant) >= _options.MaxOpenJobsPerTenant)
+        if (_state.OpenPerTenant.GetValueOrDefault(request.Tenant) + _unstoredPerTenant.GetValueOrDefault(request.Tenant) >= _options.MaxOpenJobsPerTenant)
         {
             Sender.Tell(new JobReplies.Rejected(RejectionCode.TenantQuota, null, $"tenant '{request.Tenant}' has {_options.MaxOpenJobsPerTenant} open jobs, its quota; retry when some finish", _options.Backoff));
             return;
         }
         var accepted = new JobAccepted(Guid.NewGuid(), request, _time.GetUtcNow());
         // Counted and keyed now, so the bounds and deduplication hold for jobs still in the batch.
-        Count(request.Tenant, +1);
+        _unstored++;
+        _unstoredPerTenant[request.Tenant] = _unstoredPerTenant.GetValueOrDefault(request.Tenant) + 1;
         if (request.IdempotencyKey is { } k)
         {
-            _keys[(request.Tenant, k)] = accepted.JobId;
+            _unstoredKeys[(request.Tenant, k)] = accepted.JobId;
         }
         Enqueue(accepted, Sender);
     }
@@ -169,7 +170,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
                 // Every stored event is applied and no write is under way: the state matches the journal.
                 // At least as many events as jobs known between snapshots: a snapshot's cost grows with
                 // the jobs it holds, so spacing them likewise keeps it a constant cost per event.
-                if (LastSequenceNr - _snapshotAt >= Math.Max(_options.SnapshotEvery, _jobs.Count))
+                if (LastSequenceNr - _snapshotAt >= Math.Max(_options.SnapshotEvery, _state.Jobs.Count))
                 {
                     Snapshot();
                 }
@@ -181,13 +182,24 @@ public sealed class JobIntakeActor : ReceivePersistentActor
 
     private void Stored(IJobEvent e)
     {
+        var before = _state.Jobs.GetValueOrDefault(e.JobId);
+        _state = _state.Apply(e);
         if (e is not JobAccepted accepted)
         {
-            Apply(e);
             _finishing.Remove(e.JobId);
+            if (e is JobStarted started && before is { State: JobState.Queued })
+            {
+                Context.System.EventStream.Publish(new Observed.JobWaited(before.Module, started.At - before.AcceptedAt));
+            }
             return;
         }
-        Track(new JobRecord(accepted.JobId, accepted.Request.Tenant, accepted.Request.Module, JobState.Queued, accepted.Request, accepted.At));
+        var tenant = accepted.Request.Tenant;
+        _unstored--;
+        _unstoredPerTenant[tenant]--;
+        if (accepted.Request.IdempotencyKey is { } key)
+        {
+            _unstoredKeys.Remove((tenant, key));
+        }
         if (_unconfirmed.Remove(accepted.JobId, out var submitter))
         {
             submitter.Tell(new JobReplies.Accepted(accepted.JobId, Duplicate: false));
@@ -201,46 +213,9 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     /// </summary>
     private void Snapshot()
     {
-        var horizon = _time.GetUtcNow() - _options.History;
-        var forgotten = _jobs.Values.Where(j => !j.IsOpen && j.AcceptedAt < horizon).Select(j => j.JobId).ToHashSet();
-        if (forgotten.Count > 0)
-        {
-            foreach (var id in forgotten)
-            {
-                _jobs.Remove(id);
-            }
-            foreach (var ids in _perTenant.Values)
-            {
-                ids.RemoveAll(forgotten.Contains);
-            }
-            foreach (var key in _keys.Where(k => forgotten.Contains(k.Value)).Select(k => k.Key).ToList())
-            {
-                _keys.Remove(key);
-            }
-        }
-        var keyOf = _keys.Where(k => _jobs.ContainsKey(k.Value)).ToDictionary(k => k.Value, k => k.Key.Key);
-        var jobs = _perTenant.Values.SelectMany(ids => ids).Select(id => _jobs[id])
-            .Select(j => new IntakeSnapshot.Job(j.JobId, j.Tenant, j.Module, IntakeSnapshot.Job.Wire(j.State), j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId), j.Starts))
-            .ToArray();
-        SaveSnapshot(new IntakeSnapshot(jobs));
+        _state = _state.Forget(_time.GetUtcNow() - _options.History);
+        SaveSnapshot(_state.ToSnapshot());
         _snapshotAt = LastSequenceNr;
-    }
-
-    private void Restore(IntakeSnapshot snapshot)
-    {
-        foreach (var job in snapshot.Jobs)
-        {
-            var record = new JobRecord(job.JobId, job.Tenant, job.Module, job.ParseState(), job.Request, job.AcceptedAt, job.Partition, job.Error, job.Starts);
-            Track(record);
-            if (record.IsOpen)
-            {
-                Count(job.Tenant, +1);
-            }
-            if (job.IdempotencyKey is { } key)
-            {
-                _keys[(job.Tenant, key)] = job.JobId;
-            }
-        }
     }
 
     /// <summary>
@@ -250,7 +225,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     /// </summary>
     private void Record(Guid jobId, IJobEvent e)
     {
-        if (!_jobs.TryGetValue(jobId, out var job) || !job.IsOpen || _finishing.Contains(jobId))
+        if (!_state.Jobs.TryGetValue(jobId, out var job) || !job.IsOpen || _finishing.Contains(jobId))
         {
             return;
         }
@@ -259,91 +234,6 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             _finishing.Add(jobId);
         }
         Enqueue(e, null);
-    }
-
-    private void Apply(IJobEvent e)
-    {
-        switch (e)
-        {
-            case JobAccepted a:
-                Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At));
-                Count(a.Request.Tenant, +1);
-                if (a.Request.IdempotencyKey is { } key)
-                {
-                    _keys[(a.Request.Tenant, key)] = a.JobId;
-                }
-                break;
-            case JobStarted s when _jobs.TryGetValue(s.JobId, out var job):
-                if (job.State == JobState.Queued && !IsRecovering)
-                {
-                    Context.System.EventStream.Publish(new Observed.JobWaited(job.Module, s.At - job.AcceptedAt));
-                }
-                Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt) });
-                break;
-            case JobCompleted c when _jobs.TryGetValue(c.JobId, out var job):
-                Close(job with { State = JobState.Completed, Request = null });
-                break;
-            case JobFailed f when _jobs.TryGetValue(f.JobId, out var job):
-                Close(job with { State = JobState.Failed, Request = null, Error = f.Reason });
-                break;
-            case JobCancelled c when _jobs.TryGetValue(c.JobId, out var job):
-                Close(job with { State = JobState.Cancelled, Request = null });
-                break;
-        }
-    }
-
-    private void Close(JobRecord job)
-    {
-        if (_jobs[job.JobId].IsOpen)
-        {
-            Count(job.Tenant, -1);
-        }
-        Track(job);
-    }
-
-    /// <summary>Stores the job's new record and keeps the per-tenant order and the queued count per module.</summary>
-    private void Track(JobRecord job)
-    {
-        if (_jobs.TryGetValue(job.JobId, out var before))
-        {
-            if (before.State == JobState.Queued)
-            {
-                _queuedPerModule[before.Module]--;
-            }
-        }
-        else
-        {
-            (CollectionsMarshal.GetValueRefOrAddDefault(_perTenant, job.Tenant, out _) ??= []).Add(job.JobId);
-        }
-        if (job.State == JobState.Queued)
-        {
-            _queuedPerModule[job.Module] = _queuedPerModule.GetValueOrDefault(job.Module) + 1;
-        }
-        _jobs[job.JobId] = job;
-    }
-
-    private JobReplies.JobStatus[] List(JobCommands.ListJobs list)
-    {
-        if (!_perTenant.TryGetValue(list.Tenant, out var ids))
-        {
-            return [];
-        }
-        var found = new List<JobReplies.JobStatus>();
-        for (var i = ids.Count - 1; i >= 0 && found.Count < list.Limit; i--)
-        {
-            var job = _jobs[ids[i]];
-            if (list.State is null || job.State == list.State)
-            {
-                found.Add(job.ToStatus());
-            }
-        }
-        return [.. found];
-    }
-
-    private void Count(string tenant, int delta)
-    {
-        _open += delta;
-        _openPerTenant[tenant] = _openPerTenant.GetValueOrDefault(tenant) + delta;
     }
 
     /// <summary>The journal failed: every submission not yet confirmed is refused, so no client believes a job exists that may not.</summary>

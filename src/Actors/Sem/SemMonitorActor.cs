@@ -9,8 +9,10 @@ namespace Dpr.Actors.Sem;
 /// <summary>
 /// Reads the SEM controller's monitor output line by line (PG036 reports, docs/sem.md), locates
 /// every upset, and tells the owning partition's region manager, which records it and reloads the
-/// module. An uncorrectable upset in the static design cannot be repaired by a partial: the board
-/// is marked degraded (log, event stream, <see cref="GetHealth"/>).
+/// module. After an uncorrectable upset the controller stops observing (PG036 "Classification"); once
+/// the partition's reload is on record (its region manager's <c>SwapCompleted</c>), the controller is
+/// told to observe again. An uncorrectable upset in the static design cannot be repaired by a partial:
+/// the board is marked degraded (log, event stream, <see cref="GetHealth"/>) and observation stays off.
 /// </summary>
 public sealed class SemMonitorActor : ReceiveActor
 {
@@ -18,10 +20,32 @@ public sealed class SemMonitorActor : ReceiveActor
     private readonly UpsetLocator _locator;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<string> _degraded = [];
+    private readonly Action? _resumeObservation;
+    private readonly string _board;
+    /// <summary>The partition whose reload the controller waits for after an uncorrectable upset in it, and whether its region has recorded the upset yet.</summary>
+    private (string Partition, bool Recorded)? _awaitingReload;
     private long _upsets;
 
-    public SemMonitorActor(Board board, IReadOnlyDictionary<string, IActorRef> regions)
+    /// <param name="resumeObservation">Tells the controller to observe again (its command interface); null when dpr cannot.</param>
+    public SemMonitorActor(Board board, IReadOnlyDictionary<string, IActorRef> regions, Action? resumeObservation = null)
     {
+        _board = board.Name;
+        _resumeObservation = resumeObservation;
+        Receive<Observed.RegionEvent>(e => e.Board == _board && e.Partition == _awaitingReload?.Partition, e =>
+        {
+            switch (e.Event)
+            {
+                case RegionEvents.UpsetDetected:
+                    _awaitingReload = (e.Partition, true);
+                    break;
+                // The reload after the upset (an earlier swap's completion does not count).
+                case RegionEvents.SwapCompleted when _awaitingReload!.Value.Recorded:
+                    _awaitingReload = null;
+                    _log.Info("Partition {Partition} reloaded after an uncorrectable upset: the SEM controller observes again", e.Partition);
+                    _resumeObservation!();
+                    break;
+            }
+        });
         _parser = new SemReportParser(board.Device);
         _locator = new UpsetLocator(board);
         Receive<Lines>(lines =>
@@ -47,8 +71,12 @@ public sealed class SemMonitorActor : ReceiveActor
         Receive<GetHealth>(_ => Sender.Tell(new Health(_degraded.Count == 0, _upsets, _degraded.ToList(), _parser.State?.ToString())));
     }
 
-    public static Props Props(Board board, IReadOnlyDictionary<string, IActorRef> regions) =>
-        Akka.Actor.Props.Create(() => new SemMonitorActor(board, regions));
+    public static Props Props(Board board, IReadOnlyDictionary<string, IActorRef> regions, Action? resumeObservation = null) =>
+        Akka.Actor.Props.Create(() => new SemMonitorActor(board, regions, resumeObservation));
+
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(Observed.RegionEvent));
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     private void Route(UpsetReport upset, IReadOnlyDictionary<string, IActorRef> regions)
     {
@@ -57,6 +85,10 @@ public sealed class SemMonitorActor : ReceiveActor
         if (location.Partition is { } partition && upset.Frame is { } frame && regions.TryGetValue(partition.Name, out var region))
         {
             region.Tell(new RegionCommands.ReportUpset(frame.Value, upset.Word, upset.Bit, upset.Corrected));
+            if (!upset.Corrected && _resumeObservation is not null)
+            {
+                _awaitingReload = (partition.Name, false);
+            }
             return;
         }
         if (upset.Corrected)

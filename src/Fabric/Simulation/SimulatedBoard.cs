@@ -83,6 +83,18 @@ public sealed class SimulatedBoard : IPhysicalMemory
         SemOutput?.Invoke(lines);
     }
 
+    /// <summary>
+    /// The command that returns the SEM controller to observation after an uncorrectable upset (PG036),
+    /// once the frames were rewritten; its output goes to <see cref="SemOutput"/>. Nothing when it observes.
+    /// </summary>
+    public void ResumeSem()
+    {
+        if (Sem.State == SemState.Idle)
+        {
+            SemOutput?.Invoke(Sem.Resume());
+        }
+    }
+
     public IMemoryWindow Map(ulong address, long length) =>
         _windows.FirstOrDefault(w => address >= w.BaseAddress && address + (ulong)length <= w.BaseAddress + (ulong)w.Length)
         ?? throw new MmioException(address, $"nothing is mapped for {length} bytes there on the simulated {Board.Name}");

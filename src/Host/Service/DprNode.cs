@@ -100,7 +100,7 @@ public sealed class DprNode : IDisposable
             var supervised = BackoffSupervisor.Props(Backoff.OnStop(manager, "manager", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1));
             return (partition.Name, Ref: system.ActorOf(supervised, RegionManagerActor.PersistenceIdFor(Board.Name, partition.Name)));
         }).ToDictionary(r => r.Name, r => r.Ref);
-        var monitor = system.ActorOf(SemMonitorActor.Props(Board, _regions), "sem");
+        var monitor = system.ActorOf(SemMonitorActor.Props(Board, _regions, Simulated is { } board ? board.ResumeSem : null), "sem");
         if (Simulated is { } simulated)
         {
             simulated.SemOutput += lines => monitor.Tell(new SemMonitorActor.Lines(lines));

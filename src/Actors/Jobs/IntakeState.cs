@@ -1,0 +1,127 @@
+using System.Collections.Immutable;
+using static Dpr.Actors.Jobs.JobEvents;
+
+namespace Dpr.Actors.Jobs;
+
+/// <summary>
+/// What the job intake knows, as its journal describes it: every job still known, each tenant's jobs in
+/// acceptance order, the idempotency keys, and the counts its bounds use. Immutable; <see cref="Apply"/>
+/// is a pure function of the events, so recovery (a snapshot plus the events after it) rebuilds exactly
+/// this, and it is tested without actors.
+/// </summary>
+public sealed record IntakeState(
+    ImmutableDictionary<Guid, JobRecord> Jobs,
+    ImmutableDictionary<(string Tenant, string Key), Guid> Keys,
+    ImmutableDictionary<string, ImmutableList<Guid>> PerTenant,
+    ImmutableDictionary<string, int> OpenPerTenant,
+    ImmutableDictionary<string, int> QueuedPerModule,
+    int Open)
+{
+    public static IntakeState Empty { get; } = new(
+        ImmutableDictionary<Guid, JobRecord>.Empty,
+        ImmutableDictionary<(string Tenant, string Key), Guid>.Empty,
+        ImmutableDictionary.Create<string, ImmutableList<Guid>>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
+        0);
+
+    public IntakeState Apply(IJobEvent e) => e switch
+    {
+        JobAccepted a => Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At), a.Request.IdempotencyKey),
+        JobStarted s when Jobs.TryGetValue(s.JobId, out var job) && job.IsOpen =>
+            Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt) }, null),
+        JobCompleted c when Jobs.TryGetValue(c.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Completed, Request = null }, null),
+        JobFailed f when Jobs.TryGetValue(f.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Failed, Request = null, Error = f.Reason }, null),
+        JobCancelled c when Jobs.TryGetValue(c.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Cancelled, Request = null }, null),
+        // A transition of a job already finished or forgotten changes nothing: one outcome per job.
+        _ => this,
+    };
+
+    /// <summary>Forgets the finished jobs accepted before <paramref name="horizon"/> (their look-ups, list entries and keys).</summary>
+    public IntakeState Forget(DateTimeOffset horizon)
+    {
+        var forgotten = Jobs.Values.Where(j => !j.IsOpen && j.AcceptedAt < horizon).Select(j => j.JobId).ToHashSet();
+        if (forgotten.Count == 0)
+        {
+            return this;
+        }
+        return this with
+        {
+            Jobs = Jobs.RemoveRange(forgotten),
+            Keys = Keys.RemoveRange(Keys.Where(k => forgotten.Contains(k.Value)).Select(k => k.Key)),
+            PerTenant = PerTenant.ToImmutableDictionary(t => t.Key, t => t.Value.RemoveAll(forgotten.Contains), StringComparer.Ordinal),
+        };
+    }
+
+    public IntakeSnapshot ToSnapshot()
+    {
+        var keyOf = Keys.ToDictionary(k => k.Value, k => k.Key.Key);
+        return new IntakeSnapshot([.. PerTenant.Values.SelectMany(ids => ids).Select(id => Jobs[id]).Select(j => new IntakeSnapshot.Job(
+            j.JobId, j.Tenant, j.Module, IntakeSnapshot.Job.Wire(j.State), j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId), j.Starts))]);
+    }
+
+    public static IntakeState From(IntakeSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return snapshot.Jobs.Aggregate(Empty, (state, j) => state.Track(
+            new JobRecord(j.JobId, j.Tenant, j.Module, j.ParseState(), j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts), j.IdempotencyKey));
+    }
+
+    /// <summary>A tenant's jobs, newest first, optionally only those in <paramref name="state"/>.</summary>
+    public JobReplies.JobStatus[] List(string tenant, JobState? state, int limit)
+    {
+        if (!PerTenant.TryGetValue(tenant, out var ids))
+        {
+            return [];
+        }
+        var found = new List<JobReplies.JobStatus>();
+        for (var i = ids.Count - 1; i >= 0 && found.Count < limit; i--)
+        {
+            var job = Jobs[ids[i]];
+            if (state is null || job.State == state)
+            {
+                found.Add(job.ToStatus());
+            }
+        }
+        return [.. found];
+    }
+
+    /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts and the queued count per module.</summary>
+    private IntakeState Track(JobRecord job, string? idempotencyKey)
+    {
+        var perTenant = PerTenant;
+        var openPerTenant = OpenPerTenant;
+        var queued = QueuedPerModule;
+        var open = Open;
+        var wasOpen = false;
+        if (Jobs.TryGetValue(job.JobId, out var before))
+        {
+            wasOpen = before.IsOpen;
+            if (before.State == JobState.Queued)
+            {
+                queued = queued.SetItem(before.Module, queued[before.Module] - 1);
+            }
+        }
+        else
+        {
+            perTenant = perTenant.SetItem(job.Tenant, (perTenant.GetValueOrDefault(job.Tenant) ?? []).Add(job.JobId));
+        }
+        if (job.State == JobState.Queued)
+        {
+            queued = queued.SetItem(job.Module, queued.GetValueOrDefault(job.Module) + 1);
+        }
+        if (wasOpen != job.IsOpen)
+        {
+            var delta = job.IsOpen ? 1 : -1;
+            open += delta;
+            openPerTenant = openPerTenant.SetItem(job.Tenant, openPerTenant.GetValueOrDefault(job.Tenant) + delta);
+        }
+        return new IntakeState(
+            Jobs.SetItem(job.JobId, job),
+            idempotencyKey is null ? Keys : Keys.SetItem((job.Tenant, idempotencyKey), job.JobId),
+            perTenant,
+            openPerTenant,
+            queued,
+            open);
+    }
+}
