@@ -27,13 +27,14 @@ public sealed record IntakeState(
 
     public IntakeState Apply(IJobEvent e) => e switch
     {
-        JobAccepted a => Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At), a.Request.IdempotencyKey),
+        JobAccepted a when !Jobs.ContainsKey(a.JobId) => Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At), a.Request.IdempotencyKey),
         JobStarted s when Jobs.TryGetValue(s.JobId, out var job) && job.IsOpen =>
             Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt) }, null),
         JobCompleted c when Jobs.TryGetValue(c.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Completed, Request = null }, null),
         JobFailed f when Jobs.TryGetValue(f.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Failed, Request = null, Error = f.Reason }, null),
         JobCancelled c when Jobs.TryGetValue(c.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Cancelled, Request = null }, null),
-        // A transition of a job already finished or forgotten changes nothing: one outcome per job.
+        // A second acceptance of an id, or a transition of a job already finished or forgotten, changes
+        // nothing: one acceptance and one outcome per job.
         _ => this,
     };
 
