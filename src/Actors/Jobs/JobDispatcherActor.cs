@@ -62,7 +62,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         {
             _log.Info("Job {JobId} handed back: {Reason}", back.JobId, back.Reason);
             Settled(back.JobId);
-            Execute(_driver.HandedBack(new JobId(back.JobId), back.Reason, Now));
+            Guarded(back.JobId, () => _driver.HandedBack(new JobId(back.JobId), back.Reason, Now));
         });
         Receive<ModuleReplies.Failed>(failed => Fail(failed.JobId, failed.Reason));
         Receive<CpuDone>(done => Finish(done.JobId, "cpu", done.Requantized, done.Raw));
@@ -104,6 +104,8 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         {
             region.Tell(new RegionCommands.GetState());
         }
+        // Every open job is announced to us, also after a restart of this actor (its driver starts empty).
+        _intake.Tell(new JobIntakeActor.Subscribe(Self));
     }
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
@@ -117,7 +119,28 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         var request = open.Request;
         _open[open.JobId] = new Open(request);
         var job = new QueuedJob(new JobId(open.JobId), request.Tenant, request.Module, open.At, request.Priority, request.Deadline, CpuFallbackAllowed: request.CpuFallback);
-        Execute(_driver.Accept(job, open.Starts, Now));
+        Guarded(open.JobId, () => _driver.Accept(job, open.Starts, Now));
+    }
+
+    /// <summary>
+    /// An input about one job: if the driver cannot take it (a value no check foresaw), that job fails
+    /// with the reason and is forgotten, and the board goes on with the others.
+    /// </summary>
+    private void Guarded(Guid jobId, Func<IReadOnlyList<DriverCommand>> input)
+    {
+        IReadOnlyList<DriverCommand> commands;
+        try
+        {
+            commands = input();
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or OverflowException or KeyNotFoundException)
+        {
+            _log.Error(e, "Job {JobId} could not be scheduled; it fails and the others go on", jobId);
+            _driver.Drop(new JobId(jobId));
+            Fail(jobId, $"the scheduler could not plan it: {e.Message}");
+            return;
+        }
+        Execute(commands);
     }
 
     private void Execute(IReadOnlyList<DriverCommand> commands)

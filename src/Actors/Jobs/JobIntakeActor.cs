@@ -102,7 +102,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             }
             try
             {
-                request = request.Check(_options.Limits);
+                request = request.Check(_options.Limits, _time.GetUtcNow());
             }
             catch (ConvolutionException e)
             {

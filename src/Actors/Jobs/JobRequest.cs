@@ -30,6 +30,15 @@ public sealed record JobRequest(
     /// <summary>Inputs larger than this are kept in the blob store, not in the journal.</summary>
     public const int InlineLimit = 64 * 1024;
 
+    /// <summary>The longest idempotency key, in characters.</summary>
+    public const int MaxIdempotencyKeyLength = 200;
+
+    /// <summary>How far ahead a deadline may be; one further is a mistake, not a plan.</summary>
+    public static readonly TimeSpan MaxDeadlineAhead = TimeSpan.FromDays(30);
+
+    /// <summary>How far behind the clock a deadline may be (clock skew between client and board).</summary>
+    public static readonly TimeSpan MaxDeadlineBehind = TimeSpan.FromMinutes(1);
+
     /// <summary>
     /// The same request with its input moved to <paramref name="blobs"/> when it is larger than
     /// <paramref name="inlineLimit"/> bytes, so the journal keeps a key instead of the tensor. A file
@@ -48,9 +57,19 @@ public sealed record JobRequest(
     /// Checks the request as <see cref="ToProblem"/> would, without decoding its tensors (it scans their
     /// bytes), and returns it with the module's canonical name. <see cref="ConvolutionException"/> names
     /// the field that is wrong. A request whose input is in the blob store was checked before it went there.
+    /// With <paramref name="now"/>, the deadline must be within <see cref="MaxDeadlineBehind"/> before and
+    /// <see cref="MaxDeadlineAhead"/> after it.
     /// </summary>
-    public JobRequest Check(ConvLimits? limits = null)
+    public JobRequest Check(ConvLimits? limits = null, DateTimeOffset? now = null)
     {
+        if (IdempotencyKey is { Length: 0 or > MaxIdempotencyKeyLength })
+        {
+            throw new ConvolutionException("idempotencyKey", $"must be 1 to {MaxIdempotencyKeyLength} characters, found {IdempotencyKey.Length}");
+        }
+        if (Deadline is { } deadline && now is { } at && (deadline < at - MaxDeadlineBehind || deadline > at + MaxDeadlineAhead))
+        {
+            throw new ConvolutionException("deadline", $"must be between now and {MaxDeadlineAhead.TotalDays:0} days ahead ({at:O} .. {at + MaxDeadlineAhead:O}), found {deadline:O}");
+        }
         var spec = Spec();
         var module = spec.Module;
         var input = Shape(InputShape, "input.shape");
@@ -108,10 +127,10 @@ public sealed record JobRequest(
 
     private static void RequireBytes(string field, TensorShape shape, byte[] bytes, ConvModule module)
     {
-        var width = module.Bits / 8;
-        if (bytes.Length != shape.Count * width)
+        var needed = (Int128)shape.Count * (module.Bits / 8);
+        if (bytes.Length != needed)
         {
-            throw new ConvolutionException(field, $"shape {shape} of {module.Precision} needs {shape.Count * width} bytes, found {bytes.Length}");
+            throw new ConvolutionException(field, $"shape {shape} of {module.Precision} needs {needed} bytes, found {bytes.Length}");
         }
     }
 

@@ -264,14 +264,15 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     private void OnUpset(RegionCommands.ReportUpset upset)
     {
         var detected = new UpsetDetected(upset.Frame, upset.Word, upset.Bit, upset.Corrected, _time.GetUtcNow());
-        Record(_state.DecideUpset(detected, _options.MaxUpsetReloadsPerMinute), () =>
+        var events = _state.DecideUpset(detected, _options.MaxUpsetReloadsPerMinute);
+        Record(events, () =>
         {
             _log.Warning("Upset in {Partition} at frame 0x{Frame:X8} ({Corrected})", Partition, upset.Frame, upset.Corrected ? "corrected" : "uncorrectable");
-            if (_state.Status == RegionStatus.Faulted)
+            if (events.Any(e => e is RegionFaulted))
             {
                 Faulted(null);
             }
-            else if (_state.ReloadModule is { } name && _catalog.Find(name, Partition) is { } module)
+            else if (_state.Status == RegionStatus.Scrubbing && _state.ReloadModule is { } name && _catalog.Find(name, Partition) is { } module)
             {
                 StopModule();
                 BeginSwap(module, "upset", null);

@@ -59,7 +59,8 @@ public sealed record RegionState(
             },
         UpsetDetected u => this with
         {
-            Status = Module is null && PendingModule is null ? Status : RegionStatus.Scrubbing,
+            // A faulted partition stays faulted (only an operator's reset clears it); one that holds nothing has nothing to repair.
+            Status = Status == RegionStatus.Faulted || (Module is null && PendingModule is null) ? Status : RegionStatus.Scrubbing,
             PendingModule = PendingModule ?? Module,
             RecentUpsetReloads = [.. RecentUpsetReloads.Where(t => u.At - t < UpsetWindow), u.At],
         },
@@ -113,7 +114,7 @@ public sealed record RegionState(
     {
         ArgumentNullException.ThrowIfNull(upset);
         var reloads = Apply(upset).UpsetReloadsWithin(upset.At);
-        return reloads > maxReloadsPerWindow
+        return reloads > maxReloadsPerWindow && Status != RegionStatus.Faulted
             ? [upset, new RegionFaulted($"{reloads} upsets within a minute: more than the {maxReloadsPerWindow} reloads allowed", upset.At)]
             : [upset];
     }

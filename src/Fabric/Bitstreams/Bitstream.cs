@@ -3,9 +3,11 @@ using System.Buffers.Binary;
 namespace Dpr.Fabric.Bitstreams;
 
 /// <summary>
-/// A parsed configuration stream: where it sits in the file, every packet, and what the device
-/// would do with it (IDCODE check, commands, frame writes, CRC checks). Produced by
-/// <see cref="BitstreamReader"/>; the file's bytes stay referenced, never copied.
+/// A configuration stream as the configuration engine applies it: where it sits in the file, every
+/// packet, and what the device would do with it — every register write (whichever packet type
+/// carried it), every frame write, every CRC check. Produced by <see cref="BitstreamReader"/>
+/// through the one interpreter (<see cref="ConfigurationEngine"/>); the file's bytes stay
+/// referenced, never copied.
 /// </summary>
 public sealed class Bitstream
 {
@@ -16,11 +18,12 @@ public sealed class Bitstream
         int payloadOffset,
         long syncOffset,
         IReadOnlyList<ConfigPacket> packets,
-        IReadOnlyList<uint> idCodes,
-        IReadOnlyList<uint> commands,
-        IReadOnlyList<FrameAddress> farWrites,
+        IReadOnlyList<RegisterWrite> registerWrites,
         IReadOnlyList<FdriWrite> fdriWrites,
+        IReadOnlyList<MultiFrameWrite> multiFrameWrites,
         IReadOnlyList<CrcCheck> crcChecks,
+        int sessions,
+        long? uncheckedFrameData,
         int nopWordsAfterDesync)
     {
         File = file;
@@ -29,12 +32,16 @@ public sealed class Bitstream
         PayloadOffset = payloadOffset;
         SyncOffset = syncOffset;
         Packets = packets;
-        IdCodes = idCodes;
-        Commands = commands;
-        FarWrites = farWrites;
+        RegisterWrites = registerWrites;
         FdriWrites = fdriWrites;
+        MultiFrameWrites = multiFrameWrites;
         CrcChecks = crcChecks;
+        Sessions = sessions;
+        UncheckedFrameData = uncheckedFrameData;
         NopWordsAfterDesync = nopWordsAfterDesync;
+        IdCodes = Values(ConfigRegister.IDCODE).ToList();
+        Commands = Values(ConfigRegister.CMD).ToList();
+        FarWrites = Values(ConfigRegister.FAR).Select(v => new FrameAddress(v)).ToList();
     }
 
     /// <summary>The whole file as read.</summary>
@@ -56,6 +63,9 @@ public sealed class Bitstream
 
     public IReadOnlyList<ConfigPacket> Packets { get; }
 
+    /// <summary>Every word written to a register other than FDRI, in order, type 1 and type 2 packets alike.</summary>
+    public IReadOnlyList<RegisterWrite> RegisterWrites { get; }
+
     /// <summary>Every value written to IDCODE, in order.</summary>
     public IReadOnlyList<uint> IdCodes { get; }
 
@@ -66,12 +76,24 @@ public sealed class Bitstream
 
     public IReadOnlyList<FdriWrite> FdriWrites { get; }
 
+    /// <summary>Frames written through MFWR (never in a Vivado partial; FORMAT-NOTES §9).</summary>
+    public IReadOnlyList<MultiFrameWrite> MultiFrameWrites { get; }
+
     public IReadOnlyList<CrcCheck> CrcChecks { get; }
 
-    /// <summary>NOP words between CMD DESYNC and the end of the file (Vivado: 400 full, 16 partial).</summary>
+    /// <summary>Sync sessions: 1, plus one for each resynchronization after DESYNC.</summary>
+    public int Sessions { get; }
+
+    /// <summary>
+    /// Byte offset of the first frame-data word that no CRC check covers (the stream ends, or CMD
+    /// RCRC discards the running value, before a check); null when every frame word is checked.
+    /// </summary>
+    public long? UncheckedFrameData { get; }
+
+    /// <summary>NOP words after CMD DESYNC (Vivado: 400 full, 16 partial).</summary>
     public int NopWordsAfterDesync { get; }
 
-    /// <summary>The IDCODE the stream checks against; null if it writes none.</summary>
+    /// <summary>The first IDCODE the stream writes; null if it writes none. Every one must match (see <see cref="IdCodes"/>).</summary>
     public uint? IdCode => IdCodes.Count > 0 ? IdCodes[0] : null;
 
     /// <summary>
@@ -86,8 +108,11 @@ public sealed class Bitstream
 
     public long FdriTotalWords => FdriWrites.Sum(w => (long)w.Words);
 
-    /// <summary>True when every CRC write matched and there was at least one: a stream without checks cannot be trusted.</summary>
-    public bool CrcVerified => CrcChecks.Count > 0 && CrcChecks.All(c => c.Matches);
+    /// <summary>
+    /// True when there is at least one CRC write, every one matched, and every frame-data word is
+    /// covered by a check that follows it: a stream without checks cannot be trusted.
+    /// </summary>
+    public bool CrcVerified => CrcChecks.Count > 0 && CrcChecks.All(c => c.Matches) && UncheckedFrameData is null;
 
     /// <summary>One word of frame data: word <paramref name="index"/> of an FDRI burst, in its logical value.</summary>
     public uint ReadWord(FdriWrite write, int index)
@@ -97,4 +122,7 @@ public sealed class Bitstream
             ? BinaryPrimitives.ReadUInt32LittleEndian(span)
             : BinaryPrimitives.ReadUInt32BigEndian(span);
     }
+
+    private IEnumerable<uint> Values(ConfigRegister register) =>
+        RegisterWrites.Where(w => w.Register == (int)register).Select(w => w.Value);
 }

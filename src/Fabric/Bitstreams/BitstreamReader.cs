@@ -11,7 +11,6 @@ namespace Dpr.Fabric.Bitstreams;
 public static class BitstreamReader
 {
     public const uint SyncWord = 0xAA995566;
-    private const uint NopWord = 0x20000000;
 
     /// <summary>00 09, 0F F0 0F F0 0F F0 0F F0 00, 00 01 (FORMAT-NOTES §1).</summary>
     private static ReadOnlySpan<byte> HeaderMagic => [0x00, 0x09, 0x0F, 0xF0, 0x0F, 0xF0, 0x0F, 0xF0, 0x0F, 0xF0, 0x00, 0x00, 0x01];
@@ -46,8 +45,9 @@ public static class BitstreamReader
                 throw new BitstreamFormatException(bytes.Length - (bytes.Length % 4), $"expected a whole number of 32-bit words, found {bytes.Length % 4} trailing bytes");
             }
         }
+        CheckPreamble(bytes, payloadOffset, syncOffset, bigEndian);
         var format = header is not null ? BitstreamFormat.Bit : bigEndian ? BitstreamFormat.Raw : BitstreamFormat.Bin;
-        return new PacketWalker(file, format, header, payloadOffset, syncOffset, bigEndian).Walk();
+        return new ConfigurationEngine(file, syncOffset, bigEndian).Run(format, header, payloadOffset);
     }
 
     private static BitstreamHeader ReadHeader(ReadOnlySpan<byte> bytes)
@@ -133,176 +133,26 @@ public static class BitstreamReader
         throw new BitstreamFormatException(0, "expected a .bit header or the sync word AA995566 (either byte order) at a word boundary, found neither");
     }
 
+    /// <summary>
+    /// Before the sync word only dummy words and the bus-width pattern may appear (FORMAT-NOTES §2;
+    /// UG470 "Bus Width Auto Detection"): other bytes could hold a sync word at an offset that only
+    /// the port's bus width decides, and then the engine would read a different stream than dpr.
+    /// </summary>
+    private static void CheckPreamble(ReadOnlySpan<byte> bytes, int from, long syncOffset, bool bigEndian)
+    {
+        for (long pos = from; pos < syncOffset; pos += 4)
+        {
+            var word = ReadWord(bytes, pos, bigEndian);
+            if (word is not (0xFFFFFFFF or 0x000000BB or 0x11220044))
+            {
+                throw new BitstreamFormatException(pos, $"before the sync word expected dummy words FFFFFFFF or the bus-width pattern 000000BB 11220044, found 0x{word:X8}");
+            }
+        }
+    }
+
     internal static uint ReadWord(ReadOnlySpan<byte> bytes, long pos, bool bigEndian)
     {
         var span = bytes.Slice((int)pos, 4);
         return bigEndian ? BinaryPrimitives.ReadUInt32BigEndian(span) : BinaryPrimitives.ReadUInt32LittleEndian(span);
-    }
-
-    /// <summary>The packet state machine: one instance per read, so its fields are the walk's state.</summary>
-    private sealed class PacketWalker(
-        ReadOnlyMemory<byte> file, BitstreamFormat format, BitstreamHeader? header, int payloadOffset, long syncOffset, bool bigEndian)
-    {
-        private readonly List<ConfigPacket> _packets = [];
-        private readonly List<uint> _idCodes = [];
-        private readonly List<uint> _commands = [];
-        private readonly List<FrameAddress> _farWrites = [];
-        private readonly List<FdriWrite> _fdriWrites = [];
-        private readonly List<CrcCheck> _crcChecks = [];
-        private ConfigCrc _crc;
-        private uint _far;
-        private int _nopsAfterDesync;
-
-        public Bitstream Walk()
-        {
-            var bytes = file.Span;
-            long pos = syncOffset + 4;
-            var lastRegister = -1;
-            var synced = true;
-            while (pos < bytes.Length)
-            {
-                var headerOffset = pos;
-                var h = ReadWord(bytes, pos, bigEndian);
-                pos += 4;
-                if (!synced)
-                {
-                    // After DESYNC the device ignores everything until the next sync word.
-                    if (h == NopWord)
-                    {
-                        _nopsAfterDesync++;
-                    }
-                    else if (h == SyncWord)
-                    {
-                        synced = true;
-                        lastRegister = -1;
-                    }
-                    continue;
-                }
-                var type = h >> 29;
-                var opcode = (int)((h >> 27) & 3);
-                if (type == 1)
-                {
-                    if ((h & 0x07FC1800) != 0)
-                    {
-                        throw new BitstreamFormatException(headerOffset, $"expected a type 1 header with reserved bits 26:18 and 12:11 clear, found 0x{h:X8}");
-                    }
-                    var register = (int)((h >> 13) & 0x1F);
-                    var count = (int)(h & 0x7FF);
-                    lastRegister = register;
-                    synced = Packet(bytes, headerOffset, 1, opcode, register, count, ref pos);
-                }
-                else if (type == 2)
-                {
-                    if (lastRegister < 0)
-                    {
-                        throw new BitstreamFormatException(headerOffset, $"type 2 packet 0x{h:X8} has no preceding type 1 header to name its register");
-                    }
-                    synced = Packet(bytes, headerOffset, 2, opcode, lastRegister, (int)(h & 0x07FFFFFF), ref pos);
-                }
-                else
-                {
-                    throw new BitstreamFormatException(headerOffset, $"expected a type 1 or type 2 packet header, found 0x{h:X8} (type {type})");
-                }
-            }
-            if (synced)
-            {
-                throw new BitstreamFormatException(bytes.Length, "the stream ends before CMD DESYNC: the file is truncated");
-            }
-            return new Bitstream(file, format, header, payloadOffset, syncOffset, _packets, _idCodes, _commands, _farWrites, _fdriWrites, _crcChecks, _nopsAfterDesync);
-        }
-
-        /// <returns>False once CMD DESYNC has been written.</returns>
-        private bool Packet(ReadOnlySpan<byte> bytes, long offset, int type, int opcode, int register, int count, ref long pos)
-        {
-            switch (opcode)
-            {
-                case (int)PacketOpcode.Nop:
-                    if (count != 0)
-                    {
-                        throw new BitstreamFormatException(offset, $"expected a NOP with no data words, found a word count of {count}");
-                    }
-                    if (_packets.Count > 0 && _packets[^1] is { Opcode: PacketOpcode.Nop } run && run.HeaderType == type)
-                    {
-                        _packets[^1] = run with { Repeat = run.Repeat + 1 };
-                    }
-                    else
-                    {
-                        _packets.Add(new ConfigPacket(offset, type, PacketOpcode.Nop, 0, 0, []));
-                    }
-                    return true;
-                case (int)PacketOpcode.Read:
-                    // A read asks the device for words; none follow in the input stream.
-                    _packets.Add(new ConfigPacket(offset, type, PacketOpcode.Read, register, count, []));
-                    return true;
-                case (int)PacketOpcode.Write:
-                    break;
-                default:
-                    throw new BitstreamFormatException(offset, "expected opcode NOP, read or write, found the reserved opcode 3");
-            }
-
-            var available = (bytes.Length - pos) / 4;
-            if (count > available)
-            {
-                throw new BitstreamFormatException(offset, $"{ConfigNames.Register(register)} write declares {count} data words, but only {available} remain in the file");
-            }
-            if (register == (int)ConfigRegister.FDRI && count > 0)
-            {
-                if (count % FdriWrite.FrameWords != 0)
-                {
-                    throw new BitstreamFormatException(offset, $"expected FDRI data in whole {FdriWrite.FrameWords}-word frames, found {count} words");
-                }
-                _fdriWrites.Add(new FdriWrite(new FrameAddress(_far), count, pos));
-            }
-            if (type == 2 || register == (int)ConfigRegister.FDRI)
-            {
-                _crc.Feed(bytes.Slice((int)pos, count * 4), register, bigEndian);
-                _packets.Add(new ConfigPacket(offset, type, PacketOpcode.Write, register, count, []));
-                pos += count * 4L;
-                return true;
-            }
-
-            var values = new uint[count];
-            var synced = true;
-            for (var i = 0; i < count; i++)
-            {
-                var wordOffset = pos;
-                var value = ReadWord(bytes, pos, bigEndian);
-                pos += 4;
-                values[i] = value;
-                synced &= Write(wordOffset, register, value);
-            }
-            _packets.Add(new ConfigPacket(offset, type, PacketOpcode.Write, register, count, values));
-            return synced;
-        }
-
-        /// <summary>The device's reaction to one register write (FORMAT-NOTES §8 for the CRC).</summary>
-        private bool Write(long offset, int register, uint value)
-        {
-            if (register == (int)ConfigRegister.CRC)
-            {
-                _crcChecks.Add(new CrcCheck(offset, value, _crc.Value));
-                _crc.Reset();
-                return true;
-            }
-            _crc.Feed(value, register);
-            switch ((ConfigRegister)register)
-            {
-                case ConfigRegister.IDCODE:
-                    _idCodes.Add(value);
-                    break;
-                case ConfigRegister.FAR:
-                    _far = value;
-                    _farWrites.Add(new FrameAddress(value));
-                    break;
-                case ConfigRegister.CMD:
-                    _commands.Add(value);
-                    if (value == (uint)ConfigCommand.RCRC)
-                    {
-                        _crc.Reset();
-                    }
-                    return value != (uint)ConfigCommand.DESYNC;
-            }
-            return true;
-        }
     }
 }

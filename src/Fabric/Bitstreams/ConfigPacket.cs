@@ -9,7 +9,7 @@ namespace Dpr.Fabric.Bitstreams;
 /// <param name="Opcode">NOP, read or write (bits 28:27).</param>
 /// <param name="Register">5-bit register address; for type 2, the one of the preceding type 1 header.</param>
 /// <param name="WordCount">Data words that follow the header.</param>
-/// <param name="Values">The data words of a type 1 write (at most 2047); empty for type 2 and reads.</param>
+/// <param name="Values">The data words of a register write, type 1 or type 2 (a type 2 write to CMD is a command like any other); empty for FDRI data and reads.</param>
 /// <param name="Repeat">How many identical NOP headers in a row this packet stands for.</param>
 public sealed record ConfigPacket(
     long Offset,

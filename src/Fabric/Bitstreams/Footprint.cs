@@ -4,7 +4,8 @@ using Dpr.Fabric.Devices;
 namespace Dpr.Fabric.Bitstreams;
 
 /// <summary>
-/// The frames a bitstream writes, as compact ranges, found by walking every FDRI burst through the
+/// The frames a bitstream writes, as compact ranges, found by walking every frame write the
+/// configuration engine performs (<see cref="Bitstream.FdriWrites"/>, <see cref="Bitstream.MultiFrameWrites"/>) through the
 /// device's frame map with Vivado's padding rules (FORMAT-NOTES §7): two empty frames end each row a
 /// burst crosses, and a burst that ends inside a row ends with one flush frame. Frames written twice
 /// (partials write their region in two passes) count once.
@@ -46,6 +47,10 @@ public sealed class Footprint
         foreach (var write in bitstream.FdriWrites)
         {
             unmapped += Walk(layout, write.Far, write.Frames, written, low, high);
+        }
+        foreach (var write in bitstream.MultiFrameWrites)
+        {
+            unmapped += Mark(layout, write.Far, written, low, high) ? 0 : 1;
         }
 
         var ranges = new List<FrameRange>();
@@ -95,6 +100,25 @@ public sealed class Footprint
         void Close(ConfigurationRow row, (int Column, int Minor, int Frames) first, (int Column, int Minor) last) =>
             (row.BlockType == BlockType.CFG_CLB ? mask : ranges).Add(
                 new FrameRange(row.Address(first.Column, first.Minor), row.Address(last.Column, last.Minor), first.Frames));
+    }
+
+    /// <summary>Marks one frame (an MFWR write); false when the address is not in the map.</summary>
+    private static bool Mark(Layout layout, FrameAddress far, bool[] written, int[] low, int[] high)
+    {
+        var r = 0;
+        while (r < layout.Rows.Count && !layout.Rows[r].Contains(far))
+        {
+            r++;
+        }
+        if (r == layout.Rows.Count || far.Column >= layout.Columns[r].Length || far.Minor >= layout.Columns[r][far.Column])
+        {
+            return false;
+        }
+        var index = layout.RowStart[r] + layout.ColumnStart[r][far.Column] + far.Minor;
+        written[index] = true;
+        low[r] = Math.Min(low[r], index);
+        high[r] = Math.Max(high[r], index);
+        return true;
     }
 
     /// <summary>Marks the data frames of one burst; returns the frames that fell outside the map.</summary>

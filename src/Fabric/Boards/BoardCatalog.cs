@@ -108,7 +108,8 @@ public static class BoardCatalog
             {
                 throw new BoardProfileException($"{at}.hosts", "expected module kinds or names, found an empty entry");
             }
-            partitions.Add(new Partition(pname, ranges, decoupler, Address(pd.ModuleAddress, $"{at}.moduleAddress") ?? 0, (uint)span, pd.Hosts, Address(pd.DmaAddress, $"{at}.dmaAddress")));
+            var mask = pd.CfgClbMask is null ? null : Mask(device, pd.CfgClbMask, $"{at}.cfgClbMask");
+            partitions.Add(new Partition(pname, ranges, decoupler, Address(pd.ModuleAddress, $"{at}.moduleAddress") ?? 0, (uint)span, pd.Hosts, Address(pd.DmaAddress, $"{at}.dmaAddress"), mask));
         }
         var port = (doc.Port ?? "pcap").ToLowerInvariant() switch
         {
@@ -170,6 +171,51 @@ public static class BoardCatalog
         return new ColumnRange(blockType, bottom, f.Row, f.FirstColumn, f.LastColumn);
     }
 
+    /// <summary>The partition's CFG_CLB mask burst: the mask word and, per row, the column runs that carry it ("18-43,50-73").</summary>
+    private static MaskBurst Mask(Device device, MaskDocument m, string at)
+    {
+        var word = Address(m.Word, $"{at}.word") is { } w and <= uint.MaxValue
+            ? (uint)w
+            : throw new BoardProfileException($"{at}.word", "expected the 32-bit mask word, like \"0xE00009BC\"");
+        var rows = new List<MaskRow>();
+        foreach (var (r, i) in (m.Rows ?? []).Select((r, i) => (r, i)))
+        {
+            var field = $"{at}.rows[{i}]";
+            var bottom = r.Half switch
+            {
+                "top" => false,
+                "bottom" => true,
+                _ => throw new BoardProfileException($"{field}.half", $"expected top or bottom, found '{r.Half}'"),
+            };
+            var row = device.Rows.FirstOrDefault(x => x.BlockType == BlockType.CFG_CLB && x.Bottom == bottom && x.Row == r.Row)
+                ?? throw new BoardProfileException($"{field}.row", $"{device.Name} has no CFG_CLB row {r.Row} in its {r.Half} half");
+            if (rows.Any(x => x.Bottom == bottom && x.Row == r.Row))
+            {
+                throw new BoardProfileException($"{field}.row", $"row {r.Half} {r.Row} appears twice");
+            }
+            rows.Add(new MaskRow(bottom, r.Row, Columns(r.Columns ?? "", row.ColumnFrames.Count, $"{field}.columns")));
+        }
+        return new MaskBurst(word, rows);
+    }
+
+    private static List<int> Columns(string text, int count, string field)
+    {
+        var columns = new SortedSet<int>();
+        foreach (var run in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var ends = run.Split('-');
+            if (ends.Length is < 1 or > 2 || !int.TryParse(ends[0], out var first) || !int.TryParse(ends[^1], out var last) || first > last || first < 0 || last >= count)
+            {
+                throw new BoardProfileException(field, $"expected column runs like \"18-43,50-73\" within 0..{count - 1}, found '{run}'");
+            }
+            for (var c = first; c <= last; c++)
+            {
+                columns.Add(c);
+            }
+        }
+        return [.. columns];
+    }
+
     private static bool Overlaps(ColumnRange a, ColumnRange b) =>
         a.BlockType == b.BlockType && a.Bottom == b.Bottom && a.Row == b.Row
         && a.FirstColumn <= b.LastColumn && b.FirstColumn <= a.LastColumn;
@@ -182,7 +228,11 @@ public static class BoardCatalog
         string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory);
 
     private sealed record PartitionDocument(
-        string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts, string? DmaAddress);
+        string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts, string? DmaAddress, MaskDocument? CfgClbMask);
+
+    private sealed record MaskDocument(string? Word, List<MaskRowDocument>? Rows);
+
+    private sealed record MaskRowDocument(string? Half, int Row, string? Columns);
 
     private sealed record DecouplerDocument(string? Address, int Bit);
 

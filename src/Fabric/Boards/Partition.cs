@@ -8,6 +8,7 @@ namespace Dpr.Fabric.Boards;
 /// </summary>
 /// <param name="DmaAddress">The AXI DMA (PG021) that streams this partition's module input and output; null if none.</param>
 /// <param name="Hosts">Module kinds (<c>convolution</c>, <c>opaque</c>) or module names this partition accepts.</param>
+/// <param name="Mask">The CFG_CLB mask burst its partials carry; null when the profile records none (then no partial fits).</param>
 public sealed record Partition(
     string Name,
     IReadOnlyList<ColumnRange> Frames,
@@ -15,7 +16,8 @@ public sealed record Partition(
     ulong ModuleAddress = 0,
     uint ModuleSpan = 0,
     IReadOnlyList<string>? Hosts = null,
-    ulong? DmaAddress = null)
+    ulong? DmaAddress = null,
+    MaskBurst? Mask = null)
 {
     public bool Contains(FrameAddress far)
     {

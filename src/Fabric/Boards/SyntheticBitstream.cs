@@ -92,22 +92,19 @@ public static class SyntheticBitstream
         return w.ToBit($"{Marker}_{design};UserID=0XFFFFFFFF;Version=dpr-synthetic", device.HeaderPart, Date, Time);
     }
 
-    /// <summary>One frame per CLB_IO_CLK column of each row plus the row pads; word 50 set except in the partition's columns.</summary>
+    /// <summary>
+    /// The partition's recorded CFG_CLB mask burst (FORMAT-NOTES §9); for a partition whose profile
+    /// records none, the mask word in every column but the partition's (such a partial is refused
+    /// by the verdict until the mask is recorded).
+    /// </summary>
     private static uint[] MaskFrames(Device device, Partition partition)
     {
-        var rows = device.Rows.Where(r => r.BlockType == BlockType.CFG_CLB).ToList();
-        var data = new uint[rows.Sum(r => r.ColumnFrames.Count + Device.RowPadFrames) * FdriWrite.FrameWords];
-        var frame = 0;
-        foreach (var row in rows)
-        {
-            for (var c = 0; c < row.ColumnFrames.Count; c++, frame++)
-            {
-                var cleared = partition.Contains(FrameAddress.Create(BlockType.CLB_IO_CLK, row.Bottom, row.Row, c, 0));
-                data[(frame * FdriWrite.FrameWords) + 50] = cleared ? 0 : MaskWord;
-            }
-            frame += Device.RowPadFrames;
-        }
-        return data;
+        var mask = partition.Mask ?? new MaskBurst(MaskWord, device.Rows
+            .Where(r => r.BlockType == BlockType.CFG_CLB)
+            .Select(r => new MaskRow(r.Bottom, r.Row, Enumerable.Range(0, r.ColumnFrames.Count)
+                .Where(c => !partition.Contains(FrameAddress.Create(BlockType.CLB_IO_CLK, r.Bottom, r.Row, c, 0))).ToList()))
+            .ToList());
+        return mask.Words(device);
     }
 
     /// <summary>Deterministic frame content: SHA-256 in counter mode over the module name, pass and range.</summary>

@@ -9,6 +9,7 @@ public sealed class FaultPlan
 {
     private readonly Dictionary<int, SimulatedFault> _byWrite = [];
     private readonly Dictionary<string, Queue<SimulatedFault>> _byModule = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Queue<SimulatedFault> _next = new();
     private readonly Random? _random;
     private readonly double _rate;
 
@@ -22,23 +23,40 @@ public sealed class FaultPlan
         _rate = rate;
     }
 
+    /// <summary>No faults. Shared: never add faults to it; give a port its own plan to inject faults later.</summary>
     public static FaultPlan None { get; } = new();
 
     /// <summary>The <paramref name="write"/>-th write (1-based) of this port fails with <paramref name="fault"/>.</summary>
     public FaultPlan OnWrite(int write, SimulatedFault fault)
     {
-        _byWrite[write] = fault;
+        lock (_byWrite)
+        {
+            _byWrite[write] = fault;
+        }
+        return this;
+    }
+
+    /// <summary>The next write that starts (whatever it writes) fails with <paramref name="fault"/>; several calls fail as many writes, in order. Safe while the port writes.</summary>
+    public FaultPlan OnNextWrite(SimulatedFault fault)
+    {
+        lock (_byWrite)
+        {
+            _next.Enqueue(fault);
+        }
         return this;
     }
 
     /// <summary>The next write of <paramref name="module"/> fails with <paramref name="fault"/> (once per call).</summary>
     public FaultPlan OnModule(string module, SimulatedFault fault)
     {
-        if (!_byModule.TryGetValue(module, out var queue))
+        lock (_byWrite)
         {
-            _byModule[module] = queue = new Queue<SimulatedFault>();
+            if (!_byModule.TryGetValue(module, out var queue))
+            {
+                _byModule[module] = queue = new Queue<SimulatedFault>();
+            }
+            queue.Enqueue(fault);
         }
-        queue.Enqueue(fault);
         return this;
     }
 
@@ -46,7 +64,7 @@ public sealed class FaultPlan
     {
         lock (_byWrite)
         {
-            if (_byWrite.Remove(write, out var scripted))
+            if (_byWrite.Remove(write, out var scripted) || _next.TryDequeue(out scripted))
             {
                 return scripted;
             }

@@ -6,8 +6,9 @@ namespace Dpr.Fabric.Ports;
 /// <summary>
 /// The configuration memory of a simulated device: which image last wrote each frame, and the
 /// configuration upsets not yet scrubbed. A full image rewrites every frame (wiping every
-/// partition); a partial rewrites its footprint; an interrupted or corrupted write leaves its frames
-/// garbage. Thread-safe: the port writes while the SEM source and tests read.
+/// partition); a partial rewrites the frames the configuration engine would write for it (the one
+/// interpreter of the packet stream, <see cref="FramesWrittenBy"/>), wherever they are; an
+/// interrupted or corrupted write leaves its frames garbage. Thread-safe: the port writes while the SEM source and tests read.
 /// </summary>
 public sealed class SimulatedDevice(Board board)
 {
@@ -88,6 +89,13 @@ public sealed class SimulatedDevice(Board board)
             _moduleIn.Clear();
         }
     }
+
+    /// <summary>
+    /// The configuration frames <paramref name="bitstream"/> writes on this device: every FDRI and
+    /// MFWR frame write of the interpreter's output, walked through the frame map — the same
+    /// frames the loading verdict judged.
+    /// </summary>
+    public IReadOnlyList<FrameAddress> FramesWrittenBy(Bitstream bitstream) => Footprint.Of(bitstream, Board.Device).FrameAddresses;
 
     private FrameAddress[] FramesOf(Partition partition)
     {

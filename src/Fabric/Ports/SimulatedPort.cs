@@ -1,5 +1,3 @@
-using Dpr.Fabric.Bitstreams;
-
 namespace Dpr.Fabric.Ports;
 
 /// <summary>
@@ -47,7 +45,7 @@ public sealed class SimulatedPort(SimulatedDevice device, SimulatedPortOptions o
         {
             throw new ConfigurationPortException(PortFailure.Refused, false, $"the device ({Device.Board.Device.Name}) refused {image.Name}: IDCODE {(bs.IdCode is { } i ? $"0x{i:X8}" : "missing")} does not match");
         }
-        var frames = Footprint.Of(bs, Device.Board.Device).FrameAddresses;
+        var frames = Device.FramesWrittenBy(bs);
         var duration = Options.TransferTime(image.Bytes);
         progress?.Report(new PortProgress(0, image.Bytes));
         switch (_faults.Next(write, image.Name))

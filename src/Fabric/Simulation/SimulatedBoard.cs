@@ -72,8 +72,13 @@ public sealed class SimulatedBoard : IPhysicalMemory
     /// uncorrectable one stays until the frames are rewritten, and the controller stops observing
     /// until <see cref="SimulatedSemSource.Resume"/>.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The controller is not observing (it waits after an uncorrectable upset): nothing is changed.</exception>
     public void InjectUpset(FrameAddress frame, int word, int bit, bool correctable)
     {
+        if (Sem.State != SemState.Observation)
+        {
+            throw new InvalidOperationException($"the SEM controller detects upsets only while observing; it is in {Sem.State}");
+        }
         Device.InjectUpset(frame, word, bit);
         var lines = Sem.Inject(new InjectedUpset(frame, word, bit, correctable));
         if (correctable)

@@ -33,7 +33,7 @@ public static class JobEndpoints
         JobRequest request;
         try
         {
-            request = ToRequest(tenant.Name, body).Check().Offload(node.Blobs);
+            request = ToRequest(tenant.Name, body).Check(now: DateTimeOffset.UtcNow).Offload(node.Blobs);
         }
         catch (ConvolutionException e)
         {

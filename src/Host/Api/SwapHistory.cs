@@ -98,9 +98,16 @@ public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<st
                 return [];
             }
             var plain = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(text.Replace('-', '+').Replace('_', '/').PadRight((text.Length + 3) / 4 * 4, '=')));
-            return plain.Split(',', StringSplitOptions.RemoveEmptyEntries)
-                .Select(part => part.Split(':') is [var p, var n] && long.TryParse(n, out var seq) ? (p, seq) : throw new FormatException($"bad cursor part '{part}'"))
-                .ToDictionary(x => x.p, x => x.seq);
+            var cursor = new Dictionary<string, long>(StringComparer.Ordinal);
+            foreach (var part in plain.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                // A partition once, with a sequence number the journal can have: anything else was not made here.
+                if (part.Split(':') is not [var partition, var n] || !long.TryParse(n, out var sequence) || sequence < 1 || !cursor.TryAdd(partition, sequence))
+                {
+                    throw new FormatException($"bad cursor part '{part}'");
+                }
+            }
+            return cursor;
         }
 
         public static string Format(Dictionary<string, long> cursor) =>

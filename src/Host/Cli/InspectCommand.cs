@@ -29,7 +29,7 @@ public static class InspectCommand
             {
                 Render(report, parse.GetValue(packets) ? bs.Packets : null, ConsoleFor(output));
             }
-            return report.Crc.AllMatch ? ExitCodes.Ok : ExitCodes.CrcMismatch;
+            return report.ExitCode;
         });
         return command;
     }
@@ -62,11 +62,36 @@ public static class InspectCommand
         }
         summary.AddRow("sync", $"byte offset {r.SyncOffset}");
         summary.AddRow("packets", $"{r.Packets:N0}");
-        summary.AddRow("commands", string.Join(" ", r.Commands));
+        summary.AddRow("commands", Markup.Escape(string.Join(" ", r.Commands)));
+        summary.AddRow("sessions", r.Sessions == 1 ? "1" : $"[red]{r.Sessions}: the stream synchronizes again after DESYNC[/]");
         summary.AddRow("crc", r.Crc.Checks == 0
             ? "[yellow]no CRC checks in the stream[/]"
             : r.Crc.AllMatch ? $"[green]{r.Crc.Checks} of {r.Crc.Checks} match[/]" : $"[red]{r.Crc.Writes.Count(w => !w.Match)} of {r.Crc.Checks} mismatch[/]");
+        if (r.Crc.UncheckedFrameData is { } unchecked_)
+        {
+            summary.AddRow("", $"[red]frame data at byte offset {unchecked_} is not covered by any CRC check after it[/]");
+        }
+        if (r.Partial is { } rules)
+        {
+            summary.AddRow("partial rules", rules.Ok ? "[green]within the allow-list[/]" : $"[red]{Markup.Escape($"{rules.Reason} (at byte offset {rules.Offset})")}[/]");
+        }
+        if (r.CfgClbMask is { } mask)
+        {
+            summary.AddRow("CFG_CLB mask", Markup.Escape($"{mask.Word}: {string.Join("; ", mask.Rows.Select(x => $"{x.Half} {x.Row} {x.Columns}"))}"));
+        }
         console.Write(summary);
+
+        // Every register write the engine performs, whichever packet type carried it.
+        var writes = new Table().Border(TableBorder.Rounded).Title("register writes").AddColumns("offset", "packet", "write");
+        foreach (var w in r.Writes)
+        {
+            writes.AddRow(w.Offset.ToString(), w.HeaderType == 1 ? "type 1" : "[red]type 2[/]", Markup.Escape(w.Session == 1 ? w.Text : $"{w.Text} (session {w.Session})"));
+        }
+        foreach (var m in r.MultiFrameWrites)
+        {
+            writes.AddRow(m.Offset.ToString(), "MFWR", Markup.Escape($"frame {m.Far}"));
+        }
+        console.Write(writes);
 
         var fdri = new Table().Border(TableBorder.Rounded).Title("FDRI writes").AddColumns("FAR", "block", "row", "column", "minor", "words", "frames");
         foreach (var w in r.Fdri)

@@ -14,7 +14,7 @@ public static class VerifyCommand
         var board = new Option<string>("--board") { Description = "A built-in board name or a board JSON file.", Required = true };
         var partition = new Option<string>("--partition") { Description = "The partition to load it into.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the verdict as JSON." };
-        var command = new Command("verify", "Check that a partial may be written to a partition: device, CRCs, and frames inside the partition.")
+        var command = new Command("verify", "Check that a partial may be written to a partition: device, CRCs, the partial allow-list, and frames inside the partition.")
         {
             file, board, partition, json,
         };
@@ -31,6 +31,7 @@ public static class VerifyCommand
                     fits = verdict.Fits,
                     outcome = verdict.Outcome.ToString(),
                     reason = verdict.Reason,
+                    offset = verdict.Offset,
                     board = b.Name,
                     partition = p.Name,
                 }));

@@ -53,6 +53,9 @@ public sealed class DprNode : IDisposable
     /// <summary>The simulated board, when the port is simulated.</summary>
     public SimulatedBoard? Simulated { get; }
 
+    /// <summary>The simulated port's fault plan: faults added to it hit the next writes. Null on a real board.</summary>
+    public FaultPlan? PortFaults { get; private init; }
+
     public BlobStore Blobs { get; }
 
     public ResultStore Results { get; }
@@ -81,10 +84,12 @@ public sealed class DprNode : IDisposable
             return new DprNode(options, board, catalog, new LinuxFpgaManagerPort(), new DevMemPhysicalMemory(), memory, null);
         }
         var port = SimulatedPortOptions.For(board.Port) with { RealTime = options.RealTime };
-        var simulated = new SimulatedBoard(board, new SimulatedBoardOptions(Port: port));
+        // A fault plan of its own, so faults can be injected into the running service (tests, chaos).
+        var faults = new FaultPlan();
+        var simulated = new SimulatedBoard(board, new SimulatedBoardOptions(Port: port, Faults: faults));
         // The simulated DDR is at most SimulatedBoardOptions.DdrBytes of the board's memory region.
         var buffers = new MemoryRegion(simulated.Ddr.BaseAddress, (ulong)simulated.Ddr.Length);
-        return new DprNode(options, board, catalog, simulated.Port, simulated, buffers, simulated);
+        return new DprNode(options, board, catalog, simulated.Port, simulated, buffers, simulated) { PortFaults = faults };
     }
 
     /// <summary>A back-off supervised region manager per hosting partition, and the SEM monitor fed by the simulated board.</summary>
@@ -125,8 +130,6 @@ public sealed class DprNode : IDisposable
         _dispatcher = system.ActorOf(
             JobDispatcherActor.Props(Board.Name, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy }, Results, new ConvKernel(), TimeProvider.System, Blobs),
             dispatcherName);
-        // Jobs the intake announced before the dispatcher existed are announced again.
-        _intake.Tell(new JobIntakeActor.Subscribe(_dispatcher));
     }
 
     public void Dispose()

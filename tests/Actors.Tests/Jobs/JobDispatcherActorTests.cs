@@ -97,6 +97,36 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_poisoned_job_beside_a_hundred_others_leaves_them_all_completed_with_the_reference_result()
+    {
+        var (intake, results, _) = Start("poison", new SimulatedRegion());
+        // A deadline no submission check lets through (as from an old journal): it must not stall the board.
+        var poisoned = Request("conv3x3_int8", 999) with { Tenant = "mallory", Deadline = DateTimeOffset.MinValue };
+        intake.Tell(new JobCommands.Submit(poisoned, Checked: true));
+        var poisonedId = ExpectMsg<JobReplies.Accepted>().JobId;
+        var modules = new[] { "conv3x3_int8", "conv5x5_int16", "conv3x3_int32" };
+        var requests = Enumerable.Range(0, 100).Select(i => Request(modules[i % 3], i)).ToList();
+        foreach (var r in requests)
+        {
+            intake.Tell(new JobCommands.Submit(r));
+        }
+        var ids = ReceiveN(100, TimeSpan.FromSeconds(20)).Cast<JobReplies.Accepted>().Select(a => a.JobId).ToList();
+
+        AwaitCompleted(intake, ids);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var problem = requests[i].ToProblem();
+            Assert.Equal(ConvReference.Requantized(problem), TensorBytes.Decode(results.TryLoad(ids[i])!.Value.Data, problem.Spec.Module.Bits / 8));
+        }
+        // The poisoned job itself ends too, one way or the other: nothing stays open.
+        AwaitAssert(() =>
+        {
+            intake.Tell(new JobCommands.GetJob(poisonedId));
+            ExpectMsg<JobReplies.JobStatus>(s => Assert.Contains(s.State, new[] { JobState.Completed, JobState.Failed }));
+        });
+    }
+
+    [Fact]
     public void When_the_board_is_faulted_jobs_run_on_the_cpu()
     {
         var faults = new Fabric.Ports.FaultPlan().OnWrite(1, Fabric.Ports.SimulatedFault.Fail).OnWrite(2, Fabric.Ports.SimulatedFault.Fail).OnWrite(3, Fabric.Ports.SimulatedFault.Fail);

@@ -168,6 +168,18 @@ public class RegionStateTests
     }
 
     [Fact]
+    public void An_upset_in_a_faulted_partition_is_on_record_but_leaves_it_faulted()
+    {
+        var faulted = Loaded("conv3x3_int8").Apply(new RegionFaulted("storm", T0));
+        var upset = new UpsetDetected(0x100, 1, 2, false, T0);
+
+        var events = faulted.DecideUpset(upset, Options.MaxUpsetReloadsPerMinute);
+
+        Assert.Equal([upset], events);
+        Assert.Equal(RegionStatus.Faulted, faulted.Apply(upset).Status);
+    }
+
+    [Fact]
     public void A_reset_clears_a_fault_and_changes_nothing_otherwise()
     {
         Assert.Empty(Loaded("conv3x3_int8").DecideReset("ops", T0));

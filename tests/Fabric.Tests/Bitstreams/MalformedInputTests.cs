@@ -125,4 +125,36 @@ public class MalformedInputTests
 
         Assert.Equal([CmdDesync, 7u, CmdDesync], bs.Commands);
     }
+
+    [Fact]
+    public void Other_words_before_the_sync_word() =>
+        Refused(Raw(0xFFFFFFFF, 0x12AA9955, Sync, WriteCmd, CmdDesync), 4, "before the sync word expected dummy words");
+
+    [Fact]
+    public void Nop_naming_a_register() => Refused(Raw(Sync, 0x20004000, WriteCmd, CmdDesync), 4, "expected the NOP header 0x20000000");
+
+    [Fact]
+    public void Type2_after_a_nop() => Refused(Raw(Sync, 0x30004000, Nop, 0x50000000), 12, "(a NOP header at byte offset 8 comes between)");
+
+    [Fact]
+    public void Type2_after_a_type2() => Refused(Raw(Sync, 0x30008000, 0x50000000, 0x50000000), 12, "(another type 2 header comes between)");
+
+    [Fact]
+    public void Type2_with_another_opcode_than_its_type1() => Refused(Raw(Sync, 0x28008000, 0x50000001, 7), 8, "has opcode 2, its type 1 header 1");
+
+    [Fact]
+    public void Frame_data_before_any_far_write() =>
+        Refused(Raw([Sync, 0x30004000, 0x50000065, .. new uint[101], WriteCmd, CmdDesync]), 8, "FDRI data before any FAR write");
+
+    [Fact]
+    public void Type2_register_writes_are_applied_like_type1()
+    {
+        // CMD IPROG and IDCODE carried by type 2 packets are writes like any other (UG470 "Type 2 Packet").
+        var bs = BitstreamReader.Read(Raw(Sync, 0x30018000, 0x50000001, 0x03727093, 0x30008000, 0x50000002, 0x0F, CmdDesync, Nop));
+
+        Assert.Equal([0x03727093u], bs.IdCodes);
+        Assert.Equal([0x0Fu, CmdDesync], bs.Commands);
+        Assert.All(bs.RegisterWrites, w => Assert.Equal(2, w.HeaderType));
+        Assert.Equal([12L, 24L, 28L], bs.RegisterWrites.Select(w => w.Offset));
+    }
 }

@@ -32,7 +32,37 @@ public class BoardCatalogTests
         }
     }
 
+    [Fact]
+    public void Recorded_cfg_clb_masks_are_the_ones_the_real_partials_carry()
+    {
+        // Derived from known-good partials (FORMAT-NOTES §9): the partials of one partition share
+        // their mask burst, different partitions differ, and the profile records exactly that one.
+        var composable = BoardCatalog.Load("pynq-z2-composable");
+        var pynq = BoardCatalog.Load("pynq-z2");
+        var sources = new (Board Board, string Partition, string File)[]
+        {
+            (composable, "pr_0", Fixtures.Pr0DilateErode),
+            (composable, "pr_1", Fixtures.Pr1CornerHarris),
+            (composable, "pr_fork", Fixtures.ForkDuplicate),
+            (composable, "pr_join", Fixtures.JoinSubtract),
+            (composable, "pr_join", Fixtures.JoinAbsdiff),
+            (pynq, "conv", Fixtures.PrioGpio),
+        };
+
+        foreach (var (board, partition, file) in sources)
+        {
+            var bs = BitstreamReader.Read(Fixtures.Bytes(file));
+            var carried = MaskBurst.Of(bs, PartialAllowList.MaskBurst(bs)!, board.Device);
+            Assert.Equal(board.Partition(partition).Mask!.ToString(), carried?.ToString());
+            Assert.Equal(board.Partition(partition).Mask!.Words(board.Device), Enumerable.Range(0, bs.FdriWrites[0].Words).Select(i => bs.ReadWord(bs.FdriWrites[0], i)));
+        }
+        Assert.Equal(4, composable.Partitions.Select(p => p.Mask!.ToString()).Distinct().Count());
+    }
+
     [Theory]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}],"cfgClbMask":{"word":"0xE00009BC","rows":[{"half":"top","row":0,"columns":"5-80"}]}}]}""", "partitions[0].cfgClbMask.rows[0].columns")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}],"cfgClbMask":{"word":"0xE00009BC","rows":[{"half":"top","row":1,"columns":"5"}]}}]}""", "partitions[0].cfgClbMask.rows[0].row")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}],"cfgClbMask":{"word":"E00009BC","rows":[]}}]}""", "partitions[0].cfgClbMask.word")]
     [InlineData("""{"device":"xc7z020","partitions":[]}""", "name")]
     [InlineData("""{"name":"b","device":"xc9","partitions":[]}""", "device")]
     [InlineData("""{"name":"b","device":"xc7a50t","partitions":[]}""", "device")]

@@ -98,6 +98,11 @@ public class ApiTests(SharedServer shared) : IClassFixture<SharedServer>
     [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AAAAAAAAAAAAAAAAAAAAAA=="}, "weights": {"shape": [1, 1, 3, 3], "data": "AAAAAAAAAAAA"}, "padding": "full"}""", "padding")]
     [InlineData("""{"input": {"shape": [1, 1, 4, 4], "data": "AAAA"}}""", "module")]
     [InlineData("""{"module": "conv3x3_int8",""", "body")]
+    // Hostile values: a deadline that once stalled the board, a shape whose element count overflows 64 bits, a huge key.
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AAAAAAAAAAAAAAAAAAAAAA=="}, "weights": {"shape": [1, 1, 3, 3], "data": "AAAAAAAAAAAA"}, "deadline": "0001-01-01T00:00:00Z"}""", "deadline")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AAAAAAAAAAAAAAAAAAAAAA=="}, "weights": {"shape": [1, 1, 3, 3], "data": "AAAAAAAAAAAA"}, "deadline": "9999-12-31T23:59:59Z"}""", "deadline")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1073741824, 4, 65536, 65536], "data": ""}, "weights": {"shape": [1, 4, 3, 3], "data": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}""", "input")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AAAAAAAAAAAAAAAAAAAAAA=="}, "weights": {"shape": [1, 1, 3, 3], "data": "AAAAAAAAAAAA"}, "idempotencyKey": ""}""", "idempotencyKey")]
     public async Task Bad_input_is_a_400_naming_the_field(string body, string field)
     {
         var response = await Server.Client("alice").PostAsync("/v1/jobs", new StringContent(body, Encoding.UTF8, "application/json"));
@@ -163,6 +168,9 @@ public class ApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.True(second.Swaps[0].Sequence < first.Swaps[1].Sequence);
 
         await AssertProblem(await ops.GetAsync("/v1/swaps?before=%%%"), HttpStatusCode.BadRequest, "before");
+        // A crafted cursor naming a partition twice once answered 500 with an empty body.
+        var twice = Convert.ToBase64String(Encoding.UTF8.GetBytes("conv:1,conv:2"));
+        await AssertProblem(await ops.GetAsync($"/v1/swaps?before={twice}"), HttpStatusCode.BadRequest, "before");
         await AssertProblem(await ops.GetAsync("/v1/swaps?partition=nope"), HttpStatusCode.NotFound, "partition");
     }
 

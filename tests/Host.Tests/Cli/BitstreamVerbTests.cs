@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Text.Json;
+using Dpr.Fabric.Bitstreams;
 
 namespace Dpr.Host.Tests.Cli;
 
@@ -105,7 +107,11 @@ public class BitstreamVerbTests
         {
             File.WriteAllText(board, """
                 {"name":"join-only","device":"xc7z020","partitions":[
-                  {"name":"rp","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":60,"lastColumn":63}]}]}
+                  {"name":"rp","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":60,"lastColumn":63}],
+                   "cfgClbMask":{"word":"0xE00009BC","rows":[
+                     {"half":"top","row":0,"columns":"18-43,50-59,64-73"},
+                     {"half":"bottom","row":0,"columns":"18-43,50-73"},
+                     {"half":"bottom","row":1,"columns":"0-73"}]}}]}
                 """);
             var (exit, stdout, _) = CliRunner.Run("verify", CliRunner.Fixture(Subtract), "--board", board, "--partition", "rp", "--json");
 
@@ -113,6 +119,7 @@ public class BitstreamVerbTests
             var j = JsonDocument.Parse(stdout).RootElement;
             Assert.True(j.GetProperty("fits").GetBoolean());
             Assert.Equal("join-only", j.GetProperty("board").GetString());
+            Assert.Equal(JsonValueKind.Null, j.GetProperty("offset").ValueKind);
         }
         finally
         {
@@ -150,5 +157,100 @@ public class BitstreamVerbTests
         {
             File.Delete(corrupt);
         }
+    }
+
+    [Fact]
+    public void Iprog_instead_of_grestore_is_refused_by_verify_and_inspect()
+    {
+        // The real pr_join partial with CMD GRESTORE changed to CMD IPROG, every CRC recomputed.
+        var bytes = File.ReadAllBytes(CliRunner.Fixture(Subtract));
+        var grestore = BitstreamReader.Read(bytes).RegisterWrites.First(w => w.Register == (int)ConfigRegister.CMD && w.Value == (uint)ConfigCommand.GRESTORE);
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan((int)grestore.Offset), (uint)ConfigCommand.IPROG);
+        var path = Write(FixCrcs(bytes));
+        try
+        {
+            var (exit, stdout, _) = CliRunner.Run("verify", path, "--board", "pynq-z2-composable", "--partition", "pr_join", "--json");
+            Assert.Equal(4, exit);
+            var j = JsonDocument.Parse(stdout).RootElement;
+            Assert.Contains("CMD IPROG: a partial may not reboot the device", j.GetProperty("reason").GetString());
+            Assert.Equal(grestore.Offset, j.GetProperty("offset").GetInt64());
+
+            var (inspectExit, inspectOut, _) = CliRunner.Run("inspect", path, "--json");
+            Assert.Equal(4, inspectExit);
+            var r = JsonDocument.Parse(inspectOut).RootElement;
+            Assert.True(r.GetProperty("crc").GetProperty("allMatch").GetBoolean());
+            Assert.False(r.GetProperty("partial").GetProperty("ok").GetBoolean());
+            Assert.Contains("IPROG", r.GetProperty("commands").EnumerateArray().Select(c => c.GetString()));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Inspect_shows_commands_carried_by_type2_packets()
+    {
+        // CMD GRESTORE (30008001 0000000A) rewritten as a type 1 CMD header of no words and a type 2
+        // packet carrying IPROG: the engine applies it, so inspect must show it.
+        var bytes = File.ReadAllBytes(CliRunner.Fixture(Subtract));
+        var bs = BitstreamReader.Read(bytes);
+        var grestore = (int)bs.RegisterWrites.First(w => w.Register == (int)ConfigRegister.CMD && w.Value == (uint)ConfigCommand.GRESTORE).Offset;
+        byte[] packet = [0x30, 0x00, 0x80, 0x00, 0x50, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x0F];
+        byte[] crafted = [.. bytes[..(grestore - 4)], .. packet, .. bytes[(grestore + 4)..]];
+        BinaryPrimitives.WriteUInt32BigEndian(crafted.AsSpan(bs.PayloadOffset - 4), (uint)(crafted.Length - bs.PayloadOffset));
+        var path = Write(FixCrcs(crafted));
+        try
+        {
+            var (exit, stdout, _) = CliRunner.Run("inspect", path, "--json");
+
+            Assert.Equal(4, exit);
+            var j = JsonDocument.Parse(stdout).RootElement;
+            var iprog = j.GetProperty("writes").EnumerateArray().Single(w => w.GetProperty("text").GetString() == "CMD IPROG");
+            Assert.Equal(2, iprog.GetProperty("headerType").GetInt32());
+            Assert.Equal(grestore + 4, iprog.GetProperty("offset").GetInt64());
+            Assert.Contains("type 2 write to CMD", j.GetProperty("partial").GetProperty("reason").GetString());
+
+            var (_, text, _) = CliRunner.Run("inspect", path);
+            Assert.Contains("CMD IPROG", text);
+            Assert.Contains("type 2", text);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Inspect_json_lists_every_register_write_and_the_mask()
+    {
+        var (exit, stdout, _) = CliRunner.Run("inspect", CliRunner.Fixture(Subtract), "--json");
+
+        Assert.Equal(0, exit);
+        var j = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(23, j.GetProperty("writes").GetArrayLength());
+        Assert.All(j.GetProperty("writes").EnumerateArray(), w => Assert.Equal(1, w.GetProperty("headerType").GetInt32()));
+        Assert.Equal(1, j.GetProperty("sessions").GetInt32());
+        Assert.True(j.GetProperty("partial").GetProperty("ok").GetBoolean());
+        Assert.Equal(
+            ["18-43,50-59,64-73", "18-43,50-73", "0-73"],
+            j.GetProperty("cfgClbMask").GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("columns").GetString()));
+    }
+
+    /// <summary>Writes the value each CRC check computes into it: a CRC write's own value never feeds the CRC (FORMAT-NOTES §8).</summary>
+    private static byte[] FixCrcs(byte[] bytes)
+    {
+        foreach (var check in BitstreamReader.Read(bytes).CrcChecks)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan((int)check.Offset), check.Computed);
+        }
+        return bytes;
+    }
+
+    private static string Write(byte[] bytes)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dpr-{Guid.NewGuid():N}.bit");
+        File.WriteAllBytes(path, bytes);
+        return path;
     }
 }

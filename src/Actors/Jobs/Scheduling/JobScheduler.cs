@@ -278,7 +278,9 @@ public sealed class JobScheduler
         var startBy = job.EnqueuedAt + options.AgingBound;
         if (job.Deadline is { } deadline && deadline < startBy)
         {
-            startBy = deadline;
+            // A deadline already passed means "at once": no earlier than acceptance, so no date arithmetic
+            // below can leave the calendar (a deadline of 0001-01-01 once stalled the whole board).
+            startBy = deadline < job.EnqueuedAt ? job.EnqueuedAt : deadline;
         }
         var entry = new QueueEntry(job, sequence++, startBy, CostOf(job));
         if (!queues.TryGetValue(job.Module, out var queue))

@@ -204,6 +204,26 @@ public sealed class SchedulingDriver
         return (outcome, Pump([], now));
     }
 
+    /// <summary>
+    /// Forgets a job whatever its state (queued, running, pending a retry), for an owner that could not
+    /// handle it: the job is failed there, the others go on.
+    /// </summary>
+    public void Drop(JobId id)
+    {
+        if (!_jobs.Remove(id, out var job))
+        {
+            return;
+        }
+        if (_scheduler.Cancel(id) == CancelOutcome.Running)
+        {
+            _scheduler.Completed(id);
+        }
+        if (job.Partition is { } p && _slots[p].Running == id)
+        {
+            _slots[p].Running = null;
+        }
+    }
+
     /// <summary>The time a <see cref="DriverCommand.WakeAt"/> named has come.</summary>
     public IReadOnlyList<DriverCommand> Tick(DateTimeOffset now) => Pump([], now);
 

@@ -1,0 +1,107 @@
+using Akka.Actor;
+using Dpr.Actors.Jobs;
+using Dpr.Actors.Regions;
+using Microsoft.Data.Sqlite;
+
+namespace Dpr.Host.Tests.Service;
+
+/// <summary>
+/// What the service's SQLite journals hold after a run, read from the files (table <c>journal</c> of
+/// Akka.Persistence.Sql's default mapping) and deserialized by the actor system's serialization, as
+/// recovery does: the rows of the job journal (<c>dpr.db</c>) and the regions journal
+/// (<c>dpr.regions.db</c>), and per job its acceptances, start attempts and outcomes.
+/// </summary>
+internal sealed class JobJournalTally
+{
+    public int JobRows { get; private set; }
+
+    public int RegionRows { get; private set; }
+
+    public int SwapsCompleted { get; private set; }
+
+    public Dictionary<string, int> RowsByManifest { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<Guid, int> Accepted { get; } = [];
+
+    /// <summary>The <c>Attempt</c> of every <see cref="JobEvents.JobStarted"/> of each job, in journal order.</summary>
+    public Dictionary<Guid, List<int>> Starts { get; } = [];
+
+    /// <summary>The outcome events of each job: completed, failed or cancelled.</summary>
+    public Dictionary<Guid, List<string>> Outcomes { get; } = [];
+
+    public List<string> Unreadable { get; } = [];
+
+    public static JobJournalTally Read(string dataDirectory, ActorSystem serialization)
+    {
+        var tally = new JobJournalTally();
+        foreach (var (file, isJobs) in new[] { ("dpr.db", true), ("dpr.regions.db", false) })
+        {
+            // Read-only and unpooled: the service may start again on these files right after.
+            var connectionString = new SqliteConnectionStringBuilder { DataSource = Path.Combine(dataDirectory, file), Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+            using var connection = new SqliteConnection(connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT persistence_id, sequence_number, message, manifest, identifier FROM journal ORDER BY ordering";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var manifest = reader.IsDBNull(3) ? "" : reader.GetString(3);
+                tally.RowsByManifest[manifest] = tally.RowsByManifest.GetValueOrDefault(manifest) + 1;
+                if (isJobs)
+                {
+                    tally.JobRows++;
+                }
+                else
+                {
+                    tally.RegionRows++;
+                }
+                object message;
+                try
+                {
+                    message = serialization.Serialization.Deserialize((byte[])reader.GetValue(2), reader.IsDBNull(4) ? -1 : reader.GetInt32(4), manifest);
+                }
+                catch (Exception e) when (e is System.Runtime.Serialization.SerializationException or MessagePack.MessagePackSerializationException or ArgumentException)
+                {
+                    tally.Unreadable.Add($"{reader.GetString(0)} #{reader.GetInt64(1)} ({manifest}): {e.Message}");
+                    continue;
+                }
+                tally.Count(message);
+            }
+        }
+        return tally;
+    }
+
+    private void Count(object message)
+    {
+        switch (message)
+        {
+            case JobEvents.JobAccepted a:
+                Accepted[a.JobId] = Accepted.GetValueOrDefault(a.JobId) + 1;
+                break;
+            case JobEvents.JobStarted s:
+                Add(Starts, s.JobId, s.Attempt);
+                break;
+            case JobEvents.JobCompleted c:
+                Add(Outcomes, c.JobId, InterleavingRun.Completed);
+                break;
+            case JobEvents.JobFailed f:
+                Add(Outcomes, f.JobId, InterleavingRun.Failed);
+                break;
+            case JobEvents.JobCancelled c:
+                Add(Outcomes, c.JobId, InterleavingRun.Cancelled);
+                break;
+            case RegionEvents.SwapCompleted:
+                SwapsCompleted++;
+                break;
+        }
+    }
+
+    private static void Add<T>(Dictionary<Guid, List<T>> map, Guid id, T value)
+    {
+        if (!map.TryGetValue(id, out var list))
+        {
+            map[id] = list = [];
+        }
+        list.Add(value);
+    }
+}
