@@ -45,17 +45,17 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         _time = time;
         _driver = new SchedulingDriver(
             options,
-            regions.Keys.Select(p => (p, (IReadOnlyCollection<string>)catalog.Modules.Where(m => m.Partition.Name == p).Select(m => m.Name).ToList())),
+            regions.Keys.Select(p => (new PartitionName(p), (IReadOnlyCollection<ModuleName>)[.. catalog.Modules.Where(m => m.Partition.Name == p).Select(m => new ModuleName(m.Name))])),
             maxStarts);
 
         Receive<JobIntakeActor.OpenJob>(OnOpen);
         Receive<Observed.RegionEvent>(e => e.Board == _board, e => Execute(_driver.Observe(RegionObservation.From(e.State), Now)));
         Receive<RegionReplies.State>(state => Execute(_driver.Observe(RegionObservation.From(state), Now)));
-        Receive<RegionReplies.Loaded>(loaded => Execute(_driver.LoadAnswered(loaded.Partition, loaded.Module, null, Now)));
+        Receive<RegionReplies.Loaded>(loaded => Execute(_driver.LoadAnswered(new PartitionName(loaded.Partition), new ModuleName(loaded.Module), null, Now)));
         Receive<RegionReplies.LoadFailed>(failed =>
         {
             _log.Warning("Loading {Module} into {Partition} failed: {Reason}", failed.Module, failed.Partition, failed.Reason);
-            Execute(_driver.LoadAnswered(failed.Partition, failed.Module, failed.Reason, Now));
+            Execute(_driver.LoadAnswered(new PartitionName(failed.Partition), new ModuleName(failed.Module), failed.Reason, Now));
         });
         Receive<ModuleReplies.Completed>(done => Finish(done.JobId, done.Partition, done.Result.Requantized, done.Result.Raw));
         Receive<ModuleReplies.HandedBack>(back =>
@@ -151,8 +151,8 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             {
                 case DriverCommand.Start start when Problem(start.Job.Id.Value) is { } problem:
                     _inFlight.Add(start.Job.Id.Value);
-                    _intake.Tell(new JobCommands.RecordStarted(start.Job.Id.Value, start.Partition, start.Job.Module, start.Attempt));
-                    _regions[start.Partition].Tell(new ModuleCommands.Run(start.Job.Id.Value, problem));
+                    _intake.Tell(new JobCommands.RecordStarted(start.Job.Id.Value, start.Partition.Value, start.Job.Module, start.Attempt));
+                    _regions[start.Partition.Value].Tell(new ModuleCommands.Run(start.Job.Id.Value, problem));
                     break;
                 case DriverCommand.StartOnCpu start when Problem(start.Job.Id.Value) is { } problem:
                     _inFlight.Add(start.Job.Id.Value);
@@ -160,10 +160,10 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
                     RunOnCpu(start.Job.Id.Value, problem);
                     break;
                 case DriverCommand.Load load:
-                    _regions[load.Partition].Tell(new RegionCommands.Load(load.Module));
+                    _regions[load.Partition.Value].Tell(new RegionCommands.Load(load.Module.Value));
                     break;
                 case DriverCommand.AskState ask:
-                    _regions[ask.Partition].Tell(new RegionCommands.GetState());
+                    _regions[ask.Partition.Value].Tell(new RegionCommands.GetState());
                     break;
                 case DriverCommand.Fail fail:
                     _log.Warning("Job {JobId} failed: {Reason}", fail.Job, fail.Reason);

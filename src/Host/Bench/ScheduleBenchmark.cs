@@ -221,7 +221,8 @@ public sealed class ScheduleBenchmark : IBenchmark
         /// </summary>
         public Outcome RunDpr(SchedulerOptions options)
         {
-            var driver = new SchedulingDriver(options, slots.Select(s => (s.Name, (IReadOnlyCollection<string>)allModules)));
+            var hosts = allModules.Select(m => new ModuleName(m)).ToList();
+            var driver = new SchedulingDriver(options, slots.Select(s => (new PartitionName(s.Name), (IReadOnlyCollection<ModuleName>)hosts)));
             var incarnation = Guid.NewGuid();
             var wakes = new SortedSet<DateTimeOffset>();
             var observed = 0L;
@@ -232,10 +233,10 @@ public sealed class ScheduleBenchmark : IBenchmark
                     switch (command)
                     {
                         case DriverCommand.Start start:
-                            Start(slots.Single(s => s.Name == start.Partition), byId[start.Job.Id], now);
+                            Start(slots.Single(s => s.Name == start.Partition.Value), byId[start.Job.Id], now);
                             break;
                         case DriverCommand.Load load:
-                            BeginLoad(slots.Single(s => s.Name == load.Partition), load.Module, null, now);
+                            BeginLoad(slots.Single(s => s.Name == load.Partition.Value), load.Module.Value, null, now);
                             break;
                         case DriverCommand.WakeAt { At: var until } when until > now && wakes.Add(until):
                             Push(until, Kind.Wake, -1);
@@ -248,7 +249,7 @@ public sealed class ScheduleBenchmark : IBenchmark
             Schedule(arrivals);
             foreach (var slot in slots)
             {
-                Carry(driver.Observe(new RegionObservation(slot.Name, incarnation, observed++, RegionStatus.Empty, null, null), arrivals[0].At), arrivals[0].At);
+                Carry(driver.Observe(new RegionObservation(new PartitionName(slot.Name), incarnation, observed++, RegionStatus.Empty, null, null), arrivals[0].At), arrivals[0].At);
             }
             while (events.TryDequeue(out var e, out var key))
             {
@@ -278,8 +279,9 @@ public sealed class ScheduleBenchmark : IBenchmark
                         Free(slot, now, j => Carry(driver.Ended(Id(j), now), now));
                         if (loaded is not null)
                         {
-                            Carry(driver.Observe(new RegionObservation(slot.Name, incarnation, observed++, RegionStatus.Loaded, loaded, now), now), now);
-                            Carry(driver.LoadAnswered(slot.Name, loaded, null, now), now);
+                            var partition = new PartitionName(slot.Name);
+                            Carry(driver.Observe(new RegionObservation(partition, incarnation, observed++, RegionStatus.Loaded, new ModuleName(loaded), now), now), now);
+                            Carry(driver.LoadAnswered(partition, new ModuleName(loaded), null, now), now);
                         }
                         break;
                     case Kind.Wake:

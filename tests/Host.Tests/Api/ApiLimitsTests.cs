@@ -112,6 +112,8 @@ public class ApiLimitsTests
     [InlineData("Dpr:MaxRequestBytes", "10", "Dpr:MaxRequestBytes: at least 1024")]
     [InlineData("Dpr:Urls", "ftp://localhost:1", "Dpr:Urls: 'ftp://localhost:1' is not an http(s) URL")]
     [InlineData("Dpr:MaxOpenJobs", "many", "Dpr:MaxOpenJobs")]
+    [InlineData("Dpr:Placement", "random", "Dpr:Placement: expected lookahead, lru or fifo, found 'random'")]
+    [InlineData("Dpr:Placement", "1", "Dpr:Placement: expected lookahead, lru or fifo, found '1'")]
     public void A_bad_setting_stops_the_start_naming_the_setting(string key, string value, string expected)
     {
         var e = Assert.Throws<ServiceOptionsException>(() => DprService.Build(new Dictionary<string, string?> { [key] = value, ["Dpr:Data"] = Path.GetTempPath() }));

@@ -130,6 +130,7 @@ public class ApiTests(SharedServer shared) : IClassFixture<SharedServer>
         var regions = (await ops.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!;
         var conv = Assert.Single(regions.Regions);
         Assert.Equal("conv", conv.Partition);
+        Assert.Equal("lookahead", regions.Placement);
         Assert.True(conv.Swaps >= 1);
 
         var swaps = (await ops.GetFromJsonAsync<SwapPageDto>("/v1/swaps?partition=conv&limit=1000", ApiJson.Options))!;

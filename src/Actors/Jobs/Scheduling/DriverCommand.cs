@@ -1,3 +1,6 @@
+using Dpr.Actors.Regions;
+using Dpr.Fabric.Convolution;
+
 namespace Dpr.Actors.Jobs.Scheduling;
 
 /// <summary>What the <see cref="SchedulingDriver"/> asks its owner to do, in order.</summary>
@@ -8,16 +11,16 @@ public abstract record DriverCommand
     }
 
     /// <summary>Run the job on the module <paramref name="Partition"/> holds; <paramref name="Attempt"/> counts every start of it.</summary>
-    public sealed record Start(QueuedJob Job, string Partition, int Attempt) : DriverCommand;
+    public sealed record Start(QueuedJob Job, PartitionName Partition, int Attempt) : DriverCommand;
 
     /// <summary>Run the job on the CPU kernel.</summary>
     public sealed record StartOnCpu(QueuedJob Job, int Attempt) : DriverCommand;
 
     /// <summary>Ask the partition's region manager to load <paramref name="Module"/>; its answer goes to <see cref="SchedulingDriver.LoadAnswered"/>.</summary>
-    public sealed record Load(string Partition, string Module) : DriverCommand;
+    public sealed record Load(PartitionName Partition, ModuleName Module) : DriverCommand;
 
     /// <summary>Ask the partition's region manager for its state; the reply goes to <see cref="SchedulingDriver.Observe"/>.</summary>
-    public sealed record AskState(string Partition) : DriverCommand;
+    public sealed record AskState(PartitionName Partition) : DriverCommand;
 
     /// <summary>The job ends as failed with <paramref name="Reason"/>; the driver has forgotten it.</summary>
     public sealed record Fail(JobId Job, string Reason) : DriverCommand;

@@ -1,4 +1,5 @@
 using Dpr.Actors.Regions;
+using Dpr.Fabric.Convolution;
 
 namespace Dpr.Actors.Jobs.Scheduling;
 
@@ -7,11 +8,11 @@ namespace Dpr.Actors.Jobs.Scheduling;
 /// from the incarnation (one start of the actor) <paramref name="Incarnation"/>. A later sequence number of
 /// the same incarnation supersedes an earlier one; a new incarnation supersedes everything.
 /// </summary>
-public sealed record RegionObservation(string Partition, Guid Incarnation, long SequenceNr, RegionStatus Status, string? Module, DateTimeOffset? LoadedAt)
+public sealed record RegionObservation(PartitionName Partition, Guid Incarnation, long SequenceNr, RegionStatus Status, ModuleName? Module, DateTimeOffset? LoadedAt)
 {
     public static RegionObservation From(RegionReplies.State state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return new(state.Partition, state.Incarnation, state.SequenceNr, state.Status, state.Module, state.LoadedAt);
+        return new(new PartitionName(state.Partition), state.Incarnation, state.SequenceNr, state.Status, state.Module is { } m ? new ModuleName(m) : null, state.LoadedAt);
     }
 }

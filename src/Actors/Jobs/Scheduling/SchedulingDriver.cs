@@ -1,4 +1,5 @@
 using Dpr.Actors.Regions;
+using Dpr.Fabric.Convolution;
 
 namespace Dpr.Actors.Jobs.Scheduling;
 
@@ -35,14 +36,14 @@ public sealed class SchedulingDriver
     private bool _stopped;
 
     /// <param name="partitions">Every partition the driver may use, with the modules it has images of.</param>
-    public SchedulingDriver(SchedulerOptions options, IEnumerable<(string Name, IReadOnlyCollection<string> Hosts)> partitions, int maxStarts = DefaultMaxStarts)
+    public SchedulingDriver(SchedulerOptions options, IEnumerable<(PartitionName Name, IReadOnlyCollection<ModuleName> Hosts)> partitions, int maxStarts = DefaultMaxStarts)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxStarts, 1);
         _scheduler = new JobScheduler(options);
         MaxStarts = maxStarts;
         foreach (var (name, hosts) in partitions)
         {
-            _slots.Add(name, new Slot(name, hosts));
+            _slots.Add(name.Value, new Slot(name, [.. hosts.Select(m => m.Value)]));
         }
     }
 
@@ -103,7 +104,7 @@ public sealed class SchedulingDriver
     {
         ArgumentNullException.ThrowIfNull(observation);
         var commands = new List<DriverCommand>();
-        if (!_slots.TryGetValue(observation.Partition, out var slot))
+        if (!_slots.TryGetValue(observation.Partition.Value, out var slot))
         {
             return commands;
         }
@@ -124,7 +125,7 @@ public sealed class SchedulingDriver
         slot.Incarnation = observation.Incarnation;
         slot.SequenceNr = observation.SequenceNr;
         slot.Status = observation.Status;
-        slot.Module = observation.Status == RegionStatus.Loaded ? observation.Module : null;
+        slot.Module = observation.Status == RegionStatus.Loaded ? observation.Module?.Value : null;
         slot.LoadedAt = observation.LoadedAt;
         if (observation.LoadedAt > slot.LastUsed || slot.LastUsed is null)
         {
@@ -132,7 +133,7 @@ public sealed class SchedulingDriver
         }
         // The load we asked for is done once the region holds it (its answer may still be on the way), or
         // once the state we asked for instead of guessing is in; a faulted region loads nothing.
-        if ((observation.Status == RegionStatus.Loaded && observation.Module == slot.Loading) || slot.AwaitingState || observation.Status == RegionStatus.Faulted)
+        if ((observation.Status == RegionStatus.Loaded && observation.Module?.Value == slot.Loading) || slot.AwaitingState || observation.Status == RegionStatus.Faulted)
         {
             slot.Loading = null;
             slot.AwaitingState = false;
@@ -141,10 +142,10 @@ public sealed class SchedulingDriver
     }
 
     /// <summary>The region answered a load the driver asked for: loaded (<paramref name="failure"/> null) or refused.</summary>
-    public IReadOnlyList<DriverCommand> LoadAnswered(string partition, string module, string? failure, DateTimeOffset now)
+    public IReadOnlyList<DriverCommand> LoadAnswered(PartitionName partition, ModuleName module, string? failure, DateTimeOffset now)
     {
         var commands = new List<DriverCommand>();
-        if (!_slots.TryGetValue(partition, out var slot))
+        if (!_slots.TryGetValue(partition.Value, out var slot))
         {
             return commands;
         }
@@ -153,7 +154,7 @@ public sealed class SchedulingDriver
             slot.Loading = null;
             slot.Refused(now, LoadBackoff, firstIsFree: false);
         }
-        else if (slot.Loading is not null && slot.Module != module)
+        else if (slot.Loading is not null && slot.Module != module.Value)
         {
             // Loaded, says the answer, but no event has shown it (it overtook the event, or the module was
             // there and nothing was published): ask for the state rather than guess, or the next decision
@@ -175,7 +176,7 @@ public sealed class SchedulingDriver
         if (_jobs.Remove(id, out var job))
         {
             _scheduler.Completed(id);
-            if (job.Partition is { } p && _slots[p] is { } slot && slot.Running == id)
+            if (job.Partition is { } p && _slots[p.Value] is { } slot && slot.Running == id)
             {
                 slot.Running = null;
                 slot.LastUsed = now;
@@ -218,9 +219,9 @@ public sealed class SchedulingDriver
         {
             _scheduler.Completed(id);
         }
-        if (job.Partition is { } p && _slots[p].Running == id)
+        if (job.Partition is { } p && _slots[p.Value].Running == id)
         {
-            _slots[p].Running = null;
+            _slots[p.Value].Running = null;
         }
     }
 
@@ -236,7 +237,7 @@ public sealed class SchedulingDriver
         {
             return;
         }
-        if (job.Partition is { } p && _slots[p] is { } slot && slot.Running == id)
+        if (job.Partition is { } p && _slots[p.Value] is { } slot && slot.Running == id)
         {
             slot.Running = null;
             slot.Refused(now, HandBackBackoff, firstIsFree: true);
@@ -278,14 +279,14 @@ public sealed class SchedulingDriver
                 case Assignment.Run run:
                     var job = _jobs[run.Job.Id];
                     job.Starts++;
-                    job.Partition = slot.Name;
+                    job.Partition = slot.Partition;
                     slot.Running = run.Job.Id;
-                    commands.Add(new DriverCommand.Start(run.Job, slot.Name, job.Starts));
+                    commands.Add(new DriverCommand.Start(run.Job, slot.Partition, job.Starts));
                     views = _slots.Values.Select(s => s.View).ToList();
                     break;
                 case Assignment.Load load:
                     slot.Loading = load.Module;
-                    commands.Add(new DriverCommand.Load(slot.Name, load.Module));
+                    commands.Add(new DriverCommand.Load(slot.Partition, new ModuleName(load.Module)));
                     views = _slots.Values.Select(s => s.View).ToList();
                     break;
                 case Assignment.Hold { Until: { } until }:
@@ -315,13 +316,15 @@ public sealed class SchedulingDriver
         public int Starts { get; set; } = starts;
 
         /// <summary>Where it runs now; null while queued or on the CPU.</summary>
-        public string? Partition { get; set; }
+        public PartitionName? Partition { get; set; }
     }
 
     /// <summary>One partition: what its region manager last said, and what the driver has asked of it.</summary>
-    private sealed class Slot(string name, IReadOnlyCollection<string> hosts)
+    private sealed class Slot(PartitionName partition, IReadOnlyCollection<string> hosts)
     {
-        public string Name { get; } = name;
+        public PartitionName Partition { get; } = partition;
+
+        public string Name => Partition.Value;
 
         public Guid? Incarnation { get; set; }
 

@@ -1,5 +1,6 @@
 using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Actors.Regions;
+using Dpr.Fabric.Convolution;
 
 namespace Dpr.Actors.Tests.Jobs.Scheduling;
 
@@ -22,7 +23,7 @@ internal sealed class SchedulerHarness
         this.options = options;
         this.partitions = partitions;
         random = new Random(seed);
-        Driver = new SchedulingDriver(options, Enumerable.Range(0, partitions).Select(i => ($"p{i}", (IReadOnlyCollection<string>)Modules)));
+        Driver = new SchedulingDriver(options, Enumerable.Range(0, partitions).Select(i => (new PartitionName($"p{i}"), (IReadOnlyCollection<ModuleName>)[.. Modules.Select(m => new ModuleName(m))])));
     }
 
     public SchedulingDriver Driver { get; }
@@ -60,7 +61,7 @@ internal sealed class SchedulerHarness
         var rate = load * partitions / meanRun;
         for (var p = 0; p < partitions; p++)
         {
-            Carry(Driver.Observe(new RegionObservation($"p{p}", incarnation, observed++, RegionStatus.Empty, null, null), T0), T0);
+            Carry(Driver.Observe(new RegionObservation(new PartitionName($"p{p}"), incarnation, observed++, RegionStatus.Empty, null, null), T0), T0);
         }
         var t = T0;
         for (var i = 0; i < jobs; i++)

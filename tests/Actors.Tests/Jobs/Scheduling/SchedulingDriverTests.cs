@@ -1,5 +1,6 @@
 using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Actors.Regions;
+using Dpr.Fabric.Convolution;
 
 namespace Dpr.Actors.Tests.Jobs.Scheduling;
 
@@ -9,17 +10,19 @@ public class SchedulingDriverTests
     private static readonly DateTimeOffset T0 = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
     private static readonly string[] Modules = ["conv3x3_int8", "conv5x5_int16"];
     private static readonly Guid First = Guid.NewGuid();
+    private static readonly PartitionName P0 = new("p0");
+    private static readonly ModuleName Conv3 = new("conv3x3_int8");
 
     private long _seq;
 
     private static SchedulingDriver Driver(int partitions = 1, int maxStarts = 3) =>
-        new(new SchedulerOptions { AgingBound = TimeSpan.FromMilliseconds(20) }, Enumerable.Range(0, partitions).Select(i => ($"p{i}", (IReadOnlyCollection<string>)Modules)), maxStarts);
+        new(new SchedulerOptions { AgingBound = TimeSpan.FromMilliseconds(20) }, Enumerable.Range(0, partitions).Select(i => (new PartitionName($"p{i}"), (IReadOnlyCollection<ModuleName>)[.. Modules.Select(m => new ModuleName(m))])), maxStarts);
 
     private static QueuedJob Job(string module, double atMs = 0, bool cpu = false) =>
         new(new JobId(Guid.NewGuid()), "t", module, T0.AddMilliseconds(atMs), CpuFallbackAllowed: cpu);
 
     private RegionObservation Region(RegionStatus status, string? module, string partition = "p0", Guid? incarnation = null) =>
-        new(partition, incarnation ?? First, ++_seq, status, module, status == RegionStatus.Loaded ? T0 : null);
+        new(new PartitionName(partition), incarnation ?? First, ++_seq, status, module is null ? null : new ModuleName(module), status == RegionStatus.Loaded ? T0 : null);
 
     /// <summary>Ticks at every wake-up the driver asks for until a command other than a wake-up comes (or a second has passed).</summary>
     private static List<DriverCommand> Settle(SchedulingDriver driver, IReadOnlyList<DriverCommand> commands) => SettleAt(driver, commands).Commands;
@@ -46,7 +49,7 @@ public class SchedulingDriverTests
         Assert.Empty(driver.Accept(job, 0, T0));
         var commands = driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0);
 
-        Assert.Equal([new DriverCommand.Start(job, "p0", 1)], commands);
+        Assert.Equal([new DriverCommand.Start(job, P0, 1)], commands);
     }
 
     [Fact]
@@ -64,10 +67,10 @@ public class SchedulingDriverTests
         var second = Job("conv3x3_int8", atMs: 5);
         var commands = Settle(driver, driver.Accept(second, 0, T0.AddMilliseconds(5)));
 
-        Assert.Equal([new DriverCommand.Load("p0", "conv3x3_int8")], commands);
+        Assert.Equal([new DriverCommand.Load(P0, Conv3)], commands);
         // Until the region says the module is there, the job is not sent.
-        Assert.DoesNotContain(driver.LoadAnswered("p0", "conv3x3_int8", null, T0.AddMilliseconds(30)), c => c is DriverCommand.Start);
-        Assert.Equal([new DriverCommand.Start(second, "p0", 1)], driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0.AddMilliseconds(31)));
+        Assert.DoesNotContain(driver.LoadAnswered(P0, Conv3, null, T0.AddMilliseconds(30)), c => c is DriverCommand.Start);
+        Assert.Equal([new DriverCommand.Start(second, P0, 1)], driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0.AddMilliseconds(31)));
     }
 
     [Fact]
@@ -126,17 +129,17 @@ public class SchedulingDriverTests
         Assert.Single(driver.Accept(job, 0, T0));
 
         var restarted = Guid.NewGuid();
-        var commands = driver.Observe(new RegionObservation("p0", restarted, 1, RegionStatus.Loaded, "conv3x3_int8", T0), T0.AddMilliseconds(1));
+        var commands = driver.Observe(new RegionObservation(P0, restarted, 1, RegionStatus.Loaded, new ModuleName("conv3x3_int8"), T0), T0.AddMilliseconds(1));
 
-        Assert.Equal([new DriverCommand.Start(job, "p0", 2)], commands);
+        Assert.Equal([new DriverCommand.Start(job, P0, 2)], commands);
     }
 
     [Fact]
     public void An_older_observation_does_not_overwrite_a_newer_one()
     {
         var driver = Driver();
-        var newer = new RegionObservation("p0", First, 5, RegionStatus.Loaded, "conv5x5_int16", T0);
-        var older = new RegionObservation("p0", First, 4, RegionStatus.Loaded, "conv3x3_int8", T0);
+        var newer = new RegionObservation(P0, First, 5, RegionStatus.Loaded, new ModuleName("conv5x5_int16"), T0);
+        var older = new RegionObservation(P0, First, 4, RegionStatus.Loaded, new ModuleName("conv3x3_int8"), T0);
         driver.Observe(newer, T0);
         driver.Observe(older, T0);
 
@@ -152,7 +155,7 @@ public class SchedulingDriverTests
         var job = Job("conv3x3_int8");
 
         Assert.Empty(driver.Accept(job, 0, T0));
-        Assert.Equal([new DriverCommand.Start(job, "p0", 1)], driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0.AddMilliseconds(2)));
+        Assert.Equal([new DriverCommand.Start(job, P0, 1)], driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0.AddMilliseconds(2)));
     }
 
     [Fact]
@@ -162,12 +165,12 @@ public class SchedulingDriverTests
         driver.Observe(Region(RegionStatus.Empty, null), T0);
         var job = Job("conv3x3_int8");
         var load = Settle(driver, driver.Accept(job, 0, T0));
-        Assert.Equal([new DriverCommand.Load("p0", "conv3x3_int8")], load);
+        Assert.Equal([new DriverCommand.Load(P0, Conv3)], load);
 
-        var refused = driver.LoadAnswered("p0", "conv3x3_int8", "the journal is unavailable", T0.AddMilliseconds(20));
+        var refused = driver.LoadAnswered(P0, Conv3, "the journal is unavailable", T0.AddMilliseconds(20));
         var wake = Assert.IsType<DriverCommand.WakeAt>(Assert.Single(refused));
         Assert.Equal(T0.AddMilliseconds(120), wake.At);
-        Assert.Equal([new DriverCommand.Load("p0", "conv3x3_int8")], driver.Tick(wake.At).Where(c => c is not DriverCommand.WakeAt));
+        Assert.Equal([new DriverCommand.Load(P0, Conv3)], driver.Tick(wake.At).Where(c => c is not DriverCommand.WakeAt));
     }
 
     [Fact]
@@ -178,10 +181,10 @@ public class SchedulingDriverTests
         var job = Job("conv3x3_int8");
         Settle(driver, driver.Accept(job, 0, T0));
 
-        var commands = driver.LoadAnswered("p0", "conv3x3_int8", null, T0.AddMilliseconds(25));
+        var commands = driver.LoadAnswered(P0, Conv3, null, T0.AddMilliseconds(25));
 
-        Assert.Equal([new DriverCommand.AskState("p0")], commands);
-        Assert.Equal([new DriverCommand.Start(job, "p0", 1)], driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0.AddMilliseconds(26)));
+        Assert.Equal([new DriverCommand.AskState(P0)], commands);
+        Assert.Equal([new DriverCommand.Start(job, P0, 1)], driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0.AddMilliseconds(26)));
     }
 
     [Fact]
