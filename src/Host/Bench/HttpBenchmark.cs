@@ -36,6 +36,8 @@ public sealed class HttpBenchmark : IBenchmark
             {
                 ["DPR__MAXOPENJOBS"] = "100000000",
                 ["DPR__MAXOPENJOBSPERTENANT"] = "100000000",
+                // The benchmark measures one tenant's capacity: no per-key rate limit in the way.
+                ["DPR__REQUESTSPERSECONDPERTENANT"] = "100000000",
                 ["Serilog__MinimumLevel__Default"] = "Warning",
             });
             try

@@ -47,7 +47,22 @@ public static class DprService
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Hostile clients: bounded headers (431 past them), headers and bodies that must keep coming
+            // (a slow-loris connection is closed), and the body size of Dpr:MaxRequestBytes (413).
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.MaxRequestHeaderCount = 64;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(bytesPerSecond: 4096, gracePeriod: TimeSpan.FromSeconds(10));
+            kestrel.Limits.MaxConcurrentConnections = 1024;
+        });
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.AddPolicy(TenantRateLimit.Policy, http => TenantRateLimit.Partition(http, options.RequestsPerSecondPerTenant));
+            limiter.OnRejected = (rejected, cancel) => TenantRateLimit.RejectAsync(rejected, options.RequestsPerSecondPerTenant);
+        });
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddOpenApi("v1");
 
@@ -98,7 +113,8 @@ public static class DprService
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
         app.MapMetrics("/metrics", metrics.Registry);
-        var v1 = app.MapGroup("/v1").RequireTenant();
+        app.UseRateLimiter();
+        var v1 = app.MapGroup("/v1").RequireTenant().RequireRateLimiting(TenantRateLimit.Policy);
         v1.MapJobs();
         v1.MapBoard();
         app.MapFallback(context => throw ApiProblem.NotFound("path", $"no endpoint {context.Request.Method} {context.Request.Path} (docs/api.md)"));

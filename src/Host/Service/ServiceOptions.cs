@@ -49,6 +49,12 @@ public sealed class ServiceOptions
     /// </summary>
     public string Placement { get; set; } = "lookahead";
 
+    /// <summary>
+    /// Requests per second each API key may make (a token bucket holding one second's worth); past it
+    /// requests get 429 with Retry-After, so one tenant's flood does not starve the others.
+    /// </summary>
+    public int RequestsPerSecondPerTenant { get; set; } = 1000;
+
     /// <summary>How long a request waits for an actor (the intake's durable write, a region's swap) before a 503.</summary>
     public double AskTimeoutSeconds { get; set; } = 10;
 
@@ -117,6 +123,7 @@ public sealed class ServiceOptions
         Check(ResultRetentionHours > 0, nameof(ResultRetentionHours), $"more than 0, found {ResultRetentionHours}");
         Check(Placement is not null && Enum.TryParse<PlacementPolicy>(Placement, ignoreCase: true, out var placement) && Enum.IsDefined(placement) && !int.TryParse(Placement, out _),
             nameof(Placement), $"expected lookahead, lru or fifo, found '{Placement}'");
+        Check(RequestsPerSecondPerTenant >= 1, nameof(RequestsPerSecondPerTenant), $"at least 1, found {RequestsPerSecondPerTenant}");
         Check(AskTimeoutSeconds > 0, nameof(AskTimeoutSeconds), $"more than 0, found {AskTimeoutSeconds}");
         foreach (var url in (Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {

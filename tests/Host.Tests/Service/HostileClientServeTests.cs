@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Dpr.Host.Service;
+using Dpr.Host.Tests.Cli;
+
+namespace Dpr.Host.Tests.Service;
+
+/// <summary>
+/// Hostile clients against the real <c>dpr serve</c>: a tenant flooding the API is slowed down with 429s
+/// while another tenant and the health check are served; oversized headers are refused by Kestrel.
+/// </summary>
+public class HostileClientServeTests
+{
+    [Fact]
+    public async Task A_flooding_tenant_gets_429_with_retry_after_while_another_tenant_and_health_are_served()
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"dpr-hostile-{Guid.NewGuid():N}");
+        try
+        {
+            var mallory = Key("mallory", data);
+            var bob = Key("bob", data);
+            using var server = ServeProcess.Start(data, ServeProcess.FreePort(), new Dictionary<string, string> { ["DPR__REQUESTSPERSECONDPERTENANT"] = "5" });
+            await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            using var flood = Client(server.Url, mallory);
+            using var other = Client(server.Url, bob);
+
+            var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => flood.GetAsync("/v1/jobs")));
+
+            var refused = answers.Where(a => a.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+            Assert.NotEmpty(refused);
+            Assert.InRange(answers.Count(a => a.StatusCode == HttpStatusCode.OK), 1, 10);
+            Assert.All(refused, r => Assert.True(r.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1)));
+            using var problem = JsonDocument.Parse(await refused[0].Content.ReadAsStringAsync());
+            Assert.Equal("rate", problem.RootElement.GetProperty("field").GetString());
+            Assert.Contains("Dpr:RequestsPerSecondPerTenant", problem.RootElement.GetProperty("detail").GetString());
+            Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/v1/jobs")).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/healthz")).StatusCode);
+
+            server.Terminate();
+            Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Headers_larger_than_the_limit_are_refused_with_431()
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"dpr-hostile-{Guid.NewGuid():N}");
+        try
+        {
+            var bob = Key("bob", data);
+            using var server = ServeProcess.Start(data, ServeProcess.FreePort());
+            await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            using var client = Client(server.Url, bob);
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/jobs");
+            request.Headers.Add("X-Padding", new string('x', 64 * 1024));
+
+            Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, (await client.SendAsync(request)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/jobs")).StatusCode);
+
+            server.Terminate();
+            Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    private static string Key(string tenant, string data)
+    {
+        var (exit, stdout, stderr) = CliRunner.Run("tenants", "add", tenant, "--data", data);
+        Assert.True(exit == 0, stderr);
+        return stdout.Trim().Split('\n')[^1].Trim();
+    }
+
+    private static HttpClient Client(Uri url, string key) =>
+        new() { BaseAddress = url, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", key) } };
+}
