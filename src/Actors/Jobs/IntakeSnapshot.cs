@@ -18,7 +18,9 @@ public sealed record IntakeSnapshot([property: Key(0)] IntakeSnapshot.Job[] Jobs
         [property: Key(6)] string? Partition,
         [property: Key(7)] string? Error,
         [property: Key(8)] string? IdempotencyKey,
-        [property: Key(9)] int Starts = 0) : IDprMessage
+        [property: Key(9)] int Starts = 0,
+        [property: Key(10)] DateTimeOffset? StartedAt = null,
+        [property: Key(11)] DateTimeOffset? FinishedAt = null) : IDprMessage
     {
         /// <summary>The state stored as its lower-case name.</summary>
         public JobState ParseState() => Enum.Parse<JobState>(State, ignoreCase: true);

@@ -29,10 +29,10 @@ public sealed record IntakeState(
     {
         JobAccepted a when !Jobs.ContainsKey(a.JobId) => Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At), a.Request.IdempotencyKey),
         JobStarted s when Jobs.TryGetValue(s.JobId, out var job) && job.IsOpen =>
-            Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt) }, null),
-        JobCompleted c when Jobs.TryGetValue(c.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Completed, Request = null }, null),
-        JobFailed f when Jobs.TryGetValue(f.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Failed, Request = null, Error = f.Reason }, null),
-        JobCancelled c when Jobs.TryGetValue(c.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Cancelled, Request = null }, null),
+            Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt), StartedAt = job.StartedAt ?? s.At }, null),
+        JobCompleted c when Jobs.TryGetValue(c.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Completed, Request = null, FinishedAt = c.At }, null),
+        JobFailed f when Jobs.TryGetValue(f.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Failed, Request = null, Error = f.Reason, FinishedAt = f.At }, null),
+        JobCancelled c when Jobs.TryGetValue(c.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Cancelled, Request = null, FinishedAt = c.At }, null),
         // A second acceptance of an id, or a transition of a job already finished or forgotten, changes
         // nothing: one acceptance and one outcome per job.
         _ => this,
@@ -58,14 +58,14 @@ public sealed record IntakeState(
     {
         var keyOf = Keys.ToDictionary(k => k.Value, k => k.Key.Key);
         return new IntakeSnapshot([.. PerTenant.Values.SelectMany(ids => ids).Select(id => Jobs[id]).Select(j => new IntakeSnapshot.Job(
-            j.JobId, j.Tenant, j.Module, IntakeSnapshot.Job.Wire(j.State), j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId), j.Starts))]);
+            j.JobId, j.Tenant, j.Module, IntakeSnapshot.Job.Wire(j.State), j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId), j.Starts, j.StartedAt, j.FinishedAt))]);
     }
 
     public static IntakeState From(IntakeSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         return snapshot.Jobs.Aggregate(Empty, (state, j) => state.Track(
-            new JobRecord(j.JobId, j.Tenant, j.Module, j.ParseState(), j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts), j.IdempotencyKey));
+            new JobRecord(j.JobId, j.Tenant, j.Module, j.ParseState(), j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts, j.StartedAt, j.FinishedAt), j.IdempotencyKey));
     }
 
     /// <summary>A tenant's jobs, newest first, optionally only those in <paramref name="state"/>.</summary>

@@ -26,7 +26,10 @@ public static class JobReplies
         [property: Key(2)] string Module,
         [property: Key(3)] JobState State,
         [property: Key(4)] string? Partition,
-        [property: Key(5)] string? Error) : IDprMessage;
+        [property: Key(5)] string? Error,
+        [property: Key(6)] DateTimeOffset AcceptedAt = default,
+        [property: Key(7)] DateTimeOffset? StartedAt = null,
+        [property: Key(8)] DateTimeOffset? FinishedAt = null) : IDprMessage;
 
     [MessagePackObject]
     public sealed record NotFound([property: Key(0)] Guid JobId) : IDprMessage;

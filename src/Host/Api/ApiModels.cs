@@ -24,7 +24,10 @@ public sealed record SubmitJobDto(
 
 public sealed record SubmittedDto(Guid Id, string State, bool Duplicate);
 
-public sealed record JobDto(Guid Id, string State, string Module, string? Partition, string? Error);
+/// <param name="WaitMs">From acceptance to the first start; null until it starts.</param>
+public sealed record JobDto(
+    Guid Id, string State, string Module, string? Partition, string? Error,
+    DateTimeOffset? AcceptedAt = null, DateTimeOffset? StartedAt = null, DateTimeOffset? FinishedAt = null, double? WaitMs = null);
 
 public sealed record JobListDto(IReadOnlyList<JobDto> Jobs);
 

@@ -119,7 +119,8 @@ public static class JobEndpoints
             ? status
             : throw ApiProblem.NotFound("id", $"no job {id}");
 
-    private static JobDto ToDto(JobReplies.JobStatus s) => new(s.JobId, Wire(s.State), s.Module, s.Partition, s.Error);
+    private static JobDto ToDto(JobReplies.JobStatus s) =>
+        new(s.JobId, Wire(s.State), s.Module, s.Partition, s.Error, s.AcceptedAt, s.StartedAt, s.FinishedAt, (s.StartedAt - s.AcceptedAt)?.TotalMilliseconds);
 
     /// <summary>A job state as the API spells it: its lower-case name.</summary>
     private static string Wire(JobState state) => IntakeSnapshot.Job.Wire(state);

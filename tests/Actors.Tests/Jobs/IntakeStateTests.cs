@@ -20,10 +20,11 @@ public class IntakeStateTests
     public void A_job_is_counted_open_until_its_one_outcome_and_later_transitions_change_nothing()
     {
         var id = Guid.NewGuid();
-        var open = Replay(new JobAccepted(id, Request(key: "k"), T0), new JobStarted(id, "conv", "conv3x3_int8", 1, T0));
-        var done = open.Apply(new JobCompleted(id, "r", "conv", T0));
+        var open = Replay(new JobAccepted(id, Request(key: "k"), T0), new JobStarted(id, "conv", "conv3x3_int8", 1, T0.AddSeconds(1)), new JobStarted(id, "conv", "conv3x3_int8", 2, T0.AddSeconds(2)));
+        var done = open.Apply(new JobCompleted(id, "r", "conv", T0.AddSeconds(3)));
 
-        Assert.Equal((1, 1, JobState.Running, 1), (open.Open, open.OpenPerTenant["t1"], open.Jobs[id].State, open.Jobs[id].Starts));
+        Assert.Equal((1, 1, JobState.Running, 2), (open.Open, open.OpenPerTenant["t1"], open.Jobs[id].State, open.Jobs[id].Starts));
+        Assert.Equal((T0, T0.AddSeconds(1), T0.AddSeconds(3)), (done.Jobs[id].AcceptedAt, done.Jobs[id].StartedAt, done.Jobs[id].FinishedAt));
         Assert.Equal((0, 0, JobState.Completed), (done.Open, done.OpenPerTenant["t1"], done.Jobs[id].State));
         Assert.Null(done.Jobs[id].Request);
         Assert.Same(done, done.Apply(new JobFailed(id, "late", T0)));
@@ -79,6 +80,6 @@ public class IntakeStateTests
         string.Join(",", s.OpenPerTenant.Where(t => t.Value != 0).OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")),
         string.Join(",", s.QueuedPerModule.Where(t => t.Value != 0).OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")),
         string.Join(",", s.PerTenant.OrderBy(t => t.Key).Select(t => $"{t.Key}:{string.Join(";", t.Value)}")),
-        string.Join(",", s.Jobs.Values.OrderBy(j => j.JobId).Select(j => $"{j.JobId}:{j.State}:{j.Starts}:{j.Error}")),
+        string.Join(",", s.Jobs.Values.OrderBy(j => j.JobId).Select(j => $"{j.JobId}:{j.State}:{j.Starts}:{j.Error}:{j.StartedAt}:{j.FinishedAt}")),
         string.Join(",", s.Keys.OrderBy(k => k.Value).Select(k => $"{k.Key}={k.Value}")));
 }

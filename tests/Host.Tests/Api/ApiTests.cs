@@ -38,6 +38,8 @@ public class ApiTests(SharedServer shared) : IClassFixture<SharedServer>
         var done = await TestJobs.WaitAsync(client, submitted.Id);
         Assert.Equal("completed", done.State);
         Assert.Equal(Dpr.Fabric.Convolution.ConvModule.Resolve(module).Name.Value, done.Module);
+        Assert.True(done.AcceptedAt <= done.StartedAt && done.StartedAt <= done.FinishedAt, $"accepted {done.AcceptedAt:O}, started {done.StartedAt:O}, finished {done.FinishedAt:O}");
+        Assert.Equal((done.StartedAt - done.AcceptedAt)!.Value.TotalMilliseconds, done.WaitMs);
         var result = (await client.GetFromJsonAsync<ResultDto>($"/v1/jobs/{submitted.Id}/result", ApiJson.Options))!;
         Assert.Equal(Convert.ToBase64String(expected), result.Data);
         Assert.Equal(Dpr.Fabric.Convolution.ConvModule.Resolve(module).Precision.ToString().ToLowerInvariant(), result.Precision);
