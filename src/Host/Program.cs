@@ -21,6 +21,7 @@ public static class Program
         new CrashBenchmark(),
         new ScheduleBenchmark(),
         new HttpBenchmark(),
+        new FuzzBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();

@@ -100,6 +100,11 @@ public sealed class ModuleCatalog
         {
             throw new ModuleProblemException("kind", "is required");
         }
+        // Before the signature check, which signs the hash (a signed manifest without one was a fuzz finding).
+        if (string.IsNullOrWhiteSpace(m.Sha256))
+        {
+            throw new ModuleProblemException("sha256", "is required");
+        }
         m = m with { Aliases = m.Aliases ?? [] };
 
         var partition = board.Partitions.FirstOrDefault(p => p.Name == m.Partition)

@@ -38,6 +38,10 @@ public static class ModuleSigner
         {
             return "the manifest is not signed";
         }
+        if (string.IsNullOrEmpty(signature.KeyId) || signature.Value is null)
+        {
+            return "the signature needs both keyId and value";
+        }
         var key = trusted.FirstOrDefault(k => KeyId(k) == signature.KeyId);
         if (key is null)
         {
