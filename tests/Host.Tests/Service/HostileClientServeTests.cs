@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
+using Dpr.Host.Tests.Api;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Cli;
 
@@ -64,6 +67,62 @@ public class HostileClientServeTests
 
             Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, (await client.SendAsync(request)).StatusCode);
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/jobs")).StatusCode);
+
+            server.Terminate();
+            Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_slow_body_is_cut_off_a_poisoned_deadline_is_a_400_and_other_clients_are_served_meanwhile()
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"dpr-hostile-{Guid.NewGuid():N}");
+        try
+        {
+            var mallory = Key("mallory", data);
+            var bob = Key("bob", data);
+            using var server = ServeProcess.Start(data, ServeProcess.FreePort());
+            await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
+            using var client = Client(server.Url, bob);
+
+            // A body promised at 100 kB and sent a byte a second: Kestrel closes the connection once the
+            // grace period is over (MinRequestBodyDataRate), whatever the client does.
+            using var slow = new System.Net.Sockets.TcpClient();
+            await slow.ConnectAsync(server.Url.Host, server.Url.Port);
+            var stream = slow.GetStream();
+            var head = $"POST /v1/jobs HTTP/1.1\r\nHost: {server.Url.Authority}\r\nAuthorization: Bearer {mallory}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+            var closed = false;
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!closed && DateTime.UtcNow < deadline)
+            {
+                try
+                {
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes("{"));
+                    await Task.Delay(1000);
+                    // Served while the slow client hangs on.
+                    Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/jobs")).StatusCode);
+                    closed = slow.Client.Poll(0, System.Net.Sockets.SelectMode.SelectRead) && slow.Available == 0;
+                }
+                catch (IOException)
+                {
+                    closed = true;
+                }
+            }
+            Assert.True(closed, "the slow body was not cut off");
+
+            var poisoned = TestJobs.Make("conv3x3_int8", [1, 1, 4, 4], [1, 1, 3, 3], seed: 1).Job with { Deadline = DateTimeOffset.MinValue };
+            var answer = await client.PostAsJsonAsync("/v1/jobs", poisoned, Dpr.Host.Api.ApiJson.Options);
+            Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+            using var problem = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+            Assert.Equal("deadline", problem.RootElement.GetProperty("field").GetString());
 
             server.Terminate();
             Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
