@@ -66,7 +66,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         });
         Receive<ModuleReplies.Failed>(failed => Fail(failed.JobId, failed.Reason));
         Receive<CpuDone>(done => Finish(done.JobId, "cpu", done.Requantized, done.Raw));
-        Receive<CpuFailed>(failed => Fail(failed.JobId, $"the CPU kernel failed: {failed.Reason}"));
+        Receive<RunFailed>(failed => Fail(failed.JobId, failed.Reason));
         Receive<Stored>(OnStored);
         Receive<Cancel>(cancel =>
         {
@@ -194,7 +194,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             }
             catch (Exception e) when (e is IOException or ConvolutionException or InvalidOperationException)
             {
-                Self.Tell(new CpuFailed(jobId, $"its input could not be read: {e.Message}"));
+                Self.Tell(new RunFailed(jobId, $"its input could not be read: {e.Message}"));
                 return null;
             }
         }
@@ -204,7 +204,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     private void RunOnCpu(Guid id, ConvProblem problem) =>
         Task.Run(() => problem.Spec.Output == ConvOutputMode.Raw
             ? new CpuDone(id, null, _cpu.Raw(problem))
-            : new CpuDone(id, _cpu.Requantized(problem), null)).PipeTo(Self, failure: e => new CpuFailed(id, e.GetBaseException().Message));
+            : new CpuDone(id, _cpu.Requantized(problem), null)).PipeTo(Self, failure: e => new RunFailed(id, $"the CPU kernel failed: {e.GetBaseException().Message}"));
 
     private void Finish(Guid jobId, string ranOn, int[]? requantized, long[]? raw)
     {
@@ -274,7 +274,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
 
     private sealed record CpuDone(Guid JobId, int[]? Requantized, long[]? Raw);
 
-    private sealed record CpuFailed(Guid JobId, string Reason);
+    private sealed record RunFailed(Guid JobId, string Reason);
 
     private sealed record Stored(Guid JobId, string RanOn, string? Error);
 
