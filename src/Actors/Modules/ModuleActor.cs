@@ -81,7 +81,8 @@ public sealed class ModuleActor : ReceiveActor
     protected override void PostStop()
     {
         var reason = $"{Module} in {_partition} was stopped (an upset, or its region manager stopped)";
-        foreach (var (run, replyTo) in _queue.Prepend(_running ?? default).Where(r => r.Run is not null))
+        var held = _running is { } running ? _queue.Prepend(running) : _queue;
+        foreach (var (run, replyTo) in held)
         {
             replyTo.Tell(new ModuleReplies.HandedBack(run.JobId, Module, reason));
         }
