@@ -25,18 +25,19 @@ public sealed record IntakeState(
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
         0);
 
-    public IntakeState Apply(IJobEvent e) => e switch
+    public IntakeState Apply(IJobEvent e) => ApplyAll([e]);
+
+    /// <summary>The events in order, in one pass (the intake stores them in batches: one new state per batch, not per event).</summary>
+    public IntakeState ApplyAll(IEnumerable<IJobEvent> events)
     {
-        JobAccepted a when !Jobs.ContainsKey(a.JobId) => Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At), a.Request.IdempotencyKey),
-        JobStarted s when Jobs.TryGetValue(s.JobId, out var job) && job.IsOpen =>
-            Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt), StartedAt = job.StartedAt ?? s.At }, null),
-        JobCompleted c when Jobs.TryGetValue(c.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Completed, Request = null, FinishedAt = c.At }, null),
-        JobFailed f when Jobs.TryGetValue(f.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Failed, Request = null, Error = f.Reason, FinishedAt = f.At }, null),
-        JobCancelled c when Jobs.TryGetValue(c.JobId, out var job) && job.IsOpen => Track(job with { State = JobState.Cancelled, Request = null, FinishedAt = c.At }, null),
-        // A second acceptance of an id, or a transition of a job already finished or forgotten, changes
-        // nothing: one acceptance and one outcome per job.
-        _ => this,
-    };
+        ArgumentNullException.ThrowIfNull(events);
+        var edit = new Edit(this);
+        foreach (var e in events)
+        {
+            edit.Apply(e);
+        }
+        return edit.ToState();
+    }
 
     /// <summary>Forgets the finished jobs accepted before <paramref name="horizon"/> (their look-ups, list entries and keys).</summary>
     public IntakeState Forget(DateTimeOffset horizon)
@@ -64,8 +65,12 @@ public sealed record IntakeState(
     public static IntakeState From(IntakeSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
-        return snapshot.Jobs.Aggregate(Empty, (state, j) => state.Track(
-            new JobRecord(j.JobId, j.Tenant, j.Module, j.ParseState(), j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts, j.StartedAt, j.FinishedAt), j.IdempotencyKey));
+        var edit = new Edit(Empty);
+        foreach (var j in snapshot.Jobs)
+        {
+            edit.Track(new JobRecord(j.JobId, j.Tenant, j.Module, j.ParseState(), j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts, j.StartedAt, j.FinishedAt), j.IdempotencyKey);
+        }
+        return edit.ToState();
     }
 
     /// <summary>A tenant's jobs, newest first, optionally only those in <paramref name="state"/>.</summary>
@@ -87,42 +92,78 @@ public sealed record IntakeState(
         return [.. found];
     }
 
-    /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts and the queued count per module.</summary>
-    private IntakeState Track(JobRecord job, string? idempotencyKey)
+    /// <summary>A state being changed: builders for one pass over events, frozen again by <see cref="ToState"/>.</summary>
+    private sealed class Edit(IntakeState from)
     {
-        var perTenant = PerTenant;
-        var openPerTenant = OpenPerTenant;
-        var queued = QueuedPerModule;
-        var open = Open;
-        var wasOpen = false;
-        if (Jobs.TryGetValue(job.JobId, out var before))
+        private readonly ImmutableDictionary<Guid, JobRecord>.Builder _jobs = from.Jobs.ToBuilder();
+        private readonly ImmutableDictionary<(string Tenant, string Key), Guid>.Builder _keys = from.Keys.ToBuilder();
+        private readonly ImmutableDictionary<string, ImmutableList<Guid>>.Builder _perTenant = from.PerTenant.ToBuilder();
+        private readonly ImmutableDictionary<string, int>.Builder _openPerTenant = from.OpenPerTenant.ToBuilder();
+        private readonly ImmutableDictionary<string, int>.Builder _queued = from.QueuedPerModule.ToBuilder();
+        private int _open = from.Open;
+        private bool _changed;
+
+        public void Apply(IJobEvent e)
         {
-            wasOpen = before.IsOpen;
-            if (before.State == JobState.Queued)
+            switch (e)
             {
-                queued = queued.SetItem(before.Module, queued[before.Module] - 1);
+                case JobAccepted a when !_jobs.ContainsKey(a.JobId):
+                    Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At), a.Request.IdempotencyKey);
+                    break;
+                case JobStarted s when _jobs.TryGetValue(s.JobId, out var job) && job.IsOpen:
+                    Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt), StartedAt = job.StartedAt ?? s.At }, null);
+                    break;
+                case JobCompleted c when _jobs.TryGetValue(c.JobId, out var job) && job.IsOpen:
+                    Track(job with { State = JobState.Completed, Request = null, FinishedAt = c.At }, null);
+                    break;
+                case JobFailed f when _jobs.TryGetValue(f.JobId, out var job) && job.IsOpen:
+                    Track(job with { State = JobState.Failed, Request = null, Error = f.Reason, FinishedAt = f.At }, null);
+                    break;
+                case JobCancelled c when _jobs.TryGetValue(c.JobId, out var job) && job.IsOpen:
+                    Track(job with { State = JobState.Cancelled, Request = null, FinishedAt = c.At }, null);
+                    break;
+                // A second acceptance of an id, or a transition of a job already finished or forgotten, changes
+                // nothing: one acceptance and one outcome per job.
             }
         }
-        else
+
+        /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts and the queued count per module.</summary>
+        public void Track(JobRecord job, string? idempotencyKey)
         {
-            perTenant = perTenant.SetItem(job.Tenant, (perTenant.GetValueOrDefault(job.Tenant) ?? []).Add(job.JobId));
+            _changed = true;
+            var wasOpen = false;
+            if (_jobs.TryGetValue(job.JobId, out var before))
+            {
+                wasOpen = before.IsOpen;
+                if (before.State == JobState.Queued)
+                {
+                    _queued[before.Module] -= 1;
+                }
+            }
+            else
+            {
+                _perTenant[job.Tenant] = (_perTenant.GetValueOrDefault(job.Tenant) ?? []).Add(job.JobId);
+            }
+            if (job.State == JobState.Queued)
+            {
+                _queued[job.Module] = _queued.GetValueOrDefault(job.Module) + 1;
+            }
+            if (wasOpen != job.IsOpen)
+            {
+                var delta = job.IsOpen ? 1 : -1;
+                _open += delta;
+                _openPerTenant[job.Tenant] = _openPerTenant.GetValueOrDefault(job.Tenant) + delta;
+            }
+            _jobs[job.JobId] = job;
+            if (idempotencyKey is not null)
+            {
+                _keys[(job.Tenant, idempotencyKey)] = job.JobId;
+            }
         }
-        if (job.State == JobState.Queued)
-        {
-            queued = queued.SetItem(job.Module, queued.GetValueOrDefault(job.Module) + 1);
-        }
-        if (wasOpen != job.IsOpen)
-        {
-            var delta = job.IsOpen ? 1 : -1;
-            open += delta;
-            openPerTenant = openPerTenant.SetItem(job.Tenant, openPerTenant.GetValueOrDefault(job.Tenant) + delta);
-        }
-        return new IntakeState(
-            Jobs.SetItem(job.JobId, job),
-            idempotencyKey is null ? Keys : Keys.SetItem((job.Tenant, idempotencyKey), job.JobId),
-            perTenant,
-            openPerTenant,
-            queued,
-            open);
+
+        /// <summary>The new state; the same instance when no event changed anything.</summary>
+        public IntakeState ToState() => !_changed
+            ? from
+            : new(_jobs.ToImmutable(), _keys.ToImmutable(), _perTenant.ToImmutable(), _openPerTenant.ToImmutable(), _queued.ToImmutable(), _open);
     }
 }

@@ -161,11 +161,22 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             }
         }
         _writing++;
-        var last = batch[^1].Event;
-        PersistAllAsync(batch.Select(b => b.Event), e =>
+        var events = batch.Select(b => b.Event).ToList();
+        var last = events[^1];
+        PersistAllAsync(events, e =>
         {
-            Stored(e);
-            if (ReferenceEquals(e, last) && --_writing == 0)
+            if (!ReferenceEquals(e, last))
+            {
+                return;
+            }
+            // The whole batch is stored (one journal write): applied in one pass, then each event's effects.
+            var before = _state;
+            _state = _state.ApplyAll(events);
+            foreach (var stored in events)
+            {
+                Stored(stored, before);
+            }
+            if (--_writing == 0)
             {
                 // Every stored event is applied and no write is under way: the state matches the journal.
                 // At least as many events as jobs known between snapshots: a snapshot's cost grows with
@@ -180,16 +191,15 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         });
     }
 
-    private void Stored(IJobEvent e)
+    /// <summary>What a stored event means beyond the state: answers, announcements, metrics. <paramref name="before"/>: the state before its batch.</summary>
+    private void Stored(IJobEvent e, IntakeState before)
     {
-        var before = _state.Jobs.GetValueOrDefault(e.JobId);
-        _state = _state.Apply(e);
         if (e is not JobAccepted accepted)
         {
             _finishing.Remove(e.JobId);
-            if (e is JobStarted started && before is { State: JobState.Queued })
+            if (e is JobStarted started && before.Jobs.GetValueOrDefault(e.JobId) is { State: JobState.Queued } job)
             {
-                Context.System.EventStream.Publish(new Observed.JobWaited(before.Module, started.At - before.AcceptedAt));
+                Context.System.EventStream.Publish(new Observed.JobWaited(job.Module, started.At - job.AcceptedAt));
             }
             return;
         }
