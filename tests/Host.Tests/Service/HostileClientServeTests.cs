@@ -81,7 +81,7 @@ public class HostileClientServeTests
     }
 
     [Fact]
-    public async Task A_slow_body_is_cut_off_a_poisoned_deadline_is_a_400_and_other_clients_are_served_meanwhile()
+    public async Task Slow_bodies_and_slow_headers_are_cut_off_a_poisoned_deadline_is_a_400_and_other_clients_are_served_meanwhile()
     {
         var data = Path.Combine(Path.GetTempPath(), $"dpr-hostile-{Guid.NewGuid():N}");
         try
@@ -92,31 +92,22 @@ public class HostileClientServeTests
             await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
             using var client = Client(server.Url, bob);
 
-            // A body promised at 100 kB and sent a byte a second: Kestrel closes the connection once the
-            // grace period is over (MinRequestBodyDataRate), whatever the client does.
-            using var slow = new System.Net.Sockets.TcpClient();
-            await slow.ConnectAsync(server.Url.Host, server.Url.Port);
-            var stream = slow.GetStream();
-            var head = $"POST /v1/jobs HTTP/1.1\r\nHost: {server.Url.Authority}\r\nAuthorization: Bearer {mallory}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-            var closed = false;
+            // A body promised at 100 kB and sent a byte a second, and headers that never end, a byte a second:
+            // Kestrel closes both connections (MinRequestBodyDataRate after its grace, RequestHeadersTimeout),
+            // whatever the clients do, and serves the others meanwhile.
+            var body = await SlowClient.OpenAsync(server.Url, $"POST /v1/jobs HTTP/1.1\r\nHost: {server.Url.Authority}\r\nAuthorization: Bearer {mallory}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n", "{");
+            var headers = await SlowClient.OpenAsync(server.Url, $"GET /v1/jobs HTTP/1.1\r\nHost: {server.Url.Authority}\r\nX-Slow: ", "a");
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (!closed && DateTime.UtcNow < deadline)
+            while (!(body.Closed && headers.Closed) && DateTime.UtcNow < deadline)
             {
-                try
-                {
-                    await stream.WriteAsync(Encoding.ASCII.GetBytes("{"));
-                    await Task.Delay(1000);
-                    // Served while the slow client hangs on.
-                    Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/jobs")).StatusCode);
-                    closed = slow.Client.Poll(0, System.Net.Sockets.SelectMode.SelectRead) && slow.Available == 0;
-                }
-                catch (IOException)
-                {
-                    closed = true;
-                }
+                await Task.WhenAll(body.DripAsync(), headers.DripAsync());
+                await Task.Delay(1000);
+                Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/jobs")).StatusCode);
             }
-            Assert.True(closed, "the slow body was not cut off");
+            Assert.True(body.Closed, "the slow body was not cut off");
+            Assert.True(headers.Closed, "the slow headers were not cut off");
+            body.Dispose();
+            headers.Dispose();
 
             var poisoned = TestJobs.Make("conv3x3_int8", [1, 1, 4, 4], [1, 1, 3, 3], seed: 1).Job with { Deadline = DateTimeOffset.MinValue };
             var answer = await client.PostAsJsonAsync("/v1/jobs", poisoned, Dpr.Host.Api.ApiJson.Options);
@@ -134,6 +125,43 @@ public class HostileClientServeTests
                 Directory.Delete(data, recursive: true);
             }
         }
+    }
+
+    /// <summary>A client that sends a request's start, then one more byte each time it is asked, until the server closes the connection.</summary>
+    private sealed class SlowClient : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpClient _tcp = new();
+        private byte[] _drip = [];
+
+        public bool Closed { get; private set; }
+
+        public static async Task<SlowClient> OpenAsync(Uri server, string start, string drip)
+        {
+            var client = new SlowClient { _drip = Encoding.ASCII.GetBytes(drip) };
+            await client._tcp.ConnectAsync(server.Host, server.Port);
+            await client._tcp.GetStream().WriteAsync(Encoding.ASCII.GetBytes(start));
+            return client;
+        }
+
+        public async Task DripAsync()
+        {
+            if (Closed)
+            {
+                return;
+            }
+            try
+            {
+                await _tcp.GetStream().WriteAsync(_drip);
+                // Readable with nothing to read: the server closed its side.
+                Closed = _tcp.Client.Poll(0, System.Net.Sockets.SelectMode.SelectRead) && _tcp.Available == 0;
+            }
+            catch (IOException)
+            {
+                Closed = true;
+            }
+        }
+
+        public void Dispose() => _tcp.Dispose();
     }
 
     private static string Key(string tenant, string data)
