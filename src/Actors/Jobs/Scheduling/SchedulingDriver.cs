@@ -265,13 +265,13 @@ public sealed class SchedulingDriver
         var views = _slots.Values.Select(s => s.View).ToList();
         foreach (var slot in _slots.Values)
         {
-            if (slot.PausedUntil is { } paused && paused > now && !slot.View.Busy && !slot.View.Faulted)
+            if (slot.View is { Busy: true } or { Faulted: true })
             {
-                WakeBy(paused);
                 continue;
             }
-            if (slot.View.Busy || slot.View.Faulted)
+            if (slot.PausedUntil is { } paused && paused > now)
             {
+                WakeBy(paused);
                 continue;
             }
             switch (_scheduler.Next(slot.Name, views, now))
