@@ -1,11 +1,9 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dpr.Host.Tests.Api;
 using Dpr.Host.Service;
-using Dpr.Host.Tests.Cli;
 
 namespace Dpr.Host.Tests.Service;
 
@@ -18,15 +16,14 @@ public class HostileClientServeTests
     [Fact]
     public async Task A_flooding_tenant_gets_429_with_retry_after_while_another_tenant_and_health_are_served()
     {
-        var data = Path.Combine(Path.GetTempPath(), $"dpr-hostile-{Guid.NewGuid():N}");
-        try
+        await ServeTenants.WithDataAsync("dpr-hostile", async data =>
         {
-            var mallory = Key("mallory", data);
-            var bob = Key("bob", data);
+            var mallory = ServeTenants.Key("mallory", data);
+            var bob = ServeTenants.Key("bob", data);
             using var server = ServeProcess.Start(data, ServeProcess.FreePort(), new Dictionary<string, string> { ["DPR__REQUESTSPERSECONDPERTENANT"] = "5" });
             await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
-            using var flood = Client(server.Url, mallory);
-            using var other = Client(server.Url, bob);
+            using var flood = ServeTenants.Client(server.Url, mallory);
+            using var other = ServeTenants.Client(server.Url, bob);
 
             var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => flood.GetAsync("/v1/jobs")));
 
@@ -42,26 +39,18 @@ public class HostileClientServeTests
 
             server.Terminate();
             Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
-        }
-        finally
-        {
-            if (Directory.Exists(data))
-            {
-                Directory.Delete(data, recursive: true);
-            }
-        }
+        });
     }
 
     [Fact]
     public async Task Headers_larger_than_the_limit_are_refused_with_431()
     {
-        var data = Path.Combine(Path.GetTempPath(), $"dpr-hostile-{Guid.NewGuid():N}");
-        try
+        await ServeTenants.WithDataAsync("dpr-hostile", async data =>
         {
-            var bob = Key("bob", data);
+            var bob = ServeTenants.Key("bob", data);
             using var server = ServeProcess.Start(data, ServeProcess.FreePort());
             await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
-            using var client = Client(server.Url, bob);
+            using var client = ServeTenants.Client(server.Url, bob);
             using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/jobs");
             request.Headers.Add("X-Padding", new string('x', 64 * 1024));
 
@@ -70,27 +59,19 @@ public class HostileClientServeTests
 
             server.Terminate();
             Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
-        }
-        finally
-        {
-            if (Directory.Exists(data))
-            {
-                Directory.Delete(data, recursive: true);
-            }
-        }
+        });
     }
 
     [Fact]
     public async Task Slow_bodies_and_slow_headers_are_cut_off_a_poisoned_deadline_is_a_400_and_other_clients_are_served_meanwhile()
     {
-        var data = Path.Combine(Path.GetTempPath(), $"dpr-hostile-{Guid.NewGuid():N}");
-        try
+        await ServeTenants.WithDataAsync("dpr-hostile", async data =>
         {
-            var mallory = Key("mallory", data);
-            var bob = Key("bob", data);
+            var mallory = ServeTenants.Key("mallory", data);
+            var bob = ServeTenants.Key("bob", data);
             using var server = ServeProcess.Start(data, ServeProcess.FreePort());
             await server.WaitReadyAsync(TimeSpan.FromSeconds(60));
-            using var client = Client(server.Url, bob);
+            using var client = ServeTenants.Client(server.Url, bob);
 
             // A body promised at 100 kB and sent a byte a second, and headers that never end, a byte a second:
             // Kestrel closes both connections (MinRequestBodyDataRate after its grace, RequestHeadersTimeout),
@@ -117,14 +98,7 @@ public class HostileClientServeTests
 
             server.Terminate();
             Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
-        }
-        finally
-        {
-            if (Directory.Exists(data))
-            {
-                Directory.Delete(data, recursive: true);
-            }
-        }
+        });
     }
 
     /// <summary>A client that sends a request's start, then one more byte each time it is asked, until the server closes the connection.</summary>
@@ -163,14 +137,4 @@ public class HostileClientServeTests
 
         public void Dispose() => _tcp.Dispose();
     }
-
-    private static string Key(string tenant, string data)
-    {
-        var (exit, stdout, stderr) = CliRunner.Run("tenants", "add", tenant, "--data", data);
-        Assert.True(exit == 0, stderr);
-        return stdout.Trim().Split('\n')[^1].Trim();
-    }
-
-    private static HttpClient Client(Uri url, string key) =>
-        new() { BaseAddress = url, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", key) } };
 }

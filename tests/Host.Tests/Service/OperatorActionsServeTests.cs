@@ -1,10 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Api;
-using Dpr.Host.Tests.Cli;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
@@ -106,8 +104,8 @@ public class OperatorActionsServeTests(ITestOutputHelper output)
         var data = Path.Combine(Path.GetTempPath(), $"dpr-operator-{Guid.NewGuid():N}");
         try
         {
-            var alice = Key("alice", data);
-            var ops = Key("ops", data, "--admin");
+            var alice = ServeTenants.Key("alice", data);
+            var ops = ServeTenants.Key("ops", data, "--admin");
             using var process = ServeProcess.Start(data, ServeProcess.FreePort());
             await process.WaitReadyAsync(Deadline);
             using var service = new Service(process, alice, ops);
@@ -141,13 +139,6 @@ public class OperatorActionsServeTests(ITestOutputHelper output)
                 Directory.Delete(data, recursive: true);
             }
         }
-    }
-
-    private static string Key(string tenant, string data, params string[] options)
-    {
-        var (exit, stdout, stderr) = CliRunner.Run(["tenants", "add", tenant, .. options, "--data", data]);
-        Assert.True(exit == 0, stderr);
-        return stdout.Trim().Split('\n')[^1].Trim();
     }
 
     private static long DirectoryBytes(string directory) =>
@@ -185,9 +176,9 @@ public class OperatorActionsServeTests(ITestOutputHelper output)
         private readonly Dictionary<Guid, byte[]> _expected = [];
         private int _seed;
 
-        public HttpClient Alice { get; } = Client(process.Url, alice);
+        public HttpClient Alice { get; } = ServeTenants.Client(process.Url, alice);
 
-        public HttpClient Admin { get; } = Client(process.Url, ops);
+        public HttpClient Admin { get; } = ServeTenants.Client(process.Url, ops);
 
         public IEnumerable<Guid> Submitted => _expected.Keys;
 
@@ -257,9 +248,6 @@ public class OperatorActionsServeTests(ITestOutputHelper output)
                 await Task.Delay(20);
             }
         }
-
-        private static HttpClient Client(Uri url, string key) =>
-            new() { BaseAddress = url, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", key) } };
 
         public void Dispose()
         {

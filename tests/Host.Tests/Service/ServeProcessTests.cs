@@ -1,10 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Api;
-using Dpr.Host.Tests.Cli;
 
 namespace Dpr.Host.Tests.Service;
 
@@ -20,16 +18,16 @@ public class ServeProcessTests
         var data = Path.Combine(Path.GetTempPath(), $"dpr-serve-{Guid.NewGuid():N}");
         try
         {
-            var alice = Key("alice", data);
-            var bob = Key("bob", data);
+            var alice = ServeTenants.Key("alice", data);
+            var bob = ServeTenants.Key("bob", data);
             var port = ServeProcess.FreePort();
             var expected = new Dictionary<Guid, (string Tenant, byte[] Output)>();
 
             using (var first = ServeProcess.Start(data, port))
             {
                 await first.WaitReadyAsync(TimeSpan.FromSeconds(60));
-                using var aliceClient = Client(first.Url, alice);
-                using var bobClient = Client(first.Url, bob);
+                using var aliceClient = ServeTenants.Client(first.Url, alice);
+                using var bobClient = ServeTenants.Client(first.Url, bob);
                 for (var i = 0; i < 6; i++)
                 {
                     var (tenant, client) = i % 2 == 0 ? ("alice", aliceClient) : ("bob", bobClient);
@@ -57,8 +55,8 @@ public class ServeProcessTests
 
             using var second = ServeProcess.Start(data, port);
             await second.WaitReadyAsync(TimeSpan.FromSeconds(60));
-            using (var aliceClient = Client(second.Url, alice))
-            using (var bobClient = Client(second.Url, bob))
+            using (var aliceClient = ServeTenants.Client(second.Url, alice))
+            using (var bobClient = ServeTenants.Client(second.Url, bob))
             {
                 foreach (var (id, (tenant, output)) in expected)
                 {
@@ -82,14 +80,4 @@ public class ServeProcessTests
             }
         }
     }
-
-    private static string Key(string tenant, string data)
-    {
-        var (exit, stdout, stderr) = CliRunner.Run("tenants", "add", tenant, "--data", data);
-        Assert.True(exit == 0, stderr);
-        return stdout.Trim().Split('\n')[^1].Trim();
-    }
-
-    private static HttpClient Client(Uri url, string key) =>
-        new() { BaseAddress = url, DefaultRequestHeaders = { Authorization = new AuthenticationHeaderValue("Bearer", key) } };
 }
