@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Mvc;
 namespace Dpr.Host.Api;
 
 /// <summary>
-/// An RFC 7807 answer: thrown anywhere in a handler, written by the API's error handler with the
-/// field at fault and, for 429 and 503, a <c>Retry-After</c>.
+/// An RFC 7807 answer: thrown anywhere in a handler, written by <see cref="ProblemResponses"/> with
+/// the field at fault, the request's correlation id and, for 429 and 503, a <c>Retry-After</c>.
 /// </summary>
 public sealed class ApiProblem(int status, string field, string detail, TimeSpan? retryAfter = null) : Exception(detail)
 {
@@ -31,10 +31,14 @@ public sealed class ApiProblem(int status, string field, string detail, TimeSpan
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not found",
+        405 => "Method not allowed",
         409 => "Conflict",
         413 => "Request too large",
-        429 => "Too many open jobs",
+        415 => "Unsupported media type",
+        429 => "Too many requests",
+        500 => "Internal error",
         503 => "Service unavailable",
+        507 => "Insufficient storage",
         _ => "Error",
     };
 
@@ -55,7 +59,7 @@ public sealed class ApiProblem(int status, string field, string detail, TimeSpan
             Status = Status,
             Detail = Message,
             Instance = context.Request.Path,
-            Extensions = { ["field"] = Field },
+            Extensions = { ["field"] = Field, ["correlationId"] = context.TraceIdentifier },
         };
         context.Response.StatusCode = Status;
         await context.Response.WriteAsJsonAsync(problem, ApiJson.Options, "application/problem+json");

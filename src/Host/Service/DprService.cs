@@ -94,21 +94,7 @@ public static class DprService
         customize?.Invoke(builder);
 
         var app = builder.Build();
-        app.Use(async (context, next) =>
-        {
-            try
-            {
-                await next(context);
-            }
-            catch (ApiProblem problem) when (!context.Response.HasStarted)
-            {
-                await problem.WriteAsync(context);
-            }
-            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
-            {
-                await new ApiProblem(e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "body" : "request", e.Message).WriteAsync(context);
-            }
-        });
+        app.UseProblemResponses();
         app.MapOpenApi();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
