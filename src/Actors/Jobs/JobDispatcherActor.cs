@@ -25,6 +25,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     private readonly ResultStore _results;
     private readonly ConvKernel _cpu;
     private readonly TimeProvider _time;
+    private readonly SteadyClock _clock;
     private readonly BlobStore? _blobs;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     /// <summary>Open jobs: the request as accepted, and once started its decoded problem (decoded once, kept until the end).</summary>
@@ -43,14 +44,15 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         _results = results;
         _cpu = cpu;
         _time = time;
+        _clock = new SteadyClock(time);
         _driver = new SchedulingDriver(
             options,
             regions.Keys.Select(p => (new PartitionName(p), (IReadOnlyCollection<ModuleName>)[.. catalog.Modules.Where(m => m.Partition.Name == p).Select(m => new ModuleName(m.Name))])),
             maxStarts);
 
         Receive<JobIntakeActor.OpenJob>(OnOpen);
-        Receive<Observed.RegionEvent>(e => e.Board == _board, e => Execute(_driver.Observe(RegionObservation.From(e.State), Now)));
-        Receive<RegionReplies.State>(state => Execute(_driver.Observe(RegionObservation.From(state), Now)));
+        Receive<Observed.RegionEvent>(e => e.Board == _board, e => Observe(e.State));
+        Receive<RegionReplies.State>(Observe);
         Receive<RegionReplies.Loaded>(loaded => Execute(_driver.LoadAnswered(new PartitionName(loaded.Partition), new ModuleName(loaded.Module), null, Now)));
         Receive<RegionReplies.LoadFailed>(failed =>
         {
@@ -90,7 +92,8 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private DateTimeOffset Now => _time.GetUtcNow();
+    /// <summary>The driver's time: monotonic, so a wall-clock jump moves no aging bound, LRU order or pause.</summary>
+    private DateTimeOffset Now => _clock.Now;
 
     public static Props Props(
         string board, IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, SchedulerOptions options, ResultStore results, ConvKernel cpu, TimeProvider time, BlobStore? blobs = null, int maxStarts = SchedulingDriver.DefaultMaxStarts) =>
@@ -110,6 +113,12 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
+    private void Observe(RegionReplies.State state)
+    {
+        var observation = RegionObservation.From(state);
+        Execute(_driver.Observe(observation with { LoadedAt = observation.LoadedAt is { } at ? _clock.FromWallPast(at) : null }, Now));
+    }
+
     private void OnOpen(JobIntakeActor.OpenJob open)
     {
         if (_open.ContainsKey(open.JobId))
@@ -118,7 +127,10 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         }
         var request = open.Request;
         _open[open.JobId] = new Open(request);
-        var job = new QueuedJob(new JobId(open.JobId), request.Tenant, request.Module, open.At, request.Priority, request.Deadline, CpuFallbackAllowed: request.CpuFallback);
+        // Acceptance and deadline are wall-clock instants: brought onto the driver's monotonic scale once, here.
+        var job = new QueuedJob(
+            new JobId(open.JobId), request.Tenant, request.Module, _clock.FromWallPast(open.At), request.Priority,
+            request.Deadline is { } deadline ? _clock.FromWall(deadline) : null, CpuFallbackAllowed: request.CpuFallback);
         Guarded(open.JobId, () => _driver.Accept(job, open.Starts, Now));
     }
 
@@ -214,7 +226,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             var shape = problem.OutputShape;
             // Write-once: if the job ran twice (a restart between its run and its record), the first result
             // stays. The completion is recorded once the result is committed; until then the job counts as running.
-            _results.StoreAsync(new ResultStore.StoredResult(jobId, problem.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], problem.Spec.Output.ToString().ToLowerInvariant(), ranOn, Now), bytes)
+            _results.StoreAsync(new ResultStore.StoredResult(jobId, problem.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], problem.Spec.Output.ToString().ToLowerInvariant(), ranOn, _time.GetUtcNow()), bytes)
                 .PipeTo(Self, success: _ => new Stored(jobId, ranOn, null), failure: e => new Stored(jobId, ranOn, e.GetBaseException().Message));
         }
         else

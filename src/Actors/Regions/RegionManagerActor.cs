@@ -25,6 +25,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     private readonly ModuleCatalog _catalog;
     private readonly RegionOptions _options;
     private readonly TimeProvider _time;
+    private readonly SteadyClock _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, List<IActorRef>> _waiting = new(StringComparer.OrdinalIgnoreCase);
     /// <summary>This start of the actor: others learn from a new one that whatever it was doing for them is gone.</summary>
@@ -32,6 +33,8 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     private RegionState _state = RegionState.Initial;
     private IActorRef? _moduleActor;
     private DateTimeOffset? _lastUsed;
+    /// <summary>When upset reloads happened, on the monotonic clock (the recorded ones brought onto it at recovery): the rate bound's window.</summary>
+    private List<DateTimeOffset> _upsetReloads = [];
 
     public RegionManagerActor(string board, PartitionHardware hardware, ModuleCatalog catalog, RegionOptions options, TimeProvider time)
     {
@@ -40,11 +43,13 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         _catalog = catalog;
         _options = options;
         _time = time;
+        _clock = new SteadyClock(time);
         JournalPluginId = options.JournalPluginId ?? string.Empty;
         Recover<IRegionEvent>(e => _state = _state.Apply(e));
         Recover<SnapshotOffer>(offer => _state = (RegionState)offer.Snapshot);
         Recover<RecoveryCompleted>(_ =>
         {
+            _upsetReloads = [.. _state.RecentUpsetReloads.Select(_clock.FromWallPast)];
             Become(Starting);
             Self.Tell(Resume.Instance);
         });
@@ -137,6 +142,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
             {
                 if (events.Count > 0)
                 {
+                    _upsetReloads.Clear();
                     _log.Info("Partition {Partition} reset by {By}", Partition, reset.By);
                 }
                 Sender.Tell(Snapshot());
@@ -264,9 +270,12 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     private void OnUpset(RegionCommands.ReportUpset upset)
     {
         var detected = new UpsetDetected(upset.Frame, upset.Word, upset.Bit, upset.Corrected, _time.GetUtcNow());
-        var events = _state.DecideUpset(detected, _options.MaxUpsetReloadsPerMinute);
+        var now = _clock.Now;
+        _upsetReloads.RemoveAll(t => now - t >= RegionState.UpsetWindow);
+        var events = _state.DecideUpset(detected, _upsetReloads.Count, _options.MaxUpsetReloadsPerMinute);
         Record(events, () =>
         {
+            _upsetReloads.Add(now);
             _log.Warning("Upset in {Partition} at frame 0x{Frame:X8} ({Corrected})", Partition, upset.Frame, upset.Corrected ? "corrected" : "uncorrectable");
             if (events.Any(e => e is RegionFaulted))
             {

@@ -108,12 +108,14 @@ public sealed record RegionState(
     /// <summary>
     /// An upset goes on record; the partition is then reloaded (by the caller, when it held a module),
     /// unless that would be more upset reloads within <see cref="UpsetWindow"/> than allowed: then it is
-    /// faulted, so an upset storm cannot keep the port busy forever.
+    /// faulted, so an upset storm cannot keep the port busy forever. <paramref name="reloadsBefore"/> are
+    /// those within the window before this one, counted by the caller on the monotonic clock
+    /// (<see cref="UpsetReloadsWithin"/> on the recorded stamps gives the same when the wall clock held still).
     /// </summary>
-    public IReadOnlyList<IRegionEvent> DecideUpset(UpsetDetected upset, int maxReloadsPerWindow)
+    public IReadOnlyList<IRegionEvent> DecideUpset(UpsetDetected upset, int reloadsBefore, int maxReloadsPerWindow)
     {
         ArgumentNullException.ThrowIfNull(upset);
-        var reloads = Apply(upset).UpsetReloadsWithin(upset.At);
+        var reloads = reloadsBefore + 1;
         return reloads > maxReloadsPerWindow && Status != RegionStatus.Faulted
             ? [upset, new RegionFaulted($"{reloads} upsets within a minute: more than the {maxReloadsPerWindow} reloads allowed", upset.At)]
             : [upset];

@@ -207,7 +207,7 @@ public sealed class ConvDriver
 
     private async Task WaitAsync(CancellationToken cancellationToken)
     {
-        var deadline = _time.GetUtcNow() + _timeout;
+        var started = _time.GetTimestamp();
         while (true)
         {
             var status = Read(R.Status);
@@ -224,7 +224,7 @@ public sealed class ConvDriver
             {
                 return;
             }
-            if (_time.GetUtcNow() > deadline)
+            if (_time.GetElapsedTime(started) > _timeout)
             {
                 throw new DriverException(_partition.Name, $"{Module.Name} did not finish within {_timeout.TotalSeconds:0.###} s (STATUS 0x{status:X8})");
             }

@@ -5,6 +5,7 @@ using Dpr.Actors.Modules;
 using Dpr.Actors.Regions;
 using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Ports;
+using Dpr.Tests;
 
 namespace Dpr.Actors.Tests.Regions;
 
@@ -140,6 +141,29 @@ public class RegionManagerActorTests : Akka.TestKit.Xunit2.TestKit
 
         manager.Tell(new RegionCommands.ReportUpset(frame.Value, 2, 2, Corrected: true));
         manager.Tell(new RegionCommands.ReportUpset(frame.Value, 3, 3, Corrected: true));
+        AwaitAssert(() =>
+        {
+            manager.Tell(new RegionCommands.GetState());
+            ExpectMsg<RegionReplies.State>(s => Assert.Equal(RegionStatus.Faulted, s.Status));
+        });
+    }
+
+    [Fact]
+    public void The_upset_rate_bound_counts_on_the_monotonic_clock_so_a_wall_clock_jump_hides_no_storm()
+    {
+        var clock = new JumpingClock();
+        var region = new SimulatedRegion();
+        var manager = Sys.ActorOf(region.Props(new RegionOptions(MaxUpsetReloadsPerMinute: 2), clock));
+        manager.Tell(new RegionCommands.Load("conv5x5_int8"));
+        ExpectMsg<RegionReplies.Loaded>();
+        var frame = SimulatedRegion.PynqZ2.FramesOf(SimulatedRegion.Partition).First().Value;
+
+        manager.Tell(new RegionCommands.ReportUpset(frame, 1, 1, Corrected: true));
+        // The board learns the date: on the wall clock the first upset is now 50 years old.
+        clock.Jump(TimeSpan.FromDays(365 * 50));
+        manager.Tell(new RegionCommands.ReportUpset(frame, 2, 2, Corrected: true));
+        manager.Tell(new RegionCommands.ReportUpset(frame, 3, 3, Corrected: true));
+
         AwaitAssert(() =>
         {
             manager.Tell(new RegionCommands.GetState());

@@ -152,15 +152,15 @@ public class RegionStateTests
     public void Upsets_beyond_the_bound_within_a_minute_fault_the_partition_and_older_ones_do_not_count()
     {
         var state = Loaded("conv3x3_int8");
-        IReadOnlyList<IRegionEvent> Upset(double seconds) => state.DecideUpset(new UpsetDetected(0x100, 1, 2, false, T0.AddSeconds(seconds)), Options.MaxUpsetReloadsPerMinute);
+        IReadOnlyList<IRegionEvent> Upset(double seconds) => state.DecideUpset(new UpsetDetected(0x100, 1, 2, false, T0.AddSeconds(seconds)), state.UpsetReloadsWithin(T0.AddSeconds(seconds)), Options.MaxUpsetReloadsPerMinute);
 
         foreach (var at in new[] { 0.0, 10 })
         {
             state = state.Apply(Assert.Single(Upset(at)));
         }
         var storm = Upset(20);
-        var later = Loaded("conv3x3_int8").Apply(new UpsetDetected(0x100, 1, 2, false, T0)).Apply(new UpsetDetected(0x100, 1, 2, false, T0.AddSeconds(10)))
-            .DecideUpset(new UpsetDetected(0x100, 1, 2, false, T0.AddSeconds(61)), Options.MaxUpsetReloadsPerMinute);
+        var twice = Loaded("conv3x3_int8").Apply(new UpsetDetected(0x100, 1, 2, false, T0)).Apply(new UpsetDetected(0x100, 1, 2, false, T0.AddSeconds(10)));
+        var later = twice.DecideUpset(new UpsetDetected(0x100, 1, 2, false, T0.AddSeconds(61)), twice.UpsetReloadsWithin(T0.AddSeconds(61)), Options.MaxUpsetReloadsPerMinute);
 
         Assert.Equal(2, storm.Count);
         Assert.Equal("3 upsets within a minute: more than the 2 reloads allowed", Assert.IsType<RegionFaulted>(storm[1]).Reason);
@@ -173,7 +173,7 @@ public class RegionStateTests
         var faulted = Loaded("conv3x3_int8").Apply(new RegionFaulted("storm", T0));
         var upset = new UpsetDetected(0x100, 1, 2, false, T0);
 
-        var events = faulted.DecideUpset(upset, Options.MaxUpsetReloadsPerMinute);
+        var events = faulted.DecideUpset(upset, Options.MaxUpsetReloadsPerMinute, Options.MaxUpsetReloadsPerMinute);
 
         Assert.Equal([upset], events);
         Assert.Equal(RegionStatus.Faulted, faulted.Apply(upset).Status);
