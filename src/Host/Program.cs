@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dpr.Host.Bench;
+using Dpr.Host.Bench.Soak;
 using Dpr.Host.Cli;
 using Dpr.Host.Client;
 using Dpr.Host.Hardware;
@@ -22,6 +23,7 @@ public static class Program
         new ScheduleBenchmark(),
         new HttpBenchmark(),
         new FuzzBenchmark(),
+        new SoakBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();

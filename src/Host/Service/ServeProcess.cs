@@ -118,6 +118,10 @@ internal sealed class ServeProcess : IDisposable
         if (line is not null)
         {
             _lines.Enqueue(line);
+            // A long-running child (dpr bench soak) keeps only its latest lines.
+            while (_lines.Count > 1000 && _lines.TryDequeue(out _))
+            {
+            }
         }
     }
 

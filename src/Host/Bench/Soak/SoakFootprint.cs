@@ -1,0 +1,80 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Dpr.Host.Bench.Soak;
+
+/// <summary>What a long-running service holds at one moment: its resident memory, the bytes under its data directory, and the rows of every journal table.</summary>
+internal sealed record SoakFootprint(long RssBytes, long DataBytes, long JournalRows)
+{
+    /// <param name="postgres">The journal's connection string when it is PostgreSQL; else the SQLite files under the data directory are counted.</param>
+    public static SoakFootprint Measure(int pid, string data, string? postgres) =>
+        new(Rss(pid), DirectoryBytes(data), postgres is null ? SqliteRows(data) : PostgresRows(postgres));
+
+    /// <summary>VmRSS of /proc/PID/status; 0 when the process is gone.</summary>
+    private static long Rss(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static long DirectoryBytes(string directory) =>
+        new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f =>
+        {
+            try
+            {
+                return f.Length;
+            }
+            catch (FileNotFoundException)
+            {
+                return 0L;
+            }
+        });
+
+    private static long SqliteRows(string data)
+    {
+        long rows = 0;
+        foreach (var file in Directory.EnumerateFiles(data, "*.db"))
+        {
+            using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            connection.Open();
+            foreach (var table in Query<string>(connection, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+            {
+                rows += Query<long>(connection, $"SELECT COUNT(*) FROM \"{table}\"").Single();
+            }
+        }
+        return rows;
+    }
+
+    private static long PostgresRows(string connectionString)
+    {
+        using var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
+        long rows = 0;
+        foreach (var table in Query<string>(connection, "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_type = 'BASE TABLE'"))
+        {
+            rows += Query<long>(connection, $"SELECT COUNT(*) FROM {table}").Single();
+        }
+        return rows;
+    }
+
+    private static List<T> Query<T>(System.Data.Common.DbConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var values = new List<T>();
+        while (reader.Read())
+        {
+            values.Add((T)Convert.ChangeType(reader.GetValue(0), typeof(T), CultureInfo.InvariantCulture));
+        }
+        return values;
+    }
+}

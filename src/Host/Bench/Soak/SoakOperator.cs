@@ -1,0 +1,126 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Dpr.Host.Api;
+using Dpr.Host.Service;
+
+namespace Dpr.Host.Bench.Soak;
+
+/// <summary>
+/// The operator and the weather of the soak: at random moments an admin loads a module by hand,
+/// resets a faulted partition, injects an SEM upset or a port fault through the chaos endpoints, or
+/// the service is stopped (SIGTERM) or killed (SIGKILL) and started again on the same data directory
+/// and port. Counts what it did; a disturbance the service refuses is fine, one it cannot answer
+/// during a restart is skipped.
+/// </summary>
+internal sealed class SoakOperator(SoakServer server, string adminKey, IReadOnlyList<string> modules, string partition, TimeSpan every, int seed)
+{
+    private readonly Random _random = new(seed);
+    private readonly Dictionary<string, int> _done = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, int> Done => _done;
+
+    public int Restarts => _done.GetValueOrDefault("sigterm") + _done.GetValueOrDefault("sigkill");
+
+    public async Task RunAsync(CancellationToken stop)
+    {
+        using var client = new HttpClient { BaseAddress = server.Url, Timeout = TimeSpan.FromSeconds(15) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(every * (0.5 + _random.NextDouble()), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var roll = _random.NextDouble();
+            var action = roll switch
+            {
+                < 0.35 => "load",
+                < 0.60 => "upset",
+                < 0.80 => "port-fault",
+                < 0.90 => "sigterm",
+                _ => "sigkill",
+            };
+            try
+            {
+                await DoAsync(client, action);
+                _done[action] = _done.GetValueOrDefault(action) + 1;
+                // As an operator would: a faulted partition is reset.
+                if (await client.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options) is { } regions
+                    && regions.Regions.Any(r => r.Partition == partition && r.Status == "Faulted"))
+                {
+                    (await client.PostAsync($"/v1/regions/{partition}/reset", null)).Dispose();
+                    _done["reset"] = _done.GetValueOrDefault("reset") + 1;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // The service is restarting: this disturbance did not happen.
+            }
+        }
+    }
+
+    private async Task DoAsync(HttpClient client, string action)
+    {
+        switch (action)
+        {
+            case "load":
+                (await client.PostAsJsonAsync($"/v1/regions/{partition}/load", new LoadDto(modules[_random.Next(modules.Count)]), ApiJson.Options)).Dispose();
+                break;
+            case "upset":
+                (await client.PostAsJsonAsync($"/v1/regions/{partition}/upset", new UpsetDto(Correctable: _random.Next(2) == 0), ApiJson.Options)).Dispose();
+                break;
+            case "port-fault":
+                (await client.PostAsJsonAsync("/v1/chaos/port", new { kind = _random.Next(2) == 0 ? "fail" : "corrupt", count = 1 }, ApiJson.Options)).Dispose();
+                break;
+            default:
+                await server.RestartAsync(kill: action == "sigkill");
+                break;
+        }
+    }
+}
+
+/// <summary>The soak's <c>dpr serve</c> process: always the same data directory, port and settings, so a restart is what a service manager does.</summary>
+internal sealed class SoakServer(string data, IReadOnlyDictionary<string, string> environment) : IDisposable
+{
+    private readonly int _port = ServeProcess.FreePort();
+    private ServeProcess? _process;
+
+    public Uri Url => new($"http://127.0.0.1:{_port}");
+
+    public int ProcessId => _process?.Id ?? 0;
+
+    public async Task StartAsync()
+    {
+        _process = ServeProcess.Start(data, _port, environment);
+        await _process.WaitReadyAsync(TimeSpan.FromSeconds(120));
+    }
+
+    public async Task RestartAsync(bool kill)
+    {
+        var process = _process!;
+        if (kill)
+        {
+            process.Dispose();
+        }
+        else
+        {
+            process.Terminate();
+            process.WaitForExit(TimeSpan.FromSeconds(60));
+            process.Dispose();
+        }
+        await StartAsync();
+    }
+
+    /// <summary>SIGTERM and the exit code.</summary>
+    public int Stop()
+    {
+        _process!.Terminate();
+        return _process.WaitForExit(TimeSpan.FromSeconds(60));
+    }
+
+    public void Dispose() => _process?.Dispose();
+}
