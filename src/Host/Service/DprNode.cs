@@ -106,7 +106,7 @@ public sealed class DprNode : IDisposable
         _regions = hosted.Select((partition, i) =>
         {
             var hardware = new PartitionHardware(Board, partition, Port, _memory, new MemoryRegion(_buffers.Base + ((ulong)i * slice), slice));
-            var manager = RegionManagerActor.Props(Board.Name, hardware, Catalog, new RegionOptions(JournalPluginId: Actors.Journal.JournalSettings.RegionsJournal), TimeProvider.System);
+            var manager = RegionManagerActor.Props(Board.Name, hardware, Catalog, new RegionOptions(JournalPluginId: Actors.Journal.JournalSettings.RegionsJournal, SwapHistoryKept: TimeSpan.FromDays(Options.SwapHistoryDays)), TimeProvider.System);
             // A region manager that stops (its journal failed) comes back from its journal.
             var supervised = BackoffSupervisor.Props(Backoff.OnStop(manager, "manager", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1));
             return (partition.Name, Ref: system.ActorOf(supervised, RegionManagerActor.PersistenceIdFor(Board.Name, partition.Name)));

@@ -40,6 +40,9 @@ public sealed class ServiceOptions
     /// <summary>How long results are kept, in hours.</summary>
     public double ResultRetentionHours { get; set; } = 24 * 7;
 
+    /// <summary>How long swaps stay in the regions journal (<c>GET /v1/swaps</c>), in days; older ones are deleted.</summary>
+    public double SwapHistoryDays { get; set; } = 30;
+
     /// <summary>The simulated board takes its modelled time (swaps, module runs) instead of only reporting it.</summary>
     public bool RealTime { get; set; } = true;
 
@@ -121,6 +124,7 @@ public sealed class ServiceOptions
         Check(MaxOpenJobs >= 1, nameof(MaxOpenJobs), $"at least 1, found {MaxOpenJobs}");
         Check(MaxOpenJobsPerTenant >= 1, nameof(MaxOpenJobsPerTenant), $"at least 1, found {MaxOpenJobsPerTenant}");
         Check(ResultRetentionHours > 0, nameof(ResultRetentionHours), $"more than 0, found {ResultRetentionHours}");
+        Check(SwapHistoryDays > 0 && SwapHistoryDays <= 36_500, nameof(SwapHistoryDays), $"more than 0 and at most 36500, found {SwapHistoryDays}");
         Check(Placement is not null && Enum.TryParse<PlacementPolicy>(Placement, ignoreCase: true, out var placement) && Enum.IsDefined(placement) && !int.TryParse(Placement, out _),
             nameof(Placement), $"expected lookahead, lru or fifo, found '{Placement}'");
         Check(RequestsPerSecondPerTenant >= 1, nameof(RequestsPerSecondPerTenant), $"at least 1, found {RequestsPerSecondPerTenant}");

@@ -37,6 +37,6 @@ public sealed class SimulatedRegion
 
     public PartitionHardware Hardware { get; }
 
-    public Props Props(RegionOptions? options = null) =>
-        RegionManagerActor.Props("pynq-z2", Hardware, Catalog, options ?? new RegionOptions(RetryBackoff: TimeSpan.FromMilliseconds(20), SwapTimeout: TimeSpan.FromSeconds(1)), TimeProvider.System);
+    public Props Props(RegionOptions? options = null, TimeProvider? time = null) =>
+        RegionManagerActor.Props("pynq-z2", Hardware, Catalog, options ?? new RegionOptions(RetryBackoff: TimeSpan.FromMilliseconds(20), SwapTimeout: TimeSpan.FromSeconds(1)), time ?? TimeProvider.System);
 }
