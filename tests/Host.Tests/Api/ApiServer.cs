@@ -33,7 +33,8 @@ public sealed class ApiServer : IAsyncDisposable
     public Uri? Url => _app.Urls.Select(u => new Uri(u)).FirstOrDefault();
 
     /// <param name="kestrel">Listen on a free loopback port instead of the in-memory test server (for clients that open sockets).</param>
-    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false)
+    /// <param name="customize">More for the builder, e.g. a service replaced (the settings are in its configuration).</param>
+    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false, Action<WebApplicationBuilder>? customize = null)
     {
         var data = Path.Combine(Path.GetTempPath(), $"dpr-api-{Guid.NewGuid():N}");
         var tenants = new TenantStore(data);
@@ -49,6 +50,7 @@ public sealed class ApiServer : IAsyncDisposable
             {
                 builder.WebHost.UseTestServer();
             }
+            customize?.Invoke(builder);
         });
         await app.StartAsync();
         return new ApiServer(app, data, keys);
