@@ -179,6 +179,39 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_failed_deletion_of_old_snapshots_is_logged_and_the_intake_goes_on()
+    {
+        var snapshots = TestSnapshotStore.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null));
+        await snapshots.OnDelete.Fail();
+        var options = new JobIntakeOptions(SnapshotEvery: 2);
+        var intake = Intake(options, board: "delete-fails");
+        var ids = new List<Guid>();
+
+        // The second acceptance makes a snapshot; deleting the ones before it fails.
+        await EventFilter.Warning(contains: "Deleting job intake snapshots").ExpectOneAsync(async () =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                intake.Tell(new JobCommands.Submit(Request(fill: (sbyte)i)));
+                ids.Add((await ExpectMsgAsync<JobReplies.Accepted>()).JobId);
+            }
+        });
+        await snapshots.OnDelete.Pass();
+        intake.Tell(new JobCommands.Submit(Request(fill: 9)));
+        ids.Add((await ExpectMsgAsync<JobReplies.Accepted>()).JobId);
+
+        Watch(intake);
+        Sys.Stop(intake);
+        await ExpectTerminatedAsync(intake);
+        var again = Intake(options, board: "delete-fails");
+        foreach (var id in ids)
+        {
+            again.Tell(new JobCommands.GetJob(id));
+            await ExpectMsgAsync<JobReplies.JobStatus>(s => Assert.Equal(JobState.Queued, s.State));
+        }
+    }
+
+    [Fact]
     public void A_tenants_jobs_are_listed_newest_first_by_state_and_queued_jobs_counted_per_module()
     {
         var intake = Intake(board: "list");
