@@ -7,6 +7,7 @@ namespace Dpr.Actors.Jobs;
 public sealed record IntakeSnapshot([property: Key(0)] IntakeSnapshot.Job[] Jobs) : IDprMessage
 {
     /// <param name="Request">Kept while the job is open (it may run again after a restart).</param>
+    /// <param name="InputBlob">The blob its input is in, also once it finished (see <see cref="JobRecord.InputBlob"/>).</param>
     [MessagePackObject]
     public sealed record Job(
         [property: Key(0)] Guid JobId,
@@ -20,7 +21,8 @@ public sealed record IntakeSnapshot([property: Key(0)] IntakeSnapshot.Job[] Jobs
         [property: Key(8)] string? IdempotencyKey,
         [property: Key(9)] int Starts = 0,
         [property: Key(10)] DateTimeOffset? StartedAt = null,
-        [property: Key(11)] DateTimeOffset? FinishedAt = null) : IDprMessage
+        [property: Key(11)] DateTimeOffset? FinishedAt = null,
+        [property: Key(12)] string? InputBlob = null) : IDprMessage
     {
         /// <summary>The state stored as its lower-case name.</summary>
         public JobState ParseState() => Enum.Parse<JobState>(State, ignoreCase: true);

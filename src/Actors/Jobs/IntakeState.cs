@@ -9,13 +9,18 @@ namespace Dpr.Actors.Jobs;
 /// is a pure function of the events, so recovery (a snapshot plus the events after it) rebuilds exactly
 /// this, and it is tested without actors.
 /// </summary>
+/// <param name="Blobs">
+/// How many known jobs name each blob. Blobs are content-addressed, so two jobs with the same input
+/// share one: a blob may go only when no known job names it any more.
+/// </param>
 public sealed record IntakeState(
     ImmutableDictionary<Guid, JobRecord> Jobs,
     ImmutableDictionary<(string Tenant, string Key), Guid> Keys,
     ImmutableDictionary<string, ImmutableList<Guid>> PerTenant,
     ImmutableDictionary<string, int> OpenPerTenant,
     ImmutableDictionary<string, int> QueuedPerModule,
-    int Open)
+    int Open,
+    ImmutableDictionary<string, int> Blobs)
 {
     public static IntakeState Empty { get; } = new(
         ImmutableDictionary<Guid, JobRecord>.Empty,
@@ -23,7 +28,8 @@ public sealed record IntakeState(
         ImmutableDictionary.Create<string, ImmutableList<Guid>>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
-        0);
+        0,
+        ImmutableDictionary.Create<string, int>(StringComparer.Ordinal));
 
     public IntakeState Apply(IJobEvent e) => ApplyAll([e]);
 
@@ -40,26 +46,45 @@ public sealed record IntakeState(
     }
 
     /// <summary>Forgets the finished jobs accepted before <paramref name="horizon"/> (their look-ups, list entries and keys).</summary>
-    public IntakeState Forget(DateTimeOffset horizon)
+    public IntakeState Forget(DateTimeOffset horizon) => ForgetBefore(horizon).Kept;
+
+    /// <summary>
+    /// <see cref="Forget"/>, and what went with the jobs: their ids (their results may go) and the blobs
+    /// no job still known names (they may go too). An open job is never forgotten, so neither is its input.
+    /// </summary>
+    public (IntakeState Kept, ForgottenJobs Forgotten) ForgetBefore(DateTimeOffset horizon)
     {
-        var forgotten = Jobs.Values.Where(j => !j.IsOpen && j.AcceptedAt < horizon).Select(j => j.JobId).ToHashSet();
+        var forgotten = Jobs.Values.Where(j => !j.IsOpen && j.AcceptedAt < horizon).ToList();
         if (forgotten.Count == 0)
         {
-            return this;
+            return (this, ForgottenJobs.None);
         }
-        return this with
+        var ids = forgotten.Select(j => j.JobId).ToHashSet();
+        var blobs = Blobs.ToBuilder();
+        var unnamed = new List<string>();
+        foreach (var key in forgotten.Select(j => j.InputBlob).OfType<string>())
         {
-            Jobs = Jobs.RemoveRange(forgotten),
-            Keys = Keys.RemoveRange(Keys.Where(k => forgotten.Contains(k.Value)).Select(k => k.Key)),
-            PerTenant = PerTenant.ToImmutableDictionary(t => t.Key, t => t.Value.RemoveAll(forgotten.Contains), StringComparer.Ordinal),
+            if ((blobs[key] -= 1) == 0)
+            {
+                blobs.Remove(key);
+                unnamed.Add(key);
+            }
+        }
+        var kept = this with
+        {
+            Jobs = Jobs.RemoveRange(ids),
+            Keys = Keys.RemoveRange(Keys.Where(k => ids.Contains(k.Value)).Select(k => k.Key)),
+            PerTenant = PerTenant.ToImmutableDictionary(t => t.Key, t => t.Value.RemoveAll(ids.Contains), StringComparer.Ordinal),
+            Blobs = blobs.ToImmutable(),
         };
+        return (kept, new ForgottenJobs([.. ids], [.. unnamed]));
     }
 
     public IntakeSnapshot ToSnapshot()
     {
         var keyOf = Keys.ToDictionary(k => k.Value, k => k.Key.Key);
         return new IntakeSnapshot([.. PerTenant.Values.SelectMany(ids => ids).Select(id => Jobs[id]).Select(j => new IntakeSnapshot.Job(
-            j.JobId, j.Tenant, j.Module, IntakeSnapshot.Job.Wire(j.State), j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId), j.Starts, j.StartedAt, j.FinishedAt))]);
+            j.JobId, j.Tenant, j.Module, IntakeSnapshot.Job.Wire(j.State), j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId), j.Starts, j.StartedAt, j.FinishedAt, j.InputBlob))]);
     }
 
     public static IntakeState From(IntakeSnapshot snapshot)
@@ -68,7 +93,8 @@ public sealed record IntakeState(
         var edit = new Edit(Empty);
         foreach (var j in snapshot.Jobs)
         {
-            edit.Track(new JobRecord(j.JobId, j.Tenant, j.Module, j.ParseState(), j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts, j.StartedAt, j.FinishedAt), j.IdempotencyKey);
+            // Snapshots from before InputBlob was kept name the blob only through an open job's request.
+            edit.Track(new JobRecord(j.JobId, j.Tenant, j.Module, j.ParseState(), j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts, j.StartedAt, j.FinishedAt, j.InputBlob ?? j.Request?.InputBlob), j.IdempotencyKey);
         }
         return edit.ToState();
     }
@@ -100,6 +126,7 @@ public sealed record IntakeState(
         private readonly ImmutableDictionary<string, ImmutableList<Guid>>.Builder _perTenant = from.PerTenant.ToBuilder();
         private readonly ImmutableDictionary<string, int>.Builder _openPerTenant = from.OpenPerTenant.ToBuilder();
         private readonly ImmutableDictionary<string, int>.Builder _queued = from.QueuedPerModule.ToBuilder();
+        private readonly ImmutableDictionary<string, int>.Builder _blobs = from.Blobs.ToBuilder();
         private int _open = from.Open;
         private bool _changed;
 
@@ -108,7 +135,7 @@ public sealed record IntakeState(
             switch (e)
             {
                 case JobAccepted a when !_jobs.ContainsKey(a.JobId):
-                    Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At), a.Request.IdempotencyKey);
+                    Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At, InputBlob: a.Request.InputBlob), a.Request.IdempotencyKey);
                     break;
                 case JobStarted s when _jobs.TryGetValue(s.JobId, out var job) && job.IsOpen:
                     Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt), StartedAt = job.StartedAt ?? s.At }, null);
@@ -127,7 +154,7 @@ public sealed record IntakeState(
             }
         }
 
-        /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts and the queued count per module.</summary>
+        /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts, the queued count per module and the blob references.</summary>
         public void Track(JobRecord job, string? idempotencyKey)
         {
             _changed = true;
@@ -143,6 +170,10 @@ public sealed record IntakeState(
             else
             {
                 _perTenant[job.Tenant] = (_perTenant.GetValueOrDefault(job.Tenant) ?? []).Add(job.JobId);
+                if (job.InputBlob is { } blob)
+                {
+                    _blobs[blob] = _blobs.GetValueOrDefault(blob) + 1;
+                }
             }
             if (job.State == JobState.Queued)
             {
@@ -164,6 +195,6 @@ public sealed record IntakeState(
         /// <summary>The new state; the same instance when no event changed anything.</summary>
         public IntakeState ToState() => !_changed
             ? from
-            : new(_jobs.ToImmutable(), _keys.ToImmutable(), _perTenant.ToImmutable(), _openPerTenant.ToImmutable(), _queued.ToImmutable(), _open);
+            : new(_jobs.ToImmutable(), _keys.ToImmutable(), _perTenant.ToImmutable(), _openPerTenant.ToImmutable(), _queued.ToImmutable(), _open, _blobs.ToImmutable());
     }
 }

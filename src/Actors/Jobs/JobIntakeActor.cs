@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -14,12 +15,20 @@ namespace Dpr.Actors.Jobs;
 /// so durability costs neither latency when idle nor throughput under load.
 /// Accepted jobs are announced to <c>listener</c> (the scheduler), also after a restart for every
 /// job still open, so nothing accepted is lost.
+/// <para>
+/// Bounded storage: once a snapshot is stored, the events it covers and the snapshots before it are
+/// deleted (recovery starts from it), and the finished jobs it no longer holds are told to
+/// <c>storage</c> (<see cref="ForgottenJobs"/>), which deletes their results and the blobs no kept job
+/// names. Only then: a crash before leaves files of jobs that are gone (the sweeper's next pass takes
+/// them), never a job without its input.
+/// </para>
 /// </summary>
 public sealed class JobIntakeActor : ReceivePersistentActor
 {
     private readonly JobIntakeOptions _options;
     private readonly TimeProvider _time;
     private ICanTell? _listener;
+    private readonly ICanTell? _storage;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     /// <summary>What the journal says (stored events only).</summary>
     private IntakeState _state = IntakeState.Empty;
@@ -33,13 +42,17 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     private int _writing;
     private long _snapshotAt;
     private int _unstored;
+    /// <summary>Jobs forgotten by a snapshot not yet confirmed stored, by its sequence number: told to the storage sweeper once it is.</summary>
+    private readonly List<(long SequenceNr, ForgottenJobs Forgotten)> _forgetting = [];
 
-    public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener)
+    /// <param name="storage">Told which jobs and blobs are forgotten once a snapshot without them is stored (the storage sweeper); null keeps every file.</param>
+    public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener, ICanTell? storage = null)
     {
         PersistenceId = $"jobs-{board}";
         _options = options;
         _time = time;
         _listener = listener;
+        _storage = storage;
         Recover<SnapshotOffer>(offer =>
         {
             _state = IntakeState.From((IntakeSnapshot)offer.Snapshot);
@@ -47,8 +60,13 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         });
         Recover<IJobEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => AnnounceOpenJobs());
-        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotSuccess>(Snapshotted);
         Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of the job intake failed (recovery replays more): {Reason}", f.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => _log.Warning("Deleting job events up to {SequenceNr} failed (the next snapshot tries again): {Reason}", f.ToSequenceNr, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("Deleting job intake snapshots before {SequenceNr} failed (the next snapshot tries again): {Reason}", f.Criteria.MaxSequenceNr + 1, f.Cause.Message));
+        Command<GetKept>(_ => Sender.Tell(new Kept(_state.Jobs, _state.Blobs)));
         Command<Subscribe>(subscribe =>
         {
             _listener = subscribe.Listener;
@@ -73,8 +91,9 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     public override string PersistenceId { get; }
 
     /// <param name="listener">Told of every accepted job: an actor, or a selection when the listener is created after the intake.</param>
-    public static Props Props(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener) =>
-        Akka.Actor.Props.Create(() => new JobIntakeActor(board, options, time, listener));
+    /// <param name="storage">Told of forgotten jobs once a snapshot without them is stored (<see cref="JobStorageSweeperActor"/>).</param>
+    public static Props Props(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener, ICanTell? storage = null) =>
+        Akka.Actor.Props.Create(() => new JobIntakeActor(board, options, time, listener, storage));
 
     /// <summary>Every open job to the listener: after a restart queued and running jobs run (again).</summary>
     private void AnnounceOpenJobs()
@@ -223,9 +242,33 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     /// </summary>
     private void Snapshot()
     {
-        _state = _state.Forget(_time.GetUtcNow() - _options.History);
+        var (kept, forgotten) = _state.ForgetBefore(_time.GetUtcNow() - _options.History);
+        _state = kept;
+        if (!forgotten.IsEmpty)
+        {
+            _forgetting.Add((LastSequenceNr, forgotten));
+        }
         SaveSnapshot(_state.ToSnapshot());
         _snapshotAt = LastSequenceNr;
+    }
+
+    /// <summary>
+    /// A snapshot is stored: recovery starts from it, so the events it covers and the older snapshots
+    /// go (a failure is logged; the next snapshot deletes up to itself, which covers these too), and the
+    /// jobs forgotten up to it are told to the storage sweeper.
+    /// </summary>
+    private void Snapshotted(SaveSnapshotSuccess success)
+    {
+        var sequenceNr = success.Metadata.SequenceNr;
+        DeleteMessages(sequenceNr);
+        DeleteSnapshots(new SnapshotSelectionCriteria(sequenceNr - 1));
+        var done = _forgetting.Where(f => f.SequenceNr <= sequenceNr).Aggregate(ForgottenJobs.None, (all, f) => all.With(f.Forgotten));
+        _forgetting.RemoveAll(f => f.SequenceNr <= sequenceNr);
+        if (!done.IsEmpty)
+        {
+            // A job accepted since may name the same content again: its blob stays.
+            _storage?.Tell(done with { Blobs = [.. done.Blobs.Where(b => !_state.Blobs.ContainsKey(b)).Distinct(StringComparer.Ordinal)] }, Self);
+        }
     }
 
     /// <summary>
@@ -280,6 +323,18 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     /// <paramref name="At"/> is the restart), <paramref name="Starts"/> times started so far.
     /// </summary>
     public sealed record OpenJob(Guid JobId, JobRequest Request, DateTimeOffset At, int Starts);
+
+    /// <summary>Answered with <see cref="Kept"/>: what the storage sweeper must not delete.</summary>
+    public sealed record GetKept
+    {
+        public static readonly GetKept Instance = new();
+    }
+
+    /// <summary>
+    /// Every job the intake knows (stored; open ones and finished ones within the history) and the blobs
+    /// they name. Immutable, so handed out as they are.
+    /// </summary>
+    public sealed record Kept(ImmutableDictionary<Guid, JobRecord> Jobs, ImmutableDictionary<string, int> Blobs);
 
     /// <summary>Answered with <see cref="Synced"/> once every submission and transition received before it is stored (at shutdown).</summary>
     public sealed record Sync;

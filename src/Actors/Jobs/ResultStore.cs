@@ -10,7 +10,9 @@ namespace Dpr.Actors.Jobs;
 /// its result already there and keeps the first. One writer stores whatever results are waiting in a
 /// single transaction (group commit), so a result costs a row, not a file: with a file per result,
 /// creating and renaming the files took about 45% of the service's CPU in <c>dpr bench http</c>.
-/// Results older than the retention are pruned.
+/// A result is deleted with its job: when the intake forgets the job (<see cref="Delete"/>), or, for one
+/// whose deletion a crash cut off, once it is older than the retention and its job is unknown
+/// (<see cref="Prune"/>). Never while the intake still knows the job, so a job that says completed has its result.
 /// </summary>
 public sealed class ResultStore : IDisposable
 {
@@ -72,14 +74,60 @@ public sealed class ResultStore : IDisposable
         return (meta, (byte[])reader.GetValue(1));
     }
 
-    /// <summary>Deletes results stored before <paramref name="now"/> minus the retention; returns how many.</summary>
-    public int Prune(DateTimeOffset now)
+    /// <summary>Deletes the results of <paramref name="jobIds"/> (jobs the intake forgot), in one transaction; returns how many there were.</summary>
+    public int Delete(IEnumerable<Guid> jobIds)
+    {
+        ArgumentNullException.ThrowIfNull(jobIds);
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM results WHERE job_id = $id";
+        var id = command.Parameters.Add("$id", SqliteType.Text);
+        var deleted = 0;
+        foreach (var jobId in jobIds)
+        {
+            id.Value = jobId.ToString("N");
+            deleted += command.ExecuteNonQuery();
+        }
+        transaction.Commit();
+        return deleted;
+    }
+
+    /// <summary>
+    /// Deletes results stored before <paramref name="now"/> minus the retention whose job
+    /// <paramref name="known"/> says the intake no longer knows (left over when a crash came between the
+    /// intake forgetting a job and its result's deletion); returns how many.
+    /// <paramref name="known"/> must come from the intake's state taken before this call: a result is
+    /// stored only for a job already accepted, and one stored since is younger than the retention.
+    /// </summary>
+    public int Prune(DateTimeOffset now, Func<Guid, bool> known)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        var orphans = new List<Guid>();
+        using (var connection = Open())
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT job_id FROM results WHERE stored_at < $before";
+            command.Parameters.AddWithValue("$before", (now - _retention).ToUnixTimeMilliseconds());
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (Guid.TryParseExact(reader.GetString(0), "N", out var jobId) && !known(jobId))
+                {
+                    orphans.Add(jobId);
+                }
+            }
+        }
+        return Delete(orphans);
+    }
+
+    /// <summary>How many results are stored.</summary>
+    public long Count()
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM results WHERE stored_at < $before";
-        command.Parameters.AddWithValue("$before", (now - _retention).ToUnixTimeMilliseconds());
-        return command.ExecuteNonQuery();
+        command.CommandText = "SELECT COUNT(*) FROM results";
+        return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>The single writer: every result waiting (up to <see cref="MaxBatch"/>) in one transaction.</summary>

@@ -17,6 +17,13 @@ namespace Dpr.Actors.Regions;
 /// that arrive meanwhile wait (same module) or are stashed (another). A failed write is on record
 /// and retried with back-off; past the bound the partition is Faulted until an operator resets it.
 /// Replies go out only after the event is stored.
+/// <para>
+/// Bounded journal: a stored snapshot replaces the snapshots before it, and events are deleted once a
+/// snapshot covers them and they are older than <see cref="RegionOptions.SwapHistory"/> — the swap
+/// history is read from this journal, so it keeps that period. Which events are old enough is known
+/// from marks (a sequence number and the time of its event) taken at each snapshot, the recovered one
+/// included, checked at each stored snapshot and every hour.
+/// </para>
 /// </summary>
 public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
 {
@@ -35,6 +42,11 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     private DateTimeOffset? _lastUsed;
     /// <summary>When upset reloads happened, on the monotonic clock (the recorded ones brought onto it at recovery): the rate bound's window.</summary>
     private List<DateTimeOffset> _upsetReloads = [];
+    /// <summary>Events up to <c>SequenceNr</c> happened at or before <c>At</c>; one per snapshot not yet deleted past, oldest first.</summary>
+    private readonly List<(long SequenceNr, DateTimeOffset At)> _marks = [];
+    /// <summary>The latest snapshot stored: recovery starts there, so events up to it may go.</summary>
+    private long _snapshotted;
+    private long _deletedTo;
 
     public RegionManagerActor(string board, PartitionHardware hardware, ModuleCatalog catalog, RegionOptions options, TimeProvider time)
     {
@@ -46,10 +58,19 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         _clock = new SteadyClock(time);
         JournalPluginId = options.JournalPluginId ?? string.Empty;
         Recover<IRegionEvent>(e => _state = _state.Apply(e));
-        Recover<SnapshotOffer>(offer => _state = (RegionState)offer.Snapshot);
+        Recover<SnapshotOffer>(offer =>
+        {
+            _state = (RegionState)offer.Snapshot;
+            _snapshotted = offer.Metadata.SequenceNr;
+            if (_state.LastEventAt is { } at)
+            {
+                _marks.Add((offer.Metadata.SequenceNr, at));
+            }
+        });
         Recover<RecoveryCompleted>(_ =>
         {
             _upsetReloads = [.. _state.RecentUpsetReloads.Select(_clock.FromWallPast)];
+            Timers.StartPeriodicTimer(TrimJournal.Instance, TrimJournal.Instance, TimeSpan.FromHours(1));
             Become(Starting);
             Self.Tell(Resume.Instance);
         });
@@ -103,6 +124,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
 
     private void Ready()
     {
+        Retention();
         Command<RegionCommands.Load>(load =>
         {
             var module = _catalog.Find(load.Module, Partition) ?? _catalog.Find(load.Module);
@@ -159,12 +181,46 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
             });
         });
         Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
-        Command<SaveSnapshotSuccess>(_ => { });
+    }
+
+    /// <summary>Snapshots and deletions, in every behaviour but the start (which stashes them).</summary>
+    private void Retention()
+    {
+        Command<SaveSnapshotSuccess>(success =>
+        {
+            _snapshotted = Math.Max(_snapshotted, success.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
+            Trim();
+        });
         Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of {Partition} failed: {Reason}", Partition, f.Cause.Message));
+        Command<TrimJournal>(_ => Trim());
+        Command<DeleteMessagesSuccess>(deleted =>
+        {
+            _deletedTo = Math.Max(_deletedTo, deleted.ToSequenceNr);
+            _marks.RemoveAll(m => m.SequenceNr < _deletedTo);
+        });
+        Command<DeleteMessagesFailure>(f => _log.Warning("Deleting the journal of {Partition} up to {SequenceNr} failed (tried again later): {Reason}", Partition, f.ToSequenceNr, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("Deleting old snapshots of {Partition} failed (tried again at the next): {Reason}", Partition, f.Cause.Message));
+    }
+
+    /// <summary>
+    /// Deletes the events a stored snapshot covers that are older than the swap history: up to the
+    /// newest mark within the snapshot that is past the period (events before a mark are no younger).
+    /// </summary>
+    private void Trim()
+    {
+        var before = _time.GetUtcNow() - _options.SwapHistory;
+        var upTo = _marks.Where(m => m.SequenceNr <= _snapshotted && m.At < before).Select(m => m.SequenceNr).DefaultIfEmpty(0).Max();
+        if (upTo > _deletedTo)
+        {
+            DeleteMessages(upTo);
+        }
     }
 
     private void Swapping(ModuleEntry target)
     {
+        Retention();
         Command<RegionCommands.Load>(load =>
         {
             if (string.Equals(load.Module, target.Name, StringComparison.OrdinalIgnoreCase) || target.Manifest.Aliases.Contains(load.Module, StringComparer.OrdinalIgnoreCase))
@@ -182,8 +238,6 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         Command<WriteFailed>(OnWriteFailed);
         Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Problem.Spec.Module.Name.Value, $"partition {Partition} is being loaded with {target.Name}")));
         Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
-        Command<SaveSnapshotSuccess>(_ => { });
-        Command<SaveSnapshotFailure>(_ => { });
         CommandAny(_ => Stash.Stash());
     }
 
@@ -328,6 +382,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         if (LastSequenceNr % _options.SnapshotEvery == 0)
         {
             SaveSnapshot(_state);
+            _marks.Add((LastSequenceNr, e.At));
         }
     }
 
@@ -419,6 +474,12 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     private sealed record Resume
     {
         public static readonly Resume Instance = new();
+    }
+
+    /// <summary>The hourly check for events past the swap history (a quiet partition makes no snapshots to trigger it).</summary>
+    private sealed record TrimJournal
+    {
+        public static readonly TrimJournal Instance = new();
     }
 
     private sealed record Drained(ModuleEntry Module, string Reason);

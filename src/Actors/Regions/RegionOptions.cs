@@ -7,6 +7,10 @@ namespace Dpr.Actors.Regions;
 /// <param name="MaxUpsetReloadsPerMinute">Past this many upset-triggered reloads in a minute the partition is Faulted, so an upset storm cannot keep the port busy forever.</param>
 /// <param name="SnapshotEvery">Save a snapshot every this many events.</param>
 /// <param name="JournalPluginId">The journal plugin to persist to; null for the default (<c>JournalSettings.RegionsJournal</c> in the service).</param>
+/// <param name="SwapHistoryKept">
+/// How long events stay in the journal (the swap history, <c>GET /v1/swaps</c>, reads them there);
+/// older ones that a snapshot covers are deleted. Default 30 days (<c>Dpr:SwapHistoryDays</c> in the service).
+/// </param>
 public sealed record RegionOptions(
     int MaxAttempts = 3,
     TimeSpan? RetryBackoff = null,
@@ -14,8 +18,11 @@ public sealed record RegionOptions(
     TimeSpan? DrainTimeout = null,
     int MaxUpsetReloadsPerMinute = 10,
     int SnapshotEvery = 100,
-    string? JournalPluginId = null)
+    string? JournalPluginId = null,
+    TimeSpan? SwapHistoryKept = null)
 {
+    public TimeSpan SwapHistory => SwapHistoryKept ?? TimeSpan.FromDays(30);
+
     public TimeSpan Backoff(int attempt) => (RetryBackoff ?? TimeSpan.FromMilliseconds(100)) * Math.Pow(2, attempt - 1);
 
     public TimeSpan WriteTimeout => SwapTimeout ?? TimeSpan.FromSeconds(10);

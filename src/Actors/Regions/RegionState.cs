@@ -8,6 +8,10 @@ namespace Dpr.Actors.Regions;
 /// A partition as its journal describes it. <see cref="Apply"/> is a pure function of the events,
 /// so recovery (events replayed, or a snapshot plus the events after it) rebuilds exactly this.
 /// </summary>
+/// <param name="LastEventAt">
+/// When the last event applied happened: a snapshot says how old the events it covers are, so the
+/// region manager knows after a restart which of them are past the swap history and may be deleted.
+/// </param>
 [MessagePackObject]
 public sealed record RegionState(
     [property: Key(0)] RegionStatus Status,
@@ -19,7 +23,8 @@ public sealed record RegionState(
     [property: Key(6)] string? FaultReason,
     [property: Key(7)] DateTimeOffset[] RecentUpsetReloads,
     [property: Key(8)] DateTimeOffset? LastUsed,
-    [property: Key(9)] DateTimeOffset? LoadedAt = null) : IDprMessage
+    [property: Key(9)] DateTimeOffset? LoadedAt = null,
+    [property: Key(10)] DateTimeOffset? LastEventAt = null) : IDprMessage
 {
     /// <summary>How far back upset-triggered reloads are counted against the bound.</summary>
     public static readonly TimeSpan UpsetWindow = TimeSpan.FromMinutes(1);
@@ -34,7 +39,10 @@ public sealed record RegionState(
     [IgnoreMember]
     public string? ReloadModule => PendingModule ?? Module;
 
-    public RegionState Apply(IRegionEvent e) => e switch
+    /// <summary>The state after <paramref name="e"/>, stamped with its time (<see cref="LastEventAt"/>).</summary>
+    public RegionState Apply(IRegionEvent e) => Next(e) with { LastEventAt = e.At };
+
+    private RegionState Next(IRegionEvent e) => e switch
     {
         SwapStarted s => this with { Status = Status == RegionStatus.Scrubbing ? RegionStatus.Scrubbing : RegionStatus.Loading, PendingModule = s.Module },
         SwapCompleted c => this with

@@ -22,6 +22,9 @@ public sealed class ApiProblem(int status, string field, string detail, TimeSpan
 
     public static ApiProblem Conflict(string detail) => new(StatusCodes.Status409Conflict, "state", detail);
 
+    /// <summary>507: the data directory's disk is (nearly) full; <paramref name="detail"/> names it and its free bytes.</summary>
+    public static ApiProblem InsufficientStorage(string detail) => new(StatusCodes.Status507InsufficientStorage, "disk", detail);
+
     public static ApiProblem Unavailable(string detail, TimeSpan? retryAfter = null) =>
         new(StatusCodes.Status503ServiceUnavailable, "journal", detail, retryAfter ?? TimeSpan.FromSeconds(1));
 

@@ -33,7 +33,7 @@ public sealed class DprMetrics
             new HistogramConfiguration { LabelNames = ["module"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         _upsets = factory.CreateCounter("dpr_upsets_total", "Configuration upsets reported by the SEM controller.", "partition", "corrected");
         _journalErrors = factory.CreateCounter("dpr_journal_errors_total", "Journal writes that failed, by writer.", "writer");
-        _submitted = factory.CreateCounter("dpr_jobs_submitted_total", "Job submissions by outcome (accepted, invalid, quota, queue, journal).", "outcome");
+        _submitted = factory.CreateCounter("dpr_jobs_submitted_total", "Job submissions by outcome (accepted, invalid, quota, queue, journal, disk).", "outcome");
     }
 
     public CollectorRegistry Registry { get; }

@@ -24,9 +24,15 @@ public static class JobEndpoints
         v1.MapGet("/jobs", ListAsync).WithSummary("The caller's jobs, newest first");
     }
 
-    private static async Task<IResult> SubmitAsync(HttpContext http, DprNode node, DprMetrics metrics)
+    private static async Task<IResult> SubmitAsync(HttpContext http, DprNode node, DprMetrics metrics, DiskSpace disk)
     {
         var tenant = TenantAuth.Caller(http);
+        // A nearly full disk takes no new work (before the body is even read): what room is left is for the jobs already accepted.
+        if (disk.Short() is { } free)
+        {
+            metrics.Submitted("disk");
+            throw ApiProblem.InsufficientStorage(disk.Refusal(free));
+        }
         var body = await ReadJsonAsync<SubmitJobDto>(http, node.Options.MaxRequestBytes);
         // Checked (without decoding the tensors) and a large input stored here, on the request's thread:
         // the intake only bounds, deduplicates and records.
@@ -39,6 +45,11 @@ public static class JobEndpoints
         {
             metrics.Submitted("invalid");
             throw ApiProblem.BadInput(e.Field, e.Message);
+        }
+        catch (IOException e) when (DiskSpace.IsFull(e))
+        {
+            metrics.Submitted("disk");
+            throw ApiProblem.InsufficientStorage($"the input could not be stored: {disk.Refusal(e)}");
         }
         var reply = await AskAsync(node.Intake, new JobCommands.Submit(request, Checked: true), node.Options.AskTimeout);
         switch (reply)

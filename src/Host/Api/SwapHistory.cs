@@ -10,15 +10,22 @@ using static Dpr.Actors.Regions.RegionEvents;
 namespace Dpr.Host.Api;
 
 /// <summary>
-/// The recorded swaps of every partition, read from the regions journal (Akka.Persistence.Query):
-/// the first request reads each partition's events, later ones only what was stored since. Pages are
-/// newest first; the cursor holds, per partition, the sequence number the next page starts below.
+/// The recorded swaps of every partition, read from the regions journal (Akka.Persistence.Query) a page
+/// at a time: a page reads, per partition, windows of sequence numbers below its cursor, newest first,
+/// each twice the last, until it has enough swaps or reaches the oldest event kept (region managers
+/// delete events past <c>Dpr:SwapHistoryDays</c>). Nothing but each partition's lowest and highest
+/// sequence number is cached, so memory does not grow with the history. Pages are newest first; the
+/// cursor holds, per partition, the sequence number the next page starts below.
 /// </summary>
 public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<string> partitions)
 {
+    /// <summary>Events read by a page's first query per partition; doubled for each further one (a stretch of upsets holds no swaps), up to <see cref="LargestWindow"/>.</summary>
+    private const int FirstWindow = 64;
+    private const int LargestWindow = 4096;
+
     private readonly SqlReadJournal _journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(JournalSettings.RegionsQuery);
     private readonly IMaterializer _materializer = system.Materializer();
-    private readonly Dictionary<string, PartitionHistory> _partitions = partitions.ToDictionary(p => p, _ => new PartitionHistory());
+    private readonly Dictionary<string, Bounds> _partitions = partitions.ToDictionary(p => p, p => new Bounds(RegionManagerActor.PersistenceIdFor(board, p)));
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public IReadOnlyCollection<string> Partitions => _partitions.Keys;
@@ -31,11 +38,9 @@ public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<st
         try
         {
             var candidates = new List<SwapDto>();
-            foreach (var (name, history) in _partitions.Where(p => partition is null || p.Key == partition))
+            foreach (var (name, bounds) in _partitions.Where(p => partition is null || p.Key == partition))
             {
-                await history.CatchUpAsync(_journal, _materializer, RegionManagerActor.PersistenceIdFor(board, name), name, cancel);
-                var below = cursor.GetValueOrDefault(name, long.MaxValue);
-                candidates.AddRange(history.Swaps.Where(s => s.Sequence < below).OrderByDescending(s => s.Sequence).Take(limit + 1));
+                candidates.AddRange(await SwapsBelowAsync(name, bounds, cursor.GetValueOrDefault(name, long.MaxValue), limit + 1, cancel));
             }
             var page = candidates.OrderByDescending(s => s.At).ThenByDescending(s => s.Sequence).ToList();
             var taken = page.Take(limit).ToList();
@@ -56,36 +61,105 @@ public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<st
         }
     }
 
-    private sealed class PartitionHistory
+    /// <summary>Up to <paramref name="count"/> swaps of the partition below <paramref name="below"/>, newest first.</summary>
+    private async Task<List<SwapDto>> SwapsBelowAsync(string partition, Bounds bounds, long below, int count, CancellationToken cancel)
     {
-        private readonly Dictionary<Guid, SwapStarted> _started = [];
-        private long _highest;
-
-        public List<SwapDto> Swaps { get; } = [];
-
-        public async Task CatchUpAsync(SqlReadJournal journal, IMaterializer materializer, string persistenceId, string partition, CancellationToken cancel)
+        var (lowest, highest) = await RefreshAsync(bounds, cancel);
+        var swaps = new List<SwapDto>();
+        var to = Math.Min(below - 1, highest);
+        var window = FirstWindow;
+        while (swaps.Count < count && lowest > 0 && to >= lowest)
         {
-            var events = await journal.CurrentEventsByPersistenceId(persistenceId, _highest + 1, long.MaxValue).RunWith(Sink.Seq<EventEnvelope>(), materializer);
-            foreach (var envelope in events)
+            var from = Math.Max(lowest, to - window + 1);
+            // One event more below the window: an outcome directly follows its SwapStarted, which may be just under it.
+            var events = await ReadAsync(bounds.PersistenceId, Math.Max(lowest, from - 1), to, cancel);
+            var started = new Dictionary<Guid, SwapStarted>();
+            foreach (var s in events.Select(e => e.Event).OfType<SwapStarted>())
             {
-                _highest = Math.Max(_highest, envelope.SequenceNr);
-                switch (envelope.Event)
+                started[s.SwapId] = s;
+            }
+            for (var i = events.Count - 1; i >= 0 && swaps.Count < count; i--)
+            {
+                if (events[i].SequenceNr >= from && ToSwap(partition, events[i], started) is { } swap)
                 {
-                    case SwapStarted started:
-                        _started[started.SwapId] = started;
-                        break;
-                    case SwapCompleted done:
-                        _started.Remove(done.SwapId, out var s);
-                        Swaps.Add(new SwapDto(partition, envelope.SequenceNr, done.SwapId, done.Module, "completed", s?.Reason, s?.Attempt ?? 1, done.Bytes, done.TransferMs, done.TotalMs, null, done.At));
-                        break;
-                    case SwapFailed failed:
-                        _started.Remove(failed.SwapId, out var f);
-                        Swaps.Add(new SwapDto(partition, envelope.SequenceNr, failed.SwapId, failed.Module, "failed", f?.Reason, f?.Attempt ?? 1, null, null, null, $"{failed.Failure}: {failed.Reason}", failed.At));
-                        break;
+                    swaps.Add(swap);
                 }
             }
-            cancel.ThrowIfCancellationRequested();
+            to = from - 1;
+            window = Math.Min(window * 2, LargestWindow);
         }
+        return swaps;
+    }
+
+    /// <summary>
+    /// The partition's lowest and highest sequence number in the journal (0, 0 when it holds none). The
+    /// events between them are contiguous (deletion only removes a prefix), so the highest is found by
+    /// galloping up from the last one known and bisecting: a few one-row queries, however long the history.
+    /// </summary>
+    private async Task<(long Lowest, long Highest)> RefreshAsync(Bounds bounds, CancellationToken cancel)
+    {
+        if (bounds.Lowest == 0 || !await ExistsAsync(bounds.PersistenceId, bounds.Lowest, cancel))
+        {
+            var first = await _journal.CurrentEventsByPersistenceId(bounds.PersistenceId, Math.Max(1, bounds.Lowest), long.MaxValue)
+                .Take(1).RunWith(Sink.FirstOrDefault<EventEnvelope>(), _materializer);
+            cancel.ThrowIfCancellationRequested();
+            if (first is null)
+            {
+                return (0, 0);
+            }
+            bounds.Lowest = first.SequenceNr;
+        }
+        var found = Math.Max(bounds.Highest, bounds.Lowest);
+        var step = 1L;
+        while (await ExistsAsync(bounds.PersistenceId, found + step, cancel))
+        {
+            found += step;
+            step *= 2;
+        }
+        var missing = found + step;
+        while (missing - found > 1)
+        {
+            var middle = found + ((missing - found) / 2);
+            if (await ExistsAsync(bounds.PersistenceId, middle, cancel))
+            {
+                found = middle;
+            }
+            else
+            {
+                missing = middle;
+            }
+        }
+        bounds.Highest = found;
+        return (bounds.Lowest, bounds.Highest);
+    }
+
+    private async Task<bool> ExistsAsync(string persistenceId, long sequenceNr, CancellationToken cancel) =>
+        (await ReadAsync(persistenceId, sequenceNr, sequenceNr, cancel)).Count > 0;
+
+    private async Task<IReadOnlyList<EventEnvelope>> ReadAsync(string persistenceId, long from, long to, CancellationToken cancel)
+    {
+        var events = await _journal.CurrentEventsByPersistenceId(persistenceId, from, to).RunWith(Sink.Seq<EventEnvelope>(), _materializer);
+        cancel.ThrowIfCancellationRequested();
+        return events;
+    }
+
+    private static SwapDto? ToSwap(string partition, EventEnvelope envelope, Dictionary<Guid, SwapStarted> started) => envelope.Event switch
+    {
+        SwapCompleted done => new SwapDto(partition, envelope.SequenceNr, done.SwapId, done.Module, "completed", started.GetValueOrDefault(done.SwapId)?.Reason,
+            started.GetValueOrDefault(done.SwapId)?.Attempt ?? 1, done.Bytes, done.TransferMs, done.TotalMs, null, done.At),
+        SwapFailed failed => new SwapDto(partition, envelope.SequenceNr, failed.SwapId, failed.Module, "failed", started.GetValueOrDefault(failed.SwapId)?.Reason,
+            started.GetValueOrDefault(failed.SwapId)?.Attempt ?? 1, null, null, null, $"{failed.Failure}: {failed.Reason}", failed.At),
+        _ => null,
+    };
+
+    /// <summary>What is cached of a partition's journal: where it starts and ends (only ever rising).</summary>
+    private sealed class Bounds(string persistenceId)
+    {
+        public string PersistenceId { get; } = persistenceId;
+
+        public long Lowest { get; set; }
+
+        public long Highest { get; set; }
     }
 
     /// <summary><c>pr_0:17,pr_1:4</c>, base64url.</summary>

@@ -28,6 +28,7 @@ public sealed class DprNode : IDisposable
     private Dictionary<string, IActorRef> _regions = [];
     private IActorRef? _intake;
     private IActorRef? _dispatcher;
+    private IActorRef? _storage;
 
     private DprNode(ServiceOptions options, Board board, ModuleCatalog catalog, IConfigurationPort port, IPhysicalMemory memory, MemoryRegion buffers, SimulatedBoard? simulated)
     {
@@ -67,6 +68,11 @@ public sealed class DprNode : IDisposable
 
     public IActorRef Dispatcher => _dispatcher ?? throw new InvalidOperationException("the jobs have not been started");
 
+    public bool JobsStarted => _storage is not null;
+
+    /// <summary>Deletes the results and blobs no kept job needs (<see cref="JobStorageSweeperActor"/>).</summary>
+    public IActorRef Storage => _storage ?? throw new InvalidOperationException("the jobs have not been started");
+
     /// <summary>The board, its port and its catalog; on the simulated board a catalog of synthetic modules is written on first start.</summary>
     public static DprNode Create(ServiceOptions options)
     {
@@ -100,7 +106,7 @@ public sealed class DprNode : IDisposable
         _regions = hosted.Select((partition, i) =>
         {
             var hardware = new PartitionHardware(Board, partition, Port, _memory, new MemoryRegion(_buffers.Base + ((ulong)i * slice), slice));
-            var manager = RegionManagerActor.Props(Board.Name, hardware, Catalog, new RegionOptions(JournalPluginId: Actors.Journal.JournalSettings.RegionsJournal), TimeProvider.System);
+            var manager = RegionManagerActor.Props(Board.Name, hardware, Catalog, new RegionOptions(JournalPluginId: Actors.Journal.JournalSettings.RegionsJournal, SwapHistoryKept: TimeSpan.FromDays(Options.SwapHistoryDays)), TimeProvider.System);
             // A region manager that stops (its journal failed) comes back from its journal.
             var supervised = BackoffSupervisor.Props(Backoff.OnStop(manager, "manager", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1));
             return (partition.Name, Ref: system.ActorOf(supervised, RegionManagerActor.PersistenceIdFor(Board.Name, partition.Name)));
@@ -114,7 +120,8 @@ public sealed class DprNode : IDisposable
 
     /// <summary>
     /// The intake (back-off supervised: a failed journal write stops it, and it comes back from its
-    /// journal) and the dispatcher, which the intake finds by its path even after a restart.
+    /// journal), the dispatcher, which the intake finds by its path even after a restart, and the
+    /// storage sweeper, found likewise, told of the jobs the intake forgets.
     /// </summary>
     public void StartJobs(ActorSystem system)
     {
@@ -123,13 +130,15 @@ public sealed class DprNode : IDisposable
             MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant,
             HistoryKept: TimeSpan.FromHours(Options.ResultRetentionHours));
         const string dispatcherName = "dispatcher";
-        var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"));
+        const string storageName = "job-storage";
+        var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"), system.ActorSelection($"/user/{storageName}"));
         _intake = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(intake, "intake", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
             $"jobs-{Board.Name}");
         _dispatcher = system.ActorOf(
             JobDispatcherActor.Props(Board.Name, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy }, Results, new ConvKernel(), TimeProvider.System, Blobs),
             dispatcherName);
+        _storage = system.ActorOf(JobStorageSweeperActor.Props(_intake, Blobs, Results, TimeProvider.System), storageName);
     }
 
     public void Dispose()

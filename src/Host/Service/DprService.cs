@@ -73,6 +73,7 @@ public static class DprService
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(new TenantStore(options.DataDirectory));
+        builder.Services.AddSingleton(new DiskSpace(options.DataDirectory, options.MinFreeDiskMegabytes * 1024 * 1024));
         builder.Services.AddHostedService<ResultPruner>();
         builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
         builder.Services.AddAkka("dpr", akka => akka

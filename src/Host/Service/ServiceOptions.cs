@@ -40,6 +40,12 @@ public sealed class ServiceOptions
     /// <summary>How long results are kept, in hours.</summary>
     public double ResultRetentionHours { get; set; } = 24 * 7;
 
+    /// <summary>How long swaps stay in the regions journal (<c>GET /v1/swaps</c>), in days; older ones are deleted.</summary>
+    public double SwapHistoryDays { get; set; } = 30;
+
+    /// <summary>Below this much free space on the data directory's disk new jobs are refused (507), in MB; 0 turns the check off.</summary>
+    public long MinFreeDiskMegabytes { get; set; } = 64;
+
     /// <summary>The simulated board takes its modelled time (swaps, module runs) instead of only reporting it.</summary>
     public bool RealTime { get; set; } = true;
 
@@ -121,6 +127,8 @@ public sealed class ServiceOptions
         Check(MaxOpenJobs >= 1, nameof(MaxOpenJobs), $"at least 1, found {MaxOpenJobs}");
         Check(MaxOpenJobsPerTenant >= 1, nameof(MaxOpenJobsPerTenant), $"at least 1, found {MaxOpenJobsPerTenant}");
         Check(ResultRetentionHours > 0, nameof(ResultRetentionHours), $"more than 0, found {ResultRetentionHours}");
+        Check(SwapHistoryDays > 0 && SwapHistoryDays <= 36_500, nameof(SwapHistoryDays), $"more than 0 and at most 36500, found {SwapHistoryDays}");
+        Check(MinFreeDiskMegabytes is >= 0 and <= 1L << 30, nameof(MinFreeDiskMegabytes), $"0 (no check) to {1L << 30}, found {MinFreeDiskMegabytes}");
         Check(Placement is not null && Enum.TryParse<PlacementPolicy>(Placement, ignoreCase: true, out var placement) && Enum.IsDefined(placement) && !int.TryParse(Placement, out _),
             nameof(Placement), $"expected lookahead, lru or fifo, found '{Placement}'");
         Check(RequestsPerSecondPerTenant >= 1, nameof(RequestsPerSecondPerTenant), $"at least 1, found {RequestsPerSecondPerTenant}");

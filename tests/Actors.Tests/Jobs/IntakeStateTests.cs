@@ -11,8 +11,8 @@ public class IntakeStateTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);
 
-    private static JobRequest Request(string tenant = "t1", string? key = null) =>
-        new(tenant, "conv3x3_int8", 1, "same", 0, "requantized", [1, 1, 3, 3], new byte[9], [1, 1, 3, 3], new byte[9], IdempotencyKey: key);
+    private static JobRequest Request(string tenant = "t1", string? key = null, string? blob = null) =>
+        new(tenant, "conv3x3_int8", 1, "same", 0, "requantized", [1, 1, 3, 3], blob is null ? new byte[9] : [], [1, 1, 3, 3], new byte[9], IdempotencyKey: key, InputBlob: blob);
 
     private static IntakeState Replay(params IJobEvent[] events) => events.Aggregate(IntakeState.Empty, (s, e) => s.Apply(e));
 
@@ -48,6 +48,38 @@ public class IntakeStateTests
         Assert.Equal(1, forgotten.Open);
     }
 
+    [Fact]
+    public void A_forgotten_job_gives_up_its_blob_only_when_no_kept_job_names_the_same_content()
+    {
+        var (old, oldShared, fresh, running) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var (a, b, c) = (new string('a', 64), new string('b', 64), new string('c', 64));
+        var state = Replay(
+            new JobAccepted(old, Request(blob: a), T0), new JobCompleted(old, "r", "conv", T0),
+            new JobAccepted(oldShared, Request(blob: b), T0), new JobFailed(oldShared, "x", T0),
+            new JobAccepted(running, Request(blob: c), T0),
+            new JobAccepted(fresh, Request(blob: b), T0.AddHours(2)), new JobCompleted(fresh, "r", "conv", T0.AddHours(2)));
+        Assert.Equal(new Dictionary<string, int> { [a] = 1, [b] = 2, [c] = 1 }, state.Blobs);
+        Assert.Equal(a, state.Jobs[old].InputBlob);
+
+        var (kept, forgotten) = state.ForgetBefore(T0.AddHours(1));
+
+        Assert.Equal(new[] { old, oldShared }.Order(), forgotten.Jobs.Order());
+        // b is still named by the fresh job; c by the running one, which is never forgotten.
+        Assert.Equal([a], forgotten.Blobs);
+        Assert.Equal(new Dictionary<string, int> { [b] = 1, [c] = 1 }, kept.Blobs);
+        Assert.Equal(kept.Blobs, IntakeState.From(kept.ToSnapshot()).Blobs);
+        Assert.Same(kept, kept.ForgetBefore(T0.AddHours(1)).Kept);
+    }
+
+    [Fact]
+    public void A_snapshot_from_before_blobs_were_kept_still_counts_the_blobs_of_open_jobs()
+    {
+        var blob = new string('d', 64);
+        var old = new IntakeSnapshot([new IntakeSnapshot.Job(Guid.NewGuid(), "t1", "conv3x3_int8", "queued", Request(blob: blob), T0, null, null, null)]);
+
+        Assert.Equal(1, IntakeState.From(old).Blobs[blob]);
+    }
+
     [Property(MaxTest = 200)]
     public Property A_snapshot_restores_the_same_state() =>
         Prop.ForAll(Histories.ToArbitrary(), events =>
@@ -67,7 +99,7 @@ public class IntakeStateTests
 
     private static IJobEvent Event(Guid id, string tenant, int kind) => kind switch
     {
-        0 => new JobAccepted(id, Request(tenant, key: $"k{id.GetHashCode() % 3}"), T0),
+        0 => new JobAccepted(id, Request(tenant, key: $"k{id.GetHashCode() % 3}", blob: id.ToByteArray()[0] % 2 == 0 ? new string('e', 64) : null), T0),
         1 => new JobStarted(id, "conv", "conv3x3_int8", 1, T0),
         2 => new JobCompleted(id, "r", "conv", T0),
         3 => new JobFailed(id, "x", T0),
@@ -81,5 +113,6 @@ public class IntakeStateTests
         string.Join(",", s.QueuedPerModule.Where(t => t.Value != 0).OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")),
         string.Join(",", s.PerTenant.OrderBy(t => t.Key).Select(t => $"{t.Key}:{string.Join(";", t.Value)}")),
         string.Join(",", s.Jobs.Values.OrderBy(j => j.JobId).Select(j => $"{j.JobId}:{j.State}:{j.Starts}:{j.Error}:{j.StartedAt}:{j.FinishedAt}")),
-        string.Join(",", s.Keys.OrderBy(k => k.Value).Select(k => $"{k.Key}={k.Value}")));
+        string.Join(",", s.Keys.OrderBy(k => k.Value).Select(k => $"{k.Key}={k.Value}")),
+        string.Join(",", s.Blobs.OrderBy(b => b.Key).Select(b => $"{b.Key}={b.Value}")));
 }

@@ -122,6 +122,96 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void Once_a_snapshot_is_stored_the_forgotten_jobs_and_the_blobs_only_they_named_are_told_to_storage()
+    {
+        var options = new JobIntakeOptions(SnapshotEvery: 2, HistoryKept: TimeSpan.FromHours(1));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var storage = CreateTestProbe();
+        IActorRef Start() => Sys.ActorOf(JobIntakeActor.Props("forgotten", options, clock, null, storage.Ref));
+        var (a, b) = (new string('a', 64), new string('b', 64));
+        Guid Submit(IActorRef intake, string? blob)
+        {
+            var request = Request(h: 8).Check();
+            intake.Tell(new JobCommands.Submit(blob is null ? request : request with { Input = [], InputBlob = blob }, Checked: true));
+            return ExpectMsg<JobReplies.Accepted>().JobId;
+        }
+        var intake = Start();
+        var done = Submit(intake, a);
+        var failed = Submit(intake, b);
+        var open = Submit(intake, b);
+        intake.Tell(new JobCommands.RecordCompleted(done, "r", "conv"));
+        intake.Tell(new JobCommands.RecordFailed(failed, "bad luck"));
+        intake.Tell(new JobIntakeActor.Sync());
+        ExpectMsg<JobIntakeActor.Synced>();
+        storage.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        clock.Advance(TimeSpan.FromHours(2));
+
+        // Past the history, the next snapshot forgets both finished jobs; b stays, the open job names it.
+        var fresh = Enumerable.Range(0, 3).Select(_ => Submit(intake, null)).ToList();
+        foreach (var id in fresh)
+        {
+            intake.Tell(new JobCommands.RecordStarted(id, "conv", "conv3x3_int8", 1));
+            intake.Tell(new JobCommands.RecordCompleted(id, "r", "conv"));
+            intake.Tell(new JobIntakeActor.Sync());
+            ExpectMsg<JobIntakeActor.Synced>();
+        }
+        var forgotten = storage.ExpectMsg<ForgottenJobs>();
+        Assert.Equal(new[] { done, failed }.Order(), forgotten.Jobs.Order());
+        Assert.Equal([a], forgotten.Blobs);
+
+        Watch(intake);
+        Sys.Stop(intake);
+        ExpectTerminated(intake);
+        var again = Start();
+        again.Tell(new JobCommands.GetJob(open));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(JobState.Queued, s.State));
+        foreach (var id in fresh)
+        {
+            again.Tell(new JobCommands.GetJob(id));
+            ExpectMsg<JobReplies.JobStatus>();
+        }
+        again.Tell(new JobCommands.GetJob(done));
+        ExpectMsg<JobReplies.NotFound>();
+        again.Tell(JobIntakeActor.GetKept.Instance);
+        var kept = ExpectMsg<JobIntakeActor.Kept>();
+        Assert.Equal(new Dictionary<string, int> { [b] = 1 }, kept.Blobs);
+        Assert.Equal(4, kept.Jobs.Count);
+    }
+
+    [Fact]
+    public async Task A_failed_deletion_of_old_snapshots_is_logged_and_the_intake_goes_on()
+    {
+        var snapshots = TestSnapshotStore.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null));
+        await snapshots.OnDelete.Fail();
+        var options = new JobIntakeOptions(SnapshotEvery: 2);
+        var intake = Intake(options, board: "delete-fails");
+        var ids = new List<Guid>();
+
+        // The second acceptance makes a snapshot; deleting the ones before it fails.
+        await EventFilter.Warning(contains: "Deleting job intake snapshots").ExpectOneAsync(async () =>
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                intake.Tell(new JobCommands.Submit(Request(fill: (sbyte)i)));
+                ids.Add((await ExpectMsgAsync<JobReplies.Accepted>()).JobId);
+            }
+        });
+        await snapshots.OnDelete.Pass();
+        intake.Tell(new JobCommands.Submit(Request(fill: 9)));
+        ids.Add((await ExpectMsgAsync<JobReplies.Accepted>()).JobId);
+
+        Watch(intake);
+        Sys.Stop(intake);
+        await ExpectTerminatedAsync(intake);
+        var again = Intake(options, board: "delete-fails");
+        foreach (var id in ids)
+        {
+            again.Tell(new JobCommands.GetJob(id));
+            await ExpectMsgAsync<JobReplies.JobStatus>(s => Assert.Equal(JobState.Queued, s.State));
+        }
+    }
+
+    [Fact]
     public void A_tenants_jobs_are_listed_newest_first_by_state_and_queued_jobs_counted_per_module()
     {
         var intake = Intake(board: "list");

@@ -40,20 +40,36 @@ public sealed class ResultStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task Results_past_the_retention_are_pruned()
+    public async Task Results_past_the_retention_are_pruned_only_when_their_job_is_unknown()
     {
         var time = new ManualTime { Now = DateTimeOffset.UnixEpoch.AddDays(1000) };
         using var store = new ResultStore(_directory, TimeSpan.FromHours(1), time);
-        var old = Guid.NewGuid();
+        var (old, oldKnown) = (Guid.NewGuid(), Guid.NewGuid());
         await store.StoreAsync(Meta(old), [1]);
+        await store.StoreAsync(Meta(oldKnown), [1]);
         time.Now += TimeSpan.FromHours(2);
         var fresh = Guid.NewGuid();
         await store.StoreAsync(Meta(fresh), [2]);
 
-        Assert.Equal(1, store.Prune(time.Now));
+        // The intake still knows oldKnown (its job says completed: its result must be there); fresh is within the retention.
+        Assert.Equal(1, store.Prune(time.Now, id => id == oldKnown));
 
         Assert.Null(store.TryLoad(old));
+        Assert.NotNull(store.TryLoad(oldKnown));
         Assert.NotNull(store.TryLoad(fresh));
+    }
+
+    [Fact]
+    public async Task The_results_of_forgotten_jobs_are_deleted_by_id()
+    {
+        using var store = new ResultStore(_directory, TimeSpan.FromDays(1));
+        var ids = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToList();
+        await Task.WhenAll(ids.Select(id => store.StoreAsync(Meta(id), [7])));
+
+        Assert.Equal(2, store.Delete([ids[0], ids[2], Guid.NewGuid()]));
+
+        Assert.Equal(1, store.Count());
+        Assert.NotNull(store.TryLoad(ids[1]));
     }
 
     private sealed class ManualTime : TimeProvider

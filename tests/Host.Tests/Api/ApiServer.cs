@@ -33,8 +33,9 @@ public sealed class ApiServer : IAsyncDisposable
     public Uri? Url => _app.Urls.Select(u => new Uri(u)).FirstOrDefault();
 
     /// <param name="kestrel">Listen on a free loopback port instead of the in-memory test server (for clients that open sockets).</param>
+    /// <param name="customize">More for the builder, e.g. a service replaced (the settings are in its configuration).</param>
     /// <param name="routes">Endpoints of the test's own, mapped before the server starts.</param>
-    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false, Action<WebApplication>? routes = null)
+    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false, Action<WebApplicationBuilder>? customize = null, Action<WebApplication>? routes = null)
     {
         var data = Path.Combine(Path.GetTempPath(), $"dpr-api-{Guid.NewGuid():N}");
         var tenants = new TenantStore(data);
@@ -50,6 +51,7 @@ public sealed class ApiServer : IAsyncDisposable
             {
                 builder.WebHost.UseTestServer();
             }
+            customize?.Invoke(builder);
         });
         routes?.Invoke(app);
         await app.StartAsync();
