@@ -11,6 +11,10 @@ internal sealed record SoakFootprint(long RssBytes, long DataBytes, long Journal
     public static SoakFootprint Measure(int pid, string data, string? postgres) =>
         new(Rss(pid), DirectoryBytes(data), postgres is null ? SqliteRows(data) : PostgresRows(postgres));
 
+    /// <summary>The larger of each figure.</summary>
+    public static SoakFootprint Max(SoakFootprint? a, SoakFootprint b) =>
+        a is null ? b : new(Math.Max(a.RssBytes, b.RssBytes), Math.Max(a.DataBytes, b.DataBytes), Math.Max(a.JournalRows, b.JournalRows));
+
     /// <summary>VmRSS of /proc/PID/status; 0 when the process is gone.</summary>
     private static long Rss(int pid)
     {
