@@ -45,6 +45,7 @@ public static class Program
             ClientCommands.Jobs(),
             ClientCommands.Regions(),
             ClientCommands.Swaps(),
+            ChaosCommands.Create(),
         };
         return root;
     }

@@ -71,6 +71,7 @@ public static class DprService
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton<ChaosInjector>();
         builder.Services.AddSingleton(new TenantStore(options.DataDirectory));
         builder.Services.AddHostedService<ResultPruner>();
         builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
@@ -117,6 +118,7 @@ public static class DprService
         var v1 = app.MapGroup("/v1").RequireTenant().RequireRateLimiting(TenantRateLimit.Policy);
         v1.MapJobs();
         v1.MapBoard();
+        v1.MapChaos();
         app.MapFallback(context => throw ApiProblem.NotFound("path", $"no endpoint {context.Request.Method} {context.Request.Path} (docs/api.md)"));
         app.Lifetime.ApplicationStarted.Register(() => Announce(app, options, node));
         app.Lifetime.ApplicationStopped.Register(node.Dispose);
