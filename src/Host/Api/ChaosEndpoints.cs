@@ -8,8 +8,8 @@ namespace Dpr.Host.Api;
 /// <summary>
 /// <c>/v1/chaos</c>: fault injection into the running service on the simulated board (admin only;
 /// 409 on a real board). The faults are the ones the service must survive on a board — upsets the SEM
-/// controller reports, port writes that fail, hang, stop half way or arrive corrupted — so an operator
-/// or a soak run can watch it recover without a unit test.
+/// controller reports, port writes that fail, hang, stop half way or arrive corrupted, a journal that
+/// does not take writes — so an operator or a soak run can watch it recover without a unit test.
 /// </summary>
 public static class ChaosEndpoints
 {
@@ -24,6 +24,8 @@ public static class ChaosEndpoints
             .WithSummary("Simulated board only: an upset in a partition or the static design, reported by the SEM controller (admin)");
         chaos.MapPost("/port-faults", InjectPortFaultsAsync).RequireAdmin().Accepts<ChaosPortFaultDto>("application/json")
             .WithSummary("Simulated board only: the next N port writes fail, hang, stop half way or arrive corrupted (admin)");
+        chaos.MapPost("/journal-outage", InjectJournalOutageAsync).RequireAdmin().Accepts<ChaosJournalOutageDto>("application/json")
+            .WithSummary("Simulated board and SQLite journal only: another writer locks the journal for a while (admin)");
     }
 
     private static async Task<IResult> InjectUpsetAsync(HttpContext http, DprNode node, ChaosInjector injector)
@@ -50,5 +52,15 @@ public static class ChaosEndpoints
         injector.EnsureSimulated();
         var body = await JobEndpoints.ReadJsonAsync<ChaosPortFaultDto>(http, node.Options.MaxRequestBytes);
         return Results.Accepted("/v1/chaos", injector.InjectPortFaults(TenantAuth.Caller(http).Name, body.Kind, body.Count, body.HangSeconds));
+    }
+
+    private static async Task<IResult> InjectJournalOutageAsync(HttpContext http, DprNode node, ChaosInjector injector)
+    {
+        injector.EnsureSimulated();
+        // No body means the default duration.
+        var body = http.Request.ContentLength == 0 || (http.Request.ContentLength is null && http.Request.ContentType is null)
+            ? new ChaosJournalOutageDto()
+            : await JobEndpoints.ReadJsonAsync<ChaosJournalOutageDto>(http, node.Options.MaxRequestBytes);
+        return Results.Accepted("/v1/chaos", injector.StartJournalOutage(TenantAuth.Caller(http).Name, body.Seconds));
     }
 }

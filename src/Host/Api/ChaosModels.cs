@@ -19,9 +19,15 @@ public sealed record PendingPortFaultDto(string Kind, double? HangSeconds, int? 
 /// <summary>The faults just added and every one pending after them, in the order the writes will meet them.</summary>
 public sealed record ChaosPortFaultsDto(IReadOnlyList<PendingPortFaultDto> Added, IReadOnlyList<PendingPortFaultDto> Pending);
 
+/// <summary><c>POST /v1/chaos/journal-outage</c>: the SQLite journal is locked by another writer for this long (1 to 300 s, default 10).</summary>
+public sealed record ChaosJournalOutageDto(double? Seconds = null);
+
+public sealed record JournalOutageDto(string Journal, DateTimeOffset Until);
+
 /// <summary><c>GET /v1/chaos</c>: what is injected and not yet over.</summary>
 /// <param name="SemController">The simulated SEM controller's state: <c>Observation</c>, or <c>Idle</c> after an uncorrectable upset until the reload.</param>
-public sealed record ChaosStateDto(IReadOnlyList<PendingPortFaultDto> PortFaults, string SemController);
+/// <param name="JournalOutageUntil">When the journal outage under way ends; absent when there is none.</param>
+public sealed record ChaosStateDto(IReadOnlyList<PendingPortFaultDto> PortFaults, string SemController, DateTimeOffset? JournalOutageUntil = null);
 
-/// <summary><c>DELETE /v1/chaos</c>: what was withdrawn.</summary>
-public sealed record ChaosClearedDto(IReadOnlyList<PendingPortFaultDto> PortFaults);
+/// <summary><c>DELETE /v1/chaos</c>: what was withdrawn, and whether a journal outage was ended early.</summary>
+public sealed record ChaosClearedDto(IReadOnlyList<PendingPortFaultDto> PortFaults, bool JournalOutage = false);

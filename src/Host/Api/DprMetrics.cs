@@ -35,7 +35,7 @@ public sealed class DprMetrics
         _upsets = factory.CreateCounter("dpr_upsets_total", "Configuration upsets reported by the SEM controller.", "partition", "corrected");
         _journalErrors = factory.CreateCounter("dpr_journal_errors_total", "Journal writes that failed, by writer.", "writer");
         _submitted = factory.CreateCounter("dpr_jobs_submitted_total", "Job submissions by outcome (accepted, invalid, quota, queue, journal).", "outcome");
-        _chaos = factory.CreateCounter("dpr_chaos_injections_total", "Faults injected on purpose (/v1/chaos), by kind (sem-correctable, sem-uncorrectable, port-fail, port-hang, port-partial, port-corrupt).", "kind");
+        _chaos = factory.CreateCounter("dpr_chaos_injections_total", "Faults injected on purpose (/v1/chaos), by kind (sem-correctable, sem-uncorrectable, port-fail, port-hang, port-partial, port-corrupt, journal-outage).", "kind");
     }
 
     public CollectorRegistry Registry { get; }

@@ -35,6 +35,14 @@ public static class ChaosCommands
             return ClientCommands.Print(parse, console, faults, () => PortFaultTable(faults.Pending));
         });
 
+        var seconds = new Option<double?>("--seconds") { Description = "How long (1 to 300, default 10); past 10 s the journals' writes are reported failed instead of waiting." };
+        var journal = ClientCommands.With(new Command("journal", "A journal outage: another writer locks the SQLite journal for a while.") { seconds });
+        ClientCommands.Set(journal, async (parse, client, console) =>
+        {
+            var outage = await client.InjectJournalOutageAsync(new ChaosJournalOutageDto(parse.GetValue(seconds)));
+            return ClientCommands.Print(parse, console, outage, () => ClientCommands.Table(["journal", "locked until"], [[outage.Journal, outage.Until.ToString("u")]]));
+        });
+
         var list = ClientCommands.With(new Command("list", "The injected faults not yet hit, and the SEM controller's state."));
         ClientCommands.Set(list, async (parse, client, console) =>
         {
@@ -42,18 +50,19 @@ public static class ChaosCommands
             if (!parse.GetValue(ClientCommands.Json))
             {
                 console.MarkupLineInterpolated($"SEM controller: {state.SemController}");
+                console.MarkupLineInterpolated($"journal outage: {(state.JournalOutageUntil is { } until ? $"until {until:u}" : "none")}");
             }
             return ClientCommands.Print(parse, console, state, () => PortFaultTable(state.PortFaults));
         });
 
-        var clear = ClientCommands.With(new Command("clear", "Withdraw every injected port fault not yet hit."));
+        var clear = ClientCommands.With(new Command("clear", "Withdraw every injected port fault not yet hit and end a journal outage."));
         ClientCommands.Set(clear, async (parse, client, console) =>
         {
             var cleared = await client.ClearChaosAsync();
             return ClientCommands.Print(parse, console, cleared, () => PortFaultTable(cleared.PortFaults));
         });
 
-        return new Command("chaos", "Fault injection into a running service on the simulated board (admin key).") { upset, port, list, clear };
+        return new Command("chaos", "Fault injection into a running service on the simulated board (admin key).") { upset, port, journal, list, clear };
     }
 
     private static Table PortFaultTable(IReadOnlyList<PendingPortFaultDto> faults) => ClientCommands.Table(

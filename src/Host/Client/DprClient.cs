@@ -66,6 +66,9 @@ public sealed class DprClient(HttpClient http) : IDisposable
     public Task<ChaosPortFaultsDto> InjectPortFaultsAsync(ChaosPortFaultDto faults, CancellationToken cancel = default) =>
         SendAsync<ChaosPortFaultsDto>(HttpMethod.Post, "/v1/chaos/port-faults", faults, cancel);
 
+    public Task<JournalOutageDto> InjectJournalOutageAsync(ChaosJournalOutageDto outage, CancellationToken cancel = default) =>
+        SendAsync<JournalOutageDto>(HttpMethod.Post, "/v1/chaos/journal-outage", outage, cancel);
+
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancel)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -33,6 +33,8 @@ public class ChaosApiTests
     [InlineData("/v1/chaos/port-faults", """{"kind": "fail", "hangSeconds": 1}""", HttpStatusCode.BadRequest, "hangSeconds")]
     [InlineData("/v1/chaos/port-faults", """{"kind": "hang", "hangSeconds": 0}""", HttpStatusCode.BadRequest, "hangSeconds")]
     [InlineData("/v1/chaos/port-faults", """{"kind": "hang", "hangSeconds": 301}""", HttpStatusCode.BadRequest, "hangSeconds")]
+    [InlineData("/v1/chaos/journal-outage", """{"seconds": 0.5}""", HttpStatusCode.BadRequest, "seconds")]
+    [InlineData("/v1/chaos/journal-outage", """{"seconds": 301}""", HttpStatusCode.BadRequest, "seconds")]
     [InlineData("/v1/chaos/upsets", """{"partition": "rp9", "correctable": true}""", HttpStatusCode.NotFound, "partition")]
     [InlineData("/v1/chaos/upsets", """{"partition": "conv", "static": true, "correctable": true}""", HttpStatusCode.BadRequest, "static")]
     [InlineData("/v1/chaos/upsets", """{"correctable": true}""", HttpStatusCode.BadRequest, "partition")]
@@ -47,6 +49,7 @@ public class ChaosApiTests
         var state = (await ops.GetFromJsonAsync<ChaosStateDto>("/v1/chaos", ApiJson.Options))!;
         Assert.Empty(state.PortFaults);
         Assert.Equal("Observation", state.SemController);
+        Assert.Null(state.JournalOutageUntil);
         Assert.DoesNotContain("dpr_chaos_injections_total{", await server.Client(null).GetStringAsync("/metrics"));
     }
 
@@ -108,6 +111,79 @@ public class ChaosApiTests
     }
 
     [Fact]
+    public async Task A_journal_outage_stalls_writes_a_submission_meanwhile_gets_503_and_is_on_record_once_it_is_over()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Dpr:AskTimeoutSeconds"] = "2" });
+        var ops = server.Client("ops");
+        var alice = server.Client("alice");
+        var (during, duringExpected) = TestJobs.Make("conv3x3_int8", [1, 1, 6, 6], [1, 1, 3, 3], seed: 21);
+
+        var response = await ops.PostAsJsonAsync("/v1/chaos/journal-outage", new ChaosJournalOutageDto(Seconds: 6), ApiJson.Options);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("sqlite", (await response.Content.ReadFromJsonAsync<JournalOutageDto>(ApiJson.Options))!.Journal);
+        Assert.NotNull((await ops.GetFromJsonAsync<ChaosStateDto>("/v1/chaos", ApiJson.Options))!.JournalOutageUntil);
+        await ApiTests.AssertProblem(await ops.PostAsJsonAsync("/v1/chaos/journal-outage", new ChaosJournalOutageDto(), ApiJson.Options), HttpStatusCode.Conflict, "state");
+        // The acceptance cannot be stored: no answer within the ask timeout.
+        await ApiTests.AssertProblem(await alice.PostAsJsonAsync("/v1/jobs", during, ApiJson.Options), HttpStatusCode.ServiceUnavailable, "journal");
+
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while ((await ops.GetFromJsonAsync<ChaosStateDto>("/v1/chaos", ApiJson.Options))!.JournalOutageUntil is not null)
+        {
+            Assert.True(DateTime.UtcNow < until, "the journal outage did not end");
+            await Task.Delay(100);
+        }
+
+        // The stalled write went through once the lock was released (under the 10 s circuit breaker): the job the 503 answered is on record and runs.
+        var late = await PollJobsAsync(alice, jobs => jobs.Count == 1);
+        Assert.Equal("completed", (await TestJobs.WaitAsync(alice, late.Single().Id)).State);
+        Assert.Equal(Convert.ToBase64String(duringExpected), (await alice.GetFromJsonAsync<ResultDto>($"/v1/jobs/{late.Single().Id}/result", ApiJson.Options))!.Data);
+
+        // A second outage, ended early by a clear.
+        Assert.Equal(HttpStatusCode.Accepted, (await ops.PostAsJsonAsync("/v1/chaos/journal-outage", new ChaosJournalOutageDto(Seconds: 120), ApiJson.Options)).StatusCode);
+        Assert.True((await (await ops.DeleteAsync("/v1/chaos")).Content.ReadFromJsonAsync<ChaosClearedDto>(ApiJson.Options))!.JournalOutage);
+        var after = await TestJobs.SubmitAsync(alice, TestJobs.Make("conv3x3_int8", [1, 1, 6, 6], [1, 1, 3, 3], seed: 22).Job);
+        Assert.Equal("completed", (await TestJobs.WaitAsync(alice, after.Id)).State);
+        Assert.Contains("dpr_chaos_injections_total{kind=\"journal-outage\"} 2", await server.Client(null).GetStringAsync("/metrics"));
+    }
+
+    [Fact]
+    public async Task A_journal_outage_is_refused_with_the_postgres_journal_naming_the_journal()
+    {
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Dpr:Journal"] = "postgres",
+            ["Dpr:Connection"] = "Host=127.0.0.1;Port=1;Username=dpr;Password=none;Database=dpr;Timeout=1",
+            ["Dpr:AskTimeoutSeconds"] = "1",
+        });
+
+        var problem = await ApiTests.AssertProblem(await server.Client("ops").PostAsJsonAsync("/v1/chaos/journal-outage", new ChaosJournalOutageDto(5), ApiJson.Options), HttpStatusCode.Conflict, "journal");
+
+        Assert.Contains("SQLite journal only", problem.GetProperty("detail").GetString());
+    }
+
+    /// <summary>The caller's jobs once <paramref name="done"/> holds; a 503 (the intake still busy with the writes the outage held back) is asked again.</summary>
+    private static async Task<IReadOnlyList<JobDto>> PollJobsAsync(HttpClient client, Func<IReadOnlyList<JobDto>, bool> done)
+    {
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var response = await client.GetAsync("/v1/jobs");
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+            {
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var jobs = (await response.Content.ReadFromJsonAsync<JobListDto>(ApiJson.Options))!.Jobs;
+                if (done(jobs))
+                {
+                    return jobs;
+                }
+            }
+            Assert.True(DateTime.UtcNow < until, "the jobs did not arrive");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
     public async Task On_a_real_board_every_chaos_endpoint_is_refused_naming_the_port()
     {
         await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Dpr:Port"] = "fpga-manager" });
@@ -118,6 +194,7 @@ public class ChaosApiTests
             await ops.GetAsync("/v1/chaos"),
             await ops.DeleteAsync("/v1/chaos"),
             await ops.PostAsJsonAsync("/v1/chaos/upsets", new ChaosUpsetDto(Static: true, Correctable: true), ApiJson.Options),
+            await ops.PostAsJsonAsync("/v1/chaos/journal-outage", new ChaosJournalOutageDto(5), ApiJson.Options),
             // Refused for what it is, before the body is looked at.
             await ops.PostAsync("/v1/chaos/port-faults", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json")),
         ];

@@ -96,9 +96,16 @@ public class ChaosServeTests
             Assert.Equal(["hang", "hang", "corrupt"], JsonSerializer.Deserialize<ChaosStateDto>(list, ApiJson.Options)!.PortFaults.Select(f => f.Kind));
             Assert.Contains("corrupt", Dpr(key, "chaos", "list").Out);
 
+            var (outage, outageOut, outageErr) = Dpr(key, "chaos", "journal", "--seconds", "120", "--json");
+            Assert.True(outage == 0, outageErr);
+            Assert.Equal("sqlite", JsonSerializer.Deserialize<JournalOutageDto>(outageOut, ApiJson.Options)!.Journal);
+            Assert.Contains("journal outage: until", Dpr(key, "chaos", "list").Out);
+
             var (cleared, _, clearErr) = Dpr(key, "chaos", "clear");
             Assert.True(cleared == 0, clearErr);
-            Assert.Empty((await ops.GetFromJsonAsync<ChaosStateDto>("/v1/chaos", ApiJson.Options))!.PortFaults);
+            var state = (await ops.GetFromJsonAsync<ChaosStateDto>("/v1/chaos", ApiJson.Options))!;
+            Assert.Empty(state.PortFaults);
+            Assert.Null(state.JournalOutageUntil);
 
             var (upset, upsetOut, upsetErr) = Dpr(key, "chaos", "upset", "--partition", Partition, "--json");
             Assert.True(upset == 0, upsetErr);
@@ -115,7 +122,8 @@ public class ChaosServeTests
             var metrics = await ops.GetStringAsync("/metrics");
             Assert.Contains("dpr_chaos_injections_total{kind=\"port-hang\"} 2", metrics);
             Assert.Contains("dpr_chaos_injections_total{kind=\"sem-correctable\"} 1", metrics);
-            Assert.Contains("Chaos: ops cleared the injected faults (3 port faults withdrawn)", process.Tail(300));
+            Assert.Contains("Chaos: ops injected a journal outage of 120 s", process.Tail(300));
+            Assert.Contains("Chaos: ops cleared the injected faults (3 port faults withdrawn, the journal outage ended)", process.Tail(300));
         });
     }
 
