@@ -4,6 +4,7 @@ using Dpr.Fabric.Sem;
 using Dpr.Fabric.Simulation;
 using Dpr.Host.Service;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dpr.Host.Api;
@@ -42,7 +43,7 @@ public sealed class ChaosInjector : IDisposable
     private readonly SqliteJournalOutage? _outage;
     private string? _outageBy;
 
-    public ChaosInjector(DprNode node, DprMetrics metrics, ILogger<ChaosInjector> log)
+    public ChaosInjector(DprNode node, DprMetrics metrics, ILogger<ChaosInjector> log, IHostApplicationLifetime lifetime)
     {
         _node = node;
         _metrics = metrics;
@@ -51,6 +52,8 @@ public sealed class ChaosInjector : IDisposable
         {
             _outage = new SqliteJournalOutage(node.Options.JournalSettings, TimeProvider.System);
             _outage.Ended += () => log.LogInformation("Chaos: the journal outage injected by {By} is over", _outageBy);
+            // A stop drains: the last outcomes must reach the journal, not wait out an injected outage.
+            lifetime.ApplicationStopping.Register(() => _outage.End());
         }
     }
 
