@@ -47,6 +47,7 @@ public static class Program
             ClientCommands.Jobs(),
             ClientCommands.Regions(),
             ClientCommands.Swaps(),
+            ChaosCommands.Create(),
         };
         return root;
     }

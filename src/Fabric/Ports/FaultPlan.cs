@@ -3,13 +3,14 @@ namespace Dpr.Fabric.Ports;
 /// <summary>
 /// Deterministic fault injection for the simulated port: faults scripted for given write numbers
 /// (1-based) or module names, and/or drawn at a rate from a seeded generator, so every run with the
-/// same seed fails the same way.
+/// same seed fails the same way. Faults scripted by hand can be listed (<see cref="Pending"/>) and
+/// withdrawn (<see cref="Clear"/>) while the port is in use: a running service is injected into.
 /// </summary>
 public sealed class FaultPlan
 {
-    private readonly Dictionary<int, SimulatedFault> _byWrite = [];
-    private readonly Dictionary<string, Queue<SimulatedFault>> _byModule = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Queue<SimulatedFault> _next = new();
+    private readonly Dictionary<int, PlannedFault> _byWrite = [];
+    private readonly Dictionary<string, Queue<PlannedFault>> _byModule = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Queue<PlannedFault> _next = new();
     private readonly Random? _random;
     private readonly double _rate;
 
@@ -31,17 +32,23 @@ public sealed class FaultPlan
     {
         lock (_byWrite)
         {
-            _byWrite[write] = fault;
+            _byWrite[write] = new PlannedFault(fault, Write: write);
         }
         return this;
     }
 
     /// <summary>The next write that starts (whatever it writes) fails with <paramref name="fault"/>; several calls fail as many writes, in order. Safe while the port writes.</summary>
-    public FaultPlan OnNextWrite(SimulatedFault fault)
+    /// <param name="hangFor">Only for <see cref="SimulatedFault.Hang"/>: stall this long, then write as usual (null: until cancelled).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="hangFor"/> is not positive, or given for another fault.</exception>
+    public FaultPlan OnNextWrite(SimulatedFault fault, TimeSpan? hangFor = null)
     {
+        if (hangFor is { } hang && (fault != SimulatedFault.Hang || hang <= TimeSpan.Zero))
+        {
+            throw new ArgumentOutOfRangeException(nameof(hangFor), hangFor, $"a hang time is positive and only for {SimulatedFault.Hang}, not {fault}");
+        }
         lock (_byWrite)
         {
-            _next.Enqueue(fault);
+            _next.Enqueue(new PlannedFault(fault, hangFor));
         }
         return this;
     }
@@ -53,14 +60,43 @@ public sealed class FaultPlan
         {
             if (!_byModule.TryGetValue(module, out var queue))
             {
-                _byModule[module] = queue = new Queue<SimulatedFault>();
+                _byModule[module] = queue = new Queue<PlannedFault>();
             }
-            queue.Enqueue(fault);
+            queue.Enqueue(new PlannedFault(fault, Module: module));
         }
         return this;
     }
 
-    internal SimulatedFault? Next(int write, string module)
+    /// <summary>
+    /// The scripted faults no write has hit yet: the next-write faults in the order they will hit, then
+    /// those for a write number (ascending), then those for a module. The random ones are not listed.
+    /// </summary>
+    public IReadOnlyList<PlannedFault> Pending
+    {
+        get
+        {
+            lock (_byWrite)
+            {
+                return [.. _next, .. _byWrite.OrderBy(w => w.Key).Select(w => w.Value), .. _byModule.OrderBy(m => m.Key, StringComparer.OrdinalIgnoreCase).SelectMany(m => m.Value)];
+            }
+        }
+    }
+
+    /// <summary>Withdraws every scripted fault not yet hit (a write under way keeps the one it drew); the random rate stays.</summary>
+    /// <returns>The faults withdrawn, as <see cref="Pending"/> listed them.</returns>
+    public IReadOnlyList<PlannedFault> Clear()
+    {
+        lock (_byWrite)
+        {
+            var withdrawn = Pending;
+            _next.Clear();
+            _byWrite.Clear();
+            _byModule.Clear();
+            return withdrawn;
+        }
+    }
+
+    internal PlannedFault? Next(int write, string module)
     {
         lock (_byWrite)
         {
@@ -74,7 +110,7 @@ public sealed class FaultPlan
             }
             if (_random is not null && _random.NextDouble() < _rate)
             {
-                return (SimulatedFault)_random.Next(4);
+                return new PlannedFault((SimulatedFault)_random.Next(4));
             }
             return null;
         }

@@ -48,14 +48,16 @@ public sealed class SimulatedPort(SimulatedDevice device, SimulatedPortOptions o
         var frames = Device.FramesWrittenBy(bs);
         var duration = Options.TransferTime(image.Bytes);
         progress?.Report(new PortProgress(0, image.Bytes));
-        switch (_faults.Next(write, image.Name))
+        var planned = _faults.Next(write, image.Name);
+        switch (planned?.Fault)
         {
             case SimulatedFault.Fail:
                 throw new ConfigurationPortException(PortFailure.Refused, false, $"simulated failure: write {write} of {image.Name} refused before any frame was written");
             case SimulatedFault.Hang:
                 try
                 {
-                    await Task.Delay(Timeout.InfiniteTimeSpan, _time, cancellationToken);
+                    // A bounded hang is a port that stalls, then goes on: the caller sees a slow write or, past its own timeout, a hang.
+                    await Task.Delay(planned.HangFor ?? Timeout.InfiniteTimeSpan, _time, cancellationToken);
                 }
                 catch (OperationCanceledException e)
                 {

@@ -16,6 +16,9 @@ namespace Dpr.Fabric.Simulation;
 public sealed class SimulatedBoard : IPhysicalMemory
 {
     private readonly List<IMemoryWindow> _windows = [];
+    /// <summary>One controller: an upset's report lines reach <see cref="SemOutput"/> whole and in order, whoever injects.</summary>
+    private readonly Lock _sem = new();
+    private List<FrameAddress>? _staticFrames;
 
     public SimulatedBoard(Board board, SimulatedBoardOptions? options = null)
     {
@@ -75,17 +78,39 @@ public sealed class SimulatedBoard : IPhysicalMemory
     /// <exception cref="InvalidOperationException">The controller is not observing (it waits after an uncorrectable upset): nothing is changed.</exception>
     public void InjectUpset(FrameAddress frame, int word, int bit, bool correctable)
     {
-        if (Sem.State != SemState.Observation)
+        lock (_sem)
         {
-            throw new InvalidOperationException($"the SEM controller detects upsets only while observing; it is in {Sem.State}");
+            if (Sem.State != SemState.Observation)
+            {
+                throw new InvalidOperationException($"the SEM controller detects upsets only while observing; it is in {Sem.State}");
+            }
+            Device.InjectUpset(frame, word, bit);
+            var lines = Sem.Inject(new InjectedUpset(frame, word, bit, correctable));
+            if (correctable)
+            {
+                Device.Scrub(frame);
+            }
+            SemOutput?.Invoke(lines);
         }
-        Device.InjectUpset(frame, word, bit);
-        var lines = Sem.Inject(new InjectedUpset(frame, word, bit, correctable));
-        if (correctable)
+    }
+
+    /// <summary>
+    /// A strike where fault injection aims it: in <paramref name="partition"/>, or in the static design
+    /// (null: a logic frame no partition owns). The frame in the middle of the place, word 40 bit 7 of
+    /// its payload: any bit would do, one fixed bit makes every run the same.
+    /// </summary>
+    /// <returns>The upset injected.</returns>
+    /// <exception cref="InvalidOperationException">The controller is not observing, or the device has no frame map: nothing is changed.</exception>
+    public InjectedUpset Strike(Partition? partition, bool correctable)
+    {
+        var frames = partition is null ? StaticFrames() : [.. Board.FramesOf(partition)];
+        if (frames.Count == 0)
         {
-            Device.Scrub(frame);
+            throw new InvalidOperationException($"{Board.Device.Name} has no frame map: there is no frame of {(partition is null ? "the static design" : $"partition '{partition.Name}'")} to strike");
         }
-        SemOutput?.Invoke(lines);
+        var upset = new InjectedUpset(frames[frames.Count / 2], 40, 7, correctable);
+        InjectUpset(upset.Frame, upset.Word, upset.Bit, correctable);
+        return upset;
     }
 
     /// <summary>
@@ -94,11 +119,26 @@ public sealed class SimulatedBoard : IPhysicalMemory
     /// </summary>
     public void ResumeSem()
     {
-        if (Sem.State == SemState.Idle)
+        lock (_sem)
         {
-            SemOutput?.Invoke(Sem.Resume());
+            if (Sem.State == SemState.Idle)
+            {
+                SemOutput?.Invoke(Sem.Resume());
+            }
         }
     }
+
+    /// <summary>The logic frames (CLB_IO_CLK) that no partition owns: the static design's.</summary>
+    private List<FrameAddress> StaticFrames() => _staticFrames ??=
+    [
+        .. from row in Board.Device.Rows
+           where row.BlockType == BlockType.CLB_IO_CLK
+           from column in Enumerable.Range(0, row.ColumnFrames.Count)
+           from minor in Enumerable.Range(0, row.ColumnFrames[column])
+           let frame = row.Address(column, minor)
+           where Board.PartitionOf(frame) is null
+           select frame,
+    ];
 
     public IMemoryWindow Map(ulong address, long length) =>
         _windows.FirstOrDefault(w => address >= w.BaseAddress && address + (ulong)length <= w.BaseAddress + (ulong)w.Length)

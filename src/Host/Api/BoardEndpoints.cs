@@ -87,25 +87,17 @@ public static class BoardEndpoints
     /// <summary>
     /// Flips one configuration bit inside the partition on the simulated board; its SEM controller reports it
     /// and the service reacts as it would on a board (the region manager reloads or scrubs). Answered at once.
+    /// The older form of <c>POST /v1/chaos/upsets</c> (<see cref="ChaosInjector"/>), kept for its callers.
     /// </summary>
-    private static async Task<IResult> InjectUpsetAsync(string partition, HttpContext http, DprNode node)
+    private static async Task<IResult> InjectUpsetAsync(string partition, HttpContext http, DprNode node, ChaosInjector injector)
     {
         Region(node, partition);
         // No body (or an empty one) means the defaults; a chunked body has no length but a content type.
         var body = http.Request.ContentLength == 0 || (http.Request.ContentLength is null && http.Request.ContentType is null)
             ? new UpsetDto()
             : await JobEndpoints.ReadJsonAsync<UpsetDto>(http, node.Options.MaxRequestBytes);
-        var board = node.Simulated ?? throw ApiProblem.Conflict($"upsets can only be injected into the simulated board; this service drives {node.Board.Name} through {node.Port.Name}");
-        // A frame in the middle of the partition, a word and bit in the frame's payload.
-        var frames = node.Board.FramesOf(node.Board.Partition(partition)).ToList();
-        var frame = frames[frames.Count / 2];
-        const int word = 40, bit = 7;
-        if (board.Sem.State != Fabric.Sem.SemState.Observation)
-        {
-            throw ApiProblem.Conflict($"the SEM controller is not observing ({board.Sem.State}): after an uncorrectable upset it waits until the partition is reloaded; try again then");
-        }
-        board.InjectUpset(frame, word, bit, body.Correctable);
-        return Results.Accepted($"/v1/regions", new InjectedUpsetDto(partition, $"0x{frame.Value:X8}", word, bit, body.Correctable));
+        var upset = injector.InjectUpset(TenantAuth.Caller(http).Name, partition, body.Correctable);
+        return Results.Accepted($"/v1/regions", new InjectedUpsetDto(partition, $"0x{upset.Frame.Value:X8}", upset.Word, upset.Bit, body.Correctable));
     }
 
     private static Akka.Actor.IActorRef Region(DprNode node, string partition) =>

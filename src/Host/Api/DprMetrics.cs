@@ -20,6 +20,7 @@ public sealed class DprMetrics
     private readonly Counter _upsets;
     private readonly Counter _journalErrors;
     private readonly Counter _submitted;
+    private readonly Counter _chaos;
 
     public DprMetrics()
     {
@@ -34,11 +35,15 @@ public sealed class DprMetrics
         _upsets = factory.CreateCounter("dpr_upsets_total", "Configuration upsets reported by the SEM controller.", "partition", "corrected");
         _journalErrors = factory.CreateCounter("dpr_journal_errors_total", "Journal writes that failed, by writer.", "writer");
         _submitted = factory.CreateCounter("dpr_jobs_submitted_total", "Job submissions by outcome (accepted, invalid, quota, queue, journal, disk).", "outcome");
+        _chaos = factory.CreateCounter("dpr_chaos_injections_total", "Faults injected on purpose (/v1/chaos), by kind (sem-correctable, sem-uncorrectable, port-fail, port-hang, port-partial, port-corrupt, journal-outage).", "kind");
     }
 
     public CollectorRegistry Registry { get; }
 
     public void Submitted(string outcome) => _submitted.WithLabels(outcome).Inc();
+
+    /// <summary><paramref name="count"/> faults of <paramref name="kind"/> injected through <see cref="ChaosInjector"/>.</summary>
+    public void ChaosInjected(string kind, int count = 1) => _chaos.WithLabels(kind).Inc(count);
 
     /// <summary>Listens to what the actors of <paramref name="system"/> publish; the queue depths are asked of <paramref name="intake"/> at each scrape.</summary>
     public void Observe(ActorSystem system, IActorRef intake, TimeSpan timeout)

@@ -24,7 +24,7 @@ public static class ClientCommands
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DPR_KEY"),
     };
 
-    private static readonly Option<bool> Json = new("--json") { Description = "Print the API's JSON instead of a table." };
+    internal static readonly Option<bool> Json = new("--json") { Description = "Print the API's JSON instead of a table." };
 
     public static Command Submit()
     {
@@ -142,7 +142,8 @@ public static class ClientCommands
         return command;
     }
 
-    private static Command With(Command command)
+    /// <summary>Adds the options every client verb takes: <c>--url</c>, <c>--key</c>, <c>--json</c>.</summary>
+    internal static Command With(Command command)
     {
         command.Options.Add(Url);
         command.Options.Add(Key);
@@ -150,7 +151,8 @@ public static class ClientCommands
         return command;
     }
 
-    private static void Set(Command command, Func<ParseResult, DprClient, IAnsiConsole, Task<int>> body) =>
+    /// <summary>Runs a client verb: the client for <c>--url</c> and <c>--key</c>, the API's refusals and an unreachable service as a message and exit code 1.</summary>
+    internal static void Set(Command command, Func<ParseResult, DprClient, IAnsiConsole, Task<int>> body) =>
         CliAction.Set(command, (parse, output) =>
         {
             var url = parse.GetValue(Url)!;
@@ -174,7 +176,8 @@ public static class ClientCommands
             }
         });
 
-    private static int Print<T>(ParseResult parse, IAnsiConsole console, T value, Func<Table> table)
+    /// <summary>The API's JSON with <c>--json</c>, else the table.</summary>
+    internal static int Print<T>(ParseResult parse, IAnsiConsole console, T value, Func<Table> table)
     {
         if (parse.GetValue(Json))
         {
@@ -187,7 +190,7 @@ public static class ClientCommands
         return ExitCodes.Ok;
     }
 
-    private static Table Table(string[] columns, IEnumerable<string[]> rows)
+    internal static Table Table(string[] columns, IEnumerable<string[]> rows)
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumns(columns);
         foreach (var row in rows)

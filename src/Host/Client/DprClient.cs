@@ -56,6 +56,19 @@ public sealed class DprClient(HttpClient http) : IDisposable
             $"/v1/swaps?limit={limit}{(partition is null ? "" : "&partition=" + Uri.EscapeDataString(partition))}{(before is null ? "" : "&before=" + Uri.EscapeDataString(before))}",
             null, cancel);
 
+    public Task<ChaosStateDto> ChaosAsync(CancellationToken cancel = default) => SendAsync<ChaosStateDto>(HttpMethod.Get, "/v1/chaos", null, cancel);
+
+    public Task<ChaosClearedDto> ClearChaosAsync(CancellationToken cancel = default) => SendAsync<ChaosClearedDto>(HttpMethod.Delete, "/v1/chaos", null, cancel);
+
+    public Task<ChaosUpsetInjectedDto> InjectUpsetAsync(ChaosUpsetDto upset, CancellationToken cancel = default) =>
+        SendAsync<ChaosUpsetInjectedDto>(HttpMethod.Post, "/v1/chaos/upsets", upset, cancel);
+
+    public Task<ChaosPortFaultsDto> InjectPortFaultsAsync(ChaosPortFaultDto faults, CancellationToken cancel = default) =>
+        SendAsync<ChaosPortFaultsDto>(HttpMethod.Post, "/v1/chaos/port-faults", faults, cancel);
+
+    public Task<JournalOutageDto> InjectJournalOutageAsync(ChaosJournalOutageDto outage, CancellationToken cancel = default) =>
+        SendAsync<JournalOutageDto>(HttpMethod.Post, "/v1/chaos/journal-outage", outage, cancel);
+
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancel)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 using Serilog;
@@ -46,7 +47,10 @@ public static class DprService
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
             .Filter.With(new RepeatedLogFilter(TimeProvider.System))
-            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{Suppressed}{NewLine}{Exception}"));
+            .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{Suppressed}{NewLine}{Exception}")
+            .WriteToLogFile(options));
+        // Under systemd (deploy/dpr.service, Type=notify): READY=1 once listening, STOPPING=1 on SIGTERM. Nothing otherwise.
+        builder.Services.AddSystemd();
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -72,6 +76,7 @@ public static class DprService
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton<ChaosInjector>();
         builder.Services.AddSingleton(new TenantStore(options.DataDirectory));
         builder.Services.AddSingleton(new DiskSpace(options.DataDirectory, options.MinFreeDiskMegabytes * 1024 * 1024));
         builder.Services.AddHostedService<ResultPruner>();
@@ -105,6 +110,7 @@ public static class DprService
         var v1 = app.MapGroup("/v1").RequireTenant().RequireRateLimiting(TenantRateLimit.Policy);
         v1.MapJobs();
         v1.MapBoard();
+        v1.MapChaos();
         app.MapFallback(context => throw ApiProblem.NotFound("path", $"no endpoint {context.Request.Method} {context.Request.Path} (docs/api.md)"));
         app.Lifetime.ApplicationStarted.Register(() => Announce(app, options, node));
         app.Lifetime.ApplicationStopped.Register(node.Dispose);

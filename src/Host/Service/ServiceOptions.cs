@@ -64,6 +64,18 @@ public sealed class ServiceOptions
     /// <summary>How long a request waits for an actor (the intake's durable write, a region's swap) before a 503.</summary>
     public double AskTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// A log file besides the console (off when empty): rolled daily (<c>dpr.log</c> → <c>dpr20260612.log</c>),
+    /// each file at most <see cref="LogFileMaxBytes"/> (then <c>_001</c>...), the newest <see cref="LogFileRetainedCount"/> kept.
+    /// For a board that runs for months on an SD card with no journald of its own.
+    /// </summary>
+    public string? LogFile { get; set; }
+
+    /// <summary>How many log files are kept; older ones are deleted as new ones start.</summary>
+    public int LogFileRetainedCount { get; set; } = 14;
+
+    public long LogFileMaxBytes { get; set; } = 64L * 1024 * 1024;
+
     public string DataDirectory => Path.GetFullPath(Data);
 
     public TimeSpan AskTimeout => TimeSpan.FromSeconds(AskTimeoutSeconds);
@@ -133,6 +145,19 @@ public sealed class ServiceOptions
             nameof(Placement), $"expected lookahead, lru or fifo, found '{Placement}'");
         Check(RequestsPerSecondPerTenant >= 1, nameof(RequestsPerSecondPerTenant), $"at least 1, found {RequestsPerSecondPerTenant}");
         Check(AskTimeoutSeconds > 0, nameof(AskTimeoutSeconds), $"more than 0, found {AskTimeoutSeconds}");
+        Check(LogFileRetainedCount >= 1, nameof(LogFileRetainedCount), $"at least 1, found {LogFileRetainedCount}");
+        Check(LogFileMaxBytes >= 64 * 1024, nameof(LogFileMaxBytes), $"at least 65536 bytes, found {LogFileMaxBytes}");
+        if (!string.IsNullOrWhiteSpace(LogFile))
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(LogFile))!);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                problems.Add($"{Section}:{nameof(LogFile)}: cannot make the directory of '{LogFile}': {e.Message}");
+            }
+        }
         foreach (var url in (Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
             Check(Uri.TryCreate(url.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",

@@ -102,6 +102,40 @@ public class SimulatedPortTests
     }
 
     [Fact]
+    public async Task A_bounded_hang_stalls_the_write_and_then_it_completes()
+    {
+        var time = new HeldTimeProvider();
+        var device = new SimulatedDevice(PynqZ2);
+        var port = new SimulatedPort(device, SimulatedPortOptions.Pcap, new FaultPlan().OnNextWrite(SimulatedFault.Hang, TimeSpan.FromSeconds(30)), time);
+
+        var write = port.WriteAsync(Partial("conv3x3_int16"), null, CancellationToken.None);
+        await time.WhenArmed;
+        Assert.False(write.IsCompleted);
+        time.FireAll();
+        await write;
+
+        Assert.Equal("conv3x3_int16", device.ModuleIn(Conv));
+        // The hang was for one write: the next is not held.
+        await port.WriteAsync(Partial("conv3x3_int8"), null, CancellationToken.None);
+        Assert.Equal(0, time.Armed);
+    }
+
+    [Fact]
+    public async Task A_bounded_hang_cancelled_by_the_caller_is_a_timeout_with_an_unknown_region()
+    {
+        var device = new SimulatedDevice(PynqZ2);
+        var port = new SimulatedPort(device, SimulatedPortOptions.Pcap, new FaultPlan().OnNextWrite(SimulatedFault.Hang, TimeSpan.FromHours(1)));
+        using var cts = new CancellationTokenSource();
+
+        var write = port.WriteAsync(Partial("conv3x3_int16"), null, cts.Token);
+        await cts.CancelAsync();
+        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() => write);
+
+        Assert.Equal((PortFailure.Timeout, true), (e.Failure, e.RegionStateUnknown));
+        Assert.True(device.IsCorrupt(Conv));
+    }
+
+    [Fact]
     public async Task Image_with_a_bad_crc_is_a_device_crc_error()
     {
         var bytes = SyntheticBitstream.Partial(PynqZ2, Conv, "conv3x3_int8");

@@ -1,0 +1,66 @@
+using Dpr.Host.Service;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Dpr.Host.Api;
+
+/// <summary>
+/// <c>/v1/chaos</c>: fault injection into the running service on the simulated board (admin only;
+/// 409 on a real board). The faults are the ones the service must survive on a board — upsets the SEM
+/// controller reports, port writes that fail, hang, stop half way or arrive corrupted, a journal that
+/// does not take writes — so an operator or a soak run can watch it recover without a unit test.
+/// </summary>
+public static class ChaosEndpoints
+{
+    public static void MapChaos(this RouteGroupBuilder v1)
+    {
+        var chaos = v1.MapGroup("/chaos");
+        chaos.MapGet("", (ChaosInjector injector) => injector.State()).RequireAdmin()
+            .WithSummary("Simulated board only: the injected faults not yet hit, and the SEM controller's state (admin)");
+        chaos.MapDelete("", (HttpContext http, ChaosInjector injector) => injector.Clear(TenantAuth.Caller(http).Name)).RequireAdmin()
+            .WithSummary("Simulated board only: withdraw every injected port fault not yet hit (admin)");
+        chaos.MapPost("/upsets", InjectUpsetAsync).RequireAdmin().Accepts<ChaosUpsetDto>("application/json")
+            .WithSummary("Simulated board only: an upset in a partition or the static design, reported by the SEM controller (admin)");
+        chaos.MapPost("/port-faults", InjectPortFaultsAsync).RequireAdmin().Accepts<ChaosPortFaultDto>("application/json")
+            .WithSummary("Simulated board only: the next N port writes fail, hang, stop half way or arrive corrupted (admin)");
+        chaos.MapPost("/journal-outage", InjectJournalOutageAsync).RequireAdmin().Accepts<ChaosJournalOutageDto>("application/json")
+            .WithSummary("Simulated board and SQLite journal only: another writer locks the journal for a while (admin)");
+    }
+
+    private static async Task<IResult> InjectUpsetAsync(HttpContext http, DprNode node, ChaosInjector injector)
+    {
+        // The refusal of a real board comes before anything the body could say.
+        injector.EnsureSimulated();
+        var body = await JobEndpoints.ReadJsonAsync<ChaosUpsetDto>(http, node.Options.MaxRequestBytes);
+        if (body.Static && body.Partition is not null)
+        {
+            throw ApiProblem.BadInput("static", "name a partition or set static, not both");
+        }
+        if (!body.Static && body.Partition is null)
+        {
+            throw ApiProblem.BadInput("partition", $"name a partition ({string.Join(", ", node.Regions.Keys.Order(StringComparer.Ordinal))}) or set static");
+        }
+        var correctable = body.Correctable
+            ?? throw ApiProblem.BadInput("correctable", "say true (the controller repairs the bit) or false (the partition must be reloaded; in the static design, the board is degraded)");
+        var upset = injector.InjectUpset(TenantAuth.Caller(http).Name, body.Partition, correctable);
+        return Results.Accepted("/v1/regions", new ChaosUpsetInjectedDto(body.Partition ?? "static", $"0x{upset.Frame.Value:X8}", upset.Word, upset.Bit, correctable));
+    }
+
+    private static async Task<IResult> InjectPortFaultsAsync(HttpContext http, DprNode node, ChaosInjector injector)
+    {
+        injector.EnsureSimulated();
+        var body = await JobEndpoints.ReadJsonAsync<ChaosPortFaultDto>(http, node.Options.MaxRequestBytes);
+        return Results.Accepted("/v1/chaos", injector.InjectPortFaults(TenantAuth.Caller(http).Name, body.Kind, body.Count, body.HangSeconds));
+    }
+
+    private static async Task<IResult> InjectJournalOutageAsync(HttpContext http, DprNode node, ChaosInjector injector)
+    {
+        injector.EnsureSimulated();
+        // No body means the default duration.
+        var body = http.Request.ContentLength == 0 || (http.Request.ContentLength is null && http.Request.ContentType is null)
+            ? new ChaosJournalOutageDto()
+            : await JobEndpoints.ReadJsonAsync<ChaosJournalOutageDto>(http, node.Options.MaxRequestBytes);
+        return Results.Accepted("/v1/chaos", injector.StartJournalOutage(TenantAuth.Caller(http).Name, body.Seconds));
+    }
+}
