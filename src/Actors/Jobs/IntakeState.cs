@@ -45,7 +45,11 @@ public sealed record IntakeState(
         return edit.ToState();
     }
 
-    /// <summary>Forgets the finished jobs accepted before <paramref name="horizon"/> (their look-ups, list entries and keys).</summary>
+    /// <summary>
+    /// Forgets the jobs that finished before <paramref name="horizon"/> (their look-ups, list entries and
+    /// keys). Counted from the finish, not the acceptance: a job that waited long is still known for the
+    /// whole retention after it ended, so its submitter can fetch the result.
+    /// </summary>
     public IntakeState Forget(DateTimeOffset horizon) => ForgetBefore(horizon).Kept;
 
     /// <summary>
@@ -54,7 +58,7 @@ public sealed record IntakeState(
     /// </summary>
     public (IntakeState Kept, ForgottenJobs Forgotten) ForgetBefore(DateTimeOffset horizon)
     {
-        var forgotten = Jobs.Values.Where(j => !j.IsOpen && j.AcceptedAt < horizon).ToList();
+        var forgotten = Jobs.Values.Where(j => !j.IsOpen && (j.FinishedAt ?? j.AcceptedAt) < horizon).ToList();
         if (forgotten.Count == 0)
         {
             return (this, ForgottenJobs.None);

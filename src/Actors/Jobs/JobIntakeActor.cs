@@ -237,7 +237,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     }
 
     /// <summary>
-    /// Forgets finished jobs accepted before <see cref="JobIntakeOptions.History"/>, then snapshots
+    /// Forgets jobs finished before <see cref="JobIntakeOptions.History"/>, then snapshots
     /// the rest, so a restart replays only what came after instead of every job ever accepted.
     /// </summary>
     private void Snapshot()

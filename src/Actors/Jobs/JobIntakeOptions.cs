@@ -7,7 +7,7 @@ namespace Dpr.Actors.Jobs;
 /// <param name="MaxOpenJobsPerTenant">The same, per tenant.</param>
 /// <param name="RetryAfter">What a refusal for a full queue tells the tenant to wait.</param>
 /// <param name="SnapshotEvery">Events between snapshots of the intake's state at least (and at least as many as the jobs it knows); a restart replays only what came after the last.</param>
-/// <param name="HistoryKept">How long a finished job stays known (look-up, list, idempotency key) after its acceptance; default 7 days.</param>
+/// <param name="HistoryKept">How long a finished job stays known (look-up, list, idempotency key) after it finished; default 7 days.</param>
 public sealed record JobIntakeOptions(
     int BatchSize = 512,
     int MaxOpenJobs = 100_000,

@@ -49,6 +49,16 @@ public class IntakeStateTests
     }
 
     [Fact]
+    public void A_job_is_kept_for_the_retention_after_it_finished_however_long_it_waited()
+    {
+        var waitedLong = Guid.NewGuid();
+        var state = Replay(new JobAccepted(waitedLong, Request(), T0), new JobCompleted(waitedLong, "r", "conv", T0.AddHours(2)));
+
+        Assert.True(state.Forget(T0.AddHours(1)).Jobs.ContainsKey(waitedLong));
+        Assert.False(state.Forget(T0.AddHours(3)).Jobs.ContainsKey(waitedLong));
+    }
+
+    [Fact]
     public void A_forgotten_job_gives_up_its_blob_only_when_no_kept_job_names_the_same_content()
     {
         var (old, oldShared, fresh, running) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());

@@ -92,7 +92,7 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
         var clock = Stopwatch.StartNew();
         var tenants = keys.Select((t, i) => new SoakTenant(t.Name, t.Key, server.Url, modules, ledger, stuckAfter, settings.Seed * 100 + i)
             .RunAsync(settings.Jobs / Tenants, stuckAfter, abort.Token)).ToList();
-        var operatorLoop = new SoakOperator(server, admin, modules, partition, settings.Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(6), settings.Seed);
+        var operatorLoop = new SoakOperator(server, admin, modules, partition, settings.Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(6), journalOutage: true, settings.Seed);
         var operatorTask = operatorLoop.RunAsync(stopOperator.Token);
 
         var windows = new List<SoakWindow>();

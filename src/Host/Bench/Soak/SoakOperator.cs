@@ -7,13 +7,16 @@ namespace Dpr.Host.Bench.Soak;
 
 /// <summary>
 /// The operator and the weather of the soak: at random moments an admin loads a module by hand,
-/// resets a faulted partition, injects an SEM upset or a port fault through the chaos endpoints, or
+/// resets a faulted partition, injects an SEM upset (in the partition or the static design), a port
+/// fault or (SQLite) a short journal outage through the chaos endpoints, or
 /// the service is stopped (SIGTERM) or killed (SIGKILL) and started again on the same data directory
 /// and port. Counts what it did; a disturbance the service refuses is fine, one it cannot answer
 /// during a restart is skipped.
 /// </summary>
-internal sealed class SoakOperator(SoakServer server, string adminKey, IReadOnlyList<string> modules, string partition, TimeSpan every, int seed)
+internal sealed class SoakOperator(SoakServer server, string adminKey, IReadOnlyList<string> modules, string partition, TimeSpan every, bool journalOutage, int seed)
 {
+    private static readonly string[] PortFaults = ["fail", "hang", "partial", "corrupt"];
+
     private readonly Random _random = new(seed);
     private readonly Dictionary<string, int> _done = new(StringComparer.Ordinal);
 
@@ -38,9 +41,11 @@ internal sealed class SoakOperator(SoakServer server, string adminKey, IReadOnly
             var roll = _random.NextDouble();
             var action = roll switch
             {
-                < 0.35 => "load",
-                < 0.60 => "upset",
-                < 0.80 => "port-fault",
+                < 0.30 => "load",
+                < 0.50 => "upset",
+                < 0.55 => "static-upset",
+                < 0.70 => "port-fault",
+                < 0.80 => journalOutage ? "journal-outage" : "load",
                 < 0.90 => "sigterm",
                 _ => "sigkill",
             };
@@ -71,10 +76,17 @@ internal sealed class SoakOperator(SoakServer server, string adminKey, IReadOnly
                 (await client.PostAsJsonAsync($"/v1/regions/{partition}/load", new LoadDto(modules[_random.Next(modules.Count)]), ApiJson.Options)).Dispose();
                 break;
             case "upset":
-                (await client.PostAsJsonAsync($"/v1/regions/{partition}/upset", new UpsetDto(Correctable: _random.Next(2) == 0), ApiJson.Options)).Dispose();
+                (await client.PostAsJsonAsync("/v1/chaos/upsets", new ChaosUpsetDto(partition, Correctable: _random.Next(2) == 0), ApiJson.Options)).Dispose();
+                break;
+            case "static-upset":
+                (await client.PostAsJsonAsync("/v1/chaos/upsets", new ChaosUpsetDto(Static: true, Correctable: true), ApiJson.Options)).Dispose();
                 break;
             case "port-fault":
-                (await client.PostAsJsonAsync("/v1/chaos/port", new { kind = _random.Next(2) == 0 ? "fail" : "corrupt", count = 1 }, ApiJson.Options)).Dispose();
+                var kind = PortFaults[_random.Next(PortFaults.Length)];
+                (await client.PostAsJsonAsync("/v1/chaos/port-faults", new ChaosPortFaultDto(kind, Count: 1 + _random.Next(2), HangSeconds: kind == "hang" ? 1 : null), ApiJson.Options)).Dispose();
+                break;
+            case "journal-outage":
+                (await client.PostAsJsonAsync("/v1/chaos/journal-outage", new ChaosJournalOutageDto(Seconds: 2), ApiJson.Options)).Dispose();
                 break;
             default:
                 await server.RestartAsync(kill: action == "sigkill");
