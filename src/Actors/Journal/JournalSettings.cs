@@ -151,6 +151,12 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
     /// to create the same tables on an empty one PostgreSQL refused all but one (23505 on
     /// <c>pg_type_typname_nsp_index</c>). <see cref="JournalSchema"/> creates them once, beforehand.
     /// SQLite gives each plugin a file of its own, so each creates its own tables.
+    /// <para>
+    /// After a run of failures (a database outage) Akka's circuit breaker around each plugin fails every
+    /// call at once for <c>reset-timeout</c> before it tries the database again: 30 s for the journals and
+    /// 60 s for snapshots by default, so actors stayed down that long after the database was back. Here
+    /// it is 2 s; the back-off supervisors already space the retries.
+    /// </para>
     /// </summary>
     public string Hocon
     {
@@ -175,6 +181,7 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                       parallelism = {{parallelism}}
                       # The job intake persists up to 512 acceptances at once: let them share a round trip.
                       batch-size = 1000
+                      circuit-breaker.reset-timeout = 2s
                     }
                     regions {
                       plugin-id = "{{RegionsJournal}}"
@@ -183,6 +190,7 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                       auto-initialize = {{autoInitialize}}
                       {{schema}}
                       parallelism = {{parallelism}}
+                      circuit-breaker.reset-timeout = 2s
                     }
                   }
                   query.journal.regions {
@@ -199,6 +207,7 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                       provider-name = "{{ProviderName}}"
                       auto-initialize = {{autoInitialize}}
                       {{schema}}
+                      circuit-breaker.reset-timeout = 2s
                     }
                   }
                 }

@@ -20,6 +20,8 @@ public sealed class DprMetrics
     private readonly Counter _upsets;
     private readonly Counter _journalErrors;
     private readonly Counter _submitted;
+    private readonly Gauge _journalUp;
+    private readonly Counter _journalProbeFailures;
 
     public DprMetrics()
     {
@@ -34,11 +36,23 @@ public sealed class DprMetrics
         _upsets = factory.CreateCounter("dpr_upsets_total", "Configuration upsets reported by the SEM controller.", "partition", "corrected");
         _journalErrors = factory.CreateCounter("dpr_journal_errors_total", "Journal writes that failed, by writer.", "writer");
         _submitted = factory.CreateCounter("dpr_jobs_submitted_total", "Job submissions by outcome (accepted, invalid, quota, queue, journal).", "outcome");
+        _journalUp = factory.CreateGauge("dpr_journal_up", "1 when the last probe reached the journal's database, else 0.");
+        _journalProbeFailures = factory.CreateCounter("dpr_journal_probe_failures_total", "Probes of the journal's database that failed.");
     }
 
     public CollectorRegistry Registry { get; }
 
     public void Submitted(string outcome) => _submitted.WithLabels(outcome).Inc();
+
+    /// <summary>What a journal probe found (<c>Service.JournalHealth</c>).</summary>
+    public void JournalProbed(bool up)
+    {
+        _journalUp.Set(up ? 1 : 0);
+        if (!up)
+        {
+            _journalProbeFailures.Inc();
+        }
+    }
 
     /// <summary>Listens to what the actors of <paramref name="system"/> publish; the queue depths are asked of <paramref name="intake"/> at each scrape.</summary>
     public void Observe(ActorSystem system, IActorRef intake, TimeSpan timeout)

@@ -9,11 +9,13 @@ namespace Dpr.Host.Service;
 /// <summary>The Akka.Hosting wiring of <c>dpr serve</c>, one extension per feature.</summary>
 public static class DprAkkaBuilderExtensions
 {
-    /// <summary>The journals (SQLite files prepared in WAL mode, or PostgreSQL tables created once) and dpr's serializer.</summary>
+    /// <summary>
+    /// The journals (SQLite files prepared in WAL mode, or PostgreSQL, whose tables <see cref="JournalHealth"/>
+    /// creates once the database answers) and dpr's serializer.
+    /// </summary>
     public static AkkaConfigurationBuilder WithDprJournal(this AkkaConfigurationBuilder builder, JournalSettings journal)
     {
         journal.Prepare();
-        JournalSchema.EnsureCreatedAsync(journal, CancellationToken.None).GetAwaiter().GetResult();
         builder.AddHocon(journal.Config.WithFallback(ConfigurationFactory.ParseString(DprSerializer.Hocon)), HoconAddMode.Prepend);
         foreach (var setup in journal.Setups())
         {

@@ -39,11 +39,13 @@ public static class DprService
             throw new ServiceOptionsException(problems);
         }
 
+        var journal = new JournalStatus();
         builder.Services.AddSerilog((services, logger) => logger
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting", LogEventLevel.Information)
             .ReadFrom.Configuration(builder.Configuration)
+            .Filter.ByExcluding(journal.Absorbs)
             .Enrich.FromLogContext()
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}"));
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -69,10 +71,13 @@ public static class DprService
         var node = DprNode.Create(options);
         var metrics = new DprMetrics();
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(journal);
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(new TenantStore(options.DataDirectory));
         builder.Services.AddHostedService<ResultPruner>();
+        // Before the actor system: its first probe creates the tables before any journal is used.
+        builder.Services.AddHostedService<JournalHealth>();
         builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
         builder.Services.AddAkka("dpr", akka => akka
             // The host stops the actor system after the server has finished its requests, not the CLR's exit hook before.
@@ -89,7 +94,7 @@ public static class DprService
             .WithActors((system, _) =>
             {
                 metrics.Observe(system, node.Intake, options.AskTimeout);
-                DrainOnShutdown(system, node);
+                DrainOnShutdown(system, node, journal);
             }));
         customize?.Invoke(builder);
 
@@ -114,7 +119,7 @@ public static class DprService
         app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
         app.MapMetrics("/metrics", metrics.Registry);
         app.UseRateLimiter();
-        var v1 = app.MapGroup("/v1").RequireTenant().RequireRateLimiting(TenantRateLimit.Policy);
+        var v1 = app.MapGroup("/v1").RequireTenant().RequireJournal().RequireRateLimiting(TenantRateLimit.Policy);
         v1.MapJobs();
         v1.MapBoard();
         app.MapFallback(context => throw ApiProblem.NotFound("path", $"no endpoint {context.Request.Method} {context.Request.Path} (docs/api.md)"));
@@ -123,9 +128,13 @@ public static class DprService
         return app;
     }
 
-    /// <summary>Ready once the intake (journal recovered) and every region manager answer.</summary>
-    private static async Task<IResult> ReadyAsync(DprNode node)
+    /// <summary>Ready once the journal's database answers, and the intake (journal recovered) and every region manager answer.</summary>
+    private static async Task<IResult> ReadyAsync(DprNode node, JournalStatus journal)
     {
+        if (journal.Reason is { } down)
+        {
+            return Results.Json(new { status = "not ready", reason = $"journal: {down}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         var wait = TimeSpan.FromSeconds(2);
         try
         {
@@ -141,11 +150,16 @@ public static class DprService
 
     /// <summary>
     /// Before the actors stop: no new job starts, running ones finish (bounded), and the intake has
-    /// stored every outcome it was told, so a restart finds them completed rather than running.
+    /// stored every outcome it was told, so a restart finds them completed rather than running. With
+    /// the journal down nothing can be stored, and nothing is waited for.
     /// </summary>
-    private static void DrainOnShutdown(ActorSystem system, DprNode node) =>
+    private static void DrainOnShutdown(ActorSystem system, DprNode node, JournalStatus journal) =>
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-running-jobs", async () =>
         {
+            if (!journal.IsUp)
+            {
+                return Akka.Done.Instance;
+            }
             try
             {
                 await node.Dispatcher.Ask<JobDispatcherActor.Drained>(new JobDispatcherActor.Drain(), TimeSpan.FromSeconds(10));

@@ -30,6 +30,11 @@ public sealed class JournalSettingsTests
         Assert.False(config.GetBoolean("akka.persistence.journal.sql.auto-initialize"));
         Assert.False(config.GetBoolean($"{JournalSettings.RegionsJournal}.auto-initialize"));
         Assert.False(config.GetBoolean("akka.persistence.snapshot-store.sql.auto-initialize"));
+        // After an outage the plugins try the database again within seconds, not after Akka's 30 s (journal) and 60 s (snapshots).
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", JournalSettings.RegionsJournal, "akka.persistence.snapshot-store.sql" })
+        {
+            Assert.Equal(TimeSpan.FromSeconds(2), config.GetTimeSpan($"{plugin}.circuit-breaker.reset-timeout"));
+        }
     }
 
     /// <summary>The copies of the plugin's defaults keep its values as they are (null stays null, not the next key's name).</summary>
