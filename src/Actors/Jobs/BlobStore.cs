@@ -5,9 +5,9 @@ namespace Dpr.Actors.Jobs;
 /// <summary>
 /// Large job inputs kept out of the journal: content-addressed files (<c>./data/blobs/SHA256</c>),
 /// written before the job that names them is accepted, so a stored <c>JobAccepted</c> never names a
-/// blob that is not there.
+/// blob that is not there. With a PostgreSQL journal <see cref="PostgresBlobStore"/> is used instead.
 /// </summary>
-public sealed class BlobStore(string directory)
+public sealed class BlobStore(string directory) : IBlobStore
 {
     /// <summary>Stores <paramref name="data"/> (once per content) and returns its key.</summary>
     public string Put(ReadOnlySpan<byte> data)

@@ -10,9 +10,9 @@ namespace Dpr.Actors.Jobs;
 /// its result already there and keeps the first. One writer stores whatever results are waiting in a
 /// single transaction (group commit), so a result costs a row, not a file: with a file per result,
 /// creating and renaming the files took about 45% of the service's CPU in <c>dpr bench http</c>.
-/// Results older than the retention are pruned.
+/// Results older than the retention are pruned. With a PostgreSQL journal <see cref="PostgresResultStore"/> is used instead.
 /// </summary>
-public sealed class ResultStore : IDisposable
+public sealed class ResultStore : IResultStore
 {
     private const int MaxBatch = 512;
     private readonly string _connectionString;
@@ -42,8 +42,6 @@ public sealed class ResultStore : IDisposable
         }
         _writer = Task.Run(WriteAsync);
     }
-
-    public sealed record StoredResult(Guid JobId, string Module, int[] Shape, string Output, string RanOn, DateTimeOffset At);
 
     /// <summary>Stores a result once it is committed; false when one was already stored for the job (the first stays).</summary>
     public Task<bool> StoreAsync(StoredResult meta, byte[] data)

@@ -2,6 +2,7 @@ using Akka.Persistence.Sql.Config;
 using Akka.Persistence.Sql.Db;
 using Akka.Persistence.Sql.Journal.Types;
 using Akka.Persistence.Sql.Snapshot;
+using Dpr.Actors.Jobs;
 using LinqToDB;
 using Npgsql;
 
@@ -10,7 +11,8 @@ namespace Dpr.Actors.Journal;
 /// <summary>
 /// Creates the PostgreSQL tables of the journals and the snapshot store once, before an actor system
 /// uses them, with the plugin's own DDL: linq2db's <c>CREATE TABLE IF NOT EXISTS</c> from the plugin's
-/// table mapping and the plugin's index footers, exactly what its <c>auto-initialize</c> runs.
+/// table mapping and the plugin's index footers, exactly what its <c>auto-initialize</c> runs. dpr's own
+/// tables in that database (results, input blobs) are created with them.
 /// <para>
 /// <c>CREATE TABLE IF NOT EXISTS</c> does not guard against itself in PostgreSQL: two sessions that
 /// create the same table at once both find it missing, and all but one fail on the catalog's unique
@@ -29,7 +31,7 @@ public static class JournalSchema
 
     private const string Snapshots = "akka.persistence.snapshot-store.sql";
 
-    /// <summary>For PostgreSQL, the schema and every table, created if missing; nothing for SQLite (each plugin creates its own file's tables).</summary>
+    /// <summary>For PostgreSQL, the schema and every table, created if missing; nothing for SQLite (each plugin, and each store, creates its own file's tables).</summary>
     /// <exception cref="NpgsqlException">The server could not be reached, or refused (a <see cref="PostgresException"/> with its SQLSTATE).</exception>
     public static async Task EnsureCreatedAsync(JournalSettings settings, CancellationToken cancel)
     {
@@ -44,7 +46,7 @@ public static class JournalSchema
         await ExecuteAsync(session, $"SELECT pg_advisory_lock({LockKey})", cancel);
         if (settings.Schema is { } schema && schema != "public")
         {
-            await ExecuteAsync(session, $"CREATE SCHEMA IF NOT EXISTS \"{schema.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", cancel);
+            await ExecuteAsync(session, $"CREATE SCHEMA IF NOT EXISTS {Quote(schema)}", cancel);
         }
         var config = settings.Config;
         // The regions journal is another instance of the same plugin on the same database: its tables
@@ -68,7 +70,18 @@ public static class JournalSchema
         {
             await connection.CreateTableAsync<LongSnapshotRow>(TableOptions.CreateIfNotExists, snapshots.GenerateSnapshotFooter(), cancel);
         }
+        await ExecuteAsync(session, PostgresResultStore.Ddl(Table(settings, "dpr_results")), cancel);
+        await ExecuteAsync(session, PostgresBlobStore.Ddl(Table(settings, "dpr_blobs")), cancel);
     }
+
+    /// <summary>A table of dpr's in the journal's schema, quoted: <c>"public"."dpr_results"</c>.</summary>
+    public static string Table(JournalSettings settings, string name)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.Schema is { } schema ? $"{Quote(schema)}.{Quote(name)}" : Quote(name);
+    }
+
+    private static string Quote(string identifier) => $"\"{identifier.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancel)
     {

@@ -75,9 +75,9 @@ public static class DprService
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(new TenantStore(options.DataDirectory));
-        builder.Services.AddHostedService<ResultPruner>();
-        // Before the actor system: its first probe creates the tables before any journal is used.
+        // First: its first probe creates the tables before any journal or store is used.
         builder.Services.AddHostedService<JournalHealth>();
+        builder.Services.AddHostedService<ResultPruner>();
         builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
         builder.Services.AddAkka("dpr", akka => akka
             // The host stops the actor system after the server has finished its requests, not the CLR's exit hook before.
