@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Net.Sockets;
 using Akka.Pattern;
 using Serilog.Events;
@@ -11,6 +12,9 @@ namespace Dpr.Host.Service;
 /// </summary>
 public sealed class JournalStatus
 {
+    /// <summary>How Akka.Persistence begins its reports of a failed recovery or write, whatever the exception.</summary>
+    private static readonly string[] PersistenceReports = ["Persistence failure", "Failed to persist", "Rejected to persist"];
+
     private volatile string? _reason = "not checked yet";
     private volatile string? _startupFailure;
     private long _absorbed;
@@ -41,7 +45,8 @@ public sealed class JournalStatus
     public bool Absorbs(LogEvent logEvent)
     {
         ArgumentNullException.ThrowIfNull(logEvent);
-        if (IsUp || logEvent.Level < LogEventLevel.Warning || !FromAkka(logEvent) || !IsJournalFailure(logEvent.Exception))
+        if (IsUp || logEvent.Level < LogEventLevel.Warning || !FromAkka(logEvent)
+            || !(IsJournalFailure(logEvent.Exception) || IsPersistenceReport(logEvent.RenderMessage(CultureInfo.InvariantCulture))))
         {
             return false;
         }
@@ -52,12 +57,19 @@ public sealed class JournalStatus
     private static bool FromAkka(LogEvent logEvent) =>
         logEvent.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string name } && name.StartsWith("Akka", StringComparison.Ordinal);
 
-    /// <summary>A database error, a connection that failed or timed out, or the journal's circuit breaker failing fast after them.</summary>
+    private static bool IsPersistenceReport(string message) =>
+        PersistenceReports.Any(report => message.StartsWith(report, StringComparison.Ordinal));
+
+    /// <summary>
+    /// A database error, a connection that failed or timed out, a plugin call cancelled past its timeout
+    /// (<c>LoadAsync canceled, possibly due to timing out</c>), or the journal's circuit breaker failing
+    /// fast after them.
+    /// </summary>
     private static bool IsJournalFailure(Exception? exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
         {
-            if (e is DbException or SocketException or TimeoutException or OpenCircuitException)
+            if (e is DbException or SocketException or TimeoutException or OperationCanceledException or OpenCircuitException)
             {
                 return true;
             }
