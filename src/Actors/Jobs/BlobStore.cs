@@ -5,7 +5,7 @@ namespace Dpr.Actors.Jobs;
 /// <summary>
 /// Large job inputs kept out of the journal: content-addressed files (<c>./data/blobs/SHA256</c>),
 /// written before the job that names them is accepted, so a stored <c>JobAccepted</c> never names a
-/// blob that is not there.
+/// blob that is not there. With a PostgreSQL journal <see cref="PostgresBlobStore"/> is used instead.
 /// <para>
 /// Deleting is the storage sweeper's (<see cref="JobStorageSweeperActor"/>): a blob no kept job names
 /// goes, unless it was put within the grace period. That grace covers the moment between writing a
@@ -16,7 +16,7 @@ namespace Dpr.Actors.Jobs;
 /// flight, and what the recovered intake does not name is free to go.
 /// </para>
 /// </summary>
-public sealed class BlobStore(string directory, TimeProvider? time = null)
+public sealed class BlobStore(string directory, TimeProvider? time = null) : IBlobStore
 {
     private const string TemporarySuffix = ".tmp";
     private readonly TimeProvider _time = time ?? TimeProvider.System;

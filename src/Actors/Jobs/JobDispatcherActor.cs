@@ -13,7 +13,7 @@ namespace Dpr.Actors.Jobs;
 /// happens — jobs the intake announces (also again after a restart, for every open job), every region
 /// manager's published state, the answers of loads and the outcomes of jobs — and carries out what the
 /// driver decides: runs on a partition's module, loads through the region managers, runs on the fast
-/// CPU kernel, failures. Results are written once to the <see cref="ResultStore"/>; every transition is
+/// CPU kernel, failures. Results are written once to the <see cref="IResultStore"/>; every transition is
 /// recorded by the intake. The driver is created here, so a restart of this actor starts clean.
 /// </summary>
 public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
@@ -22,11 +22,11 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     private readonly IActorRef _intake;
     private readonly IReadOnlyDictionary<string, IActorRef> _regions;
     private readonly SchedulingDriver _driver;
-    private readonly ResultStore _results;
+    private readonly IResultStore _results;
     private readonly ConvKernel _cpu;
     private readonly TimeProvider _time;
     private readonly SteadyClock _clock;
-    private readonly BlobStore? _blobs;
+    private readonly IBlobStore? _blobs;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     /// <summary>Open jobs: the request as accepted, and once started its decoded problem (decoded once, kept until the end).</summary>
     private readonly Dictionary<Guid, Open> _open = [];
@@ -35,7 +35,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     private IActorRef? _drainedListener;
 
     public JobDispatcherActor(
-        string board, IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, SchedulerOptions options, ResultStore results, ConvKernel cpu, TimeProvider time, BlobStore? blobs = null, int maxStarts = SchedulingDriver.DefaultMaxStarts)
+        string board, IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, SchedulerOptions options, IResultStore results, ConvKernel cpu, TimeProvider time, IBlobStore? blobs = null, int maxStarts = SchedulingDriver.DefaultMaxStarts)
     {
         _board = board;
         _blobs = blobs;
@@ -96,7 +96,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     private DateTimeOffset Now => _clock.Now;
 
     public static Props Props(
-        string board, IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, SchedulerOptions options, ResultStore results, ConvKernel cpu, TimeProvider time, BlobStore? blobs = null, int maxStarts = SchedulingDriver.DefaultMaxStarts) =>
+        string board, IActorRef intake, IReadOnlyDictionary<string, IActorRef> regions, ModuleCatalog catalog, SchedulerOptions options, IResultStore results, ConvKernel cpu, TimeProvider time, IBlobStore? blobs = null, int maxStarts = SchedulingDriver.DefaultMaxStarts) =>
         Akka.Actor.Props.Create(() => new JobDispatcherActor(board, intake, regions, catalog, options, results, cpu, time, blobs, maxStarts));
 
     protected override void PreStart()
@@ -226,7 +226,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             var shape = problem.OutputShape;
             // Write-once: if the job ran twice (a restart between its run and its record), the first result
             // stays. The completion is recorded once the result is committed; until then the job counts as running.
-            _results.StoreAsync(new ResultStore.StoredResult(jobId, problem.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], problem.Spec.Output.ToString().ToLowerInvariant(), ranOn, _time.GetUtcNow()), bytes)
+            _results.StoreAsync(new StoredResult(jobId, problem.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], problem.Spec.Output.ToString().ToLowerInvariant(), ranOn, _time.GetUtcNow()), bytes)
                 .PipeTo(Self, success: _ => new Stored(jobId, ranOn, null), failure: e => new Stored(jobId, ranOn, e.GetBaseException().Message));
         }
         else

@@ -44,11 +44,11 @@ public sealed record JobRequest(
     /// <paramref name="inlineLimit"/> bytes, so the journal keeps a key instead of the tensor. A file
     /// write: done by the submitter, never on an actor's thread.
     /// </summary>
-    public JobRequest Offload(BlobStore blobs, int inlineLimit = InlineLimit) =>
+    public JobRequest Offload(IBlobStore blobs, int inlineLimit = InlineLimit) =>
         InputBlob is null && Input.Length > inlineLimit ? this with { InputBlob = blobs.Put(Input), Input = [] } : this;
 
     /// <summary>The request with its input back inline.</summary>
-    public JobRequest Inline(BlobStore? blobs) =>
+    public JobRequest Inline(IBlobStore? blobs) =>
         InputBlob is { } key
             ? this with { Input = (blobs ?? throw new InvalidOperationException($"job input is in blob {key} but no blob store is configured")).Get(key), InputBlob = null }
             : this;

@@ -15,8 +15,8 @@ namespace Dpr.Actors.Jobs;
 public sealed class JobStorageSweeperActor : ReceiveActor, IWithStash
 {
     private readonly ICanTell _intake;
-    private readonly BlobStore? _blobs;
-    private readonly ResultStore? _results;
+    private readonly IBlobStore? _blobs;
+    private readonly IResultStore? _results;
     private readonly TimeProvider _time;
     private readonly TimeSpan _blobGrace;
     private readonly TimeSpan _askTimeout;
@@ -24,7 +24,7 @@ public sealed class JobStorageSweeperActor : ReceiveActor, IWithStash
 
     /// <param name="intake">Asked what it keeps (<see cref="JobIntakeActor.GetKept"/>) before a sweep.</param>
     /// <param name="blobGrace">A blob put more recently is kept even when no job names it yet: its submission may be on its way to the journal.</param>
-    public JobStorageSweeperActor(ICanTell intake, BlobStore? blobs, ResultStore? results, TimeProvider time, TimeSpan blobGrace, TimeSpan askTimeout)
+    public JobStorageSweeperActor(ICanTell intake, IBlobStore? blobs, IResultStore? results, TimeProvider time, TimeSpan blobGrace, TimeSpan askTimeout)
     {
         _intake = intake;
         _blobs = blobs;
@@ -38,7 +38,7 @@ public sealed class JobStorageSweeperActor : ReceiveActor, IWithStash
     public IStash Stash { get; set; } = null!;
 
     /// <param name="blobGrace">Default: an hour, far longer than a submission takes to be stored.</param>
-    public static Props Props(ICanTell intake, BlobStore? blobs, ResultStore? results, TimeProvider time, TimeSpan? blobGrace = null, TimeSpan? askTimeout = null) =>
+    public static Props Props(ICanTell intake, IBlobStore? blobs, IResultStore? results, TimeProvider time, TimeSpan? blobGrace = null, TimeSpan? askTimeout = null) =>
         Akka.Actor.Props.Create(() => new JobStorageSweeperActor(intake, blobs, results, time, blobGrace ?? TimeSpan.FromHours(1), askTimeout ?? TimeSpan.FromSeconds(30)));
 
     private void Idle()

@@ -13,8 +13,9 @@ namespace Dpr.Actors.Jobs;
 /// A result is deleted with its job: when the intake forgets the job (<see cref="Delete"/>), or, for one
 /// whose deletion a crash cut off, once it is older than the retention and its job is unknown
 /// (<see cref="Prune"/>). Never while the intake still knows the job, so a job that says completed has its result.
+/// With a PostgreSQL journal <see cref="PostgresResultStore"/> is used instead.
 /// </summary>
-public sealed class ResultStore : IDisposable
+public sealed class ResultStore : IResultStore
 {
     private const int MaxBatch = 512;
     private readonly string _connectionString;
@@ -44,8 +45,6 @@ public sealed class ResultStore : IDisposable
         }
         _writer = Task.Run(WriteAsync);
     }
-
-    public sealed record StoredResult(Guid JobId, string Module, int[] Shape, string Output, string RanOn, DateTimeOffset At);
 
     /// <summary>Stores a result once it is committed; false when one was already stored for the job (the first stays).</summary>
     public Task<bool> StoreAsync(StoredResult meta, byte[] data)

@@ -2,19 +2,22 @@ using System.Text.Json;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
+using Akka.Configuration.Hocon;
 using Akka.Persistence.Sql;
 using Akka.Persistence.Sql.Config;
 using Dpr.Actors.Serialization;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Dpr.Actors.Journal;
 
 /// <summary>
 /// Where every event and snapshot goes: Akka.Persistence.Sql (linq2db) over SQLite by default or
-/// PostgreSQL, configured by HOCON (journal <c>SqlWriteJournal</c>, snapshots <c>SqlSnapshotStore</c>,
-/// tables created on first use). SQLite takes one writer at a time and runs in WAL mode, so readers
-/// never block the journal and a killed process leaves a consistent file.
+/// PostgreSQL, configured by HOCON (journal <c>SqlWriteJournal</c>, snapshots <c>SqlSnapshotStore</c>;
+/// SQLite tables created on first use, PostgreSQL ones beforehand by <see cref="JournalSchema"/>).
+/// SQLite takes one writer at a time and runs in WAL mode, so readers never block the journal and a
+/// killed process leaves a consistent file.
 /// <para>
 /// Region managers write to their own journal (<see cref="RegionsJournal"/>; with SQLite its own
 /// file, <c>dpr.regions.db</c>) whose commits do not wait for fsync (<c>synchronous=NORMAL</c>): a
@@ -45,11 +48,43 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
         get
         {
             var defaults = SqlPersistence.DefaultConfiguration;
-            // The regions journal is a second instance of the same plugin: its defaults are the default journal's.
-            var regionDefaults = ConfigurationFactory.ParseString($"{RegionsJournal} {{\n{defaults.GetConfig("akka.persistence.journal.sql").Root}\n}}");
-            var queryDefaults = ConfigurationFactory.ParseString($"{RegionsQuery} {{\n{defaults.GetConfig("akka.persistence.query.journal.sql").Root}\n}}");
-            return ConfigurationFactory.ParseString(Hocon).WithFallback(regionDefaults).WithFallback(queryDefaults).WithFallback(defaults);
+            // The regions journal and its read journal are second instances of the plugin: their defaults are
+            // the default journal's, copied as parsed values. (Copied as rendered text they were wrong: null and
+            // empty values rendered as nothing, and the next key's name was read as the value, which made the
+            // read journal look for its table in a schema called "journal".)
+            return ConfigurationFactory.ParseString(Hocon)
+                .WithFallback(Copy(defaults, "akka.persistence.journal.sql", RegionsJournal))
+                .WithFallback(Copy(defaults, "akka.persistence.query.journal.sql", RegionsQuery))
+                .WithFallback(defaults);
         }
+    }
+
+    /// <summary>
+    /// The database schema every table lives in, the same for the journals, the read journal and the
+    /// snapshot store: for PostgreSQL the first schema of the connection string's <c>Search Path</c>, else
+    /// <c>public</c>; SQLite has none.
+    /// </summary>
+    public string? Schema => Provider == JournalProvider.Sqlite
+        ? null
+        : new NpgsqlConnectionStringBuilder(ConnectionString).SearchPath?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() is { Length: > 0 } first
+            ? first.Trim('"')
+            : "public";
+
+    /// <summary>The object at <paramref name="from"/> as the object at <paramref name="to"/>, values as they were parsed.</summary>
+    private static Config Copy(Config config, string from, string to)
+    {
+        var root = new HoconValue();
+        var node = new HoconObject();
+        root.NewValue(node);
+        var keys = to.Split('.');
+        foreach (var key in keys[..^1])
+        {
+            var child = new HoconObject();
+            node.GetOrCreateKey(key).NewValue(child);
+            node = child;
+        }
+        node.GetOrCreateKey(keys[^1]).NewValue(config.GetConfig(from).Root.GetObject());
+        return new Config(new HoconRoot(root));
     }
 
     /// <summary>The regions journal's database: for SQLite its own file beside the journal (<c>dpr.regions.db</c>).</summary>
@@ -57,11 +92,13 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
 
     /// <summary>
     /// An actor system with these journals and dpr's serializer; <paramref name="config"/> comes first.
-    /// Prepares SQLite files first.
+    /// Prepares SQLite files, or creates the PostgreSQL tables, first.
     /// </summary>
+    /// <exception cref="Npgsql.NpgsqlException">PostgreSQL could not be reached or refused the tables.</exception>
     public ActorSystem CreateSystem(string name, Config? config = null)
     {
         Prepare();
+        JournalSchema.EnsureCreatedAsync(this, CancellationToken.None).GetAwaiter().GetResult();
         var full = (config ?? Config.Empty).WithFallback(Config).WithFallback(ConfigurationFactory.ParseString(DprSerializer.Hocon));
         return ActorSystem.Create(name, ActorSystemSetup.Create([BootstrapSetup.Create().WithConfig(full), .. Setups()]));
     }
@@ -108,6 +145,19 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
         return builder.ToString();
     }
 
+    /// <summary>
+    /// The plugins' settings. With PostgreSQL every plugin names the same schema (<see cref="Schema"/>), and
+    /// none creates its tables: the journals and the snapshot store share one database, and when they raced
+    /// to create the same tables on an empty one PostgreSQL refused all but one (23505 on
+    /// <c>pg_type_typname_nsp_index</c>). <see cref="JournalSchema"/> creates them once, beforehand.
+    /// SQLite gives each plugin a file of its own, so each creates its own tables.
+    /// <para>
+    /// After a run of failures (a database outage) Akka's circuit breaker around each plugin fails every
+    /// call at once for <c>reset-timeout</c> before it tries the database again: 30 s for the journals and
+    /// 60 s for snapshots by default, so actors stayed down that long after the database was back. Here
+    /// it is 2 s; the back-off supervisors already space the retries.
+    /// </para>
+    /// </summary>
     public string Hocon
     {
         get
@@ -115,7 +165,10 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
             var connection = JsonSerializer.Serialize(ConnectionString);
             var snapshots = JsonSerializer.Serialize(SnapshotConnectionString);
             var regions = JsonSerializer.Serialize(RegionsConnectionString);
-            var parallelism = Provider == JournalProvider.Sqlite ? 1 : 3;
+            var sqlite = Provider == JournalProvider.Sqlite;
+            var parallelism = sqlite ? 1 : 3;
+            var autoInitialize = sqlite ? "true" : "false";
+            var schema = Schema is { } name ? $"default.schema-name = {JsonSerializer.Serialize(name)}" : "";
             return $$"""
                 akka.persistence {
                   journal {
@@ -123,22 +176,21 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                     sql {
                       connection-string = {{connection}}
                       provider-name = "{{ProviderName}}"
-                      auto-initialize = true
+                      auto-initialize = {{autoInitialize}}
+                      {{schema}}
                       parallelism = {{parallelism}}
                       # The job intake persists up to 512 acceptances at once: let them share a round trip.
                       batch-size = 1000
+                      circuit-breaker.reset-timeout = 2s
                     }
                     regions {
                       plugin-id = "{{RegionsJournal}}"
-                      # Copied defaults render null as an empty string; these must stay null.
-                      serializer = null
-                      default.schema-name = null
-                      sqlite.schema-name = null
-                      mysql.schema-name = null
                       connection-string = {{regions}}
                       provider-name = "{{ProviderName}}"
-                      auto-initialize = true
+                      auto-initialize = {{autoInitialize}}
+                      {{schema}}
                       parallelism = {{parallelism}}
+                      circuit-breaker.reset-timeout = 2s
                     }
                   }
                   query.journal.regions {
@@ -146,13 +198,16 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                     write-plugin = "{{RegionsJournal}}"
                     connection-string = {{regions}}
                     provider-name = "{{ProviderName}}"
+                    {{schema}}
                   }
                   snapshot-store {
                     plugin = "akka.persistence.snapshot-store.sql"
                     sql {
                       connection-string = {{snapshots}}
                       provider-name = "{{ProviderName}}"
-                      auto-initialize = true
+                      auto-initialize = {{autoInitialize}}
+                      {{schema}}
+                      circuit-breaker.reset-timeout = 2s
                     }
                   }
                 }

@@ -24,7 +24,7 @@ public sealed class TemporaryPostgresCluster : IDisposable
     private readonly bool _asPostgresUser;
     private bool _running;
 
-    private TemporaryPostgresCluster(string bin, string directory, bool asPostgresUser, int port, string database)
+    private TemporaryPostgresCluster(string bin, string directory, bool asPostgresUser, int port, string database, string? password)
     {
         _bin = bin;
         Directory = directory;
@@ -37,6 +37,7 @@ public sealed class TemporaryPostgresCluster : IDisposable
             Port = port,
             Username = OsUser,
             Database = database,
+            Password = password,
             Pooling = true,
         }.ToString();
     }
@@ -75,8 +76,12 @@ public sealed class TemporaryPostgresCluster : IDisposable
     }
 
     /// <summary>Creates, starts and opens a cluster with database <paramref name="database"/>.</summary>
+    /// <param name="password">
+    /// The superuser's password, required over TCP (SCRAM) and part of <see cref="ConnectionString"/>;
+    /// without one every connection is trusted.
+    /// </param>
     /// <exception cref="PostgresClusterException">The binaries are missing, or a step failed (its output is in the message).</exception>
-    public static TemporaryPostgresCluster Start(string database = "dpr")
+    public static TemporaryPostgresCluster Start(string database = "dpr", string? password = null)
     {
         var bin = FindBinaries() ?? throw new PostgresClusterException(
             $"PostgreSQL server binaries (initdb, pg_ctl) were not found in DPR_POSTGRES_BIN, {DebianRoot}/*/bin or PATH; " +
@@ -84,10 +89,10 @@ public sealed class TemporaryPostgresCluster : IDisposable
         var asPostgresUser = Environment.IsPrivilegedProcess;
         var directory = Path.Combine(Path.GetTempPath(), $"dpr-pg-{Guid.NewGuid():N}");
         System.IO.Directory.CreateDirectory(directory);
-        var cluster = new TemporaryPostgresCluster(bin, directory, asPostgresUser, FreePort(), database);
+        var cluster = new TemporaryPostgresCluster(bin, directory, asPostgresUser, FreePort(), database, password);
         try
         {
-            cluster.Initialize(database);
+            cluster.Initialize(database, password);
             return cluster;
         }
         catch
@@ -97,23 +102,50 @@ public sealed class TemporaryPostgresCluster : IDisposable
         }
     }
 
-    private void Initialize(string database)
+    private void Initialize(string database, string? password)
     {
         if (_asPostgresUser)
         {
             Run("chown", [$"{OsUser}:{OsUser}", Directory]);
         }
-        // --no-sync: initdb's own files need no fsync for a throwaway cluster; the server's fsync stays on.
-        RunServerTool("initdb", ["-D", _dataDirectory, "-U", OsUser, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]);
-        var options = $"-p {Port} -k {Directory} -c listen_addresses=127.0.0.1";
-        RunServerTool("pg_ctl", ["-D", _dataDirectory, "-o", options, "-l", Path.Combine(Directory, "server.log"), "-w", "-t", "60", "start"]);
-        _running = true;
+        string[] authentication = ["-A", "trust"];
+        var passwordFile = Path.Combine(Directory, "password");
+        if (password is not null)
+        {
+            File.WriteAllText(passwordFile, password + "\n");
+            authentication = ["--auth-local=trust", "--auth-host=scram-sha-256", $"--pwfile={passwordFile}"];
+        }
+        try
+        {
+            // --no-sync: initdb's own files need no fsync for a throwaway cluster; the server's fsync stays on.
+            RunServerTool("initdb", ["-D", _dataDirectory, "-U", OsUser, .. authentication, "-E", "UTF8", "--locale=C", "--no-sync"]);
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+        StartServer();
         var admin = new NpgsqlConnectionStringBuilder(ConnectionString) { Database = "postgres", Pooling = false }.ToString();
         using var connection = new NpgsqlConnection(admin);
         connection.Open();
         using var create = connection.CreateCommand();
         create.CommandText = $"CREATE DATABASE \"{database.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
         create.ExecuteNonQuery();
+    }
+
+    /// <summary>Starts the server (again, after <see cref="StopServer"/>) on the same port.</summary>
+    public void StartServer()
+    {
+        var options = $"-p {Port} -k {Directory} -c listen_addresses=127.0.0.1";
+        RunServerTool("pg_ctl", ["-D", _dataDirectory, "-o", options, "-l", Path.Combine(Directory, "server.log"), "-w", "-t", "60", "start"]);
+        _running = true;
+    }
+
+    /// <summary>Stops the server as an outage would (<c>pg_ctl stop -m immediate</c>): open connections break, new ones are refused.</summary>
+    public void StopServer()
+    {
+        RunServerTool("pg_ctl", ["-D", _dataDirectory, "-m", "immediate", "-w", "stop"]);
+        _running = false;
     }
 
     private static int FreePort()

@@ -21,6 +21,8 @@ public sealed class DprMetrics
     private readonly Counter _journalErrors;
     private readonly Counter _submitted;
     private readonly Counter _chaos;
+    private readonly Gauge _journalUp;
+    private readonly Counter _journalProbeFailures;
 
     public DprMetrics()
     {
@@ -36,6 +38,8 @@ public sealed class DprMetrics
         _journalErrors = factory.CreateCounter("dpr_journal_errors_total", "Journal writes that failed, by writer.", "writer");
         _submitted = factory.CreateCounter("dpr_jobs_submitted_total", "Job submissions by outcome (accepted, invalid, quota, queue, journal, disk).", "outcome");
         _chaos = factory.CreateCounter("dpr_chaos_injections_total", "Faults injected on purpose (/v1/chaos), by kind (sem-correctable, sem-uncorrectable, port-fail, port-hang, port-partial, port-corrupt, journal-outage).", "kind");
+        _journalUp = factory.CreateGauge("dpr_journal_up", "1 when the last probe reached the journal's database, else 0.");
+        _journalProbeFailures = factory.CreateCounter("dpr_journal_probe_failures_total", "Probes of the journal's database that failed.");
     }
 
     public CollectorRegistry Registry { get; }
@@ -44,6 +48,16 @@ public sealed class DprMetrics
 
     /// <summary><paramref name="count"/> faults of <paramref name="kind"/> injected through <see cref="ChaosInjector"/>.</summary>
     public void ChaosInjected(string kind, int count = 1) => _chaos.WithLabels(kind).Inc(count);
+
+    /// <summary>What a journal probe found (<c>Service.JournalHealth</c>).</summary>
+    public void JournalProbed(bool up)
+    {
+        _journalUp.Set(up ? 1 : 0);
+        if (!up)
+        {
+            _journalProbeFailures.Inc();
+        }
+    }
 
     /// <summary>Listens to what the actors of <paramref name="system"/> publish; the queue depths are asked of <paramref name="intake"/> at each scrape.</summary>
     public void Observe(ActorSystem system, IActorRef intake, TimeSpan timeout)

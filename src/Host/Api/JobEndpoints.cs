@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using Akka.Actor;
 using Dpr.Actors.Jobs;
@@ -50,6 +51,12 @@ public static class JobEndpoints
         {
             metrics.Submitted("disk");
             throw ApiProblem.InsufficientStorage($"the input could not be stored: {disk.Refusal(e)}");
+        }
+        catch (DbException e)
+        {
+            // The input goes to the journal's database (PostgreSQL) before the job is accepted.
+            metrics.Submitted("journal");
+            throw ApiProblem.Unavailable($"the input could not be stored: {Actors.Journal.JournalProbe.Describe(e)}; the job was not accepted");
         }
         var reply = await AskAsync(node.Intake, new JobCommands.Submit(request, Checked: true), node.Options.AskTimeout);
         switch (reply)

@@ -9,4 +9,10 @@ public static class ExitCodes
     public const int CrcMismatch = 3;
     public const int OutsidePartition = 4;
     public const int WrongDevice = 5;
+
+    /// <summary>
+    /// <c>dpr serve</c>: the journal's database was not reachable within <c>Dpr:StartupTimeoutSeconds</c>.
+    /// EX_UNAVAILABLE of sysexits.h, which service managers and scripts know.
+    /// </summary>
+    public const int Unavailable = 69;
 }

@@ -9,7 +9,10 @@ namespace Dpr.Host.Service;
 /// <summary>The Akka.Hosting wiring of <c>dpr serve</c>, one extension per feature.</summary>
 public static class DprAkkaBuilderExtensions
 {
-    /// <summary>The journals (SQLite files prepared in WAL mode, or PostgreSQL) and dpr's serializer.</summary>
+    /// <summary>
+    /// The journals (SQLite files prepared in WAL mode, or PostgreSQL, whose tables <see cref="JournalHealth"/>
+    /// creates once the database answers) and dpr's serializer.
+    /// </summary>
     public static AkkaConfigurationBuilder WithDprJournal(this AkkaConfigurationBuilder builder, JournalSettings journal)
     {
         journal.Prepare();

@@ -39,8 +39,18 @@ public sealed class DprNode : IDisposable
         Simulated = simulated;
         _memory = memory;
         _buffers = buffers;
-        Blobs = new BlobStore(Path.Combine(options.DataDirectory, "blobs"));
-        Results = new ResultStore(Path.Combine(options.DataDirectory, "results"), TimeSpan.FromHours(options.ResultRetentionHours));
+        // With PostgreSQL, results and inputs are in the journal's database, which several hosts share.
+        var retention = TimeSpan.FromHours(options.ResultRetentionHours);
+        if (options.JournalSettings is { Provider: Actors.Journal.JournalProvider.PostgreSql } journal)
+        {
+            Blobs = new PostgresBlobStore(journal);
+            Results = new PostgresResultStore(journal, retention);
+        }
+        else
+        {
+            Blobs = new BlobStore(Path.Combine(options.DataDirectory, "blobs"));
+            Results = new ResultStore(Path.Combine(options.DataDirectory, "results"), retention);
+        }
     }
 
     public ServiceOptions Options { get; }
@@ -57,9 +67,9 @@ public sealed class DprNode : IDisposable
     /// <summary>The simulated port's fault plan: faults added to it hit the next writes. Null on a real board.</summary>
     public FaultPlan? PortFaults { get; private init; }
 
-    public BlobStore Blobs { get; }
+    public IBlobStore Blobs { get; }
 
-    public ResultStore Results { get; }
+    public IResultStore Results { get; }
 
     /// <summary>The region manager of each partition that hosts a module (through its back-off supervisor).</summary>
     public IReadOnlyDictionary<string, IActorRef> Regions => _regions;

@@ -40,11 +40,13 @@ public static class DprService
             throw new ServiceOptionsException(problems);
         }
 
+        var journal = new JournalStatus();
         builder.Services.AddSerilog((services, logger) => logger
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting", LogEventLevel.Information)
             .ReadFrom.Configuration(builder.Configuration)
+            .Filter.ByExcluding(journal.Absorbs)
             .Enrich.FromLogContext()
             .Filter.With(new RepeatedLogFilter(TimeProvider.System))
             .WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{Suppressed}{NewLine}{Exception}")
@@ -74,10 +76,13 @@ public static class DprService
         var node = DprNode.Create(options);
         var metrics = new DprMetrics();
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(journal);
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton<ChaosInjector>();
         builder.Services.AddSingleton(new TenantStore(options.DataDirectory));
+        // First: its first probe creates the tables before any journal or store is used.
+        builder.Services.AddHostedService<JournalHealth>();
         builder.Services.AddSingleton(new DiskSpace(options.DataDirectory, options.MinFreeDiskMegabytes * 1024 * 1024));
         builder.Services.AddHostedService<ResultPruner>();
         builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
@@ -96,7 +101,7 @@ public static class DprService
             .WithActors((system, _) =>
             {
                 metrics.Observe(system, node.Intake, options.AskTimeout);
-                DrainOnShutdown(system, node);
+                DrainOnShutdown(system, node, journal);
             }));
         customize?.Invoke(builder);
 
@@ -108,8 +113,10 @@ public static class DprService
         app.MapMetrics("/metrics", metrics.Registry);
         app.UseRateLimiter();
         var v1 = app.MapGroup("/v1").RequireTenant().RequireRateLimiting(TenantRateLimit.Policy);
-        v1.MapJobs();
-        v1.MapBoard();
+        var journaled = v1.MapGroup("").RequireJournal();
+        journaled.MapJobs();
+        journaled.MapBoard();
+        // Not behind the journal: an operator ends an injected outage or inspects faults while the journal is down.
         v1.MapChaos();
         app.MapFallback(context => throw ApiProblem.NotFound("path", $"no endpoint {context.Request.Method} {context.Request.Path} (docs/api.md)"));
         app.Lifetime.ApplicationStarted.Register(() => Announce(app, options, node));
@@ -117,9 +124,13 @@ public static class DprService
         return app;
     }
 
-    /// <summary>Ready once the intake (journal recovered) and every region manager answer.</summary>
-    private static async Task<IResult> ReadyAsync(DprNode node)
+    /// <summary>Ready once the journal's database answers, and the intake (journal recovered) and every region manager answer.</summary>
+    private static async Task<IResult> ReadyAsync(DprNode node, JournalStatus journal)
     {
+        if (journal.Reason is { } down)
+        {
+            return Results.Json(new { status = "not ready", reason = $"journal: {down}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
         var wait = TimeSpan.FromSeconds(2);
         try
         {
@@ -135,11 +146,16 @@ public static class DprService
 
     /// <summary>
     /// Before the actors stop: no new job starts, running ones finish (bounded), and the intake has
-    /// stored every outcome it was told, so a restart finds them completed rather than running.
+    /// stored every outcome it was told, so a restart finds them completed rather than running. With
+    /// the journal down nothing can be stored, and nothing is waited for.
     /// </summary>
-    private static void DrainOnShutdown(ActorSystem system, DprNode node) =>
+    private static void DrainOnShutdown(ActorSystem system, DprNode node, JournalStatus journal) =>
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-running-jobs", async () =>
         {
+            if (!journal.IsUp)
+            {
+                return Akka.Done.Instance;
+            }
             try
             {
                 await node.Dispatcher.Ask<JobDispatcherActor.Drained>(new JobDispatcherActor.Drain(), TimeSpan.FromSeconds(10));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dpr.Host.Cli;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dpr.Host.Service;
 
@@ -29,8 +30,12 @@ public static class ServeCommand
             try
             {
                 using var app = DprService.Build(overrides);
+                // Run disposes the services: the journal's status is taken first.
+                var journal = app.Services.GetRequiredService<JournalStatus>();
                 app.Run();
-                return ExitCodes.Ok;
+                return journal.StartupFailure is { } failure
+                    ? throw new CliFailure(ExitCodes.Unavailable, failure)
+                    : ExitCodes.Ok;
             }
             catch (ServiceOptionsException e)
             {

@@ -76,9 +76,26 @@ public sealed class ServiceOptions
 
     public long LogFileMaxBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// How often the journal's database is checked, in seconds; while it is down, also how often it is
+    /// retried and its cause logged (one line each time).
+    /// </summary>
+    public double JournalProbeSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// How long a start waits for the journal's database, in seconds, before the process exits naming the
+    /// cause (a service manager then sees the failure); 0 waits as long as it takes, answering 503 meanwhile.
+    /// </summary>
+    public double StartupTimeoutSeconds { get; set; }
+
     public string DataDirectory => Path.GetFullPath(Data);
 
     public TimeSpan AskTimeout => TimeSpan.FromSeconds(AskTimeoutSeconds);
+
+    public TimeSpan JournalProbeInterval => TimeSpan.FromSeconds(JournalProbeSeconds);
+
+    /// <summary>Null when the start waits as long as it takes.</summary>
+    public TimeSpan? StartupTimeout => StartupTimeoutSeconds > 0 ? TimeSpan.FromSeconds(StartupTimeoutSeconds) : null;
 
     public bool Simulated => string.Equals(Port, "simulated", StringComparison.OrdinalIgnoreCase);
 
@@ -158,6 +175,8 @@ public sealed class ServiceOptions
                 problems.Add($"{Section}:{nameof(LogFile)}: cannot make the directory of '{LogFile}': {e.Message}");
             }
         }
+        Check(JournalProbeSeconds is >= 0.1 and <= 3600, nameof(JournalProbeSeconds), $"0.1 to 3600, found {JournalProbeSeconds}");
+        Check(StartupTimeoutSeconds >= 0 && double.IsFinite(StartupTimeoutSeconds), nameof(StartupTimeoutSeconds), $"0 (wait as long as it takes) or more, found {StartupTimeoutSeconds}");
         foreach (var url in (Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
             Check(Uri.TryCreate(url.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",

@@ -152,7 +152,7 @@ public sealed class IntakeStorageTests(ITestOutputHelper output) : IDisposable
                     input[0] = (byte)round;
                     var request = JobIntakeActorTests.Request(h: 8) with { Input = input };
                     var id = await SubmitAsync(intake, request.Check().Offload(blobs, inlineLimit: 16));
-                    await results.StoreAsync(new ResultStore.StoredResult(id, "conv3x3_int8", [1, 1, 8, 5], "requantized", "conv", _clock.GetUtcNow()), [1]);
+                    await results.StoreAsync(new StoredResult(id, "conv3x3_int8", [1, 1, 8, 5], "requantized", "conv", _clock.GetUtcNow()), [1]);
                     intake.Tell(new JobCommands.RecordCompleted(id, "r", "conv"));
                 }
                 await SyncAsync(intake);

@@ -20,7 +20,7 @@ public sealed class JobStorageSweeperActorTests : Akka.TestKit.Xunit2.TestKit
         _results = new ResultStore(Path.Combine(_directory, "results"), TimeSpan.FromDays(1), _time);
     }
 
-    private static ResultStore.StoredResult Meta(Guid id) => new(id, "conv3x3_int8", [1, 1, 1, 1], "requantized", "conv", DateTimeOffset.UnixEpoch);
+    private static StoredResult Meta(Guid id) => new(id, "conv3x3_int8", [1, 1, 1, 1], "requantized", "conv", DateTimeOffset.UnixEpoch);
 
     private IActorRef Sweeper(IActorRef intake) => Sys.ActorOf(JobStorageSweeperActor.Props(intake, _blobs, _results, _time, Grace));
 

@@ -6,7 +6,7 @@ public sealed class ResultStoreTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), $"dpr-results-{Guid.NewGuid():N}");
 
-    private static ResultStore.StoredResult Meta(Guid id) => new(id, "conv3x3_int8", [1, 1, 2, 2], "requantized", "conv", DateTimeOffset.UnixEpoch);
+    private static StoredResult Meta(Guid id) => new(id, "conv3x3_int8", [1, 1, 2, 2], "requantized", "conv", DateTimeOffset.UnixEpoch);
 
     [Fact]
     public async Task A_result_is_stored_once_and_the_first_one_stays()

@@ -41,6 +41,7 @@ public class ApiLimitsTests
         var response = await server.Client("alice").PostAsJsonAsync("/v1/jobs", job, ApiJson.Options);
 
         await ApiTests.AssertProblem(response, HttpStatusCode.ServiceUnavailable, "journal");
+        Assert.Contains("the journal is unavailable: Failed to connect to 127.0.0.1:1", await response.Content.ReadAsStringAsync());
         Assert.NotNull(response.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await server.Client(null).GetAsync("/readyz")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await server.Client(null).GetAsync("/healthz")).StatusCode);
@@ -119,6 +120,8 @@ public class ApiLimitsTests
     [InlineData("Dpr:Placement", "1", "Dpr:Placement: expected lookahead, lru or fifo, found '1'")]
     [InlineData("Dpr:SwapHistoryDays", "0", "Dpr:SwapHistoryDays: more than 0")]
     [InlineData("Dpr:MinFreeDiskMegabytes", "-1", "Dpr:MinFreeDiskMegabytes: 0 (no check)")]
+    [InlineData("Dpr:JournalProbeSeconds", "0", "Dpr:JournalProbeSeconds: 0.1 to 3600, found 0")]
+    [InlineData("Dpr:StartupTimeoutSeconds", "-1", "Dpr:StartupTimeoutSeconds: 0 (wait as long as it takes) or more, found -1")]
     public void A_bad_setting_stops_the_start_naming_the_setting(string key, string value, string expected)
     {
         var e = Assert.Throws<ServiceOptionsException>(() => DprService.Build(new Dictionary<string, string?> { [key] = value, ["Dpr:Data"] = Path.GetTempPath() }));

@@ -1,0 +1,23 @@
+namespace Dpr.Actors.Jobs;
+
+/// <summary>
+/// Where job results are kept, written once per job id: an SQLite file in the data directory
+/// (<see cref="ResultStore"/>), or, with a PostgreSQL journal, that database (<see cref="PostgresResultStore"/>),
+/// which several hosts share.
+/// </summary>
+public interface IResultStore : IDisposable
+{
+    /// <summary>Stores a result once it is committed; false when one was already stored for the job (the first stays).</summary>
+    Task<bool> StoreAsync(StoredResult meta, byte[] data);
+
+    (StoredResult Meta, byte[] Data)? TryLoad(Guid jobId);
+
+    /// <summary>Deletes the results of <paramref name="jobIds"/> (jobs the intake forgot); returns how many there were.</summary>
+    int Delete(IEnumerable<Guid> jobIds);
+
+    /// <summary>
+    /// Deletes results stored before <paramref name="now"/> minus the retention whose job
+    /// <paramref name="known"/> says the intake no longer knows (a deletion a crash cut off); returns how many.
+    /// </summary>
+    int Prune(DateTimeOffset now, Func<Guid, bool> known);
+}

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Dpr.Actors.Journal;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Dpr.Actors.Jobs;
+
+/// <summary>
+/// Job results in the journal's PostgreSQL database (table <c>dpr_results</c> in the journal's schema), so
+/// every host on that database finds a result whichever host ran the job. Written once per job id
+/// (<c>ON CONFLICT DO NOTHING</c>: a job that ran twice keeps its first result). As in the SQLite
+/// <see cref="ResultStore"/>, one writer stores whatever results are waiting in one transaction and one
+/// round trip, so a commit is shared rather than paid per result. The table is created by
+/// <see cref="JournalSchema"/>.
+/// </summary>
+public sealed class PostgresResultStore : IResultStore
+{
+    private const int MaxBatch = 512;
+    private readonly string _connectionString;
+    private readonly string _table;
+    private readonly TimeSpan _retention;
+    private readonly TimeProvider _time;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    /// <param name="time">Stamps each result as it is written (what <see cref="Prune"/> compares); the system clock by default.</param>
+    public PostgresResultStore(JournalSettings journal, TimeSpan retention, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        _connectionString = journal.ConnectionString;
+        _table = JournalSchema.Table(journal, "dpr_results");
+        _retention = retention;
+        _time = time ?? TimeProvider.System;
+        _writer = Task.Run(WriteAsync);
+    }
+
+    /// <summary>The table, created if missing (by <see cref="JournalSchema"/>, under its lock).</summary>
+    internal static string Ddl(string table) => $"""
+        CREATE TABLE IF NOT EXISTS {table} (
+          job_id uuid PRIMARY KEY,
+          meta text NOT NULL,
+          data bytea NOT NULL,
+          stored_at bigint NOT NULL);
+        CREATE INDEX IF NOT EXISTS dpr_results_stored_at ON {table} (stored_at);
+        """;
+
+    public Task<bool> StoreAsync(StoredResult meta, byte[] data)
+    {
+        var pending = new Pending(meta, data, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(PostgresResultStore), "the result store is closed");
+        }
+        return pending.Done.Task;
+    }
+
+    /// <exception cref="NpgsqlException">The database could not be reached.</exception>
+    public (StoredResult Meta, byte[] Data)? TryLoad(Guid jobId)
+    {
+        using var connection = Open();
+        using var command = new NpgsqlCommand($"SELECT meta, data FROM {_table} WHERE job_id = @id", connection);
+        command.Parameters.AddWithValue("id", jobId);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+        var meta = JsonSerializer.Deserialize<StoredResult>(reader.GetString(0))
+            ?? throw new InvalidDataException($"the description of result {jobId} is empty");
+        return (meta, (byte[])reader.GetValue(1));
+    }
+
+    public int Delete(IEnumerable<Guid> jobIds)
+    {
+        ArgumentNullException.ThrowIfNull(jobIds);
+        using var connection = Open();
+        using var command = new NpgsqlCommand($"DELETE FROM {_table} WHERE job_id = ANY(@ids)", connection);
+        command.Parameters.AddWithValue("ids", jobIds.ToArray());
+        return command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Deletes results stored before <paramref name="now"/> minus the retention whose job this host's
+    /// intake does not know; returns how many. Another host's old results may go too: they are past the
+    /// retention that host's intake keeps them for as well.
+    /// </summary>
+    public int Prune(DateTimeOffset now, Func<Guid, bool> known)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        var orphans = new List<Guid>();
+        using (var connection = Open())
+        using (var command = new NpgsqlCommand($"SELECT job_id FROM {_table} WHERE stored_at < @before", connection))
+        {
+            command.Parameters.AddWithValue("before", (now - _retention).ToUnixTimeMilliseconds());
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (!known(reader.GetGuid(0)))
+                {
+                    orphans.Add(reader.GetGuid(0));
+                }
+            }
+        }
+        return Delete(orphans);
+    }
+
+    /// <summary>
+    /// The single writer: every result waiting (up to <see cref="MaxBatch"/>) in one transaction. A new
+    /// pooled connection per batch, so an outage fails the batches it meets and not every later one.
+    /// </summary>
+    private async Task WriteAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+            try
+            {
+                await using var connection = new NpgsqlConnection(_connectionString);
+                await connection.OpenAsync();
+                await using var transaction = await connection.BeginTransactionAsync();
+                await using var insert = new NpgsqlBatch(connection, transaction);
+                foreach (var pending in batch)
+                {
+                    var command = new NpgsqlBatchCommand($"INSERT INTO {_table} (job_id, meta, data, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO NOTHING");
+                    command.Parameters.Add(new NpgsqlParameter { Value = pending.Meta.JobId, NpgsqlDbType = NpgsqlDbType.Uuid });
+                    command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(pending.Meta), NpgsqlDbType = NpgsqlDbType.Text });
+                    command.Parameters.Add(new NpgsqlParameter { Value = pending.Data, NpgsqlDbType = NpgsqlDbType.Bytea });
+                    command.Parameters.Add(new NpgsqlParameter { Value = _time.GetUtcNow().ToUnixTimeMilliseconds(), NpgsqlDbType = NpgsqlDbType.Bigint });
+                    insert.BatchCommands.Add(command);
+                }
+                await insert.ExecuteNonQueryAsync();
+                await transaction.CommitAsync();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Done.TrySetResult(insert.BatchCommands[i].RecordsAffected == 1);
+                }
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                batch.ForEach(p => p.Done.TrySetException(e));
+            }
+            batch.Clear();
+        }
+    }
+
+    private NpgsqlConnection Open()
+    {
+        var connection = new NpgsqlConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>Stores what is waiting, then closes.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _writer.Wait(TimeSpan.FromSeconds(10));
+    }
+
+    private sealed record Pending(StoredResult Meta, byte[] Data, TaskCompletionSource<bool> Done);
+}
