@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Dpr.Actors.Journal;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Microsoft.Data.Sqlite;
@@ -16,7 +17,8 @@ namespace Dpr.Host.Bench.Soak;
 /// modules and resets faulted partitions; SEM upsets and port faults are injected; the service is
 /// stopped with SIGTERM or killed with SIGKILL at random moments and started again. Retention is
 /// shortened (<c>Dpr:ResultRetentionHours</c>, <c>Dpr:SwapHistoryDays</c>) so that many retention
-/// periods pass in the run: weeks of a service's history in minutes.
+/// periods pass in the run: weeks of a service's history in minutes. With <c>--journal postgres</c> the
+/// journal, results and blobs are in a throwaway PostgreSQL server that is restarted during the run.
 /// <para>
 /// Goals (issue 15), from the clients' own audit (<see cref="SoakLedger"/>): no acknowledged job
 /// lost, duplicated, with a wrong result or stuck; and once retention is reached, the footprint flat:
@@ -33,12 +35,17 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
     private readonly Option<long?> _window = new("--window") { Description = "Jobs per footprint window (default 100,000; 3,000 with --quick)." };
     private readonly Option<double?> _retention = new("--retention-seconds") { Description = "How long a finished job is kept (default 60; 5 with --quick)." };
     private readonly Option<int> _seed = new("--seed") { Description = "Seed of the jobs and the disturbances.", DefaultValueFactory = _ => 1 };
+    private readonly Option<string> _journal = new("--journal")
+    {
+        Description = "sqlite (files in the data directory; short journal outages injected) or postgres (a throwaway PostgreSQL server, restarted during the run).",
+        DefaultValueFactory = _ => "sqlite",
+    };
 
     public string Name => "soak";
 
     public string Description => "Months of service in minutes: 8 tenants, operator actions, upsets, port faults, SIGTERM/SIGKILL restarts; audits every job and the footprint's growth.";
 
-    public IReadOnlyList<Option> Options => [_jobs, _window, _retention, _seed];
+    public IReadOnlyList<Option> Options => [_jobs, _window, _retention, _seed, _journal];
 
     public BenchReport Run(bool quick, IAnsiConsole console) => Run(quick, null, console);
 
@@ -49,11 +56,13 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
             parse?.GetValue(_window) ?? (quick ? 3_000 : 100_000),
             TimeSpan.FromSeconds(parse?.GetValue(_retention) ?? (quick ? 5 : 60)),
             parse?.GetValue(_seed) ?? 1,
-            quick);
+            quick,
+            string.Equals(parse?.GetValue(_journal), "postgres", StringComparison.OrdinalIgnoreCase));
         var data = Path.Combine(Path.GetTempPath(), $"dpr-bench-soak-{Guid.NewGuid():N}");
+        using var postgres = settings.Postgres ? TemporaryPostgresCluster.Start() : null;
         try
         {
-            return RunAsync(settings, data, console).GetAwaiter().GetResult();
+            return RunAsync(settings, data, postgres, console).GetAwaiter().GetResult();
         }
         finally
         {
@@ -65,18 +74,26 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
         }
     }
 
-    private static async Task<BenchReport> RunAsync(SoakSettings settings, string data, IAnsiConsole console)
+    private static async Task<BenchReport> RunAsync(SoakSettings settings, string data, TemporaryPostgresCluster? postgres, IAnsiConsole console)
     {
         var store = new TenantStore(data);
         var admin = store.Add("ops", admin: true);
         var keys = Enumerable.Range(0, Tenants).Select(i => (Name: $"tenant-{i}", Key: store.Add($"tenant-{i}", admin: false))).ToList();
-        using var server = new SoakServer(data, new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["DPR__RESULTRETENTIONHOURS"] = settings.Retention.TotalHours.ToString("R", CultureInfo.InvariantCulture),
             ["DPR__SWAPHISTORYDAYS"] = settings.Retention.TotalDays.ToString("R", CultureInfo.InvariantCulture),
             ["DPR__REQUESTSPERSECONDPERTENANT"] = "100000000",
             ["Serilog__MinimumLevel__Default"] = "Warning",
-        });
+        };
+        if (postgres is not null)
+        {
+            environment["DPR__JOURNAL"] = "postgres";
+            environment["DPR__CONNECTION"] = postgres.ConnectionString;
+            // A restarted PostgreSQL is found again within a second.
+            environment["DPR__JOURNALPROBESECONDS"] = "1";
+        }
+        using var server = new SoakServer(data, environment);
         await server.StartAsync();
         using var adminClient = new HttpClient { BaseAddress = server.Url };
         adminClient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admin);
@@ -92,7 +109,7 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
         var clock = Stopwatch.StartNew();
         var tenants = keys.Select((t, i) => new SoakTenant(t.Name, t.Key, server.Url, modules, ledger, stuckAfter, settings.Seed * 100 + i)
             .RunAsync(settings.Jobs / Tenants, stuckAfter, abort.Token)).ToList();
-        var operatorLoop = new SoakOperator(server, admin, modules, partition, settings.Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(6), journalOutage: true, settings.Seed);
+        var operatorLoop = new SoakOperator(server, admin, modules, partition, settings.Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(6), postgres, settings.Seed);
         var operatorTask = operatorLoop.RunAsync(stopOperator.Token);
 
         var windows = new List<SoakWindow>();
@@ -102,8 +119,11 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
         {
             await Task.WhenAny(all, Task.Delay(500));
             // The footprint is a sawtooth (the journal grows until a snapshot lets it be deleted): each window reports its peak.
-            peak = SoakFootprint.Max(peak, SoakFootprint.Measure(server.ProcessId, data, null));
-            if (ledger.Finished >= (windows.Count + 1) * settings.Window)
+            if (SoakFootprint.Measure(server.ProcessId, data, postgres?.ConnectionString) is { } now)
+            {
+                peak = SoakFootprint.Max(peak, now);
+            }
+            if (peak is not null && ledger.Finished >= (windows.Count + 1) * settings.Window)
             {
                 windows.Add(new SoakWindow(windows.Count + 1, ledger.Finished, clock.Elapsed, peak, operatorLoop.Restarts));
                 console.MarkupLineInterpolated($"  {ledger.Finished:N0} jobs, {clock.Elapsed.TotalSeconds:0} s: peak RSS {peak.RssBytes / 1e6:0.0} MB, data {peak.DataBytes / 1e6:0.0} MB, {peak.JournalRows:N0} journal rows; {operatorLoop.Restarts} restarts");
@@ -161,7 +181,7 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
             ? BenchGoal.AtMost(name, FlatPercent, Math.Round(100.0 * (l - p) / Math.Max(1, p), 2), "%")
             : new BenchGoal(name + " (needs three windows)", FlatPercent, -1, "%", false);
 
-    private sealed record SoakSettings(long Jobs, long Window, TimeSpan Retention, int Seed, bool Quick);
+    private sealed record SoakSettings(long Jobs, long Window, TimeSpan Retention, int Seed, bool Quick, bool Postgres);
 
     private sealed record SoakWindow(int Number, long Finished, TimeSpan At, SoakFootprint Footprint, int Restarts);
 }

@@ -8,8 +8,18 @@ namespace Dpr.Host.Bench.Soak;
 internal sealed record SoakFootprint(long RssBytes, long DataBytes, long JournalRows)
 {
     /// <param name="postgres">The journal's connection string when it is PostgreSQL; else the SQLite files under the data directory are counted.</param>
-    public static SoakFootprint Measure(int pid, string data, string? postgres) =>
-        new(Rss(pid), DirectoryBytes(data), postgres is null ? SqliteRows(data) : PostgresRows(postgres));
+    /// <returns>Null while the journal's server cannot be asked (it is being restarted).</returns>
+    public static SoakFootprint? Measure(int pid, string data, string? postgres)
+    {
+        try
+        {
+            return new(Rss(pid), DirectoryBytes(data), postgres is null ? SqliteRows(data) : PostgresRows(postgres));
+        }
+        catch (NpgsqlException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The larger of each figure.</summary>
     public static SoakFootprint Max(SoakFootprint? a, SoakFootprint b) =>

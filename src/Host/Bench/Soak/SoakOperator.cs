@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Dpr.Actors.Journal;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
 
@@ -8,12 +9,13 @@ namespace Dpr.Host.Bench.Soak;
 /// <summary>
 /// The operator and the weather of the soak: at random moments an admin loads a module by hand,
 /// resets a faulted partition, injects an SEM upset (in the partition or the static design), a port
-/// fault or (SQLite) a short journal outage through the chaos endpoints, or
+/// fault or (SQLite) a short journal outage through the chaos endpoints, restarts the PostgreSQL server, or
 /// the service is stopped (SIGTERM) or killed (SIGKILL) and started again on the same data directory
 /// and port. Counts what it did; a disturbance the service refuses is fine, one it cannot answer
 /// during a restart is skipped.
 /// </summary>
-internal sealed class SoakOperator(SoakServer server, string adminKey, IReadOnlyList<string> modules, string partition, TimeSpan every, bool journalOutage, int seed)
+/// <param name="postgres">The journal's server when it is PostgreSQL: restarted instead of an injected outage.</param>
+internal sealed class SoakOperator(SoakServer server, string adminKey, IReadOnlyList<string> modules, string partition, TimeSpan every, TemporaryPostgresCluster? postgres, int seed)
 {
     private static readonly string[] PortFaults = ["fail", "hang", "partial", "corrupt"];
 
@@ -45,7 +47,7 @@ internal sealed class SoakOperator(SoakServer server, string adminKey, IReadOnly
                 < 0.50 => "upset",
                 < 0.55 => "static-upset",
                 < 0.70 => "port-fault",
-                < 0.80 => journalOutage ? "journal-outage" : "load",
+                < 0.80 => postgres is null ? "journal-outage" : "postgres-restart",
                 < 0.90 => "sigterm",
                 _ => "sigkill",
             };
@@ -87,6 +89,11 @@ internal sealed class SoakOperator(SoakServer server, string adminKey, IReadOnly
                 break;
             case "journal-outage":
                 (await client.PostAsJsonAsync("/v1/chaos/journal-outage", new ChaosJournalOutageDto(Seconds: 2), ApiJson.Options)).Dispose();
+                break;
+            case "postgres-restart":
+                postgres!.StopServer();
+                await Task.Delay(TimeSpan.FromSeconds(2));
+                postgres.StartServer();
                 break;
             default:
                 await server.RestartAsync(kill: action == "sigkill");
