@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Dpr.Actors.Journal;
 using Npgsql;
 using NpgsqlTypes;
@@ -16,13 +15,11 @@ namespace Dpr.Actors.Jobs;
 /// </summary>
 public sealed class PostgresResultStore : IResultStore
 {
-    private const int MaxBatch = 512;
     private readonly string _connectionString;
     private readonly string _table;
     private readonly TimeSpan _retention;
     private readonly TimeProvider _time;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly ResultBatcher _batcher;
 
     /// <param name="time">Stamps each result as it is written (what <see cref="Prune"/> compares); the system clock by default.</param>
     public PostgresResultStore(JournalSettings journal, TimeSpan retention, TimeProvider? time = null)
@@ -32,7 +29,7 @@ public sealed class PostgresResultStore : IResultStore
         _table = JournalSchema.Table(journal, "dpr_results");
         _retention = retention;
         _time = time ?? TimeProvider.System;
-        _writer = Task.Run(WriteAsync);
+        _batcher = new ResultBatcher(nameof(PostgresResultStore), InsertAsync);
     }
 
     /// <summary>The table, created if missing (by <see cref="JournalSchema"/>, under its lock).</summary>
@@ -45,15 +42,7 @@ public sealed class PostgresResultStore : IResultStore
         CREATE INDEX IF NOT EXISTS dpr_results_stored_at ON {table} (stored_at);
         """;
 
-    public Task<bool> StoreAsync(StoredResult meta, byte[] data)
-    {
-        var pending = new Pending(meta, data, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending))
-        {
-            throw new ObjectDisposedException(nameof(PostgresResultStore), "the result store is closed");
-        }
-        return pending.Done.Task;
-    }
+    public Task<bool> StoreAsync(StoredResult meta, byte[] data) => _batcher.StoreAsync(meta, data);
 
     /// <exception cref="NpgsqlException">The database could not be reached.</exception>
     public (StoredResult Meta, byte[] Data)? TryLoad(Guid jobId)
@@ -106,46 +95,32 @@ public sealed class PostgresResultStore : IResultStore
     }
 
     /// <summary>
-    /// The single writer: every result waiting (up to <see cref="MaxBatch"/>) in one transaction. A new
-    /// pooled connection per batch, so an outage fails the batches it meets and not every later one.
+    /// A batch of results in one transaction and one round trip (<see cref="ResultBatcher"/>), on a new
+    /// pooled connection, so an outage fails the batches it meets and not every later one.
     /// </summary>
-    private async Task WriteAsync()
+    private async Task<bool[]> InsertAsync(IReadOnlyList<(StoredResult Meta, byte[] Data)> batch)
     {
-        var batch = new List<Pending>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var insert = new NpgsqlBatch(connection, transaction);
+        foreach (var (meta, data) in batch)
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
-            {
-                batch.Add(next);
-            }
-            try
-            {
-                await using var connection = new NpgsqlConnection(_connectionString);
-                await connection.OpenAsync();
-                await using var transaction = await connection.BeginTransactionAsync();
-                await using var insert = new NpgsqlBatch(connection, transaction);
-                foreach (var pending in batch)
-                {
-                    var command = new NpgsqlBatchCommand($"INSERT INTO {_table} (job_id, meta, data, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO NOTHING");
-                    command.Parameters.Add(new NpgsqlParameter { Value = pending.Meta.JobId, NpgsqlDbType = NpgsqlDbType.Uuid });
-                    command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(pending.Meta), NpgsqlDbType = NpgsqlDbType.Text });
-                    command.Parameters.Add(new NpgsqlParameter { Value = pending.Data, NpgsqlDbType = NpgsqlDbType.Bytea });
-                    command.Parameters.Add(new NpgsqlParameter { Value = _time.GetUtcNow().ToUnixTimeMilliseconds(), NpgsqlDbType = NpgsqlDbType.Bigint });
-                    insert.BatchCommands.Add(command);
-                }
-                await insert.ExecuteNonQueryAsync();
-                await transaction.CommitAsync();
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Done.TrySetResult(insert.BatchCommands[i].RecordsAffected == 1);
-                }
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException)
-            {
-                batch.ForEach(p => p.Done.TrySetException(e));
-            }
-            batch.Clear();
+            var command = new NpgsqlBatchCommand($"INSERT INTO {_table} (job_id, meta, data, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO NOTHING");
+            command.Parameters.Add(new NpgsqlParameter { Value = meta.JobId, NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(meta), NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = data, NpgsqlDbType = NpgsqlDbType.Bytea });
+            command.Parameters.Add(new NpgsqlParameter { Value = _time.GetUtcNow().ToUnixTimeMilliseconds(), NpgsqlDbType = NpgsqlDbType.Bigint });
+            insert.BatchCommands.Add(command);
         }
+        await insert.ExecuteNonQueryAsync();
+        await transaction.CommitAsync();
+        var inserted = new bool[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            inserted[i] = insert.BatchCommands[i].RecordsAffected == 1;
+        }
+        return inserted;
     }
 
     private NpgsqlConnection Open()
@@ -156,11 +131,5 @@ public sealed class PostgresResultStore : IResultStore
     }
 
     /// <summary>Stores what is waiting, then closes.</summary>
-    public void Dispose()
-    {
-        _queue.Writer.TryComplete();
-        _writer.Wait(TimeSpan.FromSeconds(10));
-    }
-
-    private sealed record Pending(StoredResult Meta, byte[] Data, TaskCompletionSource<bool> Done);
+    public void Dispose() => _batcher.Dispose();
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 
 namespace Dpr.Actors.Jobs;
@@ -17,12 +16,12 @@ namespace Dpr.Actors.Jobs;
 /// </summary>
 public sealed class ResultStore : IResultStore
 {
-    private const int MaxBatch = 512;
     private readonly string _connectionString;
     private readonly TimeSpan _retention;
     private readonly TimeProvider _time;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writer;
+    private readonly ResultBatcher _batcher;
+    /// <summary>The writer's own connection, opened once.</summary>
+    private readonly Lazy<SqliteConnection> _writerConnection;
 
     /// <param name="time">Stamps each result as it is written (what <see cref="Prune"/> compares); the system clock by default.</param>
     public ResultStore(string directory, TimeSpan retention, TimeProvider? time = null)
@@ -43,19 +42,12 @@ public sealed class ResultStore : IResultStore
                 CREATE INDEX IF NOT EXISTS results_stored_at ON results (stored_at);
                 """);
         }
-        _writer = Task.Run(WriteAsync);
+        _writerConnection = new(Open);
+        _batcher = new ResultBatcher(nameof(ResultStore), batch => Task.FromResult(Insert(batch)));
     }
 
     /// <summary>Stores a result once it is committed; false when one was already stored for the job (the first stays).</summary>
-    public Task<bool> StoreAsync(StoredResult meta, byte[] data)
-    {
-        var pending = new Pending(meta, data, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(pending))
-        {
-            throw new ObjectDisposedException(nameof(ResultStore), "the result store is closed");
-        }
-        return pending.Done.Task;
-    }
+    public Task<bool> StoreAsync(StoredResult meta, byte[] data) => _batcher.StoreAsync(meta, data);
 
     public (StoredResult Meta, byte[] Data)? TryLoad(Guid jobId)
     {
@@ -129,49 +121,28 @@ public sealed class ResultStore : IResultStore
         return (long)command.ExecuteScalar()!;
     }
 
-    /// <summary>The single writer: every result waiting (up to <see cref="MaxBatch"/>) in one transaction.</summary>
-    private async Task WriteAsync()
+    /// <summary>A batch of results in one transaction (<see cref="ResultBatcher"/>).</summary>
+    private bool[] Insert(IReadOnlyList<(StoredResult Meta, byte[] Data)> batch)
     {
-        using var connection = Open();
-        var batch = new List<Pending>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        var connection = _writerConnection.Value;
+        var inserted = new bool[batch.Count];
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT OR IGNORE INTO results (job_id, meta, data, stored_at) VALUES ($id, $meta, $data, $at)";
+        var id = command.Parameters.Add("$id", SqliteType.Text);
+        var meta = command.Parameters.Add("$meta", SqliteType.Text);
+        var data = command.Parameters.Add("$data", SqliteType.Blob);
+        var at = command.Parameters.Add("$at", SqliteType.Integer);
+        for (var i = 0; i < batch.Count; i++)
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
-            {
-                batch.Add(next);
-            }
-            try
-            {
-                var inserted = new bool[batch.Count];
-                using (var transaction = connection.BeginTransaction())
-                using (var command = connection.CreateCommand())
-                {
-                    command.CommandText = "INSERT OR IGNORE INTO results (job_id, meta, data, stored_at) VALUES ($id, $meta, $data, $at)";
-                    var id = command.Parameters.Add("$id", SqliteType.Text);
-                    var meta = command.Parameters.Add("$meta", SqliteType.Text);
-                    var data = command.Parameters.Add("$data", SqliteType.Blob);
-                    var at = command.Parameters.Add("$at", SqliteType.Integer);
-                    for (var i = 0; i < batch.Count; i++)
-                    {
-                        id.Value = batch[i].Meta.JobId.ToString("N");
-                        meta.Value = JsonSerializer.Serialize(batch[i].Meta);
-                        data.Value = batch[i].Data;
-                        at.Value = _time.GetUtcNow().ToUnixTimeMilliseconds();
-                        inserted[i] = command.ExecuteNonQuery() == 1;
-                    }
-                    transaction.Commit();
-                }
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Done.TrySetResult(inserted[i]);
-                }
-            }
-            catch (SqliteException e)
-            {
-                batch.ForEach(p => p.Done.TrySetException(e));
-            }
-            batch.Clear();
+            id.Value = batch[i].Meta.JobId.ToString("N");
+            meta.Value = JsonSerializer.Serialize(batch[i].Meta);
+            data.Value = batch[i].Data;
+            at.Value = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            inserted[i] = command.ExecuteNonQuery() == 1;
         }
+        transaction.Commit();
+        return inserted;
     }
 
     private SqliteConnection Open()
@@ -191,9 +162,10 @@ public sealed class ResultStore : IResultStore
     /// <summary>Stores what is waiting, then closes.</summary>
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
-        _writer.Wait(TimeSpan.FromSeconds(10));
+        _batcher.Dispose();
+        if (_writerConnection.IsValueCreated)
+        {
+            _writerConnection.Value.Dispose();
+        }
     }
-
-    private sealed record Pending(StoredResult Meta, byte[] Data, TaskCompletionSource<bool> Done);
 }

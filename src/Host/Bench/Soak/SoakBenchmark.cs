@@ -135,7 +135,7 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
         await operatorTask;
         var exit = server.Stop();
 
-        foreach (var sample in ledger.Samples)
+        foreach (var sample in ledger.Samples.Concat(server.Failures))
         {
             console.MarkupLineInterpolated($"[yellow]{sample}[/]");
         }
@@ -168,6 +168,7 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
             BenchGoal.AtMost("wrong results (against the reference)", 0, ledger.Wrong, "jobs"),
             BenchGoal.AtMost($"jobs stuck past {stuckAfter.TotalSeconds:0} s", 0, ledger.Stuck, "jobs"),
             BenchGoal.AtMost("valid requests refused", 0, ledger.Refused, "requests"),
+            BenchGoal.AtMost("restarts that failed (SIGTERM not exiting 0 within a minute, a start not ready)", 0, server.Failures.Count, "restarts"),
             BenchGoal.AtMost("final SIGTERM exit code", 0, exit, "code"),
             Growth("peak RSS growth, last window over the one before", previous?.RssBytes, last?.RssBytes),
             Growth("peak data-directory growth, last window over the one before", previous?.DataBytes, last?.DataBytes),
