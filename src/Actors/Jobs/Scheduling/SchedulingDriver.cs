@@ -175,7 +175,11 @@ public sealed class SchedulingDriver
         var commands = new List<DriverCommand>();
         if (_jobs.Remove(id, out var job))
         {
-            _scheduler.Completed(id);
+            // What a job on a partition took is known here (its start and end both came through the
+            // driver): its tenant is charged that, not the estimate.
+            _ = job.Partition is not null && job.StartedAt is { } started
+                ? _scheduler.Finished(id, now - started, now)
+                : _scheduler.Completed(id);
             if (job.Partition is { } p && _slots[p.Value] is { } slot && slot.Running == id)
             {
                 slot.Running = null;
@@ -280,6 +284,7 @@ public sealed class SchedulingDriver
                     var job = _jobs[run.Job.Id];
                     job.Starts++;
                     job.Partition = slot.Partition;
+                    job.StartedAt = now;
                     slot.Running = run.Job.Id;
                     commands.Add(new DriverCommand.Start(run.Job, slot.Partition, job.Starts));
                     views = _slots.Values.Select(s => s.View).ToList();
@@ -317,6 +322,9 @@ public sealed class SchedulingDriver
 
         /// <summary>Where it runs now; null while queued or on the CPU.</summary>
         public PartitionName? Partition { get; set; }
+
+        /// <summary>When it last started on a partition.</summary>
+        public DateTimeOffset? StartedAt { get; set; }
     }
 
     /// <summary>One partition: what its region manager last said, and what the driver has asked of it.</summary>
