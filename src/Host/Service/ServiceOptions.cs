@@ -58,6 +58,19 @@ public sealed class ServiceOptions
     /// <summary>How long a request waits for an actor (the intake's durable write, a region's swap) before a 503.</summary>
     public double AskTimeoutSeconds { get; set; } = 10;
 
+    /// <summary>
+    /// Shares of the board by tenant (<c>Dpr:TenantWeights:alice=2</c>); a tenant not listed weighs 1. While
+    /// tenants have jobs waiting, each gets partition time in proportion to its weight (docs/scheduler.md).
+    /// Bound as text: the binder drops a value it cannot convert in a dictionary without a word, and
+    /// <see cref="Validate"/> must name it instead.
+    /// </summary>
+    public Dictionary<string, string> TenantWeights { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary><see cref="TenantWeights"/> as numbers; null when none is set. Call after <see cref="Validate"/>.</summary>
+    public IReadOnlyDictionary<string, double>? Weights => TenantWeights is { Count: > 0 }
+        ? TenantWeights.ToDictionary(w => w.Key, w => double.Parse(w.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal)
+        : null;
+
     public string DataDirectory => Path.GetFullPath(Data);
 
     public TimeSpan AskTimeout => TimeSpan.FromSeconds(AskTimeoutSeconds);
@@ -125,6 +138,11 @@ public sealed class ServiceOptions
             nameof(Placement), $"expected lookahead, lru or fifo, found '{Placement}'");
         Check(RequestsPerSecondPerTenant >= 1, nameof(RequestsPerSecondPerTenant), $"at least 1, found {RequestsPerSecondPerTenant}");
         Check(AskTimeoutSeconds > 0, nameof(AskTimeoutSeconds), $"more than 0, found {AskTimeoutSeconds}");
+        foreach (var (tenant, weight) in TenantWeights ?? [])
+        {
+            Check(double.TryParse(weight, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var w) && w > 0 && double.IsFinite(w),
+                $"{nameof(TenantWeights)}:{tenant}", $"a positive number, found '{weight}'");
+        }
         foreach (var url in (Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
             Check(Uri.TryCreate(url.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",

@@ -117,6 +117,8 @@ public class ApiLimitsTests
     [InlineData("Dpr:MaxOpenJobs", "many", "Dpr:MaxOpenJobs")]
     [InlineData("Dpr:Placement", "random", "Dpr:Placement: expected lookahead, lru or fifo, found 'random'")]
     [InlineData("Dpr:Placement", "1", "Dpr:Placement: expected lookahead, lru or fifo, found '1'")]
+    [InlineData("Dpr:TenantWeights:alice", "0", "Dpr:TenantWeights:alice: a positive number, found '0'")]
+    [InlineData("Dpr:TenantWeights:alice", "heavy", "Dpr:TenantWeights:alice: a positive number, found 'heavy'")]
     public void A_bad_setting_stops_the_start_naming_the_setting(string key, string value, string expected)
     {
         var e = Assert.Throws<ServiceOptionsException>(() => DprService.Build(new Dictionary<string, string?> { [key] = value, ["Dpr:Data"] = Path.GetTempPath() }));
