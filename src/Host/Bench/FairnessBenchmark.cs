@@ -1,0 +1,264 @@
+using System.Globalization;
+using Dpr.Actors.Jobs.Scheduling;
+using Dpr.Host.Api;
+using Dpr.Host.Bench.Fairness;
+using Dpr.Host.Service;
+using Spectre.Console;
+
+namespace Dpr.Host.Bench;
+
+/// <summary>
+/// <c>dpr bench fairness</c> (issue 26): tenants against a real <c>dpr serve</c> child process (simulated
+/// PYNQ-Z2, one partition, SQLite journal). Scenarios: a heavy tenant with a deep backlog and light
+/// tenants arriving meanwhile, on its module and on others; three backlogged tenants weighted 1, 2 and 4
+/// (<c>Dpr:TenantWeights</c>), on one module and on a module each; and the mixed workload of
+/// <c>dpr bench schedule</c> (the <see cref="Fabric.Convolution.CnnWorkload"/> layers and a 224x224 image per
+/// module, eight tenants, Poisson arrivals at 70% of the measured capacity). Each but the weighted ones
+/// runs twice, side by side: as its tenants, and with every job submitted by one tenant, which is the
+/// same workload without fairness. Job run times are measured first (one of each, alone) and size the
+/// backlogs and the arrival rate, so the scenarios keep their shape on a faster or slower machine.
+/// </summary>
+/// <remarks>
+/// Goals, from the run: light tenants' p99 wait at most the aging bound + the longest single job + two
+/// swaps; throughput shares (partition time while all three are backlogged) within 10% of the weights;
+/// reconfigurations per job of the mixed workload at most 10% above the same jobs from one tenant.
+/// </remarks>
+public sealed class FairnessBenchmark : IBenchmark
+{
+    private const double ShareGoal = 0.10;
+    private const double ReconfigurationGoal = 1.10;
+    private const string One = "one";
+    private const string Fair = "tenants";
+    private const string Unfair = "one tenant";
+    private static readonly IReadOnlyDictionary<string, double> Weights = new Dictionary<string, double>(StringComparer.Ordinal) { ["w1"] = 1, ["w2"] = 2, ["w4"] = 4 };
+    private static readonly string[] MixedTenants = [.. Enumerable.Range(0, 8).Select(i => $"t{i}")];
+
+    public string Name => "fairness";
+
+    public string Description => "Fairness between tenants on a local dpr serve: a heavy backlog against light tenants, weighted tenants, the mixed workload; each beside the same jobs from one tenant.";
+
+    public BenchReport Run(bool quick, IAnsiConsole console)
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"dpr-bench-fairness-{Guid.NewGuid():N}");
+        try
+        {
+            var store = new TenantStore(data);
+            string[] tenants = ["mallory", "bob", "carol", "calibration", One, .. Weights.Keys, .. MixedTenants];
+            var keys = tenants.ToDictionary(t => t, t => store.Add(t, admin: false), StringComparer.Ordinal);
+            var environment = new Dictionary<string, string>
+            {
+                ["DPR__MAXOPENJOBSPERTENANT"] = "100000",
+                ["DPR__REQUESTSPERSECONDPERTENANT"] = "100000000",
+                ["Serilog__MinimumLevel__Default"] = "Warning",
+            };
+            foreach (var (tenant, weight) in Weights)
+            {
+                environment[$"DPR__TENANTWEIGHTS__{tenant}"] = weight.ToString(CultureInfo.InvariantCulture);
+            }
+            using var server = ServeProcess.Start(data, ServeProcess.FreePort(), environment);
+            try
+            {
+                server.WaitReadyAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
+                console.MarkupLineInterpolated($"dpr serve (pid {server.Id}) ready at {server.Url}");
+                using var client = new FairnessClient(server.Url, keys);
+                var report = RunAsync(quick, client, console).GetAwaiter().GetResult();
+                server.Terminate();
+                server.WaitForExit(TimeSpan.FromSeconds(120));
+                return report;
+            }
+            catch
+            {
+                console.WriteLine(server.Tail());
+                throw;
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
+    private static async Task<BenchReport> RunAsync(bool quick, FairnessClient client, IAnsiConsole console)
+    {
+        var heavy = quick ? FairnessJobs.QuickHeavy : FairnessJobs.IssueHeavy;
+        var weightedModules = new[] { "conv3x3_int16", "conv5x5_int16", "conv3x3_int32" };
+        var calibration = new List<(string Name, SubmitJobDto Job)> { ("heavy", heavy) };
+        calibration.AddRange(weightedModules.Select(m => ($"medium {m}", FairnessJobs.Medium(m, 0))));
+        calibration.AddRange(FairnessJobs.Mixed);
+        console.MarkupLine("measuring each job (twice: the first run of a module pays for warming up)...");
+        var (measured, _, _) = await client.RunAsync([.. calibration.Concat(calibration).Select(c => new PlannedJob(TimeSpan.Zero, "calibration", c.Name, c.Job))], null, TimeSpan.FromMinutes(10));
+        var run = measured.GroupBy(j => j.Plan.Role).ToDictionary(g => g.Key, g => g.Min(j => j.RunTime), StringComparer.Ordinal);
+        console.MarkupLineInterpolated($"heavy job {run["heavy"].TotalMilliseconds:0} ms; mixed jobs {run.Where(r => FairnessJobs.Mixed.Any(m => m.Name == r.Key)).Min(r => r.Value.TotalMilliseconds):0.#} to {run.Where(r => FairnessJobs.Mixed.Any(m => m.Name == r.Key)).Max(r => r.Value.TotalMilliseconds):0} ms");
+
+        // The issue's backlog of 30 heavy jobs (quick: as many small ones as fill two seconds and a quarter).
+        var backlog = quick ? (int)Math.Ceiling(2.5 / run["heavy"].TotalSeconds) + 1 : 30;
+        var span = run["heavy"] * (backlog * 0.8);
+        var lightEvery = quick ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(1);
+        // A module each needs longer: a visit lasts an aging bound or more, and the lightest tenant's share
+        // is a visit every seven bounds, so its share is only seen over many visits.
+        var weightedSpan = TimeSpan.FromSeconds(quick ? 4 : 30);
+        var crossSpan = TimeSpan.FromSeconds(quick ? 10 : 60);
+        var mixedSpan = TimeSpan.FromSeconds(quick ? 4 : 60);
+        var scenarios = new List<(string Name, IReadOnlyList<PlannedJob> Plan, bool Side)>
+        {
+            ("heavy backlog, light tenants on its module", HeavyAndLight(heavy, backlog, span, lightEvery, ["conv5x5_int8", "conv5x5_int8"]), true),
+            ("heavy backlog, light tenants on other modules", HeavyAndLight(heavy, backlog, span, lightEvery, ["conv3x3_int8", "conv5x5_int16"]), true),
+            ("weighted 1:2:4, one module", Weighted([.. Weights.Keys.Select(_ => weightedModules[0])], weightedSpan, run), false),
+            ("weighted 1:2:4, a module each", Weighted(weightedModules, crossSpan, run), false),
+            ("mixed workload of bench schedule, 70% load", Mixed(mixedSpan, run), true),
+        };
+
+        var rows = new List<IReadOnlyDictionary<string, object?>>();
+        var outcomes = new Dictionary<(string Scenario, string Mode), Outcome>();
+        foreach (var (name, plan, side) in scenarios)
+        {
+            foreach (var mode in side ? new[] { Fair, Unfair } : [Fair])
+            {
+                console.MarkupLineInterpolated($"[bold]{name}[/], {mode}: {plan.Count} jobs...");
+                var (jobs, swaps, elapsed) = await client.RunAsync(plan, mode == Unfair ? One : null, span * 4 + crossSpan * 2 + TimeSpan.FromMinutes(5));
+                var outcome = Outcome.Of(jobs, swaps, elapsed);
+                outcomes[(name, mode)] = outcome;
+                rows.Add(outcome.Row(name, mode));
+            }
+        }
+        return new BenchReport("fairness", MachineInfo.Current(), rows, Goals(scenarios.Select(s => s.Name).ToList(), outcomes));
+    }
+
+    private static List<BenchGoal> Goals(List<string> names, Dictionary<(string Scenario, string Mode), Outcome> outcomes)
+    {
+        BenchGoal LightWait(string scenario)
+        {
+            var o = outcomes[(scenario, Fair)];
+            return BenchGoal.AtMost($"light tenants' p99 wait <= aging bound + longest job + 2 swaps, {scenario}", Math.Round(o.BoundMs, 1), Math.Round(o.LightP99, 1), "ms");
+        }
+        BenchGoal Shares(string scenario)
+        {
+            var name = $"throughput share off its weight, worst tenant, {scenario}";
+            var off = outcomes[(scenario, Fair)].WorstShareOff;
+            return double.IsNaN(off)
+                ? new BenchGoal(name + " (no time when all three were backlogged)", ShareGoal * 100, -1, "%", false)
+                : BenchGoal.AtMost(name, ShareGoal * 100, Math.Round(off * 100, 1), "%");
+        }
+        var mixed = names[4];
+        var ratio = outcomes[(mixed, Fair)].ReconfigurationsPerJob / Math.Max(1e-9, outcomes[(mixed, Unfair)].ReconfigurationsPerJob);
+        return
+        [
+            LightWait(names[0]),
+            LightWait(names[1]),
+            Shares(names[2]),
+            Shares(names[3]),
+            BenchGoal.AtMost($"reconfigurations per job, tenants / one tenant, {mixed}", ReconfigurationGoal, Math.Round(ratio, 3), "x"),
+        ];
+    }
+
+    /// <summary>mallory's backlog at once; bob and carol each a light job every <paramref name="every"/> on average (Poisson) meanwhile.</summary>
+    private static List<PlannedJob> HeavyAndLight(Api.SubmitJobDto heavy, int backlog, TimeSpan span, TimeSpan every, string[] lightModules)
+    {
+        var plan = Enumerable.Range(0, backlog).Select(_ => new PlannedJob(TimeSpan.Zero, "mallory", "heavy", heavy)).ToList();
+        string[] light = ["bob", "carol"];
+        for (var i = 0; i < light.Length; i++)
+        {
+            var random = new Random(26 + i);
+            var at = TimeSpan.FromSeconds(0.1);
+            while ((at += every * -Math.Log(1 - random.NextDouble())) < span)
+            {
+                plan.Add(new PlannedJob(at, light[i], "light", FairnessJobs.Light(lightModules[i], random.Next())));
+            }
+        }
+        return plan;
+    }
+
+    /// <summary>
+    /// Each weighted tenant's backlog at once: its share of <paramref name="span"/> and half as much again, in jobs
+    /// of its module (measured), so all three stay backlogged for about <paramref name="span"/>. Interleaved,
+    /// so the three backlogs arrive together.
+    /// </summary>
+    private static List<PlannedJob> Weighted(string[] modules, TimeSpan span, Dictionary<string, TimeSpan> run)
+    {
+        var total = Weights.Values.Sum();
+        return [.. Weights.Keys.Zip(modules, (tenant, module) => (Tenant: tenant, Module: module))
+            .SelectMany(t => Enumerable.Range(0, (int)Math.Ceiling(1.5 * span.TotalSeconds * Weights[t.Tenant] / total / run[$"medium {t.Module}"].TotalSeconds) + 2)
+                .Select(i => (Index: i, Job: new PlannedJob(TimeSpan.Zero, t.Tenant, t.Tenant, FairnessJobs.Medium(t.Module, i)))))
+            .OrderBy(j => j.Index)
+            .Select(j => j.Job)];
+    }
+
+    /// <summary>Poisson arrivals of the mixed job kinds, each kind as likely, each of eight tenants as likely, at 70% of the measured capacity.</summary>
+    private static List<PlannedJob> Mixed(TimeSpan span, Dictionary<string, TimeSpan> run)
+    {
+        var kinds = FairnessJobs.Mixed;
+        var mean = kinds.Average(k => run[k.Name].TotalSeconds);
+        var rate = 0.7 / mean;
+        var random = new Random(2026);
+        var plan = new List<PlannedJob>();
+        var at = TimeSpan.Zero;
+        while ((at += TimeSpan.FromSeconds(-Math.Log(1 - random.NextDouble()) / rate)) < span)
+        {
+            var kind = kinds[random.Next(kinds.Count)];
+            plan.Add(new PlannedJob(at, MixedTenants[random.Next(MixedTenants.Length)], "mixed", kind.Job));
+        }
+        return plan;
+    }
+
+    /// <summary>The figures of one run of one scenario.</summary>
+    private sealed record Outcome(
+        int Jobs, long Swaps, TimeSpan Elapsed, double[] LightWaits, double[] Waits, TimeSpan Longest, Dictionary<string, double> Shares, double WorstShareOff)
+    {
+        public double ReconfigurationsPerJob => (double)Swaps / Math.Max(1, Jobs);
+
+        public double LightP99 => Percentile(LightWaits, 0.99);
+
+        public double BoundMs => (new SchedulerOptions().AgingBound + Longest + 2 * new SchedulerOptions().SwapCost).TotalMilliseconds;
+
+        public static Outcome Of(IReadOnlyList<RanJob> jobs, long swaps, TimeSpan elapsed)
+        {
+            var light = jobs.Where(j => j.Plan.Role == "light").Select(j => j.WaitMs).Order().ToArray();
+            var shares = new Dictionary<string, double>(StringComparer.Ordinal);
+            var worst = double.NaN;
+            var weighted = jobs.Where(j => Weights.ContainsKey(j.Plan.Role)).GroupBy(j => j.Plan.Role).ToList();
+            if (weighted.Count == Weights.Count)
+            {
+                // While all are backlogged: from the last tenant's first acceptance to the first tenant's last start.
+                var from = weighted.Max(g => g.Min(j => j.AcceptedAt));
+                var to = weighted.Min(g => g.Max(j => j.StartedAt));
+                var time = weighted.ToDictionary(g => g.Key, g => g.Sum(j => Overlap(j, from, to)), StringComparer.Ordinal);
+                var total = time.Values.Sum();
+                var weights = Weights.Values.Sum();
+                foreach (var (tenant, t) in time.Where(_ => total > 0))
+                {
+                    shares[tenant] = t / total;
+                }
+                worst = shares.Count == 0 ? double.NaN : shares.Max(s => Math.Abs(s.Value / (Weights[s.Key] / weights) - 1));
+            }
+            return new Outcome(jobs.Count, swaps, elapsed, light, [.. jobs.Select(j => j.WaitMs).Order()], jobs.Max(j => j.RunTime), shares, worst);
+        }
+
+        public Dictionary<string, object?> Row(string scenario, string mode) => new()
+        {
+            ["scenario"] = scenario,
+            ["submitted as"] = mode,
+            ["jobs"] = Jobs,
+            ["seconds"] = Math.Round(Elapsed.TotalSeconds, 1),
+            ["reconfigs"] = Swaps,
+            ["per job"] = Math.Round(ReconfigurationsPerJob, 3),
+            ["light jobs"] = LightWaits.Length == 0 ? null : LightWaits.Length,
+            ["light p50 ms"] = LightWaits.Length == 0 ? null : Math.Round(Percentile(LightWaits, 0.5), 1),
+            ["light p99 ms"] = LightWaits.Length == 0 ? null : Math.Round(LightP99, 1),
+            ["light max ms"] = LightWaits.Length == 0 ? null : Math.Round(LightWaits[^1], 1),
+            ["p99 wait ms"] = Math.Round(Percentile(Waits, 0.99), 1),
+            ["longest job ms"] = Math.Round(Longest.TotalMilliseconds, 1),
+            ["bound ms"] = Math.Round(BoundMs, 1),
+            ["shares w1/w2/w4"] = Shares.Count == 0 ? null : string.Join(" / ", Weights.Keys.Select(t => Shares.GetValueOrDefault(t).ToString("P1", CultureInfo.InvariantCulture))),
+            ["worst share off"] = double.IsNaN(WorstShareOff) ? null : Math.Round(WorstShareOff * 100, 1) + "%",
+        };
+
+        private static double Overlap(RanJob job, DateTimeOffset from, DateTimeOffset to) =>
+            Math.Max(0, ((job.FinishedAt < to ? job.FinishedAt : to) - (job.StartedAt > from ? job.StartedAt : from)).TotalSeconds);
+
+        private static double Percentile(double[] sorted, double p) =>
+            sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+}
