@@ -16,7 +16,7 @@ namespace Dpr.Actors.Jobs;
 /// CPU kernel, failures. Results are written once to the <see cref="ResultStore"/>; every transition is
 /// recorded by the intake. The driver is created here, so a restart of this actor starts clean.
 /// Each job is estimated when it is announced (<see cref="RunTimeEstimator"/>: its size against the
-/// module's modelled throughput, refined by the runs measured here), so fairness, aging and admission
+/// module's modelled throughput, refined by the run times its module measures), so fairness, aging and admission
 /// weigh a 400-million-MAC job as such and not as the default millisecond.
 /// </summary>
 public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
@@ -65,8 +65,11 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         });
         Receive<ModuleReplies.Completed>(done =>
         {
-            Measured(done.JobId);
-            Finish(done.JobId, done.Partition, done.Result.Requantized, done.Result.Raw);
+            if (_open.TryGetValue(done.JobId, out var open) && open.Size is { } size)
+            {
+                _estimator.Observe(size, done.Ran);
+            }
+            Finish(done.JobId, done.Partition, done.Result.Requantized, done.Result.Raw, done.Ran);
         });
         Receive<ModuleReplies.HandedBack>(back =>
         {
@@ -174,7 +177,6 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             {
                 case DriverCommand.Start start when Problem(start.Job.Id.Value) is { } problem:
                     _inFlight.Add(start.Job.Id.Value);
-                    _open[start.Job.Id.Value].StartedAt = Now;
                     _intake.Tell(new JobCommands.RecordStarted(start.Job.Id.Value, start.Partition.Value, start.Job.Module, start.Attempt));
                     _regions[start.Partition.Value].Tell(new ModuleCommands.Run(start.Job.Id.Value, problem));
                     break;
@@ -230,16 +232,8 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             ? new CpuDone(id, null, _cpu.Raw(problem))
             : new CpuDone(id, _cpu.Requantized(problem), null)).PipeTo(Self, failure: e => new RunFailed(id, $"the CPU kernel failed: {e.GetBaseException().Message}"));
 
-    /// <summary>A job completed on its module: the time since it was sent there refines the estimates of its module.</summary>
-    private void Measured(Guid jobId)
-    {
-        if (_open.TryGetValue(jobId, out var open) && open is { Size: { } size, StartedAt: { } started })
-        {
-            _estimator.Observe(size, Now - started);
-        }
-    }
-
-    private void Finish(Guid jobId, string ranOn, int[]? requantized, long[]? raw)
+    /// <param name="ran">What the module measured, for a job that ran on one.</param>
+    private void Finish(Guid jobId, string ranOn, int[]? requantized, long[]? raw, TimeSpan? ran = null)
     {
         if (_open.Remove(jobId, out var open) && open.Problem is { } problem)
         {
@@ -254,7 +248,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         {
             Settled(jobId);
         }
-        Execute(_driver.Ended(new JobId(jobId), Now));
+        Execute(_driver.Ended(new JobId(jobId), Now, ran));
     }
 
     private void Fail(Guid jobId, string reason)
@@ -306,9 +300,6 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
 
         /// <summary>Its size, for the estimate and for what its run teaches the estimator; null if its shapes say nothing.</summary>
         public JobSize? Size { get; init; }
-
-        /// <summary>When it was last sent to a module (driver time).</summary>
-        public DateTimeOffset? StartedAt { get; set; }
     }
 
     private sealed record CpuDone(Guid JobId, int[]? Requantized, long[]? Raw);

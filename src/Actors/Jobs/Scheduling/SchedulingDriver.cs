@@ -169,16 +169,20 @@ public sealed class SchedulingDriver
         return Pump(commands, now);
     }
 
-    /// <summary>A started job has its outcome (completed or failed) and no longer occupies its partition.</summary>
-    public IReadOnlyList<DriverCommand> Ended(JobId id, DateTimeOffset now)
+    /// <summary>
+    /// A started job has its outcome (completed or failed) and no longer occupies its partition. Its tenant
+    /// is charged <paramref name="ran"/> if the module measured it, else the time since the driver started it
+    /// (which also counts the messages to and from the module, and any wait in the owner's mailbox).
+    /// </summary>
+    public IReadOnlyList<DriverCommand> Ended(JobId id, DateTimeOffset now, TimeSpan? ran = null)
     {
         var commands = new List<DriverCommand>();
         if (_jobs.Remove(id, out var job))
         {
             // What a job on a partition took is known here (its start and end both came through the
             // driver): its tenant is charged that, not the estimate.
-            _ = job.Partition is not null && job.StartedAt is { } started
-                ? _scheduler.Finished(id, now - started, now)
+            _ = job.Partition is not null && (ran ?? now - job.StartedAt) is { } took
+                ? _scheduler.Finished(id, took, now)
                 : _scheduler.Completed(id);
             if (job.Partition is { } p && _slots[p.Value] is { } slot && slot.Running == id)
             {
