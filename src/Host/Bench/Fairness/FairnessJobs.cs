@@ -16,9 +16,12 @@ internal static class FairnessJobs
     public static SubmitJobDto Light(string module, int seed) =>
         Make(module, [1, 1, 8, 8], [1, 1, Kernel(module), Kernel(module)], seed);
 
-    /// <summary>A job of a backlogged weighted tenant: 1x8x64x64 with 8x8 kernels (64 passes).</summary>
+    /// <summary>
+    /// A job of a backlogged weighted tenant: 1x4x32x32 into 64 channels (256 passes), some ten
+    /// milliseconds of work in a request of 30 KB, so a backlog is submitted quickly.
+    /// </summary>
     public static SubmitJobDto Medium(string module, int seed) =>
-        Make(module, [1, 8, 64, 64], [8, 8, Kernel(module), Kernel(module)], seed, shift: 8);
+        Make(module, [1, 4, 32, 32], [64, 4, Kernel(module), Kernel(module)], seed, shift: 8);
 
     /// <summary>
     /// The job kinds of <c>dpr bench schedule</c>'s mixed workload: each <see cref="CnnWorkload"/> layer and,
