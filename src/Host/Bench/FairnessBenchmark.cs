@@ -10,13 +10,13 @@ namespace Dpr.Host.Bench;
 /// <summary>
 /// <c>dpr bench fairness</c> (issue 26): tenants against a real <c>dpr serve</c> child process (simulated
 /// PYNQ-Z2, one partition, SQLite journal). Scenarios: a heavy tenant with a deep backlog and light
-/// tenants arriving meanwhile, on its module and on others; three backlogged tenants weighted 1, 2 and 4
-/// (<c>Dpr:TenantWeights</c>), on one module and on a module each; and the mixed workload of
+/// tenants arriving meanwhile, on its module and on others; three tenants weighted 1, 2 and 4
+/// (<c>Dpr:TenantWeights</c>) that keep a backlog open, on one module and on a module each; and the mixed workload of
 /// <c>dpr bench schedule</c> (the <see cref="Fabric.Convolution.CnnWorkload"/> layers and a 224x224 image per
 /// module, eight tenants, Poisson arrivals at 70% of the measured capacity). Each but the weighted ones
 /// runs twice, side by side: as its tenants, and with every job submitted by one tenant, which is the
-/// same workload without fairness. Job run times are measured first (one of each, alone) and size the
-/// backlogs and the arrival rate, so the scenarios keep their shape on a faster or slower machine.
+/// same workload without fairness. The partition time of each kind of job is measured first and sizes
+/// the backlogs and the arrival rate, so the scenarios keep their shape on a faster or slower machine.
 /// </summary>
 /// <remarks>
 /// Goals, from the run: light tenants' p99 wait at most the aging bound + the longest single job + two
@@ -93,38 +93,57 @@ public sealed class FairnessBenchmark : IBenchmark
         var run = PartitionTime(measured);
         console.MarkupLineInterpolated($"heavy job {run["heavy"].TotalMilliseconds:0} ms; mixed jobs {run.Where(r => FairnessJobs.Mixed.Any(m => m.Name == r.Key)).Min(r => r.Value.TotalMilliseconds):0.#} to {run.Where(r => FairnessJobs.Mixed.Any(m => m.Name == r.Key)).Max(r => r.Value.TotalMilliseconds):0} ms");
 
-        // The issue's backlog of 30 heavy jobs (quick: as many small ones as fill two seconds and a quarter).
-        var backlog = quick ? (int)Math.Ceiling(2.5 / run["heavy"].TotalSeconds) + 1 : 30;
+        // The issue's backlog of 30 heavy jobs (quick: as many small ones as fill two seconds).
+        var backlog = quick ? (int)Math.Ceiling(2 / run["heavy"].TotalSeconds) + 1 : 30;
         var span = run["heavy"] * (backlog * 0.8);
         var lightEvery = quick ? TimeSpan.FromMilliseconds(250) : TimeSpan.FromSeconds(1);
         // A module each needs longer: a visit lasts an aging bound or more, and the lightest tenant's share
         // is a visit every seven bounds, so its share is only seen over many visits.
         var weightedSpan = TimeSpan.FromSeconds(quick ? 4 : 30);
-        var crossSpan = TimeSpan.FromSeconds(quick ? 10 : 60);
+        var crossSpan = TimeSpan.FromSeconds(quick ? 15 : 60);
         var mixedSpan = TimeSpan.FromSeconds(quick ? 4 : 60);
-        var scenarios = new List<(string Name, IReadOnlyList<PlannedJob> Plan, bool Side)>
-        {
-            ("heavy backlog, light tenants on its module", HeavyAndLight(heavy, backlog, span, lightEvery, ["conv5x5_int8", "conv5x5_int8"]), true),
-            ("heavy backlog, light tenants on other modules", HeavyAndLight(heavy, backlog, span, lightEvery, ["conv3x3_int8", "conv5x5_int16"]), true),
-            ("weighted 1:2:4, one module", Weighted([.. Weights.Keys.Select(_ => weightedModules[0])], weightedSpan, run), false),
-            ("weighted 1:2:4, a module each", Weighted(weightedModules, crossSpan, run), false),
-            ("mixed workload of bench schedule, 70% load", Mixed(mixedSpan, run), true),
-        };
+        var limit = span * 4 + crossSpan * 2 + TimeSpan.FromMinutes(5);
+        string[] names =
+        [
+            "heavy backlog, light tenants on its module",
+            "heavy backlog, light tenants on other modules",
+            "weighted 1:2:4, one module",
+            "weighted 1:2:4, a module each",
+            "mixed workload of bench schedule, 70% load",
+        ];
 
         var rows = new List<IReadOnlyDictionary<string, object?>>();
         var outcomes = new Dictionary<(string Scenario, string Mode), Outcome>();
-        foreach (var (name, plan, side) in scenarios)
+        void Record(string name, string mode, Outcome outcome)
         {
-            foreach (var mode in side ? new[] { Fair, Unfair } : [Fair])
+            outcomes[(name, mode)] = outcome;
+            rows.Add(outcome.Row(name, mode));
+        }
+        async Task SideBySide(string name, IReadOnlyList<PlannedJob> plan)
+        {
+            foreach (var mode in new[] { Fair, Unfair })
             {
                 console.MarkupLineInterpolated($"[bold]{name}[/], {mode}: {plan.Count} jobs...");
-                var (jobs, swaps, elapsed) = await client.RunAsync(plan, mode == Unfair ? One : null, span * 4 + crossSpan * 2 + TimeSpan.FromMinutes(5));
-                var outcome = Outcome.Of(jobs, swaps, elapsed);
-                outcomes[(name, mode)] = outcome;
-                rows.Add(outcome.Row(name, mode));
+                var (jobs, swaps, elapsed) = await client.RunAsync(plan, mode == Unfair ? One : null, limit);
+                Record(name, mode, Outcome.Of(jobs, swaps, elapsed, null));
             }
         }
-        return new BenchReport("fairness", MachineInfo.Current(), rows, Goals(scenarios.Select(s => s.Name).ToList(), outcomes));
+        async Task Weighted(string name, string[] modules, TimeSpan duration)
+        {
+            // Each keeps three aging bounds of work queued: enough to fill a visit, and a top-up's delay.
+            var open = modules.Max(m => (int)Math.Clamp(Math.Ceiling(3 * new SchedulerOptions().AgingBound / run[$"medium {m}"]), 16, 400));
+            console.MarkupLineInterpolated($"[bold]{name}[/]: {open} jobs kept open by each tenant for {duration.TotalSeconds:0} s...");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var (jobs, from, to, swaps) = await client.RunBackloggedAsync([.. Weights.Keys.Zip(modules, (t, m) => (t, (Func<int, Api.SubmitJobDto>)(i => FairnessJobs.Medium(m, i))))], open, duration, limit);
+            Record(name, Fair, Outcome.Of(jobs, swaps, clock.Elapsed, (from, to)));
+        }
+
+        await SideBySide(names[0], HeavyAndLight(heavy, backlog, span, lightEvery, ["conv5x5_int8", "conv5x5_int8"]));
+        await SideBySide(names[1], HeavyAndLight(heavy, backlog, span, lightEvery, ["conv3x3_int8", "conv5x5_int16"]));
+        await Weighted(names[2], [.. Weights.Keys.Select(_ => weightedModules[0])], weightedSpan);
+        await Weighted(names[3], weightedModules, crossSpan);
+        await SideBySide(names[4], Mixed(mixedSpan, run));
+        return new BenchReport("fairness", MachineInfo.Current(), rows, Goals([.. names], outcomes));
     }
 
     /// <summary>
@@ -189,21 +208,6 @@ public sealed class FairnessBenchmark : IBenchmark
         return plan;
     }
 
-    /// <summary>
-    /// Each weighted tenant's backlog at once: twice its share of <paramref name="span"/> in jobs of its module
-    /// (measured), so all three stay backlogged for about <paramref name="span"/> once every job is in.
-    /// Interleaved, so the three backlogs arrive together.
-    /// </summary>
-    private static List<PlannedJob> Weighted(string[] modules, TimeSpan span, Dictionary<string, TimeSpan> run)
-    {
-        var total = Weights.Values.Sum();
-        return [.. Weights.Keys.Zip(modules, (tenant, module) => (Tenant: tenant, Module: module))
-            .SelectMany(t => Enumerable.Range(0, (int)Math.Ceiling(2 * span.TotalSeconds * Weights[t.Tenant] / total / run[$"medium {t.Module}"].TotalSeconds) + 2)
-                .Select(i => (Index: i, Job: new PlannedJob(TimeSpan.Zero, t.Tenant, t.Tenant, FairnessJobs.Medium(t.Module, i)))))
-            .OrderBy(j => j.Index)
-            .Select(j => j.Job)];
-    }
-
     /// <summary>Poisson arrivals of the mixed job kinds, each kind as likely, each of eight tenants as likely, at 70% of the measured capacity.</summary>
     private static List<PlannedJob> Mixed(TimeSpan span, Dictionary<string, TimeSpan> run)
     {
@@ -231,19 +235,23 @@ public sealed class FairnessBenchmark : IBenchmark
 
         public double BoundMs => (new SchedulerOptions().AgingBound + Longest + 2 * new SchedulerOptions().SwapCost).TotalMilliseconds;
 
-        public static Outcome Of(IReadOnlyList<RanJob> jobs, long swaps, TimeSpan elapsed)
+        /// <param name="backlogged">For weighted tenants, the time all of them had jobs queued.</param>
+        public static Outcome Of(IReadOnlyList<RanJob> jobs, long swaps, TimeSpan elapsed, (DateTimeOffset From, DateTimeOffset To)? backlogged)
         {
             var light = jobs.Where(j => j.Plan.Role == "light").Select(j => j.WaitMs).Order().ToArray();
             var shares = new Dictionary<string, double>(StringComparer.Ordinal);
             var worst = double.NaN;
             var weighted = jobs.Where(j => Weights.ContainsKey(j.Plan.Role)).GroupBy(j => j.Plan.Role).ToList();
-            if (weighted.Count == Weights.Count)
+            if (backlogged is var (from, to) && weighted.Count == Weights.Count)
             {
-                // While all are backlogged: from the moment every job is in (while the backlogs arrive, a
-                // tenant served faster than its jobs come is not backlogged) to the first tenant's last start.
-                var from = weighted.Max(g => g.Max(j => j.AcceptedAt));
-                var to = weighted.Min(g => g.Max(j => j.StartedAt));
-                var time = weighted.ToDictionary(g => g.Key, g => g.Sum(j => Overlap(j, from, to)), StringComparer.Ordinal);
+                // A job's partition time is the gap to the next start (one partition: they follow each other;
+                // a swap between counts for the job before it). The record's start-to-finish would count the
+                // result's store too, which overlaps the next job.
+                var starts = jobs.OrderBy(j => j.StartedAt).ToList();
+                var held = starts.Zip(starts.Skip(1), (j, next) => (j.Plan.Role, j.StartedAt, Held: (next.StartedAt - j.StartedAt).TotalSeconds))
+                    .Where(h => h.StartedAt >= from && h.StartedAt < to)
+                    .ToList();
+                var time = weighted.ToDictionary(g => g.Key, g => held.Where(h => h.Role == g.Key).Sum(h => h.Held), StringComparer.Ordinal);
                 var total = time.Values.Sum();
                 var weights = Weights.Values.Sum();
                 foreach (var (tenant, t) in time.Where(_ => total > 0))
@@ -273,9 +281,6 @@ public sealed class FairnessBenchmark : IBenchmark
             ["shares w1/w2/w4"] = Shares.Count == 0 ? null : string.Join(" / ", Weights.Keys.Select(t => Shares.GetValueOrDefault(t).ToString("P1", CultureInfo.InvariantCulture))),
             ["worst share off"] = double.IsNaN(WorstShareOff) ? null : Math.Round(WorstShareOff * 100, 1) + "%",
         };
-
-        private static double Overlap(RanJob job, DateTimeOffset from, DateTimeOffset to) =>
-            Math.Max(0, ((job.FinishedAt < to ? job.FinishedAt : to) - (job.StartedAt > from ? job.StartedAt : from)).TotalSeconds);
 
         private static double Percentile(double[] sorted, double p) =>
             sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];

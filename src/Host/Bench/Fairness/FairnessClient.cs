@@ -8,9 +8,12 @@ using Dpr.Host.Api;
 namespace Dpr.Host.Bench.Fairness;
 
 /// <summary>
-/// The tenants of <c>dpr bench fairness</c> against one <c>dpr serve</c>: submits a scenario's jobs at
-/// their times (each as its own tenant, or all as one), waits until none is open, and reads back what
-/// the service recorded of each, with the swaps the run cost (from <c>/metrics</c>).
+/// The tenants of <c>dpr bench fairness</c> against one <c>dpr serve</c>: submits a scenario's jobs (each
+/// as its own tenant, or all as one), waits until none is open, and reads back what the service recorded
+/// of each, with the swaps the run cost (from <c>/metrics</c>). Jobs planned at zero are the backlogs:
+/// they go in first, as fast as they are taken; the others arrive at their times from then on, as in the
+/// issue (mallory queues her jobs, then bob submits), so an arrival's wait is the scheduler's doing and
+/// not the journal's, busy with a backlog of submissions.
 /// </summary>
 internal sealed class FairnessClient(Uri url, IReadOnlyDictionary<string, string> keys) : IDisposable
 {
@@ -33,22 +36,83 @@ internal sealed class FairnessClient(Uri url, IReadOnlyDictionary<string, string
         var swapsBefore = await SwapsAsync();
         var clock = Stopwatch.StartNew();
         using var gate = new SemaphoreSlim(Concurrency);
-        var submitted = await Task.WhenAll(plan.Select(async p =>
+        var backlog = await Task.WhenAll(plan.Where(p => p.At == TimeSpan.Zero).Select(Submit));
+        var arrivals = Stopwatch.StartNew();
+        var submitted = backlog.Concat(await Task.WhenAll(plan.Where(p => p.At > TimeSpan.Zero).Select(async p =>
         {
-            if (p.At - clock.Elapsed is { Ticks: > 0 } wait)
+            if (p.At - arrivals.Elapsed is { Ticks: > 0 } wait)
             {
                 await Task.Delay(wait);
             }
+            return await Submit(p);
+        }))).ToList();
+
+        async Task<(PlannedJob Plan, string Tenant, Guid Id)> Submit(PlannedJob p)
+        {
             await gate.WaitAsync();
             try
             {
-                return (Plan: p, Tenant: asOne ?? p.Tenant, Id: await SubmitAsync(_clients[asOne ?? p.Tenant], p.Job));
+                return (p, asOne ?? p.Tenant, await SubmitAsync(_clients[asOne ?? p.Tenant], p.Job));
             }
             finally
             {
                 gate.Release();
             }
+        }
+
+        var (jobs, elapsed) = await DrainAndReadAsync(submitted, clock, limit);
+        return (jobs, await SwapsAsync() - swapsBefore, elapsed);
+    }
+
+    /// <summary>
+    /// Backlogged tenants: each keeps <paramref name="open"/> jobs open (submitting more as its jobs start)
+    /// for <paramref name="duration"/>. They are all backlogged from the moment the last one has filled its
+    /// backlog (<c>From</c>, the service's stamp) until submissions stop (<c>To</c>): jobs were still queued then.
+    /// </summary>
+    public async Task<(IReadOnlyList<RanJob> Jobs, DateTimeOffset From, DateTimeOffset To, long Swaps)> RunBackloggedAsync(
+        IReadOnlyList<(string Tenant, Func<int, SubmitJobDto> Job)> tenants, int open, TimeSpan duration, TimeSpan limit)
+    {
+        var swapsBefore = await SwapsAsync();
+        var clock = Stopwatch.StartNew();
+        var filled = new DateTimeOffset[tenants.Count];
+        var submitted = await Task.WhenAll(tenants.Select(async (t, i) =>
+        {
+            var client = _clients[t.Tenant];
+            var mine = new List<(PlannedJob Plan, string Tenant, Guid Id)>();
+            var queued = 0;
+            while (clock.Elapsed < duration)
+            {
+                // Topped up four at a time, so a client keeps ahead of its share of the board.
+                foreach (var chunk in Enumerable.Range(mine.Count, Math.Max(0, open - queued)).Chunk(4))
+                {
+                    var plans = chunk.Select(n => new PlannedJob(clock.Elapsed, t.Tenant, t.Tenant, t.Job(n))).ToList();
+                    var ids = await Task.WhenAll(plans.Select(p => SubmitAsync(client, p.Job)));
+                    mine.AddRange(plans.Zip(ids, (p, id) => (p, t.Tenant, id)));
+                }
+                if (filled[i] == default)
+                {
+                    filled[i] = DateTimeOffset.UtcNow;
+                }
+                await Task.Delay(50);
+                queued = (await client.GetFromJsonAsync<JobListDto>($"/v1/jobs?state=queued&limit={open}", ApiJson.Options))!.Jobs.Count;
+            }
+            return mine;
         }));
+        var to = DateTimeOffset.UtcNow;
+        var (jobs, _) = await DrainAndReadAsync([.. submitted.SelectMany(m => m)], clock, limit);
+        return (jobs, filled.Max(), to, await SwapsAsync() - swapsBefore);
+    }
+
+    public void Dispose()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+    }
+
+    private async Task<(List<RanJob> Jobs, TimeSpan Elapsed)> DrainAndReadAsync(IReadOnlyList<(PlannedJob Plan, string Tenant, Guid Id)> submitted, Stopwatch clock, TimeSpan limit)
+    {
         foreach (var tenant in submitted.Select(s => s.Tenant).Distinct())
         {
             while (await OpenAsync(_clients[tenant]))
@@ -72,15 +136,7 @@ internal sealed class FairnessClient(Uri url, IReadOnlyDictionary<string, string
         {
             throw new InvalidOperationException($"job {failed.Job.Id} ({failed.Plan.Role}) ended {failed.Job.State}: {failed.Job.Error}");
         }
-        return (jobs, await SwapsAsync() - swapsBefore, elapsed);
-    }
-
-    public void Dispose()
-    {
-        foreach (var client in _clients.Values)
-        {
-            client.Dispose();
-        }
+        return (jobs, elapsed);
     }
 
     private static async Task<Guid> SubmitAsync(HttpClient client, SubmitJobDto job)

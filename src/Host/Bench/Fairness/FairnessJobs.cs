@@ -17,11 +17,11 @@ internal static class FairnessJobs
         Make(module, [1, 1, 8, 8], [1, 1, Kernel(module), Kernel(module)], seed);
 
     /// <summary>
-    /// A job of a backlogged weighted tenant: 1x4x32x32 into 64 channels (256 passes), some ten
-    /// milliseconds of work in a request of 30 KB, so a backlog is submitted quickly.
+    /// A job of a backlogged weighted tenant: 1x4x64x64 into 64 channels (256 passes of 64x64), some tens
+    /// of milliseconds of work in a request of 60 to 130 KB, so a client keeps its backlog topped up easily.
     /// </summary>
     public static SubmitJobDto Medium(string module, int seed) =>
-        Make(module, [1, 4, 32, 32], [64, 4, Kernel(module), Kernel(module)], seed, shift: 8);
+        Make(module, [1, 4, 64, 64], [64, 4, Kernel(module), Kernel(module)], seed, shift: 8);
 
     /// <summary>
     /// The job kinds of <c>dpr bench schedule</c>'s mixed workload: each <see cref="CnnWorkload"/> layer and,
