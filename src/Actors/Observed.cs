@@ -14,8 +14,8 @@ public static class Observed
     /// </summary>
     public sealed record RegionEvent(string Board, string Partition, IRegionEvent? Event, RegionReplies.State State);
 
-    /// <summary>A job started <paramref name="Wait"/> after it was accepted (its first start).</summary>
-    public sealed record JobWaited(string Module, TimeSpan Wait);
+    /// <summary>A job of <paramref name="Tenant"/> started <paramref name="Wait"/> after it was accepted (its first start).</summary>
+    public sealed record JobWaited(string Module, TimeSpan Wait, string Tenant);
 
     /// <summary>A journal write failed; <paramref name="Writer"/> is the persistence id.</summary>
     public sealed record JournalFailed(string Writer, string Reason);

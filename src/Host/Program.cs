@@ -24,6 +24,7 @@ public static class Program
         new HttpBenchmark(),
         new FuzzBenchmark(),
         new SoakBenchmark(),
+        new FairnessBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();

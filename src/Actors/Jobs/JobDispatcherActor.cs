@@ -15,6 +15,9 @@ namespace Dpr.Actors.Jobs;
 /// driver decides: runs on a partition's module, loads through the region managers, runs on the fast
 /// CPU kernel, failures. Results are written once to the <see cref="IResultStore"/>; every transition is
 /// recorded by the intake. The driver is created here, so a restart of this actor starts clean.
+/// Each job is estimated when it is announced (<see cref="RunTimeEstimator"/>: its size against the
+/// module's modelled throughput, refined by the run times its module measures), so fairness, aging and admission
+/// weigh a 400-million-MAC job as such and not as the default millisecond.
 /// </summary>
 public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
 {
@@ -27,6 +30,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     private readonly TimeProvider _time;
     private readonly SteadyClock _clock;
     private readonly IBlobStore? _blobs;
+    private readonly RunTimeEstimator _estimator = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     /// <summary>Open jobs: the request as accepted, and once started its decoded problem (decoded once, kept until the end).</summary>
     private readonly Dictionary<Guid, Open> _open = [];
@@ -59,7 +63,14 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             _log.Warning("Loading {Module} into {Partition} failed: {Reason}", failed.Module, failed.Partition, failed.Reason);
             Execute(_driver.LoadAnswered(new PartitionName(failed.Partition), new ModuleName(failed.Module), failed.Reason, Now));
         });
-        Receive<ModuleReplies.Completed>(done => Finish(done.JobId, done.Partition, done.Result.Requantized, done.Result.Raw));
+        Receive<ModuleReplies.Completed>(done =>
+        {
+            if (_open.TryGetValue(done.JobId, out var open) && open.Size is { } size)
+            {
+                _estimator.Observe(size, done.Ran);
+            }
+            Finish(done.JobId, done.Partition, done.Result.Requantized, done.Result.Raw, done.Ran);
+        });
         Receive<ModuleReplies.HandedBack>(back =>
         {
             _log.Info("Job {JobId} handed back: {Reason}", back.JobId, back.Reason);
@@ -126,11 +137,14 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             return;
         }
         var request = open.Request;
-        _open[open.JobId] = new Open(request);
+        var size = JobSize.Of(request);
+        _open[open.JobId] = new Open(request) { Size = size };
         // Acceptance and deadline are wall-clock instants: brought onto the driver's monotonic scale once, here.
         var job = new QueuedJob(
             new JobId(open.JobId), request.Tenant, request.Module, _clock.FromWallPast(open.At), request.Priority,
-            request.Deadline is { } deadline ? _clock.FromWall(deadline) : null, CpuFallbackAllowed: request.CpuFallback);
+            request.Deadline is { } deadline ? _clock.FromWall(deadline) : null,
+            EstimatedRun: size is null ? TimeSpan.Zero : _estimator.Estimate(size),
+            CpuFallbackAllowed: request.CpuFallback);
         Guarded(open.JobId, () => _driver.Accept(job, open.Starts, Now));
     }
 
@@ -218,7 +232,8 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             ? new CpuDone(id, null, _cpu.Raw(problem))
             : new CpuDone(id, _cpu.Requantized(problem), null)).PipeTo(Self, failure: e => new RunFailed(id, $"the CPU kernel failed: {e.GetBaseException().Message}"));
 
-    private void Finish(Guid jobId, string ranOn, int[]? requantized, long[]? raw)
+    /// <param name="ran">What the module measured, for a job that ran on one.</param>
+    private void Finish(Guid jobId, string ranOn, int[]? requantized, long[]? raw, TimeSpan? ran = null)
     {
         if (_open.Remove(jobId, out var open) && open.Problem is { } problem)
         {
@@ -233,7 +248,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         {
             Settled(jobId);
         }
-        Execute(_driver.Ended(new JobId(jobId), Now));
+        Execute(_driver.Ended(new JobId(jobId), Now, ran));
     }
 
     private void Fail(Guid jobId, string reason)
@@ -282,6 +297,9 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         public JobRequest? Request { get; set; } = request;
 
         public ConvProblem? Problem { get; set; }
+
+        /// <summary>Its size, for the estimate and for what its run teaches the estimator; null if its shapes say nothing.</summary>
+        public JobSize? Size { get; init; }
     }
 
     private sealed record CpuDone(Guid JobId, int[]? Requantized, long[]? Raw);

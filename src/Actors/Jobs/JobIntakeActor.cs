@@ -218,7 +218,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             _finishing.Remove(e.JobId);
             if (e is JobStarted started && before.Jobs.GetValueOrDefault(e.JobId) is { State: JobState.Queued } job)
             {
-                Context.System.EventStream.Publish(new Observed.JobWaited(job.Module, started.At - job.AcceptedAt));
+                Context.System.EventStream.Publish(new Observed.JobWaited(job.Module, started.At - job.AcceptedAt, job.Tenant));
             }
             return;
         }

@@ -107,7 +107,7 @@ public sealed record JobRequest(
             limits);
     }
 
-    private ConvSpec Spec()
+    internal ConvSpec Spec()
     {
         var module = ConvModule.Resolve(Module);
         var padding = Padding.ToLowerInvariant() switch

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Dpr.Fabric.Drivers;
@@ -70,9 +71,10 @@ public sealed class ModuleActor : ReceiveActor
         _running = next;
         var (run, replyTo) = next;
         var module = Module;
+        var started = Stopwatch.GetTimestamp();
         _driver.RunAsync(run.Problem, CancellationToken.None).ContinueWith(
             t => new Finished(replyTo, t.IsCompletedSuccessfully
-                ? new ModuleReplies.Completed(run.JobId, module, _partition, t.Result)
+                ? new ModuleReplies.Completed(run.JobId, module, _partition, t.Result, Stopwatch.GetElapsedTime(started))
                 : new ModuleReplies.Failed(run.JobId, module, _partition, t.Exception?.GetBaseException().Message ?? "cancelled")),
             TaskScheduler.Default).PipeTo(Self);
         _log.Debug("Running job {JobId} on {Module} in {Partition}", run.JobId, module, _partition);

@@ -4,7 +4,8 @@ namespace Dpr.Actors.Modules;
 
 public static class ModuleReplies
 {
-    public sealed record Completed(Guid JobId, string Module, string Partition, ConvModuleResult Result);
+    /// <param name="Ran">How long the module took (wall clock), without the messages to and from it: what the job cost its partition.</param>
+    public sealed record Completed(Guid JobId, string Module, string Partition, ConvModuleResult Result, TimeSpan Ran);
 
     public sealed record Failed(Guid JobId, string Module, string Partition, string Reason);
 

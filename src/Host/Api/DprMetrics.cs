@@ -17,6 +17,7 @@ public sealed class DprMetrics
     private readonly Histogram _swapDuration;
     private readonly Gauge _queueDepth;
     private readonly Histogram _jobWait;
+    private readonly Histogram _tenantWait;
     private readonly Counter _upsets;
     private readonly Counter _journalErrors;
     private readonly Counter _submitted;
@@ -34,6 +35,9 @@ public sealed class DprMetrics
         _queueDepth = factory.CreateGauge("dpr_queue_depth", "Accepted jobs not yet started, per module.", "module");
         _jobWait = factory.CreateHistogram("dpr_job_wait_seconds", "From acceptance to the first start of a job.",
             new HistogramConfiguration { LabelNames = ["module"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
+        // Per tenant, so a tenant can see what the scheduler's fairness gives it (tenants are the API keys: few).
+        _tenantWait = factory.CreateHistogram("dpr_tenant_job_wait_seconds", "From acceptance to the first start of a job, per tenant.",
+            new HistogramConfiguration { LabelNames = ["tenant"], Buckets = Histogram.ExponentialBuckets(0.001, 2, 16) });
         _upsets = factory.CreateCounter("dpr_upsets_total", "Configuration upsets reported by the SEM controller.", "partition", "corrected");
         _journalErrors = factory.CreateCounter("dpr_journal_errors_total", "Journal writes that failed, by writer.", "writer");
         _submitted = factory.CreateCounter("dpr_jobs_submitted_total", "Job submissions by outcome (accepted, invalid, quota, queue, journal, disk).", "outcome");
@@ -103,6 +107,7 @@ public sealed class DprMetrics
                 break;
             case Observed.JobWaited waited:
                 _jobWait.WithLabels(waited.Module).Observe(waited.Wait.TotalSeconds);
+                _tenantWait.WithLabels(waited.Tenant).Observe(waited.Wait.TotalSeconds);
                 break;
             case Observed.JournalFailed failed:
                 _journalErrors.WithLabels(failed.Writer).Inc();

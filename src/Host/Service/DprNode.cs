@@ -146,7 +146,7 @@ public sealed class DprNode : IDisposable
             BackoffSupervisor.Props(Backoff.OnStop(intake, "intake", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
             $"jobs-{Board.Name}");
         _dispatcher = system.ActorOf(
-            JobDispatcherActor.Props(Board.Name, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy }, Results, new ConvKernel(), TimeProvider.System, Blobs),
+            JobDispatcherActor.Props(Board.Name, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy, TenantWeights = Options.Weights }, Results, new ConvKernel(), TimeProvider.System, Blobs),
             dispatcherName);
         _storage = system.ActorOf(JobStorageSweeperActor.Props(_intake, Blobs, Results, TimeProvider.System), storageName);
     }

@@ -88,6 +88,19 @@ public sealed class ServiceOptions
     /// </summary>
     public double StartupTimeoutSeconds { get; set; }
 
+    /// <summary>
+    /// Shares of the board by tenant (<c>Dpr:TenantWeights:alice=2</c>); a tenant not listed weighs 1. While
+    /// tenants have jobs waiting, each gets partition time in proportion to its weight (docs/scheduler.md).
+    /// Bound as text: the binder drops a value it cannot convert in a dictionary without a word, and
+    /// <see cref="Validate"/> must name it instead.
+    /// </summary>
+    public Dictionary<string, string> TenantWeights { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary><see cref="TenantWeights"/> as numbers; null when none is set. Call after <see cref="Validate"/>.</summary>
+    public IReadOnlyDictionary<string, double>? Weights => TenantWeights is { Count: > 0 }
+        ? TenantWeights.ToDictionary(w => w.Key, w => double.Parse(w.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal)
+        : null;
+
     public string DataDirectory => Path.GetFullPath(Data);
 
     public TimeSpan AskTimeout => TimeSpan.FromSeconds(AskTimeoutSeconds);
@@ -177,6 +190,11 @@ public sealed class ServiceOptions
         }
         Check(JournalProbeSeconds is >= 0.1 and <= 3600, nameof(JournalProbeSeconds), $"0.1 to 3600, found {JournalProbeSeconds}");
         Check(StartupTimeoutSeconds >= 0 && double.IsFinite(StartupTimeoutSeconds), nameof(StartupTimeoutSeconds), $"0 (wait as long as it takes) or more, found {StartupTimeoutSeconds}");
+        foreach (var (tenant, weight) in TenantWeights ?? [])
+        {
+            Check(double.TryParse(weight, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var w) && w > 0 && double.IsFinite(w),
+                $"{nameof(TenantWeights)}:{tenant}", $"a positive number, found '{weight}'");
+        }
         foreach (var url in (Urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
             Check(Uri.TryCreate(url.Replace("*", "localhost", StringComparison.Ordinal).Replace("+", "localhost", StringComparison.Ordinal), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https",

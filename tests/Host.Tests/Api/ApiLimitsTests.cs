@@ -122,6 +122,8 @@ public class ApiLimitsTests
     [InlineData("Dpr:MinFreeDiskMegabytes", "-1", "Dpr:MinFreeDiskMegabytes: 0 (no check)")]
     [InlineData("Dpr:JournalProbeSeconds", "0", "Dpr:JournalProbeSeconds: 0.1 to 3600, found 0")]
     [InlineData("Dpr:StartupTimeoutSeconds", "-1", "Dpr:StartupTimeoutSeconds: 0 (wait as long as it takes) or more, found -1")]
+    [InlineData("Dpr:TenantWeights:alice", "0", "Dpr:TenantWeights:alice: a positive number, found '0'")]
+    [InlineData("Dpr:TenantWeights:alice", "heavy", "Dpr:TenantWeights:alice: a positive number, found 'heavy'")]
     public void A_bad_setting_stops_the_start_naming_the_setting(string key, string value, string expected)
     {
         var e = Assert.Throws<ServiceOptionsException>(() => DprService.Build(new Dictionary<string, string?> { [key] = value, ["Dpr:Data"] = Path.GetTempPath() }));

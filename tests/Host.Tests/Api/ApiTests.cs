@@ -233,6 +233,7 @@ public class ApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Contains("dpr_swaps_total{module=\"conv5x5_int32\",outcome=\"completed\"}", metrics);
         Assert.Contains("dpr_swap_duration_seconds_count", metrics);
         Assert.Contains("dpr_job_wait_seconds_count{module=\"conv5x5_int32\"}", metrics);
+        Assert.Contains("dpr_tenant_job_wait_seconds_count{tenant=\"bob\"}", metrics);
         Assert.Contains("dpr_jobs_submitted_total{outcome=\"accepted\"}", metrics);
 
         using var openApi = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json"));

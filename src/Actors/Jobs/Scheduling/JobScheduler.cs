@@ -19,6 +19,9 @@ namespace Dpr.Actors.Jobs.Scheduling;
 /// module is loaded about once per aging bound whatever the load, the fewest the bound allows.
 /// A module whose partitions cannot drain its queue within the bound gets another partition, and
 /// <see cref="SchedulerOptions.SwitchWorth"/> lets idle partitions switch early when enough work waits.
+/// Urgency is fair between tenants: a job is never more urgent than its tenant's turn
+/// (<see cref="TenantShares"/>), so a tenant's backlog, however old, delays only that tenant; the others'
+/// jobs keep their aging bound, give or take the job running when they fall due.
 /// </remarks>
 public sealed class JobScheduler
 {
@@ -27,6 +30,9 @@ public sealed class JobScheduler
     private readonly SortedDictionary<string, int> perTenant = new(StringComparer.Ordinal);
     private readonly Dictionary<JobId, QueueEntry> queued = [];
     private readonly Dictionary<JobId, QueuedJob> running = [];
+    /// <summary>Running jobs charged to their tenant's share (those on a partition, not the CPU's).</summary>
+    private readonly HashSet<JobId> charged = [];
+    private readonly TenantShares shares;
     private readonly Dictionary<string, string> pendingLoads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Residency> residencies = new(StringComparer.Ordinal);
     private long sequence;
@@ -40,6 +46,7 @@ public sealed class JobScheduler
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         this.options = options;
+        shares = new TenantShares(options.WeightOf, options.Margin);
     }
 
     public SchedulerOptions Options => options;
@@ -75,6 +82,7 @@ public sealed class JobScheduler
             return new Admission.Refused(RefusalReason.Duplicate, $"job {job.Id} is already queued or running", TimeSpan.Zero);
         }
         var cost = CostOf(job);
+        shares.Advance(now);
         if (queued.Count >= options.MaxQueuedJobs)
         {
             var perJob = queuedWork / (double)Math.Max(1, queued.Count) / partitionCount;
@@ -134,7 +142,37 @@ public sealed class JobScheduler
     }
 
     /// <summary>The job handed out by <see cref="Next"/> or <see cref="TakeForCpu"/> finished (or was stopped); false if it was not running.</summary>
-    public bool Completed(JobId id) => running.Remove(id);
+    public bool Completed(JobId id)
+    {
+        if (!running.Remove(id, out var job))
+        {
+            return false;
+        }
+        charged.Remove(id);
+        shares.Leave(job.Tenant);
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="Completed(JobId)"/> for a job handed out by <see cref="Next"/> that ran <paramref name="ran"/>
+    /// on its partition: its tenant is charged what it took instead of its estimate, so a wrong estimate
+    /// costs the others one job's worth of error at most. False if it was not running.
+    /// </summary>
+    public bool Finished(JobId id, TimeSpan ran, DateTimeOffset now)
+    {
+        shares.Advance(now);
+        if (running.TryGetValue(id, out var job) && charged.Contains(id))
+        {
+            var cost = CostOf(job);
+            var error = Math.Max(1, ran.Ticks) - cost;
+            shares.Correct(job.Tenant, error);
+            if (queues.TryGetValue(job.Module, out var queue))
+            {
+                queue.Correct(job.Tenant, error, cost);
+            }
+        }
+        return Completed(id);
+    }
 
     /// <summary>
     /// A job handed back by a swap or a crash: queued again with its original
@@ -144,7 +182,15 @@ public sealed class JobScheduler
     public void Requeue(QueuedJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        running.Remove(job.Id);
+        if (running.Remove(job.Id))
+        {
+            // It did not run to an end: its charge is refunded, and it is charged again when it starts.
+            if (charged.Remove(job.Id))
+            {
+                shares.Correct(job.Tenant, -CostOf(job));
+            }
+            shares.Leave(job.Tenant);
+        }
         if (!queued.ContainsKey(job.Id))
         {
             Add(job);
@@ -176,6 +222,8 @@ public sealed class JobScheduler
         var usable = partitions.Where(p => !p.Faulted).OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
         partitionCount = Math.Max(1, usable.Count);
         lastUsable = usable;
+        shares.Partitions = partitionCount;
+        shares.Advance(now);
         if (queued.Count == 0)
         {
             return null;
@@ -184,18 +232,27 @@ public sealed class JobScheduler
         var resident = self.Module;
         var residentQueue = resident is not null && queues.TryGetValue(resident, out var rq) && rq.Count > 0 ? rq : null;
 
-        // Gated service (as in polling systems): the jobs that were waiting when the module arrived are
-        // served before it leaves, so an overloaded board does not thrash one job per swap.
-        var batchDone = residency.Count >= options.BatchBound;
-        var gated = residentQueue is not null && !batchDone && residentQueue.Oldest.Job.EnqueuedAt <= residency.Since;
+        // The batch bound ends a residency only for a module whose jobs come no later than the resident's
+        // in fair order: a tenant owed its share is not sent away from its module for having small jobs.
+        var residentNext = residentQueue?.MostUrgent(t => shares.Turn(t, now));
+        var batchDone = residency.Count >= options.BatchBound
+            && plan.Any(m => m.Module != resident && m.Servers == 0 && Hosts(self, m.Module) && (residentNext is not { } r || m.StartBy <= r.UrgentAt));
 
-        // 1. A module no partition holds is due: the round must start now, from the oldest job (EDF),
-        //    so load the earliest module up to the due one that belongs here.
+        // Gated service (as in polling systems): the jobs that were waiting when the module arrived are
+        // served before it leaves, so an overloaded board does not thrash one job per swap. For one aging
+        // bound at most: a backlog that arrived before the module must not hold other modules past theirs.
+        var gated = residentQueue is not null && !batchDone && residentQueue.Oldest.Job.EnqueuedAt <= residency.Since
+            && now - residency.Since < options.AgingBound;
+
+        // 1. A module no partition holds is due: the round must start now, from the most urgent job (EDF),
+        //    so load the earliest module up to the due one that belongs here. Jobs do not stop once started,
+        //    so a module is due already if the job this partition would run next ends past its due time.
         var waiting = plan.Where(m => m.Servers == 0 && Hosts(self, m.Module)).ToList();
-        var lastDue = waiting.FindLastIndex(m => now >= m.DueAt);
+        var horizon = now.UtcTicks + (residentNext?.Entry.Cost ?? 0);
+        var lastDue = waiting.FindLastIndex(m => horizon >= m.DueAt.UtcTicks);
         foreach (var due in waiting.Take(lastDue + 1))
         {
-            if (residentQueue is not null && (gated || (!batchDone && residentQueue.Oldest.StartBy <= due.StartBy)))
+            if (residentNext is { } next && (gated || (!batchDone && next.UrgentAt <= due.StartBy)))
             {
                 break;
             }
@@ -210,7 +267,7 @@ public sealed class JobScheduler
         {
             if (batchDone)
             {
-                var other = plan.FirstOrDefault(m => m.Module != resident && m.Servers == 0 && Hosts(self, m.Module));
+                var other = plan.FirstOrDefault(m => m.Module != resident && m.Servers == 0 && Hosts(self, m.Module) && m.StartBy <= residentNext!.Value.UrgentAt);
                 if (other is not null && Place(other, usable, plan, self.Name) == self.Name)
                 {
                     return Load(self, other.Module);
@@ -267,7 +324,9 @@ public sealed class JobScheduler
             .ToList();
         foreach (var entry in taken)
         {
-            Remove(entry);
+            // Running now, so its tenant keeps its share until it completes (not charged: it takes no partition).
+            queues[entry.Job.Module].Remove(entry);
+            Forget(entry);
             running.Add(entry.Job.Id, entry.Job);
         }
         return taken.Select(e => e.Job).ToList();
@@ -290,15 +349,18 @@ public sealed class JobScheduler
         }
         queue.Add(entry);
         queued.Add(job.Id, entry);
+        shares.Join(job.Tenant);
         perTenant[job.Tenant] = perTenant.GetValueOrDefault(job.Tenant) + 1;
         queuedWork += entry.Cost;
         cpuAllowedQueued += job.CpuFallbackAllowed ? 1 : 0;
     }
 
+    /// <summary>A queued job leaves for good (cancelled).</summary>
     private void Remove(QueueEntry entry)
     {
         queues[entry.Job.Module].Remove(entry);
         Forget(entry);
+        shares.Leave(entry.Job.Tenant);
     }
 
     private void Forget(QueueEntry entry)
@@ -311,14 +373,18 @@ public sealed class JobScheduler
 
     private Assignment.Run Run(PartitionView self, ModuleQueue queue, DateTimeOffset now, DateTimeOffset? gate)
     {
-        // Fair order (within the gated batch while there is one), unless the oldest job is about to
-        // reach its bound: aging beats fairness.
-        var entry = queue.Oldest.StartBy - options.Margin <= now
-            ? queue.TakeOldest()
+        // Fair order (within the gated batch while there is one), unless a job is about to reach its
+        // bound: aging beats fairness. Urgency waits for the tenant's turn, so the job that jumps the fair
+        // order is never one of a backlog its own tenant has built beyond its share.
+        var (urgent, urgentAt) = queue.MostUrgent(t => shares.Turn(t, now));
+        var entry = urgentAt - options.Margin <= now
+            ? queue.Take(urgent)
             : queue.TakeFair(options.WeightOf, options.FairnessQuantum.Ticks, e => gate is not { } g || e.Job.EnqueuedAt <= g)
-                ?? queue.TakeOldest();
+                ?? queue.Take(urgent);
         Forget(entry);
         running.Add(entry.Job.Id, entry.Job);
+        charged.Add(entry.Job.Id);
+        shares.Charge(entry.Job.Tenant, entry.Cost);
         var residency = residencies[self.Name];
         residencies[self.Name] = residency with { Count = residency.Count + 1 };
         return new Assignment.Run(entry.Job);
@@ -332,7 +398,9 @@ public sealed class JobScheduler
     }
 
     /// <summary>
-    /// Per module with queued jobs, in EDF order: when it falls due. For a module no partition holds,
+    /// Per module with queued jobs, in EDF order of their most urgent jobs (a job is urgent from its
+    /// start-by time or its tenant's turn, whichever is later: fairness decides the order, the aging bound
+    /// decides when): when it falls due. For a module no partition holds,
     /// due once the work queued ahead of it (per partition), a swap, its own queue up to its last job and
     /// the margin no longer fit before its jobs' start-by times. For a held module, due (for another
     /// partition) once its own partitions cannot start its last job in time.
@@ -358,7 +426,12 @@ public sealed class JobScheduler
         // worth. Waiting Δ more before starting delays module m by Δ·(1 + slope): the latest start of
         // the round that keeps m's oldest job within its bound is now + slack / (1 + slope).
         double clock = 0, slope = 0;
-        foreach (var q in queues.Values.Where(q => q.Count > 0).OrderBy(q => q.Oldest, QueueEntry.ByStartBy))
+        var ordered = queues.Values
+            .Where(q => q.Count > 0)
+            .Select(q => (Queue: q, Urgent: q.MostUrgent(t => shares.Turn(t, now))))
+            .OrderBy(u => u.Urgent.UrgentAt)
+            .ThenBy(u => u.Urgent.Entry, QueueEntry.ByStartBy);
+        foreach (var (q, (_, urgentAt)) in ordered)
         {
             var count = servers.GetValueOrDefault(q.Module);
             var tail = q.Newest;
@@ -383,7 +456,7 @@ public sealed class JobScheduler
                 lateness = now.UtcTicks - dueAt.UtcTicks;
                 clock += (double)q.Work / partitionCount;
             }
-            plan.Add(new ModulePlan(q.Module, q.Oldest.StartBy, q.Work, count, dueAt, lateness));
+            plan.Add(new ModulePlan(q.Module, urgentAt, q.Work, count, dueAt, lateness));
         }
         return (plan, clock);
     }
@@ -434,6 +507,7 @@ public sealed class JobScheduler
     /// <summary>The module a partition holds, how many jobs it ran in a row, and since when (null until the swap ends).</summary>
     private sealed record Residency(string? Module, int Count, DateTimeOffset? Since);
 
+    /// <param name="StartBy">When its most urgent job is urgent: its start-by time, or its tenant's turn if later.</param>
     /// <param name="Lateness">Ticks past the bound its jobs would start if served from now without delay (negative: slack).</param>
     private sealed record ModulePlan(string Module, DateTimeOffset StartBy, long Work, int Servers, DateTimeOffset DueAt, double Lateness);
 }

@@ -3,7 +3,8 @@ namespace Dpr.Actors.Jobs.Scheduling;
 /// <summary>
 /// The jobs waiting for one module: a FIFO per tenant served by deficit round robin (Shreedhar and
 /// Varghese, "Efficient fair queuing using deficit round robin", SIGCOMM 1995) weighted by tenant, and
-/// an index by start-by time so the oldest job can jump the fair order when its aging bound is near.
+/// an index by start-by time, per tenant too, so the most urgent job can jump the fair order when its
+/// aging bound is near; urgency counts a tenant's turn (<see cref="TenantShares"/>), not only age.
 /// </summary>
 internal sealed class ModuleQueue(string module)
 {
@@ -38,6 +39,7 @@ internal sealed class ModuleQueue(string module)
             after = after.Previous;
         }
         entry.Node = after is null ? lane.Jobs.AddFirst(entry) : lane.Jobs.AddAfter(after, entry);
+        lane.ByStartBy.Add(entry);
         byStartBy.Add(entry);
         Work += entry.Cost;
     }
@@ -47,6 +49,7 @@ internal sealed class ModuleQueue(string module)
         var lane = lanes[entry.Job.Tenant];
         lane.Jobs.Remove(entry.Node!);
         entry.Node = null;
+        lane.ByStartBy.Remove(entry);
         byStartBy.Remove(entry);
         Work -= entry.Cost;
         if (lane.Jobs.Count == 0)
@@ -70,6 +73,7 @@ internal sealed class ModuleQueue(string module)
         {
             return null;
         }
+        var alone = lanes.Values.Count(l => eligible(l.Jobs.First!.Value)) == 1;
         var tenant = cursor ?? lanes.Keys.First();
         while (true)
         {
@@ -83,7 +87,10 @@ internal sealed class ModuleQueue(string module)
             }
             if (!lane.Credited)
             {
-                lane.Deficit += weight(tenant) * quantum;
+                // The only eligible tenant gets the rounds it would go through in one step (a large job
+                // against a small quantum would otherwise loop once per quantum).
+                var rounds = alone ? Math.Max(1, Math.Ceiling((lane.Jobs.First!.Value.Cost - lane.Deficit) / (weight(tenant) * quantum))) : 1;
+                lane.Deficit += rounds * weight(tenant) * quantum;
                 lane.Credited = true;
             }
             var head = lane.Jobs.First!.Value;
@@ -98,13 +105,45 @@ internal sealed class ModuleQueue(string module)
         }
     }
 
-    /// <summary>The job with the earliest start-by time, removed, charged to its tenant's deficit.</summary>
-    public QueueEntry TakeOldest()
+    /// <summary>
+    /// The most urgent job: per tenant its oldest job, urgent from the later of its start-by time and the
+    /// tenant's <paramref name="turn"/>; the earliest of those (then by start-by and admission order).
+    /// </summary>
+    public (QueueEntry Entry, DateTimeOffset UrgentAt) MostUrgent(Func<string, DateTimeOffset> turn)
     {
-        var oldest = Oldest;
-        lanes[oldest.Job.Tenant].Deficit -= oldest.Cost;
-        Remove(oldest);
-        return oldest;
+        (QueueEntry Entry, DateTimeOffset UrgentAt)? best = null;
+        foreach (var (tenant, lane) in lanes)
+        {
+            var oldest = lane.ByStartBy.Min!;
+            var at = Max(oldest.StartBy, turn(tenant));
+            if (best is not { } b || at < b.UrgentAt || (at == b.UrgentAt && QueueEntry.ByStartBy.Compare(oldest, b.Entry) < 0))
+            {
+                best = (oldest, at);
+            }
+        }
+        return best ?? throw new InvalidOperationException($"the queue of {Module} is empty");
+    }
+
+    /// <summary>
+    /// <paramref name="entry"/> out of turn, removed, charged to its tenant's deficit. The debt is at most
+    /// the job itself: the tenant's share of time is kept by <see cref="TenantShares"/>, and an unbounded
+    /// debt would make one round of <see cref="TakeFair"/> loop once per quantum of it.
+    /// </summary>
+    public QueueEntry Take(QueueEntry entry)
+    {
+        var lane = lanes[entry.Job.Tenant];
+        lane.Deficit = Math.Max(lane.Deficit - entry.Cost, -entry.Cost);
+        Remove(entry);
+        return entry;
+    }
+
+    /// <summary>A job of <paramref name="tenant"/> took <paramref name="ticks"/> more than it was charged (negative: less); its deficit follows, within one job's debt.</summary>
+    public void Correct(string tenant, long ticks, long cost)
+    {
+        if (lanes.TryGetValue(tenant, out var lane))
+        {
+            lane.Deficit = Math.Max(lane.Deficit - ticks, -Math.Max(cost, cost + ticks));
+        }
     }
 
     public IReadOnlyDictionary<string, int> CountByTenant() =>
@@ -124,9 +163,13 @@ internal sealed class ModuleQueue(string module)
         return first;
     }
 
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
     private sealed class TenantLane
     {
         public LinkedList<QueueEntry> Jobs { get; } = new();
+
+        public SortedSet<QueueEntry> ByStartBy { get; } = new(QueueEntry.ByStartBy);
 
         public double Deficit { get; set; }
 

@@ -169,13 +169,21 @@ public sealed class SchedulingDriver
         return Pump(commands, now);
     }
 
-    /// <summary>A started job has its outcome (completed or failed) and no longer occupies its partition.</summary>
-    public IReadOnlyList<DriverCommand> Ended(JobId id, DateTimeOffset now)
+    /// <summary>
+    /// A started job has its outcome (completed or failed) and no longer occupies its partition. Its tenant
+    /// is charged <paramref name="ran"/> if the module measured it, else the time since the driver started it
+    /// (which also counts the messages to and from the module, and any wait in the owner's mailbox).
+    /// </summary>
+    public IReadOnlyList<DriverCommand> Ended(JobId id, DateTimeOffset now, TimeSpan? ran = null)
     {
         var commands = new List<DriverCommand>();
         if (_jobs.Remove(id, out var job))
         {
-            _scheduler.Completed(id);
+            // What a job on a partition took is known here (its start and end both came through the
+            // driver): its tenant is charged that, not the estimate.
+            _ = job.Partition is not null && (ran ?? now - job.StartedAt) is { } took
+                ? _scheduler.Finished(id, took, now)
+                : _scheduler.Completed(id);
             if (job.Partition is { } p && _slots[p.Value] is { } slot && slot.Running == id)
             {
                 slot.Running = null;
@@ -280,6 +288,7 @@ public sealed class SchedulingDriver
                     var job = _jobs[run.Job.Id];
                     job.Starts++;
                     job.Partition = slot.Partition;
+                    job.StartedAt = now;
                     slot.Running = run.Job.Id;
                     commands.Add(new DriverCommand.Start(run.Job, slot.Partition, job.Starts));
                     views = _slots.Values.Select(s => s.View).ToList();
@@ -317,6 +326,9 @@ public sealed class SchedulingDriver
 
         /// <summary>Where it runs now; null while queued or on the CPU.</summary>
         public PartitionName? Partition { get; set; }
+
+        /// <summary>When it last started on a partition.</summary>
+        public DateTimeOffset? StartedAt { get; set; }
     }
 
     /// <summary>One partition: what its region manager last said, and what the driver has asked of it.</summary>

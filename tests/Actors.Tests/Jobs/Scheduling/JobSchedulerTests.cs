@@ -91,6 +91,43 @@ public class JobSchedulerTests
     }
 
     [Fact]
+    public void A_tenants_old_backlog_does_not_hold_another_tenants_job_on_the_same_module()
+    {
+        var s = new JobScheduler(new SchedulerOptions());
+        PartitionView[] parts = [Part("p", "a")];
+        Assert.Null(s.Next("p", parts, T0));
+        // mallory's ten 300 ms jobs, accepted whatever the backlog (the service's intake admits by count).
+        var backlog = Enumerable.Range(0, 10).Select(_ => Job("a", "mallory", runMs: 300)).ToList();
+        backlog.ForEach(s.Requeue);
+        var first = Assert.IsType<Assignment.Run>(s.Next("p", parts, T0));
+        var bob = Job("a", "bob", atMs: 100, runMs: 0.3);
+        s.Requeue(bob);
+        s.Finished(first.Job.Id, TimeSpan.FromMilliseconds(300), T0.AddMilliseconds(300));
+
+        var next = Assert.IsType<Assignment.Run>(s.Next("p", parts, T0.AddMilliseconds(300)));
+
+        // Oldest first would run mallory's nine other jobs (2.7 s) before bob's.
+        Assert.Equal(bob.Id, next.Job.Id);
+    }
+
+    [Fact]
+    public void A_tenants_old_backlog_does_not_hold_another_tenants_module_past_the_job_that_is_running()
+    {
+        var s = new JobScheduler(new SchedulerOptions());
+        PartitionView[] parts = [Part("p", "a")];
+        Assert.Null(s.Next("p", parts, T0));
+        var backlog = Enumerable.Range(0, 10).Select(_ => Job("a", "mallory", runMs: 300)).ToList();
+        backlog.ForEach(s.Requeue);
+        var first = Assert.IsType<Assignment.Run>(s.Next("p", parts, T0));
+        s.Requeue(Job("b", "bob", atMs: 100, runMs: 0.3));
+        s.Finished(first.Job.Id, TimeSpan.FromMilliseconds(300), T0.AddMilliseconds(300));
+
+        // Bob's job is due at 350 ms less the margin and the swap: another 300 ms job of mallory's would
+        // end past that, so the module is loaded now rather than after her backlog.
+        Assert.Equal(new Assignment.Load("b", "a"), s.Next("p", parts, T0.AddMilliseconds(300)));
+    }
+
+    [Fact]
     public void Over_the_tenant_quota_a_submission_is_refused_with_a_retry_time()
     {
         var s = Admit(new SchedulerOptions { MaxQueuedPerTenant = 2 }, Job("a"), Job("a"));
