@@ -1,6 +1,7 @@
 using System.Reflection;
 using Akka.Serialization;
 using Dpr.Actors.Serialization;
+using Dpr.Tests;
 
 namespace Dpr.Actors.Tests.Serialization;
 
@@ -18,7 +19,7 @@ public class DprSerializerTests : Akka.TestKit.Xunit2.TestKit
     [MemberData(nameof(MessageTypes))]
     public void Every_message_type_round_trips_through_the_configured_serializer(Type type)
     {
-        var message = Sample(type);
+        var message = MessageSamples.Sample(type);
         var serializer = Sys.Serialization.FindSerializerFor(message);
 
         Assert.IsType<DprSerializer>(serializer);
@@ -44,45 +45,6 @@ public class DprSerializerTests : Akka.TestKit.Xunit2.TestKit
         var e = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary([0x90], "from-the-future.v9"));
 
         Assert.Contains("from-the-future.v9", e.Message);
-    }
-
-    /// <summary>An instance with a distinct non-default value in every constructor parameter.</summary>
-    private static object Sample(Type type)
-    {
-        var constructor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).First();
-        var seed = 1;
-        return constructor.Invoke(constructor.GetParameters().Select(p => Value(p.ParameterType, seed++)).ToArray());
-    }
-
-    private static object? Value(Type type, int seed)
-    {
-        var underlying = Nullable.GetUnderlyingType(type) ?? type;
-        return underlying switch
-        {
-            _ when underlying == typeof(string) => $"value-{seed}",
-            _ when underlying == typeof(int) => seed * 7,
-            _ when underlying == typeof(long) => seed * 1_000_000_007L,
-            _ when underlying == typeof(uint) => (uint)seed * 0x01000001u,
-            _ when underlying == typeof(double) => seed + 0.25,
-            _ when underlying == typeof(bool) => seed % 2 == 0,
-            _ when underlying == typeof(byte) => (byte)(seed * 31),
-            _ when underlying == typeof(TimeSpan) => TimeSpan.FromMilliseconds(seed * 250),
-            _ when typeof(IDprMessage).IsAssignableFrom(underlying) => Sample(underlying),
-            _ when underlying == typeof(Guid) => new Guid(seed, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),
-            _ when underlying == typeof(DateTimeOffset) => new DateTimeOffset(2026, 11, 24, 21, seed % 60, 0, TimeSpan.FromHours(1)),
-            _ when underlying.IsEnum => Enum.GetValues(underlying).GetValue(seed % Enum.GetValues(underlying).Length),
-            _ when underlying.IsArray => CreateArray(underlying.GetElementType()!, seed),
-            _ when underlying == typeof(Dictionary<string, int>) => new Dictionary<string, int> { [$"key-{seed}"] = seed, [$"key-{seed + 1}"] = seed + 1 },
-            _ => throw new NotSupportedException($"add a sample value for {type} (used by a message type)"),
-        };
-    }
-
-    private static Array CreateArray(Type element, int seed)
-    {
-        var array = Array.CreateInstance(element, 2);
-        array.SetValue(Value(element, seed), 0);
-        array.SetValue(Value(element, seed + 1), 1);
-        return array;
     }
 
     /// <summary>Records compare arrays by reference; compare their contents instead.</summary>
