@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dpr.Actors.Journal;
 using Npgsql;
 using NpgsqlTypes;
@@ -51,13 +50,7 @@ public sealed class PostgresResultStore : IResultStore
         using var command = new NpgsqlCommand($"SELECT meta, data FROM {_table} WHERE job_id = @id", connection);
         command.Parameters.AddWithValue("id", jobId);
         using var reader = command.ExecuteReader();
-        if (!reader.Read())
-        {
-            return null;
-        }
-        var meta = JsonSerializer.Deserialize<StoredResult>(reader.GetString(0))
-            ?? throw new InvalidDataException($"the description of result {jobId} is empty");
-        return (meta, (byte[])reader.GetValue(1));
+        return StoredResult.Read(reader, jobId);
     }
 
     public int Delete(IEnumerable<Guid> jobIds)
@@ -108,7 +101,7 @@ public sealed class PostgresResultStore : IResultStore
         {
             var command = new NpgsqlBatchCommand($"INSERT INTO {_table} (job_id, meta, data, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO NOTHING");
             command.Parameters.Add(new NpgsqlParameter { Value = meta.JobId, NpgsqlDbType = NpgsqlDbType.Uuid });
-            command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(meta), NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = meta.ToJson(), NpgsqlDbType = NpgsqlDbType.Text });
             command.Parameters.Add(new NpgsqlParameter { Value = data, NpgsqlDbType = NpgsqlDbType.Bytea });
             command.Parameters.Add(new NpgsqlParameter { Value = _time.GetUtcNow().ToUnixTimeMilliseconds(), NpgsqlDbType = NpgsqlDbType.Bigint });
             insert.BatchCommands.Add(command);

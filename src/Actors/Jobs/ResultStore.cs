@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Dpr.Actors.Jobs;
@@ -56,13 +55,7 @@ public sealed class ResultStore : IResultStore
         command.CommandText = "SELECT meta, data FROM results WHERE job_id = $id";
         command.Parameters.AddWithValue("$id", jobId.ToString("N"));
         using var reader = command.ExecuteReader();
-        if (!reader.Read())
-        {
-            return null;
-        }
-        var meta = JsonSerializer.Deserialize<StoredResult>(reader.GetString(0))
-            ?? throw new InvalidDataException($"the description of result {jobId} is empty");
-        return (meta, (byte[])reader.GetValue(1));
+        return StoredResult.Read(reader, jobId);
     }
 
     /// <summary>Deletes the results of <paramref name="jobIds"/> (jobs the intake forgot), in one transaction; returns how many there were.</summary>
@@ -136,7 +129,7 @@ public sealed class ResultStore : IResultStore
         for (var i = 0; i < batch.Count; i++)
         {
             id.Value = batch[i].Meta.JobId.ToString("N");
-            meta.Value = JsonSerializer.Serialize(batch[i].Meta);
+            meta.Value = batch[i].Meta.ToJson();
             data.Value = batch[i].Data;
             at.Value = _time.GetUtcNow().ToUnixTimeMilliseconds();
             inserted[i] = command.ExecuteNonQuery() == 1;

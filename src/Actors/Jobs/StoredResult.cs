@@ -1,4 +1,23 @@
+using System.Data.Common;
+using System.Text.Json;
+
 namespace Dpr.Actors.Jobs;
 
 /// <summary>What is kept beside a result's bytes: enough to answer <c>GET /v1/jobs/{id}/result</c> without the intake.</summary>
-public sealed record StoredResult(Guid JobId, string Module, int[] Shape, string Output, string RanOn, DateTimeOffset At);
+public sealed record StoredResult(Guid JobId, string Module, int[] Shape, string Output, string RanOn, DateTimeOffset At)
+{
+    /// <summary>The description as both result stores keep it (a JSON text column).</summary>
+    internal string ToJson() => JsonSerializer.Serialize(this);
+
+    /// <summary>The row of <c>SELECT meta, data</c> a result store's look-up read; null when it found none.</summary>
+    internal static (StoredResult Meta, byte[] Data)? Read(DbDataReader reader, Guid jobId)
+    {
+        if (!reader.Read())
+        {
+            return null;
+        }
+        var meta = JsonSerializer.Deserialize<StoredResult>(reader.GetString(0))
+            ?? throw new InvalidDataException($"the description of result {jobId} is empty");
+        return (meta, (byte[])reader.GetValue(1));
+    }
+}
