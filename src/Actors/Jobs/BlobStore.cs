@@ -5,52 +5,54 @@ namespace Dpr.Actors.Jobs;
 /// <summary>
 /// Large job inputs kept out of the journal: content-addressed files (<c>./data/blobs/SHA256</c>),
 /// written before the job that names them is accepted, so a stored <c>JobAccepted</c> never names a
-/// blob that is not there. With a PostgreSQL journal <see cref="PostgresBlobStore"/> is used instead.
+/// blob that is not there. An input is written as its request is read (<see cref="BeginPut"/>): to a
+/// temporary file beside the blobs, renamed to its SHA-256 once the request has passed its checks.
+/// With a PostgreSQL journal <see cref="PostgresBlobStore"/> is used instead.
 /// <para>
 /// Deleting is the storage sweeper's (<see cref="JobStorageSweeperActor"/>): a blob no kept job names
-/// goes, unless it was put within the grace period. That grace covers the moment between writing a
+/// goes, unless it was put within the grace period. That grace covers the moment between storing a
 /// blob and the acceptance that names it being stored, when no job names it yet (and a refused
 /// submission's blob, which no job ever names, goes after it). It is measured on the monotonic clock of
 /// <see cref="TimeProvider.GetTimestamp"/> from puts made by this process, so a clock set at boot (a
 /// board without a real-time clock) cannot make a fresh blob look old; after a restart nothing is in
-/// flight, and what the recovered intake does not name is free to go.
+/// flight, and what the recovered intake does not name is free to go. A temporary file goes with the
+/// sweep unless this process is writing it.
 /// </para>
 /// </summary>
 public sealed class BlobStore(string directory, TimeProvider? time = null) : IBlobStore
 {
-    private const string TemporarySuffix = ".tmp";
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
     /// <summary>When each blob was last put by this process (monotonic timestamps); entries past every grace are dropped by <see cref="DeleteUnnamed"/>.</summary>
     private readonly Dictionary<string, long> _putAt = new(StringComparer.Ordinal);
+    private readonly BlobUploads _uploads = new(directory);
 
     /// <summary>Stores <paramref name="data"/> (once per content) and returns its key.</summary>
     /// <exception cref="IOException">The file could not be written (a full disk among other causes); nothing is left half-written under the key.</exception>
     public string Put(ReadOnlySpan<byte> data)
     {
-        var key = Convert.ToHexString(SHA256.HashData(data)).ToLowerInvariant();
+        using var upload = BeginPut();
+        upload.Write(data);
+        return upload.Commit();
+    }
+
+    /// <summary>A blob written as it arrives, stored by its commit (a rename); see <see cref="BlobUpload"/>.</summary>
+    public BlobUpload BeginPut() => _uploads.Begin(Store);
+
+    private string Store(BlobUpload upload)
+    {
+        var key = upload.Key;
         var path = Path.Combine(directory, key);
         bool exists;
         lock (_gate)
         {
-            // Marked before the write and before the check: a deletion from now on leaves it alone.
+            // Marked before the rename and before the check: a deletion from now on leaves it alone.
             _putAt[key] = _time.GetTimestamp();
             exists = File.Exists(path);
         }
         if (!exists)
         {
-            Directory.CreateDirectory(directory);
-            var temp = path + $".{Guid.NewGuid():N}{TemporarySuffix}";
-            try
-            {
-                File.WriteAllBytes(temp, data.ToArray());
-                File.Move(temp, path, overwrite: true);
-            }
-            catch (IOException)
-            {
-                File.Delete(temp);
-                throw;
-            }
+            File.Move(upload.TemporaryPath, path, overwrite: true);
         }
         return key;
     }
@@ -107,25 +109,23 @@ public sealed class BlobStore(string directory, TimeProvider? time = null) : IBl
         {
             return 0;
         }
+        _uploads.DeleteAbandoned();
         var deleted = 0;
         foreach (var path in Directory.EnumerateFiles(directory))
         {
-            var name = Path.GetFileName(path);
-            var key = name.Split('.')[0];
-            var temporary = name.EndsWith(TemporarySuffix, StringComparison.Ordinal);
-            if (!IsKey(key) || (!temporary && named(key)))
+            var key = Path.GetFileName(path);
+            if (!IsKey(key) || named(key))
             {
                 continue;
             }
             lock (_gate)
             {
-                // A temporary file of a write under way has its key marked as put (before the write began).
                 if (PutWithin(key, grace))
                 {
                     continue;
                 }
                 File.Delete(path);
-                deleted += temporary ? 0 : 1;
+                deleted++;
             }
         }
         lock (_gate)

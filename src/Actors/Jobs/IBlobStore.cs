@@ -10,6 +10,12 @@ public interface IBlobStore
     /// <summary>Stores <paramref name="data"/> (once per content) and returns its key.</summary>
     string Put(ReadOnlySpan<byte> data);
 
+    /// <summary>
+    /// A blob written a chunk at a time as it arrives, hashed on the way, and stored under its key only
+    /// when committed (<see cref="BlobUpload.Commit"/>); disposed without a commit, nothing is left.
+    /// </summary>
+    BlobUpload BeginPut();
+
     /// <summary>The blob's bytes, checked against its key.</summary>
     /// <exception cref="IOException">The blob is missing, does not match its key, or could not be read.</exception>
     byte[] Get(string key);

@@ -12,6 +12,9 @@ public interface IResultStore : IDisposable
 
     (StoredResult Meta, byte[] Data)? TryLoad(Guid jobId);
 
+    /// <summary>The result of <paramref name="jobId"/> opened for reading a chunk at a time; null when none is stored.</summary>
+    ResultStream? TryOpen(Guid jobId);
+
     /// <summary>Deletes the results of <paramref name="jobIds"/> (jobs the intake forgot); returns how many there were.</summary>
     int Delete(IEnumerable<Guid> jobIds);
 

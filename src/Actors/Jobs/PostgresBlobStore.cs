@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Dpr.Actors.Journal;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Dpr.Actors.Jobs;
 
@@ -10,18 +11,22 @@ namespace Dpr.Actors.Jobs;
 /// blob every host on that database can read. Written before the job that names it is accepted, once
 /// per content. The table is created by <see cref="JournalSchema"/>. The grace of a deletion is measured
 /// on the database's clock from the latest put of the content (<c>put_at</c>), so it covers a submission
-/// on its way on any host.
+/// on its way on any host. An upload (<see cref="BeginPut"/>) is written to a local temporary file
+/// first, since its key is known only at its end, and streamed into its row by the commit.
 /// </summary>
 public sealed class PostgresBlobStore : IBlobStore
 {
     private readonly string _connectionString;
     private readonly string _table;
+    private readonly BlobUploads _uploads;
 
-    public PostgresBlobStore(JournalSettings journal)
+    /// <param name="uploads">The directory of the uploads' temporary files (the service's is in its data directory); by default one of this process under the system's temporary directory.</param>
+    public PostgresBlobStore(JournalSettings journal, string? uploads = null)
     {
         ArgumentNullException.ThrowIfNull(journal);
         _connectionString = journal.ConnectionString;
         _table = JournalSchema.Table(journal, "dpr_blobs");
+        _uploads = new BlobUploads(uploads ?? Path.Combine(Path.GetTempPath(), $"dpr-uploads-{Environment.ProcessId}"));
     }
 
     /// <summary>The table, created if missing (by <see cref="JournalSchema"/>, under its lock).</summary>
@@ -35,13 +40,24 @@ public sealed class PostgresBlobStore : IBlobStore
     /// <exception cref="NpgsqlException">The database could not be reached: the job is not accepted.</exception>
     public string Put(ReadOnlySpan<byte> data)
     {
-        var key = Convert.ToHexString(SHA256.HashData(data)).ToLowerInvariant();
+        using var upload = BeginPut();
+        upload.Write(data);
+        return upload.Commit();
+    }
+
+    /// <summary>A blob written as it arrives, stored by its commit (<see cref="BlobUpload"/>).</summary>
+    /// <exception cref="NpgsqlException">(From the commit.) The database could not be reached: the job is not accepted.</exception>
+    public BlobUpload BeginPut() => _uploads.Begin(Store);
+
+    private string Store(BlobUpload upload)
+    {
+        using var data = new FileStream(upload.TemporaryPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 64 * 1024);
         using var connection = Open();
         using var command = new NpgsqlCommand($"INSERT INTO {_table} (key, data) VALUES (@key, @data) ON CONFLICT (key) DO UPDATE SET put_at = now()", connection);
-        command.Parameters.AddWithValue("key", key);
-        command.Parameters.AddWithValue("data", data.ToArray());
+        command.Parameters.AddWithValue("key", upload.Key);
+        command.Parameters.Add(new NpgsqlParameter("data", NpgsqlDbType.Bytea) { Value = data });
         command.ExecuteNonQuery();
-        return key;
+        return upload.Key;
     }
 
     public byte[] Get(string key)
@@ -78,9 +94,14 @@ public sealed class PostgresBlobStore : IBlobStore
         return (long)command.ExecuteScalar()! == 0;
     }
 
+    /// <summary>
+    /// Deletes every blob <paramref name="named"/> says no kept job names and that was not put within
+    /// <paramref name="grace"/>, and the temporary files of this host's uploads a crash cut off; returns how many blobs went.
+    /// </summary>
     public int DeleteUnnamed(Func<string, bool> named, TimeSpan grace)
     {
         ArgumentNullException.ThrowIfNull(named);
+        _uploads.DeleteAbandoned();
         using var connection = Open();
         var unnamed = new List<string>();
         using (var select = new NpgsqlCommand($"SELECT key FROM {_table} WHERE put_at < now() - @grace", connection))

@@ -1,3 +1,4 @@
+using System.Data;
 using Dpr.Actors.Journal;
 using Npgsql;
 using NpgsqlTypes;
@@ -51,6 +52,39 @@ public sealed class PostgresResultStore : IResultStore
         command.Parameters.AddWithValue("id", jobId);
         using var reader = command.ExecuteReader();
         return StoredResult.Read(reader, jobId);
+    }
+
+    /// <summary>The result read with <see cref="CommandBehavior.SequentialAccess"/>, its bytes streamed off the connection; null when none is stored.</summary>
+    /// <exception cref="NpgsqlException">The database could not be reached.</exception>
+    public ResultStream? TryOpen(Guid jobId)
+    {
+        var connection = Open();
+        NpgsqlCommand? command = null;
+        NpgsqlDataReader? reader = null;
+        try
+        {
+            command = new NpgsqlCommand($"SELECT meta, octet_length(data), data FROM {_table} WHERE job_id = @id", connection);
+            command.Parameters.AddWithValue("id", jobId);
+            reader = command.ExecuteReader(CommandBehavior.SequentialAccess);
+            if (!reader.Read())
+            {
+                reader.Dispose();
+                command.Dispose();
+                connection.Dispose();
+                return null;
+            }
+            // In column order: sequential access reads each column once, forwards.
+            var meta = StoredResult.FromJson(reader.GetString(0), jobId);
+            var length = reader.GetInt32(1);
+            return new ResultStream(meta, length, reader.GetStream(2), reader, command, connection);
+        }
+        catch
+        {
+            reader?.Dispose();
+            command?.Dispose();
+            connection.Dispose();
+            throw;
+        }
     }
 
     public int Delete(IEnumerable<Guid> jobIds)

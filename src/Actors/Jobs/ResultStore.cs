@@ -58,6 +58,46 @@ public sealed class ResultStore : IResultStore
         return StoredResult.Read(reader, jobId);
     }
 
+    /// <summary>
+    /// The result opened as an incremental BLOB read (<c>sqlite3_blob_open</c>) on a connection of its own,
+    /// so a large result is sent a chunk at a time; null when none is stored (or it was deleted meanwhile).
+    /// </summary>
+    public ResultStream? TryOpen(Guid jobId)
+    {
+        var connection = Open();
+        try
+        {
+            StoredResult meta;
+            long rowid;
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "SELECT rowid, meta FROM results WHERE job_id = $id";
+                command.Parameters.AddWithValue("$id", jobId.ToString("N"));
+                using var reader = command.ExecuteReader();
+                if (!reader.Read())
+                {
+                    connection.Dispose();
+                    return null;
+                }
+                rowid = reader.GetInt64(0);
+                meta = StoredResult.FromJson(reader.GetString(1), jobId);
+            }
+            var blob = new SqliteBlob(connection, "results", "data", rowid, readOnly: true);
+            return new ResultStream(meta, blob.Length, blob, connection);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 1)
+        {
+            // SQLITE_ERROR from sqlite3_blob_open: "no such rowid", the row was deleted between the two steps.
+            connection.Dispose();
+            return null;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Deletes the results of <paramref name="jobIds"/> (jobs the intake forgot), in one transaction; returns how many there were.</summary>
     public int Delete(IEnumerable<Guid> jobIds)
     {

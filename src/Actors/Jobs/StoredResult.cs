@@ -10,14 +10,10 @@ public sealed record StoredResult(Guid JobId, string Module, int[] Shape, string
     internal string ToJson() => JsonSerializer.Serialize(this);
 
     /// <summary>The row of <c>SELECT meta, data</c> a result store's look-up read; null when it found none.</summary>
-    internal static (StoredResult Meta, byte[] Data)? Read(DbDataReader reader, Guid jobId)
-    {
-        if (!reader.Read())
-        {
-            return null;
-        }
-        var meta = JsonSerializer.Deserialize<StoredResult>(reader.GetString(0))
-            ?? throw new InvalidDataException($"the description of result {jobId} is empty");
-        return (meta, (byte[])reader.GetValue(1));
-    }
+    internal static (StoredResult Meta, byte[] Data)? Read(DbDataReader reader, Guid jobId) =>
+        reader.Read() ? (FromJson(reader.GetString(0), jobId), (byte[])reader.GetValue(1)) : null;
+
+    /// <summary>The description as <see cref="ToJson"/> wrote it.</summary>
+    internal static StoredResult FromJson(string json, Guid jobId) =>
+        JsonSerializer.Deserialize<StoredResult>(json) ?? throw new InvalidDataException($"the description of result {jobId} is empty");
 }

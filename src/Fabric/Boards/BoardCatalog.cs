@@ -128,7 +128,12 @@ public static class BoardCatalog
             var size = Address(m.Size, "memory.size") ?? throw new BoardProfileException("memory.size", "is required");
             memory = new MemoryRegion(Address(m.Base, "memory.base") ?? throw new BoardProfileException("memory.base", "is required"), size > 0 ? size : throw new BoardProfileException("memory.size", "must be positive"));
         }
-        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory);
+        var ram = Address(doc.Ram, "ram");
+        if (ram is 0 or > long.MaxValue)
+        {
+            throw new BoardProfileException("ram", $"expected a positive size like \"0x20000000\", found '{doc.Ram}'");
+        }
+        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram);
     }
 
     /// <summary>Addresses are written as "0x..." strings in board JSON, the way a Vivado address map prints them.</summary>
@@ -225,7 +230,7 @@ public static class BoardCatalog
 
     private sealed record BoardDocument(
         string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions,
-        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory);
+        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram);
 
     private sealed record PartitionDocument(
         string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts, string? DmaAddress, MaskDocument? CfgClbMask);

@@ -149,8 +149,9 @@ public sealed class ConvProblem
     /// <summary>
     /// Checks that every element of a tensor in the byte layout of <see cref="TensorBytes"/> is within the
     /// module's precision, without decoding it (a job is checked on submission and decoded only to run).
+    /// <paramref name="firstIndex"/> is the index of the first element, for a tensor checked a chunk at a time.
     /// </summary>
-    public static void CheckValues(string field, ReadOnlySpan<byte> bytes, ConvModule module)
+    public static void CheckValues(string field, ReadOnlySpan<byte> bytes, ConvModule module, long firstIndex = 0)
     {
         ArgumentNullException.ThrowIfNull(module);
         var width = module.Bits / 8;
@@ -160,7 +161,7 @@ public sealed class ConvProblem
             var value = TensorBytes.Read(bytes, i, width);
             if (value < module.MinValue || value > module.MaxValue)
             {
-                throw OutOfRange(field, i, value, module);
+                throw OutOfRange(field, firstIndex + i, value, module);
             }
         }
     }

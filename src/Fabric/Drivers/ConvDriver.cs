@@ -71,6 +71,24 @@ public sealed class ConvDriver
         return driver;
     }
 
+    /// <summary>
+    /// The DMA buffer bytes one pass of a job needs (what <c>PassAsync</c> lays out): the input plane of
+    /// every frame, rounded up to 64 bytes, then the output plane of every frame. The module computes one
+    /// input channel per pass, so the output is raw (8 bytes an element) when the driver sums several
+    /// channels or the job asks for raw output, else of the module's precision. Saturates at
+    /// <see cref="long.MaxValue"/> for shapes no buffer holds. <paramref name="spec"/> is a validated one.
+    /// </summary>
+    public static long PassBytes(ConvSpec spec, TensorShape input)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var width = spec.Module.Bits / 8;
+        var outWidth = input.C > 1 || spec.Output == ConvOutputMode.Raw ? 8 : width;
+        var inBytes = (Int128)input.N * input.H * input.W * width;
+        var outBytes = (Int128)input.N * spec.OutputSize(input.H) * spec.OutputSize(input.W) * outWidth;
+        var total = ((inBytes + 63) & ~(Int128)63) + outBytes;
+        return total > long.MaxValue ? long.MaxValue : (long)total;
+    }
+
     public async Task<ConvModuleResult> RunAsync(ConvProblem problem, CancellationToken cancellationToken)
     {
         if (problem.Spec.Module != Module)
