@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Dpr.Actors.Jobs;
 using Dpr.Fabric.Convolution;
 using Dpr.Host.Api;
 using Microsoft.AspNetCore.Http;
@@ -7,20 +8,23 @@ using Microsoft.AspNetCore.Http;
 namespace Dpr.Fuzz;
 
 /// <summary>
-/// The body of <c>POST /v1/jobs</c> as the endpoint handles it before anything is stored:
-/// <see cref="JobEndpoints.ReadJsonAsync{T}"/> of a <see cref="SubmitJobDto"/> with the API's JSON
-/// options, <c>JobEndpoints.ToRequest</c>, <c>JobRequest.Check</c>, and, for a request that passes,
+/// The body of <c>POST /v1/jobs</c> as the endpoint handles it before anything is accepted: read through
+/// <see cref="BoundedBody"/> by <see cref="SubmitJobReader"/> (the API's field names and JSON options, the
+/// tensors' base64 decoded as it streams, an input over the inline limit into a blob upload),
+/// <c>JobRequest.Check</c>, and, for a request that passes, its input stored and
 /// <c>JobRequest.ToProblem</c> (what the dispatcher decodes later: a checked request must decode).
 /// Expected: <see cref="ApiProblem"/> (400/413), <see cref="ConvolutionException"/>, <see cref="JsonException"/>.
 /// </summary>
 public sealed class SubmitJobTarget : IFuzzTarget
 {
-    /// <summary>Dpr:MaxRequestBytes' default.</summary>
+    /// <summary>Dpr:MaxRequestBytes' default on a 512 MiB board.</summary>
     private const long MaxRequestBytes = 64 * 1024 * 1024;
+
+    private readonly BlobStore _blobs = new(Path.Combine(Path.GetTempPath(), $"dpr-fuzz-blobs-{Environment.ProcessId}"));
 
     public string Name => "http-submit";
 
-    public string Description => "JobEndpoints.ReadJsonAsync<SubmitJobDto>, ToRequest, JobRequest.Check, JobRequest.ToProblem";
+    public string Description => "SubmitJobReader.ReadAsync (through BoundedBody), JobRequest.Check, JobRequest.ToProblem";
 
     public void Run(byte[] input)
     {
@@ -29,9 +33,15 @@ public sealed class SubmitJobTarget : IFuzzTarget
         http.Request.ContentLength = input.Length;
         try
         {
-            var body = JobEndpoints.ReadJsonAsync<SubmitJobDto>(http, MaxRequestBytes).GetAwaiter().GetResult();
-            var request = JobEndpoints.ToRequest("fuzz", body).Check();
-            _ = request.ToProblem();
+            using var body = new BoundedBody(http.Request, MaxRequestBytes, "Dpr:MaxRequestBytes");
+            using var submission = SubmitJobReader.ReadAsync(body, "fuzz", _blobs).GetAwaiter().GetResult();
+            var request = submission.Request.Check();
+            submission.StoreInput();
+            _ = request.Inline(_blobs).ToProblem();
+            if (request.InputBlob is { } key)
+            {
+                _blobs.Delete(key, TimeSpan.Zero);
+            }
         }
         catch (ApiProblem)
         {

@@ -107,7 +107,8 @@ public sealed record JobRequest(
             limits);
     }
 
-    internal ConvSpec Spec()
+    /// <summary>The module (by name or alias), stride, padding, shift and output as a spec; <see cref="ConvolutionException"/> names the field that is wrong.</summary>
+    public ConvSpec Spec()
     {
         var module = ConvModule.Resolve(Module);
         var padding = Padding.ToLowerInvariant() switch

@@ -51,7 +51,7 @@ public static class BoardEndpoints
             .RequireAdmin().WithSummary("Every tenant (admin)");
         v1.MapPost("/tenants", async (HttpContext http, TenantStore tenants, DprNode node) =>
         {
-            var body = await JobEndpoints.ReadJsonAsync<NewTenantDto>(http, node.Options.MaxRequestBytes);
+            var body = await JobEndpoints.ReadJsonAsync<NewTenantDto>(http, node.Limits);
             try
             {
                 var key = tenants.Add(body.Name ?? "", body.Admin);
@@ -67,7 +67,7 @@ public static class BoardEndpoints
     private static async Task<IResult> LoadAsync(string partition, HttpContext http, DprNode node)
     {
         var region = Region(node, partition);
-        var body = await JobEndpoints.ReadJsonAsync<LoadDto>(http, node.Options.MaxRequestBytes);
+        var body = await JobEndpoints.ReadJsonAsync<LoadDto>(http, node.Limits);
         var module = body.Module ?? throw ApiProblem.BadInput("module", "a module is needed");
         if (node.Catalog.Find(module) is null)
         {
@@ -95,7 +95,7 @@ public static class BoardEndpoints
         // No body (or an empty one) means the defaults; a chunked body has no length but a content type.
         var body = http.Request.ContentLength == 0 || (http.Request.ContentLength is null && http.Request.ContentType is null)
             ? new UpsetDto()
-            : await JobEndpoints.ReadJsonAsync<UpsetDto>(http, node.Options.MaxRequestBytes);
+            : await JobEndpoints.ReadJsonAsync<UpsetDto>(http, node.Limits);
         var upset = injector.InjectUpset(TenantAuth.Caller(http).Name, partition, body.Correctable);
         return Results.Accepted($"/v1/regions", new InjectedUpsetDto(partition, $"0x{upset.Frame.Value:X8}", upset.Word, upset.Bit, body.Correctable));
     }

@@ -32,7 +32,7 @@ public static class ChaosEndpoints
     {
         // The refusal of a real board comes before anything the body could say.
         injector.EnsureSimulated();
-        var body = await JobEndpoints.ReadJsonAsync<ChaosUpsetDto>(http, node.Options.MaxRequestBytes);
+        var body = await JobEndpoints.ReadJsonAsync<ChaosUpsetDto>(http, node.Limits);
         if (body.Static && body.Partition is not null)
         {
             throw ApiProblem.BadInput("static", "name a partition or set static, not both");
@@ -50,7 +50,7 @@ public static class ChaosEndpoints
     private static async Task<IResult> InjectPortFaultsAsync(HttpContext http, DprNode node, ChaosInjector injector)
     {
         injector.EnsureSimulated();
-        var body = await JobEndpoints.ReadJsonAsync<ChaosPortFaultDto>(http, node.Options.MaxRequestBytes);
+        var body = await JobEndpoints.ReadJsonAsync<ChaosPortFaultDto>(http, node.Limits);
         return Results.Accepted("/v1/chaos", injector.InjectPortFaults(TenantAuth.Caller(http).Name, body.Kind, body.Count, body.HangSeconds));
     }
 
@@ -60,7 +60,7 @@ public static class ChaosEndpoints
         // No body means the default duration.
         var body = http.Request.ContentLength == 0 || (http.Request.ContentLength is null && http.Request.ContentType is null)
             ? new ChaosJournalOutageDto()
-            : await JobEndpoints.ReadJsonAsync<ChaosJournalOutageDto>(http, node.Options.MaxRequestBytes);
+            : await JobEndpoints.ReadJsonAsync<ChaosJournalOutageDto>(http, node.Limits);
         return Results.Accepted("/v1/chaos", injector.StartJournalOutage(TenantAuth.Caller(http).Name, body.Seconds));
     }
 }

@@ -1,9 +1,12 @@
+using System.Buffers;
 using System.Data.Common;
+using System.Globalization;
 using System.Text.Json;
 using Akka.Actor;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Drivers;
 using Dpr.Host.Service;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,18 +17,24 @@ namespace Dpr.Host.Api;
 /// <summary><c>/v1/jobs</c>: submit, look up, fetch the result, cancel, list — each tenant only its own jobs.</summary>
 public static class JobEndpoints
 {
+    /// <summary>The bodies of the other endpoints are a few hundred bytes; this is room to spare, not room for a tensor.</summary>
+    public const int SmallBodyBytes = 64 * 1024;
+
+    /// <summary>Result bytes read and encoded at a time: a multiple of 3, so each chunk is whole base64 blocks.</summary>
+    private const int ResultChunkBytes = 48 * 1024;
+
     public static void MapJobs(this RouteGroupBuilder v1)
     {
         v1.MapPost("/jobs", SubmitAsync)
             .Accepts<SubmitJobDto>("application/json").Produces<SubmittedDto>(StatusCodes.Status202Accepted).WithSummary("Submit a convolution job");
         v1.MapGet("/jobs/{id:guid}", async (Guid id, HttpContext http, DprNode node) => ToDto(await OwnJobAsync(id, http, node)))
             .WithSummary("A job's state");
-        v1.MapGet("/jobs/{id:guid}/result", ResultAsync).WithSummary("A completed job's output");
+        v1.MapGet("/jobs/{id:guid}/result", ResultAsync).Produces<ResultDto>().WithSummary("A completed job's output");
         v1.MapDelete("/jobs/{id:guid}", CancelAsync).WithSummary("Cancel a queued job");
         v1.MapGet("/jobs", ListAsync).WithSummary("The caller's jobs, newest first");
     }
 
-    private static async Task<IResult> SubmitAsync(HttpContext http, DprNode node, DprMetrics metrics, DiskSpace disk)
+    private static async Task<IResult> SubmitAsync(HttpContext http, DprNode node, DprMetrics metrics, DiskSpace disk, LargeBodies large)
     {
         var tenant = TenantAuth.Caller(http);
         // A nearly full disk takes no new work (before the body is even read): what room is left is for the jobs already accepted.
@@ -34,13 +43,21 @@ public static class JobEndpoints
             metrics.Submitted("disk");
             throw ApiProblem.InsufficientStorage(disk.Refusal(free));
         }
-        var body = await ReadJsonAsync<SubmitJobDto>(http, node.Options.MaxRequestBytes);
-        // Checked (without decoding the tensors) and a large input stored here, on the request's thread:
-        // the intake only bounds, deduplicates and records.
+        // Read, checked (without decoding the tensors) and a large input stored here, on the request's thread,
+        // as the body arrives: the intake only bounds, deduplicates and records.
         JobRequest request;
         try
         {
-            request = ToRequest(tenant.Name, body).Check(now: DateTimeOffset.UtcNow).Offload(node.Blobs);
+            using var body = new BoundedBody(http.Request, node.Limits.MaxRequestBytes, "Dpr:MaxRequestBytes", large);
+            using var submission = await SubmitJobReader.ReadAsync(body, tenant.Name, node.Blobs, http.RequestAborted);
+            request = submission.Request.Check(now: DateTimeOffset.UtcNow);
+            RequireDmaBuffer(request, node);
+            submission.StoreInput();
+        }
+        catch (ApiProblem e) when (e.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            metrics.Submitted("busy");
+            throw;
         }
         catch (ConvolutionException e)
         {
@@ -84,17 +101,70 @@ public static class JobEndpoints
         }
     }
 
-    private static async Task<IResult> ResultAsync(Guid id, HttpContext http, DprNode node)
+    /// <summary>
+    /// A job whose pass does not fit the DMA buffer of a partition that hosts its module would fail when
+    /// it runs (<see cref="ConvDriver.PassBytes"/>): it is refused now, naming the limit.
+    /// </summary>
+    private static void RequireDmaBuffer(JobRequest request, DprNode node)
+    {
+        var spec = request.Spec();
+        var partitions = node.Catalog.Modules.Where(m => m.Convolution == spec.Module).Select(m => m.Partition.Name).Distinct().ToList();
+        var input = request.InputShape;
+        var needed = ConvDriver.PassBytes(spec, new TensorShape(input[0], input[1], input[2], input[3]));
+        if (partitions.Count > 0 && needed > node.DmaBufferBytes)
+        {
+            throw ApiProblem.BadInput("input.shape", string.Create(CultureInfo.InvariantCulture,
+                $"a pass of this job needs {needed:N0} bytes of DMA buffer (one input channel of all {input[0]} frames and their output plane); {string.Join(", ", partitions.Select(p => $"partition '{p}'"))} has {node.DmaBufferBytes:N0}: fewer frames or a smaller image per job fit"));
+        }
+    }
+
+    /// <summary>
+    /// The result as its JSON (<see cref="ResultDto"/>'s fields) written straight to the response, the
+    /// data base64-encoded a chunk at a time as it is read from the result store, never whole in memory.
+    /// </summary>
+    private static async Task ResultAsync(Guid id, HttpContext http, DprNode node)
     {
         var job = await OwnJobAsync(id, http, node);
         if (job.State != JobState.Completed)
         {
             throw ApiProblem.Conflict($"job {id} is {Wire(job.State)}; a result exists once it is completed");
         }
-        var (meta, data) = node.Results.TryLoad(id)
+        using var stored = node.Results.TryOpen(id)
             ?? throw ApiProblem.NotFound("id", $"the result of job {id} is no longer kept (results are kept {node.Options.ResultRetentionHours} h)");
+        var meta = stored.Meta;
         var precision = meta.Output == "raw" ? "int64" : ConvModule.Resolve(meta.Module).Precision.ToString().ToLowerInvariant();
-        return Results.Ok(new ResultDto(meta.Shape, Convert.ToBase64String(data), precision, meta.RanOn));
+        http.Response.StatusCode = StatusCodes.Status200OK;
+        http.Response.ContentType = "application/json; charset=utf-8";
+        var pipe = http.Response.BodyWriter;
+        await using var json = new Utf8JsonWriter(pipe);
+        json.WriteStartObject();
+        json.WriteStartArray(ResultJson.Shape);
+        foreach (var dimension in meta.Shape)
+        {
+            json.WriteNumberValue(dimension);
+        }
+        json.WriteEndArray();
+        json.WritePropertyName(ResultJson.Data);
+        var chunk = ArrayPool<byte>.Shared.Rent(ResultChunkBytes);
+        try
+        {
+            int read;
+            while ((read = await stored.Data.ReadAsync(chunk.AsMemory(0, ResultChunkBytes), http.RequestAborted)) > 0)
+            {
+                json.WriteBase64StringSegment(chunk.AsSpan(0, read), isFinalSegment: false);
+                json.Flush();
+                await pipe.FlushAsync(http.RequestAborted);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        json.WriteBase64StringSegment([], isFinalSegment: true);
+        json.WriteString(ResultJson.Precision, precision);
+        json.WriteString(ResultJson.RanOn, meta.RanOn);
+        json.WriteEndObject();
+        await json.FlushAsync(http.RequestAborted);
     }
 
     private static async Task<IResult> CancelAsync(Guid id, HttpContext http, DprNode node)
@@ -156,51 +226,18 @@ public static class JobEndpoints
         }
     }
 
-    internal static JobRequest ToRequest(string tenant, SubmitJobDto body) => new(
-        tenant,
-        body.Module ?? throw ApiProblem.BadInput("module", "a module is needed, e.g. conv3x3_int8"),
-        body.Stride, body.Padding ?? "same", body.Shift, body.Output ?? "requantized",
-        (body.Input ?? throw ApiProblem.BadInput("input", "an input tensor {shape, data} is needed")).Shape ?? throw ApiProblem.BadInput("input.shape", "a shape [N, C, H, W] is needed"),
-        Base64(body.Input.Data, "input.data"),
-        (body.Weights ?? throw ApiProblem.BadInput("weights", "a weights tensor {shape, data} is needed")).Shape ?? throw ApiProblem.BadInput("weights.shape", "a shape [Cout, Cin, K, K] is needed"),
-        Base64(body.Weights.Data, "weights.data"),
-        body.Bias, body.Priority, body.Deadline, body.IdempotencyKey, body.CpuFallback);
-
-    private static byte[] Base64(string? data, string field)
+    /// <summary>
+    /// A small JSON body (the board's and chaos endpoints' requests, a few hundred bytes) read with a
+    /// bound counted on the bytes read: at most <see cref="SmallBodyBytes"/> (or <c>Dpr:MaxRequestBytes</c>
+    /// if lower), 413 past it. A JSON error names its path.
+    /// </summary>
+    public static async Task<T> ReadJsonAsync<T>(HttpContext http, RequestLimits limits)
     {
+        var maxBytes = Math.Min(limits.MaxRequestBytes, SmallBodyBytes);
+        using var body = new BoundedBody(http.Request, maxBytes, maxBytes == limits.MaxRequestBytes ? "Dpr:MaxRequestBytes" : "the most this endpoint takes");
         try
         {
-            return Convert.FromBase64String(data ?? throw ApiProblem.BadInput(field, "base64 data is needed"));
-        }
-        catch (FormatException)
-        {
-            throw ApiProblem.BadInput(field, "not valid base64");
-        }
-    }
-
-    /// <summary>The body as JSON, at most <paramref name="maxBytes"/> (413 past it); a JSON error names its path.</summary>
-    public static async Task<T> ReadJsonAsync<T>(HttpContext http, long maxBytes)
-    {
-        if (http.Request.ContentLength > maxBytes)
-        {
-            throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, "body", $"the body has {http.Request.ContentLength} bytes; at most {maxBytes} are accepted (Dpr:MaxRequestBytes)");
-        }
-        using var buffer = new MemoryStream();
-        try
-        {
-            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, "body", $"the body is larger than {maxBytes} bytes (Dpr:MaxRequestBytes)");
-        }
-        if (buffer.Length > maxBytes)
-        {
-            throw new ApiProblem(StatusCodes.Status413PayloadTooLarge, "body", $"the body is larger than {maxBytes} bytes (Dpr:MaxRequestBytes)");
-        }
-        try
-        {
-            return JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), ApiJson.Options)
+            return await JsonSerializer.DeserializeAsync<T>(body, ApiJson.Options, http.RequestAborted)
                 ?? throw ApiProblem.BadInput("body", "a JSON object is needed");
         }
         catch (JsonException e)
@@ -208,5 +245,16 @@ public static class JobEndpoints
             var path = e.Path is { Length: > 2 } p ? p[2..] : "body";
             throw ApiProblem.BadInput(path, $"not valid JSON at {e.Path ?? "$"}: {e.Message.Split(" Path:")[0]}");
         }
+    }
+
+    /// <summary>The JSON names of <see cref="ResultDto"/>'s fields, as <see cref="ApiJson.Options"/> writes them.</summary>
+    private static class ResultJson
+    {
+        public static readonly JsonEncodedText Shape = Name(nameof(ResultDto.Shape));
+        public static readonly JsonEncodedText Data = Name(nameof(ResultDto.Data));
+        public static readonly JsonEncodedText Precision = Name(nameof(ResultDto.Precision));
+        public static readonly JsonEncodedText RanOn = Name(nameof(ResultDto.RanOn));
+
+        private static JsonEncodedText Name(string property) => JsonEncodedText.Encode(ApiJson.Options.PropertyNamingPolicy!.ConvertName(property));
     }
 }

@@ -39,11 +39,15 @@ public sealed class DprNode : IDisposable
         Simulated = simulated;
         _memory = memory;
         _buffers = buffers;
+        Limits = RequestLimits.For(options, board);
+        // Each partition that hosts a module gets an equal share of the DMA memory (StartRegions).
+        var hosting = board.Partitions.Count(p => catalog.Modules.Any(m => m.Partition == p));
+        DmaBufferBytes = (long)(buffers.Size / (ulong)Math.Max(1, hosting));
         // With PostgreSQL, results and inputs are in the journal's database, which several hosts share.
         var retention = TimeSpan.FromHours(options.ResultRetentionHours);
         if (options.JournalSettings is { Provider: Actors.Journal.JournalProvider.PostgreSql } journal)
         {
-            Blobs = new PostgresBlobStore(journal);
+            Blobs = new PostgresBlobStore(journal, Path.Combine(options.DataDirectory, "uploads"));
             Results = new PostgresResultStore(journal, retention);
         }
         else
@@ -68,6 +72,12 @@ public sealed class DprNode : IDisposable
     public FaultPlan? PortFaults { get; private init; }
 
     public IBlobStore Blobs { get; }
+
+    /// <summary>What a request may carry (<c>Dpr:MaxRequestBytes</c>...), as set or derived from the board.</summary>
+    public RequestLimits Limits { get; }
+
+    /// <summary>The DMA buffer of each partition that hosts modules, in bytes: a job whose pass needs more cannot run (<see cref="ConvDriver.PassBytes"/>).</summary>
+    public long DmaBufferBytes { get; }
 
     public IResultStore Results { get; }
 
@@ -112,7 +122,7 @@ public sealed class DprNode : IDisposable
     public void StartRegions(ActorSystem system)
     {
         var hosted = Board.Partitions.Where(p => Catalog.Modules.Any(m => m.Partition == p)).ToList();
-        var slice = _buffers.Size / (ulong)Math.Max(1, hosted.Count);
+        var slice = (ulong)DmaBufferBytes;
         _regions = hosted.Select((partition, i) =>
         {
             var hardware = new PartitionHardware(Board, partition, Port, _memory, new MemoryRegion(_buffers.Base + ((ulong)i * slice), slice));

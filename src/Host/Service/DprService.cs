@@ -54,11 +54,12 @@ public static class DprService
         // Under systemd (deploy/dpr.service, Type=notify): READY=1 once listening, STOPPING=1 on SIGTERM. Nothing otherwise.
         builder.Services.AddSystemd();
         builder.WebHost.UseUrls(options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var node = DprNode.Create(options);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Hostile clients: bounded headers (431 past them), headers and bodies that must keep coming
             // (a slow-loris connection is closed), and the body size of Dpr:MaxRequestBytes (413).
-            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            kestrel.Limits.MaxRequestBodySize = node.Limits.MaxRequestBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             kestrel.Limits.MaxRequestHeaderCount = 64;
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
@@ -73,9 +74,9 @@ public static class DprService
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddOpenApi("v1");
 
-        var node = DprNode.Create(options);
         var metrics = new DprMetrics();
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new LargeBodies(node.Limits.LargeBodyBytes, node.Limits.MaxLargeBodies));
         builder.Services.AddSingleton(journal);
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(metrics);
@@ -179,6 +180,8 @@ public static class DprService
             log.LogWarning("Module not served: {Problem}", problem);
         }
         log.LogInformation("Journal {Journal}; data in {Data}", options.JournalDescription, options.DataDirectory);
+        log.LogInformation("Requests: bodies up to {MaxRequestBytes} bytes, at most {MaxLargeBodies} over {LargeBodyBytes} bytes read at once; a job's pass must fit {DmaBufferBytes} bytes of DMA buffer",
+            node.Limits.MaxRequestBytes, node.Limits.MaxLargeBodies, node.Limits.LargeBodyBytes, node.DmaBufferBytes);
         if (app.Services.GetRequiredService<TenantStore>().All.Count == 0)
         {
             log.LogInformation("No tenants yet: make an admin key with `dpr tenants add NAME --admin --data {Data}`", options.DataDirectory);

@@ -30,8 +30,14 @@ public sealed class ServiceOptions
 
     public string Urls { get; set; } = "http://localhost:5080";
 
-    /// <summary>The largest request body accepted (a job's tensors in base64), in bytes.</summary>
-    public long MaxRequestBytes { get; set; } = 64 * 1024 * 1024;
+    /// <summary>The largest request body accepted (a job's tensors in base64), in bytes; by default from the board's RAM (<see cref="RequestLimits"/>).</summary>
+    public long? MaxRequestBytes { get; set; }
+
+    /// <summary>A body larger than this, in bytes, counts among the large ones <see cref="MaxLargeBodies"/> bounds; by default from the board's RAM.</summary>
+    public long? LargeBodyBytes { get; set; }
+
+    /// <summary>How many large bodies are read at once; past it 503 with Retry-After. By default from the board's RAM.</summary>
+    public int? MaxLargeBodies { get; set; }
 
     public int MaxOpenJobs { get; set; } = 100_000;
 
@@ -165,7 +171,6 @@ public sealed class ServiceOptions
             }
         }
         Check(!string.IsNullOrWhiteSpace(Data), nameof(Data), "a data directory is needed");
-        Check(MaxRequestBytes >= 1024, nameof(MaxRequestBytes), $"at least 1024 bytes, found {MaxRequestBytes}");
         Check(MaxOpenJobs >= 1, nameof(MaxOpenJobs), $"at least 1, found {MaxOpenJobs}");
         Check(MaxOpenJobsPerTenant >= 1, nameof(MaxOpenJobsPerTenant), $"at least 1, found {MaxOpenJobsPerTenant}");
         Check(ResultRetentionHours > 0, nameof(ResultRetentionHours), $"more than 0, found {ResultRetentionHours}");
@@ -203,7 +208,13 @@ public sealed class ServiceOptions
         Check(!string.IsNullOrWhiteSpace(Urls), nameof(Urls), "at least one URL to listen on is needed");
         try
         {
-            BoardCatalog.Load(Board);
+            // The request limits as set, or as derived from the board's RAM, named by their setting either way.
+            var board = BoardCatalog.Load(Board);
+            var limits = RequestLimits.For(this, board);
+            string Derived(object? set) => set is null ? $" (derived from {RequestLimits.RamOf(board)} bytes of RAM; set it)" : "";
+            Check(limits.MaxRequestBytes >= 1024, nameof(MaxRequestBytes), $"at least 1024 bytes, found {limits.MaxRequestBytes}{Derived(MaxRequestBytes)}");
+            Check(limits.LargeBodyBytes >= 1024, nameof(LargeBodyBytes), $"at least 1024 bytes, found {limits.LargeBodyBytes}{Derived(LargeBodyBytes)}");
+            Check(limits.MaxLargeBodies >= 1, nameof(MaxLargeBodies), $"at least 1, found {limits.MaxLargeBodies}");
         }
         catch (BoardProfileException e)
         {

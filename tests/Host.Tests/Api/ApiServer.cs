@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Dpr.Actors.Jobs;
 using Dpr.Fabric.Convolution;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
@@ -95,9 +96,11 @@ public static class TestJobs
         var rng = new Random(seed);
         var range = conv.Bits == 8 ? 100 : 1000;
         byte[] Tensor(int[] shape) => TensorBytes.Encode(Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => rng.Next(-range, range)).ToArray(), width);
-        var job = new SubmitJobDto(module, new TensorDto(input, Convert.ToBase64String(Tensor(input))), new TensorDto(weights, Convert.ToBase64String(Tensor(weights))),
-            Bias: [.. Enumerable.Range(0, weights[0]).Select(i => (long)(i * 3))], Shift: shift, Padding: padding);
-        var problem = JobEndpoints.ToRequest("test", job).ToProblem();
+        var (inputBytes, weightBytes) = (Tensor(input), Tensor(weights));
+        long[] bias = [.. Enumerable.Range(0, weights[0]).Select(i => (long)(i * 3))];
+        var job = new SubmitJobDto(module, new TensorDto(input, Convert.ToBase64String(inputBytes)), new TensorDto(weights, Convert.ToBase64String(weightBytes)),
+            Bias: bias, Shift: shift, Padding: padding);
+        var problem = new JobRequest("test", module, Stride: 1, padding, shift, Output: "requantized", input, inputBytes, weights, weightBytes, bias).ToProblem();
         return (job, TensorBytes.Encode(ConvReference.Requantized(problem), width));
     }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Dpr.Actors.Jobs;
 using Dpr.Fabric.Convolution;
 using Dpr.Host.Api;
 
@@ -76,9 +77,12 @@ internal sealed class SoakTenant(string name, string key, Uri url, IReadOnlyList
         int[] weights = [1, 1, conv.KernelSize, conv.KernelSize];
         byte[] Tensor(int[] shape) => TensorBytes.Encode([.. Enumerable.Range(0, shape.Aggregate(1, (a, b) => a * b)).Select(_ => _random.Next(-range, range))], width);
         var idempotencyKey = $"{name}-{_next++}";
-        var dto = new SubmitJobDto(module, new TensorDto(input, Convert.ToBase64String(Tensor(input))), new TensorDto(weights, Convert.ToBase64String(Tensor(weights))),
-            Bias: [_random.Next(-50, 50)], IdempotencyKey: idempotencyKey);
-        var expected = TensorBytes.Encode(ConvReference.Requantized(JobEndpoints.ToRequest(name, dto).ToProblem()), width);
+        var (inputBytes, weightBytes) = (Tensor(input), Tensor(weights));
+        long[] bias = [_random.Next(-50, 50)];
+        var dto = new SubmitJobDto(module, new TensorDto(input, Convert.ToBase64String(inputBytes)), new TensorDto(weights, Convert.ToBase64String(weightBytes)),
+            Bias: bias, IdempotencyKey: idempotencyKey);
+        var request = new JobRequest(name, module, Stride: 1, Padding: "same", Shift: 0, Output: "requantized", input, inputBytes, weights, weightBytes, bias);
+        var expected = TensorBytes.Encode(ConvReference.Requantized(request.ToProblem()), width);
         return new Job(idempotencyKey, dto, expected);
     }
 
