@@ -72,6 +72,43 @@ public sealed class BlobStoreTests : IDisposable
         Assert.False(restarted.Contains(key));
     }
 
+    [Fact]
+    public void An_upload_is_stored_under_the_sha_256_of_what_was_written_and_only_once_committed()
+    {
+        var store = new BlobStore(_directory, _time);
+        var data = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 31)).ToArray();
+        using var upload = store.BeginPut();
+        foreach (var chunk in data.Chunk(4093))
+        {
+            upload.Write(chunk);
+        }
+
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)), upload.Key);
+        Assert.False(store.Contains(upload.Key));
+        Assert.Equal(upload.Key, upload.Commit());
+        Assert.Equal(data, store.Get(upload.Key));
+        // Committed is put: within the grace it stays.
+        Assert.False(store.Delete(upload.Key, Grace));
+    }
+
+    [Fact]
+    public void A_sweep_deletes_an_upload_a_crash_cut_off_and_keeps_one_being_written()
+    {
+        var store = new BlobStore(_directory, _time);
+        using var writing = store.BeginPut();
+        writing.Write([1, 2, 3]);
+        var cutOff = Path.Combine(_directory, $"upload-{Guid.NewGuid():N}.tmp");
+        File.WriteAllBytes(cutOff, [4]);
+
+        store.DeleteUnnamed(_ => false, Grace);
+
+        Assert.False(File.Exists(cutOff));
+        Assert.True(File.Exists(writing.TemporaryPath));
+        writing.Dispose();
+        Assert.False(File.Exists(writing.TemporaryPath));
+        Assert.Equal(0, store.Count());
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory))

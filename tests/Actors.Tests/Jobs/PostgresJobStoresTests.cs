@@ -40,6 +40,25 @@ public sealed class PostgresJobStoresTests : IDisposable
     }
 
     [PostgresFact]
+    public async Task A_result_opened_as_a_stream_by_another_host_reads_back_the_stored_bytes()
+    {
+        using var store = new PostgresResultStore(Journal, TimeSpan.FromDays(1));
+        var id = Guid.NewGuid();
+        var data = Enumerable.Range(0, 1_000_000).Select(i => (byte)(i * 13)).ToArray();
+        Assert.True(await store.StoreAsync(Meta(id), data));
+
+        using var otherHost = new PostgresResultStore(Journal, TimeSpan.FromDays(1));
+        using (var opened = otherHost.TryOpen(id)!)
+        {
+            Assert.Equal(("conv", data.Length), (opened.Meta.RanOn, (int)opened.Length));
+            var read = new MemoryStream();
+            await opened.Data.CopyToAsync(read, 48 * 1024);
+            Assert.Equal(data, read.ToArray());
+        }
+        Assert.Null(otherHost.TryOpen(Guid.NewGuid()));
+    }
+
+    [PostgresFact]
     public async Task Results_stored_together_are_all_written()
     {
         var ids = Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid()).ToList();

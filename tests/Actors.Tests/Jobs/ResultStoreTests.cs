@@ -25,6 +25,24 @@ public sealed class ResultStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_result_opened_as_a_stream_reads_back_the_stored_bytes()
+    {
+        using var store = new ResultStore(_directory, TimeSpan.FromDays(1));
+        var id = Guid.NewGuid();
+        var data = Enumerable.Range(0, 1_000_000).Select(i => (byte)(i * 13)).ToArray();
+        Assert.True(await store.StoreAsync(Meta(id), data));
+
+        using (var opened = store.TryOpen(id)!)
+        {
+            Assert.Equal(("conv", data.Length), (opened.Meta.RanOn, (int)opened.Length));
+            var read = new MemoryStream();
+            await opened.Data.CopyToAsync(read, 48 * 1024);
+            Assert.Equal(data, read.ToArray());
+        }
+        Assert.Null(store.TryOpen(Guid.NewGuid()));
+    }
+
+    [Fact]
     public async Task Results_stored_together_share_a_commit_and_survive_a_reopen()
     {
         var ids = Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid()).ToList();

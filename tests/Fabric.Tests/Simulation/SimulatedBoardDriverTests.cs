@@ -14,6 +14,8 @@ public class SimulatedBoardDriverTests
     private static readonly Partition Conv = PynqZ2.Partition("conv");
     private static readonly MemoryRegion Buffers = new(0x10000000, 4 << 20);
 
+    private static readonly SimulatedBoardOptions SimulatedBoardDefaults = new();
+
     private static SimulatedBoard NewBoard() => new(PynqZ2, new SimulatedBoardOptions(DdrBytes: 4 << 20, KernelThreads: 1));
 
     private static async Task Load(SimulatedBoard board, string module) =>
@@ -69,6 +71,39 @@ public class SimulatedBoardDriverTests
         var perPass = problem.MultiplyAccumulates / (3 * cin);
         Assert.Equal(3 * cin * ModuleThroughput.Paper.Cycles(perPass, module.Bits, 100), result.Cycles);
         Assert.Equal(TimeSpan.FromSeconds(result.Cycles / 100e6), result.ModuleTime);
+    }
+
+    [Theory]
+    [InlineData("conv3x3_int8", 1, 1, ConvOutputMode.Requantized)]
+    [InlineData("conv5x5_int16", 1, 2, ConvOutputMode.Requantized)]
+    [InlineData("conv3x3_int32", 1, 1, ConvOutputMode.Raw)]
+    [InlineData("conv5x5_int8", 3, 1, ConvOutputMode.Requantized)]
+    public async Task PassBytes_is_the_dma_buffer_a_pass_needs_no_more_no_less(string name, int cin, int stride, ConvOutputMode output)
+    {
+        var module = ConvModule.Resolve(name);
+        var problem = RandomProblem(module, seed: 5, n: 2, cin, cout: 2, h: 13, w: 7, stride, ConvPadding.Same, output, shift: 2);
+        var needed = ConvDriver.PassBytes(problem.Spec, problem.InputShape);
+        var board = NewBoard();
+        await Load(board, name);
+
+        var exact = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, module, board, Buffers with { Size = (ulong)needed });
+        Assert.Equal(2 * cin, (await exact.RunAsync(problem, CancellationToken.None)).Passes);
+
+        var short1 = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, module, board, Buffers with { Size = (ulong)needed - 1 });
+        await Assert.ThrowsAsync<DriverException>(() => short1.RunAsync(problem, CancellationToken.None));
+    }
+
+    [Fact]
+    public void PassBytes_of_the_issue_25_job_is_over_the_64_MiB_of_a_simulated_partition()
+    {
+        var spec = new ConvSpec(ConvModule.Resolve("conv3x3_int8"), 1, ConvPadding.Same, 0, ConvOutputMode.Requantized);
+
+        Assert.Equal(2L * 6144 * 6144, ConvDriver.PassBytes(spec, new TensorShape(1, 1, 6144, 6144)));
+        Assert.True(ConvDriver.PassBytes(spec, new TensorShape(1, 1, 6144, 6144)) > SimulatedBoardDefaults.DdrBytes);
+        Assert.Equal(2L * 5600 * 5600, ConvDriver.PassBytes(spec, new TensorShape(1, 1, 5600, 5600)));
+        Assert.True(ConvDriver.PassBytes(spec, new TensorShape(1, 1, 5600, 5600)) <= SimulatedBoardDefaults.DdrBytes);
+        // Two channels: summed raw by the driver, 8 bytes an output element; the input plane rounded up to 64 bytes.
+        Assert.Equal(64L + (2 * 3 * 3 * 8), ConvDriver.PassBytes(spec, new TensorShape(2, 2, 3, 3)));
     }
 
     [Fact]

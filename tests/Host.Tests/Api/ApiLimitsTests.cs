@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Dpr.Fabric.Boards;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Cli;
@@ -114,6 +115,8 @@ public class ApiLimitsTests
     [InlineData("Dpr:Port", "jtag", "Dpr:Port: expected simulated or fpga-manager")]
     [InlineData("Dpr:Board", "zedboard", "Dpr:Board:")]
     [InlineData("Dpr:MaxRequestBytes", "10", "Dpr:MaxRequestBytes: at least 1024")]
+    [InlineData("Dpr:LargeBodyBytes", "10", "Dpr:LargeBodyBytes: at least 1024 bytes, found 10")]
+    [InlineData("Dpr:MaxLargeBodies", "0", "Dpr:MaxLargeBodies: at least 1, found 0")]
     [InlineData("Dpr:Urls", "ftp://localhost:1", "Dpr:Urls: 'ftp://localhost:1' is not an http(s) URL")]
     [InlineData("Dpr:MaxOpenJobs", "many", "Dpr:MaxOpenJobs")]
     [InlineData("Dpr:Placement", "random", "Dpr:Placement: expected lookahead, lru or fifo, found 'random'")]
@@ -129,6 +132,29 @@ public class ApiLimitsTests
         var e = Assert.Throws<ServiceOptionsException>(() => DprService.Build(new Dictionary<string, string?> { [key] = value, ["Dpr:Data"] = Path.GetTempPath() }));
 
         Assert.Contains(e.Problems, p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Request_limits_not_set_are_derived_from_the_boards_ram_and_checked_naming_the_setting()
+    {
+        var limits = RequestLimits.For(new ServiceOptions(), BoardCatalog.Load("pynq-z2"));
+        Assert.Equal(new RequestLimits(MaxRequestBytes: 64 << 20, LargeBodyBytes: 1 << 20, MaxLargeBodies: 8), limits);
+        Assert.Equal(new RequestLimits(4096, 1 << 20, 2), RequestLimits.For(new ServiceOptions { MaxRequestBytes = 4096, MaxLargeBodies = 2 }, BoardCatalog.Load("pynq-z2")));
+
+        using var profile = typeof(BoardCatalog).Assembly.GetManifestResourceStream("Dpr.Fabric.Boards.pynq-z2.board.json")!;
+        var tiny = Path.Combine(Path.GetTempPath(), $"dpr-tiny-{Guid.NewGuid():N}.board.json");
+        File.WriteAllText(tiny, new StreamReader(profile).ReadToEnd().Replace("\"ram\": \"0x20000000\"", "\"ram\": \"0x1000\"", StringComparison.Ordinal));
+        try
+        {
+            var problems = new ServiceOptions { Board = tiny, Data = Path.GetTempPath() }.Validate();
+
+            Assert.Contains("Dpr:MaxRequestBytes: at least 1024 bytes, found 512 (derived from 4096 bytes of RAM; set it)", problems);
+            Assert.Contains("Dpr:LargeBodyBytes: at least 1024 bytes, found 8 (derived from 4096 bytes of RAM; set it)", problems);
+        }
+        finally
+        {
+            File.Delete(tiny);
+        }
     }
 
     [Fact]

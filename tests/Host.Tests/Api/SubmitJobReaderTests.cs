@@ -1,0 +1,216 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dpr.Actors.Jobs;
+using Dpr.Fabric.Convolution;
+using Dpr.Host.Api;
+using Xunit.Abstractions;
+
+namespace Dpr.Host.Tests.Api;
+
+/// <summary>
+/// The body of <c>POST /v1/jobs</c> read as it arrives (<see cref="SubmitJobReader"/>), without a server:
+/// what it allocates, where a large input goes, and its errors wherever the stream cuts the body.
+/// </summary>
+public sealed class SubmitJobReaderTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"dpr-reader-{Guid.NewGuid():N}");
+
+    private BlobStore Blobs => new(_directory);
+
+    [Fact]
+    public void A_16_MiB_input_goes_to_the_blob_store_with_bounded_allocation_under_its_SHA_256()
+    {
+        var blobs = Blobs;
+        var input = Bytes(16 << 20, seed: 1);
+        var body = Body("conv3x3_int8", [1, 1, 4096, 4096], input, [1, 1, 3, 3], Bytes(9, seed: 2));
+        // The first parse pays for JIT and the pooled buffers; the second is measured.
+        Parse(Body("conv3x3_int8", [1, 1, 300, 300], Bytes(90_000, seed: 3), [1, 1, 3, 3], Bytes(9, seed: 4)), blobs).Dispose();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        using var submission = Parse(body, blobs);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        output.WriteLine($"body {body.Length:N0} bytes, input {input.Length:N0} bytes: {allocated:N0} bytes allocated");
+        Assert.True(allocated < 1 << 20, $"{allocated:N0} bytes allocated for a {input.Length:N0}-byte input");
+        Assert.Empty(submission.Request.Input);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(input)), submission.Request.InputBlob);
+        Assert.False(blobs.Contains(submission.Request.InputBlob!));
+        submission.StoreInput();
+        Assert.Equal(input, blobs.Get(submission.Request.InputBlob!));
+    }
+
+    [Fact]
+    public void An_upload_not_stored_leaves_nothing_behind()
+    {
+        var blobs = Blobs;
+        var input = Bytes(200_000, seed: 5);
+
+        using (Parse(Body("conv3x3_int8", [1, 1, 400, 500], input, [1, 1, 3, 3], Bytes(9, seed: 6)), blobs))
+        {
+            Assert.Single(Directory.GetFiles(_directory));
+        }
+
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(4093)]
+    [InlineData(65536)]
+    public void Tensors_cut_anywhere_by_the_stream_decode_to_their_bytes(int readSize)
+    {
+        // System.Text.Json writes '+' as \u002B, and a client may write '/' as \/: escapes cut by reads too.
+        foreach (var size in new[] { 0, 1, 2, 3, 48 * 1024 + 1, JobRequest.InlineLimit, JobRequest.InlineLimit + 1, 300_000 })
+        {
+            var input = Bytes(size, seed: size);
+            var weights = Bytes(9, seed: 7);
+            var json = Encoding.UTF8.GetString(Body("conv3x3_int8", [1, 1, 1, Math.Max(size, 1)], input, [1, 1, 3, 3], weights)).Replace("/", "\\/", StringComparison.Ordinal);
+
+            using var submission = Parse(Encoding.UTF8.GetBytes(json), Blobs, readSize);
+
+            submission.StoreInput();
+            var request = submission.Request.Inline(Blobs);
+            Assert.Equal(input, request.Input);
+            Assert.Equal(weights, request.Weights);
+            Assert.Equal(size > JobRequest.InlineLimit, submission.Request.InputBlob is not null);
+        }
+    }
+
+    [Fact]
+    public void Fields_are_read_as_the_api_reads_them_names_in_any_case_numbers_from_strings_unknown_ones_skipped()
+    {
+        var data = Convert.ToBase64String(Bytes(16, seed: 8));
+        var body = $$"""
+            {"extra": {"nested": ["{\"module\": 1}", [1, 2]]}, "MODULE": "conv3x3_8bit", "note": "{{new string('x', 300_000)}}",
+             "input": {"Shape": [1, "1", 4, 4], "comment": "ignored", "DATA": "{{data}}"},
+             "weights": {"shape": [2, 1, 3, 3], "data": " {{Convert.ToBase64String(Bytes(18, seed: 9))}} "},
+             "bias": [5, -6], "shift": "3", "stride": 2, "padding": "valid", "output": "raw", "priority": 4,
+             "deadline": "2030-01-01T00:00:00Z", "cpuFallback": true, "idempotencyKey": "k-1", "stride": 1}
+            """;
+
+        using var submission = Parse(Encoding.UTF8.GetBytes(body), Blobs, readSize: 1000);
+
+        var request = submission.Request;
+        Assert.Equal(("conv3x3_8bit", 1, "valid", 3, "raw"), (request.Module, request.Stride, request.Padding, request.Shift, request.Output));
+        Assert.Equal([1, 1, 4, 4], request.InputShape);
+        Assert.Equal(Convert.FromBase64String(data), request.Input);
+        Assert.Equal([5L, -6L], request.Bias!);
+        Assert.Equal((4, true, "k-1"), (request.Priority, request.CpuFallback, request.IdempotencyKey));
+        Assert.Equal(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), request.Deadline);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(65536)]
+    public void Invalid_base64_cut_by_the_stream_is_refused_naming_the_field(int readSize)
+    {
+        var good = Convert.ToBase64String(Bytes(100_000, seed: 10));
+        foreach (var bad in new[]
+        {
+            good[..70_001] + "!" + good[70_002..],       // a character that is not base64, past the first 64 KiB of text
+            good[..50_000] + "==" + good[50_002..],      // padding in the middle
+            good[..^1],                                  // a length that is not a multiple of 4
+            good[..^4] + "\\u00e9AAA",                   // an escaped character that is not base64
+        })
+        {
+            var body = $$$"""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 250, 400], "data": "{{{bad}}}"}, "weights": {"shape": [1, 1, 3, 3], "data": "AAAAAAAAAAAA"}}""";
+
+            var problem = Assert.Throws<ApiProblem>(() => Parse(Encoding.UTF8.GetBytes(body), Blobs, readSize));
+
+            Assert.Equal("input.data", problem.Field);
+            Assert.StartsWith("not valid base64", problem.Message);
+        }
+        Assert.Empty(Directory.Exists(_directory) ? Directory.GetFiles(_directory) : []);
+    }
+
+    [Fact]
+    public void A_streamed_input_longer_than_its_shape_is_refused_naming_input_before_the_rest_is_read()
+    {
+        var input = Bytes(1_000_000, seed: 11);
+        var body = new MemoryStream(Body("conv3x3_int8", [1, 1, 100, 1000], input, [1, 1, 3, 3], Bytes(9, seed: 12)));
+
+        var refused = Assert.Throws<ConvolutionException>(() => SubmitJobReader.ReadAsync(body, "t", Blobs).GetAwaiter().GetResult());
+
+        Assert.Equal("input", refused.Field);
+        Assert.Contains("needs 100000 bytes, found more", refused.Message);
+        Assert.True(body.Position < body.Length / 2, $"read {body.Position} of {body.Length} bytes");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_streamed_input_shorter_than_its_shape_is_refused_naming_input_whether_the_module_came_first_or_last(bool moduleFirst)
+    {
+        var tensors = "\"input\": {\"shape\": [1, 1, 500, 500], \"data\": \"" + Convert.ToBase64String(Bytes(200_000, seed: 13))
+            + "\"}, \"weights\": {\"shape\": [1, 1, 3, 3], \"data\": \"AAAAAAAAAAAA\"}";
+        const string module = "\"module\": \"conv3x3_int8\"";
+        var body = moduleFirst ? $"{{{module}, {tensors}}}" : $"{{{tensors}, {module}}}";
+
+        var refused = Assert.Throws<ConvolutionException>(() => Parse(Encoding.UTF8.GetBytes(body), Blobs));
+
+        Assert.Equal("input", refused.Field);
+        Assert.Contains("needs 250000 bytes, found 200000", refused.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, "x", 4], "data": ""}}""", "input.shape[2]")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4, 1], "data": ""}}""", "input.shape")]
+    [InlineData("""{"module": "conv3x3_int8", "bias": [1, 2.5]}""", "bias[1]")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": 5}}""", "input.data")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AA\q"}}""", "input.data")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AAAA""", "input.data")]
+    [InlineData("""{"module": 7}""", "module")]
+    [InlineData("""{"module": "conv3x3_int8", "deadline": "soon"}""", "deadline")]
+    [InlineData("""{"module": "conv3x3_int8", "input": [1]}""", "input")]
+    [InlineData("""{"module": "conv3x3_int8"} x""", "body")]
+    [InlineData("""[{"module": "conv3x3_int8"}]""", "body")]
+    [InlineData("""null""", "body")]
+    [InlineData("", "body")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4]}, "weights": {"shape": [1, 1, 3, 3], "data": ""}}""", "input.data")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": ""}, "weights": {"data": ""}}""", "weights.shape")]
+    public void Bad_bodies_are_refused_naming_the_path(string body, string field)
+    {
+        foreach (var readSize in new[] { 1, 4096 })
+        {
+            var problem = Assert.Throws<ApiProblem>(() => Parse(Encoding.UTF8.GetBytes(body), Blobs, readSize));
+
+            Assert.Equal((400, field), (problem.Status, problem.Field));
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    private static JobSubmission Parse(byte[] body, IBlobStore blobs, int readSize = int.MaxValue) =>
+        SubmitJobReader.ReadAsync(new ChunkedStream(body, readSize), "test", blobs).GetAwaiter().GetResult();
+
+    /// <summary>A body as clients send it: System.Text.Json with the API's options (module and shapes before the data).</summary>
+    private static byte[] Body(string module, int[] inputShape, byte[] input, int[] weightShape, byte[] weights) =>
+        JsonSerializer.SerializeToUtf8Bytes(
+            new SubmitJobDto(module, new TensorDto(inputShape, Convert.ToBase64String(input)), new TensorDto(weightShape, Convert.ToBase64String(weights))),
+            ApiJson.Options);
+
+    private static byte[] Bytes(int count, int seed)
+    {
+        var bytes = new byte[count];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    /// <summary>A body that arrives at most <c>readSize</c> bytes a read, as from a slow network.</summary>
+    private sealed class ChunkedStream(byte[] body, int readSize) : MemoryStream(body, writable: false)
+    {
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, readSize)]);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, readSize)], cancellationToken);
+    }
+}
