@@ -38,8 +38,10 @@ public class SubmissionLimitsTests
     {
         await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Dpr:MaxRequestBytes"] = $"{1 << 20}" });
         using var body = new EndlessBody();
+        var content = new StreamContent(body);
+        content.Headers.ContentType = new("application/json");
 
-        var response = await server.Client("alice").PostAsync("/v1/jobs", new StreamContent(body));
+        var response = await server.Client("alice").PostAsync("/v1/jobs", content);
 
         var problem = await ApiTests.AssertProblem(response, HttpStatusCode.RequestEntityTooLarge, "body");
         Assert.Contains("larger than 1048576 bytes (Dpr:MaxRequestBytes)", problem.GetProperty("detail").GetString());
@@ -53,8 +55,8 @@ public class SubmissionLimitsTests
         var client = server.Client("alice");
         var job = TestJobs.Make("conv3x3_int8", [1, 1, 300, 300], [1, 1, 3, 3], seed: 21).Job;
         var json = JsonSerializer.SerializeToUtf8Bytes(job, ApiJson.Options);
-        // A chunked body that stops half-way: it takes the one slot once past 64 KiB, and holds it.
-        var held = new HeldContent(json, json.Length / 2);
+        // A chunked body that stops three quarters of the way: it takes the one slot once past 64 KiB, and holds it.
+        var held = new HeldContent(json, json.Length * 3 / 4);
         var first = client.PostAsync("/v1/jobs", held);
         await WaitAsync(() => large.Reading == 1);
 
@@ -141,18 +143,27 @@ public class SubmissionLimitsTests
     }
 
     /// <summary>A body of no announced length sent up to <c>held</c> bytes, the rest once released.</summary>
-    private sealed class HeldContent(byte[] body, int held) : HttpContent
+    private sealed class HeldContent : HttpContent
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly byte[] _body;
+        private readonly int _held;
+
+        public HeldContent(byte[] body, int held)
+        {
+            _body = body;
+            _held = held;
+            Headers.ContentType = new("application/json");
+        }
 
         public void Release() => _release.SetResult();
 
         protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
         {
-            await stream.WriteAsync(body.AsMemory(0, held));
+            await stream.WriteAsync(_body.AsMemory(0, _held));
             await stream.FlushAsync();
             await _release.Task;
-            await stream.WriteAsync(body.AsMemory(held));
+            await stream.WriteAsync(_body.AsMemory(_held));
         }
 
         protected override bool TryComputeLength(out long length)
