@@ -25,14 +25,13 @@ internal sealed class SubmitJobReader : IDisposable
     private const int BufferBytes = 64 * 1024;
     /// <summary>The longest token besides a tensor's data: a module name, a number, a string of an unknown field's object.</summary>
     private const int MaxTokenBytes = 1024 * 1024;
-    /// <summary>One bias per output channel: far more output channels than a partition's DMA buffer can take.</summary>
+    /// <summary>One bias per output channel: a million is no job a board runs, and a body of digits is not held as a longer array.</summary>
     private const int MaxBiasValues = 1 << 20;
     private static readonly JsonReaderState Start = new(new JsonReaderOptions { MaxDepth = 64 });
     private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
 
     private readonly Stream _body;
     private readonly IBlobStore _blobs;
-    private readonly int _inlineLimit;
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(BufferBytes);
     private int _start;
     private int _end;
@@ -49,8 +48,7 @@ internal sealed class SubmitJobReader : IDisposable
     private List<long>? _array;
     private int _skipDepth;
     private Scope _skipIn;
-    /// <summary>After a property whose string is read raw: 1 looking for its start, 2 inside it.</summary>
-    private int _raw;
+    private Raw _raw;
     private Base64StringReader? _string;
 
     private bool _object;
@@ -67,11 +65,21 @@ internal sealed class SubmitJobReader : IDisposable
     private bool _cpuFallback;
     private string? _idempotencyKey;
 
-    private SubmitJobReader(Stream body, IBlobStore blobs, int inlineLimit)
+    private SubmitJobReader(Stream body, IBlobStore blobs)
     {
         _body = body;
         _blobs = blobs;
-        _inlineLimit = inlineLimit;
+    }
+
+    /// <summary>Where the reader is in a string value read raw (a tensor's data, an unknown field's string).</summary>
+    private enum Raw
+    {
+        /// <summary>Not in one: the JSON reader reads.</summary>
+        No,
+        /// <summary>After the property name: a string starts here, or the JSON reader reads the value.</summary>
+        Opening,
+        /// <summary>Inside the string, up to its closing quote.</summary>
+        Inside,
     }
 
     private enum Scope
@@ -106,15 +114,15 @@ internal sealed class SubmitJobReader : IDisposable
     }
 
     /// <summary>
-    /// The request in <paramref name="body"/>, its input inline or, over <paramref name="inlineLimit"/>
+    /// The request in <paramref name="body"/>, its input inline or, over <see cref="JobRequest.InlineLimit"/>
     /// bytes, in an upload not yet stored (<see cref="JobSubmission.StoreInput"/>).
     /// </summary>
     /// <exception cref="ApiProblem">400 naming the field (not valid JSON, a value of the wrong type, missing, not base64), or what the body stream threw (413, 503).</exception>
     /// <exception cref="ConvolutionException">The input's bytes do not fit its shape or precision.</exception>
     /// <exception cref="IOException">The upload could not be written.</exception>
-    public static async Task<JobSubmission> ReadAsync(Stream body, string tenant, IBlobStore blobs, CancellationToken cancel = default, int inlineLimit = JobRequest.InlineLimit)
+    public static async Task<JobSubmission> ReadAsync(Stream body, string tenant, IBlobStore blobs, CancellationToken cancel = default)
     {
-        using var reader = new SubmitJobReader(body, blobs, inlineLimit);
+        using var reader = new SubmitJobReader(body, blobs);
         while (!reader.Parse())
         {
             await reader.FillAsync(cancel);
@@ -137,7 +145,7 @@ internal sealed class SubmitJobReader : IDisposable
         while (true)
         {
             var available = _buffer.AsSpan(_start, _end - _start);
-            if (_raw == 1)
+            if (_raw == Raw.Opening)
             {
                 var at = available.IndexOfAnyExcept(Whitespace);
                 if (at < 0)
@@ -148,20 +156,20 @@ internal sealed class SubmitJobReader : IDisposable
                         return false;
                     }
                     // The body ends before the value: the JSON reader says so.
-                    _raw = 0;
+                    _raw = Raw.No;
                     continue;
                 }
                 _start += at;
-                _raw = 0;
+                _raw = Raw.No;
                 if (available[at] == '"')
                 {
                     _start++;
-                    _raw = 2;
+                    _raw = Raw.Inside;
                     _string = StartString();
                 }
                 continue;
             }
-            if (_raw == 2)
+            if (_raw == Raw.Inside)
             {
                 _start += _string!.Read(available, out var closed);
                 if (!closed)
@@ -178,7 +186,7 @@ internal sealed class SubmitJobReader : IDisposable
                 {
                     if (Handle(ref json))
                     {
-                        _raw = 1;
+                        _raw = Raw.Opening;
                         break;
                     }
                 }
@@ -194,7 +202,7 @@ internal sealed class SubmitJobReader : IDisposable
             }
             _start += (int)json.BytesConsumed;
             _state = json.CurrentState;
-            if (_raw == 0)
+            if (_raw == Raw.No)
             {
                 // The reader wants more, or (the body read) has seen the end of the value.
                 return _final;
@@ -314,9 +322,16 @@ internal sealed class SubmitJobReader : IDisposable
                 _bias = Value<long[]>(ref json);
                 break;
             case Field.Input or Field.Weights:
-                var tensor = token == JsonTokenType.StartObject
-                    ? new Tensor(_field == Field.Input ? "input" : "weights")
-                    : Value<TensorDto>(ref json) is null ? null : throw new InvalidOperationException("a tensor that is not an object was converted");
+                Tensor? tensor = null;
+                if (token == JsonTokenType.StartObject)
+                {
+                    tensor = new Tensor(_field == Field.Input ? "input" : "weights");
+                }
+                else
+                {
+                    // Not an object: null, or refused as System.Text.Json refuses it.
+                    _ = Value<TensorDto>(ref json);
+                }
                 // The last of a repeated field wins, as in System.Text.Json.
                 ref var slot = ref _field == Field.Input ? ref _input : ref _weights;
                 slot?.Data?.Dispose();
@@ -379,7 +394,7 @@ internal sealed class SubmitJobReader : IDisposable
             _array = null;
             return;
         }
-        // A shape has four dimensions (JobRequest.Check says so for any other count); a body of digits is not held as a longer one.
+        // A shape has four dimensions (JobRequest.Check refuses any other count); a body of digits is not held as a longer one.
         if (_array!.Count == (shape ? 4 : MaxBiasValues))
         {
             throw shape
@@ -423,11 +438,16 @@ internal sealed class SubmitJobReader : IDisposable
         var tensor = _tensor!;
         tensor.Data?.Dispose();
         tensor.Data = null;
+        // The module and shape sent before the data (as clients send them) size the tensor and check it on the way.
         var module = ConvModule.TryResolve(_module, out var m) ? m : null;
         var shape = Shape(tensor.Shape);
-        long? expected = module is not null && shape is { } s && (Int128)s.Count * (module.Bits / 8) is var bytes && bytes <= long.MaxValue ? (long)bytes : null;
+        long? expected = null;
+        if (module is not null && shape is { } s && (Int128)s.Count * (module.Bits / 8) <= long.MaxValue)
+        {
+            expected = s.Count * (module.Bits / 8);
+        }
         tensor.Data = tensor == _input
-            ? new DecodedTensor("input", _blobs, _inlineLimit, module is null ? null : new TensorCheck("input", module, shape), expected)
+            ? new DecodedTensor("input", _blobs, JobRequest.InlineLimit, module is null ? null : new TensorCheck("input", module, shape), expected)
             : new DecodedTensor("weights", null, 0, null, expected);
         return new Base64StringReader(Path(), tensor.Data);
     }
@@ -438,7 +458,7 @@ internal sealed class SubmitJobReader : IDisposable
         var empty = new Utf8JsonReader("\"\""u8, isFinalBlock: false, _state);
         empty.Read();
         _state = empty.CurrentState;
-        _raw = 0;
+        _raw = Raw.No;
         _string!.Dispose();
         _string = null;
         if (_scope == Scope.Body)
