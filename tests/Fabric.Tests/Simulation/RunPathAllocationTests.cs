@@ -4,6 +4,7 @@ using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Drivers;
 using Dpr.Fabric.Ports;
 using Dpr.Fabric.Simulation;
+using Xunit.Abstractions;
 
 namespace Dpr.Fabric.Tests.Simulation;
 
@@ -16,7 +17,7 @@ public sealed class AllocationCounting;
 /// strips, not copies of its tensors (issue 25: a 512 MB board). Counted by the GC, on every thread.
 /// </summary>
 [Collection(nameof(AllocationCounting))]
-public sealed class RunPathAllocationTests
+public sealed class RunPathAllocationTests(ITestOutputHelper log)
 {
     /// <summary>The strips' buffers, the kernel's packed rows and the odd small object per strip, with room to spare.</summary>
     private const long WorkingSet = 4 << 20;
@@ -55,6 +56,7 @@ public sealed class RunPathAllocationTests
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
 
         var bound = input.Length + job.OutputBytes + WorkingSet;
+        log.WriteLine($"{name} {size}x{size} {output}: {input.Length:N0} bytes in, {job.OutputBytes:N0} out; the run allocated {allocated:N0} (bound {bound:N0})");
         Assert.True(allocated <= bound, $"the run allocated {allocated:N0} bytes, over {bound:N0}");
         var problem = job.ToProblem();
         var expected = output == ConvOutputMode.Raw
