@@ -143,9 +143,9 @@ public sealed class ConvDriver
             }
             if (sums is not null)
             {
+                var plane = (long)hout * wout * job.Width;
                 for (var b = 0; b < n; b++)
                 {
-                    var plane = (long)hout * wout * job.Width;
                     Requantize(job.Spec, sums.AsSpan((int)(b * planeBytes), (int)planeBytes), output.AsSpan((int)(((long)b * cout + co) * plane), (int)plane));
                 }
             }
