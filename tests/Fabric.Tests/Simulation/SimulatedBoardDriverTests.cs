@@ -54,15 +54,15 @@ public class SimulatedBoardDriverTests
         var driver = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, module, board, Buffers);
         var problem = RandomProblem(module, name.GetHashCode(), n: 2, cin, cout: 3, h: 11, w: 9, stride, stride == 1 ? ConvPadding.Same : ConvPadding.Valid, output, shift: module.Bits);
 
-        var result = await driver.RunAsync(problem, CancellationToken.None);
+        var result = await driver.RunAsync(ConvJob.Encode(problem), CancellationToken.None);
 
         if (output == ConvOutputMode.Raw)
         {
-            Assert.Equal(ConvReference.Raw(problem), result.Raw);
+            Assert.Equal(ConvReference.Raw(problem), TensorBytes.DecodeRaw(result.Output));
         }
         else
         {
-            Assert.Equal(ConvReference.Requantized(problem), result.Requantized);
+            Assert.Equal(ConvReference.Requantized(problem), TensorBytes.Decode(result.Output, module.Bits / 8));
         }
         Assert.Equal(3 * cin, result.Passes);
         // Cycles at the paper's throughput, per pass of N single-channel frames.
@@ -84,7 +84,7 @@ public class SimulatedBoardDriverTests
         await Load(board, "conv5x5_int16");
         var fresh = ConvDriver.Bind(binding, PynqZ2, Conv, ConvModule.Resolve("conv5x5_int16"), board, Buffers);
 
-        var e = await Assert.ThrowsAsync<StaleDriverException>(() => old.RunAsync(problem, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<StaleDriverException>(() => old.RunAsync(ConvJob.Encode(problem), CancellationToken.None));
         Assert.Contains("conv3x3_int8", e.Message);
         Assert.Equal(fresh.Generation, binding.Generation);
         Assert.Equal("conv5x5_int16", binding.Module);
@@ -113,7 +113,7 @@ public class SimulatedBoardDriverTests
         var decoupler = Conv.Decoupler!;
         new DecouplerControl(board.Map(decoupler.RegisterAddress, 4), decoupler).Decouple();
 
-        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(RandomProblem(driver.Module, 2, 1, 1, 1, 5, 5, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(ConvJob.Encode(RandomProblem(driver.Module, 2, 1, 1, 1, 5, 5, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0)), CancellationToken.None));
 
         Assert.Contains("decoupled", e.Message);
     }
@@ -127,9 +127,9 @@ public class SimulatedBoardDriverTests
         var problem = RandomProblem(driver.Module, 3, 1, 1, 1, 8, 8, 1, ConvPadding.Same, ConvOutputMode.Requantized, 4);
         board.Device.InjectUpset(PynqZ2.FramesOf(Conv).First(), 3, 9);
 
-        var result = await driver.RunAsync(problem, CancellationToken.None);
+        var result = await driver.RunAsync(ConvJob.Encode(problem), CancellationToken.None);
 
-        Assert.NotEqual(ConvReference.Requantized(problem), result.Requantized);
+        Assert.NotEqual(ConvReference.Requantized(problem), TensorBytes.Decode(result.Output, 2));
     }
 
     [Fact]
@@ -139,9 +139,10 @@ public class SimulatedBoardDriverTests
         await Load(board, "conv3x3_int32");
         var driver = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, ConvModule.Resolve("conv3x3_int32"), board, new MemoryRegion(0x10000000, 1024));
 
-        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(RandomProblem(driver.Module, 4, 1, 1, 1, 32, 32, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(ConvJob.Encode(RandomProblem(driver.Module, 4, 1, 1, 1, 32, 32, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0)), CancellationToken.None));
 
-        Assert.Contains("DMA buffer", e.Message);
+        // 32x32 int32 in, 64-byte aligned, and 32x32 int32 out.
+        Assert.Contains($"a pass needs {8192:N0} bytes of DMA buffer; the partition has {1024:N0}", e.Message);
     }
 
     [Fact]
