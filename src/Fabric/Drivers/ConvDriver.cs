@@ -88,6 +88,24 @@ public sealed class ConvDriver
     }
 
     /// <summary>
+    /// Why a partition whose DMA buffer holds <paramref name="bufferBytes"/> cannot run a job of
+    /// <paramref name="inputShape"/>, or null when it can: an image wider than the module's line buffer
+    /// (<see cref="ConvRegisterMap.MaxWidth"/>, CAPS.MAX_WIDTH), or a pass larger than the buffer
+    /// (<see cref="PassBytes"/>). The driver refuses such a job; the service refuses it at submission.
+    /// </summary>
+    public static string? Refusal(ConvSpec spec, TensorShape inputShape, long bufferBytes)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var maxWidth = R.MaxWidth(spec.KernelSize);
+        if (inputShape.W > maxWidth)
+        {
+            return $"an image {inputShape.W} wide is wider than {spec.Module.Name}'s line buffer takes ({maxWidth}, CAPS.MAX_WIDTH)";
+        }
+        var needed = PassBytes(spec, inputShape);
+        return needed > bufferBytes ? $"a pass needs {needed:N0} bytes of DMA buffer; the partition has {bufferBytes:N0}" : null;
+    }
+
+    /// <summary>
     /// Runs a job and returns its output in the byte layout of docs/convolution.md, at the job's
     /// <see cref="ConvJob.OutputWidth"/>. Each input plane goes from the job's bytes straight into the DMA
     /// buffer and each output plane straight from it into the output: nothing is widened, but for a job
@@ -100,10 +118,9 @@ public sealed class ConvDriver
         {
             throw new ConvolutionException("module", $"the job is for {job.Spec.Module.Name}, partition '{_partition.Name}' holds {Module.Name}");
         }
-        var needed = PassBytes(job.Spec, job.InputShape);
-        if (needed > (long)Math.Min(_buffers.Size, int.MaxValue))
+        if (Refusal(job.Spec, job.InputShape, (long)Math.Min(_buffers.Size, int.MaxValue)) is { } refusal)
         {
-            throw new DriverException(_partition.Name, $"a pass needs {needed:N0} bytes of DMA buffer; the partition has {_buffers.Size:N0}");
+            throw new DriverException(_partition.Name, refusal);
         }
         var (n, cin, h, w) = job.InputShape;
         var (_, cout, hout, wout) = job.OutputShape;

@@ -65,7 +65,7 @@ public sealed class SimulatedConvModule : SimulatedRegisters
         {
             R.Id => R.IdFor(module),
             R.Version => R.VersionValue,
-            R.Caps => (uint)(2048 - (module.KernelSize - 1)),
+            R.Caps => (uint)R.MaxWidth(module.KernelSize),
             R.OutW => (uint)OutputSize(module, Stored(R.ImgW)),
             R.OutH => (uint)OutputSize(module, Stored(R.ImgH)),
             R.Ctrl => 0,
@@ -182,6 +182,11 @@ public sealed class SimulatedConvModule : SimulatedRegisters
         var spec = Spec(module);
         var frames = new TensorShape((int)Stored(R.Frames), 1, (int)Stored(R.ImgH), (int)Stored(R.ImgW));
         ConvProblem.CheckShapes(spec, frames, new TensorShape(1, 1, module.KernelSize, module.KernelSize), 1);
+        if (frames.W > R.MaxWidth(module.KernelSize))
+        {
+            // As the RTL: a row wider than the line buffer is refused with STATUS.ERROR (cfg_ok).
+            throw new ConvolutionException("input.shape", $"IMG_W {frames.W} is over CAPS.MAX_WIDTH {R.MaxWidth(module.KernelSize)}");
+        }
         var bytes = frames.Count * (module.Bits / 8);
         if (bytes > _dma.Mm2sRemaining)
         {

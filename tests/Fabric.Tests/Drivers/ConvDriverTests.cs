@@ -74,4 +74,25 @@ public class ConvDriverTests
         var e = await Assert.ThrowsAsync<DriverException>(() => short1.RunAsync(job, CancellationToken.None));
         Assert.Contains($"a pass needs {needed:N0} bytes of DMA buffer", e.Message);
     }
+
+    [Theory]
+    [InlineData("conv3x3_int8", 2046)]
+    [InlineData("conv5x5_int32", 2044)]
+    public async Task An_image_wider_than_the_line_buffer_is_refused_and_one_as_wide_as_it_runs(string name, int maxWidth)
+    {
+        var module = ConvModule.Resolve(name);
+        var spec = Spec(name, 1, ConvPadding.Same, ConvOutputMode.Requantized);
+        var board = new SimulatedBoard(PynqZ2, new SimulatedBoardOptions(KernelThreads: 1));
+        await board.Port.WriteAsync(new ConfigurationImage(name, BitstreamReader.Read(SyntheticBitstream.Partial(PynqZ2, Conv, name))), null, CancellationToken.None);
+        var driver = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, module, board, new MemoryRegion(0x10000000, 1 << 20));
+        var k = module.KernelSize;
+        ConvJob Job(int width) => ConvJob.Create(spec, new TensorShape(1, 1, 3, width), new byte[3 * width * (module.Bits / 8)], new TensorShape(1, 1, k, k), new byte[k * k * (module.Bits / 8)]);
+
+        Assert.Null(ConvDriver.Refusal(spec, new TensorShape(1, 1, 3, maxWidth), 1 << 20));
+        Assert.Equal(Job(maxWidth).OutputBytes, (await driver.RunAsync(Job(maxWidth), CancellationToken.None)).Output.Length);
+
+        Assert.Contains($"line buffer takes ({maxWidth}, CAPS.MAX_WIDTH)", ConvDriver.Refusal(spec, new TensorShape(1, 1, 3, maxWidth + 1), 1 << 20));
+        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(Job(maxWidth + 1), CancellationToken.None));
+        Assert.Contains("CAPS.MAX_WIDTH", e.Message);
+    }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Drivers;
 using Dpr.Fabric.Simulation;
 using Dpr.Host.Service;
 using Microsoft.Data.Sqlite;
@@ -148,25 +149,27 @@ public sealed class MemoryBenchmark : IBenchmarkWithOptions
     }
 
     /// <summary>
-    /// The largest job of each module the board admits: one image, one channel, as large as the
-    /// partition's DMA buffer holds in a pass (input and output planes); and, in a full run, a
-    /// multi-channel int8 job whose passes sum across channels.
+    /// The largest job of each module the board admits: one image, one channel, as wide as the module's
+    /// line buffer takes and as high as the partition's DMA buffer holds in a pass (input and output
+    /// planes); and, in a full run, a multi-channel int8 job whose passes sum across channels.
     /// </summary>
     private static IEnumerable<LargeJob> LargestJobs(bool quick)
     {
         var buffer = new SimulatedBoardOptions().DdrBytes;
         foreach (var module in ConvModule.All)
         {
-            var side = (int)Math.Sqrt(buffer / 2.0 / (module.Bits / 8));
-            while (PassBytes(side, module.Bits / 8) > buffer)
+            var spec = new ConvSpec(module, 1, ConvPadding.Same, 4, ConvOutputMode.Requantized);
+            var width = ConvRegisterMap.MaxWidth(module.KernelSize);
+            var height = (int)(buffer / 2 / width / (module.Bits / 8));
+            while (ConvDriver.Refusal(spec, new TensorShape(1, 1, height, width), buffer) is not null)
             {
-                side--;
+                height--;
             }
-            yield return new LargeJob(module, [1, 1, side, side], 1);
+            yield return new LargeJob(module, [1, 1, height, width], 1);
         }
         if (!quick)
         {
-            yield return new LargeJob(ConvModule.Resolve("conv3x3_int8"), [1, 4, 2048, 2048], 4);
+            yield return new LargeJob(ConvModule.Resolve("conv3x3_int8"), [1, 4, 2046, 2046], 4);
         }
     }
 
@@ -176,11 +179,9 @@ public sealed class MemoryBenchmark : IBenchmarkWithOptions
         var int8 = ConvModule.Resolve("conv3x3_int8");
         yield return ("200 MB declared (Content-Length)", new TensorBody(int8, [1, 1, 12000, 12000], 1, seed: 3));
         yield return ("200 MB chunked", new TensorBody(int8, [1, 1, 12000, 12000], 1, seed: 3, chunked: true));
-        yield return ("6144x6144 int8: more than the DMA buffer", new TensorBody(int8, [1, 1, 6144, 6144], 1, seed: 3));
+        yield return ("2046x20000 int8: more than the DMA buffer", new TensorBody(int8, [1, 1, 20000, 2046], 1, seed: 3));
+        yield return ("1x4000 int8: wider than the line buffer", new TensorBody(int8, [1, 1, 1, 4000], 1, seed: 3));
     }
-
-    /// <summary>A pass's DMA buffer for one image and one channel, input and requantized output planes (as the driver lays them out).</summary>
-    private static long PassBytes(int side, int width) => (((long)side * side * width) + 63 & ~63L) + ((long)side * side * width);
 
     private static double Round(double bytes) => Math.Round(bytes / MB, 1);
 
