@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dpr.Host.Bench;
+using Dpr.Host.Bench.Memory;
 using Dpr.Host.Bench.Soak;
 using Dpr.Host.Cli;
 using Dpr.Host.Client;
@@ -24,6 +25,7 @@ public static class Program
         new HttpBenchmark(),
         new FuzzBenchmark(),
         new SoakBenchmark(),
+        new MemoryBenchmark(),
         new FairnessBenchmark(),
     ];
 

@@ -32,7 +32,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     private readonly IBlobStore? _blobs;
     private readonly RunTimeEstimator _estimator = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    /// <summary>Open jobs: the request as accepted, and once started its decoded problem (decoded once, kept until the end).</summary>
+    /// <summary>Open jobs: the request as accepted, and while started its input's bytes, read from the blob store if it is there.</summary>
     private readonly Dictionary<Guid, Open> _open = [];
     /// <summary>Jobs with work under way: on a module or the CPU, or their result being stored.</summary>
     private readonly HashSet<Guid> _inFlight = [];
@@ -69,16 +69,21 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             {
                 _estimator.Observe(size, done.Ran);
             }
-            Finish(done.JobId, done.Partition, done.Result.Requantized, done.Result.Raw, done.Ran);
+            Finish(done.JobId, done.Partition, done.Result.Output, done.Ran);
         });
         Receive<ModuleReplies.HandedBack>(back =>
         {
             _log.Info("Job {JobId} handed back: {Reason}", back.JobId, back.Reason);
+            if (_open.TryGetValue(back.JobId, out var open))
+            {
+                // Read again when it starts again: a waiting job holds no tensor.
+                open.Job = null;
+            }
             Settled(back.JobId);
             Guarded(back.JobId, () => _driver.HandedBack(new JobId(back.JobId), back.Reason, Now));
         });
         Receive<ModuleReplies.Failed>(failed => Fail(failed.JobId, failed.Reason));
-        Receive<CpuDone>(done => Finish(done.JobId, "cpu", done.Requantized, done.Raw));
+        Receive<CpuDone>(done => Finish(done.JobId, "cpu", done.Output));
         Receive<RunFailed>(failed => Fail(failed.JobId, failed.Reason));
         Receive<Stored>(OnStored);
         Receive<Cancel>(cancel =>
@@ -175,15 +180,15 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         {
             switch (command)
             {
-                case DriverCommand.Start start when Problem(start.Job.Id.Value) is { } problem:
+                case DriverCommand.Start start when Job(start.Job.Id.Value) is { } job:
                     _inFlight.Add(start.Job.Id.Value);
                     _intake.Tell(new JobCommands.RecordStarted(start.Job.Id.Value, start.Partition.Value, start.Job.Module, start.Attempt));
-                    _regions[start.Partition.Value].Tell(new ModuleCommands.Run(start.Job.Id.Value, problem));
+                    _regions[start.Partition.Value].Tell(new ModuleCommands.Run(start.Job.Id.Value, job));
                     break;
-                case DriverCommand.StartOnCpu start when Problem(start.Job.Id.Value) is { } problem:
+                case DriverCommand.StartOnCpu start when Job(start.Job.Id.Value) is { } job:
                     _inFlight.Add(start.Job.Id.Value);
                     _intake.Tell(new JobCommands.RecordStarted(start.Job.Id.Value, "cpu", start.Job.Module, start.Attempt));
-                    RunOnCpu(start.Job.Id.Value, problem);
+                    RunOnCpu(start.Job.Id.Value, job);
                     break;
                 case DriverCommand.Load load:
                     _regions[load.Partition.Value].Tell(new RegionCommands.Load(load.Module.Value));
@@ -205,18 +210,18 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// The job's checked problem, decoded on its first start and kept until it ends; null (and the job
-    /// failed) when its input can no longer be read.
+    /// The checked job at its native width, its input read (from the blob store, if it is there) when it
+    /// starts and kept until it ends or is handed back; null (and the job failed) when its input can no
+    /// longer be read.
     /// </summary>
-    private ConvProblem? Problem(Guid jobId)
+    private ConvJob? Job(Guid jobId)
     {
         var open = _open[jobId];
-        if (open.Problem is null)
+        if (open.Job is null)
         {
             try
             {
-                open.Problem = open.Request!.Inline(_blobs).ToProblem();
-                open.Request = null;
+                open.Job = open.Request.Inline(_blobs).ToJob();
             }
             catch (Exception e) when (e is IOException or ConvolutionException or InvalidOperationException)
             {
@@ -224,24 +229,29 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
                 return null;
             }
         }
-        return open.Problem;
+        return open.Job;
     }
 
-    private void RunOnCpu(Guid id, ConvProblem problem) =>
-        Task.Run(() => problem.Spec.Output == ConvOutputMode.Raw
-            ? new CpuDone(id, null, _cpu.Raw(problem))
-            : new CpuDone(id, _cpu.Requantized(problem), null)).PipeTo(Self, failure: e => new RunFailed(id, $"the CPU kernel failed: {e.GetBaseException().Message}"));
-
-    /// <param name="ran">What the module measured, for a job that ran on one.</param>
-    private void Finish(Guid jobId, string ranOn, int[]? requantized, long[]? raw, TimeSpan? ran = null)
-    {
-        if (_open.Remove(jobId, out var open) && open.Problem is { } problem)
+    /// <summary>The CPU kernel takes Int32 tensors: the job is decoded for it, off the actor's thread, and its output encoded.</summary>
+    private void RunOnCpu(Guid id, ConvJob job) =>
+        Task.Run(() =>
         {
-            var bytes = raw is not null ? TensorBytes.EncodeRaw(raw) : TensorBytes.Encode(requantized!, problem.Spec.Module.Bits / 8);
-            var shape = problem.OutputShape;
+            var problem = job.ToProblem();
+            return new CpuDone(id, problem.Spec.Output == ConvOutputMode.Raw
+                ? TensorBytes.EncodeRaw(_cpu.Raw(problem))
+                : TensorBytes.Encode(_cpu.Requantized(problem), job.Width));
+        }).PipeTo(Self, failure: e => new RunFailed(id, $"the CPU kernel failed: {e.GetBaseException().Message}"));
+
+    /// <param name="output">The output tensor in the byte layout of docs/convolution.md, stored as it is.</param>
+    /// <param name="ran">What the module measured, for a job that ran on one.</param>
+    private void Finish(Guid jobId, string ranOn, byte[] output, TimeSpan? ran = null)
+    {
+        if (_open.Remove(jobId, out var open) && open.Job is { } job)
+        {
+            var shape = job.OutputShape;
             // Write-once: if the job ran twice (a restart between its run and its record), the first result
             // stays. The completion is recorded once the result is committed; until then the job counts as running.
-            _results.StoreAsync(new StoredResult(jobId, problem.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], problem.Spec.Output.ToString().ToLowerInvariant(), ranOn, _time.GetUtcNow()), bytes)
+            _results.StoreAsync(new StoredResult(jobId, job.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], job.Spec.Output.ToString().ToLowerInvariant(), ranOn, _time.GetUtcNow()), output)
                 .PipeTo(Self, success: _ => new Stored(jobId, ranOn, null), failure: e => new Stored(jobId, ranOn, e.GetBaseException().Message));
         }
         else
@@ -291,18 +301,21 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
     /// <summary>Cancel a queued job; answered with the <see cref="CancelOutcome"/>.</summary>
     public sealed record Cancel(Guid JobId, string By);
 
-    /// <summary>An open job: its request until it is decoded, then only the decoded problem (the tensors are held once).</summary>
+    /// <summary>
+    /// An open job: its request as accepted (an input over <see cref="JobRequest.InlineLimit"/> is a blob key
+    /// in it), and while it is started the job with its input's bytes (a request's inline input is not copied).
+    /// </summary>
     private sealed class Open(JobRequest request)
     {
-        public JobRequest? Request { get; set; } = request;
+        public JobRequest Request { get; } = request;
 
-        public ConvProblem? Problem { get; set; }
+        public ConvJob? Job { get; set; }
 
         /// <summary>Its size, for the estimate and for what its run teaches the estimator; null if its shapes say nothing.</summary>
         public JobSize? Size { get; init; }
     }
 
-    private sealed record CpuDone(Guid JobId, int[]? Requantized, long[]? Raw);
+    private sealed record CpuDone(Guid JobId, byte[] Output);
 
     private sealed record RunFailed(Guid JobId, string Reason);
 

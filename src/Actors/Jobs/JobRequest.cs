@@ -54,8 +54,8 @@ public sealed record JobRequest(
             : this;
 
     /// <summary>
-    /// Checks the request as <see cref="ToProblem"/> would, without decoding its tensors (it scans their
-    /// bytes), and returns it with the module's canonical name. <see cref="ConvolutionException"/> names
+    /// Checks the request as <see cref="ToJob"/> would, scanning the tensors' bytes, and returns it
+    /// with the module's canonical name. <see cref="ConvolutionException"/> names
     /// the field that is wrong. A request whose input is in the blob store was checked before it went there.
     /// With <paramref name="now"/>, the deadline must be within <see cref="MaxDeadlineBehind"/> before and
     /// <see cref="MaxDeadlineAhead"/> after it.
@@ -74,12 +74,12 @@ public sealed record JobRequest(
         var module = spec.Module;
         var input = Shape(InputShape, "input.shape");
         var weights = Shape(WeightShape, "weights.shape");
-        // In the order ToProblem finds them, so both name the same field.
+        // In the order ToJob finds them, so both name the same field.
         if (InputBlob is null)
         {
-            RequireBytes("input", input, Input, module);
+            ConvJob.RequireBytes("input", input, Input.Length, module);
         }
-        RequireBytes("weights", weights, Weights, module);
+        ConvJob.RequireBytes("weights", weights, Weights.Length, module);
         ConvProblem.CheckShapes(spec, input, weights, Bias?.Length ?? 0, limits);
         if (InputBlob is null)
         {
@@ -89,23 +89,15 @@ public sealed record JobRequest(
         return this with { Module = module.Name.Value };
     }
 
-    /// <summary>The checked job with its tensors decoded; <see cref="ConvolutionException"/> names the field that is wrong.</summary>
-    public ConvProblem ToProblem(ConvLimits? limits = null)
-    {
-        var spec = Spec();
-        var module = spec.Module;
-        var width = module.Bits / 8;
-        var input = Shape(InputShape, "input.shape");
-        var weights = Shape(WeightShape, "weights.shape");
-        RequireBytes("input", input, Input, module);
-        RequireBytes("weights", weights, Weights, module);
-        return ConvProblem.Create(
-            spec,
-            input, TensorBytes.Decode(Input, width),
-            weights, TensorBytes.Decode(Weights, width),
-            Bias ?? default(ReadOnlyMemory<long>),
-            limits);
-    }
+    /// <summary>
+    /// The checked job, its tensors the request's bytes (not copied); <see cref="ConvolutionException"/> names
+    /// the field that is wrong. An input in the blob store must be put back first (<see cref="Inline"/>).
+    /// </summary>
+    public ConvJob ToJob(ConvLimits? limits = null) =>
+        ConvJob.Create(Spec(), Shape(InputShape, "input.shape"), Input, Shape(WeightShape, "weights.shape"), Weights, Bias ?? default(ReadOnlyMemory<long>), limits);
+
+    /// <summary>The checked job with its tensors decoded to Int32; <see cref="ConvolutionException"/> names the field that is wrong.</summary>
+    public ConvProblem ToProblem(ConvLimits? limits = null) => ToJob(limits).ToProblem();
 
     /// <summary>The module (by name or alias), stride, padding, shift and output as a spec; <see cref="ConvolutionException"/> names the field that is wrong.</summary>
     public ConvSpec Spec()
@@ -124,15 +116,6 @@ public sealed record JobRequest(
             _ => throw new ConvolutionException("output", $"expected requantized or raw, found '{Output}'"),
         };
         return new ConvSpec(module, Stride, padding, Shift, output);
-    }
-
-    private static void RequireBytes(string field, TensorShape shape, byte[] bytes, ConvModule module)
-    {
-        var needed = (Int128)shape.Count * (module.Bits / 8);
-        if (bytes.Length != needed)
-        {
-            throw new ConvolutionException(field, $"shape {shape} of {module.Precision} needs {needed} bytes, found {bytes.Length}");
-        }
     }
 
     private static TensorShape Shape(int[] dims, string field) =>

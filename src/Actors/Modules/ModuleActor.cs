@@ -72,7 +72,7 @@ public sealed class ModuleActor : ReceiveActor
         var (run, replyTo) = next;
         var module = Module;
         var started = Stopwatch.GetTimestamp();
-        _driver.RunAsync(run.Problem, CancellationToken.None).ContinueWith(
+        _driver.RunAsync(run.Job, CancellationToken.None).ContinueWith(
             t => new Finished(replyTo, t.IsCompletedSuccessfully
                 ? new ModuleReplies.Completed(run.JobId, module, _partition, t.Result, Stopwatch.GetElapsedTime(started))
                 : new ModuleReplies.Failed(run.JobId, module, _partition, t.Exception?.GetBaseException().Message ?? "cancelled")),

@@ -145,7 +145,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         });
         Command<ModuleCommands.Run>(run =>
         {
-            var wanted = run.Problem.Spec.Module.Name.Value;
+            var wanted = run.Job.Spec.Module.Name.Value;
             if (_moduleActor is not null && _state.Status == RegionStatus.Loaded && wanted == _state.Module)
             {
                 _lastUsed = _time.GetUtcNow();
@@ -236,7 +236,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         Command<Retry>(r => Write(r.Module, r.Reason, r.Attempt));
         Command<WriteDone>(OnWriteDone);
         Command<WriteFailed>(OnWriteFailed);
-        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Problem.Spec.Module.Name.Value, $"partition {Partition} is being loaded with {target.Name}")));
+        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Job.Spec.Module.Name.Value, $"partition {Partition} is being loaded with {target.Name}")));
         Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
         CommandAny(_ => Stash.Stash());
     }

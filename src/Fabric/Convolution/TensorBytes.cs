@@ -39,31 +39,49 @@ public static class TensorBytes
     public static byte[] Encode(ReadOnlySpan<int> values, int width)
     {
         var bytes = new byte[values.Length * width];
+        Encode(values, width, bytes);
+        return bytes;
+    }
+
+    /// <summary>Encodes <paramref name="values"/> into the first <c>values.Length * width</c> bytes of <paramref name="bytes"/>.</summary>
+    public static void Encode(ReadOnlySpan<int> values, int width, Span<byte> bytes)
+    {
         for (var i = 0; i < values.Length; i++)
         {
             Write(bytes, i, width, values[i]);
         }
-        return bytes;
     }
 
     public static int[] Decode(ReadOnlySpan<byte> bytes, int width)
     {
         var values = new int[bytes.Length / width];
+        Decode(bytes, width, values);
+        return values;
+    }
+
+    /// <summary>Decodes the first <c>values.Length</c> elements of <paramref name="bytes"/> into <paramref name="values"/>.</summary>
+    public static void Decode(ReadOnlySpan<byte> bytes, int width, Span<int> values)
+    {
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = Read(bytes, i, width);
         }
-        return values;
     }
 
     public static byte[] EncodeRaw(ReadOnlySpan<long> values)
     {
         var bytes = new byte[values.Length * 8];
+        EncodeRaw(values, bytes);
+        return bytes;
+    }
+
+    /// <summary>Encodes <paramref name="values"/> into the first <c>values.Length * 8</c> bytes of <paramref name="bytes"/>.</summary>
+    public static void EncodeRaw(ReadOnlySpan<long> values, Span<byte> bytes)
+    {
         for (var i = 0; i < values.Length; i++)
         {
-            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), values[i]);
+            BinaryPrimitives.WriteInt64LittleEndian(bytes[(i * 8)..], values[i]);
         }
-        return bytes;
     }
 
     public static long[] DecodeRaw(ReadOnlySpan<byte> bytes)

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Dpr.Fabric.Boards;
 using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Mmio;
@@ -9,8 +10,8 @@ namespace Dpr.Fabric.Drivers;
 /// Runs convolution jobs on the module loaded in a partition, through its registers
 /// (<c>hardware/register-map.json</c>) and the partition's AXI DMA, the same way on the board
 /// (<c>/dev/mem</c>) and in simulation. The module computes one input channel and one output
-/// channel per pass over N frames; a job with several input channels runs raw passes and sums them
-/// here, then adds the bias and requantizes exactly as docs/convolution.md says, so the result is
+/// channel per pass over N frames; a job with several input channels runs raw passes (the bias in the
+/// first) and sums them here, then requantizes exactly as docs/convolution.md says, so the result is
 /// bit-exact whatever Cin is. Bound to one generation of its partition: after a swap it refuses to
 /// touch the hardware (<see cref="StaleDriverException"/>).
 /// </summary>
@@ -72,128 +73,151 @@ public sealed class ConvDriver
     }
 
     /// <summary>
-    /// The DMA buffer bytes one pass of a job needs (what <c>PassAsync</c> lays out): the input plane of
-    /// every frame, rounded up to 64 bytes, then the output plane of every frame. The module computes one
-    /// input channel per pass, so the output is raw (8 bytes an element) when the driver sums several
-    /// channels or the job asks for raw output, else of the module's precision. Saturates at
-    /// <see cref="long.MaxValue"/> for shapes no buffer holds. <paramref name="spec"/> is a validated one.
+    /// Bytes of DMA buffer one pass of a job needs: one input channel of the N frames at P/8 bytes an
+    /// element, 64-byte aligned, then one output channel, at P/8 bytes when the module requantizes (a
+    /// single-channel job) and 8 when it leaves Int64 sums (raw output, or sums over several input
+    /// channels). A partition whose buffers are smaller cannot run the job at all.
     /// </summary>
-    public static long PassBytes(ConvSpec spec, TensorShape input)
+    public static long PassBytes(ConvSpec spec, TensorShape inputShape)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var width = spec.Module.Bits / 8;
-        var outWidth = input.C > 1 || spec.Output == ConvOutputMode.Raw ? 8 : width;
-        var inBytes = (Int128)input.N * input.H * input.W * width;
-        var outBytes = (Int128)input.N * spec.OutputSize(input.H) * spec.OutputSize(input.W) * outWidth;
-        var total = ((inBytes + 63) & ~(Int128)63) + outBytes;
-        return total > long.MaxValue ? long.MaxValue : (long)total;
+        var (n, _, h, w) = inputShape;
+        var inBytes = (Int128)n * h * w * (spec.Module.Bits / 8);
+        var outBytes = (Int128)n * spec.OutputSize(h) * spec.OutputSize(w) * PassWidth(spec, inputShape.C);
+        return (long)Int128.Min(Aligned(inBytes) + outBytes, long.MaxValue);
     }
 
-    public async Task<ConvModuleResult> RunAsync(ConvProblem problem, CancellationToken cancellationToken)
+    /// <summary>
+    /// Why a partition whose DMA buffer holds <paramref name="bufferBytes"/> cannot run a job of
+    /// <paramref name="inputShape"/>, or null when it can: an image wider than the module's line buffer
+    /// (<see cref="ConvRegisterMap.MaxWidth"/>, CAPS.MAX_WIDTH), or a pass larger than the buffer
+    /// (<see cref="PassBytes"/>). The driver refuses such a job; the service refuses it at submission.
+    /// </summary>
+    public static string? Refusal(ConvSpec spec, TensorShape inputShape, long bufferBytes)
     {
-        if (problem.Spec.Module != Module)
+        ArgumentNullException.ThrowIfNull(spec);
+        var maxWidth = R.MaxWidth(spec.KernelSize);
+        if (inputShape.W > maxWidth)
         {
-            throw new ConvolutionException("module", $"the job is for {problem.Spec.Module.Name}, partition '{_partition.Name}' holds {Module.Name}");
+            return $"an image {inputShape.W} wide is wider than {spec.Module.Name}'s line buffer takes ({maxWidth}, CAPS.MAX_WIDTH)";
         }
-        var (n, cin, h, w) = problem.InputShape;
-        var (_, cout, hout, wout) = problem.OutputShape;
-        var hardwareRequantizes = cin == 1 && problem.Spec.Output == ConvOutputMode.Requantized;
-        var plane = hout * wout;
-        var requantized = hardwareRequantizes ? new int[problem.OutputShape.Count] : null;
-        var raw = hardwareRequantizes ? null : new long[problem.OutputShape.Count];
+        var needed = PassBytes(spec, inputShape);
+        return needed > bufferBytes ? $"a pass needs {needed:N0} bytes of DMA buffer; the partition has {bufferBytes:N0}" : null;
+    }
+
+    /// <summary>
+    /// Runs a job and returns its output in the byte layout of docs/convolution.md, at the job's
+    /// <see cref="ConvJob.OutputWidth"/>. Each input plane goes from the job's bytes straight into the DMA
+    /// buffer and each output plane straight from it into the output: nothing is widened, but for a job
+    /// with several input channels and requantized output the Int64 sums of one output channel.
+    /// </summary>
+    public async Task<ConvModuleResult> RunAsync(ConvJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        if (job.Spec.Module != Module)
+        {
+            throw new ConvolutionException("module", $"the job is for {job.Spec.Module.Name}, partition '{_partition.Name}' holds {Module.Name}");
+        }
+        if (Refusal(job.Spec, job.InputShape, (long)Math.Min(_buffers.Size, int.MaxValue)) is { } refusal)
+        {
+            throw new DriverException(_partition.Name, refusal);
+        }
+        var (n, cin, h, w) = job.InputShape;
+        var (_, cout, hout, wout) = job.OutputShape;
+        // The module requantizes a single-channel job itself; a job over several input channels runs raw passes summed here.
+        var summed = cin > 1;
+        var spec = summed ? job.Spec with { Output = ConvOutputMode.Raw, Shift = 0 } : job.Spec;
+        var passWidth = PassWidth(job.Spec, cin);
+        var planeBytes = (long)hout * wout * passWidth;
+        var outOffset = DdrOffset(_buffers.Base) + (long)Aligned((Int128)n * h * w * job.Width);
+        var output = new byte[job.OutputBytes];
+        // Raw output is Int64 already and sums in place; requantized output needs the sums of one output channel.
+        var sums = summed && job.Spec.Output == ConvOutputMode.Requantized ? new byte[n * planeBytes] : null;
         long cycles = 0;
         var passes = 0;
-        var k = Module.KernelSize;
         for (var co = 0; co < cout; co++)
         {
             for (var ci = 0; ci < cin; ci++)
             {
-                var weights = new int[k * k];
-                for (var i = 0; i < weights.Length; i++)
-                {
-                    weights[i] = problem.Weights.Span[problem.WeightShape.Index(co, ci, i / k, i % k)];
-                }
-                var bias = hardwareRequantizes && !problem.Bias.IsEmpty ? problem.Bias.Span[co] : 0;
-                var spec = hardwareRequantizes ? problem.Spec : problem.Spec with { Output = ConvOutputMode.Raw, Shift = 0 };
-                var output = await PassAsync(spec, problem, ci, weights, bias, cancellationToken);
-                cycles += output.Cycles;
+                // The bias goes in with the first input channel, so the sum over the passes holds it once.
+                var bias = ci == 0 && !job.Bias.IsEmpty ? job.Bias.Span[co] : 0;
+                cycles += await PassAsync(spec, job, co, ci, bias, (uint)(n * planeBytes), cancellationToken);
                 passes++;
                 for (var b = 0; b < n; b++)
                 {
-                    var at = problem.OutputShape.Index(b, co, 0, 0);
-                    for (var i = 0; i < plane; i++)
+                    var into = sums is null
+                        ? output.AsSpan((int)(((long)b * cout + co) * planeBytes), (int)planeBytes)
+                        : sums.AsSpan((int)(b * planeBytes), (int)planeBytes);
+                    if (ci == 0)
                     {
-                        if (requantized is not null)
-                        {
-                            requantized[at + i] = output.Requantized![(b * plane) + i];
-                        }
-                        else
-                        {
-                            raw![at + i] += output.Raw![(b * plane) + i];
-                        }
+                        _ddr.Read(outOffset + (b * planeBytes), into);
+                    }
+                    else
+                    {
+                        Accumulate(outOffset + (b * planeBytes), into);
                     }
                 }
             }
-        }
-        if (raw is not null)
-        {
-            Epilogue(problem, raw, out requantized);
-        }
-        return new ConvModuleResult(
-            problem.Spec.Output == ConvOutputMode.Requantized ? requantized : null,
-            problem.Spec.Output == ConvOutputMode.Raw ? raw : null,
-            cycles,
-            TimeSpan.FromSeconds(cycles / (_clockMHz * 1e6)),
-            passes);
-    }
-
-    /// <summary>Bias, then round and saturate (docs/convolution.md), for jobs summed over passes here.</summary>
-    private static void Epilogue(ConvProblem problem, long[] raw, out int[]? requantized)
-    {
-        var (_, cout, hout, wout) = problem.OutputShape;
-        var plane = hout * wout;
-        if (!problem.Bias.IsEmpty)
-        {
-            for (var i = 0; i < raw.Length; i++)
+            if (sums is not null)
             {
-                raw[i] = unchecked(raw[i] + problem.Bias.Span[(i / plane) % cout]);
+                var plane = (long)hout * wout * job.Width;
+                for (var b = 0; b < n; b++)
+                {
+                    Requantize(job.Spec, sums.AsSpan((int)(b * planeBytes), (int)planeBytes), output.AsSpan((int)(((long)b * cout + co) * plane), (int)plane));
+                }
             }
         }
-        if (problem.Spec.Output == ConvOutputMode.Raw)
+        return new ConvModuleResult(output, cycles, TimeSpan.FromSeconds(cycles / (_clockMHz * 1e6)), passes);
+    }
+
+    /// <summary>Bytes an output element of a pass takes: see <see cref="PassBytes"/>.</summary>
+    private static int PassWidth(ConvSpec spec, int inputChannels) =>
+        inputChannels == 1 && spec.Output == ConvOutputMode.Requantized ? spec.Module.Bits / 8 : 8;
+
+    private static Int128 Aligned(Int128 bytes) => (bytes + 63) & ~(Int128)63;
+
+    /// <summary>Adds the Int64 sums of a pass at <paramref name="offset"/> in DDR to <paramref name="sums"/>, a few KB at a time.</summary>
+    private void Accumulate(long offset, Span<byte> sums)
+    {
+        Span<byte> chunk = stackalloc byte[4096];
+        for (var at = 0; at < sums.Length; at += chunk.Length)
         {
-            requantized = null;
-            return;
-        }
-        var module = problem.Spec.Module;
-        requantized = new int[raw.Length];
-        for (var i = 0; i < raw.Length; i++)
-        {
-            requantized[i] = (int)ConvReference.Saturate(ConvReference.RoundShift(raw[i], problem.Spec.Shift), module.MinValue, module.MaxValue);
+            var part = chunk[..Math.Min(chunk.Length, sums.Length - at)];
+            _ddr.Read(offset + at, part);
+            for (var i = 0; i < part.Length; i += 8)
+            {
+                var sum = sums[(at + i)..];
+                BinaryPrimitives.WriteInt64LittleEndian(sum, unchecked(BinaryPrimitives.ReadInt64LittleEndian(sum) + BinaryPrimitives.ReadInt64LittleEndian(part[i..])));
+            }
         }
     }
 
-    private async Task<(int[]? Requantized, long[]? Raw, long Cycles)> PassAsync(ConvSpec spec, ConvProblem problem, int channel, int[] weights, long bias, CancellationToken cancellationToken)
+    /// <summary>Round and saturate (docs/convolution.md) Int64 sums into P/8-byte outputs.</summary>
+    private static void Requantize(ConvSpec spec, ReadOnlySpan<byte> sums, Span<byte> output)
     {
-        var (n, cin, h, w) = problem.InputShape;
-        var (_, _, hout, wout) = problem.OutputShape;
-        var width = Module.Bits / 8;
-        var outWidth = spec.Output == ConvOutputMode.Raw ? 8 : width;
-        var inBytes = (long)n * h * w * width;
-        var outBytes = (long)n * hout * wout * outWidth;
-        var outAddress = _buffers.Base + (ulong)((inBytes + 63) & ~63L);
-        if ((ulong)((inBytes + 63) & ~63L) + (ulong)outBytes > _buffers.Size || inBytes > int.MaxValue || outBytes > int.MaxValue)
+        var module = spec.Module;
+        var width = module.Bits / 8;
+        for (var i = 0; i < sums.Length / 8; i++)
         {
-            throw new DriverException(_partition.Name, $"a pass needs {inBytes + outBytes:N0} bytes of DMA buffer; the partition has {_buffers.Size:N0}");
+            var sum = BinaryPrimitives.ReadInt64LittleEndian(sums[(i * 8)..]);
+            TensorBytes.Write(output, i, width, (int)ConvReference.Saturate(ConvReference.RoundShift(sum, spec.Shift), module.MinValue, module.MaxValue));
         }
+    }
 
-        var input = new byte[inBytes];
-        var hw = h * w;
+    /// <summary>One pass: input channel <paramref name="channel"/> of the N frames through the module with the weights of output channel <paramref name="co"/>; returns its cycles.</summary>
+    private async Task<long> PassAsync(ConvSpec spec, ConvJob job, int co, int channel, long bias, uint outBytes, CancellationToken cancellationToken)
+    {
+        var (n, cin, h, w) = job.InputShape;
+        var width = job.Width;
+        var planeBytes = h * w * width;
+        var input = job.Input.Span;
+        var inBase = DdrOffset(_buffers.Base);
         for (var b = 0; b < n; b++)
         {
-            var from = problem.InputShape.Index(b, channel, 0, 0);
-            TensorBytes.Encode(problem.Input.Span.Slice(from, hw), width).CopyTo(input.AsSpan(b * hw * width));
+            _ddr.Write(inBase + ((long)b * planeBytes), input.Slice((int)(((long)b * cin + channel) * planeBytes), planeBytes));
         }
-        _ddr.Write(DdrOffset(_buffers.Base), input);
+        var inBytes = (long)n * planeBytes;
+        var outAddress = _buffers.Base + (ulong)Aligned(inBytes);
 
         Write(R.ImgW, (uint)w);
         Write(R.ImgH, (uint)h);
@@ -201,26 +225,24 @@ public sealed class ConvDriver
         Write(R.Config, R.ConfigFor(spec));
         Write(R.BiasLo, (uint)bias);
         Write(R.BiasHi, (uint)((ulong)bias >> 32));
-        for (var i = 0; i < weights.Length; i++)
+        var k = Module.KernelSize;
+        var weights = job.Weights.Span;
+        var first = job.WeightShape.Index(co, channel, 0, 0);
+        for (var i = 0; i < k * k; i++)
         {
-            Write(R.WeightBase + (R.WeightStride * i), (uint)weights[i]);
+            Write(R.WeightBase + (R.WeightStride * i), (uint)TensorBytes.Read(weights, first + i, width));
         }
         Write(R.Status, (1u << R.StatusDoneLsb) | (1u << R.StatusErrorLsb));
         Write(R.Ctrl, 1u << R.CtrlStartLsb);
         Dma(AxiDmaRegisters.S2mmControl, AxiDmaRegisters.ControlRun);
         Dma(AxiDmaRegisters.S2mmDestinationAddress, (uint)outAddress);
-        Dma(AxiDmaRegisters.S2mmLength, (uint)outBytes);
+        Dma(AxiDmaRegisters.S2mmLength, outBytes);
         Dma(AxiDmaRegisters.Mm2sControl, AxiDmaRegisters.ControlRun);
         Dma(AxiDmaRegisters.Mm2sSourceAddress, (uint)_buffers.Base);
         Dma(AxiDmaRegisters.Mm2sLength, (uint)inBytes);
 
         await WaitAsync(cancellationToken);
-        var cycles = Read(R.Cycles);
-        var output = new byte[outBytes];
-        _ddr.Read(DdrOffset(outAddress), output);
-        return spec.Output == ConvOutputMode.Raw
-            ? (null, TensorBytes.DecodeRaw(output), cycles)
-            : (TensorBytes.Decode(output, width), null, cycles);
+        return Read(R.Cycles);
     }
 
     private async Task WaitAsync(CancellationToken cancellationToken)

@@ -42,6 +42,12 @@ public static class ConvRegisterMap
     public const int IdKWidth = 8;
     public const int IdMagicLsb = 16;
     public const int IdMagicWidth = 16;
+    /// <summary>Entries of the module's line buffer (<c>LB_DEPTH</c> of hardware/rtl/conv_rm.v): a padded image row must fit it. Not a register field, so not public (the map's test counts those).</summary>
+    private const int LineBufferDepth = 2048;
+
+    /// <summary>The widest image (IMG_W) a module of kernel size <paramref name="k"/> takes: CAPS.MAX_WIDTH, the line buffer less K-1 padding columns.</summary>
+    public static int MaxWidth(int k) => LineBufferDepth - (k - 1);
+
     public const int CapsMaxWidthLsb = 0;
     public const int CapsMaxWidthWidth = 16;
     public const int CtrlStartLsb = 0;

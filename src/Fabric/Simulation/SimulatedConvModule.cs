@@ -8,9 +8,9 @@ namespace Dpr.Fabric.Simulation;
 
 /// <summary>
 /// The convolution module as the simulated partition holds it: the register map of
-/// <c>hardware/register-map.json</c>, input from and output to the partition's AXI DMA stream, the
-/// numbers of the fast kernel (bit-exact with the reference), and the cycles charged at the fabric
-/// clock. Whatever the simulated device has in the partition decides what answers: nothing (an
+/// <c>hardware/register-map.json</c>, input from and output to the partition's AXI DMA stream a strip
+/// of rows at a time (<see cref="StripConvolution"/>), the numbers of the fast kernel (bit-exact with
+/// the reference), and the cycles charged at the fabric clock. Whatever the simulated device has in the partition decides what answers: nothing (an
 /// access error) when it is empty or decoupled, garbage results when its frames are corrupt.
 /// </summary>
 public sealed class SimulatedConvModule : SimulatedRegisters
@@ -19,9 +19,9 @@ public sealed class SimulatedConvModule : SimulatedRegisters
     private readonly Partition _partition;
     private readonly SimulatedAxiDma _dma;
     private readonly Func<bool> _decoupled;
-    private readonly ConvKernel _kernel;
+    private readonly StripConvolution _strips;
     private readonly ModuleThroughput _throughput;
-    private byte[]? _input;
+    private bool _streamed;
     private bool _started;
 
     public SimulatedConvModule(
@@ -32,11 +32,11 @@ public sealed class SimulatedConvModule : SimulatedRegisters
         _partition = partition;
         _dma = dma;
         _decoupled = decoupled;
-        _kernel = kernel;
+        _strips = new StripConvolution(kernel);
         _throughput = throughput;
-        dma.Streamed += bytes =>
+        dma.Streamed += () =>
         {
-            _input = bytes;
+            _streamed = true;
             TryRun();
         };
     }
@@ -65,7 +65,7 @@ public sealed class SimulatedConvModule : SimulatedRegisters
         {
             R.Id => R.IdFor(module),
             R.Version => R.VersionValue,
-            R.Caps => (uint)(2048 - (module.KernelSize - 1)),
+            R.Caps => (uint)R.MaxWidth(module.KernelSize),
             R.OutW => (uint)OutputSize(module, Stored(R.ImgW)),
             R.OutH => (uint)OutputSize(module, Stored(R.ImgH)),
             R.Ctrl => 0,
@@ -127,52 +127,24 @@ public sealed class SimulatedConvModule : SimulatedRegisters
 
     private void TryRun()
     {
-        if (!_started || _input is null || _dma.S2mmCapacity is null)
+        if (!_started || !_streamed || _dma.S2mmCapacity is null)
         {
             return;
         }
         var module = Loaded;
         _started = false;
-        var input = _input;
-        _input = null;
-        byte[] output;
-        ConvProblem problem;
+        _streamed = false;
+        ConvSpec spec;
+        TensorShape frames;
         try
         {
-            problem = Problem(module, input);
-            output = Encode(problem);
+            (spec, frames) = Configuration(module);
         }
         catch (ConvolutionException)
         {
             Store(R.Status, 1u << R.StatusErrorLsb);
             return;
         }
-        if (_device.IsCorrupt(_partition))
-        {
-            // Logic with flipped configuration bits computes something else; model it as noise.
-            for (var i = 0; i < output.Length; i++)
-            {
-                output[i] ^= (byte)(0x5A + i);
-            }
-        }
-        Store(R.Cycles, (uint)Math.Min(uint.MaxValue, _throughput.Cycles(problem.MultiplyAccumulates, module.Bits, _device.Board.FabricClockMHz)));
-        _dma.Complete(output);
-        Store(R.Status, 1u << R.StatusDoneLsb);
-    }
-
-    private ConvProblem Problem(ConvModule module, byte[] input)
-    {
-        var w = (int)Stored(R.ImgW);
-        var h = (int)Stored(R.ImgH);
-        var frames = (int)Stored(R.Frames);
-        var spec = Spec(module);
-        var bytes = module.Bits / 8;
-        var count = (long)frames * h * w;
-        if (count <= 0 || count * bytes > input.Length)
-        {
-            throw new ConvolutionException("input.shape", $"the stream carried {input.Length} bytes, {count} elements of {bytes} bytes were configured");
-        }
-        var values = TensorBytes.Decode(input.AsSpan(0, (int)(count * bytes)), bytes);
         var k = module.KernelSize;
         var weights = new int[k * k];
         for (var i = 0; i < weights.Length; i++)
@@ -180,13 +152,46 @@ public sealed class SimulatedConvModule : SimulatedRegisters
             weights[i] = (int)Stored(R.WeightBase + (R.WeightStride * i));
         }
         var bias = (long)(((ulong)Stored(R.BiasHi) << 32) | Stored(R.BiasLo));
-        return ConvProblem.Create(spec, new TensorShape(frames, 1, h, w), values, new TensorShape(1, 1, k, k), weights, new[] { bias });
+        var corrupt = _device.IsCorrupt(_partition);
+        long written = 0;
+        var complete = _strips.Run(spec, frames, weights, bias, _dma.ReadStream, bytes =>
+        {
+            if (corrupt)
+            {
+                // Logic with flipped configuration bits computes something else; model it as noise.
+                for (var i = 0; i < bytes.Length; i++)
+                {
+                    bytes[i] ^= (byte)(0x5A + written + i);
+                }
+            }
+            written += bytes.Length;
+            return _dma.WriteStream(bytes);
+        });
+        var macs = (long)frames.N * spec.OutputSize(frames.H) * spec.OutputSize(frames.W) * k * k;
+        Store(R.Cycles, (uint)Math.Min(uint.MaxValue, _throughput.Cycles(macs, module.Bits, _device.Board.FabricClockMHz)));
+        if (complete)
+        {
+            _dma.Complete();
+        }
+        Store(R.Status, 1u << R.StatusDoneLsb);
     }
 
-    private byte[] Encode(ConvProblem problem)
+    /// <summary>The spec and the [N, 1, H, W] frames the registers configure, checked as a job would be and against the stream's length.</summary>
+    private (ConvSpec Spec, TensorShape Frames) Configuration(ConvModule module)
     {
-        return problem.Spec.Output == ConvOutputMode.Raw
-            ? TensorBytes.EncodeRaw(_kernel.Raw(problem))
-            : TensorBytes.Encode(_kernel.Requantized(problem), problem.Spec.Module.Bits / 8);
+        var spec = Spec(module);
+        var frames = new TensorShape((int)Stored(R.Frames), 1, (int)Stored(R.ImgH), (int)Stored(R.ImgW));
+        ConvProblem.CheckShapes(spec, frames, new TensorShape(1, 1, module.KernelSize, module.KernelSize), 1);
+        if (frames.W > R.MaxWidth(module.KernelSize))
+        {
+            // As the RTL: a row wider than the line buffer is refused with STATUS.ERROR (cfg_ok).
+            throw new ConvolutionException("input.shape", $"IMG_W {frames.W} is over CAPS.MAX_WIDTH {R.MaxWidth(module.KernelSize)}");
+        }
+        var bytes = frames.Count * (module.Bits / 8);
+        if (bytes > _dma.Mm2sRemaining)
+        {
+            throw new ConvolutionException("input.shape", $"the stream carries {_dma.Mm2sRemaining} bytes, {frames.Count} elements of {module.Bits / 8} bytes were configured");
+        }
+        return (spec, frames);
     }
 }

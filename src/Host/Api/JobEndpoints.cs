@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Data.Common;
-using System.Globalization;
 using System.Text.Json;
 using Akka.Actor;
 using Dpr.Actors.Jobs;
@@ -51,7 +50,7 @@ public static class JobEndpoints
             using var body = new BoundedBody(http.Request, node.Limits.MaxRequestBytes, "Dpr:MaxRequestBytes", large);
             using var submission = await SubmitJobReader.ReadAsync(body, tenant.Name, node.Blobs, http.RequestAborted);
             request = submission.Request.Check(now: DateTimeOffset.UtcNow);
-            RequireDmaBuffer(request, node);
+            RequireRunnable(request, node);
             submission.StoreInput();
         }
         catch (ApiProblem e) when (e.Status == StatusCodes.Status503ServiceUnavailable)
@@ -102,19 +101,20 @@ public static class JobEndpoints
     }
 
     /// <summary>
-    /// A job whose pass does not fit the DMA buffer of a partition that hosts its module would fail when
-    /// it runs (<see cref="ConvDriver.PassBytes"/>): it is refused now, naming the limit.
+    /// A job the partitions that host its module cannot run would fail when it runs: an image wider
+    /// than the module's line buffer, or a pass larger than the partition's DMA buffer
+    /// (<see cref="ConvDriver.Refusal"/>, what the driver refuses). It is refused now, naming the limit.
     /// </summary>
-    private static void RequireDmaBuffer(JobRequest request, DprNode node)
+    private static void RequireRunnable(JobRequest request, DprNode node)
     {
         var spec = request.Spec();
-        var partitions = node.Catalog.Modules.Where(m => m.Convolution == spec.Module).Select(m => m.Partition.Name).Distinct().ToList();
+        var partitions = node.Catalog.Modules.Where(m => m.Convolution == spec.Module).Select(m => $"partition '{m.Partition.Name}'").Distinct().ToList();
         var input = request.InputShape;
-        var needed = ConvDriver.PassBytes(spec, new TensorShape(input[0], input[1], input[2], input[3]));
-        if (partitions.Count > 0 && needed > node.DmaBufferBytes)
+        // The buffer as the driver judges it: it addresses at most int.MaxValue bytes of it.
+        var buffer = Math.Min(node.DmaBufferBytes, int.MaxValue);
+        if (partitions.Count > 0 && ConvDriver.Refusal(spec, new TensorShape(input[0], input[1], input[2], input[3]), buffer) is { } refusal)
         {
-            throw ApiProblem.BadInput("input.shape", string.Create(CultureInfo.InvariantCulture,
-                $"a pass of this job needs {needed:N0} bytes of DMA buffer (one input channel of all {input[0]} frames and their output plane); {string.Join(", ", partitions.Select(p => $"partition '{p}'"))} has {node.DmaBufferBytes:N0}: fewer frames or a smaller image per job fit"));
+            throw ApiProblem.BadInput("input.shape", $"{string.Join(", ", partitions)} cannot run this job: {refusal}");
         }
     }
 

@@ -31,14 +31,14 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
             CpuFallback: cpu);
     }
 
-    private (IActorRef Intake, ResultStore Results, IActorRef[] All) Start(string board, SimulatedRegion region, string generation = "1")
+    private (IActorRef Intake, ResultStore Results, IActorRef[] All) Start(string board, SimulatedRegion region, string generation = "1", IBlobStore? blobs = null)
     {
         var manager = Sys.ActorOf(region.Props(new Dpr.Actors.Regions.RegionOptions(RetryBackoff: TimeSpan.FromMilliseconds(5))), $"region-{board}-{generation}");
         var results = new ResultStore(_results, TimeSpan.FromDays(1));
         var intake = Sys.ActorOf(JobIntakeActor.Props(board, new JobIntakeOptions(), TimeProvider.System, null));
         var dispatcher = Sys.ActorOf(JobDispatcherActor.Props(
             "pynq-z2", intake, new Dictionary<string, IActorRef> { ["conv"] = manager }, SimulatedRegion.Catalog,
-            new SchedulerOptions { AgingBound = TimeSpan.FromMilliseconds(50) }, results, new ConvKernel(1), TimeProvider.System));
+            new SchedulerOptions { AgingBound = TimeSpan.FromMilliseconds(50) }, results, new ConvKernel(1), TimeProvider.System, blobs));
         intake.Tell(new JobIntakeActor.Subscribe(dispatcher));
         _dispatcher = dispatcher;
         return (intake, results, [intake, dispatcher, manager]);
@@ -124,6 +124,48 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
             intake.Tell(new JobCommands.GetJob(poisonedId));
             ExpectMsg<JobReplies.JobStatus>(s => Assert.Contains(s.State, new[] { JobState.Completed, JobState.Failed }));
         });
+    }
+
+    [Fact]
+    public void Inputs_from_the_blob_store_and_raw_outputs_are_stored_as_the_reference_bytes()
+    {
+        var blobs = new BlobStore(Path.Combine(_results, "blobs"));
+        var (intake, results, _) = Start("bytes", new SimulatedRegion(), blobs: blobs);
+        var rng = new Random(7);
+        byte[] Bytes(int count)
+        {
+            var bytes = new byte[count];
+            rng.NextBytes(bytes);
+            return bytes;
+        }
+        var requests = new[]
+        {
+            // Over the inline limit: the submitter puts the input in the blob store, the dispatcher reads it when the job starts.
+            new JobRequest("t", "conv3x3_int8", 1, "same", 5, "requantized", [1, 1, 300, 260], Bytes(78_000), [1, 1, 3, 3], Bytes(9), [-77]).Offload(blobs),
+            // Raw Int64 output summed over three input channels by the driver.
+            new JobRequest("t", "conv5x5_int16", 2, "valid", 0, "raw", [2, 3, 11, 9], Bytes(2 * 3 * 11 * 9 * 2), [2, 3, 5, 5], Bytes(2 * 3 * 25 * 2), [1L << 40, -5]),
+            // Raw Int64 output of a single channel, the bias added by the module.
+            new JobRequest("t", "conv3x3_int32", 1, "same", 0, "raw", [1, 1, 7, 5], Bytes(7 * 5 * 4), [1, 1, 3, 3], Bytes(9 * 4), [long.MaxValue]),
+        };
+        Assert.NotNull(requests[0].InputBlob);
+
+        foreach (var r in requests)
+        {
+            intake.Tell(new JobCommands.Submit(r, Checked: true));
+        }
+        var ids = ReceiveN(3, TimeSpan.FromSeconds(10)).Cast<JobReplies.Accepted>().Select(a => a.JobId).ToList();
+
+        AwaitCompleted(intake, ids);
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var problem = requests[i].Inline(blobs).ToProblem();
+            var expected = problem.Spec.Output == ConvOutputMode.Raw
+                ? TensorBytes.EncodeRaw(ConvReference.Raw(problem))
+                : TensorBytes.Encode(ConvReference.Requantized(problem), 1);
+            var (meta, data) = results.TryLoad(ids[i])!.Value;
+            Assert.Equal(expected, data);
+            Assert.Equal(("conv", problem.Spec.Output.ToString().ToLowerInvariant()), (meta.RanOn, meta.Output));
+        }
     }
 
     [Fact]

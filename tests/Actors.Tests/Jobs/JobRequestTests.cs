@@ -6,7 +6,7 @@ using FsCheck.Xunit;
 
 namespace Dpr.Actors.Tests.Jobs;
 
-/// <summary><see cref="JobRequest.Check"/> (bytes scanned, nothing decoded) must judge exactly as <see cref="JobRequest.ToProblem"/> (decoded).</summary>
+/// <summary><see cref="JobRequest.Check"/> (bytes scanned) must judge exactly as <see cref="JobRequest.ToJob"/> (the job at native width) and <see cref="JobRequest.ToProblem"/> (decoded).</summary>
 public class JobRequestTests
 {
     private static readonly string[] Modules = ["conv3x3_int8", "conv3x3_int16", "conv3x3_int32", "conv5x5_int8", "conv5x5_int16", "conv5x5_int32", "conv7x7_int8"];
@@ -50,12 +50,13 @@ public class JobRequestTests
     }
 
     [Property(MaxTest = 500)]
-    public Property Check_refuses_exactly_what_decoding_refuses_naming_the_same_field() =>
+    public Property Check_refuses_exactly_what_running_refuses_naming_the_same_field() =>
         Prop.ForAll(Requests.ToArbitrary(), request =>
         {
             var check = Verdict(() => request.Check());
+            var job = Verdict(() => request.ToJob());
             var decode = Verdict(() => request.ToProblem());
-            return (check == decode).Label($"Check: {check}, ToProblem: {decode}");
+            return (check == job && job == decode).Label($"Check: {check}, ToJob: {job}, ToProblem: {decode}");
         });
 
     [Fact]

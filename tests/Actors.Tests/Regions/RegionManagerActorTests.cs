@@ -44,10 +44,10 @@ public class RegionManagerActorTests : Akka.TestKit.Xunit2.TestKit
 
         var problem = Problem("conv3x3_int8");
         var job = Guid.NewGuid();
-        manager.Tell(new ModuleCommands.Run(job, problem));
+        manager.Tell(new ModuleCommands.Run(job, ConvJob.Encode(problem)));
         var done = ExpectMsg<ModuleReplies.Completed>();
         Assert.Equal(job, done.JobId);
-        Assert.Equal(ConvReference.Requantized(problem), done.Result.Requantized);
+        Assert.Equal(ConvReference.Requantized(problem), TensorBytes.Decode(done.Result.Output, 1));
 
         manager.Tell(new RegionCommands.GetState());
         ExpectMsg<RegionReplies.State>(s => Assert.Equal((RegionStatus.Loaded, "conv3x3_int8", 1L), (s.Status, s.Module, s.Swaps)));
@@ -71,7 +71,7 @@ public class RegionManagerActorTests : Akka.TestKit.Xunit2.TestKit
         var manager = Sys.ActorOf(new SimulatedRegion().Props());
         var job = Guid.NewGuid();
 
-        manager.Tell(new ModuleCommands.Run(job, Problem("conv5x5_int8")));
+        manager.Tell(new ModuleCommands.Run(job, ConvJob.Encode(Problem("conv5x5_int8"))));
 
         ExpectMsg<ModuleReplies.HandedBack>(h => Assert.Equal(job, h.JobId));
     }
@@ -208,14 +208,14 @@ public class RegionManagerActorTests : Akka.TestKit.Xunit2.TestKit
         var fresh = new SimulatedRegion();
         var second = Sys.ActorOf(fresh.Props(), "region-crash");
         var problem = Problem("conv5x5_int32", 9);
-        second.Tell(new ModuleCommands.Run(Guid.NewGuid(), problem));
+        second.Tell(new ModuleCommands.Run(Guid.NewGuid(), ConvJob.Encode(problem)));
 
         // The reload happens first; the job that arrived during recovery waits for it.
         var reply = ExpectMsg<object>();
         Assert.True(reply is ModuleReplies.Completed or ModuleReplies.HandedBack, reply.GetType().Name);
         if (reply is ModuleReplies.Completed completed)
         {
-            Assert.Equal(ConvReference.Requantized(problem), completed.Result.Requantized);
+            Assert.Equal(ConvReference.Requantized(problem), TensorBytes.Decode(completed.Result.Output, 4));
         }
         Assert.Equal("conv5x5_int32", fresh.Board.Device.ModuleIn(SimulatedRegion.Partition));
         second.Tell(new RegionCommands.GetState());
@@ -232,7 +232,7 @@ public class RegionManagerActorTests : Akka.TestKit.Xunit2.TestKit
 
         foreach (var job in jobs)
         {
-            manager.Tell(new ModuleCommands.Run(job, Problem("conv3x3_int8", jobs.IndexOf(job))));
+            manager.Tell(new ModuleCommands.Run(job, ConvJob.Encode(Problem("conv3x3_int8", jobs.IndexOf(job)))));
         }
         manager.Tell(new RegionCommands.Load("conv5x5_int16"));
 

@@ -14,8 +14,6 @@ public class SimulatedBoardDriverTests
     private static readonly Partition Conv = PynqZ2.Partition("conv");
     private static readonly MemoryRegion Buffers = new(0x10000000, 4 << 20);
 
-    private static readonly SimulatedBoardOptions SimulatedBoardDefaults = new();
-
     private static SimulatedBoard NewBoard() => new(PynqZ2, new SimulatedBoardOptions(DdrBytes: 4 << 20, KernelThreads: 1));
 
     private static async Task Load(SimulatedBoard board, string module) =>
@@ -56,54 +54,21 @@ public class SimulatedBoardDriverTests
         var driver = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, module, board, Buffers);
         var problem = RandomProblem(module, name.GetHashCode(), n: 2, cin, cout: 3, h: 11, w: 9, stride, stride == 1 ? ConvPadding.Same : ConvPadding.Valid, output, shift: module.Bits);
 
-        var result = await driver.RunAsync(problem, CancellationToken.None);
+        var result = await driver.RunAsync(ConvJob.Encode(problem), CancellationToken.None);
 
         if (output == ConvOutputMode.Raw)
         {
-            Assert.Equal(ConvReference.Raw(problem), result.Raw);
+            Assert.Equal(ConvReference.Raw(problem), TensorBytes.DecodeRaw(result.Output));
         }
         else
         {
-            Assert.Equal(ConvReference.Requantized(problem), result.Requantized);
+            Assert.Equal(ConvReference.Requantized(problem), TensorBytes.Decode(result.Output, module.Bits / 8));
         }
         Assert.Equal(3 * cin, result.Passes);
         // Cycles at the paper's throughput, per pass of N single-channel frames.
         var perPass = problem.MultiplyAccumulates / (3 * cin);
         Assert.Equal(3 * cin * ModuleThroughput.Paper.Cycles(perPass, module.Bits, 100), result.Cycles);
         Assert.Equal(TimeSpan.FromSeconds(result.Cycles / 100e6), result.ModuleTime);
-    }
-
-    [Theory]
-    [InlineData("conv3x3_int8", 1, 1, ConvOutputMode.Requantized)]
-    [InlineData("conv5x5_int16", 1, 2, ConvOutputMode.Requantized)]
-    [InlineData("conv3x3_int32", 1, 1, ConvOutputMode.Raw)]
-    [InlineData("conv5x5_int8", 3, 1, ConvOutputMode.Requantized)]
-    public async Task PassBytes_is_the_dma_buffer_a_pass_needs_no_more_no_less(string name, int cin, int stride, ConvOutputMode output)
-    {
-        var module = ConvModule.Resolve(name);
-        var problem = RandomProblem(module, seed: 5, n: 2, cin, cout: 2, h: 13, w: 7, stride, ConvPadding.Same, output, shift: 2);
-        var needed = ConvDriver.PassBytes(problem.Spec, problem.InputShape);
-        var board = NewBoard();
-        await Load(board, name);
-
-        var exact = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, module, board, Buffers with { Size = (ulong)needed });
-        Assert.Equal(2 * cin, (await exact.RunAsync(problem, CancellationToken.None)).Passes);
-
-        var short1 = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, module, board, Buffers with { Size = (ulong)needed - 1 });
-        await Assert.ThrowsAsync<DriverException>(() => short1.RunAsync(problem, CancellationToken.None));
-    }
-
-    [Fact]
-    public void PassBytes_of_the_issue_25_job_is_over_the_64_MiB_of_a_simulated_partition()
-    {
-        var spec = new ConvSpec(ConvModule.Resolve("conv3x3_int8"), 1, ConvPadding.Same, 0, ConvOutputMode.Requantized);
-
-        Assert.Equal(2L * 6144 * 6144, ConvDriver.PassBytes(spec, new TensorShape(1, 1, 6144, 6144)));
-        Assert.True(ConvDriver.PassBytes(spec, new TensorShape(1, 1, 6144, 6144)) > SimulatedBoardDefaults.DdrBytes);
-        Assert.Equal(2L * 5600 * 5600, ConvDriver.PassBytes(spec, new TensorShape(1, 1, 5600, 5600)));
-        Assert.True(ConvDriver.PassBytes(spec, new TensorShape(1, 1, 5600, 5600)) <= SimulatedBoardDefaults.DdrBytes);
-        // Two channels: summed raw by the driver, 8 bytes an output element; the input plane rounded up to 64 bytes.
-        Assert.Equal(64L + (2 * 3 * 3 * 8), ConvDriver.PassBytes(spec, new TensorShape(2, 2, 3, 3)));
     }
 
     [Fact]
@@ -119,7 +84,7 @@ public class SimulatedBoardDriverTests
         await Load(board, "conv5x5_int16");
         var fresh = ConvDriver.Bind(binding, PynqZ2, Conv, ConvModule.Resolve("conv5x5_int16"), board, Buffers);
 
-        var e = await Assert.ThrowsAsync<StaleDriverException>(() => old.RunAsync(problem, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<StaleDriverException>(() => old.RunAsync(ConvJob.Encode(problem), CancellationToken.None));
         Assert.Contains("conv3x3_int8", e.Message);
         Assert.Equal(fresh.Generation, binding.Generation);
         Assert.Equal("conv5x5_int16", binding.Module);
@@ -148,7 +113,7 @@ public class SimulatedBoardDriverTests
         var decoupler = Conv.Decoupler!;
         new DecouplerControl(board.Map(decoupler.RegisterAddress, 4), decoupler).Decouple();
 
-        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(RandomProblem(driver.Module, 2, 1, 1, 1, 5, 5, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(ConvJob.Encode(RandomProblem(driver.Module, 2, 1, 1, 1, 5, 5, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0)), CancellationToken.None));
 
         Assert.Contains("decoupled", e.Message);
     }
@@ -162,9 +127,9 @@ public class SimulatedBoardDriverTests
         var problem = RandomProblem(driver.Module, 3, 1, 1, 1, 8, 8, 1, ConvPadding.Same, ConvOutputMode.Requantized, 4);
         board.Device.InjectUpset(PynqZ2.FramesOf(Conv).First(), 3, 9);
 
-        var result = await driver.RunAsync(problem, CancellationToken.None);
+        var result = await driver.RunAsync(ConvJob.Encode(problem), CancellationToken.None);
 
-        Assert.NotEqual(ConvReference.Requantized(problem), result.Requantized);
+        Assert.NotEqual(ConvReference.Requantized(problem), TensorBytes.Decode(result.Output, 2));
     }
 
     [Fact]
@@ -174,9 +139,10 @@ public class SimulatedBoardDriverTests
         await Load(board, "conv3x3_int32");
         var driver = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, ConvModule.Resolve("conv3x3_int32"), board, new MemoryRegion(0x10000000, 1024));
 
-        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(RandomProblem(driver.Module, 4, 1, 1, 1, 32, 32, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<DriverException>(() => driver.RunAsync(ConvJob.Encode(RandomProblem(driver.Module, 4, 1, 1, 1, 32, 32, 1, ConvPadding.Same, ConvOutputMode.Requantized, 0)), CancellationToken.None));
 
-        Assert.Contains("DMA buffer", e.Message);
+        // 32x32 int32 in, 64-byte aligned, and 32x32 int32 out.
+        Assert.Contains($"a pass needs {8192:N0} bytes of DMA buffer; the partition has {1024:N0}", e.Message);
     }
 
     [Fact]

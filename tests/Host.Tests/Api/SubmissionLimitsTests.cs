@@ -17,20 +17,30 @@ public class SubmissionLimitsTests
     public async Task A_job_whose_pass_does_not_fit_the_dma_buffer_is_refused_at_submission_naming_it()
     {
         await using var server = await ApiServer.StartAsync();
-        // Raw output is 8 bytes an element: 2900 x 2900 needs 8,410,048 + 67,280,000 bytes, the partition has 64 MiB.
-        var job = new SubmitJobDto("conv3x3_int8", new TensorDto([1, 1, 2900, 2900], Convert.ToBase64String(new byte[2900 * 2900])),
+        // As wide as the line buffer takes; raw output is 8 bytes an element: 8,184,000 + 65,472,000 bytes, the partition has 64 MiB.
+        var job = new SubmitJobDto("conv3x3_int8", new TensorDto([1, 1, 4000, 2046], Convert.ToBase64String(new byte[4000 * 2046])),
             new TensorDto([1, 1, 3, 3], Convert.ToBase64String(new byte[9])), Output: "raw");
 
         var response = await server.Client("alice").PostAsJsonAsync("/v1/jobs", job, ApiJson.Options);
 
         var problem = await ApiTests.AssertProblem(response, HttpStatusCode.BadRequest, "input.shape");
-        var detail = problem.GetProperty("detail").GetString();
-        Assert.Contains("needs 75,690,048 bytes of DMA buffer", detail);
-        Assert.Contains("partition 'conv' has 67,108,864", detail);
-        // Refused before it was stored: no blob, no temporary file.
+        Assert.Contains("partition 'conv' cannot run this job: a pass needs 73,656,000 bytes of DMA buffer; the partition has 67,108,864", problem.GetProperty("detail").GetString());
+        // Refused before it was stored: no blob, no temporary file, no job.
         var blobs = Path.Combine(server.Data, "blobs");
         Assert.Empty(Directory.Exists(blobs) ? Directory.GetFiles(blobs) : []);
         Assert.Empty((await server.Client("alice").GetFromJsonAsync<JobListDto>("/v1/jobs", ApiJson.Options))!.Jobs);
+    }
+
+    [Fact]
+    public async Task An_image_wider_than_the_modules_line_buffer_is_refused_at_submission_naming_it()
+    {
+        await using var server = await ApiServer.StartAsync();
+        var job = TestJobs.Make("conv5x5_int8", [1, 1, 1, 2045], [1, 1, 5, 5], seed: 24).Job;
+
+        var response = await server.Client("alice").PostAsJsonAsync("/v1/jobs", job, ApiJson.Options);
+
+        var problem = await ApiTests.AssertProblem(response, HttpStatusCode.BadRequest, "input.shape");
+        Assert.Contains("an image 2045 wide is wider than conv5x5_int8's line buffer takes (2044, CAPS.MAX_WIDTH)", problem.GetProperty("detail").GetString());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dpr.Host.Service;
 using Dpr.Host.Tests.Hardware;
 
 namespace Dpr.Host.Tests.Service;
@@ -45,6 +46,15 @@ public class SystemdUnitTests
         Assert.Contains("DPR__DATA=/var/lib/dpr", settings["Environment"]);
         // Microsoft.Extensions.Hosting.Systemd sends no WATCHDOG=1: a watchdog would kill a healthy service.
         Assert.Empty(settings["WatchdogSec"]);
+    }
+
+    [Fact]
+    public void The_unit_sets_the_board_profiles_runtime_settings_and_no_other_runtime_knob()
+    {
+        var environment = File.ReadAllLines(Unit).Where(l => l.StartsWith("Environment=DOTNET_", StringComparison.Ordinal) && !l.Contains("TELEMETRY", StringComparison.Ordinal))
+            .Select(l => l["Environment=".Length..]).Order(StringComparer.Ordinal);
+
+        Assert.Equal(BoardRuntime.Environment.Select(e => $"{e.Key}={e.Value}").Order(StringComparer.Ordinal), environment);
     }
 
     /// <summary>Verifies <paramref name="unit"/> with ExecStart pointed at the dpr next to the tests; the exit code and everything printed.</summary>

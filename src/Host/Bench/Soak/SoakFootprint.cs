@@ -13,7 +13,7 @@ internal sealed record SoakFootprint(long RssBytes, long DataBytes, long Journal
     {
         try
         {
-            return new(Rss(pid), DirectoryBytes(data), postgres is null ? SqliteRows(data) : PostgresRows(postgres));
+            return new(ProcessMemory.Rss(pid), DirectoryBytes(data), postgres is null ? SqliteRows(data) : PostgresRows(postgres));
         }
         catch (NpgsqlException)
         {
@@ -24,20 +24,6 @@ internal sealed record SoakFootprint(long RssBytes, long DataBytes, long Journal
     /// <summary>The larger of each figure.</summary>
     public static SoakFootprint Max(SoakFootprint? a, SoakFootprint b) =>
         a is null ? b : new(Math.Max(a.RssBytes, b.RssBytes), Math.Max(a.DataBytes, b.DataBytes), Math.Max(a.JournalRows, b.JournalRows));
-
-    /// <summary>VmRSS of /proc/PID/status; 0 when the process is gone.</summary>
-    private static long Rss(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
 
     private static long DirectoryBytes(string directory) =>
         new DirectoryInfo(directory).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f =>
