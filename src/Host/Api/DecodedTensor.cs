@@ -26,10 +26,10 @@ internal sealed class DecodedTensor : IDisposable
         _blobs = blobs;
         _inlineLimit = blobs is null ? Array.MaxLength : inlineLimit;
         Check = check;
-        if (expectedBytes > _inlineLimit)
+        if (blobs is not null && expectedBytes > _inlineLimit)
         {
             _bytes = [];
-            Upload = blobs!.BeginPut();
+            Upload = blobs.BeginPut();
         }
         else
         {
@@ -42,8 +42,6 @@ internal sealed class DecodedTensor : IDisposable
 
     /// <summary>Where the bytes are when they outgrew memory; the owner of this tensor disposes it, or takes it with <see cref="TakeUpload"/>.</summary>
     public BlobUpload? Upload { get; private set; }
-
-    public long Length => Upload?.Length ?? _length;
 
     /// <exception cref="Fabric.Convolution.ConvolutionException">The check refused the chunk.</exception>
     /// <exception cref="IOException">The upload could not be written.</exception>

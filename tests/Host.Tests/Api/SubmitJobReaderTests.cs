@@ -181,6 +181,18 @@ public sealed class SubmitJobReaderTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public void A_shape_that_claims_more_than_any_array_holds_sizes_nothing_before_the_bytes_arrive()
+    {
+        var input = Convert.ToBase64String(new byte[64]);
+        var body = $$$"""{"module": "conv3x3_int32", "input": {"shape": [1, 1, 4, 4], "data": "{{{input}}}"}, "weights": {"shape": [2147483647, 2147483647, 3, 3], "data": "AAAA"}}""";
+
+        using var submission = Parse(Encoding.UTF8.GetBytes(body), Blobs);
+
+        Assert.Equal(3, submission.Request.Weights.Length);
+        Assert.Equal("weights", Assert.Throws<ConvolutionException>(() => submission.Request.Check()).Field);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(_directory))
