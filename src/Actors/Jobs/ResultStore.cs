@@ -154,29 +154,51 @@ public sealed class ResultStore : IResultStore
         return (long)command.ExecuteScalar()!;
     }
 
-    /// <summary>A batch of results in one transaction (<see cref="ResultBatcher"/>).</summary>
+    /// <summary>
+    /// A batch of results in one transaction (<see cref="ResultBatcher"/>). A result larger than
+    /// <see cref="BoundLimit"/> is inserted as a zero-filled BLOB of its size and written into it through
+    /// an incremental BLOB handle: a bound parameter would be copied whole into SQLite's memory first
+    /// (<c>SQLITE_TRANSIENT</c>), a second copy of the largest output on a board with 512 MB.
+    /// </summary>
     private bool[] Insert(IReadOnlyList<(StoredResult Meta, byte[] Data)> batch)
     {
         var connection = _writerConnection.Value;
         var inserted = new bool[batch.Count];
         using var transaction = connection.BeginTransaction();
         using var command = connection.CreateCommand();
-        command.CommandText = "INSERT OR IGNORE INTO results (job_id, meta, data, stored_at) VALUES ($id, $meta, $data, $at)";
+        command.CommandText = """
+            INSERT OR IGNORE INTO results (job_id, meta, data, stored_at)
+            VALUES ($id, $meta, CASE WHEN $data IS NULL THEN zeroblob($size) ELSE $data END, $at)
+            RETURNING rowid
+            """;
         var id = command.Parameters.Add("$id", SqliteType.Text);
         var meta = command.Parameters.Add("$meta", SqliteType.Text);
         var data = command.Parameters.Add("$data", SqliteType.Blob);
+        var size = command.Parameters.Add("$size", SqliteType.Integer);
         var at = command.Parameters.Add("$at", SqliteType.Integer);
         for (var i = 0; i < batch.Count; i++)
         {
+            var bytes = batch[i].Data;
+            var streamed = bytes.Length > BoundLimit;
             id.Value = batch[i].Meta.JobId.ToString("N");
             meta.Value = batch[i].Meta.ToJson();
-            data.Value = batch[i].Data;
+            data.Value = streamed ? DBNull.Value : bytes;
+            size.Value = bytes.Length;
             at.Value = _time.GetUtcNow().ToUnixTimeMilliseconds();
-            inserted[i] = command.ExecuteNonQuery() == 1;
+            var rowid = command.ExecuteScalar();
+            inserted[i] = rowid is long;
+            if (streamed && rowid is long row)
+            {
+                using var blob = new SqliteBlob(connection, "results", "data", row);
+                blob.Write(bytes);
+            }
         }
         transaction.Commit();
         return inserted;
     }
+
+    /// <summary>Results up to this many bytes are bound as a parameter; larger ones are written through a BLOB handle.</summary>
+    private const int BoundLimit = 64 * 1024;
 
     private SqliteConnection Open()
     {

@@ -25,6 +25,23 @@ public sealed class ResultStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_large_result_written_through_a_blob_handle_is_stored_once_and_the_first_one_stays()
+    {
+        using var store = new ResultStore(_directory, TimeSpan.FromDays(1));
+        var id = Guid.NewGuid();
+        var first = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7)).ToArray();
+        var small = Guid.NewGuid();
+
+        Assert.True(await store.StoreAsync(Meta(id), first));
+        Assert.False(await store.StoreAsync(Meta(id) with { RanOn = "cpu" }, new byte[300_000]));
+        Assert.True(await store.StoreAsync(Meta(small), [5, 6]));
+
+        Assert.Equal(first, store.TryLoad(id)!.Value.Data);
+        Assert.Equal("conv", store.TryLoad(id)!.Value.Meta.RanOn);
+        Assert.Equal([5, 6], store.TryLoad(small)!.Value.Data);
+    }
+
+    [Fact]
     public async Task A_result_opened_as_a_stream_reads_back_the_stored_bytes()
     {
         using var store = new ResultStore(_directory, TimeSpan.FromDays(1));
