@@ -251,8 +251,10 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
             var shape = job.OutputShape;
             // Write-once: if the job ran twice (a restart between its run and its record), the first result
             // stays. The completion is recorded once the result is committed; until then the job counts as running.
+            // The answers capture the byte count, not the tensors: those must be garbage once the result is stored.
+            var bytes = job.Input.Length + output.LongLength;
             _results.StoreAsync(new StoredResult(jobId, job.Spec.Module.Name.Value, [shape.N, shape.C, shape.H, shape.W], job.Spec.Output.ToString().ToLowerInvariant(), ranOn, _time.GetUtcNow()), output)
-                .PipeTo(Self, success: _ => new Stored(jobId, ranOn, null), failure: e => new Stored(jobId, ranOn, e.GetBaseException().Message));
+                .PipeTo(Self, success: _ => new Stored(jobId, ranOn, null, bytes), failure: e => new Stored(jobId, ranOn, e.GetBaseException().Message, bytes));
         }
         else
         {
@@ -269,12 +271,22 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         Execute(_driver.Ended(new JobId(jobId), Now));
     }
 
+    /// <summary>A job whose tensors held at least this many bytes is followed by a full collection (<see cref="OnStored"/>).</summary>
+    private const long CollectAfterBytes = 16 << 20;
+
     private void OnStored(Stored stored)
     {
         _intake.Tell(stored.Error is null
             ? new JobCommands.RecordCompleted(stored.JobId, stored.JobId.ToString("N"), stored.RanOn)
             : new JobCommands.RecordFailed(stored.JobId, $"the result could not be stored: {stored.Error}"));
         Settled(stored.JobId);
+        if (stored.Bytes >= CollectAfterBytes)
+        {
+            // The job's input and output are garbage now. A compacting collection that gives memory back to
+            // the OS (Aggressive) brings the service back to its baseline, instead of holding the largest job's
+            // tensors until the GC's own budget says so: on a board with 512 MB, the next large job needs them.
+            Task.Run(() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true));
+        }
     }
 
     /// <summary>A job has no work under way any more; a drain waiting for the last one is answered.</summary>
@@ -319,7 +331,8 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
 
     private sealed record RunFailed(Guid JobId, string Reason);
 
-    private sealed record Stored(Guid JobId, string RanOn, string? Error);
+    /// <param name="Bytes">The job's input and output: what becomes garbage once its result is stored.</param>
+    private sealed record Stored(Guid JobId, string RanOn, string? Error, long Bytes);
 
     private sealed record Tick
     {

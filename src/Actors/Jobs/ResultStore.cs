@@ -31,15 +31,28 @@ public sealed class ResultStore : IResultStore
         _retention = retention;
         using (var connection = Open())
         {
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            // Files of earlier versions have data before stored_at: moved once to the layout below.
+            var last = Scalar(connection, "SELECT name FROM pragma_table_info('results') ORDER BY cid DESC LIMIT 1");
+            using var transaction = connection.BeginTransaction();
+            if (last is "stored_at")
+            {
+                Execute(connection, "ALTER TABLE results RENAME TO results_before; DROP INDEX IF EXISTS results_stored_at;");
+            }
+            // The data last: SQLite writes a zeroblob() that ends a record without making it in memory (Insert).
             Execute(connection, """
-                PRAGMA journal_mode=WAL;
                 CREATE TABLE IF NOT EXISTS results (
                   job_id TEXT PRIMARY KEY,
                   meta TEXT NOT NULL,
-                  data BLOB NOT NULL,
-                  stored_at INTEGER NOT NULL);
+                  stored_at INTEGER NOT NULL,
+                  data BLOB NOT NULL);
                 CREATE INDEX IF NOT EXISTS results_stored_at ON results (stored_at);
                 """);
+            if (last is "stored_at")
+            {
+                Execute(connection, "INSERT INTO results (job_id, meta, stored_at, data) SELECT job_id, meta, stored_at, data FROM results_before; DROP TABLE results_before;");
+            }
+            transaction.Commit();
         }
         _writerConnection = new(Open);
         _batcher = new ResultBatcher(nameof(ResultStore), batch => Task.FromResult(Insert(batch)));
@@ -157,8 +170,9 @@ public sealed class ResultStore : IResultStore
     /// <summary>
     /// A batch of results in one transaction (<see cref="ResultBatcher"/>). A result larger than
     /// <see cref="BoundLimit"/> is inserted as a zero-filled BLOB of its size and written into it through
-    /// an incremental BLOB handle: a bound parameter would be copied whole into SQLite's memory first
-    /// (<c>SQLITE_TRANSIENT</c>), a second copy of the largest output on a board with 512 MB.
+    /// an incremental BLOB handle: a bound parameter is copied whole into SQLite's memory first
+    /// (<c>SQLITE_TRANSIENT</c>), a second copy of the largest output on a board with 512 MB. The
+    /// <c>zeroblob()</c> is the record's last column, which SQLite stores without making it in memory.
     /// </summary>
     private bool[] Insert(IReadOnlyList<(StoredResult Meta, byte[] Data)> batch)
     {
@@ -167,8 +181,8 @@ public sealed class ResultStore : IResultStore
         using var transaction = connection.BeginTransaction();
         using var command = connection.CreateCommand();
         command.CommandText = """
-            INSERT OR IGNORE INTO results (job_id, meta, data, stored_at)
-            VALUES ($id, $meta, CASE WHEN $data IS NULL THEN zeroblob($size) ELSE $data END, $at)
+            INSERT OR IGNORE INTO results (job_id, meta, stored_at, data)
+            VALUES ($id, $meta, $at, CASE WHEN $data IS NULL THEN zeroblob($size) ELSE $data END)
             RETURNING rowid
             """;
         var id = command.Parameters.Add("$id", SqliteType.Text);
@@ -205,6 +219,13 @@ public sealed class ResultStore : IResultStore
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         return connection;
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     private static void Execute(SqliteConnection connection, string sql)

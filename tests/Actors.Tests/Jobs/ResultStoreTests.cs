@@ -1,4 +1,5 @@
 using Dpr.Actors.Jobs;
+using Microsoft.Data.Sqlite;
 
 namespace Dpr.Actors.Tests.Jobs;
 
@@ -39,6 +40,38 @@ public sealed class ResultStoreTests : IDisposable
         Assert.Equal(first, store.TryLoad(id)!.Value.Data);
         Assert.Equal("conv", store.TryLoad(id)!.Value.Meta.RanOn);
         Assert.Equal([5, 6], store.TryLoad(small)!.Value.Data);
+    }
+
+    [Fact]
+    public async Task A_file_of_an_earlier_version_is_moved_to_the_data_last_layout_with_its_results()
+    {
+        Directory.CreateDirectory(_directory);
+        var id = Guid.NewGuid();
+        using (var old = new SqliteConnection($"Data Source={Path.Combine(_directory, "results.db")};Pooling=False"))
+        {
+            old.Open();
+            using var command = old.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE results (job_id TEXT PRIMARY KEY, meta TEXT NOT NULL, data BLOB NOT NULL, stored_at INTEGER NOT NULL);
+                CREATE INDEX results_stored_at ON results (stored_at);
+                INSERT INTO results VALUES ($id, $meta, X'0102', 5);
+                """;
+            command.Parameters.AddWithValue("$id", id.ToString("N"));
+            command.Parameters.AddWithValue("$meta", System.Text.Json.JsonSerializer.Serialize(Meta(id)));
+            command.ExecuteNonQuery();
+        }
+
+        using var store = new ResultStore(_directory, TimeSpan.FromDays(1));
+
+        Assert.Equal([1, 2], store.TryLoad(id)!.Value.Data);
+        var large = Guid.NewGuid();
+        Assert.True(await store.StoreAsync(Meta(large), new byte[200_000]));
+        Assert.Equal(200_000, store.TryLoad(large)!.Value.Data.Length);
+        using var check = new SqliteConnection($"Data Source={Path.Combine(_directory, "results.db")};Pooling=False");
+        check.Open();
+        using var columns = check.CreateCommand();
+        columns.CommandText = "SELECT group_concat(name) FROM (SELECT name FROM pragma_table_info('results') ORDER BY cid)";
+        Assert.Equal("job_id,meta,stored_at,data", columns.ExecuteScalar());
     }
 
     [Fact]

@@ -99,7 +99,9 @@ public sealed class MemoryBenchmark : IBenchmarkWithOptions
             {
                 var before = ProcessMemory.Rss(server.Pid);
                 ProcessMemory.ResetPeak(server.Pid);
-                var (status, id, detail) = await client.SubmitAsync(body);
+                var (status, id, detail) = body is TensorBody { Chunked: true }
+                    ? (await ChunkedUpload.PostAsync(server.Url, "/v1/jobs", server.Keys[0], body), null, "")
+                    : await client.SubmitAsync(body);
                 await Task.Delay(TimeSpan.FromSeconds(1));
                 var raised = ProcessMemory.Peak(server.Pid) - before;
                 var after = ProcessMemory.Rss(server.Pid) - before;
@@ -212,13 +214,18 @@ public sealed class MemoryBenchmark : IBenchmarkWithOptions
         private BenchServer(IReadOnlyDictionary<string, string> environment)
         {
             var store = new TenantStore(_data);
-            Clients = [.. Enumerable.Range(0, Tenants).Select(i => new MemoryClient(new Uri($"http://127.0.0.1:{_port}"), store.Add($"tenant-{i}", admin: false)))];
+            Keys = [.. Enumerable.Range(0, Tenants).Select(i => store.Add($"tenant-{i}", admin: false))];
+            Clients = [.. Keys.Select(key => new MemoryClient(Url, key))];
             _environment = new Dictionary<string, string>(environment)
             {
                 ["DPR__REQUESTSPERSECONDPERTENANT"] = "100000000",
                 ["Serilog__MinimumLevel__Default"] = "Warning",
             };
         }
+
+        public Uri Url => new($"http://127.0.0.1:{_port}");
+
+        public IReadOnlyList<string> Keys { get; }
 
         public IReadOnlyList<MemoryClient> Clients { get; }
 

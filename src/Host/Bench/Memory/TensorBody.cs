@@ -17,6 +17,8 @@ internal sealed class TensorBody(ConvModule module, int[] inputShape, int output
     /// <summary>Input bytes encoded per chunk: a multiple of 3, so chunks join into one base64 string.</summary>
     private const int Chunk = 3 * 64 * 1024;
 
+    public bool Chunked => chunked;
+
     public long InputBytes { get; } = inputShape.Aggregate(1L, (a, b) => a * b) * (module.Bits / 8);
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
