@@ -84,7 +84,7 @@ public static class DprService
         // First: its first probe creates the tables before any journal or store is used.
         builder.Services.AddHostedService<JournalHealth>();
         builder.Services.AddSingleton(new DiskSpace(options.DataDirectory, options.MinFreeDiskMegabytes * 1024 * 1024));
-        builder.Services.AddHostedService<ResultPruner>();
+        builder.Services.AddHostedService<StorageSweepService>();
         builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
         builder.Services.AddAkka("dpr", akka => akka
             // The host stops the actor system after the server has finished its requests, not the CLR's exit hook before.
