@@ -77,7 +77,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             AnnounceOpenJobs();
-            _snapshotOnceIndexed = _state.Finished.Any();
+            _snapshotOnceIndexed = _index is not null && _state.Finished.Any();
             IndexFinished(_state.Finished);
         });
         Command<SaveSnapshotSuccess>(Snapshotted);
@@ -296,7 +296,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             {
                 Stored(stored, before);
             }
-            IndexFinished(events.Where(e => e is not (JobAccepted or JobStarted)).Select(e => _state.Jobs.GetValueOrDefault(e.JobId)).OfType<JobRecord>().Where(j => !j.IsOpen));
+            IndexFinished(events.Where(outcome => outcome is not (JobAccepted or JobStarted)).Select(outcome => _state.Jobs.GetValueOrDefault(outcome.JobId)).OfType<JobRecord>().Where(j => !j.IsOpen));
             if (--_writing == 0)
             {
                 // Every stored event is applied and no write is under way: the state matches the journal.

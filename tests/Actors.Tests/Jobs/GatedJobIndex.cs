@@ -12,6 +12,8 @@ internal sealed class GatedJobIndex : IJobIndex
     private readonly ConcurrentDictionary<Guid, JobRecord> _rows = new();
     private TaskCompletionSource _writes = Open();
     private TaskCompletionSource _lookUps = Open();
+    private int _writesStarted;
+    private int _lookUpsStarted;
 
     public JobRecord? this[Guid jobId] => _rows.GetValueOrDefault(jobId);
 
@@ -20,9 +22,9 @@ internal sealed class GatedJobIndex : IJobIndex
     /// <summary>Writes fail (as a database that is down) until <see cref="FailWrites"/> is called with false.</summary>
     public bool WritesFail { get; private set; }
 
-    public int WritesStarted;
+    public int WritesStarted => Volatile.Read(ref _writesStarted);
 
-    public int LookUpsStarted;
+    public int LookUpsStarted => Volatile.Read(ref _lookUpsStarted);
 
     public void HoldWrites() => _writes = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -36,7 +38,7 @@ internal sealed class GatedJobIndex : IJobIndex
 
     public async Task StoreAsync(IReadOnlyCollection<JobRecord> jobs)
     {
-        Interlocked.Increment(ref WritesStarted);
+        Interlocked.Increment(ref _writesStarted);
         await _writes.Task;
         if (WritesFail)
         {
@@ -52,7 +54,7 @@ internal sealed class GatedJobIndex : IJobIndex
 
     public IReadOnlyDictionary<(string Tenant, string Key), Guid> FindKeys(IReadOnlyCollection<(string Tenant, string Key)> keys)
     {
-        Interlocked.Increment(ref LookUpsStarted);
+        Interlocked.Increment(ref _lookUpsStarted);
         _lookUps.Task.Wait();
         return _rows.Values.Where(j => j.IdempotencyKey is not null && keys.Contains((j.Tenant, j.IdempotencyKey))).ToDictionary(j => (j.Tenant, j.IdempotencyKey!), j => j.JobId);
     }
