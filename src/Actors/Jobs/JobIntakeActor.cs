@@ -52,7 +52,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
     private int _unstored;
     /// <summary>Finished jobs whose records are being written to the index.</summary>
     private readonly HashSet<Guid> _indexing = [];
-    /// <summary>Recovered finished jobs are being written to the index: once they are, a snapshot without them spares the next restart.</summary>
+    /// <summary>Many recovered finished jobs are being written to the index: once they are, a snapshot without them spares the next restart.</summary>
     private bool _snapshotOnceIndexed;
     /// <summary>Submissions waiting for the index's answer about their key, by key (the key is reserved meanwhile).</summary>
     private readonly Dictionary<(string Tenant, string Key), List<(JobCommands.Submit Submit, IActorRef Sender)>> _keyWaiters = [];
@@ -77,7 +77,9 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             AnnounceOpenJobs();
-            _snapshotOnceIndexed = _index is not null && _state.Finished.Any();
+            // Worth a snapshot of its own when there are as many as a snapshot interval (a snapshot of the
+            // previous version, which held every finished job): the next restart does not read them again.
+            _snapshotOnceIndexed = _index is not null && _state.Finished.Count() >= _options.SnapshotEvery;
             IndexFinished(_state.Finished);
         });
         Command<SaveSnapshotSuccess>(Snapshotted);

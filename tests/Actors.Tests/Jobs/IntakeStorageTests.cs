@@ -172,7 +172,8 @@ public sealed class IntakeStorageTests(ITestOutputHelper output) : IDisposable
 
         using (var system = Start())
         {
-            var intake = Intake(system, snapshotEvery: 10_000);
+            // A snapshot interval smaller than the finished jobs recovered: worth a snapshot once the index has them.
+            var intake = Intake(system, snapshotEvery: 5);
             await EventuallyAsync(async () => (await HeldAsync(intake)).SetEquals(open), "the intake holds only the open jobs");
             Assert.All(finished, id => Assert.NotNull(Index.Find(id)));
             Assert.Equal(JobState.Failed, Index.Find(jobs[8].JobId)!.State);
