@@ -59,6 +59,8 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
     /// <summary>Keys to ask the index about in the next look-up (one look-up at a time, for every key waiting).</summary>
     private List<(string Tenant, string Key)> _keysToLookUp = [];
     private bool _lookingUp;
+    /// <summary>Who asked for a <see cref="Checkpoint"/> whose snapshot is being stored.</summary>
+    private readonly List<IActorRef> _checkpoints = [];
 
     /// <param name="index">Where finished jobs go (and idempotency keys are looked up); null keeps every finished job in memory (tests and benchmarks of the intake alone).</param>
     public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener, IJobIndex? index = null)
@@ -83,7 +85,11 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             IndexFinished(_state.Finished);
         });
         Command<SaveSnapshotSuccess>(Snapshotted);
-        Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of the job intake failed (recovery replays more): {Reason}", f.Cause.Message));
+        Command<SaveSnapshotFailure>(f =>
+        {
+            _log.Warning("Snapshot of the job intake failed (recovery replays more): {Reason}", f.Cause.Message);
+            AnswerCheckpoints();
+        });
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => _log.Warning("Deleting job events up to {SequenceNr} failed (the next snapshot tries again): {Reason}", f.ToSequenceNr, f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -108,6 +114,22 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             Persist();
             var sender = Sender;
             DeferAsync(Synced.Instance, synced => sender.Tell(synced));
+        });
+        Command<Checkpoint>(_ =>
+        {
+            Persist();
+            var sender = Sender;
+            DeferAsync(Synced.Instance, synced =>
+            {
+                // Nothing stored since the last snapshot, or a write under way (the state is ahead of the journal): no snapshot.
+                if (LastSequenceNr == _snapshotAt || _writing > 0)
+                {
+                    sender.Tell(synced);
+                    return;
+                }
+                _checkpoints.Add(sender);
+                Snapshot();
+            });
         });
         Command<JobCommands.ListJobs>(list => Sender.Tell(new JobReplies.JobList(_state.List(list.Tenant, list.State, list.Limit))));
         Command<JobCommands.GetQueueDepths>(_ => Sender.Tell(new JobReplies.QueueDepths(new Dictionary<string, int>(_state.QueuedPerModule.Where(q => q.Value > 0)))));
@@ -356,6 +378,14 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         var sequenceNr = success.Metadata.SequenceNr;
         DeleteMessages(sequenceNr);
         DeleteSnapshots(new SnapshotSelectionCriteria(sequenceNr - 1));
+        AnswerCheckpoints();
+    }
+
+    /// <summary>A snapshot is stored or failed: whoever asked for a <see cref="Checkpoint"/> is answered.</summary>
+    private void AnswerCheckpoints()
+    {
+        _checkpoints.ForEach(c => c.Tell(Synced.Instance));
+        _checkpoints.Clear();
     }
 
     /// <summary>Writes the records of finished jobs not already on their way to the index; the answer comes back as <see cref="IndexWritten"/>.</summary>
@@ -478,6 +508,13 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>Answered with <see cref="Synced"/> once every submission and transition received before it is stored (at shutdown).</summary>
     public sealed record Sync;
+
+    /// <summary>
+    /// <see cref="Sync"/>, and then a snapshot if anything was stored since the last one, answered with
+    /// <see cref="Synced"/> once it is stored (or failed): at a graceful stop, so the next start replays
+    /// nothing and holds no more than the open jobs from its first moment.
+    /// </summary>
+    public sealed record Checkpoint;
 
     public sealed record Synced
     {

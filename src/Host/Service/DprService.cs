@@ -146,8 +146,9 @@ public static class DprService
 
     /// <summary>
     /// Before the actors stop: no new job starts, running ones finish (bounded), and the intake has
-    /// stored every outcome it was told, so a restart finds them completed rather than running. With
-    /// the journal down nothing can be stored, and nothing is waited for.
+    /// stored every outcome it was told, so a restart finds them completed rather than running, and a
+    /// snapshot, so a restart replays nothing. With the journal down nothing can be stored, and nothing
+    /// is waited for.
     /// </summary>
     private static void DrainOnShutdown(ActorSystem system, DprNode node, JournalStatus journal) =>
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-running-jobs", async () =>
@@ -159,7 +160,7 @@ public static class DprService
             try
             {
                 await node.Dispatcher.Ask<JobDispatcherActor.Drained>(new JobDispatcherActor.Drain(), TimeSpan.FromSeconds(10));
-                await node.Intake.Ask<JobIntakeActor.Synced>(new JobIntakeActor.Sync(), TimeSpan.FromSeconds(5));
+                await node.Intake.Ask<JobIntakeActor.Synced>(new JobIntakeActor.Checkpoint(), TimeSpan.FromSeconds(5));
             }
             catch (AskTimeoutException)
             {
