@@ -196,6 +196,45 @@ public sealed class IntakeStorageTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_checkpoint_at_a_graceful_stop_leaves_no_events_to_replay()
+    {
+        var open = new HashSet<Guid>();
+        using (var system = Start())
+        {
+            var intake = Intake(system, snapshotEvery: 10_000);
+            for (var i = 0; i < 30; i++)
+            {
+                var id = await SubmitAsync(intake, Request(i));
+                if (i % 3 == 0)
+                {
+                    open.Add(id);
+                }
+                else
+                {
+                    intake.Tell(new JobCommands.RecordCompleted(id, "r", "conv"));
+                }
+            }
+            await SyncAsync(intake);
+            await EventuallyAsync(async () => (await HeldAsync(intake)).SetEquals(open), "the intake holds only the open jobs");
+
+            await intake.Ask<JobIntakeActor.Synced>(new JobIntakeActor.Checkpoint(), Timeout);
+
+            Assert.Equal(open.Count, LatestSnapshotJobs(system));
+            // Akka.Persistence.Sql keeps the highest deleted event, marked, to remember the sequence number.
+            await Eventually(() => Count("dpr.db", "SELECT COUNT(*) FROM journal WHERE persistence_id = 'jobs-b' AND deleted = 0") == 0, "no event after the snapshot");
+            await system.Terminate();
+        }
+        SqliteConnection.ClearAllPools();
+
+        using (var system = Start())
+        {
+            var intake = Intake(system, snapshotEvery: 10_000);
+            Assert.True((await HeldAsync(intake)).SetEquals(open));
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
     public async Task Many_jobs_with_a_short_retention_keep_the_journal_index_blobs_and_results_bounded()
     {
         const int rounds = 12;
