@@ -15,8 +15,8 @@ namespace Dpr.Actors.Jobs;
 /// submission's blob, which no job ever names, goes after it). It is measured on the monotonic clock of
 /// <see cref="TimeProvider.GetTimestamp"/> from puts made by this process, so a clock set at boot (a
 /// board without a real-time clock) cannot make a fresh blob look old; after a restart nothing is in
-/// flight, and what the recovered intake does not name is free to go. A temporary file goes with the
-/// sweep unless this process is writing it.
+/// flight, and what neither the recovered intake nor the job index names is free to go. A temporary
+/// file goes with the sweep unless this process is writing it.
 /// </para>
 /// </summary>
 public sealed class BlobStore(string directory, TimeProvider? time = null) : IBlobStore
@@ -100,7 +100,7 @@ public sealed class BlobStore(string directory, TimeProvider? time = null) : IBl
     /// <summary>
     /// Deletes every blob <paramref name="named"/> says no kept job names and that was not put within
     /// <paramref name="grace"/>, and the temporary files of writes a crash cut off; returns how many
-    /// blobs went. <paramref name="named"/> must come from the intake's state taken before this call.
+    /// blobs went. <paramref name="named"/> must come from the intake's state taken before this call (and the job index).
     /// </summary>
     public int DeleteUnnamed(Func<string, bool> named, TimeSpan grace)
     {

@@ -29,7 +29,7 @@ public interface IBlobStore
     /// <summary>
     /// Deletes every blob <paramref name="named"/> says no kept job names and that was not put within
     /// <paramref name="grace"/>; returns how many went. <paramref name="named"/> must come from the
-    /// intake's state taken before this call.
+    /// intake's state taken before this call (and the job index).
     /// </summary>
     int DeleteUnnamed(Func<string, bool> named, TimeSpan grace);
 }

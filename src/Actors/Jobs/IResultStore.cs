@@ -15,12 +15,13 @@ public interface IResultStore : IDisposable
     /// <summary>The result of <paramref name="jobId"/> opened for reading a chunk at a time; null when none is stored.</summary>
     ResultStream? TryOpen(Guid jobId);
 
-    /// <summary>Deletes the results of <paramref name="jobIds"/> (jobs the intake forgot); returns how many there were.</summary>
+    /// <summary>Deletes the results of <paramref name="jobIds"/> (jobs past the retention); returns how many there were.</summary>
     int Delete(IEnumerable<Guid> jobIds);
 
     /// <summary>
     /// Deletes results stored before <paramref name="now"/> minus the retention whose job
-    /// <paramref name="known"/> says the intake no longer knows (a deletion a crash cut off); returns how many.
+    /// <paramref name="known"/> says is no longer kept (a deletion a crash cut off), a page at a time;
+    /// returns how many.
     /// </summary>
     int Prune(DateTimeOffset now, Func<Guid, bool> known);
 }

@@ -2,7 +2,11 @@ using MessagePack;
 
 namespace Dpr.Actors.Jobs;
 
-/// <summary>The job intake's state at a sequence number: every job it still knows, each tenant's in acceptance order.</summary>
+/// <summary>
+/// The job intake's state at a sequence number: the jobs it holds — the open ones, and finished ones not
+/// yet in the index — each tenant's in acceptance order. Snapshots written before the index existed hold
+/// every finished job within the retention too; they still recover (<see cref="IntakeState.From"/>).
+/// </summary>
 [MessagePackObject]
 public sealed record IntakeSnapshot([property: Key(0)] IntakeSnapshot.Job[] Jobs) : IDprMessage
 {

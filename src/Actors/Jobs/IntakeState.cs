@@ -4,19 +4,22 @@ using static Dpr.Actors.Jobs.JobEvents;
 namespace Dpr.Actors.Jobs;
 
 /// <summary>
-/// What the job intake knows, as its journal describes it: every job still known, each tenant's jobs in
-/// acceptance order, the idempotency keys, and the counts its bounds use. Immutable; <see cref="Apply"/>
-/// is a pure function of the events, so recovery (a snapshot plus the events after it) rebuilds exactly
-/// this, and it is tested without actors.
+/// What the job intake holds: the open jobs as its journal describes them, and the finished ones whose
+/// record is not yet confirmed stored in the <see cref="IJobIndex"/> (<see cref="Indexed"/> lets them go);
+/// each tenant's in acceptance order, their idempotency keys, and the counts its bounds use. Nothing per
+/// finished job stays: the index answers for those. Immutable; <see cref="Apply"/> is a pure function of
+/// the events, so recovery (a snapshot plus the events after it) rebuilds exactly this, and it is tested
+/// without actors.
 /// </summary>
+/// <param name="PerTenant">Each tenant's jobs ordered by acceptance time (then id), the order the index lists them in.</param>
 /// <param name="Blobs">
-/// How many known jobs name each blob. Blobs are content-addressed, so two jobs with the same input
-/// share one: a blob may go only when no known job names it any more.
+/// How many held jobs name each blob. Blobs are content-addressed, so two jobs with the same input
+/// share one: a blob may go only when no held job and no index row names it.
 /// </param>
 public sealed record IntakeState(
     ImmutableDictionary<Guid, JobRecord> Jobs,
     ImmutableDictionary<(string Tenant, string Key), Guid> Keys,
-    ImmutableDictionary<string, ImmutableList<Guid>> PerTenant,
+    ImmutableDictionary<string, ImmutableSortedSet<(DateTimeOffset AcceptedAt, Guid JobId)>> PerTenant,
     ImmutableDictionary<string, int> OpenPerTenant,
     ImmutableDictionary<string, int> QueuedPerModule,
     int Open,
@@ -25,11 +28,14 @@ public sealed record IntakeState(
     public static IntakeState Empty { get; } = new(
         ImmutableDictionary<Guid, JobRecord>.Empty,
         ImmutableDictionary<(string Tenant, string Key), Guid>.Empty,
-        ImmutableDictionary.Create<string, ImmutableList<Guid>>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, ImmutableSortedSet<(DateTimeOffset AcceptedAt, Guid JobId)>>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
         0,
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal));
+
+    /// <summary>The finished jobs still held: their records are on their way to the index.</summary>
+    public IEnumerable<JobRecord> Finished => Jobs.Values.Where(j => !j.IsOpen);
 
     public IntakeState Apply(IJobEvent e) => ApplyAll([e]);
 
@@ -46,51 +52,31 @@ public sealed record IntakeState(
     }
 
     /// <summary>
-    /// Forgets the jobs that finished before <paramref name="horizon"/> (their look-ups, list entries and
-    /// keys). Counted from the finish, not the acceptance: a job that waited long is still known for the
-    /// whole retention after it ended, so its submitter can fetch the result.
+    /// Lets go of the finished jobs among <paramref name="jobIds"/>: their records are stored in the index,
+    /// which answers for them from now on (look-up, list, idempotency key). An open job is never let go.
     /// </summary>
-    public IntakeState Forget(DateTimeOffset horizon) => ForgetBefore(horizon).Kept;
-
-    /// <summary>
-    /// <see cref="Forget"/>, and what went with the jobs: their ids (their results may go) and the blobs
-    /// no job still known names (they may go too). An open job is never forgotten, so neither is its input.
-    /// </summary>
-    public (IntakeState Kept, ForgottenJobs Forgotten) ForgetBefore(DateTimeOffset horizon)
+    public IntakeState Indexed(IEnumerable<Guid> jobIds)
     {
-        var forgotten = Jobs.Values.Where(j => !j.IsOpen && (j.FinishedAt ?? j.AcceptedAt) < horizon).ToList();
-        if (forgotten.Count == 0)
+        ArgumentNullException.ThrowIfNull(jobIds);
+        var edit = new Edit(this);
+        foreach (var id in jobIds)
         {
-            return (this, ForgottenJobs.None);
-        }
-        var ids = forgotten.Select(j => j.JobId).ToHashSet();
-        var blobs = Blobs.ToBuilder();
-        var unnamed = new List<string>();
-        foreach (var key in forgotten.Select(j => j.InputBlob).OfType<string>())
-        {
-            if ((blobs[key] -= 1) == 0)
+            if (Jobs.TryGetValue(id, out var job) && !job.IsOpen)
             {
-                blobs.Remove(key);
-                unnamed.Add(key);
+                edit.Untrack(job);
             }
         }
-        var kept = this with
-        {
-            Jobs = Jobs.RemoveRange(ids),
-            Keys = Keys.RemoveRange(Keys.Where(k => ids.Contains(k.Value)).Select(k => k.Key)),
-            PerTenant = PerTenant.ToImmutableDictionary(t => t.Key, t => t.Value.RemoveAll(ids.Contains), StringComparer.Ordinal),
-            Blobs = blobs.ToImmutable(),
-        };
-        return (kept, new ForgottenJobs([.. ids], [.. unnamed]));
+        return edit.ToState();
     }
 
-    public IntakeSnapshot ToSnapshot()
-    {
-        var keyOf = Keys.ToDictionary(k => k.Value, k => k.Key.Key);
-        return new IntakeSnapshot([.. PerTenant.Values.SelectMany(ids => ids).Select(id => Jobs[id]).Select(j => new IntakeSnapshot.Job(
-            j.JobId, j.Tenant, j.Module, IntakeSnapshot.Job.Wire(j.State), j.Request, j.AcceptedAt, j.Partition, j.Error, keyOf.GetValueOrDefault(j.JobId), j.Starts, j.StartedAt, j.FinishedAt, j.InputBlob))]);
-    }
+    public IntakeSnapshot ToSnapshot() =>
+        new([.. PerTenant.Values.SelectMany(jobs => jobs).Select(j => Jobs[j.JobId]).Select(j => new IntakeSnapshot.Job(
+            j.JobId, j.Tenant, j.Module, IntakeSnapshot.Job.Wire(j.State), j.Request, j.AcceptedAt, j.Partition, j.Error, j.IdempotencyKey, j.Starts, j.StartedAt, j.FinishedAt, j.InputBlob))]);
 
+    /// <summary>
+    /// The state a snapshot holds. One written before the index existed holds every finished job within
+    /// the retention as well: they are held again until the index has them.
+    /// </summary>
     public static IntakeState From(IntakeSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -98,28 +84,19 @@ public sealed record IntakeState(
         foreach (var j in snapshot.Jobs)
         {
             // Snapshots from before InputBlob was kept name the blob only through an open job's request.
-            edit.Track(new JobRecord(j.JobId, j.Tenant, j.Module, j.ParseState(), j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts, j.StartedAt, j.FinishedAt, j.InputBlob ?? j.Request?.InputBlob), j.IdempotencyKey);
+            edit.Track(new JobRecord(j.JobId, j.Tenant, j.Module, j.ParseState(), j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts, j.StartedAt, j.FinishedAt, j.InputBlob ?? j.Request?.InputBlob, j.IdempotencyKey));
         }
         return edit.ToState();
     }
 
-    /// <summary>A tenant's jobs, newest first, optionally only those in <paramref name="state"/>.</summary>
+    /// <summary>A tenant's held jobs, newest first, optionally only those in <paramref name="state"/>.</summary>
     public JobReplies.JobStatus[] List(string tenant, JobState? state, int limit)
     {
         if (!PerTenant.TryGetValue(tenant, out var ids))
         {
             return [];
         }
-        var found = new List<JobReplies.JobStatus>();
-        for (var i = ids.Count - 1; i >= 0 && found.Count < limit; i--)
-        {
-            var job = Jobs[ids[i]];
-            if (state is null || job.State == state)
-            {
-                found.Add(job.ToStatus());
-            }
-        }
-        return [.. found];
+        return [.. ids.Reverse().Select(j => Jobs[j.JobId]).Where(j => state is null || j.State == state).Take(limit).Select(j => j.ToStatus())];
     }
 
     /// <summary>A state being changed: builders for one pass over events, frozen again by <see cref="ToState"/>.</summary>
@@ -127,7 +104,7 @@ public sealed record IntakeState(
     {
         private readonly ImmutableDictionary<Guid, JobRecord>.Builder _jobs = from.Jobs.ToBuilder();
         private readonly ImmutableDictionary<(string Tenant, string Key), Guid>.Builder _keys = from.Keys.ToBuilder();
-        private readonly ImmutableDictionary<string, ImmutableList<Guid>>.Builder _perTenant = from.PerTenant.ToBuilder();
+        private readonly ImmutableDictionary<string, ImmutableSortedSet<(DateTimeOffset AcceptedAt, Guid JobId)>>.Builder _perTenant = from.PerTenant.ToBuilder();
         private readonly ImmutableDictionary<string, int>.Builder _openPerTenant = from.OpenPerTenant.ToBuilder();
         private readonly ImmutableDictionary<string, int>.Builder _queued = from.QueuedPerModule.ToBuilder();
         private readonly ImmutableDictionary<string, int>.Builder _blobs = from.Blobs.ToBuilder();
@@ -139,27 +116,27 @@ public sealed record IntakeState(
             switch (e)
             {
                 case JobAccepted a when !_jobs.ContainsKey(a.JobId):
-                    Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At, InputBlob: a.Request.InputBlob), a.Request.IdempotencyKey);
+                    Track(new JobRecord(a.JobId, a.Request.Tenant, a.Request.Module, JobState.Queued, a.Request, a.At, InputBlob: a.Request.InputBlob, IdempotencyKey: a.Request.IdempotencyKey));
                     break;
                 case JobStarted s when _jobs.TryGetValue(s.JobId, out var job) && job.IsOpen:
-                    Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt), StartedAt = job.StartedAt ?? s.At }, null);
+                    Track(job with { State = JobState.Running, Partition = s.Partition, Starts = Math.Max(job.Starts, s.Attempt), StartedAt = job.StartedAt ?? s.At });
                     break;
                 case JobCompleted c when _jobs.TryGetValue(c.JobId, out var job) && job.IsOpen:
-                    Track(job with { State = JobState.Completed, Request = null, FinishedAt = c.At }, null);
+                    Track(job with { State = JobState.Completed, Request = null, FinishedAt = c.At });
                     break;
                 case JobFailed f when _jobs.TryGetValue(f.JobId, out var job) && job.IsOpen:
-                    Track(job with { State = JobState.Failed, Request = null, Error = f.Reason, FinishedAt = f.At }, null);
+                    Track(job with { State = JobState.Failed, Request = null, Error = f.Reason, FinishedAt = f.At });
                     break;
                 case JobCancelled c when _jobs.TryGetValue(c.JobId, out var job) && job.IsOpen:
-                    Track(job with { State = JobState.Cancelled, Request = null, FinishedAt = c.At }, null);
+                    Track(job with { State = JobState.Cancelled, Request = null, FinishedAt = c.At });
                     break;
-                // A second acceptance of an id, or a transition of a job already finished or forgotten, changes
+                // A second acceptance of an id, or a transition of a job already finished or let go, changes
                 // nothing: one acceptance and one outcome per job.
             }
         }
 
-        /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts, the queued count per module and the blob references.</summary>
-        public void Track(JobRecord job, string? idempotencyKey)
+        /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts, the queued count per module, the keys and the blob references.</summary>
+        public void Track(JobRecord job)
         {
             _changed = true;
             var wasOpen = false;
@@ -173,10 +150,14 @@ public sealed record IntakeState(
             }
             else
             {
-                _perTenant[job.Tenant] = (_perTenant.GetValueOrDefault(job.Tenant) ?? []).Add(job.JobId);
+                _perTenant[job.Tenant] = (_perTenant.GetValueOrDefault(job.Tenant) ?? []).Add((job.AcceptedAt, job.JobId));
                 if (job.InputBlob is { } blob)
                 {
                     _blobs[blob] = _blobs.GetValueOrDefault(blob) + 1;
+                }
+                if (job.IdempotencyKey is { } key)
+                {
+                    _keys[(job.Tenant, key)] = job.JobId;
                 }
             }
             if (job.State == JobState.Queued)
@@ -190,13 +171,33 @@ public sealed record IntakeState(
                 _openPerTenant[job.Tenant] = _openPerTenant.GetValueOrDefault(job.Tenant) + delta;
             }
             _jobs[job.JobId] = job;
-            if (idempotencyKey is not null)
+        }
+
+        /// <summary>Drops a finished job: its record, its place in its tenant's order, its key and its blob reference.</summary>
+        public void Untrack(JobRecord job)
+        {
+            _changed = true;
+            _jobs.Remove(job.JobId);
+            var rest = _perTenant[job.Tenant].Remove((job.AcceptedAt, job.JobId));
+            if (rest.IsEmpty)
             {
-                _keys[(job.Tenant, idempotencyKey)] = job.JobId;
+                _perTenant.Remove(job.Tenant);
+            }
+            else
+            {
+                _perTenant[job.Tenant] = rest;
+            }
+            if (job.IdempotencyKey is { } key && _keys.GetValueOrDefault((job.Tenant, key)) == job.JobId)
+            {
+                _keys.Remove((job.Tenant, key));
+            }
+            if (job.InputBlob is { } blob && (_blobs[blob] -= 1) == 0)
+            {
+                _blobs.Remove(blob);
             }
         }
 
-        /// <summary>The new state; the same instance when no event changed anything.</summary>
+        /// <summary>The new state; the same instance when nothing changed.</summary>
         public IntakeState ToState() => !_changed
             ? from
             : new(_jobs.ToImmutable(), _keys.ToImmutable(), _perTenant.ToImmutable(), _openPerTenant.ToImmutable(), _queued.ToImmutable(), _open, _blobs.ToImmutable());

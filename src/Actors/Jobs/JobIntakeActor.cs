@@ -16,21 +16,29 @@ namespace Dpr.Actors.Jobs;
 /// Accepted jobs are announced to <c>listener</c> (the scheduler), also after a restart for every
 /// job still open, so nothing accepted is lost.
 /// <para>
+/// Nothing per finished job stays in memory: once a job's outcome is stored, its record goes to the
+/// <see cref="IJobIndex"/>, and once the index has committed it the intake lets go of the job
+/// (<see cref="IntakeState.Indexed"/>); the index answers for it from then on. A restart stores the
+/// finished jobs it recovers (from the events after the snapshot, or a snapshot of the previous
+/// version, which held every finished job) again — a stored record changes nothing — before it lets
+/// go of them. A submission with an idempotency key the intake does not hold is decided only once the
+/// index has been asked for the key; until then the key is reserved, so a second submission with it
+/// waits for the answer rather than racing it (<see cref="LookUpKeys"/>).
+/// </para>
+/// <para>
 /// Bounded storage: once a snapshot is stored, the events it covers and the snapshots before it are
-/// deleted (recovery starts from it), and the finished jobs it no longer holds are told to
-/// <c>storage</c> (<see cref="ForgottenJobs"/>), which deletes their results and the blobs no kept job
-/// names. Only then: a crash before leaves files of jobs that are gone (the sweeper's next pass takes
-/// them), never a job without its input.
+/// deleted (recovery starts from it). The storage sweeper deletes index rows, results and blobs past
+/// the retention (<see cref="JobStorageSweeperActor"/>), asking first what the intake holds (<see cref="GetKept"/>).
 /// </para>
 /// </summary>
-public sealed class JobIntakeActor : ReceivePersistentActor
+public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
 {
     private readonly JobIntakeOptions _options;
     private readonly TimeProvider _time;
     private ICanTell? _listener;
-    private readonly ICanTell? _storage;
+    private readonly IJobIndex? _index;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    /// <summary>What the journal says (stored events only).</summary>
+    /// <summary>What the journal says (stored events only), less the finished jobs the index has.</summary>
     private IntakeState _state = IntakeState.Empty;
     /// <summary>Acceptances not yet stored, counted and keyed so the bounds and deduplication hold for them too.</summary>
     private readonly Dictionary<string, int> _unstoredPerTenant = new(StringComparer.Ordinal);
@@ -42,26 +50,46 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     private int _writing;
     private long _snapshotAt;
     private int _unstored;
-    /// <summary>Jobs forgotten by a snapshot not yet confirmed stored, by its sequence number: told to the storage sweeper once it is.</summary>
-    private readonly List<(long SequenceNr, ForgottenJobs Forgotten)> _forgetting = [];
+    /// <summary>Finished jobs whose records are being written to the index.</summary>
+    private readonly HashSet<Guid> _indexing = [];
+    /// <summary>Many recovered finished jobs are being written to the index: once they are, a snapshot without them spares the next restart.</summary>
+    private bool _snapshotOnceIndexed;
+    /// <summary>Submissions waiting for the index's answer about their key, by key (the key is reserved meanwhile).</summary>
+    private readonly Dictionary<(string Tenant, string Key), List<(JobCommands.Submit Submit, IActorRef Sender)>> _keyWaiters = [];
+    /// <summary>Keys to ask the index about in the next look-up (one look-up at a time, for every key waiting).</summary>
+    private List<(string Tenant, string Key)> _keysToLookUp = [];
+    private bool _lookingUp;
+    /// <summary>Who asked for a <see cref="Checkpoint"/> whose snapshot is being stored.</summary>
+    private readonly List<IActorRef> _checkpoints = [];
 
-    /// <param name="storage">Told which jobs and blobs are forgotten once a snapshot without them is stored (the storage sweeper); null keeps every file.</param>
-    public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener, ICanTell? storage = null)
+    /// <param name="index">Where finished jobs go (and idempotency keys are looked up); null keeps every finished job in memory (tests and benchmarks of the intake alone).</param>
+    public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener, IJobIndex? index = null)
     {
         PersistenceId = $"jobs-{board}";
         _options = options;
         _time = time;
         _listener = listener;
-        _storage = storage;
+        _index = index;
         Recover<SnapshotOffer>(offer =>
         {
             _state = IntakeState.From((IntakeSnapshot)offer.Snapshot);
             _snapshotAt = offer.Metadata.SequenceNr;
         });
         Recover<IJobEvent>(e => _state = _state.Apply(e));
-        Recover<RecoveryCompleted>(_ => AnnounceOpenJobs());
+        Recover<RecoveryCompleted>(_ =>
+        {
+            AnnounceOpenJobs();
+            // Worth a snapshot of its own when there are as many as a snapshot interval (a snapshot of the
+            // previous version, which held every finished job): the next restart does not read them again.
+            _snapshotOnceIndexed = _index is not null && _state.Finished.Count() >= _options.SnapshotEvery;
+            IndexFinished(_state.Finished);
+        });
         Command<SaveSnapshotSuccess>(Snapshotted);
-        Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of the job intake failed (recovery replays more): {Reason}", f.Cause.Message));
+        Command<SaveSnapshotFailure>(f =>
+        {
+            _log.Warning("Snapshot of the job intake failed (recovery replays more): {Reason}", f.Cause.Message);
+            AnswerCheckpoints();
+        });
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => _log.Warning("Deleting job events up to {SequenceNr} failed (the next snapshot tries again): {Reason}", f.ToSequenceNr, f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -72,11 +100,14 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             _listener = subscribe.Listener;
             AnnounceOpenJobs();
         });
-        Command<JobCommands.Submit>(Submit);
+        Command<JobCommands.Submit>(submit => Submit(submit, Sender, keyLookedUp: false));
+        Command<KeysLookedUp>(KeysAnswered);
         Command<JobCommands.RecordStarted>(r => Record(r.JobId, new JobStarted(r.JobId, r.Partition, r.Module, r.Attempt, _time.GetUtcNow())));
         Command<JobCommands.RecordCompleted>(r => Record(r.JobId, new JobCompleted(r.JobId, r.ResultKey, r.RanOn, _time.GetUtcNow())));
         Command<JobCommands.RecordFailed>(r => Record(r.JobId, new JobFailed(r.JobId, r.Reason, _time.GetUtcNow())));
         Command<JobCommands.RecordCancelled>(r => Record(r.JobId, new JobCancelled(r.JobId, r.By, _time.GetUtcNow())));
+        Command<IndexWritten>(Indexed);
+        Command<RetryIndex>(_ => IndexFinished(_state.Finished));
         Command<JobCommands.GetJob>(get => Sender.Tell(_state.Jobs.TryGetValue(get.JobId, out var job) ? job.ToStatus() : new JobReplies.NotFound(get.JobId)));
         Command<Sync>(_ =>
         {
@@ -84,16 +115,34 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             var sender = Sender;
             DeferAsync(Synced.Instance, synced => sender.Tell(synced));
         });
+        Command<Checkpoint>(_ =>
+        {
+            Persist();
+            var sender = Sender;
+            DeferAsync(Synced.Instance, synced =>
+            {
+                // Nothing stored since the last snapshot, or a write under way (the state is ahead of the journal): no snapshot.
+                if (LastSequenceNr == _snapshotAt || _writing > 0)
+                {
+                    sender.Tell(synced);
+                    return;
+                }
+                _checkpoints.Add(sender);
+                Snapshot();
+            });
+        });
         Command<JobCommands.ListJobs>(list => Sender.Tell(new JobReplies.JobList(_state.List(list.Tenant, list.State, list.Limit))));
         Command<JobCommands.GetQueueDepths>(_ => Sender.Tell(new JobReplies.QueueDepths(new Dictionary<string, int>(_state.QueuedPerModule.Where(q => q.Value > 0)))));
     }
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     public override string PersistenceId { get; }
 
     /// <param name="listener">Told of every accepted job: an actor, or a selection when the listener is created after the intake.</param>
-    /// <param name="storage">Told of forgotten jobs once a snapshot without them is stored (<see cref="JobStorageSweeperActor"/>).</param>
-    public static Props Props(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener, ICanTell? storage = null) =>
-        Akka.Actor.Props.Create(() => new JobIntakeActor(board, options, time, listener, storage));
+    /// <param name="index">Where finished jobs go; null keeps them in memory (tests and benchmarks of the intake alone).</param>
+    public static Props Props(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener, IJobIndex? index = null) =>
+        Akka.Actor.Props.Create(() => new JobIntakeActor(board, options, time, listener, index));
 
     /// <summary>Every open job to the listener: after a restart queued and running jobs run (again).</summary>
     private void AnnounceOpenJobs()
@@ -104,19 +153,29 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         }
     }
 
-    private void Submit(JobCommands.Submit submit)
+    /// <param name="keyLookedUp">The index was asked about the key after it was reserved, and does not have it.</param>
+    private void Submit(JobCommands.Submit submit, IActorRef sender, bool keyLookedUp)
     {
         var request = submit.Request;
-        if (request.IdempotencyKey is { } key && (_state.Keys.TryGetValue((request.Tenant, key), out var existing) || _unstoredKeys.TryGetValue((request.Tenant, key), out existing)))
+        if (request.IdempotencyKey is { } key)
         {
-            Sender.Tell(new JobReplies.Accepted(existing, Duplicate: true));
-            return;
+            var tenantKey = (request.Tenant, key);
+            if (_state.Keys.TryGetValue(tenantKey, out var existing) || _unstoredKeys.TryGetValue(tenantKey, out existing))
+            {
+                sender.Tell(new JobReplies.Accepted(existing, Duplicate: true));
+                return;
+            }
+            if (_index is not null && !keyLookedUp)
+            {
+                LookUpKey(tenantKey, submit, sender);
+                return;
+            }
         }
         if (!submit.Checked)
         {
             if (request.InputBlob is not null)
             {
-                Sender.Tell(new JobReplies.Rejected(RejectionCode.Invalid, "input", "an input in the blob store must have been checked by the submitter", null));
+                sender.Tell(new JobReplies.Rejected(RejectionCode.Invalid, "input", "an input in the blob store must have been checked by the submitter", null));
                 return;
             }
             try
@@ -125,19 +184,19 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             }
             catch (ConvolutionException e)
             {
-                Sender.Tell(new JobReplies.Rejected(RejectionCode.Invalid, e.Field, e.Message, null));
+                sender.Tell(new JobReplies.Rejected(RejectionCode.Invalid, e.Field, e.Message, null));
                 return;
             }
         }
         var open = _state.Open + _unstored;
         if (open >= _options.MaxOpenJobs)
         {
-            Sender.Tell(new JobReplies.Rejected(RejectionCode.QueueFull, null, $"the board has {open} open jobs, its bound; retry later", _options.Backoff));
+            sender.Tell(new JobReplies.Rejected(RejectionCode.QueueFull, null, $"the board has {open} open jobs, its bound; retry later", _options.Backoff));
             return;
         }
         if (_state.OpenPerTenant.GetValueOrDefault(request.Tenant) + _unstoredPerTenant.GetValueOrDefault(request.Tenant) >= _options.MaxOpenJobsPerTenant)
         {
-            Sender.Tell(new JobReplies.Rejected(RejectionCode.TenantQuota, null, $"tenant '{request.Tenant}' has {_options.MaxOpenJobsPerTenant} open jobs, its quota; retry when some finish", _options.Backoff));
+            sender.Tell(new JobReplies.Rejected(RejectionCode.TenantQuota, null, $"tenant '{request.Tenant}' has {_options.MaxOpenJobsPerTenant} open jobs, its quota; retry when some finish", _options.Backoff));
             return;
         }
         var accepted = new JobAccepted(Guid.NewGuid(), request, _time.GetUtcNow());
@@ -148,7 +207,73 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         {
             _unstoredKeys[(request.Tenant, k)] = accepted.JobId;
         }
-        Enqueue(accepted, Sender);
+        Enqueue(accepted, sender);
+    }
+
+    /// <summary>
+    /// Reserves a key the intake does not hold and has the index asked about it: the job it names may have
+    /// finished and been let go. Reserved from now, so no job with the key is accepted meanwhile; and a
+    /// job let go before now has its record committed, so the look-up, which starts after, finds it.
+    /// </summary>
+    private void LookUpKey((string Tenant, string Key) key, JobCommands.Submit submit, IActorRef sender)
+    {
+        if (_keyWaiters.TryGetValue(key, out var waiting))
+        {
+            waiting.Add((submit, sender));
+            return;
+        }
+        _keyWaiters[key] = [(submit, sender)];
+        _keysToLookUp.Add(key);
+        LookUpKeys();
+    }
+
+    /// <summary>One look-up at a time, off the actor's thread, for every key waiting (they share a connection, as writes share a commit).</summary>
+    private void LookUpKeys()
+    {
+        if (_lookingUp || _keysToLookUp.Count == 0)
+        {
+            return;
+        }
+        var keys = _keysToLookUp;
+        _keysToLookUp = [];
+        _lookingUp = true;
+        var index = _index!;
+        Task.Run(() => index.FindKeys(keys)).PipeTo(
+            Self,
+            success: found => new KeysLookedUp(keys, found, null),
+            failure: e => new KeysLookedUp(keys, null, e.GetBaseException().Message));
+    }
+
+    /// <summary>
+    /// The index answered: a key it has is a duplicate of that job; the others are decided now, in the
+    /// order they came (the first is accepted, the next ones find its key).
+    /// </summary>
+    private void KeysAnswered(KeysLookedUp answer)
+    {
+        _lookingUp = false;
+        foreach (var key in answer.Keys)
+        {
+            if (!_keyWaiters.Remove(key, out var waiting))
+            {
+                continue;
+            }
+            foreach (var (submit, sender) in waiting)
+            {
+                if (answer.Error is { } error)
+                {
+                    sender.Tell(new JobReplies.Rejected(RejectionCode.JournalUnavailable, null, $"the job index could not be asked for the idempotency key ({error}); the job was not accepted — resubmit", _options.Backoff));
+                }
+                else if (answer.Found!.TryGetValue(key, out var existing))
+                {
+                    sender.Tell(new JobReplies.Accepted(existing, Duplicate: true));
+                }
+                else
+                {
+                    Submit(submit, sender, keyLookedUp: true);
+                }
+            }
+        }
+        LookUpKeys();
     }
 
     /// <summary>
@@ -195,10 +320,11 @@ public sealed class JobIntakeActor : ReceivePersistentActor
             {
                 Stored(stored, before);
             }
+            IndexFinished(events.Where(outcome => outcome is not (JobAccepted or JobStarted)).Select(outcome => _state.Jobs.GetValueOrDefault(outcome.JobId)).OfType<JobRecord>().Where(j => !j.IsOpen));
             if (--_writing == 0)
             {
                 // Every stored event is applied and no write is under way: the state matches the journal.
-                // At least as many events as jobs known between snapshots: a snapshot's cost grows with
+                // At least as many events as jobs held between snapshots: a snapshot's cost grows with
                 // the jobs it holds, so spacing them likewise keeps it a constant cost per event.
                 if (LastSequenceNr - _snapshotAt >= Math.Max(_options.SnapshotEvery, _state.Jobs.Count))
                 {
@@ -236,38 +362,69 @@ public sealed class JobIntakeActor : ReceivePersistentActor
         _listener?.Tell(new OpenJob(accepted.JobId, accepted.Request, accepted.At, 0), Self);
     }
 
-    /// <summary>
-    /// Forgets jobs finished before <see cref="JobIntakeOptions.History"/>, then snapshots
-    /// the rest, so a restart replays only what came after instead of every job ever accepted.
-    /// </summary>
+    /// <summary>Snapshots the state, so a restart replays only what came after instead of every job ever accepted.</summary>
     private void Snapshot()
     {
-        var (kept, forgotten) = _state.ForgetBefore(_time.GetUtcNow() - _options.History);
-        _state = kept;
-        if (!forgotten.IsEmpty)
-        {
-            _forgetting.Add((LastSequenceNr, forgotten));
-        }
         SaveSnapshot(_state.ToSnapshot());
         _snapshotAt = LastSequenceNr;
     }
 
     /// <summary>
     /// A snapshot is stored: recovery starts from it, so the events it covers and the older snapshots
-    /// go (a failure is logged; the next snapshot deletes up to itself, which covers these too), and the
-    /// jobs forgotten up to it are told to the storage sweeper.
+    /// go (a failure is logged; the next snapshot deletes up to itself, which covers these too).
     /// </summary>
     private void Snapshotted(SaveSnapshotSuccess success)
     {
         var sequenceNr = success.Metadata.SequenceNr;
         DeleteMessages(sequenceNr);
         DeleteSnapshots(new SnapshotSelectionCriteria(sequenceNr - 1));
-        var done = _forgetting.Where(f => f.SequenceNr <= sequenceNr).Aggregate(ForgottenJobs.None, (all, f) => all.With(f.Forgotten));
-        _forgetting.RemoveAll(f => f.SequenceNr <= sequenceNr);
-        if (!done.IsEmpty)
+        AnswerCheckpoints();
+    }
+
+    /// <summary>A snapshot is stored or failed: whoever asked for a <see cref="Checkpoint"/> is answered.</summary>
+    private void AnswerCheckpoints()
+    {
+        _checkpoints.ForEach(c => c.Tell(Synced.Instance));
+        _checkpoints.Clear();
+    }
+
+    /// <summary>Writes the records of finished jobs not already on their way to the index; the answer comes back as <see cref="IndexWritten"/>.</summary>
+    private void IndexFinished(IEnumerable<JobRecord> finished)
+    {
+        if (_index is null)
         {
-            // A job accepted since may name the same content again: its blob stays.
-            _storage?.Tell(done with { Blobs = [.. done.Blobs.Where(b => !_state.Blobs.ContainsKey(b)).Distinct(StringComparer.Ordinal)] }, Self);
+            return;
+        }
+        var batch = finished.Where(j => _indexing.Add(j.JobId)).ToList();
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        var ids = batch.Select(j => j.JobId).ToList();
+        _index.StoreAsync(batch).PipeTo(
+            Self,
+            success: () => new IndexWritten(ids, null),
+            failure: e => new IndexWritten(ids, e.GetBaseException().Message));
+    }
+
+    /// <summary>
+    /// The index has the records (the jobs are let go: it answers for them now), or could not take them:
+    /// they stay held and are written again after a pause.
+    /// </summary>
+    private void Indexed(IndexWritten written)
+    {
+        _indexing.ExceptWith(written.JobIds);
+        if (written.Error is { } error)
+        {
+            _log.Warning("Writing {Count} finished jobs to the job index failed (they stay in memory and are written again in {RetryS} s): {Reason}", written.JobIds.Count, _options.Backoff.TotalSeconds, error);
+            Timers.StartSingleTimer(nameof(RetryIndex), RetryIndex.Instance, _options.Backoff);
+            return;
+        }
+        _state = _state.Indexed(written.JobIds);
+        if (_snapshotOnceIndexed && _indexing.Count == 0 && _writing == 0)
+        {
+            _snapshotOnceIndexed = false;
+            Snapshot();
         }
     }
 
@@ -304,7 +461,9 @@ public sealed class JobIntakeActor : ReceivePersistentActor
 
     private void RefuseUnconfirmed(Exception cause)
     {
-        var waiting = _pending.Select(p => p.Sender).OfType<IActorRef>().ToList();
+        // The actor stops after this: submissions waiting for a key look-up would never be answered either.
+        var waiting = _pending.Select(p => p.Sender).OfType<IActorRef>().Concat(_keyWaiters.Values.SelectMany(w => w.Select(s => s.Sender))).ToList();
+        _keyWaiters.Clear();
         _log.Error(cause, "Job journal write failed; refusing {Count} unconfirmed submissions", _unconfirmed.Count + waiting.Count);
         Context.System.EventStream.Publish(new Observed.JournalFailed(PersistenceId, cause.Message));
         foreach (var sender in _unconfirmed.Values.Concat(waiting))
@@ -324,20 +483,38 @@ public sealed class JobIntakeActor : ReceivePersistentActor
     /// </summary>
     public sealed record OpenJob(Guid JobId, JobRequest Request, DateTimeOffset At, int Starts);
 
-    /// <summary>Answered with <see cref="Kept"/>: what the storage sweeper must not delete.</summary>
+    /// <summary>Answered with <see cref="Kept"/>: what the storage sweeper must not delete besides what the index names.</summary>
     public sealed record GetKept
     {
         public static readonly GetKept Instance = new();
     }
 
     /// <summary>
-    /// Every job the intake knows (stored; open ones and finished ones within the history) and the blobs
-    /// they name. Immutable, so handed out as they are.
+    /// Every job the intake holds (stored: the open ones, and finished ones not yet in the index) and the
+    /// blobs they name: bounded by the open jobs, not by the history. Immutable, so handed out as they are.
     /// </summary>
     public sealed record Kept(ImmutableDictionary<Guid, JobRecord> Jobs, ImmutableDictionary<string, int> Blobs);
 
+    /// <summary>The index's answer about reserved keys: the jobs it has for some (<paramref name="Found"/>), or why it could not say.</summary>
+    private sealed record KeysLookedUp(IReadOnlyList<(string Tenant, string Key)> Keys, IReadOnlyDictionary<(string Tenant, string Key), Guid>? Found, string? Error);
+
+    /// <summary>The index committed the records of <paramref name="JobIds"/>, or failed with <paramref name="Error"/>.</summary>
+    private sealed record IndexWritten(IReadOnlyList<Guid> JobIds, string? Error);
+
+    private sealed record RetryIndex
+    {
+        public static readonly RetryIndex Instance = new();
+    }
+
     /// <summary>Answered with <see cref="Synced"/> once every submission and transition received before it is stored (at shutdown).</summary>
     public sealed record Sync;
+
+    /// <summary>
+    /// <see cref="Sync"/>, and then a snapshot if anything was stored since the last one, answered with
+    /// <see cref="Synced"/> once it is stored (or failed): at a graceful stop, so the next start replays
+    /// nothing and holds no more than the open jobs from its first moment.
+    /// </summary>
+    public sealed record Checkpoint;
 
     public sealed record Synced
     {

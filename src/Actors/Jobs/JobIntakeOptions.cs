@@ -6,18 +6,14 @@ namespace Dpr.Actors.Jobs;
 /// <param name="MaxOpenJobs">Accepted jobs not yet finished, over all tenants; past it submissions are refused (bounded memory).</param>
 /// <param name="MaxOpenJobsPerTenant">The same, per tenant.</param>
 /// <param name="RetryAfter">What a refusal for a full queue tells the tenant to wait.</param>
-/// <param name="SnapshotEvery">Events between snapshots of the intake's state at least (and at least as many as the jobs it knows); a restart replays only what came after the last.</param>
-/// <param name="HistoryKept">How long a finished job stays known (look-up, list, idempotency key) after it finished; default 7 days.</param>
+/// <param name="SnapshotEvery">Events between snapshots of the intake's state at least (and at least as many as the jobs it holds); a restart replays only what came after the last.</param>
 public sealed record JobIntakeOptions(
     int BatchSize = 512,
     int MaxOpenJobs = 100_000,
     int MaxOpenJobsPerTenant = 10_000,
     TimeSpan? RetryAfter = null,
     ConvLimits? Limits = null,
-    int SnapshotEvery = 10_000,
-    TimeSpan? HistoryKept = null)
+    int SnapshotEvery = 10_000)
 {
-    public TimeSpan History => HistoryKept ?? TimeSpan.FromDays(7);
-
     public TimeSpan Backoff => RetryAfter ?? TimeSpan.FromSeconds(1);
 }

@@ -96,30 +96,42 @@ public sealed class PostgresBlobStore : IBlobStore
 
     /// <summary>
     /// Deletes every blob <paramref name="named"/> says no kept job names and that was not put within
-    /// <paramref name="grace"/>, and the temporary files of this host's uploads a crash cut off; returns how many blobs went.
+    /// <paramref name="grace"/>, a page of keys at a time in key order (memory does not grow with the blobs
+    /// stored), and the temporary files of this host's uploads a crash cut off; returns how many blobs went.
     /// </summary>
     public int DeleteUnnamed(Func<string, bool> named, TimeSpan grace)
     {
         ArgumentNullException.ThrowIfNull(named);
         _uploads.DeleteAbandoned();
-        using var connection = Open();
-        var unnamed = new List<string>();
-        using (var select = new NpgsqlCommand($"SELECT key FROM {_table} WHERE put_at < now() - @grace", connection))
+        const int page = 1000;
+        var (after, deleted) = ("", 0);
+        while (true)
         {
-            select.Parameters.AddWithValue("grace", grace);
-            using var reader = select.ExecuteReader();
-            while (reader.Read())
+            var keys = new List<string>(page);
+            using var connection = Open();
+            using (var select = new NpgsqlCommand($"SELECT key FROM {_table} WHERE put_at < now() - @grace AND key > @after ORDER BY key LIMIT @page", connection))
             {
-                if (!named(reader.GetString(0)))
+                select.Parameters.AddWithValue("grace", grace);
+                select.Parameters.AddWithValue("after", after);
+                select.Parameters.AddWithValue("page", page);
+                using var reader = select.ExecuteReader();
+                while (reader.Read())
                 {
-                    unnamed.Add(reader.GetString(0));
+                    keys.Add(reader.GetString(0));
                 }
             }
+            using (var delete = new NpgsqlCommand($"DELETE FROM {_table} WHERE key = ANY(@keys) AND put_at < now() - @grace", connection))
+            {
+                delete.Parameters.AddWithValue("keys", keys.Where(key => !named(key)).ToArray());
+                delete.Parameters.AddWithValue("grace", grace);
+                deleted += delete.ExecuteNonQuery();
+            }
+            if (keys.Count < page)
+            {
+                return deleted;
+            }
+            after = keys[^1];
         }
-        using var delete = new NpgsqlCommand($"DELETE FROM {_table} WHERE key = ANY(@keys) AND put_at < now() - @grace", connection);
-        delete.Parameters.AddWithValue("keys", unnamed.ToArray());
-        delete.Parameters.AddWithValue("grace", grace);
-        return delete.ExecuteNonQuery();
     }
 
     private NpgsqlConnection Open()

@@ -15,11 +15,14 @@ namespace Dpr.Actors.Jobs;
 /// </summary>
 public sealed class PostgresResultStore : IResultStore
 {
+    /// <summary>Results <see cref="Prune"/> reads at a time: its memory does not grow with what is stored.</summary>
+    private const int PrunePage = 1000;
+
     private readonly string _connectionString;
     private readonly string _table;
     private readonly TimeSpan _retention;
     private readonly TimeProvider _time;
-    private readonly ResultBatcher _batcher;
+    private readonly GroupCommit<(StoredResult Meta, byte[] Data), bool> _batcher;
 
     /// <param name="time">Stamps each result as it is written (what <see cref="Prune"/> compares); the system clock by default.</param>
     public PostgresResultStore(JournalSettings journal, TimeSpan retention, TimeProvider? time = null)
@@ -29,7 +32,7 @@ public sealed class PostgresResultStore : IResultStore
         _table = JournalSchema.Table(journal, "dpr_results");
         _retention = retention;
         _time = time ?? TimeProvider.System;
-        _batcher = new ResultBatcher(nameof(PostgresResultStore), InsertAsync);
+        _batcher = new(nameof(PostgresResultStore), InsertAsync);
     }
 
     /// <summary>The table, created if missing (by <see cref="JournalSchema"/>, under its lock).</summary>
@@ -42,7 +45,7 @@ public sealed class PostgresResultStore : IResultStore
         CREATE INDEX IF NOT EXISTS dpr_results_stored_at ON {table} (stored_at);
         """;
 
-    public Task<bool> StoreAsync(StoredResult meta, byte[] data) => _batcher.StoreAsync(meta, data);
+    public Task<bool> StoreAsync(StoredResult meta, byte[] data) => _batcher.AddAsync((meta, data));
 
     /// <exception cref="NpgsqlException">The database could not be reached.</exception>
     public (StoredResult Meta, byte[] Data)? TryLoad(Guid jobId)
@@ -97,32 +100,42 @@ public sealed class PostgresResultStore : IResultStore
     }
 
     /// <summary>
-    /// Deletes results stored before <paramref name="now"/> minus the retention whose job this host's
-    /// intake does not know; returns how many. Another host's old results may go too: they are past the
-    /// retention that host's intake keeps them for as well.
+    /// Deletes results stored before <paramref name="now"/> minus the retention whose job
+    /// <paramref name="known"/> says is no longer kept, a page at a time in storage order; returns how
+    /// many. Another host's old results may go too: they are past the retention that host keeps them for as well.
     /// </summary>
     public int Prune(DateTimeOffset now, Func<Guid, bool> known)
     {
         ArgumentNullException.ThrowIfNull(known);
-        var orphans = new List<Guid>();
-        using (var connection = Open())
-        using (var command = new NpgsqlCommand($"SELECT job_id FROM {_table} WHERE stored_at < @before", connection))
+        var before = (now - _retention).ToUnixTimeMilliseconds();
+        var (afterAt, afterId, deleted) = (long.MinValue, Guid.Empty, 0);
+        while (true)
         {
-            command.Parameters.AddWithValue("before", (now - _retention).ToUnixTimeMilliseconds());
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            var page = new List<(long At, Guid Id)>(PrunePage);
+            using (var connection = Open())
+            using (var command = new NpgsqlCommand($"SELECT stored_at, job_id FROM {_table} WHERE stored_at < @before AND (stored_at, job_id) > (@at, @id) ORDER BY stored_at, job_id LIMIT @page", connection))
             {
-                if (!known(reader.GetGuid(0)))
+                command.Parameters.AddWithValue("before", before);
+                command.Parameters.AddWithValue("at", afterAt);
+                command.Parameters.AddWithValue("id", afterId);
+                command.Parameters.AddWithValue("page", PrunePage);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
                 {
-                    orphans.Add(reader.GetGuid(0));
+                    page.Add((reader.GetInt64(0), reader.GetGuid(1)));
                 }
             }
+            deleted += Delete(page.Select(r => r.Id).Where(id => !known(id)));
+            if (page.Count < PrunePage)
+            {
+                return deleted;
+            }
+            (afterAt, afterId) = page[^1];
         }
-        return Delete(orphans);
     }
 
     /// <summary>
-    /// A batch of results in one transaction and one round trip (<see cref="ResultBatcher"/>), on a new
+    /// A batch of results in one transaction and one round trip (<see cref="GroupCommit{TItem, TOutcome}"/>), on a new
     /// pooled connection, so an outage fails the batches it meets and not every later one.
     /// </summary>
     private async Task<bool[]> InsertAsync(IReadOnlyList<(StoredResult Meta, byte[] Data)> batch)

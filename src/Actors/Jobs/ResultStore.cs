@@ -8,17 +8,20 @@ namespace Dpr.Actors.Jobs;
 /// its result already there and keeps the first. One writer stores whatever results are waiting in a
 /// single transaction (group commit), so a result costs a row, not a file: with a file per result,
 /// creating and renaming the files took about 45% of the service's CPU in <c>dpr bench http</c>.
-/// A result is deleted with its job: when the intake forgets the job (<see cref="Delete"/>), or, for one
-/// whose deletion a crash cut off, once it is older than the retention and its job is unknown
-/// (<see cref="Prune"/>). Never while the intake still knows the job, so a job that says completed has its result.
+/// A result is deleted with its job: when the job is past the retention (<see cref="Delete"/>), or, for one
+/// whose deletion a crash cut off, once it is older than the retention and its job is no longer kept
+/// (<see cref="Prune"/>). Never while the job is kept, so a job that says completed has its result.
 /// With a PostgreSQL journal <see cref="PostgresResultStore"/> is used instead.
 /// </summary>
 public sealed class ResultStore : IResultStore
 {
+    /// <summary>Results <see cref="Prune"/> reads at a time: its memory does not grow with what is stored.</summary>
+    private const int PrunePage = 1000;
+
     private readonly string _connectionString;
     private readonly TimeSpan _retention;
     private readonly TimeProvider _time;
-    private readonly ResultBatcher _batcher;
+    private readonly GroupCommit<(StoredResult Meta, byte[] Data), bool> _batcher;
     /// <summary>The writer's own connection, opened once.</summary>
     private readonly Lazy<SqliteConnection> _writerConnection;
 
@@ -55,11 +58,11 @@ public sealed class ResultStore : IResultStore
             transaction.Commit();
         }
         _writerConnection = new(Open);
-        _batcher = new ResultBatcher(nameof(ResultStore), batch => Task.FromResult(Insert(batch)));
+        _batcher = new(nameof(ResultStore), batch => Task.FromResult(Insert(batch)));
     }
 
     /// <summary>Stores a result once it is committed; false when one was already stored for the job (the first stays).</summary>
-    public Task<bool> StoreAsync(StoredResult meta, byte[] data) => _batcher.StoreAsync(meta, data);
+    public Task<bool> StoreAsync(StoredResult meta, byte[] data) => _batcher.AddAsync((meta, data));
 
     public (StoredResult Meta, byte[] Data)? TryLoad(Guid jobId)
     {
@@ -111,7 +114,7 @@ public sealed class ResultStore : IResultStore
         }
     }
 
-    /// <summary>Deletes the results of <paramref name="jobIds"/> (jobs the intake forgot), in one transaction; returns how many there were.</summary>
+    /// <summary>Deletes the results of <paramref name="jobIds"/> (jobs past the retention), in one transaction; returns how many there were.</summary>
     public int Delete(IEnumerable<Guid> jobIds)
     {
         ArgumentNullException.ThrowIfNull(jobIds);
@@ -132,30 +135,40 @@ public sealed class ResultStore : IResultStore
 
     /// <summary>
     /// Deletes results stored before <paramref name="now"/> minus the retention whose job
-    /// <paramref name="known"/> says the intake no longer knows (left over when a crash came between the
-    /// intake forgetting a job and its result's deletion); returns how many.
-    /// <paramref name="known"/> must come from the intake's state taken before this call: a result is
-    /// stored only for a job already accepted, and one stored since is younger than the retention.
+    /// <paramref name="known"/> says is no longer kept (left over when a crash came between a job's
+    /// deletion and its result's), a page at a time in storage order; returns how many.
+    /// <paramref name="known"/> must answer from what was kept before this call: a result is stored only
+    /// for a job already accepted, and one stored since is younger than the retention.
     /// </summary>
     public int Prune(DateTimeOffset now, Func<Guid, bool> known)
     {
         ArgumentNullException.ThrowIfNull(known);
-        var orphans = new List<Guid>();
-        using (var connection = Open())
-        using (var command = connection.CreateCommand())
+        var before = (now - _retention).ToUnixTimeMilliseconds();
+        var (afterAt, afterId, deleted) = (long.MinValue, "", 0);
+        while (true)
         {
-            command.CommandText = "SELECT job_id FROM results WHERE stored_at < $before";
-            command.Parameters.AddWithValue("$before", (now - _retention).ToUnixTimeMilliseconds());
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            var page = new List<(long At, string Id)>(PrunePage);
+            using (var connection = Open())
+            using (var command = connection.CreateCommand())
             {
-                if (Guid.TryParseExact(reader.GetString(0), "N", out var jobId) && !known(jobId))
+                command.CommandText = "SELECT stored_at, job_id FROM results WHERE stored_at < $before AND (stored_at, job_id) > ($at, $id) ORDER BY stored_at, job_id LIMIT $page";
+                command.Parameters.AddWithValue("$before", before);
+                command.Parameters.AddWithValue("$at", afterAt);
+                command.Parameters.AddWithValue("$id", afterId);
+                command.Parameters.AddWithValue("$page", PrunePage);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
                 {
-                    orphans.Add(jobId);
+                    page.Add((reader.GetInt64(0), reader.GetString(1)));
                 }
             }
+            deleted += Delete(page.Select(r => Guid.TryParseExact(r.Id, "N", out var jobId) ? jobId : (Guid?)null).OfType<Guid>().Where(id => !known(id)));
+            if (page.Count < PrunePage)
+            {
+                return deleted;
+            }
+            (afterAt, afterId) = page[^1];
         }
-        return Delete(orphans);
     }
 
     /// <summary>How many results are stored.</summary>
@@ -168,7 +181,7 @@ public sealed class ResultStore : IResultStore
     }
 
     /// <summary>
-    /// A batch of results in one transaction (<see cref="ResultBatcher"/>). A result larger than
+    /// A batch of results in one transaction (<see cref="GroupCommit{TItem, TOutcome}"/>). A result larger than
     /// <see cref="BoundLimit"/> is inserted as a zero-filled BLOB of its size and written into it through
     /// an incremental BLOB handle: a bound parameter is copied whole into SQLite's memory first
     /// (<c>SQLITE_TRANSIENT</c>), a second copy of the largest output on a board with 512 MB. The

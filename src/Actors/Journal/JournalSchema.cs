@@ -12,7 +12,7 @@ namespace Dpr.Actors.Journal;
 /// Creates the PostgreSQL tables of the journals and the snapshot store once, before an actor system
 /// uses them, with the plugin's own DDL: linq2db's <c>CREATE TABLE IF NOT EXISTS</c> from the plugin's
 /// table mapping and the plugin's index footers, exactly what its <c>auto-initialize</c> runs. dpr's own
-/// tables in that database (results, input blobs) are created with them.
+/// tables in that database (results, input blobs, finished jobs) are created with them.
 /// <para>
 /// <c>CREATE TABLE IF NOT EXISTS</c> does not guard against itself in PostgreSQL: two sessions that
 /// create the same table at once both find it missing, and all but one fail on the catalog's unique
@@ -72,6 +72,7 @@ public static class JournalSchema
         }
         await ExecuteAsync(session, PostgresResultStore.Ddl(Table(settings, "dpr_results")), cancel);
         await ExecuteAsync(session, PostgresBlobStore.Ddl(Table(settings, "dpr_blobs")), cancel);
+        await ExecuteAsync(session, PostgresJobIndex.Ddl(Table(settings, "dpr_jobs")), cancel);
     }
 
     /// <summary>A table of dpr's in the journal's schema, quoted: <c>"public"."dpr_results"</c>.</summary>

@@ -197,13 +197,13 @@ public static class JobEndpoints
         {
             throw ApiProblem.BadInput("limit", $"expected 1 to 1000, found {take}");
         }
-        var list = (JobReplies.JobList)await AskAsync(node.Intake, new JobCommands.ListJobs(TenantAuth.Caller(http).Name, filter, take), node.Options.AskTimeout);
-        return new JobListDto([.. list.Jobs.Select(ToDto)]);
+        var jobs = await AnsweredAsync(node.ListJobsAsync(TenantAuth.Caller(http).Name, filter, take, node.Options.AskTimeout), node.Options.AskTimeout);
+        return new JobListDto([.. jobs.Select(ToDto)]);
     }
 
-    /// <summary>The caller's job; another tenant's job is answered exactly like an unknown one.</summary>
+    /// <summary>The caller's job, open (from the intake) or finished (from the index); another tenant's job is answered exactly like an unknown one.</summary>
     private static async Task<JobReplies.JobStatus> OwnJobAsync(Guid id, HttpContext http, DprNode node) =>
-        await AskAsync(node.Intake, new JobCommands.GetJob(id), node.Options.AskTimeout) is JobReplies.JobStatus status && status.Tenant == TenantAuth.Caller(http).Name
+        await AnsweredAsync(node.FindJobAsync(id, node.Options.AskTimeout), node.Options.AskTimeout) is { } status && status.Tenant == TenantAuth.Caller(http).Name
             ? status
             : throw ApiProblem.NotFound("id", $"no job {id}");
 
@@ -214,11 +214,14 @@ public static class JobEndpoints
     private static string Wire(JobState state) => IntakeSnapshot.Job.Wire(state);
 
     /// <summary>An actor's answer; no answer in time means the journal (or the actor behind it) is not there.</summary>
-    public static async Task<object> AskAsync(IActorRef actor, object message, TimeSpan timeout)
+    public static Task<object> AskAsync(IActorRef actor, object message, TimeSpan timeout) => AnsweredAsync(actor.Ask<object>(message, timeout), timeout);
+
+    /// <summary>The answer of something that asks an actor (<see cref="AskAsync"/>).</summary>
+    private static async Task<T> AnsweredAsync<T>(Task<T> asking, TimeSpan timeout)
     {
         try
         {
-            return await actor.Ask<object>(message, timeout);
+            return await asking;
         }
         catch (AskTimeoutException)
         {

@@ -89,7 +89,7 @@ public static class DemoCommand
                 console.MarkupLineInterpolated($"  swap {swaps}: partition [bold]{state.Partition}[/] now holds [bold]{state.Module ?? state.PendingModule}[/]");
             }
             swapsSeen = swaps;
-            var open = jobs.Count(j => runtime.Intake.Ask<object>(new JobCommands.GetJob(j.Id), Timeout).GetAwaiter().GetResult() is JobReplies.JobStatus { State: JobState.Queued or JobState.Running });
+            var open = jobs.Count(j => runtime.FindJobAsync(j.Id, Timeout).GetAwaiter().GetResult() is { State: JobState.Queued or JobState.Running });
             if (open == 0)
             {
                 break;

@@ -43,17 +43,19 @@ public sealed class DprNode : IDisposable
         // Each partition that hosts a module gets an equal share of the DMA memory (StartRegions).
         var hosting = board.Partitions.Count(p => catalog.Modules.Any(m => m.Partition == p));
         DmaBufferBytes = (long)(buffers.Size / (ulong)Math.Max(1, hosting));
-        // With PostgreSQL, results and inputs are in the journal's database, which several hosts share.
+        // With PostgreSQL, results, inputs and finished jobs are in the journal's database, which several hosts share.
         var retention = TimeSpan.FromHours(options.ResultRetentionHours);
         if (options.JournalSettings is { Provider: Actors.Journal.JournalProvider.PostgreSql } journal)
         {
             Blobs = new PostgresBlobStore(journal, Path.Combine(options.DataDirectory, "uploads"));
             Results = new PostgresResultStore(journal, retention);
+            Index = new PostgresJobIndex(journal);
         }
         else
         {
             Blobs = new BlobStore(Path.Combine(options.DataDirectory, "blobs"));
             Results = new ResultStore(Path.Combine(options.DataDirectory, "results"), retention);
+            Index = new JobIndex(Path.Combine(options.DataDirectory, "jobs.db"));
         }
     }
 
@@ -81,6 +83,9 @@ public sealed class DprNode : IDisposable
 
     public IResultStore Results { get; }
 
+    /// <summary>Finished jobs (the intake holds only open ones): read here, off the actors' threads.</summary>
+    public IJobIndex Index { get; }
+
     /// <summary>The region manager of each partition that hosts a module (through its back-off supervisor).</summary>
     public IReadOnlyDictionary<string, IActorRef> Regions => _regions;
 
@@ -90,7 +95,7 @@ public sealed class DprNode : IDisposable
 
     public bool JobsStarted => _storage is not null;
 
-    /// <summary>Deletes the results and blobs no kept job needs (<see cref="JobStorageSweeperActor"/>).</summary>
+    /// <summary>Deletes the finished jobs past the retention with their results and blobs, and what no kept job needs (<see cref="JobStorageSweeperActor"/>).</summary>
     public IActorRef Storage => _storage ?? throw new InvalidOperationException("the jobs have not been started");
 
     /// <summary>The board, its port and its catalog; on the simulated board a catalog of synthetic modules is written on first start.</summary>
@@ -140,30 +145,47 @@ public sealed class DprNode : IDisposable
 
     /// <summary>
     /// The intake (back-off supervised: a failed journal write stops it, and it comes back from its
-    /// journal), the dispatcher, which the intake finds by its path even after a restart, and the
-    /// storage sweeper, found likewise, told of the jobs the intake forgets.
+    /// journal), which hands finished jobs to the index, the dispatcher, which the intake finds by its
+    /// path even after a restart, and the storage sweeper.
     /// </summary>
     public void StartJobs(ActorSystem system)
     {
-        // A finished job is known (look-up, list, idempotency key) as long as its result is kept.
-        var intakeOptions = new JobIntakeOptions(
-            MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant,
-            HistoryKept: TimeSpan.FromHours(Options.ResultRetentionHours));
+        var intakeOptions = new JobIntakeOptions(MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant);
         const string dispatcherName = "dispatcher";
-        const string storageName = "job-storage";
-        var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"), system.ActorSelection($"/user/{storageName}"));
+        var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"), Index);
         _intake = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(intake, "intake", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
             $"jobs-{Board.Name}");
         _dispatcher = system.ActorOf(
             JobDispatcherActor.Props(Board.Name, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy, TenantWeights = Options.Weights }, Results, new ConvKernel(), TimeProvider.System, Blobs),
             dispatcherName);
-        _storage = system.ActorOf(JobStorageSweeperActor.Props(_intake, Blobs, Results, TimeProvider.System), storageName);
+        // A finished job is kept (look-up, list, idempotency key) as long as its result.
+        _storage = system.ActorOf(JobStorageSweeperActor.Props(_intake, Index, Blobs, Results, TimeProvider.System, TimeSpan.FromHours(Options.ResultRetentionHours)), "job-storage");
+    }
+
+    /// <summary>
+    /// A job as the intake (open, or finished and not yet in the index) or else the index has it; null
+    /// when neither does. The intake first: it lets go of a finished job only once the index has committed
+    /// it, so a job the intake no longer holds is in the index when the index is asked.
+    /// </summary>
+    /// <exception cref="AskTimeoutException">The intake did not answer within <paramref name="timeout"/>.</exception>
+    public async Task<JobReplies.JobStatus?> FindJobAsync(Guid jobId, TimeSpan timeout) =>
+        await Intake.Ask<object>(new JobCommands.GetJob(jobId), timeout) as JobReplies.JobStatus
+            ?? Index.Find(jobId)?.ToStatus();
+
+    /// <summary>A tenant's jobs, newest first, from the intake and the index (<see cref="JobListing.Merge"/>), optionally only those in <paramref name="state"/>.</summary>
+    /// <exception cref="AskTimeoutException">The intake did not answer within <paramref name="timeout"/>.</exception>
+    public async Task<JobReplies.JobStatus[]> ListJobsAsync(string tenant, JobState? state, int limit, TimeSpan timeout)
+    {
+        var held = await Intake.Ask<JobReplies.JobList>(new JobCommands.ListJobs(tenant, state, limit), timeout);
+        var stored = state is JobState.Queued or JobState.Running ? [] : Index.List(tenant, state, limit).Select(j => j.ToStatus()).ToList();
+        return JobListing.Merge(held.Jobs, stored, limit);
     }
 
     public void Dispose()
     {
         Results.Dispose();
+        Index.Dispose();
         (_memory as IDisposable)?.Dispose();
     }
 }

@@ -85,7 +85,7 @@ public static class DprService
         // First: its first probe creates the tables before any journal or store is used.
         builder.Services.AddHostedService<JournalHealth>();
         builder.Services.AddSingleton(new DiskSpace(options.DataDirectory, options.MinFreeDiskMegabytes * 1024 * 1024));
-        builder.Services.AddHostedService<ResultPruner>();
+        builder.Services.AddHostedService<StorageSweepService>();
         builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
         builder.Services.AddAkka("dpr", akka => akka
             // The host stops the actor system after the server has finished its requests, not the CLR's exit hook before.
@@ -147,8 +147,9 @@ public static class DprService
 
     /// <summary>
     /// Before the actors stop: no new job starts, running ones finish (bounded), and the intake has
-    /// stored every outcome it was told, so a restart finds them completed rather than running. With
-    /// the journal down nothing can be stored, and nothing is waited for.
+    /// stored every outcome it was told, so a restart finds them completed rather than running, and a
+    /// snapshot, so a restart replays nothing. With the journal down nothing can be stored, and nothing
+    /// is waited for.
     /// </summary>
     private static void DrainOnShutdown(ActorSystem system, DprNode node, JournalStatus journal) =>
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-running-jobs", async () =>
@@ -160,7 +161,7 @@ public static class DprService
             try
             {
                 await node.Dispatcher.Ask<JobDispatcherActor.Drained>(new JobDispatcherActor.Drain(), TimeSpan.FromSeconds(10));
-                await node.Intake.Ask<JobIntakeActor.Synced>(new JobIntakeActor.Sync(), TimeSpan.FromSeconds(5));
+                await node.Intake.Ask<JobIntakeActor.Synced>(new JobIntakeActor.Checkpoint(), TimeSpan.FromSeconds(5));
             }
             catch (AskTimeoutException)
             {

@@ -32,53 +32,86 @@ public class IntakeStateTests
     }
 
     [Fact]
-    public void Finished_jobs_before_the_horizon_are_forgotten_with_their_keys_and_open_ones_kept()
+    public void An_indexed_finished_job_is_let_go_with_its_key_order_and_blob_and_an_open_one_never()
     {
-        var (old, fresh, running) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var (done, running, failed) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var (a, b) = (new string('a', 64), new string('b', 64));
         var state = Replay(
-            new JobAccepted(old, Request(key: "a"), T0), new JobCompleted(old, "r", "conv", T0),
-            new JobAccepted(running, Request(), T0),
-            new JobAccepted(fresh, Request(), T0.AddHours(2)), new JobFailed(fresh, "x", T0.AddHours(2)));
+            new JobAccepted(done, Request(key: "a", blob: a), T0), new JobCompleted(done, "r", "conv", T0.AddSeconds(1)),
+            new JobAccepted(running, Request(key: "r", blob: b), T0.AddSeconds(2)), new JobStarted(running, "conv", "conv3x3_int8", 1, T0.AddSeconds(3)),
+            new JobAccepted(failed, Request(blob: b), T0.AddSeconds(4)), new JobFailed(failed, "x", T0.AddSeconds(5)));
+        Assert.Equal(new[] { done, failed }.Order(), state.Finished.Select(j => j.JobId).Order());
+        Assert.Equal(("a", a), (state.Jobs[done].IdempotencyKey, state.Jobs[done].InputBlob));
 
-        var forgotten = state.Forget(T0.AddHours(1));
+        var kept = state.Indexed([done, running, failed, Guid.NewGuid()]);
 
-        Assert.Equal([running, fresh], forgotten.PerTenant["t1"]);
-        Assert.False(forgotten.Jobs.ContainsKey(old));
-        Assert.Empty(forgotten.Keys);
-        Assert.Equal(1, forgotten.Open);
+        Assert.Equal([running], kept.Jobs.Keys);
+        Assert.Empty(kept.Finished);
+        Assert.Equal([running], kept.PerTenant["t1"].Select(j => j.JobId));
+        Assert.Equal(new Dictionary<(string, string), Guid> { [("t1", "r")] = running }, kept.Keys);
+        // b is still named by the running job.
+        Assert.Equal(new Dictionary<string, int> { [b] = 1 }, kept.Blobs);
+        Assert.Equal((1, 1), (kept.Open, kept.OpenPerTenant["t1"]));
+        Assert.Same(kept, kept.Indexed([done, running]));
+        Assert.Same(kept, kept.Apply(new JobCompleted(done, "late", "conv", T0.AddSeconds(9))));
     }
 
     [Fact]
-    public void A_job_is_kept_for_the_retention_after_it_finished_however_long_it_waited()
+    public void After_many_finished_jobs_are_indexed_only_the_open_ones_are_held()
     {
-        var waitedLong = Guid.NewGuid();
-        var state = Replay(new JobAccepted(waitedLong, Request(), T0), new JobCompleted(waitedLong, "r", "conv", T0.AddHours(2)));
+        var events = new List<IJobEvent>();
+        var ids = Enumerable.Range(0, 1000).Select(_ => Guid.NewGuid()).ToList();
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+        {
+            events.Add(new JobAccepted(id, Request(tenant: $"t{i % 4}", key: $"k{i}"), T0.AddMilliseconds(i)));
+            if (i % 10 != 0)
+            {
+                events.Add(new JobCompleted(id, "r", "conv", T0.AddSeconds(10)));
+            }
+        }
+        var state = IntakeState.Empty.ApplyAll(events);
 
-        Assert.True(state.Forget(T0.AddHours(1)).Jobs.ContainsKey(waitedLong));
-        Assert.False(state.Forget(T0.AddHours(3)).Jobs.ContainsKey(waitedLong));
+        var held = state.Indexed(state.Finished.Select(j => j.JobId).ToList());
+
+        Assert.Equal(100, held.Jobs.Count);
+        Assert.All(held.Jobs.Values, j => Assert.True(j.IsOpen));
+        Assert.Equal(100, held.Keys.Count);
+        Assert.Equal(100, held.PerTenant.Values.Sum(t => t.Count));
+        Assert.Equal(held.Jobs.Count, IntakeState.From(held.ToSnapshot()).Jobs.Count);
     }
 
     [Fact]
-    public void A_forgotten_job_gives_up_its_blob_only_when_no_kept_job_names_the_same_content()
+    public void A_tenants_held_jobs_are_listed_by_acceptance_time_newest_first()
     {
-        var (old, oldShared, fresh, running) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-        var (a, b, c) = (new string('a', 64), new string('b', 64), new string('c', 64));
+        var (first, second, third) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        // Stored in another order than accepted: the order is the acceptance time's, as the index lists.
         var state = Replay(
-            new JobAccepted(old, Request(blob: a), T0), new JobCompleted(old, "r", "conv", T0),
-            new JobAccepted(oldShared, Request(blob: b), T0), new JobFailed(oldShared, "x", T0),
-            new JobAccepted(running, Request(blob: c), T0),
-            new JobAccepted(fresh, Request(blob: b), T0.AddHours(2)), new JobCompleted(fresh, "r", "conv", T0.AddHours(2)));
-        Assert.Equal(new Dictionary<string, int> { [a] = 1, [b] = 2, [c] = 1 }, state.Blobs);
-        Assert.Equal(a, state.Jobs[old].InputBlob);
+            new JobAccepted(second, Request(), T0.AddSeconds(2)), new JobAccepted(first, Request(), T0.AddSeconds(1)),
+            new JobAccepted(third, Request(), T0.AddSeconds(3)), new JobCompleted(third, "r", "conv", T0.AddSeconds(4)));
 
-        var (kept, forgotten) = state.ForgetBefore(T0.AddHours(1));
+        Assert.Equal([third, second, first], state.List("t1", null, 10).Select(j => j.JobId));
+        Assert.Equal([second], state.List("t1", JobState.Queued, 1).Select(j => j.JobId));
+        Assert.Empty(state.List("t2", null, 10));
+    }
 
-        Assert.Equal(new[] { old, oldShared }.Order(), forgotten.Jobs.Order());
-        // b is still named by the fresh job; c by the running one, which is never forgotten.
-        Assert.Equal([a], forgotten.Blobs);
-        Assert.Equal(new Dictionary<string, int> { [b] = 1, [c] = 1 }, kept.Blobs);
-        Assert.Equal(kept.Blobs, IntakeState.From(kept.ToSnapshot()).Blobs);
-        Assert.Same(kept, kept.ForgetBefore(T0.AddHours(1)).Kept);
+    [Fact]
+    public void A_snapshot_of_the_previous_version_holds_its_finished_jobs_until_they_are_indexed()
+    {
+        // Before the index, a snapshot held every finished job within the retention, with its key.
+        var (done, open) = (Guid.NewGuid(), Guid.NewGuid());
+        var blob = new string('c', 64);
+        var old = new IntakeSnapshot([
+            new IntakeSnapshot.Job(done, "t1", "conv3x3_int8", "failed", null, T0, "conv", "bad luck", "k1", 1, T0.AddSeconds(1), T0.AddSeconds(2), blob),
+            new IntakeSnapshot.Job(open, "t1", "conv3x3_int8", "queued", Request(key: "k2"), T0.AddSeconds(3), null, null, "k2")]);
+
+        var state = IntakeState.From(old);
+
+        var finished = Assert.Single(state.Finished);
+        Assert.Equal((done, JobState.Failed, "bad luck", "k1", blob, T0.AddSeconds(2)), (finished.JobId, finished.State, finished.Error, finished.IdempotencyKey, finished.InputBlob, finished.FinishedAt));
+        Assert.Equal(done, state.Keys[("t1", "k1")]);
+        var indexed = state.Indexed([done]);
+        Assert.Equal([open], indexed.Jobs.Keys);
+        Assert.Empty(indexed.Blobs);
     }
 
     [Fact]
@@ -99,7 +132,23 @@ public class IntakeStateTests
             return Describe(restored) == Describe(state);
         });
 
-    /// <summary>Random histories over a few jobs and tenants: acceptances, starts and outcomes in any order, some for jobs never accepted.</summary>
+    [Property(MaxTest = 200)]
+    public Property Letting_go_of_every_finished_job_keeps_the_open_ones_and_their_counts() =>
+        Prop.ForAll(Histories.ToArbitrary(), events =>
+        {
+            var state = Replay([.. events]);
+            var held = state.Indexed([.. state.Finished.Select(j => j.JobId)]);
+            return held.Jobs.Values.All(j => j.IsOpen)
+                && held.Jobs.Count == state.Open
+                && held.Open == state.Open
+                && held.OpenPerTenant.OrderBy(t => t.Key).SequenceEqual(state.OpenPerTenant.OrderBy(t => t.Key))
+                && held.QueuedPerModule.OrderBy(t => t.Key).SequenceEqual(state.QueuedPerModule.OrderBy(t => t.Key))
+                && held.Blobs.Values.Sum() == held.Jobs.Values.Count(j => j.InputBlob is not null)
+                && held.Keys.Values.All(held.Jobs.ContainsKey)
+                && Describe(IntakeState.From(held.ToSnapshot())) == Describe(held);
+        });
+
+    /// <summary>Random histories over a few jobs and tenants: acceptances, starts and outcomes in any order, some for jobs never accepted; all accepted at once (the order of ties is the id's).</summary>
     private static Gen<IJobEvent[]> Histories =>
         Gen.ArrayOf(
             from job in Gen.Choose(0, 5)
@@ -109,7 +158,8 @@ public class IntakeStateTests
 
     private static IJobEvent Event(Guid id, string tenant, int kind) => kind switch
     {
-        0 => new JobAccepted(id, Request(tenant, key: $"k{id.GetHashCode() % 3}", blob: id.ToByteArray()[0] % 2 == 0 ? new string('e', 64) : null), T0),
+        // A key per job (the intake never accepts a second job with a held key), some jobs without one.
+        0 => new JobAccepted(id, Request(tenant, key: id.ToByteArray()[0] % 3 == 0 ? null : $"k{id.ToByteArray()[0]}", blob: id.ToByteArray()[0] % 2 == 0 ? new string('e', 64) : null), T0),
         1 => new JobStarted(id, "conv", "conv3x3_int8", 1, T0),
         2 => new JobCompleted(id, "r", "conv", T0),
         3 => new JobFailed(id, "x", T0),

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using Akka.Actor;
 using Akka.Persistence.TestKit;
 using Dpr.Actors.Jobs;
@@ -89,93 +88,154 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(10, ExpectMsg<JobReplies.QueueDepths>().Queued["conv3x3_int8"]);
     }
 
-    [Fact]
-    public void Finished_jobs_past_the_history_are_forgotten_and_open_ones_kept()
-    {
-        var options = new JobIntakeOptions(SnapshotEvery: 2, HistoryKept: TimeSpan.FromHours(1));
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var intake = Intake(options, board: "history", time: clock);
-        intake.Tell(new JobCommands.Submit(Request()));
-        var done = ExpectMsg<JobReplies.Accepted>().JobId;
-        intake.Tell(new JobCommands.Submit(Request()));
-        var open = ExpectMsg<JobReplies.Accepted>().JobId;
-        intake.Tell(new JobCommands.RecordCompleted(done, "r", "conv"));
-        intake.Tell(new JobIntakeActor.Sync());
-        ExpectMsg<JobIntakeActor.Synced>();
-        clock.Advance(TimeSpan.FromHours(2));
+    private IActorRef Intake(IJobIndex index, string board, JobIntakeOptions? options = null, TimeProvider? time = null) =>
+        Sys.ActorOf(JobIntakeActor.Props(board, options ?? new JobIntakeOptions(), time ?? TimeProvider.System, null, index));
 
-        // The next writes pass the snapshot interval (as many events as jobs known): the finished job is
-        // forgotten, here and after a restart.
-        intake.Tell(new JobCommands.Submit(Request()));
-        ExpectMsg<JobReplies.Accepted>();
-        intake.Tell(new JobCommands.RecordStarted(open, "conv", "conv3x3_int8", 1));
+    private JobIntakeActor.Kept Held(IActorRef intake)
+    {
+        intake.Tell(JobIntakeActor.GetKept.Instance);
+        return ExpectMsg<JobIntakeActor.Kept>();
+    }
+
+    private Guid Accept(IActorRef intake, JobRequest request)
+    {
+        intake.Tell(new JobCommands.Submit(request));
+        return ExpectMsg<JobReplies.Accepted>(a => Assert.False(a.Duplicate)).JobId;
+    }
+
+    [Fact]
+    public void Finished_jobs_go_to_the_index_and_once_it_has_them_the_intake_holds_only_open_ones()
+    {
+        var index = new GatedJobIndex();
+        var intake = Intake(index, "index");
+        var ids = Enumerable.Range(0, 60).Select(i => Accept(intake, Request(tenant: $"t{i % 3}", key: $"k{i}", fill: (sbyte)i))).ToList();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            object record = (i % 3) switch
+            {
+                0 => new JobCommands.RecordCompleted(ids[i], "r", "conv"),
+                1 => new JobCommands.RecordFailed(ids[i], "bad luck"),
+                _ => new JobCommands.RecordStarted(ids[i], "conv", "conv3x3_int8", 1),
+            };
+            intake.Tell(record);
+        }
         intake.Tell(new JobIntakeActor.Sync());
         ExpectMsg<JobIntakeActor.Synced>();
-        intake.Tell(new JobCommands.GetJob(done));
+
+        AwaitAssert(() => Assert.Equal(20, Held(intake).Jobs.Count));
+        Assert.All(Held(intake).Jobs.Values, j => Assert.Equal(JobState.Running, j.State));
+        Assert.Equal(40, index.Count);
+        var failed = index[ids[1]]!;
+        Assert.Equal((JobState.Failed, "bad luck", "t1", "k1"), (failed.State, failed.Error, failed.Tenant, failed.IdempotencyKey));
+        Assert.NotNull(failed.FinishedAt);
+        // Answered by the index from now on, not the intake.
+        intake.Tell(new JobCommands.GetJob(ids[0]));
         ExpectMsg<JobReplies.NotFound>();
-        Sys.Stop(intake);
-        var again = Intake(options, board: "history", time: clock);
-        again.Tell(new JobCommands.GetJob(done));
-        ExpectMsg<JobReplies.NotFound>();
-        again.Tell(new JobCommands.GetJob(open));
+        intake.Tell(new JobCommands.GetJob(ids[2]));
         ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(JobState.Running, s.State));
     }
 
     [Fact]
-    public void Once_a_snapshot_is_stored_the_forgotten_jobs_and_the_blobs_only_they_named_are_told_to_storage()
+    public void A_finished_job_is_held_until_the_index_has_it_and_written_again_after_a_failed_write()
     {
-        var options = new JobIntakeOptions(SnapshotEvery: 2, HistoryKept: TimeSpan.FromHours(1));
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var storage = CreateTestProbe();
-        IActorRef Start() => Sys.ActorOf(JobIntakeActor.Props("forgotten", options, clock, null, storage.Ref));
-        var (a, b) = (new string('a', 64), new string('b', 64));
-        Guid Submit(IActorRef intake, string? blob)
-        {
-            var request = Request(h: 8).Check();
-            intake.Tell(new JobCommands.Submit(blob is null ? request : request with { Input = [], InputBlob = blob }, Checked: true));
-            return ExpectMsg<JobReplies.Accepted>().JobId;
-        }
-        var intake = Start();
-        var done = Submit(intake, a);
-        var failed = Submit(intake, b);
-        var open = Submit(intake, b);
+        var index = new GatedJobIndex();
+        index.FailWrites(true);
+        var intake = Intake(index, "index-fails", new JobIntakeOptions(RetryAfter: TimeSpan.FromMilliseconds(200)));
+        var id = Accept(intake, Request());
+
+        intake.Tell(new JobCommands.RecordFailed(id, "bad luck"));
+
+        AwaitCondition(() => index.WritesStarted >= 2);
+        intake.Tell(new JobCommands.GetJob(id));
+        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(JobState.Failed, s.State));
+        index.FailWrites(false);
+        AwaitAssert(() => Assert.Empty(Held(intake).Jobs));
+        Assert.Equal(JobState.Failed, index[id]!.State);
+    }
+
+    [Fact]
+    public void A_restart_holds_only_the_open_jobs_and_stores_the_finished_ones_it_replays_again()
+    {
+        var index = new GatedJobIndex();
+        var intake = Intake(index, "replay");
+        var done = Accept(intake, Request());
+        var open = Accept(intake, Request(fill: 9));
+        // The process dies before the index has the finished job: its outcome is in the journal only.
+        index.HoldWrites();
         intake.Tell(new JobCommands.RecordCompleted(done, "r", "conv"));
-        intake.Tell(new JobCommands.RecordFailed(failed, "bad luck"));
         intake.Tell(new JobIntakeActor.Sync());
         ExpectMsg<JobIntakeActor.Synced>();
-        storage.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
-        clock.Advance(TimeSpan.FromHours(2));
-
-        // Past the history, the next snapshot forgets both finished jobs; b stays, the open job names it.
-        var fresh = Enumerable.Range(0, 3).Select(_ => Submit(intake, null)).ToList();
-        foreach (var id in fresh)
-        {
-            intake.Tell(new JobCommands.RecordStarted(id, "conv", "conv3x3_int8", 1));
-            intake.Tell(new JobCommands.RecordCompleted(id, "r", "conv"));
-            intake.Tell(new JobIntakeActor.Sync());
-            ExpectMsg<JobIntakeActor.Synced>();
-        }
-        var forgotten = storage.ExpectMsg<ForgottenJobs>();
-        Assert.Equal(new[] { done, failed }.Order(), forgotten.Jobs.Order());
-        Assert.Equal([a], forgotten.Blobs);
-
+        AwaitCondition(() => index.WritesStarted == 1);
         Watch(intake);
         Sys.Stop(intake);
         ExpectTerminated(intake);
-        var again = Start();
-        again.Tell(new JobCommands.GetJob(open));
-        ExpectMsg<JobReplies.JobStatus>(s => Assert.Equal(JobState.Queued, s.State));
-        foreach (var id in fresh)
-        {
-            again.Tell(new JobCommands.GetJob(id));
-            ExpectMsg<JobReplies.JobStatus>();
-        }
-        again.Tell(new JobCommands.GetJob(done));
-        ExpectMsg<JobReplies.NotFound>();
-        again.Tell(JobIntakeActor.GetKept.Instance);
-        var kept = ExpectMsg<JobIntakeActor.Kept>();
-        Assert.Equal(new Dictionary<string, int> { [b] = 1 }, kept.Blobs);
-        Assert.Equal(4, kept.Jobs.Count);
+        index.ReleaseWrites();
+        index.Delete([done]);
+
+        var again = Intake(index, "replay");
+
+        AwaitAssert(() => Assert.Equal([open], Held(again).Jobs.Keys));
+        Assert.Equal(JobState.Completed, index[done]!.State);
+    }
+
+    [Fact]
+    public void A_key_of_a_job_the_intake_let_go_is_found_in_the_index()
+    {
+        var index = new GatedJobIndex();
+        var intake = Intake(index, "key-indexed");
+        var id = Accept(intake, Request(key: "once"));
+        intake.Tell(new JobCommands.RecordCompleted(id, "r", "conv"));
+        AwaitAssert(() => Assert.Empty(Held(intake).Jobs));
+
+        intake.Tell(new JobCommands.Submit(Request(key: "once")));
+
+        ExpectMsg<JobReplies.Accepted>(a => Assert.Equal((id, true), (a.JobId, a.Duplicate)));
+    }
+
+    [Fact]
+    public void A_key_is_found_while_its_job_moves_from_the_intake_to_the_index_and_reserved_while_the_index_is_asked()
+    {
+        var index = new GatedJobIndex();
+        var intake = Intake(index, "key-race");
+        var moving = Accept(intake, Request(key: "moving"));
+        var probes = Enumerable.Range(0, 4).Select(_ => CreateTestProbe()).ToList();
+
+        // The job finishes; its index row is not committed yet: the intake answers for its key.
+        index.HoldWrites();
+        intake.Tell(new JobCommands.RecordCompleted(moving, "r", "conv"));
+        AwaitCondition(() => index.WritesStarted == 1);
+        intake.Tell(new JobCommands.Submit(Request(key: "moving")), probes[0]);
+        probes[0].ExpectMsg<JobReplies.Accepted>(a => Assert.Equal((moving, true), (a.JobId, a.Duplicate)));
+
+        // A new key: reserved while the index is asked, so the same key again waits for that answer.
+        index.HoldLookUps();
+        intake.Tell(new JobCommands.Submit(Request(key: "fresh")), probes[1]);
+        AwaitCondition(() => index.LookUpsStarted == 1);
+        intake.Tell(new JobCommands.Submit(Request(key: "fresh")), probes[2]);
+        // The moving job's row is committed and the intake lets go of it while that look-up is under way.
+        index.ReleaseWrites();
+        AwaitAssert(() => Assert.DoesNotContain(moving, Held(intake).Jobs.Keys));
+        intake.Tell(new JobCommands.Submit(Request(key: "moving")), probes[3]);
+        probes[1].ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        probes[2].ExpectNoMsg(TimeSpan.Zero);
+        probes[3].ExpectNoMsg(TimeSpan.Zero);
+        index.ReleaseLookUps();
+
+        var fresh = probes[1].ExpectMsg<JobReplies.Accepted>(a => Assert.False(a.Duplicate)).JobId;
+        probes[2].ExpectMsg<JobReplies.Accepted>(a => Assert.Equal((fresh, true), (a.JobId, a.Duplicate)));
+        probes[3].ExpectMsg<JobReplies.Accepted>(a => Assert.Equal((moving, true), (a.JobId, a.Duplicate)));
+    }
+
+    [Fact]
+    public void A_key_the_index_cannot_be_asked_about_is_refused_as_unavailable_and_nothing_is_accepted()
+    {
+        var index = new ThrowingLookUps();
+        var intake = Intake(index, "key-down");
+
+        intake.Tell(new JobCommands.Submit(Request(key: "k")));
+
+        ExpectMsg<JobReplies.Rejected>(r => Assert.Equal(RejectionCode.JournalUnavailable, r.Code));
+        Assert.Empty(Held(intake).Jobs);
     }
 
     [Fact]
@@ -372,6 +432,31 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
             {
                 Directory.Delete(directory, recursive: true);
             }
+        }
+    }
+
+    /// <summary>An index whose key look-ups fail, as a database that is down.</summary>
+    private sealed class ThrowingLookUps : IJobIndex
+    {
+        private readonly GatedJobIndex _index = new();
+
+        public Task StoreAsync(IReadOnlyCollection<JobRecord> jobs) => _index.StoreAsync(jobs);
+
+        public JobRecord? Find(Guid jobId) => _index.Find(jobId);
+
+        public IReadOnlyDictionary<(string Tenant, string Key), Guid> FindKeys(IReadOnlyCollection<(string Tenant, string Key)> keys) =>
+            throw new TimeoutException("the index is down");
+
+        public IReadOnlyList<JobRecord> List(string tenant, JobState? state, int limit) => _index.List(tenant, state, limit);
+
+        public bool Names(string key) => _index.Names(key);
+
+        public IReadOnlyList<JobRecord> FinishedBefore(DateTimeOffset horizon, int limit) => _index.FinishedBefore(horizon, limit);
+
+        public int Delete(IReadOnlyCollection<Guid> jobIds) => _index.Delete(jobIds);
+
+        public void Dispose()
+        {
         }
     }
 }

@@ -6,8 +6,9 @@ using Npgsql;
 namespace Dpr.Actors.Tests.Jobs;
 
 /// <summary>
-/// Results and input blobs in the journal's PostgreSQL database (a cluster of the test's own): written
-/// once, read back by another store on the same database as another host would, pruned past the retention.
+/// Results, input blobs and finished jobs in the journal's PostgreSQL database (a cluster of the test's
+/// own): written once, read back by another store on the same database as another host would, pruned
+/// past the retention.
 /// </summary>
 public sealed class PostgresJobStoresTests : IDisposable
 {
@@ -148,6 +149,28 @@ public sealed class PostgresJobStoresTests : IDisposable
         Assert.Contains(key, Assert.Throws<InvalidDataException>(() => blobs.Get(key)).Message);
         var missing = new string('0', 64);
         Assert.Contains(missing, Assert.ThrowsAny<IOException>(() => blobs.Get(missing)).Message);
+    }
+
+    [PostgresFact]
+    public async Task A_finished_job_is_stored_once_and_another_host_reads_it()
+    {
+        using var index = new PostgresJobIndex(Journal);
+        await JobIndexChecks.A_record_is_stored_once_and_read_back_exactly(index);
+
+        var job = JobIndexChecks.Finished("t1", DateTimeOffset.UnixEpoch.AddDays(3), key: "k");
+        await index.StoreAsync([job]);
+        using var otherHost = new PostgresJobIndex(Journal);
+        Assert.Equal(job, otherHost.Find(job.JobId));
+    }
+
+    [PostgresFact]
+    public async Task Finished_jobs_are_listed_newest_first_found_by_key_and_deleted_past_the_retention()
+    {
+        using var index = new PostgresJobIndex(Journal);
+
+        await JobIndexChecks.A_tenants_jobs_are_listed_newest_first_by_state_and_limit(index);
+        await JobIndexChecks.Idempotency_keys_are_found_per_tenant(index);
+        await JobIndexChecks.Jobs_finished_before_a_horizon_come_oldest_first_and_go_with_the_blobs_they_name(index);
     }
 
     public void Dispose()

@@ -65,6 +65,6 @@ public sealed class PostgresJournalTests
                 tables.Add(reader.GetString(0));
             }
         }
-        Assert.Equal(["dpr_blobs", "dpr_results", "journal", "snapshot", "tags"], tables);
+        Assert.Equal(["dpr_blobs", "dpr_jobs", "dpr_results", "journal", "snapshot", "tags"], tables);
     }
 }

@@ -59,6 +59,19 @@ public sealed class ApiServer : IAsyncDisposable
         return new ApiServer(app, data, keys);
     }
 
+    /// <summary>The service stopped as <c>dpr serve</c> stops on SIGTERM and started again on the same data directory (in-memory test server, default settings).</summary>
+    public async Task<ApiServer> RestartAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var app = DprService.Build(
+            new Dictionary<string, string?> { ["Dpr:Data"] = Data, ["Serilog:MinimumLevel:Default"] = "Warning", ["Dpr:Urls"] = "http://127.0.0.1:0" },
+            builder => builder.WebHost.UseTestServer());
+        await app.StartAsync();
+        return new ApiServer(app, Data, Keys);
+    }
+
     /// <summary>A client with <paramref name="tenant"/>'s key, or none.</summary>
     public HttpClient Client(string? tenant)
     {

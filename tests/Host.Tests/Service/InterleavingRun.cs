@@ -212,6 +212,20 @@ internal sealed class InterleavingRun : IDisposable
         }
     }
 
+    /// <summary>A job's status as the API would answer it: from the intake, or the index once it finished.</summary>
+    private JobReplies.JobStatus? Find(Guid id)
+    {
+        try
+        {
+            return Node.FindJobAsync(id, AskTimeout).GetAwaiter().GetResult();
+        }
+        catch (AskTimeoutException)
+        {
+            _violations.Add($"status of job {id}: no answer within {AskTimeout.TotalSeconds} s");
+            return null;
+        }
+    }
+
     /// <summary>Polls every accepted job until none is queued or running, or the deadline passes; returns the last status of each.</summary>
     private Dictionary<Guid, JobReplies.JobStatus> Settle()
     {
@@ -222,7 +236,7 @@ internal sealed class InterleavingRun : IDisposable
             var open = new List<string>();
             foreach (var id in _jobs.Keys)
             {
-                switch (Ask<object>(Node.Intake, new JobCommands.GetJob(id), $"status of job {id}"))
+                switch (Find(id))
                 {
                     case JobReplies.JobStatus status:
                         last[id] = status;

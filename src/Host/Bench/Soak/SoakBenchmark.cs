@@ -107,7 +107,7 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
         using var abort = new CancellationTokenSource();
         using var stopOperator = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();
-        var tenants = keys.Select((t, i) => new SoakTenant(t.Name, t.Key, server.Url, modules, ledger, stuckAfter, settings.Seed * 100 + i)
+        var tenants = keys.Select((t, i) => new SoakTenant(t.Name, t.Key, server.Url, modules, ledger, stuckAfter, settings.Retention, settings.Seed * 100 + i)
             .RunAsync(settings.Jobs / Tenants, stuckAfter, abort.Token)).ToList();
         var operatorLoop = new SoakOperator(server, admin, modules, partition, settings.Quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(6), postgres, settings.Seed);
         var operatorTask = operatorLoop.RunAsync(stopOperator.Token);
@@ -157,6 +157,7 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
             ["acknowledged"] = ledger.Acknowledged,
             ["completed"] = ledger.Completed,
             ["failed (with a reason)"] = ledger.Failed,
+            ["expired unseen (not judged)"] = ledger.Expired,
             ["disturbances"] = string.Join(", ", operatorLoop.Done.OrderBy(d => d.Key, StringComparer.Ordinal).Select(d => $"{d.Key} {d.Value}")),
             ["final exit code"] = exit,
         });

@@ -8,6 +8,9 @@ namespace Dpr.Host.Bench.Soak;
 /// service no longer knows it before it finished, <em>duplicated</em> when one idempotency key got two
 /// ids, <em>wrong</em> when its result differs from the reference computed by the client, <em>stuck</em>
 /// when it had not finished within the bound after its acknowledgment. Finished jobs are only counted.
+/// A job the service no longer knows that the client had not seen open for the retention (an outage or
+/// a restart kept the client away) may have finished and been deleted past the retention, as it should:
+/// it is counted as <em>expired</em>, apart, neither lost nor verified.
 /// </summary>
 internal sealed class SoakLedger
 {
@@ -17,6 +20,7 @@ internal sealed class SoakLedger
     private long _completed;
     private long _failed;
     private long _lost;
+    private long _expired;
     private long _duplicated;
     private long _wrong;
     private long _stuck;
@@ -30,6 +34,9 @@ internal sealed class SoakLedger
 
     public long Lost => Interlocked.Read(ref _lost);
 
+    /// <summary>Unknown to the service when the client came back, after not seeing it open for the retention or longer.</summary>
+    public long Expired => Interlocked.Read(ref _expired);
+
     public long Duplicated => Interlocked.Read(ref _duplicated);
 
     public long Wrong => Interlocked.Read(ref _wrong);
@@ -39,7 +46,7 @@ internal sealed class SoakLedger
     /// <summary>Answers other than 202 or a retryable refusal (429, 503, 507): a request the service should have taken.</summary>
     public long Refused => Interlocked.Read(ref _refused);
 
-    public long Finished => Completed + Failed + Lost;
+    public long Finished => Completed + Failed + Lost + Expired;
 
     /// <summary>A few examples of each problem, for the report.</summary>
     public IEnumerable<string> Samples => _samples;
@@ -76,6 +83,12 @@ internal sealed class SoakLedger
     }
 
     public void Lose(Guid id, string how) => Problem(ref _lost, $"lost: job {id} {how}");
+
+    public void Expire(Guid id, TimeSpan unseen)
+    {
+        Interlocked.Increment(ref _expired);
+        Sample($"expired: job {id} unknown to the service after {unseen.TotalSeconds:0.#} s unseen, at least the retention");
+    }
 
     public void MarkStuck(Guid id, TimeSpan waited) => Problem(ref _stuck, $"stuck: job {id} unfinished {waited.TotalSeconds:0} s after its 202");
 

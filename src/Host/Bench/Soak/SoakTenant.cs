@@ -14,7 +14,8 @@ namespace Dpr.Host.Bench.Soak;
 /// does across a restart), follows each acknowledged job to its end and checks its result against the
 /// reference. Everything it learns goes to the <see cref="SoakLedger"/>.
 /// </summary>
-internal sealed class SoakTenant(string name, string key, Uri url, IReadOnlyList<string> modules, SoakLedger ledger, TimeSpan stuckAfter, int seed)
+/// <param name="retention">The service's: a job unseen for that long may have finished and been deleted.</param>
+internal sealed class SoakTenant(string name, string key, Uri url, IReadOnlyList<string> modules, SoakLedger ledger, TimeSpan stuckAfter, TimeSpan retention, int seed)
 {
     private const int Window = 48;
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(100);
@@ -133,7 +134,14 @@ internal sealed class SoakTenant(string name, string key, Uri url, IReadOnlyList
                 using var response = await client.GetAsync($"/v1/jobs/{open.Id}");
                 if (response.StatusCode == HttpStatusCode.NotFound)
                 {
-                    ledger.Lose(open.Id, "is unknown to the service before it finished");
+                    if (open.SeenOpen.Elapsed >= retention)
+                    {
+                        ledger.Expire(open.Id, open.SeenOpen.Elapsed);
+                    }
+                    else
+                    {
+                        ledger.Lose(open.Id, "is unknown to the service before it finished");
+                    }
                     Settle(open);
                     continue;
                 }
@@ -165,6 +173,7 @@ internal sealed class SoakTenant(string name, string key, Uri url, IReadOnlyList
                         Settle(open);
                         break;
                     default:
+                        open.SeenOpen.Restart();
                         if (!open.Stuck && open.Since.Elapsed > stuckAfter)
                         {
                             open.Stuck = true;
@@ -196,6 +205,9 @@ internal sealed class SoakTenant(string name, string key, Uri url, IReadOnlyList
         public Job Job { get; } = job;
 
         public Stopwatch Since { get; } = since;
+
+        /// <summary>Since the service last said the job is open (or acknowledged it).</summary>
+        public Stopwatch SeenOpen { get; } = Stopwatch.StartNew();
 
         public bool Stuck { get; set; }
     }

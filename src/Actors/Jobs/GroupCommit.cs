@@ -4,36 +4,37 @@ using System.Threading.Channels;
 namespace Dpr.Actors.Jobs;
 
 /// <summary>
-/// The single writer of a result store (group commit): whatever results are waiting, up to
-/// <see cref="MaxBatch"/>, go to the store's <c>commit</c> at once — one transaction, one fsync or round
-/// trip shared by all of them. Each caller learns whether its result was the first for its job; a
-/// failed commit fails every result of its batch and not the next batch.
+/// The single writer of a store (group commit): whatever items are waiting, up to <see cref="MaxBatch"/>,
+/// go to the store's <c>commit</c> at once — one transaction, one fsync or round trip shared by all of
+/// them. Each caller learns its item's outcome (for a result: whether it was the first for its job); a
+/// failed commit fails every item of its batch and not the next batch. The result stores and the job
+/// index each have one.
 /// </summary>
-internal sealed class ResultBatcher : IDisposable
+internal sealed class GroupCommit<TItem, TOutcome> : IDisposable
 {
     public const int MaxBatch = 512;
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Func<IReadOnlyList<(StoredResult Meta, byte[] Data)>, Task<bool[]>> _commit;
+    private readonly Func<IReadOnlyList<TItem>, Task<TOutcome[]>> _commit;
     private readonly string _store;
     private readonly Task _writer;
 
     /// <param name="store">The store's name, for the error of a write after <see cref="Dispose"/>.</param>
-    /// <param name="commit">Stores a batch in one transaction; per result, true when it was inserted (false: the job had one).</param>
-    public ResultBatcher(string store, Func<IReadOnlyList<(StoredResult Meta, byte[] Data)>, Task<bool[]>> commit)
+    /// <param name="commit">Stores a batch in one transaction; an outcome per item, in order.</param>
+    public GroupCommit(string store, Func<IReadOnlyList<TItem>, Task<TOutcome[]>> commit)
     {
         _store = store;
         _commit = commit;
         _writer = Task.Run(WriteAsync);
     }
 
-    /// <summary>Stores a result once it is committed; false when one was already stored for the job (the first stays).</summary>
-    public Task<bool> StoreAsync(StoredResult meta, byte[] data)
+    /// <summary>The item's outcome once its batch is committed.</summary>
+    public Task<TOutcome> AddAsync(TItem item)
     {
-        var pending = new Pending(meta, data, new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var pending = new Pending(item, new TaskCompletionSource<TOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!_queue.Writer.TryWrite(pending))
         {
-            throw new ObjectDisposedException(_store, "the result store is closed");
+            throw new ObjectDisposedException(_store, $"{_store} is closed");
         }
         return pending.Done.Task;
     }
@@ -49,10 +50,10 @@ internal sealed class ResultBatcher : IDisposable
             }
             try
             {
-                var inserted = await _commit([.. batch.Select(p => (p.Meta, p.Data))]);
+                var outcomes = await _commit([.. batch.Select(p => p.Item)]);
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    batch[i].Done.TrySetResult(inserted[i]);
+                    batch[i].Done.TrySetResult(outcomes[i]);
                 }
             }
             catch (Exception e) when (e is DbException or TimeoutException)
@@ -70,5 +71,5 @@ internal sealed class ResultBatcher : IDisposable
         _writer.Wait(TimeSpan.FromSeconds(10));
     }
 
-    private sealed record Pending(StoredResult Meta, byte[] Data, TaskCompletionSource<bool> Done);
+    private sealed record Pending(TItem Item, TaskCompletionSource<TOutcome> Done);
 }

@@ -6,16 +6,17 @@ using Microsoft.Extensions.Logging;
 namespace Dpr.Host.Service;
 
 /// <summary>
-/// Has the storage sweeper (<see cref="JobStorageSweeperActor"/>) delete what no kept job needs — results
-/// of jobs the intake no longer knows, older than <c>Dpr:ResultRetentionHours</c>, and blobs no kept job
-/// names — once the actors run, then every hour (the sweeper logs what went). Results and blobs of jobs
-/// the intake forgets go at once; this catches what a crash or a refused submission left behind.
+/// Has the storage sweeper (<see cref="JobStorageSweeperActor"/>) delete the finished jobs past
+/// <c>Dpr:ResultRetentionHours</c> with their results and blobs, and what a crash or a refused submission
+/// left, once the actors run and then every hour, or every half retention when that is shorter (so what
+/// is kept stays within one and a half retentions); the sweeper logs what went.
 /// </summary>
-public sealed class ResultPruner(DprNode node, ILogger<ResultPruner> log) : BackgroundService
+public sealed class StorageSweepService(DprNode node, ILogger<StorageSweepService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
+        var every = TimeSpan.FromHours(Math.Min(1, node.Options.ResultRetentionHours / 2));
+        using var timer = new PeriodicTimer(every);
         do
         {
             // This service starts before the actor system does.
@@ -29,7 +30,7 @@ public sealed class ResultPruner(DprNode node, ILogger<ResultPruner> log) : Back
             }
             catch (AskTimeoutException e)
             {
-                log.LogWarning("Storage sweep did not finish: {Reason}; the next hour tries again", e.Message);
+                log.LogWarning("Storage sweep did not finish: {Reason}; the next one tries again in {Every}", e.Message, every);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
