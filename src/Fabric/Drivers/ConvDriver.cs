@@ -109,7 +109,7 @@ public sealed class ConvDriver
     /// Runs a job and returns its output in the byte layout of docs/convolution.md, at the job's
     /// <see cref="ConvJob.OutputWidth"/>. Each input plane goes from the job's bytes straight into the DMA
     /// buffer and each output plane straight from it into the output: nothing is widened, but for a job
-    /// with several input channels and requantized output the Int64 sums of one output channel.
+    /// with several input channels and requantized output the sums of one output channel (<see cref="SumWidth"/>).
     /// </summary>
     public async Task<ConvModuleResult> RunAsync(ConvJob job, CancellationToken cancellationToken)
     {
@@ -132,7 +132,9 @@ public sealed class ConvDriver
         var outOffset = DdrOffset(_buffers.Base) + (long)Aligned((Int128)n * h * w * job.Width);
         var output = new byte[job.OutputBytes];
         // Raw output is Int64 already and sums in place; requantized output needs the sums of one output channel.
-        var sums = summed && job.Spec.Output == ConvOutputMode.Requantized ? new byte[n * planeBytes] : null;
+        var elements = (long)hout * wout;
+        var sumWidth = summed && job.Spec.Output == ConvOutputMode.Requantized ? SumWidth(job) : 0;
+        var sums = sumWidth > 0 ? new byte[n * elements * sumWidth] : null;
         long cycles = 0;
         var passes = 0;
         for (var co = 0; co < cout; co++)
@@ -145,25 +147,27 @@ public sealed class ConvDriver
                 passes++;
                 for (var b = 0; b < n; b++)
                 {
-                    var into = sums is null
-                        ? output.AsSpan((int)(((long)b * cout + co) * planeBytes), (int)planeBytes)
-                        : sums.AsSpan((int)(b * planeBytes), (int)planeBytes);
-                    if (ci == 0)
+                    var from = outOffset + (b * planeBytes);
+                    if (sums is not null)
                     {
-                        _ddr.Read(outOffset + (b * planeBytes), into);
+                        Accumulate(from, sums.AsSpan((int)(b * elements * sumWidth), (int)(elements * sumWidth)), sumWidth, first: ci == 0);
+                    }
+                    else if (ci == 0)
+                    {
+                        _ddr.Read(from, output.AsSpan((int)(((long)b * cout + co) * planeBytes), (int)planeBytes));
                     }
                     else
                     {
-                        Accumulate(outOffset + (b * planeBytes), into);
+                        Accumulate(from, output.AsSpan((int)(((long)b * cout + co) * planeBytes), (int)planeBytes), 8, first: false);
                     }
                 }
             }
             if (sums is not null)
             {
-                var plane = (long)hout * wout * job.Width;
+                var plane = elements * job.Width;
                 for (var b = 0; b < n; b++)
                 {
-                    Requantize(job.Spec, sums.AsSpan((int)(b * planeBytes), (int)planeBytes), output.AsSpan((int)(((long)b * cout + co) * plane), (int)plane));
+                    Requantize(job.Spec, sums.AsSpan((int)(b * elements * sumWidth), (int)(elements * sumWidth)), sumWidth, output.AsSpan((int)(((long)b * cout + co) * plane), (int)plane));
                 }
             }
         }
@@ -176,31 +180,61 @@ public sealed class ConvDriver
 
     private static Int128 Aligned(Int128 bytes) => (bytes + 63) & ~(Int128)63;
 
-    /// <summary>Adds the Int64 sums of a pass at <paramref name="offset"/> in DDR to <paramref name="sums"/>, a few KB at a time.</summary>
-    private void Accumulate(long offset, Span<byte> sums)
+    /// <summary>
+    /// Bytes a sum over the input channels takes: 4 when no sum can leave Int32 (every input and weight at
+    /// its precision's largest magnitude, and the largest bias: int8 jobs of up to thousands of channels),
+    /// else 8. Half the memory for the sums of an int8 job, which is most of what the driver holds.
+    /// </summary>
+    private static int SumWidth(ConvJob job)
+    {
+        var module = job.Spec.Module;
+        var largest = -(Int128)module.MinValue;
+        Int128 bias = 0;
+        foreach (var b in job.Bias.Span)
+        {
+            bias = Int128.Max(bias, Int128.Abs(b));
+        }
+        return (Int128)job.InputShape.C * module.KernelSize * module.KernelSize * largest * largest + bias <= int.MaxValue ? 4 : 8;
+    }
+
+    /// <summary>
+    /// Adds the Int64 sums of a pass at <paramref name="offset"/> in DDR to <paramref name="sums"/>, elements
+    /// of <paramref name="width"/> bytes (4 only where <see cref="SumWidth"/> proved they fit), a few KB at a
+    /// time; the <paramref name="first"/> pass writes them instead.
+    /// </summary>
+    private void Accumulate(long offset, Span<byte> sums, int width, bool first)
     {
         Span<byte> chunk = stackalloc byte[4096];
-        for (var at = 0; at < sums.Length; at += chunk.Length)
+        var count = sums.Length / width;
+        for (var at = 0; at < count; at += chunk.Length / 8)
         {
-            var part = chunk[..Math.Min(chunk.Length, sums.Length - at)];
-            _ddr.Read(offset + at, part);
-            for (var i = 0; i < part.Length; i += 8)
+            var part = chunk[..(Math.Min(chunk.Length / 8, count - at) * 8)];
+            _ddr.Read(offset + ((long)at * 8), part);
+            for (var i = 0; i < part.Length / 8; i++)
             {
-                var sum = sums[(at + i)..];
-                BinaryPrimitives.WriteInt64LittleEndian(sum, unchecked(BinaryPrimitives.ReadInt64LittleEndian(sum) + BinaryPrimitives.ReadInt64LittleEndian(part[i..])));
+                var value = BinaryPrimitives.ReadInt64LittleEndian(part[(i * 8)..]);
+                var sum = sums[((at + i) * width)..];
+                if (width == 8)
+                {
+                    BinaryPrimitives.WriteInt64LittleEndian(sum, first ? value : unchecked(BinaryPrimitives.ReadInt64LittleEndian(sum) + value));
+                }
+                else
+                {
+                    BinaryPrimitives.WriteInt32LittleEndian(sum, (int)(first ? value : BinaryPrimitives.ReadInt32LittleEndian(sum) + value));
+                }
             }
         }
     }
 
-    /// <summary>Round and saturate (docs/convolution.md) Int64 sums into P/8-byte outputs.</summary>
-    private static void Requantize(ConvSpec spec, ReadOnlySpan<byte> sums, Span<byte> output)
+    /// <summary>Round and saturate (docs/convolution.md) sums of <paramref name="width"/> bytes into P/8-byte outputs.</summary>
+    private static void Requantize(ConvSpec spec, ReadOnlySpan<byte> sums, int width, Span<byte> output)
     {
         var module = spec.Module;
-        var width = module.Bits / 8;
-        for (var i = 0; i < sums.Length / 8; i++)
+        var outWidth = module.Bits / 8;
+        for (var i = 0; i < sums.Length / width; i++)
         {
-            var sum = BinaryPrimitives.ReadInt64LittleEndian(sums[(i * 8)..]);
-            TensorBytes.Write(output, i, width, (int)ConvReference.Saturate(ConvReference.RoundShift(sum, spec.Shift), module.MinValue, module.MaxValue));
+            var sum = width == 8 ? BinaryPrimitives.ReadInt64LittleEndian(sums[(i * 8)..]) : BinaryPrimitives.ReadInt32LittleEndian(sums[(i * 4)..]);
+            TensorBytes.Write(output, i, outWidth, (int)ConvReference.Saturate(ConvReference.RoundShift(sum, spec.Shift), module.MinValue, module.MaxValue));
         }
     }
 

@@ -71,6 +71,30 @@ public class SimulatedBoardDriverTests
         Assert.Equal(TimeSpan.FromSeconds(result.Cycles / 100e6), result.ModuleTime);
     }
 
+    /// <summary>Int8 jobs over several channels sum in Int32 (the driver proves no sum leaves it): every value at -128, the largest sums there are, with a bias that keeps Int32 and one that does not.</summary>
+    [Theory]
+    [InlineData("conv3x3_int8", 1000L)]
+    [InlineData("conv5x5_int8", -1000L)]
+    [InlineData("conv3x3_int8", 1L << 40)]
+    public async Task Int8_sums_at_the_largest_magnitudes_are_exact(string name, long bias)
+    {
+        var module = ConvModule.Resolve(name);
+        var board = NewBoard();
+        await Load(board, name);
+        var driver = ConvDriver.Bind(new RegionBinding("conv"), PynqZ2, Conv, module, board, Buffers);
+        var k = module.KernelSize;
+        var spec = new ConvSpec(module, 1, ConvPadding.Valid, 12, ConvOutputMode.Requantized);
+        var problem = ConvProblem.Create(
+            spec,
+            new TensorShape(1, 5, 9, 9), Enumerable.Repeat(-128, 5 * 81).ToArray(),
+            new TensorShape(2, 5, k, k), Enumerable.Repeat(-128, 2 * 5 * k * k).ToArray(),
+            new[] { bias, -bias });
+
+        var result = await driver.RunAsync(ConvJob.Encode(problem), CancellationToken.None);
+
+        Assert.Equal(ConvReference.Requantized(problem), TensorBytes.Decode(result.Output, 1));
+    }
+
     [Fact]
     public async Task A_driver_kept_across_a_swap_is_refused()
     {
