@@ -83,8 +83,12 @@ public sealed record IntakeState(
         var edit = new Edit(Empty);
         foreach (var j in snapshot.Jobs)
         {
-            // Snapshots from before InputBlob was kept name the blob only through an open job's request.
-            edit.Track(new JobRecord(j.JobId, j.Tenant, j.Module, j.ParseState(), j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts, j.StartedAt, j.FinishedAt, j.InputBlob ?? j.Request?.InputBlob, j.IdempotencyKey));
+            var state = j.ParseState();
+            // Snapshots from before InputBlob was kept name the blob only through an open job's request;
+            // those from before FinishedAt was kept have none for a finished job: its retention counts
+            // from its acceptance, as it did then.
+            var finishedAt = j.FinishedAt ?? (state is JobState.Queued or JobState.Running ? null : j.AcceptedAt);
+            edit.Track(new JobRecord(j.JobId, j.Tenant, j.Module, state, j.Request, j.AcceptedAt, j.Partition, j.Error, j.Starts, j.StartedAt, finishedAt, j.InputBlob ?? j.Request?.InputBlob, j.IdempotencyKey));
         }
         return edit.ToState();
     }

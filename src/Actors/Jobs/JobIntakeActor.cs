@@ -401,7 +401,17 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var ids = batch.Select(j => j.JobId).ToList();
-        _index.StoreAsync(batch).PipeTo(
+        Task stored;
+        try
+        {
+            stored = _index.StoreAsync(batch);
+        }
+        catch (ObjectDisposedException e)
+        {
+            // The index closed under a stopping service: as a failed write, the jobs stay held.
+            stored = Task.FromException(e);
+        }
+        stored.PipeTo(
             Self,
             success: () => new IndexWritten(ids, null),
             failure: e => new IndexWritten(ids, e.GetBaseException().Message));

@@ -115,6 +115,16 @@ public class IntakeStateTests
     }
 
     [Fact]
+    public void A_finished_job_of_a_snapshot_from_before_finish_times_were_kept_finished_at_its_acceptance()
+    {
+        var done = Guid.NewGuid();
+        var old = new IntakeSnapshot([new IntakeSnapshot.Job(done, "t1", "conv3x3_int8", "completed", null, T0, "conv", null, null)]);
+
+        // The index needs a finish time to apply the retention to.
+        Assert.Equal(T0, Assert.Single(IntakeState.From(old).Finished).FinishedAt);
+    }
+
+    [Fact]
     public void A_snapshot_from_before_blobs_were_kept_still_counts_the_blobs_of_open_jobs()
     {
         var blob = new string('d', 64);

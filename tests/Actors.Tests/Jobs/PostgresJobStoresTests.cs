@@ -74,26 +74,45 @@ public sealed class PostgresJobStoresTests : IDisposable
     }
 
     [PostgresFact]
-    public async Task Results_past_the_retention_of_jobs_no_longer_known_are_pruned_and_forgotten_ones_deleted()
+    public async Task Results_past_the_retention_of_jobs_no_longer_kept_are_pruned_and_deleted_by_id()
     {
         // Long before any other test's results, which must stay.
         var time = new ManualTime { Now = DateTimeOffset.UnixEpoch.AddDays(1000) };
         using var store = new PostgresResultStore(Journal, TimeSpan.FromHours(1), time);
-        var (old, oldKnown, forgotten) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        var (old, oldKnown, expired) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
         await store.StoreAsync(Meta(old), [1]);
         await store.StoreAsync(Meta(oldKnown), [1]);
         time.Now += TimeSpan.FromHours(2);
         var fresh = Guid.NewGuid();
         await store.StoreAsync(Meta(fresh), [2]);
-        await store.StoreAsync(Meta(forgotten), [3]);
+        await store.StoreAsync(Meta(expired), [3]);
 
         Assert.Equal(1, store.Prune(time.Now, id => id == oldKnown));
-        Assert.Equal(1, store.Delete([forgotten, Guid.NewGuid()]));
+        Assert.Equal(1, store.Delete([expired, Guid.NewGuid()]));
 
         Assert.Null(store.TryLoad(old));
-        Assert.Null(store.TryLoad(forgotten));
+        Assert.Null(store.TryLoad(expired));
         Assert.NotNull(store.TryLoad(oldKnown));
         Assert.NotNull(store.TryLoad(fresh));
+    }
+
+    [PostgresFact]
+    public async Task Pruning_results_and_deleting_unnamed_blobs_read_a_page_at_a_time()
+    {
+        var time = new ManualTime { Now = DateTimeOffset.UnixEpoch.AddDays(2000) };
+        using var results = new PostgresResultStore(Journal, TimeSpan.FromHours(1), time);
+        var ids = Enumerable.Range(0, 2500).Select(_ => Guid.NewGuid()).ToList();
+        await Task.WhenAll(ids.Select(id => results.StoreAsync(Meta(id), [1])));
+        var blobs = new PostgresBlobStore(Journal);
+        var keys = Enumerable.Range(0, 2500).Select(_ => blobs.Put(Guid.NewGuid().ToByteArray())).ToList();
+        time.Now += TimeSpan.FromHours(2);
+
+        Assert.Equal(2499, results.Prune(time.Now, id => id == ids[1234]));
+        Assert.Equal(2499, blobs.DeleteUnnamed(key => key == keys[1234], TimeSpan.Zero));
+
+        Assert.NotNull(results.TryLoad(ids[1234]));
+        Assert.Null(results.TryLoad(ids[0]));
+        Assert.NotNull(blobs.Get(keys[1234]));
     }
 
     [PostgresFact]

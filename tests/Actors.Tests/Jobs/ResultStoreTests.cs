@@ -128,7 +128,22 @@ public sealed class ResultStoreTests : IDisposable
     }
 
     [Fact]
-    public async Task The_results_of_forgotten_jobs_are_deleted_by_id()
+    public async Task Pruning_reads_a_page_at_a_time_and_deletes_every_result_no_kept_job_has()
+    {
+        var time = new ManualTime { Now = DateTimeOffset.UnixEpoch.AddDays(1000) };
+        using var store = new ResultStore(_directory, TimeSpan.FromHours(1), time);
+        var ids = Enumerable.Range(0, 2500).Select(_ => Guid.NewGuid()).ToList();
+        await Task.WhenAll(ids.Select(id => store.StoreAsync(Meta(id), [1])));
+        time.Now += TimeSpan.FromHours(2);
+
+        Assert.Equal(2499, store.Prune(time.Now, id => id == ids[1234]));
+
+        Assert.Equal(1, store.Count());
+        Assert.NotNull(store.TryLoad(ids[1234]));
+    }
+
+    [Fact]
+    public async Task The_results_of_jobs_past_the_retention_are_deleted_by_id()
     {
         using var store = new ResultStore(_directory, TimeSpan.FromDays(1));
         var ids = Enumerable.Range(0, 3).Select(_ => Guid.NewGuid()).ToList();

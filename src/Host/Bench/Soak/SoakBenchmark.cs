@@ -33,7 +33,7 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
 
     private readonly Option<long?> _jobs = new("--jobs") { Description = "Jobs in all (default 300,000; 9,000 with --quick)." };
     private readonly Option<long?> _window = new("--window") { Description = "Jobs per footprint window (default 100,000; 3,000 with --quick)." };
-    private readonly Option<double?> _retention = new("--retention-seconds") { Description = "How long a finished job is kept (default 60; 5 with --quick)." };
+    private readonly Option<double?> _retention = new("--retention-seconds") { Description = "How long a finished job is kept (default 60; 15 with --quick)." };
     private readonly Option<int> _seed = new("--seed") { Description = "Seed of the jobs and the disturbances.", DefaultValueFactory = _ => 1 };
     private readonly Option<string> _journal = new("--journal")
     {
@@ -54,7 +54,7 @@ public sealed class SoakBenchmark : IBenchmarkWithOptions
         var settings = new SoakSettings(
             parse?.GetValue(_jobs) ?? (quick ? 9_000 : 300_000),
             parse?.GetValue(_window) ?? (quick ? 3_000 : 100_000),
-            TimeSpan.FromSeconds(parse?.GetValue(_retention) ?? (quick ? 5 : 60)),
+            TimeSpan.FromSeconds(parse?.GetValue(_retention) ?? (quick ? 15 : 60)),
             parse?.GetValue(_seed) ?? 1,
             quick,
             string.Equals(parse?.GetValue(_journal), "postgres", StringComparison.OrdinalIgnoreCase));
