@@ -125,20 +125,8 @@ public sealed class JobIndex : IJobIndex
 
     public int Delete(IReadOnlyCollection<Guid> jobIds)
     {
-        ArgumentNullException.ThrowIfNull(jobIds);
         using var connection = Open();
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM jobs WHERE job_id = $id";
-        var id = command.Parameters.Add("$id", SqliteType.Text);
-        var deleted = 0;
-        foreach (var jobId in jobIds)
-        {
-            id.Value = jobId.ToString("N");
-            deleted += command.ExecuteNonQuery();
-        }
-        transaction.Commit();
-        return deleted;
+        return SqliteRows.DeleteJobs(connection, "jobs", jobIds);
     }
 
     /// <summary>How many jobs are stored.</summary>

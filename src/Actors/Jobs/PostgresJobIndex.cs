@@ -131,18 +131,11 @@ public sealed class PostgresJobIndex : IJobIndex
         return command.ExecuteNonQuery();
     }
 
-    /// <summary>
-    /// A batch of records in one transaction and one round trip, on a new pooled connection, so an outage
-    /// fails the batches it meets and not every later one.
-    /// </summary>
-    private async Task<bool[]> InsertAsync(IReadOnlyList<JobRecord> batch)
+    /// <summary>A batch of records in one transaction and one round trip (<see cref="PostgresInsert"/>).</summary>
+    private Task<bool[]> InsertAsync(IReadOnlyList<JobRecord> batch)
     {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using var insert = new NpgsqlBatch(connection, transaction);
         var placeholders = string.Join(", ", ColumnTypes.Select((_, i) => $"${i + 1}"));
-        foreach (var job in batch)
+        return PostgresInsert.BatchAsync(_connectionString, batch.Select(job =>
         {
             var command = new NpgsqlBatchCommand($"INSERT INTO {_table} ({JobIndexRow.Columns}) VALUES ({placeholders}) ON CONFLICT (job_id) DO NOTHING");
             object[] values = [job.JobId, .. JobIndexRow.Values(job)];
@@ -150,16 +143,8 @@ public sealed class PostgresJobIndex : IJobIndex
             {
                 command.Parameters.Add(new NpgsqlParameter { Value = values[i], NpgsqlDbType = ColumnTypes[i] });
             }
-            insert.BatchCommands.Add(command);
-        }
-        await insert.ExecuteNonQueryAsync();
-        await transaction.CommitAsync();
-        var inserted = new bool[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
-        {
-            inserted[i] = insert.BatchCommands[i].RecordsAffected == 1;
-        }
-        return inserted;
+            return command;
+        }));
     }
 
     private NpgsqlConnection Open()

@@ -134,34 +134,17 @@ public sealed class PostgresResultStore : IResultStore
         }
     }
 
-    /// <summary>
-    /// A batch of results in one transaction and one round trip (<see cref="GroupCommit{TItem, TOutcome}"/>), on a new
-    /// pooled connection, so an outage fails the batches it meets and not every later one.
-    /// </summary>
-    private async Task<bool[]> InsertAsync(IReadOnlyList<(StoredResult Meta, byte[] Data)> batch)
-    {
-        await using var connection = new NpgsqlConnection(_connectionString);
-        await connection.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using var insert = new NpgsqlBatch(connection, transaction);
-        foreach (var (meta, data) in batch)
+    /// <summary>A batch of results in one transaction and one round trip (<see cref="PostgresInsert"/>).</summary>
+    private Task<bool[]> InsertAsync(IReadOnlyList<(StoredResult Meta, byte[] Data)> batch) =>
+        PostgresInsert.BatchAsync(_connectionString, batch.Select(result =>
         {
             var command = new NpgsqlBatchCommand($"INSERT INTO {_table} (job_id, meta, data, stored_at) VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO NOTHING");
-            command.Parameters.Add(new NpgsqlParameter { Value = meta.JobId, NpgsqlDbType = NpgsqlDbType.Uuid });
-            command.Parameters.Add(new NpgsqlParameter { Value = meta.ToJson(), NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = data, NpgsqlDbType = NpgsqlDbType.Bytea });
+            command.Parameters.Add(new NpgsqlParameter { Value = result.Meta.JobId, NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = result.Meta.ToJson(), NpgsqlDbType = NpgsqlDbType.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = result.Data, NpgsqlDbType = NpgsqlDbType.Bytea });
             command.Parameters.Add(new NpgsqlParameter { Value = _time.GetUtcNow().ToUnixTimeMilliseconds(), NpgsqlDbType = NpgsqlDbType.Bigint });
-            insert.BatchCommands.Add(command);
-        }
-        await insert.ExecuteNonQueryAsync();
-        await transaction.CommitAsync();
-        var inserted = new bool[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
-        {
-            inserted[i] = insert.BatchCommands[i].RecordsAffected == 1;
-        }
-        return inserted;
-    }
+            return command;
+        }));
 
     private NpgsqlConnection Open()
     {

@@ -117,20 +117,8 @@ public sealed class ResultStore : IResultStore
     /// <summary>Deletes the results of <paramref name="jobIds"/> (jobs past the retention), in one transaction; returns how many there were.</summary>
     public int Delete(IEnumerable<Guid> jobIds)
     {
-        ArgumentNullException.ThrowIfNull(jobIds);
         using var connection = Open();
-        using var transaction = connection.BeginTransaction();
-        using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM results WHERE job_id = $id";
-        var id = command.Parameters.Add("$id", SqliteType.Text);
-        var deleted = 0;
-        foreach (var jobId in jobIds)
-        {
-            id.Value = jobId.ToString("N");
-            deleted += command.ExecuteNonQuery();
-        }
-        transaction.Commit();
-        return deleted;
+        return SqliteRows.DeleteJobs(connection, "results", jobIds);
     }
 
     /// <summary>
