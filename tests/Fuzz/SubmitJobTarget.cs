@@ -20,7 +20,11 @@ public sealed class SubmitJobTarget : IFuzzTarget
     /// <summary>Dpr:MaxRequestBytes' default on a 512 MiB board.</summary>
     private const long MaxRequestBytes = 64 * 1024 * 1024;
 
-    private readonly BlobStore _blobs = new(Path.Combine(Path.GetTempPath(), $"dpr-fuzz-blobs-{Environment.ProcessId}"));
+    /// <summary>Made on the first input, not with the target: the targets are made before SharpFuzz sets up its
+    /// shared memory, and instrumented code run before that writes through a null pointer.</summary>
+    private readonly Lazy<BlobStore> _store = new(() => new(Path.Combine(Path.GetTempPath(), $"dpr-fuzz-blobs-{Environment.ProcessId}")));
+
+    private BlobStore Blobs => _store.Value;
 
     public string Name => "http-submit";
 
@@ -34,13 +38,13 @@ public sealed class SubmitJobTarget : IFuzzTarget
         try
         {
             using var body = new BoundedBody(http.Request, MaxRequestBytes, "Dpr:MaxRequestBytes");
-            using var submission = SubmitJobReader.ReadAsync(body, "fuzz", _blobs).GetAwaiter().GetResult();
+            using var submission = SubmitJobReader.ReadAsync(body, "fuzz", Blobs).GetAwaiter().GetResult();
             var request = submission.Request.Check();
             submission.StoreInput();
-            _ = request.Inline(_blobs).ToProblem();
+            _ = request.Inline(Blobs).ToProblem();
             if (request.InputBlob is { } key)
             {
-                _blobs.Delete(key, TimeSpan.Zero);
+                Blobs.Delete(key, TimeSpan.Zero);
             }
         }
         catch (ApiProblem)
