@@ -44,6 +44,8 @@ public sealed class DprMetrics
         _chaos = factory.CreateCounter("dpr_chaos_injections_total", "Faults injected on purpose (/v1/chaos), by kind (sem-correctable, sem-uncorrectable, port-fail, port-hang, port-partial, port-corrupt, journal-outage).", "kind");
         _journalUp = factory.CreateGauge("dpr_journal_up", "1 when the last probe reached the journal's database, else 0.");
         _journalProbeFailures = factory.CreateCounter("dpr_journal_probe_failures_total", "Probes of the journal's database that failed.");
+        // Resident and private memory, the GC heap and collections, CPU time: what a board with 512 MB is watched by (docs/benchmarks/memory.md).
+        DotNetStats.Register(Registry);
     }
 
     public CollectorRegistry Registry { get; }
