@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Journal;
+using Dpr.Tests;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
@@ -56,26 +57,6 @@ public sealed class IntakeStorageTests(ITestOutputHelper output) : IDisposable
         return (long)command.ExecuteScalar()!;
     }
 
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        var until = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"not within {Timeout.TotalSeconds} s: {what}");
-            await Task.Delay(50);
-        }
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var until = DateTime.UtcNow + Timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"not within {Timeout.TotalSeconds} s: {what}");
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task After_the_journal_is_deleted_up_to_a_snapshot_a_restart_holds_the_open_jobs_and_the_index_the_finished_ones()
     {
@@ -118,9 +99,9 @@ public sealed class IntakeStorageTests(ITestOutputHelper output) : IDisposable
                 }
                 await SyncAsync(intake);
             }
-            await EventuallyAsync(async () => (await HeldAsync(intake)).SetEquals(open), "the intake holds only the open jobs");
-            await Eventually(() => JournalRows() < events / 2, $"the journal holds {JournalRows()} of {events} events");
-            await Eventually(() => Snapshots() == 1, $"{Snapshots()} snapshots kept");
+            await Eventually.TrueAsync(async () => (await HeldAsync(intake)).SetEquals(open), "the intake holds only the open jobs", Timeout);
+            await Eventually.TrueAsync(() => JournalRows() < events / 2, $"the journal holds {JournalRows()} of {events} events", Timeout);
+            await Eventually.TrueAsync(() => Snapshots() == 1, $"{Snapshots()} snapshots kept", Timeout);
             await system.Terminate();
         }
         SqliteConnection.ClearAllPools();
@@ -129,7 +110,7 @@ public sealed class IntakeStorageTests(ITestOutputHelper output) : IDisposable
         {
             var intake = Intake(system, snapshotEvery: 10);
             // The finished jobs replayed from the events after the snapshot are held until the index has them (again).
-            await EventuallyAsync(async () => (await HeldAsync(intake)).SetEquals(open), "the intake holds only the open jobs");
+            await Eventually.TrueAsync(async () => (await HeldAsync(intake)).SetEquals(open), "the intake holds only the open jobs", Timeout);
             foreach (var id in open)
             {
                 var status = Assert.IsType<JobReplies.JobStatus>(await intake.Ask<object>(new JobCommands.GetJob(id), Timeout));
@@ -174,7 +155,7 @@ public sealed class IntakeStorageTests(ITestOutputHelper output) : IDisposable
         {
             // A snapshot interval smaller than the finished jobs recovered: worth a snapshot once the index has them.
             var intake = Intake(system, snapshotEvery: 5);
-            await EventuallyAsync(async () => (await HeldAsync(intake)).SetEquals(open), "the intake holds only the open jobs");
+            await Eventually.TrueAsync(async () => (await HeldAsync(intake)).SetEquals(open), "the intake holds only the open jobs", Timeout);
             Assert.All(finished, id => Assert.NotNull(Index.Find(id)));
             Assert.Equal(JobState.Failed, Index.Find(jobs[8].JobId)!.State);
             Assert.Equal((JobState.Cancelled, "later"), (Index.Find(later.JobId)!.State, Index.Find(later.JobId)!.IdempotencyKey));
@@ -182,7 +163,7 @@ public sealed class IntakeStorageTests(ITestOutputHelper output) : IDisposable
             var again = Assert.IsType<JobReplies.Accepted>(await intake.Ask<object>(new JobCommands.Submit(Request(3, key: "k3"), true), Timeout));
             Assert.Equal((jobs[3].JobId, true), (again.JobId, again.Duplicate));
             // Once the index has them, a snapshot without them spares the next restart.
-            await Eventually(() => LatestSnapshotJobs(system) == open.Count, "a snapshot holding only the open jobs");
+            await Eventually.TrueAsync(() => LatestSnapshotJobs(system) == open.Count, "a snapshot holding only the open jobs", Timeout);
             await system.Terminate();
         }
         SqliteConnection.ClearAllPools();
@@ -215,13 +196,13 @@ public sealed class IntakeStorageTests(ITestOutputHelper output) : IDisposable
                 }
             }
             await SyncAsync(intake);
-            await EventuallyAsync(async () => (await HeldAsync(intake)).SetEquals(open), "the intake holds only the open jobs");
+            await Eventually.TrueAsync(async () => (await HeldAsync(intake)).SetEquals(open), "the intake holds only the open jobs", Timeout);
 
             await intake.Ask<JobIntakeActor.Synced>(new JobIntakeActor.Checkpoint(), Timeout);
 
             Assert.Equal(open.Count, LatestSnapshotJobs(system));
             // Akka.Persistence.Sql keeps the highest deleted event, marked, to remember the sequence number.
-            await Eventually(() => Count("dpr.db", "SELECT COUNT(*) FROM journal WHERE persistence_id = 'jobs-b' AND deleted = 0") == 0, "no event after the snapshot");
+            await Eventually.TrueAsync(() => Count("dpr.db", "SELECT COUNT(*) FROM journal WHERE persistence_id = 'jobs-b' AND deleted = 0") == 0, "no event after the snapshot", Timeout);
             await system.Terminate();
         }
         SqliteConnection.ClearAllPools();
@@ -259,14 +240,14 @@ public sealed class IntakeStorageTests(ITestOutputHelper output) : IDisposable
                     intake.Tell(new JobCommands.RecordCompleted(id, "r", "conv"));
                 }
                 await SyncAsync(intake);
-                await EventuallyAsync(async () => (await HeldAsync(intake)).Count == 0, "the intake holds no finished job");
+                await Eventually.TrueAsync(async () => (await HeldAsync(intake)).Count == 0, "the intake holds no finished job", Timeout);
                 var swept = await sweeper.Ask<JobStorageSweeperActor.Swept>(JobStorageSweeperActor.Sweep.Instance, Timeout);
                 Assert.Null(swept.Error);
                 counts.Add((JournalRows(), Index.Count(), blobs.Count(), results.Count()));
                 _clock.Advance(Retention * 2);
             }
             // Only the latest snapshot is kept.
-            await Eventually(() => Snapshots() == 1, $"{Snapshots()} snapshots kept");
+            await Eventually.TrueAsync(() => Snapshots() == 1, $"{Snapshots()} snapshots kept", Timeout);
             await system.Terminate();
         }
 

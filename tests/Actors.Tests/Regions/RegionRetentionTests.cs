@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Dpr.Actors.Journal;
 using Dpr.Actors.Regions;
+using Dpr.Tests;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 
@@ -54,16 +55,6 @@ public sealed class RegionRetentionTests : IDisposable
         }
     }
 
-    private static async Task Eventually(Func<bool> condition, Func<string> what)
-    {
-        var until = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"not within {Timeout.TotalSeconds} s: {what()}");
-            await Task.Delay(50);
-        }
-    }
-
     [Fact]
     public async Task Events_covered_by_a_snapshot_and_older_than_the_swap_history_are_deleted_and_the_rest_kept()
     {
@@ -72,13 +63,13 @@ public sealed class RegionRetentionTests : IDisposable
             var manager = Manager(system, new SimulatedRegion());
             // Six swaps, two events each: snapshots at 4, 8 and 12, all within the history.
             await LoadAsync(manager, "conv3x3_int8", "conv5x5_int16", "conv3x3_int8", "conv5x5_int16", "conv3x3_int8", "conv5x5_int16");
-            await Eventually(() => Snapshots() is [12], () => $"snapshots at {string.Join(", ", Snapshots())}");
+            await Eventually.TrueAsync(() => Snapshots() is [12], () => $"snapshots at {string.Join(", ", Snapshots())}", Timeout);
             Assert.Equal(12, Events().Count);
 
             _clock.Advance(History * 2);
             // Two more swaps: the snapshot at 16 finds the events up to 12 past the history; 13 to 16 are not.
             await LoadAsync(manager, "conv3x3_int32", "conv5x5_int8");
-            await Eventually(() => Events() is [13, 14, 15, 16] && Snapshots() is [16], () => $"events {string.Join(", ", Events())}, snapshots at {string.Join(", ", Snapshots())}");
+            await Eventually.TrueAsync(() => Events() is [13, 14, 15, 16] && Snapshots() is [16], () => $"events {string.Join(", ", Events())}, snapshots at {string.Join(", ", Snapshots())}", Timeout);
             await system.Terminate();
         }
         SqliteConnection.ClearAllPools();
@@ -106,7 +97,7 @@ public sealed class RegionRetentionTests : IDisposable
         _clock.Advance(History * 0.9);
         await LoadAsync(manager, "conv3x3_int32", "conv5x5_int8");
 
-        await Eventually(() => Snapshots() is [16], () => $"snapshots at {string.Join(", ", Snapshots())}");
+        await Eventually.TrueAsync(() => Snapshots() is [16], () => $"snapshots at {string.Join(", ", Snapshots())}", Timeout);
         Assert.Equal(16, Events().Count);
         await system.Terminate();
     }

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Dpr.Actors.Jobs;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
+using Dpr.Tests;
 
 namespace Dpr.Host.Tests.Api;
 
@@ -19,16 +20,6 @@ public class JobStorageApiTests
 
     private static async Task<bool> IntakeKnowsAsync(ApiServer server, Guid id) =>
         await Node(server).Intake.Ask<object>(new JobCommands.GetJob(id), Timeout) is JobReplies.JobStatus;
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
-    {
-        var until = DateTime.UtcNow + Timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < until, $"not within {Timeout.TotalSeconds} s: {what}");
-            await Task.Delay(50);
-        }
-    }
 
     private static async Task<List<JobDto>> ListAsync(HttpClient client, string query) =>
         (await client.GetFromJsonAsync<JobListDto>($"/v1/jobs{query}", ApiJson.Options))!.Jobs.ToList();
@@ -50,7 +41,7 @@ public class JobStorageApiTests
             }
 
             // Once the index has them, the intake lets go: a look-up is answered from storage.
-            await EventuallyAsync(async () => (await HeldAsync(server)).Count == 0, "the intake holds no finished job");
+            await Eventually.TrueAsync(async () => (await HeldAsync(server)).Count == 0, "the intake holds no finished job", Timeout);
             foreach (var id in finished)
             {
                 Assert.False(await IntakeKnowsAsync(server, id));
@@ -83,7 +74,7 @@ public class JobStorageApiTests
             client = server.Client("alice");
 
             // After a restart the intake holds what is open (nothing): every job is answered from the index.
-            await EventuallyAsync(async () => (await HeldAsync(server)).Count == 0, "the intake holds no finished job after the restart");
+            await Eventually.TrueAsync(async () => (await HeldAsync(server)).Count == 0, "the intake holds no finished job after the restart", Timeout);
             foreach (var id in finished.Concat(open))
             {
                 Assert.False(await IntakeKnowsAsync(server, id));

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dpr.Host.Api;
+using Dpr.Tests;
 
 namespace Dpr.Host.Tests.Api;
 
@@ -68,7 +69,7 @@ public class SubmissionLimitsTests
         // A chunked body that stops three quarters of the way: it takes the one slot once past 64 KiB, and holds it.
         var held = new HeldContent(json, json.Length * 3 / 4);
         var first = client.PostAsync("/v1/jobs", held);
-        await WaitAsync(() => large.Reading == 1);
+        await Eventually.TrueAsync(() => large.Reading == 1, "the large body is being read", TimeSpan.FromSeconds(30));
 
         var refused = await client.PostAsJsonAsync("/v1/jobs", job with { IdempotencyKey = "second" }, ApiJson.Options);
 
@@ -104,16 +105,6 @@ public class SubmissionLimitsTests
         Assert.Equal([1, 1, 256, 320], dto.Shape);
         Assert.Equal(expected, Convert.FromBase64String(dto.Data));
         Assert.Equal(("int8", "conv"), (dto.Precision, dto.RanOn));
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < until, "the condition did not come true within 30 s");
-            await Task.Delay(10);
-        }
     }
 
     /// <summary>A body of no announced length that never ends: <c>{"module": ..., "data": "AAAA...</c>.</summary>
