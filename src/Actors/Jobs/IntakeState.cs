@@ -6,7 +6,7 @@ namespace Dpr.Actors.Jobs;
 /// <summary>
 /// What the job intake holds: the open jobs as its journal describes them, and the finished ones whose
 /// record is not yet confirmed stored in the <see cref="IJobIndex"/> (<see cref="Indexed"/> lets them go);
-/// each tenant's in acceptance order, their idempotency keys, and the counts its bounds use. Nothing per
+/// each tenant's in acceptance order, their idempotency keys, and the counts and work its bounds use. Nothing per
 /// finished job stays: the index answers for those. Immutable; <see cref="Apply"/> is a pure function of
 /// the events, so recovery (a snapshot plus the events after it) rebuilds exactly this, and it is tested
 /// without actors.
@@ -20,7 +20,7 @@ public sealed record IntakeState(
     ImmutableDictionary<Guid, JobRecord> Jobs,
     ImmutableDictionary<(string Tenant, string Key), Guid> Keys,
     ImmutableDictionary<string, ImmutableSortedSet<(DateTimeOffset AcceptedAt, Guid JobId)>> PerTenant,
-    ImmutableDictionary<string, int> OpenPerTenant,
+    ImmutableDictionary<string, TenantLoad> OpenPerTenant,
     ImmutableDictionary<string, int> QueuedPerModule,
     int Open,
     ImmutableDictionary<string, int> Blobs)
@@ -29,7 +29,7 @@ public sealed record IntakeState(
         ImmutableDictionary<Guid, JobRecord>.Empty,
         ImmutableDictionary<(string Tenant, string Key), Guid>.Empty,
         ImmutableDictionary.Create<string, ImmutableSortedSet<(DateTimeOffset AcceptedAt, Guid JobId)>>(StringComparer.Ordinal),
-        ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, TenantLoad>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
         0,
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal));
@@ -109,7 +109,7 @@ public sealed record IntakeState(
         private readonly ImmutableDictionary<Guid, JobRecord>.Builder _jobs = from.Jobs.ToBuilder();
         private readonly ImmutableDictionary<(string Tenant, string Key), Guid>.Builder _keys = from.Keys.ToBuilder();
         private readonly ImmutableDictionary<string, ImmutableSortedSet<(DateTimeOffset AcceptedAt, Guid JobId)>>.Builder _perTenant = from.PerTenant.ToBuilder();
-        private readonly ImmutableDictionary<string, int>.Builder _openPerTenant = from.OpenPerTenant.ToBuilder();
+        private readonly ImmutableDictionary<string, TenantLoad>.Builder _openPerTenant = from.OpenPerTenant.ToBuilder();
         private readonly ImmutableDictionary<string, int>.Builder _queued = from.QueuedPerModule.ToBuilder();
         private readonly ImmutableDictionary<string, int>.Builder _blobs = from.Blobs.ToBuilder();
         private int _open = from.Open;
@@ -139,7 +139,7 @@ public sealed record IntakeState(
             }
         }
 
-        /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts, the queued count per module, the keys and the blob references.</summary>
+        /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts and work, the queued count per module, the keys and the blob references.</summary>
         public void Track(JobRecord job)
         {
             _changed = true;
@@ -170,9 +170,10 @@ public sealed record IntakeState(
             }
             if (wasOpen != job.IsOpen)
             {
-                var delta = job.IsOpen ? 1 : -1;
-                _open += delta;
-                _openPerTenant[job.Tenant] = _openPerTenant.GetValueOrDefault(job.Tenant) + delta;
+                // A finished job's record has let go of its request: its work is the one it was opened with.
+                var load = _openPerTenant.GetValueOrDefault(job.Tenant);
+                _open += job.IsOpen ? 1 : -1;
+                _openPerTenant[job.Tenant] = job.IsOpen ? load + TenantLoad.Of(job.Request) : load - TenantLoad.Of(before!.Request);
             }
             _jobs[job.JobId] = job;
         }

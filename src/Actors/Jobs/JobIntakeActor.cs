@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using static System.FormattableString;
 using Dpr.Fabric.Convolution;
 using static Dpr.Actors.Jobs.JobEvents;
 
@@ -41,7 +42,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
     /// <summary>What the journal says (stored events only), less the finished jobs the index has.</summary>
     private IntakeState _state = IntakeState.Empty;
     /// <summary>Acceptances not yet stored, counted and keyed so the bounds and deduplication hold for them too.</summary>
-    private readonly Dictionary<string, int> _unstoredPerTenant = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TenantLoad> _unstoredPerTenant = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Tenant, string Key), Guid> _unstoredKeys = [];
     private readonly Dictionary<Guid, IActorRef> _unconfirmed = [];
     private readonly HashSet<Guid> _finishing = [];
@@ -194,15 +195,28 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             sender.Tell(new JobReplies.Rejected(RejectionCode.QueueFull, null, $"the board has {open} open jobs, its bound; retry later", _options.Backoff));
             return;
         }
-        if (_state.OpenPerTenant.GetValueOrDefault(request.Tenant) + _unstoredPerTenant.GetValueOrDefault(request.Tenant) >= _options.MaxOpenJobsPerTenant)
+        var load = _state.OpenPerTenant.GetValueOrDefault(request.Tenant) + _unstoredPerTenant.GetValueOrDefault(request.Tenant);
+        if (load.Jobs >= _options.MaxOpenJobsPerTenant)
         {
             sender.Tell(new JobReplies.Rejected(RejectionCode.TenantQuota, null, $"tenant '{request.Tenant}' has {_options.MaxOpenJobsPerTenant} open jobs, its quota; retry when some finish", _options.Backoff));
+            return;
+        }
+        var job = TenantLoad.Of(request);
+        if (load.Jobs > 0 && load.Work + job.Work > _options.WorkQuota)
+        {
+            // The least the tenant must wait: its open work beyond the quota, run on the whole board.
+            var retry = TimeSpan.FromSeconds(Math.Ceiling((load.Work + job.Work - _options.WorkQuota).TotalSeconds));
+            sender.Tell(new JobReplies.Rejected(
+                RejectionCode.TenantQuota,
+                null,
+                Invariant($"tenant '{request.Tenant}' has {load.Work.TotalSeconds:0.###} s of board time in {load.Jobs} open jobs and this job adds {job.Work.TotalSeconds:0.###} s (modelled); its quota is {_options.WorkQuota.TotalSeconds:0.###} s; retry when some finish"),
+                retry > _options.Backoff ? retry : _options.Backoff));
             return;
         }
         var accepted = new JobAccepted(Guid.NewGuid(), request, _time.GetUtcNow());
         // Counted and keyed now, so the bounds and deduplication hold for jobs still in the batch.
         _unstored++;
-        _unstoredPerTenant[request.Tenant] = _unstoredPerTenant.GetValueOrDefault(request.Tenant) + 1;
+        _unstoredPerTenant[request.Tenant] = _unstoredPerTenant.GetValueOrDefault(request.Tenant) + job;
         if (request.IdempotencyKey is { } k)
         {
             _unstoredKeys[(request.Tenant, k)] = accepted.JobId;
@@ -350,7 +364,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         }
         var tenant = accepted.Request.Tenant;
         _unstored--;
-        _unstoredPerTenant[tenant]--;
+        _unstoredPerTenant[tenant] -= TenantLoad.Of(accepted.Request);
         if (accepted.Request.IdempotencyKey is { } key)
         {
             _unstoredKeys.Remove((tenant, key));

@@ -150,7 +150,7 @@ public sealed class DprNode : IDisposable
     /// </summary>
     public void StartJobs(ActorSystem system)
     {
-        var intakeOptions = new JobIntakeOptions(MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant);
+        var intakeOptions = new JobIntakeOptions(MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(Options.MaxOpenWorkSecondsPerTenant));
         const string dispatcherName = "dispatcher";
         var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"), Index);
         _intake = system.ActorOf(

@@ -43,6 +43,13 @@ public sealed class ServiceOptions
 
     public int MaxOpenJobsPerTenant { get; set; } = 10_000;
 
+    /// <summary>
+    /// The board time, in seconds, a tenant's open jobs may ask for together as the model estimates each job
+    /// (its multiply-accumulates and streamed bytes at the module's modelled rates); a tenant with no open
+    /// job is always admitted one.
+    /// </summary>
+    public double MaxOpenWorkSecondsPerTenant { get; set; } = 600;
+
     /// <summary>How long results are kept, in hours.</summary>
     public double ResultRetentionHours { get; set; } = 24 * 7;
 
@@ -173,6 +180,7 @@ public sealed class ServiceOptions
         Check(!string.IsNullOrWhiteSpace(Data), nameof(Data), "a data directory is needed");
         Check(MaxOpenJobs >= 1, nameof(MaxOpenJobs), $"at least 1, found {MaxOpenJobs}");
         Check(MaxOpenJobsPerTenant >= 1, nameof(MaxOpenJobsPerTenant), $"at least 1, found {MaxOpenJobsPerTenant}");
+        Check(MaxOpenWorkSecondsPerTenant is > 0 and <= 30 * 86_400, nameof(MaxOpenWorkSecondsPerTenant), $"more than 0 and at most {30 * 86_400} (30 days), found {MaxOpenWorkSecondsPerTenant}");
         Check(ResultRetentionHours > 0, nameof(ResultRetentionHours), $"more than 0, found {ResultRetentionHours}");
         Check(SwapHistoryDays > 0 && SwapHistoryDays <= 36_500, nameof(SwapHistoryDays), $"more than 0 and at most 36500, found {SwapHistoryDays}");
         Check(MinFreeDiskMegabytes is >= 0 and <= 1L << 30, nameof(MinFreeDiskMegabytes), $"0 (no check) to {1L << 30}, found {MinFreeDiskMegabytes}");

@@ -23,9 +23,10 @@ public class IntakeStateTests
         var open = Replay(new JobAccepted(id, Request(key: "k"), T0), new JobStarted(id, "conv", "conv3x3_int8", 1, T0.AddSeconds(1)), new JobStarted(id, "conv", "conv3x3_int8", 2, T0.AddSeconds(2)));
         var done = open.Apply(new JobCompleted(id, "r", "conv", T0.AddSeconds(3)));
 
-        Assert.Equal((1, 1, JobState.Running, 2), (open.Open, open.OpenPerTenant["t1"], open.Jobs[id].State, open.Jobs[id].Starts));
+        Assert.Equal((1, TenantLoad.Of(Request(key: "k")), JobState.Running, 2), (open.Open, open.OpenPerTenant["t1"], open.Jobs[id].State, open.Jobs[id].Starts));
+        Assert.True(open.OpenPerTenant["t1"].Work > TimeSpan.Zero);
         Assert.Equal((T0, T0.AddSeconds(1), T0.AddSeconds(3)), (done.Jobs[id].AcceptedAt, done.Jobs[id].StartedAt, done.Jobs[id].FinishedAt));
-        Assert.Equal((0, 0, JobState.Completed), (done.Open, done.OpenPerTenant["t1"], done.Jobs[id].State));
+        Assert.Equal((0, default(TenantLoad), JobState.Completed), (done.Open, done.OpenPerTenant["t1"], done.Jobs[id].State));
         Assert.Null(done.Jobs[id].Request);
         Assert.Same(done, done.Apply(new JobFailed(id, "late", T0)));
         Assert.Equal(id, done.Keys[("t1", "k")]);
@@ -51,7 +52,7 @@ public class IntakeStateTests
         Assert.Equal(new Dictionary<(string, string), Guid> { [("t1", "r")] = running }, kept.Keys);
         // b is still named by the running job.
         Assert.Equal(new Dictionary<string, int> { [b] = 1 }, kept.Blobs);
-        Assert.Equal((1, 1), (kept.Open, kept.OpenPerTenant["t1"]));
+        Assert.Equal((1, 1), (kept.Open, kept.OpenPerTenant["t1"].Jobs));
         Assert.Same(kept, kept.Indexed([done, running]));
         Assert.Same(kept, kept.Apply(new JobCompleted(done, "late", "conv", T0.AddSeconds(9))));
     }
@@ -143,7 +144,7 @@ public class IntakeStateTests
         });
 
     [Property(MaxTest = 200)]
-    public Property Letting_go_of_every_finished_job_keeps_the_open_ones_and_their_counts() =>
+    public Property Letting_go_of_every_finished_job_keeps_the_open_ones_and_their_counts_and_work() =>
         Prop.ForAll(Histories.ToArbitrary(), events =>
         {
             var state = Replay([.. events]);
@@ -152,6 +153,7 @@ public class IntakeStateTests
                 && held.Jobs.Count == state.Open
                 && held.Open == state.Open
                 && held.OpenPerTenant.OrderBy(t => t.Key).SequenceEqual(state.OpenPerTenant.OrderBy(t => t.Key))
+                && held.OpenPerTenant.All(t => t.Value == held.Jobs.Values.Where(j => j.Tenant == t.Key).Aggregate(default(TenantLoad), (load, j) => load + TenantLoad.Of(j.Request)))
                 && held.QueuedPerModule.OrderBy(t => t.Key).SequenceEqual(state.QueuedPerModule.OrderBy(t => t.Key))
                 && held.Blobs.Values.Sum() == held.Jobs.Values.Count(j => j.InputBlob is not null)
                 && held.Keys.Values.All(held.Jobs.ContainsKey)
@@ -179,7 +181,7 @@ public class IntakeStateTests
     private static string Describe(IntakeState s) => string.Join(
         "|",
         s.Open,
-        string.Join(",", s.OpenPerTenant.Where(t => t.Value != 0).OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")),
+        string.Join(",", s.OpenPerTenant.Where(t => t.Value != default).OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")),
         string.Join(",", s.QueuedPerModule.Where(t => t.Value != 0).OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")),
         string.Join(",", s.PerTenant.OrderBy(t => t.Key).Select(t => $"{t.Key}:{string.Join(";", t.Value)}")),
         string.Join(",", s.Jobs.Values.OrderBy(j => j.JobId).Select(j => $"{j.JobId}:{j.State}:{j.Starts}:{j.Error}:{j.StartedAt}:{j.FinishedAt}")),

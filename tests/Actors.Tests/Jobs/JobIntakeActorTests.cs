@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Persistence.TestKit;
 using Dpr.Actors.Jobs;
+using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Fabric.Convolution;
 
 namespace Dpr.Actors.Tests.Jobs;
@@ -350,6 +351,32 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(3, replies.OfType<JobReplies.Accepted>().Count());
         var refused = Assert.Single(replies.OfType<JobReplies.Rejected>());
         Assert.Equal((RejectionCode.TenantQuota, TimeSpan.FromSeconds(3)), (refused.Code, refused.RetryAfter));
+    }
+
+    [Fact]
+    public void A_tenant_past_its_board_time_is_refused_while_another_tenant_and_a_first_job_larger_than_the_quota_are_accepted()
+    {
+        var small = RunTimeEstimator.BoardTime(Request());
+        var large = RunTimeEstimator.BoardTime(Request(h: 20_000));
+        var quota = small * 2.5;
+        Assert.True(large > quota * 4, $"{large} against {quota}");
+        var intake = Intake(new JobIntakeOptions(MaxOpenWorkPerTenant: quota, RetryAfter: TimeSpan.FromSeconds(3)));
+
+        intake.Tell(new JobCommands.Submit(Request()));
+        intake.Tell(new JobCommands.Submit(Request()));
+        intake.Tell(new JobCommands.Submit(Request()));
+        intake.Tell(new JobCommands.Submit(Request(tenant: "t2", h: 20_000)));
+        intake.Tell(new JobCommands.Submit(Request(tenant: "t2")));
+        intake.Tell(new JobCommands.Submit(Request(tenant: "t3")));
+
+        // Refusals are answered at once, acceptances once stored: the replies' order is not the submissions'.
+        var replies = ReceiveN(6);
+        Assert.Equal(4, replies.OfType<JobReplies.Accepted>().Count());
+        var refused = replies.OfType<JobReplies.Rejected>().OrderBy(r => r.Message, StringComparer.Ordinal).ToList();
+        Assert.All(refused, r => Assert.Equal((RejectionCode.TenantQuota, TimeSpan.FromSeconds(3)), (r.Code, r.RetryAfter)));
+        Assert.Equal(["tenant 't1'", "tenant 't2'"], refused.Select(r => r.Message[..11]));
+        Assert.Contains("of board time in 2 open jobs", refused[0].Message);
+        Assert.Contains("of board time in 1 open jobs", refused[1].Message);
     }
 
     [Fact]

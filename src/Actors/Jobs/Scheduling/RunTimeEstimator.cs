@@ -32,8 +32,20 @@ public sealed class RunTimeEstimator(ModuleThroughput? throughput = null, double
     /// <summary>Register writes of one pass: ImgW/H, frames, config, bias, K² weights, status, start, six DMA registers.</summary>
     public static readonly TimeSpan PassSetup = TimeSpan.FromMicroseconds(10);
 
+    /// <summary>The model alone, never refined: <see cref="BoardTime"/>'s.</summary>
+    private static readonly RunTimeEstimator Model = new();
+
     private readonly ModuleThroughput _throughput = throughput ?? ModuleThroughput.Paper;
     private readonly Dictionary<string, Fit> _fits = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The board time a request asks for as the model alone says (zero when its shapes describe no job):
+    /// the unit of a tenant's open work at admission. No measurement enters it, so it is the same for a
+    /// request on every replay of the journal, and it is what a module takes on the board, not on a
+    /// machine that simulates one (where the measured runs are slower).
+    /// </summary>
+    public static TimeSpan BoardTime(JobRequest? request) =>
+        request is not null && JobSize.Of(request) is { } size ? TimeSpan.FromSeconds(Model.Modelled(size)) : TimeSpan.Zero;
 
     /// <summary>What the model alone says, in seconds.</summary>
     public double Modelled(JobSize size)
