@@ -29,6 +29,24 @@ public class ApiLimitsTests
     }
 
     [Fact]
+    public async Task Past_the_tenants_board_time_submissions_are_429_naming_it_and_a_first_job_is_always_admitted()
+    {
+        // A millisecond of board time: less than one of these jobs (256 passes of 10 µs in the model alone).
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Dpr:MaxOpenWorkSecondsPerTenant"] = "0.001" });
+        var client = server.Client("alice");
+        var job = TestJobs.Make("conv5x5_int32", [1, 16, 32, 32], [16, 16, 5, 5], seed: 11).Job;
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => client.PostAsJsonAsync("/v1/jobs", job, ApiJson.Options)));
+
+        Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.Accepted);
+        var refused = answers.First(a => a.StatusCode == HttpStatusCode.TooManyRequests);
+        var detail = (await ApiTests.AssertProblem(refused, HttpStatusCode.TooManyRequests, "quota")).GetProperty("detail").GetString();
+        Assert.Contains("of board time in 1 open jobs", detail);
+        Assert.Contains("its quota is 0.001 s", detail);
+        Assert.Equal(HttpStatusCode.Accepted, (await server.Client("bob").PostAsJsonAsync("/v1/jobs", job, ApiJson.Options)).StatusCode);
+    }
+
+    [Fact]
     public async Task With_the_journal_down_submissions_are_503_and_the_service_is_not_ready()
     {
         await using var server = await ApiServer.StartAsync(new Dictionary<string, string?>
@@ -123,6 +141,7 @@ public class ApiLimitsTests
     [InlineData("Dpr:Placement", "1", "Dpr:Placement: expected lookahead, lru or fifo, found '1'")]
     [InlineData("Dpr:SwapHistoryDays", "0", "Dpr:SwapHistoryDays: more than 0")]
     [InlineData("Dpr:MinFreeDiskMegabytes", "-1", "Dpr:MinFreeDiskMegabytes: 0 (no check)")]
+    [InlineData("Dpr:MaxOpenWorkSecondsPerTenant", "0", "Dpr:MaxOpenWorkSecondsPerTenant: more than 0")]
     [InlineData("Dpr:JournalProbeSeconds", "0", "Dpr:JournalProbeSeconds: 0.1 to 3600, found 0")]
     [InlineData("Dpr:StartupTimeoutSeconds", "-1", "Dpr:StartupTimeoutSeconds: 0 (wait as long as it takes) or more, found -1")]
     [InlineData("Dpr:TenantWeights:alice", "0", "Dpr:TenantWeights:alice: a positive number, found '0'")]
