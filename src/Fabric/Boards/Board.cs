@@ -6,6 +6,7 @@ namespace Dpr.Fabric.Boards;
 /// <summary>A board: its device, static design, configuration port, fabric clock, memory and partitions. Made by <see cref="BoardCatalog"/>, which validates it.</summary>
 /// <param name="StaticImage">File name of the static design's full bitstream, looked up beside the module images; null if not shipped.</param>
 /// <param name="RamBytes">The board's RAM, for everything the service runs (PYNQ-Z2: 512 MiB); null when the profile does not say.</param>
+/// <param name="RequireSignedModules">Only modules signed by a trusted key may be served or loaded on this board (docs/modules.md).</param>
 public sealed record Board(
     string Name,
     string Description,
@@ -15,7 +16,8 @@ public sealed record Board(
     PortKind Port = PortKind.Pcap,
     double FabricClockMHz = 100,
     MemoryRegion? Memory = null,
-    long? RamBytes = null)
+    long? RamBytes = null,
+    bool RequireSignedModules = false)
 {
     public Partition Partition(string name) =>
         Partitions.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal))

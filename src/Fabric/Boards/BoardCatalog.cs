@@ -133,7 +133,7 @@ public static class BoardCatalog
         {
             throw new BoardProfileException("ram", $"expected a positive size like \"0x20000000\", found '{doc.Ram}'");
         }
-        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram);
+        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, doc.RequireSignedModules ?? false);
     }
 
     /// <summary>Addresses are written as "0x..." strings in board JSON, the way a Vivado address map prints them.</summary>
@@ -230,7 +230,7 @@ public static class BoardCatalog
 
     private sealed record BoardDocument(
         string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions,
-        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram);
+        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram, bool? RequireSignedModules);
 
     private sealed record PartitionDocument(
         string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts, string? DmaAddress, MaskDocument? CfgClbMask);
