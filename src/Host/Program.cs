@@ -40,6 +40,7 @@ public static class Program
             VerifyCommand.Create(),
             BitstreamSynthCommand.Create(),
             ModulesCommand.Create(),
+            BoardsCommand.Create(),
             BenchCommand.Create(Benchmarks),
             HardwareCommand.Create(),
             RegionHostCommand.Create(),

@@ -51,7 +51,12 @@ public sealed record LoadedDto(string Partition, string Module, bool Hit);
 
 public sealed record ModuleDto(string Name, string? Alias, string Partition, int? KernelSize, string? Precision, long Bytes, string Sha256);
 
-public sealed record ModuleListDto(IReadOnlyList<ModuleDto> Modules);
+/// <param name="Refused">Manifests in the catalog that are not served, each with why (an unsigned module where signatures are required...).</param>
+public sealed record ModuleListDto(IReadOnlyList<ModuleDto> Modules, IReadOnlyList<RefusedModuleDto>? Refused = null);
+
+/// <param name="File">The manifest's file name in the catalog.</param>
+/// <param name="Field">The manifest field at fault (<c>signature</c>, <c>sha256</c>, <c>image</c>...).</param>
+public sealed record RefusedModuleDto(string File, string Field, string Reason);
 
 public sealed record SwapDto(
     string Partition, long Sequence, Guid SwapId, string Module, string Outcome, string? Reason, int Attempt, long? Bytes,

@@ -26,7 +26,8 @@ public static class BoardEndpoints
             .WithSummary("Simulated board only: a particle strike in the partition's frames, reported by the SEM controller (admin)");
         v1.MapGet("/modules", (DprNode node) => new ModuleListDto([.. node.Catalog.Modules.Select(m => new ModuleDto(
             m.Name, m.Convolution?.Alias, m.Partition.Name, m.Convolution?.KernelSize, m.Convolution?.Precision.ToString().ToLowerInvariant(),
-            m.Image.Payload.Length, m.Manifest.Sha256))])).WithSummary("The modules this board serves");
+            m.Image.Payload.Length, m.Manifest.Sha256))],
+            [.. node.Catalog.Problems.Select(p => new RefusedModuleDto(Path.GetFileName(p.File), p.Field, p.Message))])).WithSummary("The modules this board serves, and those it refused with why");
         v1.MapGet("/swaps", async (SwapHistory history, string? partition, int? limit, string? before, CancellationToken cancel) =>
         {
             if (partition is not null && !history.Partitions.Contains(partition))

@@ -114,7 +114,20 @@ public sealed class ServiceOptions
         ? TenantWeights.ToDictionary(w => w.Key, w => double.Parse(w.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal)
         : null;
 
+    /// <summary>
+    /// Public keys (PEM files, or the PEM text itself) whose module signatures are accepted
+    /// (<c>Dpr:TrustedKeys:0=/etc/dpr/release.pub.pem</c>, <c>DPR__TRUSTEDKEYS__0=...</c>); a module signed by
+    /// another key is refused (docs/modules.md).
+    /// </summary>
+    public List<string> TrustedKeys { get; set; } = [];
+
+    /// <summary>Serve only modules signed by one of <see cref="TrustedKeys"/>; a board profile can ask the same (<c>requireSignedModules</c>).</summary>
+    public bool RequireSignedModules { get; set; }
+
     public string DataDirectory => Path.GetFullPath(Data);
+
+    /// <summary>The module catalog <c>dpr serve</c> reads and <c>dpr modules add</c> writes.</summary>
+    public string ModulesDirectory => Path.Combine(DataDirectory, "modules");
 
     public TimeSpan AskTimeout => TimeSpan.FromSeconds(AskTimeoutSeconds);
 
@@ -135,6 +148,43 @@ public sealed class ServiceOptions
         : $"PostgreSQL {new Npgsql.NpgsqlConnectionStringBuilder(Connection) { Password = null }.ConnectionString}";
 
     public PlacementPolicy PlacementPolicy => Enum.Parse<PlacementPolicy>(Placement, ignoreCase: true);
+
+    /// <summary>
+    /// <see cref="TrustedKeys"/> loaded. A private key is refused: the service needs only the public half,
+    /// and a signing key belongs with whoever signs.
+    /// </summary>
+    /// <exception cref="ServiceOptionsException">A key cannot be read; the problem names it (<c>Dpr:TrustedKeys:1</c>).</exception>
+    public IReadOnlyList<System.Security.Cryptography.ECDsa> LoadTrustedKeys()
+    {
+        var keys = new List<System.Security.Cryptography.ECDsa>();
+        for (var i = 0; i < TrustedKeys.Count; i++)
+        {
+            var entry = TrustedKeys[i];
+            var setting = $"{Section}:{nameof(TrustedKeys)}:{i}";
+            string pem;
+            try
+            {
+                pem = entry.TrimStart().StartsWith("-----BEGIN", StringComparison.Ordinal) ? entry : File.ReadAllText(entry);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                throw new ServiceOptionsException([$"{setting}: cannot read the public key '{entry}': {e.Message}"]);
+            }
+            if (pem.Contains("PRIVATE KEY", StringComparison.Ordinal))
+            {
+                throw new ServiceOptionsException([$"{setting}: '{entry}' is a private key; trust the public one (PREFIX.pub.pem of dpr modules keygen)"]);
+            }
+            try
+            {
+                keys.Add(Dpr.Fabric.Modules.ModuleSigner.LoadKey(pem));
+            }
+            catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new ServiceOptionsException([$"{setting}: '{entry}' is not an ECDSA public key in PEM: {e.Message}"]);
+            }
+        }
+        return keys;
+    }
 
     public static ServiceOptions From(IConfiguration configuration)
     {
@@ -214,10 +264,22 @@ public sealed class ServiceOptions
                 nameof(Urls), $"'{url}' is not an http(s) URL");
         }
         Check(!string.IsNullOrWhiteSpace(Urls), nameof(Urls), "at least one URL to listen on is needed");
+        var trusted = 0;
+        try
+        {
+            trusted = LoadTrustedKeys().Count;
+        }
+        catch (ServiceOptionsException e)
+        {
+            problems.AddRange(e.Problems);
+            trusted = -1;
+        }
         try
         {
             // The request limits as set, or as derived from the board's RAM, named by their setting either way.
             var board = BoardCatalog.Load(Board);
+            var required = RequireSignedModules ? $"{Section}:{nameof(RequireSignedModules)}" : board.RequireSignedModules ? $"board '{board.Name}'" : null;
+            Check(required is null || trusted != 0, nameof(TrustedKeys), $"{required} requires signed modules, but no key is trusted, so every module would be refused");
             var limits = RequestLimits.For(this, board);
             string Derived(object? set) => set is null ? $" (derived from {RequestLimits.RamOf(board)} bytes of RAM; set it)" : "";
             Check(limits.MaxRequestBytes >= 1024, nameof(MaxRequestBytes), $"at least 1024 bytes, found {limits.MaxRequestBytes}{Derived(MaxRequestBytes)}");
