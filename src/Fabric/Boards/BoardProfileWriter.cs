@@ -6,7 +6,7 @@ namespace Dpr.Fabric.Boards;
 /// <summary>Writes a board as the profile JSON <see cref="BoardCatalog"/> reads (docs/boards.md), addresses as "0x..." strings.</summary>
 public static class BoardProfileWriter
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static string ToJson(Board board)
     {

@@ -71,7 +71,7 @@ public static class ModulesCommand
             var file = parse.GetValue(partial)!;
             var result = ModuleOnboarding.Add(
                 options.ModulesDirectory, b, file.Name, CliAction.ReadFile(file), parse.GetValue(hwh) is { } h ? CliAction.ReadFile(h) : null,
-                parse.GetValue(name), signer, new ModuleCatalogOptions(options.RequireSignedModules, trusted));
+                parse.GetValue(name), signer, new ModuleCatalogOptions(options.RequireSignedModules, signer is null ? trusted : [.. trusted, signer]));
             if (result.Module is not { } module)
             {
                 var code = result.Problem is not null ? ExitCodes.Malformed : result.Fit.Outcome switch
@@ -86,6 +86,11 @@ public static class ModulesCommand
                 + (module.Signed ? $"signed with key {module.Manifest.Signature!.KeyId}" : "unsigned"));
             output.WriteLine($"  {result.Fit.Reason}");
             output.WriteLine($"  manifest {module.ManifestPath}; dpr serve --board {options.Board} --data {options.Data} serves it from its next start");
+            if (signer is not null && !trusted.Any(t => ModuleSigner.KeyId(t) == ModuleSigner.KeyId(signer)))
+            {
+                // Checked above as if trusted: the service refuses it until its public key is.
+                output.WriteLine($"  note: the service does not trust key {ModuleSigner.KeyId(signer)} yet; add its public key to Dpr:TrustedKeys (README, settings)");
+            }
             return ExitCodes.Ok;
         });
         return command;
