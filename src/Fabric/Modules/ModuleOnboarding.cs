@@ -20,7 +20,7 @@ public static class ModuleOnboarding
     /// <param name="hwh">The partial's hardware handoff, copied beside it; its <c>SYSTEMINFO NAME</c> is the default module name.</param>
     /// <param name="name">The module's name; by default the .hwh's system name, else the file name without <c>_partial</c>.</param>
     /// <param name="key">Signs the manifest when given.</param>
-    /// <param name="options">The trust the catalog is checked with afterwards, as the service will check it.</param>
+    /// <param name="options">The trust the catalog is checked with afterwards, as the service will check it (<paramref name="key"/> trusted as well).</param>
     /// <exception cref="BitstreamFormatException">The image is not a bitstream.</exception>
     public static OnboardingResult Add(string directory, Board board, string imageName, byte[] image, byte[]? hwh = null, string? name = null, ECDsa? key = null, ModuleCatalogOptions? options = null)
     {
@@ -85,8 +85,9 @@ public static class ModuleOnboarding
             ModuleCatalog.Save(manifest, manifestPath);
             written.Add(manifestPath);
 
-            // The catalog as the service will load it: the new module must be served, not listed as a problem.
-            var catalog = ModuleCatalog.Load(directory, board, options);
+            // The catalog as the service will load it, once it trusts the signing key: the new module must be served, not listed as a problem.
+            options ??= new ModuleCatalogOptions();
+            var catalog = ModuleCatalog.Load(directory, board, key is null ? options : options with { TrustedKeys = [.. options.TrustedKeys ?? [], key] });
             if (catalog.Problems.FirstOrDefault(p => p.File == manifestPath) is { } problem)
             {
                 Remove(written);

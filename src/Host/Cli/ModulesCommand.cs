@@ -71,7 +71,7 @@ public static class ModulesCommand
             var file = parse.GetValue(partial)!;
             var result = ModuleOnboarding.Add(
                 options.ModulesDirectory, b, file.Name, CliAction.ReadFile(file), parse.GetValue(hwh) is { } h ? CliAction.ReadFile(h) : null,
-                parse.GetValue(name), signer, new ModuleCatalogOptions(options.RequireSignedModules, signer is null ? trusted : [.. trusted, signer]));
+                parse.GetValue(name), signer, new ModuleCatalogOptions(options.RequireSignedModules, trusted));
             if (result.Module is not { } module)
             {
                 var code = result.Problem is not null ? ExitCodes.Malformed : result.Fit.Outcome switch

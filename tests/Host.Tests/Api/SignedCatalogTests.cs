@@ -101,4 +101,37 @@ public sealed class SignedCatalogTests
             File.Delete(privateKey);
         }
     }
+    [Fact]
+    public async Task Real_partials_onboarded_signed_are_served_on_the_composable_board_and_load_into_their_partition()
+    {
+        using var release = ModuleSigner.CreateKey();
+        var composable = BoardCatalog.Load("pynq-z2-composable");
+        await using var server = await ApiServer.StartAsync(
+            new Dictionary<string, string?>
+            {
+                ["Dpr:Board"] = "pynq-z2-composable",
+                ["Dpr:TrustedKeys:0"] = release.ExportSubjectPublicKeyInfoPem(),
+                ["Dpr:RequireSignedModules"] = "true",
+            },
+            prepare: data =>
+            {
+                foreach (var partial in new[] { "cv_dfx_4_pr_composable_pr_join_subtract_partial.bit", "cv_dfx_4_pr_composable_pr_fork_duplicate_partial.bit" })
+                {
+                    var added = ModuleOnboarding.Add(Path.Combine(data, "modules"), composable, partial, File.ReadAllBytes(Cli.CliRunner.Fixture(partial)), key: release);
+                    Assert.True(added.Added, added.Reason);
+                }
+                // One the operator forgot to sign.
+                Assert.True(ModuleOnboarding.Add(Path.Combine(data, "modules"), composable, "absdiff.bit", File.ReadAllBytes(Cli.CliRunner.Fixture("cv_dfx_4_pr_composable_pr_join_absdiff_partial.bit"))).Added);
+            });
+
+        var list = (await server.Client("bob").GetFromJsonAsync<ModuleListDto>("/v1/modules", ApiJson.Options))!;
+        Assert.Equal(
+            [("cv_dfx_4_pr_composable_pr_fork_duplicate", "pr_fork"), ("cv_dfx_4_pr_composable_pr_join_subtract", "pr_join")],
+            list.Modules.Select(m => (m.Name, m.Partition)).Order());
+        Assert.Equal([new RefusedModuleDto("absdiff.module.json", "signature", "the manifest is not signed")], list.Refused);
+
+        var loaded = await server.Client("ops").PostAsJsonAsync("/v1/regions/pr_join/load", new LoadDto("cv_dfx_4_pr_composable_pr_join_subtract"));
+        Assert.Equal(HttpStatusCode.OK, loaded.StatusCode);
+        Assert.Equal(new LoadedDto("pr_join", "cv_dfx_4_pr_composable_pr_join_subtract", Hit: false), await loaded.Content.ReadFromJsonAsync<LoadedDto>(ApiJson.Options));
+    }
 }
