@@ -267,7 +267,12 @@ public sealed class ServiceOptions
         var trusted = 0;
         try
         {
-            trusted = LoadTrustedKeys().Count;
+            var keys = LoadTrustedKeys();
+            trusted = keys.Count;
+            foreach (var key in keys)
+            {
+                key.Dispose();
+            }
         }
         catch (ServiceOptionsException e)
         {
