@@ -48,7 +48,7 @@ class HybridOverlay:
     (xc7z020 for the PYNQ-Z2); the service does not expose its static design's identity, so that is
     all that is checked. None checks nothing. ``url`` defaults to ``$DPR_URL``, else
     ``http://localhost:5080``; ``key`` to ``$DPR_KEY``. The 0.1 form ``HybridOverlay(url, key)`` is
-    still accepted.
+    still accepted, and so is ``client=`` (a :class:`Client` to use, instead of ``url`` and ``key``).
 
     ``load_rm(name)`` chooses the reconfigurable module later convolutions run on. With an admin key
     it also loads the module into the partition that hosts it (``POST /v1/regions/{p}/load``); with a
@@ -60,11 +60,13 @@ class HybridOverlay:
     """
 
     def __init__(self, static_or_board=None, url=None, key=None, timeout=30, wait_timeout=120,
-                 use_numpy=None):
+                 use_numpy=None, client=None):
         if _is_url(static_or_board):  # the 0.1 form HybridOverlay(url, key)
             if key is None and url is not None and not _is_url(url):
                 key = url
             url, static_or_board = static_or_board, None
+        if client is not None:  # an existing Client: its url and key
+            url, key = client.url, client.key
         url = url or os.environ.get("DPR_URL") or DEFAULT_URL
         key = key if key is not None else os.environ.get("DPR_KEY")
         if not key:
@@ -78,7 +80,7 @@ class HybridOverlay:
                 raise ImportError("use_numpy=True, but numpy is not importable")
         else:
             self._numpy = None
-        self.client = Client(url, key, timeout=timeout)
+        self.client = client if client is not None else Client(url, key, timeout=timeout)
         self.wait_timeout = wait_timeout
         self._loaded_rm = None
         self._module = None
