@@ -31,8 +31,8 @@ def _numpy_or_none():
 
 
 class ModuleNames(list):
-    """The list ``available_rms`` is. Calling it returns a copy, for the 0.1 client's
-    ``available_rms()``; the original package read it as an attribute."""
+    """The list ``available_rms`` is, read as an attribute like ``loaded_rm``. Calling it returns a
+    copy, so the 0.1 client's ``available_rms()`` still works."""
 
     def __call__(self):
         return list(self)

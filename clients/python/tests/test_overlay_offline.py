@@ -135,7 +135,8 @@ class OverlayConstructionTest(unittest.TestCase):
             HybridOverlay("pynq-z2", timeout=5)
 
     def test_the_0_1_form_url_and_key(self):
-        # HybridOverlay(url, key): the key lands in `url` and is moved; checked before any request
+        # HybridOverlay(url, key): the key lands in `url` and is moved to `key`, then the readiness
+        # request fails (nothing listens on port 9); without any key, ValueError before a request
         os.environ.pop("DPR_KEY", None)
         with self.assertRaises(OSError):
             HybridOverlay("http://127.0.0.1:9", "k", timeout=5)
