@@ -235,6 +235,9 @@ public class ApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Contains("dpr_job_wait_seconds_count{module=\"conv5x5_int32\"}", metrics);
         Assert.Contains("dpr_tenant_job_wait_seconds_count{tenant=\"bob\"}", metrics);
         Assert.Contains("dpr_jobs_submitted_total{outcome=\"accepted\"}", metrics);
+        Assert.Matches(@"(?m)^dpr_jobs_finished_total\{module=""conv5x5_int32"",outcome=""completed""\} [1-9]", metrics);
+        Assert.Matches(@"(?m)^dpr_job_run_seconds_count\{module=""conv5x5_int32""\} [1-9]", metrics);
+        Assert.Matches(@"(?m)^dpr_partition_module\{partition=""conv"",module=""conv5x5_int32""\} 1$", metrics);
         Assert.Matches(@"(?m)^process_working_set_bytes [1-9]", metrics);
         Assert.Matches(@"(?m)^dotnet_total_memory_bytes [1-9]", metrics);
 
