@@ -72,7 +72,7 @@ public static class DprService
             limiter.OnRejected = (rejected, cancel) => TenantRateLimit.RejectAsync(rejected, options.RequestsPerSecondPerTenant);
         });
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddApiDocument();
 
         var metrics = new DprMetrics();
         builder.Services.AddSingleton(options);
@@ -108,7 +108,7 @@ public static class DprService
 
         var app = builder.Build();
         app.UseProblemResponses();
-        app.MapOpenApi();
+        app.MapApiDocument();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
         app.MapMetrics("/metrics", metrics.Registry);
