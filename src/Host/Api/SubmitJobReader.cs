@@ -227,7 +227,8 @@ internal sealed class SubmitJobReader : IDisposable
         {
             if (_buffer.Length >= MaxTokenBytes)
             {
-                throw ApiProblem.BadInput(Path(), $"a JSON value longer than {MaxTokenBytes} bytes (only a tensor's data may be longer)");
+                var path = Path();
+                throw ApiProblem.BadInput(path, $"{path}: a JSON value longer than {MaxTokenBytes} bytes (only a tensor's data may be longer; docs/api.md, \"Request rules\", bounds the rest)");
             }
             var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
             _buffer.AsSpan(_start, left).CopyTo(larger);
