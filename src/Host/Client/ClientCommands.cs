@@ -94,7 +94,20 @@ public static class ClientCommands
     {
         var state = new Option<string?>("--state") { Description = "queued, running, completed, failed or cancelled." };
         var limit = new Option<int>("--limit") { Description = "How many, newest first.", DefaultValueFactory = _ => 100 };
-        var id = new Argument<Guid>("ID");
+        var id = new Argument<Guid>("ID")
+        {
+            // The parser's own error names System.Guid; a user knows a job id.
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (Guid.TryParse(text, out var parsed))
+                {
+                    return parsed;
+                }
+                result.AddError($"'{text}' is not a job id: expected a GUID as POST /v1/jobs answers it, e.g. 3f2504e0-4f89-11d3-9a0c-0305e82c3301");
+                return default;
+            },
+        };
         var cancel = With(new Command("cancel", "Cancel a queued job.") { id });
         Set(cancel, async (parse, client, console) =>
         {

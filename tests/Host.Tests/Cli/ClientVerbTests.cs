@@ -98,5 +98,23 @@ public sealed class ClientVerbTests : IAsyncLifetime
         var (down, _, downErr) = CliRunner.Run("jobs", "--url", "http://127.0.0.1:1", "--key", "x");
         Assert.Equal(1, down);
         Assert.Contains("cannot reach", downErr);
+
+        var (notId, _, notIdErr) = Dpr("alice", "jobs", "cancel", "not-a-guid");
+        Assert.NotEqual(0, notId);
+        Assert.Contains("'not-a-guid' is not a job id", notIdErr);
+        Assert.DoesNotContain("System.Guid", notIdErr);
+    }
+
+    [Fact]
+    public void A_job_file_with_a_field_in_another_case_is_refused_naming_it()
+    {
+        var file = Path.Combine(_dir, "cased.json");
+        File.WriteAllText(file, """{"Module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AAAAAAAAAAAAAAAAAAAAAA=="}, "weights": {"shape": [1, 1, 3, 3], "data": "AAAAAAAAAAAA"}}""");
+
+        var (exit, _, stderr) = Dpr("alice", "submit", file);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("400", stderr);
+        Assert.Contains("[field Module]", stderr);
     }
 }
