@@ -1,3 +1,4 @@
+using Dpr.Actors.Jobs;
 using Dpr.Actors.Regions;
 
 namespace Dpr.Actors;
@@ -16,6 +17,12 @@ public static class Observed
 
     /// <summary>A job of <paramref name="Tenant"/> started <paramref name="Wait"/> after it was accepted (its first start).</summary>
     public sealed record JobWaited(string Module, TimeSpan Wait, string Tenant);
+
+    /// <summary>A job ran on its module for <paramref name="Ran"/> (as the module measured it) and completed.</summary>
+    public sealed record JobRan(string Module, TimeSpan Ran);
+
+    /// <summary>A job's outcome is stored: <paramref name="State"/> is completed, failed or cancelled.</summary>
+    public sealed record JobFinished(string Module, JobState State);
 
     /// <summary>A journal write failed; <paramref name="Writer"/> is the persistence id.</summary>
     public sealed record JournalFailed(string Writer, string Reason);

@@ -58,8 +58,9 @@ def dotnet_env():
 class DprServer:
     """``dpr serve`` in a throwaway data directory, with an ``alice`` and an admin ``ops`` key."""
 
-    def __init__(self):
+    def __init__(self, env=None):
         self.dll = find_dll()
+        self.env = dict(env or {})  # settings for the service, e.g. {"DPR__PLACEMENT": "lru"}
         self.data = tempfile.mkdtemp(prefix="dpr-pyclient-")
         self.process = None
         self.log_path = os.path.join(self.data, "serve.log")
@@ -90,7 +91,7 @@ class DprServer:
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             ["dotnet", self.dll, "serve", "--data", self.data, "--urls", self.url],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=dotnet_env())
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=dict(dotnet_env(), **self.env))
         deadline = time.monotonic() + READY_TIMEOUT
         last = None
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -229,7 +230,7 @@ class ServeTest(unittest.TestCase):
                      padding="valid")
 
     def test_overlay_with_an_admin_key_loads_and_runs(self):
-        overlay = HybridOverlay(self.url, self.server.ops)
+        overlay = HybridOverlay(self.url, self.server.ops, use_numpy=False)
         self.assertIn("conv3x3_8bit", overlay.available_rms())
         answer = overlay.load_rm("conv3x3_8bit")
         self.assertEqual(overlay.loaded_rm, "conv3x3_8bit")
@@ -255,7 +256,7 @@ class ServeTest(unittest.TestCase):
         self.assertTrue(any(s["module"].lower() == "conv3x3_int8" for s in swaps["swaps"]), swaps)
 
     def test_overlay_with_a_tenant_key_only_validates(self):
-        overlay = HybridOverlay(self.url, self.server.alice)
+        overlay = HybridOverlay(self.url, self.server.alice, use_numpy=False)
         self.assertIsNone(overlay.load_rm("conv5x5_16bit"))
         x = [[[list(range(r * 6, r * 6 + 6)) for r in range(6)]]]
         w = [[[[1 if (i + j) % 2 else -1 for j in range(5)] for i in range(5)]]]

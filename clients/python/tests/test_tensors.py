@@ -282,9 +282,13 @@ MODULES = {"modules": [
 ]}
 
 
+READY = {("GET", "/readyz"): {"status": "ready", "board": "pynq-z2", "partitions": {"conv": "Empty"}}}
+
+
 def _run_answers(data):
     """What the server answers to load_rm + run_convolution of a 1x1x1x2 int8 job whose result is data."""
-    return {("GET", "/v1/modules"): MODULES,
+    return {("GET", "/readyz"): READY[("GET", "/readyz")],
+            ("GET", "/v1/modules"): MODULES,
             ("POST", "/v1/regions/conv/load"): {"partition": "conv", "module": "conv3x3_int8", "hit": True},
             ("POST", "/v1/jobs"): {"id": "j", "state": "queued", "duplicate": False},
             ("GET", "/v1/jobs/j"): {"id": "j", "state": "completed"},
@@ -346,9 +350,7 @@ class RequestBodyTest(unittest.TestCase):
 
 class OverlayOfflineTest(unittest.TestCase):
     def overlay(self, answers):
-        o = HybridOverlay("http://127.0.0.1:9", "k")
-        o.client = _Recorder(answers)
-        return o
+        return HybridOverlay(client=_Recorder({**READY, **answers}), use_numpy=False)
 
     def test_a_tenant_key_only_validates(self):
         forbidden = DprError(403, "Forbidden", "an admin key is needed", "authorization")
@@ -456,8 +458,7 @@ class NumpyGlueTest(unittest.TestCase):
 
     def test_overlay_returns_an_array_for_an_array(self):
         data = base64.b64encode(encode([5, 6], "int8")).decode()
-        o = HybridOverlay("http://127.0.0.1:9", "k")
-        o.client = _Recorder(_run_answers(data))
+        o = HybridOverlay(client=_Recorder(_run_answers(data)))
         o.load_rm("conv3x3_8bit")
         out = o.run_convolution(_FakeArray([1, 1, 1, 2], [1, 2]), [[[[0, 0, 0], [0, 1, 0], [0, 0, 0]]]])
         self.assertIsInstance(out, _FakeArray)

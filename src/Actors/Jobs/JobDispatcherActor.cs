@@ -65,9 +65,13 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
         });
         Receive<ModuleReplies.Completed>(done =>
         {
-            if (_open.TryGetValue(done.JobId, out var open) && open.Size is { } size)
+            if (_open.TryGetValue(done.JobId, out var open))
             {
-                _estimator.Observe(size, done.Ran);
+                if (open.Size is { } size)
+                {
+                    _estimator.Observe(size, done.Ran);
+                }
+                Context.System.EventStream.Publish(new Observed.JobRan(open.Request.Module, done.Ran));
             }
             Finish(done.JobId, done.Partition, done.Result.Output, done.Ran);
         });

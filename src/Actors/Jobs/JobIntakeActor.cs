@@ -360,6 +360,11 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             {
                 Context.System.EventStream.Publish(new Observed.JobWaited(job.Module, started.At - job.AcceptedAt, job.Tenant));
             }
+            else if (e is JobCompleted or JobFailed or JobCancelled
+                && before.Jobs.GetValueOrDefault(e.JobId) is { IsOpen: true } open && _state.Jobs.GetValueOrDefault(e.JobId) is { IsOpen: false } finished)
+            {
+                Context.System.EventStream.Publish(new Observed.JobFinished(open.Module, finished.State));
+            }
             return;
         }
         var tenant = accepted.Request.Tenant;

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -72,16 +73,43 @@ public sealed record TenantDto(string Name, bool Admin, DateTimeOffset Created);
 
 public sealed record TenantListDto(IReadOnlyList<TenantDto> Tenants);
 
-/// <summary>The JSON settings of the API: camelCase, enums as strings, nulls left out.</summary>
+/// <summary>
+/// The JSON settings of the API: camelCase, enums as strings, nulls left out, and characters such as
+/// <c>'</c> written as themselves (every body is <c>application/json</c>, never embedded in HTML).
+/// </summary>
 public static class ApiJson
 {
+    /// <summary>What the service writes and the clients read (names in any case, as System.Text.Json's web defaults read them).</summary>
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    /// <summary>
+    /// What the service reads a request with (docs/api.md, "Request rules"): names exactly as written,
+    /// each once, numbers only as JSON numbers, no unknown field, no null where a value is needed.
+    /// </summary>
+    public static JsonSerializerOptions Strict { get; } = MakeStrict();
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         options.Converters.Add(new JsonStringEnumConverter());
+        return options;
+    }
+
+    private static JsonSerializerOptions MakeStrict()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerOptions.Strict)
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            PropertyNameCaseInsensitive = false,
+            NumberHandling = JsonNumberHandling.Strict,
+            AllowDuplicateProperties = false,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            RespectNullableAnnotations = true,
+            RespectRequiredConstructorParameters = true,
+        };
+        options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
 }

@@ -9,6 +9,9 @@ namespace Dpr.Host.Api;
 /// <summary><c>/v1/regions</c>, <c>/v1/modules</c>, <c>/v1/swaps</c> and <c>/v1/tenants</c>.</summary>
 public static class BoardEndpoints
 {
+    /// <summary>The query parameters of <c>GET /v1/swaps</c>.</summary>
+    private static readonly string[] SwapsQuery = ["partition", "limit", "before"];
+
     public static void MapBoard(this RouteGroupBuilder v1)
     {
         v1.MapGet("/regions", async (DprNode node) =>
@@ -28,16 +31,14 @@ public static class BoardEndpoints
             m.Name, m.Convolution?.Alias, m.Partition.Name, m.Convolution?.KernelSize, m.Convolution?.Precision.ToString().ToLowerInvariant(),
             m.Image.Payload.Length, m.Manifest.Sha256))],
             [.. node.Catalog.Problems.Select(p => new RefusedModuleDto(Path.GetFileName(p.File), p.Field, p.Message))])).WithSummary("The modules this board serves, and those it refused with why");
-        v1.MapGet("/swaps", async (SwapHistory history, string? partition, int? limit, string? before, CancellationToken cancel) =>
+        v1.MapGet("/swaps", async (HttpContext http, SwapHistory history, CancellationToken cancel) =>
         {
+            var partition = RequestRules.Query(http.Request, "partition", SwapsQuery, RequestRules.MaxNameLength);
+            var take = RequestRules.QueryInteger(http.Request, "limit", SwapsQuery, 1, 1000) ?? 50;
+            var before = RequestRules.Query(http.Request, "before", SwapsQuery, RequestRules.MaxCursorLength);
             if (partition is not null && !history.Partitions.Contains(partition))
             {
-                throw ApiProblem.NotFound("partition", $"no partition '{partition}'; known: {string.Join(", ", history.Partitions)}");
-            }
-            var take = limit ?? 50;
-            if (take is < 1 or > 1000)
-            {
-                throw ApiProblem.BadInput("limit", $"expected 1 to 1000, found {take}");
+                throw ApiProblem.NotFound("partition", $"no partition '{RequestRules.Shorten(partition)}'; known: {string.Join(", ", history.Partitions)}");
             }
             try
             {
@@ -70,6 +71,7 @@ public static class BoardEndpoints
         var region = Region(node, partition);
         var body = await JobEndpoints.ReadJsonAsync<LoadDto>(http, node.Limits);
         var module = body.Module ?? throw ApiProblem.BadInput("module", "a module is needed");
+        RequestRules.RequireName("module", module);
         if (node.Catalog.Find(module) is null)
         {
             throw ApiProblem.BadInput("module", $"unknown module '{module}'; known: {string.Join(", ", node.Catalog.Modules.Select(m => m.Name).Distinct())}");

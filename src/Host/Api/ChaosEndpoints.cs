@@ -33,6 +33,10 @@ public static class ChaosEndpoints
         // The refusal of a real board comes before anything the body could say.
         injector.EnsureSimulated();
         var body = await JobEndpoints.ReadJsonAsync<ChaosUpsetDto>(http, node.Limits);
+        if (body.Partition is { } partition)
+        {
+            RequestRules.RequireName("partition", partition);
+        }
         if (body.Static && body.Partition is not null)
         {
             throw ApiProblem.BadInput("static", "name a partition or set static, not both");

@@ -24,6 +24,9 @@ public sealed class DprMetrics
     private readonly Counter _chaos;
     private readonly Gauge _journalUp;
     private readonly Counter _journalProbeFailures;
+    private readonly Counter _finished;
+    private readonly Histogram _runTime;
+    private readonly Gauge _partitionModule;
 
     public DprMetrics()
     {
@@ -44,6 +47,10 @@ public sealed class DprMetrics
         _chaos = factory.CreateCounter("dpr_chaos_injections_total", "Faults injected on purpose (/v1/chaos), by kind (sem-correctable, sem-uncorrectable, port-fail, port-hang, port-partial, port-corrupt, journal-outage).", "kind");
         _journalUp = factory.CreateGauge("dpr_journal_up", "1 when the last probe reached the journal's database, else 0.");
         _journalProbeFailures = factory.CreateCounter("dpr_journal_probe_failures_total", "Probes of the journal's database that failed.");
+        _finished = factory.CreateCounter("dpr_jobs_finished_total", "Jobs whose outcome is stored, by module and outcome (completed, failed, cancelled).", "module", "outcome");
+        _runTime = factory.CreateHistogram("dpr_job_run_seconds", "A completed job's run on its module, as the module measured it.",
+            new HistogramConfiguration { LabelNames = ["module"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 20) });
+        _partitionModule = factory.CreateGauge("dpr_partition_module", "1 for the module loaded in each partition, its driver bound; 0 for the modules it held before, and while it loads, scrubs or is faulted.", "partition", "module");
         // Resident and private memory, the GC heap and collections, CPU time: what a board with 512 MB is watched by (docs/benchmarks/memory.md).
         DotNetStats.Register(Registry);
     }
@@ -71,6 +78,8 @@ public sealed class DprMetrics
         var listener = system.ActorOf(Props.Create(() => new Listener(this)), "metrics");
         system.EventStream.Subscribe(listener, typeof(Observed.RegionEvent));
         system.EventStream.Subscribe(listener, typeof(Observed.JobWaited));
+        system.EventStream.Subscribe(listener, typeof(Observed.JobRan));
+        system.EventStream.Subscribe(listener, typeof(Observed.JobFinished));
         system.EventStream.Subscribe(listener, typeof(Observed.JournalFailed));
         Registry.AddBeforeCollectCallback(async cancel =>
         {
@@ -95,6 +104,10 @@ public sealed class DprMetrics
 
     private void Record(object message)
     {
+        if (message is Observed.RegionEvent changed)
+        {
+            Holds(changed.Partition, changed.State.Status == RegionStatus.Loaded ? changed.State.Module : null);
+        }
         switch (message)
         {
             case Observed.RegionEvent { Event: RegionEvents.SwapCompleted done }:
@@ -111,9 +124,28 @@ public sealed class DprMetrics
                 _jobWait.WithLabels(waited.Module).Observe(waited.Wait.TotalSeconds);
                 _tenantWait.WithLabels(waited.Tenant).Observe(waited.Wait.TotalSeconds);
                 break;
+            case Observed.JobRan ran:
+                _runTime.WithLabels(ran.Module).Observe(ran.Ran.TotalSeconds);
+                break;
+            case Observed.JobFinished finished:
+                _finished.WithLabels(finished.Module, finished.State.ToString().ToLowerInvariant()).Inc();
+                break;
             case Observed.JournalFailed failed:
                 _journalErrors.WithLabels(failed.Writer).Inc();
                 break;
+        }
+    }
+
+    /// <summary>The partition's module is 1, every other module it held 0.</summary>
+    private void Holds(string partition, string? module)
+    {
+        foreach (var labels in _partitionModule.GetAllLabelValues().Where(l => l[0] == partition && l[1] != module))
+        {
+            _partitionModule.WithLabels(labels).Set(0);
+        }
+        if (module is not null)
+        {
+            _partitionModule.WithLabels(partition, module).Set(1);
         }
     }
 

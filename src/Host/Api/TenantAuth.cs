@@ -32,7 +32,7 @@ public static class TenantAuth
 
     /// <summary>Only admin keys may call the endpoint (403 otherwise).</summary>
     public static RouteHandlerBuilder RequireAdmin(this RouteHandlerBuilder endpoint) =>
-        endpoint.AddEndpointFilter(async (context, next) =>
+        endpoint.WithMetadata(AdminOnly.Instance).AddEndpointFilter(async (context, next) =>
         {
             var tenant = Caller(context.HttpContext);
             return !tenant.Admin
@@ -42,4 +42,10 @@ public static class TenantAuth
 
     public static Tenant Caller(HttpContext context) =>
         context.Items[Item] as Tenant ?? throw new InvalidOperationException("the route group does not authenticate");
+
+    /// <summary>The metadata of an endpoint that <see cref="RequireAdmin"/> guards (the API document lists its 403).</summary>
+    public sealed class AdminOnly
+    {
+        public static AdminOnly Instance { get; } = new();
+    }
 }

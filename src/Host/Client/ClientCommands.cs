@@ -29,43 +29,85 @@ public static class ClientCommands
     public static Command Submit()
     {
         var files = new Argument<FileInfo[]>("FILE") { Description = "JSON job files: one POST /v1/jobs body, or an array of them.", Arity = ArgumentArity.OneOrMore };
-        var wait = new Option<bool>("--wait") { Description = "Wait until every job has finished, with a progress bar." };
+        var wait = new Option<bool>("--wait") { Description = "Wait until every accepted job has finished, with a progress bar." };
         var outDir = new Option<DirectoryInfo?>("--out") { Description = "With --wait: write each result to DIR/ID.json." };
-        var command = With(new Command("submit", "Submit convolution jobs from files; with --wait, follow them to the end.") { files, wait, outDir });
+        var command = With(new Command("submit", "Submit convolution jobs from files: each job's id or refusal; with --wait, follow the accepted ones to the end. Exits 1 if any was refused or did not complete.") { files, wait, outDir });
         Set(command, async (parse, client, console) =>
         {
-            var jobs = parse.GetValue(files)!.SelectMany(Read).ToList();
-            var submitted = new List<(string Source, SubmittedDto Job)>();
-            foreach (var (source, body) in jobs)
+            var rows = new List<SubmitRow>();
+            foreach (var (source, body) in parse.GetValue(files)!.SelectMany(Read).ToList())
             {
-                submitted.Add((source, await client.SubmitAsync(body)));
-            }
-            if (!parse.GetValue(wait))
-            {
-                return Print(parse, console, submitted.Select(s => s.Job).ToList(), () =>
-                    Table(["source", "id", "state"], submitted.Select(s => new[] { s.Source, s.Job.Id.ToString(), s.Job.State + (s.Job.Duplicate ? " (duplicate)" : "") })));
-            }
-            var finished = await WaitAsync(client, submitted.Select(s => s.Job.Id).ToList(), console, parse.GetValue(Json));
-            if (parse.GetValue(outDir) is { } dir)
-            {
-                dir.Create();
-                foreach (var job in finished.Where(j => j.State == "completed"))
+                // A refusal is that job's outcome: the others are still sent, and every id is reported.
+                try
                 {
-                    var result = await client.ResultAsync(job.Id);
-                    await File.WriteAllTextAsync(Path.Combine(dir.FullName, $"{job.Id}.json"), JsonSerializer.Serialize(result, ApiJson.Options));
+                    var job = await client.SubmitAsync(body);
+                    rows.Add(new SubmitRow(source, job.Id, job.State, job.Duplicate));
+                }
+                catch (DprApiException e)
+                {
+                    rows.Add(new SubmitRow(source, null, "refused", false, Error: Describe(e), Field: e.Field));
                 }
             }
-            Print(parse, console, finished, () => Table(["id", "module", "state", "ran on", "error"], finished.Select(j => new[] { j.Id.ToString(), j.Module, j.State, j.Partition ?? "", j.Error ?? "" })));
-            return finished.All(j => j.State == "completed") ? ExitCodes.Ok : ExitCodes.UsageOrFile;
+            var accepted = rows.Where(r => r.Id is not null).ToList();
+            var json = parse.GetValue(Json);
+            if (parse.GetValue(wait) && accepted.Count > 0)
+            {
+                if (!json)
+                {
+                    // The ids first: a wait that is interrupted does not lose them.
+                    console.Write(SubmitTable(rows));
+                }
+                var finished = (await WaitAsync(client, [.. accepted.Select(r => r.Id!.Value)], console, json)).ToDictionary(j => j.Id);
+                rows = [.. rows.Select(r => r.Id is { } id ? r with { State = finished[id].State, Partition = finished[id].Partition, Error = finished[id].Error } : r)];
+                if (parse.GetValue(outDir) is { } dir)
+                {
+                    dir.Create();
+                    foreach (var id in finished.Values.Where(j => j.State == "completed").Select(j => j.Id))
+                    {
+                        var result = await client.ResultAsync(id);
+                        await File.WriteAllTextAsync(Path.Combine(dir.FullName, $"{id}.json"), JsonSerializer.Serialize(result, ApiJson.Options));
+                    }
+                }
+            }
+            Print(parse, console, rows, () => SubmitTable(rows));
+            foreach (var refused in rows.Where(r => r.Id is null))
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"dpr submit: {refused.Source} refused: {refused.Error}");
+            }
+            var failed = parse.GetValue(wait) ? rows.Count(r => r.State != "completed") : rows.Count(r => r.Id is null);
+            return failed == 0 ? ExitCodes.Ok : ExitCodes.UsageOrFile;
         });
         return command;
     }
+
+    /// <summary>One job of <c>dpr submit</c>: its id and state, or its refusal (status, detail, field).</summary>
+    private sealed record SubmitRow(string Source, Guid? Id, string State, bool Duplicate, string? Partition = null, string? Error = null, string? Field = null);
+
+    private static Table SubmitTable(IEnumerable<SubmitRow> rows) => Table(
+        ["source", "id", "state", "ran on", "error"],
+        rows.Select(r => new[] { r.Source, r.Id?.ToString() ?? "", r.State + (r.Duplicate ? " (duplicate)" : ""), r.Partition ?? "", r.Error ?? "" }));
+
+    private static string Describe(DprApiException e) =>
+        $"{e.Message}{(e.Field is null ? "" : $" [field {e.Field}]")}{(e.RetryAfter is { } wait ? $" (retry after {wait.TotalSeconds:0} s)" : "")}";
 
     public static Command Jobs()
     {
         var state = new Option<string?>("--state") { Description = "queued, running, completed, failed or cancelled." };
         var limit = new Option<int>("--limit") { Description = "How many, newest first.", DefaultValueFactory = _ => 100 };
-        var id = new Argument<Guid>("ID");
+        var id = new Argument<Guid>("ID")
+        {
+            // The parser's own error names System.Guid; a user knows a job id.
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (Guid.TryParse(text, out var parsed))
+                {
+                    return parsed;
+                }
+                result.AddError($"'{text}' is not a job id: expected a GUID as POST /v1/jobs answers it, e.g. 3f2504e0-4f89-11d3-9a0c-0305e82c3301");
+                return default;
+            },
+        };
         var cancel = With(new Command("cancel", "Cancel a queued job.") { id });
         Set(cancel, async (parse, client, console) =>
         {
@@ -167,8 +209,7 @@ public static class ClientCommands
             }
             catch (DprApiException e)
             {
-                var retry = e.RetryAfter is { } wait ? $" (retry after {wait.TotalSeconds:0} s)" : "";
-                throw new CliFailure(ExitCodes.UsageOrFile, $"{e.Message}{(e.Field is null ? "" : $" [field {e.Field}]")}{retry}");
+                throw new CliFailure(ExitCodes.UsageOrFile, Describe(e));
             }
             catch (HttpRequestException e)
             {

@@ -26,9 +26,7 @@ public static class HardwareCommand
             }
             return 0;
         });
-        // Hidden: a maintainer's tool for hardware/run-sim.sh, not something a user of the service needs.
-        var hardware = new Command("hardware", "Tools for the Verilog RMs under hardware/.") { vectors };
-        hardware.Hidden = true;
-        return hardware;
+        // Listed, not hidden: System.CommandLine prints no help at all for a hidden command.
+        return new Command("hardware", "Maintainers: tools for the Verilog RMs under hardware/ (hardware/run-sim.sh).") { vectors };
     }
 }

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Configuration;
+using Dpr.Actors;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Regions;
 using Dpr.Fabric.Convolution;
@@ -51,9 +53,12 @@ public static class DemoCommand
         var system = options.JournalSettings.CreateSystem("dpr", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
         try
         {
+            // Subscribed before the first region starts, so every swap is seen, the first ones too.
+            var swaps = Channel.CreateUnbounded<Observed.RegionEvent>();
+            system.EventStream.Subscribe(system.ActorOf(Props.Create(() => new SwapListener(swaps.Writer))), typeof(Observed.RegionEvent));
             runtime.StartRegions(system);
             runtime.StartJobs(system);
-            return Run(rounds, runtime, console);
+            return Run(rounds, runtime, swaps.Reader, console);
         }
         finally
         {
@@ -62,7 +67,7 @@ public static class DemoCommand
         }
     }
 
-    private static int Run(int rounds, DprNode runtime, IAnsiConsole console)
+    private static int Run(int rounds, DprNode runtime, ChannelReader<Observed.RegionEvent> regionEvents, IAnsiConsole console)
     {
         var rng = new Random(2026);
         var submissions = new[] { "alice", "bob", "carol" }
@@ -83,14 +88,16 @@ public static class DemoCommand
         var swapsSeen = 0L;
         while (true)
         {
-            var swaps = RegionStates(runtime).Sum(s => s.Swaps);
-            foreach (var state in RegionStates(runtime).Where(_ => swaps > swapsSeen))
+            while (regionEvents.TryRead(out var region))
             {
-                console.MarkupLineInterpolated($"  swap {swaps}: partition [bold]{state.Partition}[/] now holds [bold]{state.Module ?? state.PendingModule}[/]");
+                if (region.Event is RegionEvents.SwapCompleted swap)
+                {
+                    swapsSeen++;
+                    console.MarkupLineInterpolated($"  swap {swapsSeen}: partition [bold]{region.Partition}[/] now holds [bold]{swap.Module}[/] ({swap.TotalMs:0.###} ms)");
+                }
             }
-            swapsSeen = swaps;
             var open = jobs.Count(j => runtime.FindJobAsync(j.Id, Timeout).GetAwaiter().GetResult() is { State: JobState.Queued or JobState.Running });
-            if (open == 0)
+            if (open == 0 && !regionEvents.TryPeek(out _))
             {
                 break;
             }
@@ -111,8 +118,11 @@ public static class DemoCommand
         return ok ? ExitCodes.Ok : ExitCodes.Malformed;
     }
 
-    private static IEnumerable<RegionReplies.State> RegionStates(DprNode runtime) =>
-        runtime.Regions.Values.Select(r => r.Ask<RegionReplies.State>(new RegionCommands.GetState(), Timeout).GetAwaiter().GetResult());
+    /// <summary>Hands what the region managers publish to the demo's loop.</summary>
+    private sealed class SwapListener(ChannelWriter<Observed.RegionEvent> writer) : UntypedActor
+    {
+        protected override void OnReceive(object message) => writer.TryWrite((Observed.RegionEvent)message);
+    }
 
     private static JobRequest ToRequest(string tenant, CnnLayer layer, ConvProblem problem)
     {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -72,7 +73,7 @@ public static class DprService
             limiter.OnRejected = (rejected, cancel) => TenantRateLimit.RejectAsync(rejected, options.RequestsPerSecondPerTenant);
         });
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
-        builder.Services.AddOpenApi("v1");
+        builder.Services.AddApiDocument();
 
         var metrics = new DprMetrics();
         builder.Services.AddSingleton(options);
@@ -108,7 +109,7 @@ public static class DprService
 
         var app = builder.Build();
         app.UseProblemResponses();
-        app.MapOpenApi();
+        app.MapApiDocument();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
         app.MapMetrics("/metrics", metrics.Registry);
@@ -119,7 +120,7 @@ public static class DprService
         journaled.MapBoard();
         // Not behind the journal: an operator ends an injected outage or inspects faults while the journal is down.
         v1.MapChaos();
-        app.MapFallback(context => throw ApiProblem.NotFound("path", $"no endpoint {context.Request.Method} {context.Request.Path} (docs/api.md)"));
+        app.MapFallback((HttpContext context, EndpointDataSource endpoints) => UnmatchedRequest.Refuse(context, endpoints));
         app.Lifetime.ApplicationStarted.Register(() => Announce(app, options, node));
         app.Lifetime.ApplicationStopped.Register(node.Dispose);
         return app;

@@ -235,15 +235,51 @@ public class ApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Contains("dpr_job_wait_seconds_count{module=\"conv5x5_int32\"}", metrics);
         Assert.Contains("dpr_tenant_job_wait_seconds_count{tenant=\"bob\"}", metrics);
         Assert.Contains("dpr_jobs_submitted_total{outcome=\"accepted\"}", metrics);
+        Assert.Matches(@"(?m)^dpr_jobs_finished_total\{module=""conv5x5_int32"",outcome=""completed""\} [1-9]", metrics);
+        Assert.Matches(@"(?m)^dpr_job_run_seconds_count\{module=""conv5x5_int32""\} [1-9]", metrics);
+        Assert.Matches(@"(?m)^dpr_partition_module\{partition=""conv"",module=""conv5x5_int32""\} 1$", metrics);
         Assert.Matches(@"(?m)^process_working_set_bytes [1-9]", metrics);
         Assert.Matches(@"(?m)^dotnet_total_memory_bytes [1-9]", metrics);
 
+    }
+
+    [Fact]
+    public async Task The_openapi_document_names_the_key_every_problem_and_the_operational_endpoints_and_its_page_is_served_offline()
+    {
+        var anonymous = Server.Client(null);
         using var openApi = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json"));
-        var paths = openApi.RootElement.GetProperty("paths");
-        foreach (var path in new[] { "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/result", "/v1/regions", "/v1/regions/{partition}/load", "/v1/modules", "/v1/swaps" })
+        var root = openApi.RootElement;
+        Assert.StartsWith("3.1.", root.GetProperty("openapi").GetString());
+        Assert.Equal("bearer", root.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
+        var paths = root.GetProperty("paths");
+        foreach (var path in new[] { "/v1/jobs", "/v1/jobs/{id}", "/v1/jobs/{id}/result", "/v1/regions", "/v1/regions/{partition}/load", "/v1/modules", "/v1/swaps", "/healthz", "/readyz", "/metrics" })
         {
             Assert.True(paths.TryGetProperty(path, out _), path);
         }
+        string[] Problems(string path, string method) =>
+            [.. paths.GetProperty(path).GetProperty(method).GetProperty("responses").EnumerateObject()
+                .Where(r => r.Value.TryGetProperty("content", out var content) && content.TryGetProperty("application/problem+json", out _))
+                .Select(r => r.Name).Order()];
+        foreach (var (path, operations) in paths.EnumerateObject().Where(p => p.Name.StartsWith("/v1/", StringComparison.Ordinal)).Select(p => (p.Name, p.Value)))
+        {
+            foreach (var operation in operations.EnumerateObject())
+            {
+                Assert.True(operation.Value.TryGetProperty("security", out _), $"{operation.Name} {path} names no key");
+                Assert.Contains("401", Problems(path, operation.Name));
+            }
+        }
+        Assert.Equal(["400", "401", "413", "415", "429", "503", "507"], Problems("/v1/jobs", "post"));
+        Assert.Equal(["401", "429", "503"], Problems("/v1/jobs", "get"));
+        Assert.Contains("403", Problems("/v1/regions/{partition}/load", "post"));
+        Assert.Contains("404", Problems("/v1/jobs/{id}", "get"));
+
+        // The reference page and its script come from the service itself, not from a CDN.
+        var page = await anonymous.GetStringAsync("/docs/");
+        Assert.Contains("<script", page);
+        Assert.DoesNotMatch(@"(src|href)=""https?://", page);
+        var script = await anonymous.GetAsync("/docs/scalar.js");
+        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
+        Assert.True((await script.Content.ReadAsByteArrayAsync()).Length > 100_000);
     }
 
     [Fact]

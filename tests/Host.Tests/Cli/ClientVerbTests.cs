@@ -43,6 +43,31 @@ public sealed class ClientVerbTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Submit_sends_every_job_of_a_mixed_file_reports_each_id_or_refusal_waits_for_the_accepted_and_exits_1()
+    {
+        var good = TestJobs.Make("conv3x3_int8", [1, 1, 6, 6], [1, 1, 3, 3], seed: 3).Job;
+        var bad = good with { Module = "conv9x9_int8" };
+        var file = Path.Combine(_dir, "mixed.json");
+        File.WriteAllText(file, JsonSerializer.Serialize(new[] { good, bad, good with { Shift = 1 } }, ApiJson.Options));
+
+        var (exit, stdout, stderr) = Dpr("bob", "submit", file, "--wait", "--json");
+
+        Assert.Equal(1, exit);
+        var rows = JsonDocument.Parse(stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["mixed.json[0]", "mixed.json[1]", "mixed.json[2]"], rows.Select(r => r.GetProperty("source").GetString()));
+        Assert.Equal(["completed", "refused", "completed"], rows.Select(r => r.GetProperty("state").GetString()));
+        Assert.False(rows[1].TryGetProperty("id", out _));
+        Assert.Equal("module", rows[1].GetProperty("field").GetString());
+        Assert.Contains("unknown module 'conv9x9_int8'", rows[1].GetProperty("error").GetString());
+        Assert.Contains("dpr submit: mixed.json[1] refused: 400", stderr);
+        // Both accepted jobs are bob's, completed, with the ids printed.
+        var (_, list, _) = Dpr("bob", "jobs", "--state", "completed", "--json");
+        Assert.Equal(
+            new[] { rows[0], rows[2] }.Select(r => r.GetProperty("id").GetGuid()).Order(),
+            JsonSerializer.Deserialize<JobListDto>(list, ApiJson.Options)!.Jobs.Select(j => j.Id).Order());
+    }
+
+    [Fact]
     public void Admins_load_modules_and_everyone_sees_regions_swaps_and_modules()
     {
         var (loaded, loadOut, loadErr) = Dpr("ops", "regions", "load", "conv", "conv5x5_int32");
@@ -73,5 +98,23 @@ public sealed class ClientVerbTests : IAsyncLifetime
         var (down, _, downErr) = CliRunner.Run("jobs", "--url", "http://127.0.0.1:1", "--key", "x");
         Assert.Equal(1, down);
         Assert.Contains("cannot reach", downErr);
+
+        var (notId, _, notIdErr) = Dpr("alice", "jobs", "cancel", "not-a-guid");
+        Assert.NotEqual(0, notId);
+        Assert.Contains("'not-a-guid' is not a job id", notIdErr);
+        Assert.DoesNotContain("System.Guid", notIdErr);
+    }
+
+    [Fact]
+    public void A_job_file_with_a_field_in_another_case_is_refused_naming_it()
+    {
+        var file = Path.Combine(_dir, "cased.json");
+        File.WriteAllText(file, """{"Module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AAAAAAAAAAAAAAAAAAAAAA=="}, "weights": {"shape": [1, 1, 3, 3], "data": "AAAAAAAAAAAA"}}""");
+
+        var (exit, _, stderr) = Dpr("alice", "submit", file);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("400", stderr);
+        Assert.Contains("[field Module]", stderr);
     }
 }

@@ -12,8 +12,11 @@ public class DemoTests
         Assert.True(exit == 0, stderr + stdout);
         Assert.Contains("24 of 24", stdout);
         Assert.Contains("all results correct", stdout);
-        // The swaps are shown as they happen, on the board's partition (styling removed).
-        Assert.Matches(@"swap \d+: partition conv now holds conv\dx\d_int\d+", System.Text.RegularExpressions.Regex.Replace(stdout, @"\x1b\[[0-9;]*m", ""));
+        // Every swap is shown as it happens, the first ones too, numbered 1 to the count in the summary (styling removed).
+        var plain = System.Text.RegularExpressions.Regex.Replace(stdout, @"\x1b\[[0-9;]*m", "");
+        var shown = System.Text.RegularExpressions.Regex.Matches(plain, @"swap (\d+): partition conv now holds conv\dx\d_int\d+ \(").Select(m => int.Parse(m.Groups[1].Value)).ToList();
+        Assert.Equal(Enumerable.Range(1, shown.Count), shown);
+        Assert.Matches($@"│ 24\s+│ 24 of 24\s+│ {shown.Count}\s+│", plain);
         Assert.DoesNotContain("faulted", stdout + stderr);
     }
 }

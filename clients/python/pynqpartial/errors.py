@@ -1,6 +1,6 @@
 """The typed error of the client: an RFC 7807 problem document of ``dpr serve``."""
 
-__all__ = ["DprError", "JobError"]
+__all__ = ["DprError", "JobError", "StaticDesignError", "BoardMismatchError"]
 
 
 class DprError(Exception):
@@ -54,3 +54,31 @@ class JobError(Exception):
         if self.error:
             text += ": %s" % self.error
         super().__init__(text)
+
+
+class StaticDesignError(ValueError):
+    """A static design file that is not one the service's board can hold: not a ``.bit`` file, a
+    partial bitstream, or one built for another device.
+
+    Attributes: ``path``, ``reason`` and ``offset`` (the byte offset in the file where the check
+    failed, or None).
+    """
+
+    def __init__(self, path, reason, offset=None):
+        self.path = path
+        self.reason = reason
+        self.offset = offset
+        where = " (byte %d)" % offset if offset is not None else ""
+        super().__init__("static design %s: %s%s" % (path, reason, where))
+
+
+class BoardMismatchError(ValueError):
+    """``HybridOverlay(board)`` named another board than the one the service drives.
+
+    Attributes: ``expected`` (the name given) and ``actual`` (the service's, ``GET /readyz``).
+    """
+
+    def __init__(self, expected, actual, url):
+        self.expected = expected
+        self.actual = actual
+        super().__init__("board %r was asked for, but the service at %s drives %r" % (expected, url, actual))

@@ -30,6 +30,7 @@ __all__ = [
     "tensor_dto",
     "is_numpy",
     "to_numpy",
+    "integer",
 ]
 
 # precision -> (struct code, bytes per element, min, max)
@@ -109,6 +110,14 @@ def _int_of(v, where):
     if hasattr(v, "__index__") and not isinstance(v, (bool, float)):
         return v.__index__()
     raise TypeError("%s: expected an integer, found %r" % (where, v))
+
+
+def integer(v, name):
+    """``v`` as a Python int (ints and numpy integers); TypeError naming ``name`` for a bool, a
+    float or anything else, so the JSON carries an integer number."""
+    if isinstance(v, (bool, float)) or not hasattr(v, "__index__"):
+        raise TypeError("%s: expected an integer, found %r" % (name, v))
+    return v.__index__()
 
 
 def _integer_array(a, name):

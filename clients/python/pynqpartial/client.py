@@ -8,7 +8,7 @@ import urllib.parse
 import urllib.request
 
 from .errors import DprError, JobError
-from .tensors import decode, is_numpy, precision_of_module, canonical_module_name, tensor_dto
+from .tensors import canonical_module_name, decode, integer, is_numpy, precision_of_module, tensor_dto
 
 __all__ = ["Client", "TERMINAL_STATES"]
 
@@ -144,23 +144,25 @@ class Client:
         values)`` or a numpy array; their values are sent as the module's precision.
         """
         precision = self.precision_of(module)
+        # The field names of docs/api.md exactly, and integers as JSON numbers (a numpy integer, a
+        # bool or a float 1.0 would be refused by the service or by json.dumps): coerced here.
         body = {
-            "module": module,
+            "module": str(module),
             "input": tensor_dto(input, precision, "input"),
             "weights": tensor_dto(weights, precision, "weights"),
-            "shift": shift,
-            "stride": stride,
-            "padding": padding,
-            "output": output,
+            "shift": integer(shift, "shift"),
+            "stride": integer(stride, "stride"),
+            "padding": str(padding),
+            "output": str(output),
         }
         if bias is not None:
             if is_numpy(bias):
                 bias = bias.reshape(-1).tolist()
-            body["bias"] = [int(b) for b in bias]
+            body["bias"] = [integer(b, "bias[%d]" % i) for i, b in enumerate(bias)]
         if idempotency_key is not None:
-            body["idempotencyKey"] = idempotency_key
+            body["idempotencyKey"] = str(idempotency_key)
         if priority is not None:
-            body["priority"] = priority
+            body["priority"] = integer(priority, "priority")
         if cpu_fallback is not None:
             body["cpuFallback"] = bool(cpu_fallback)
         if deadline is not None:
@@ -230,6 +232,11 @@ class Client:
         """``GET /v1/regions``: the list of regions."""
         return self._request("GET", "/v1/regions")["regions"]
 
+    def placement(self):
+        """The replacement policy of ``GET /v1/regions`` (``placement``): ``"lru"``, ``"fifo"`` or
+        ``"lookahead"``, the loaded module evicted when a swap needs a partition."""
+        return self._request("GET", "/v1/regions")["placement"]
+
     def load(self, partition, module):
         """``POST /v1/regions/{partition}/load`` (admin): ``{"partition", "module", "hit"}``."""
         return self._request("POST", "/v1/regions/%s/load" % self._segment(partition), {"module": module})
@@ -283,6 +290,16 @@ class Client:
     def health(self):
         """``GET /healthz``: ``{"status": "ok"}`` while the server runs."""
         return self._request("GET", "/healthz", auth=False)
+
+    def readiness(self):
+        """``GET /readyz`` once ready: ``{"status": "ready", "board", "partitions"}``. Raises
+        :class:`DprError` (503, ``detail`` the reason) while the service is not ready."""
+        try:
+            return self._request("GET", "/readyz", auth=False)
+        except DprError as e:
+            if e.status == 503 and e.detail is None and e.body.get("reason"):
+                raise DprError(503, "Not ready", e.body["reason"], e.field, e.retry_after, e.type, e.body) from None
+            raise
 
     def ready(self):
         """True when ``GET /readyz`` answers 200, False for 503."""
