@@ -46,6 +46,29 @@ public sealed class RegionRecheckTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void An_image_changed_after_it_passed_a_recheck_is_refused_at_its_next_swap()
+    {
+        var catalog = Catalog();
+        var region = new SimulatedRegion();
+        var manager = Sys.ActorOf(region.Props(catalog: catalog));
+        manager.Tell(new RegionCommands.Load("conv5x5_int8"));
+        ExpectMsg<RegionReplies.Loaded>(l => Assert.False(l.Hit));
+        manager.Tell(new RegionCommands.Load("conv3x3_int8"));
+        ExpectMsg<RegionReplies.Loaded>(l => Assert.False(l.Hit));
+
+        // The same size, another byte and a later write time: checked again in full, and refused.
+        var image = Path.Combine(_dir, "conv5x5_int8.bit");
+        var bytes = File.ReadAllBytes(image);
+        bytes[^100] ^= 1;
+        File.WriteAllBytes(image, bytes);
+        File.SetLastWriteTimeUtc(image, DateTime.UtcNow.AddSeconds(2));
+        manager.Tell(new RegionCommands.Load("conv5x5_int8"));
+
+        Assert.StartsWith("refused: sha256: ", ExpectMsg<RegionReplies.LoadFailed>().Reason);
+        Assert.Equal("conv3x3_int8", region.Board.Device.ModuleIn(SimulatedRegion.Partition));
+    }
+
+    [Fact]
     public void A_manifest_edited_after_the_catalog_loaded_is_refused_for_its_signature()
     {
         var catalog = Catalog();
