@@ -177,9 +177,15 @@ public static class ClientCommands
         Set(command, async (parse, client, console) =>
         {
             var modules = await client.ModulesAsync();
-            return Print(parse, console, modules, () => Table(
+            Print(parse, console, modules, () => Table(
                 ["module", "alias", "partition", "kernel", "precision", "bytes", "sha256"],
                 modules.Modules.Select(m => new[] { m.Name, m.Alias ?? "", m.Partition, m.KernelSize is { } k ? $"{k}x{k}" : "", m.Precision ?? "", m.Bytes.ToString("N0"), m.Sha256[..16] + "…" })));
+            if (!parse.GetValue(Json) && modules.Refused is { Count: > 0 } refused)
+            {
+                console.MarkupLineInterpolated($"[bold]{refused.Count}[/] refused (not served):");
+                console.Write(Table(["file", "field", "reason"], refused.Select(r => new[] { r.File, r.Field, r.Reason })));
+            }
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -6,6 +6,7 @@ using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dpr.Host.Tests.Api;
 
@@ -75,10 +76,10 @@ public sealed class ApiServer : IAsyncDisposable
         return new ApiServer(app, Data, Keys);
     }
 
-    /// <summary>A client with <paramref name="tenant"/>'s key, or none.</summary>
+    /// <summary>A client with <paramref name="tenant"/>'s key, or none (over the loopback port when the server has one).</summary>
     public HttpClient Client(string? tenant)
     {
-        var client = _app.GetTestClient();
+        var client = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>() is TestServer ? _app.GetTestClient() : new HttpClient { BaseAddress = Url };
         if (tenant is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Keys[tenant]);

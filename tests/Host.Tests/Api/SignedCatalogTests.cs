@@ -24,6 +24,7 @@ public sealed class SignedCatalogTests
         {
             await using var server = await ApiServer.StartAsync(
                 new Dictionary<string, string?> { ["Dpr:TrustedKeys:0"] = publicKey, ["Dpr:RequireSignedModules"] = "true" },
+                kestrel: true,
                 prepare: data =>
                 {
                     var modules = Path.Combine(data, "modules");
@@ -43,6 +44,12 @@ public sealed class SignedCatalogTests
                     new RefusedModuleDto("conv5x5_int32.module.json", "signature", "the manifest is not signed"),
                 ],
                 list.Refused!.OrderBy(r => r.File));
+
+            // dpr modules list shows them too.
+            var (listed, table, _) = Cli.CliRunner.Run("modules", "list", "--url", server.Url!.ToString(), "--key", server.Keys["bob"]);
+            Assert.Equal(0, listed);
+            Assert.Contains("refused (not served):", table);
+            Assert.Contains("│ conv5x5_int32.module.json │ signature │ the manifest is not signed", table);
 
             var ops = server.Client("ops");
             Assert.Equal(HttpStatusCode.OK, (await ops.PostAsJsonAsync("/v1/regions/conv/load", new LoadDto("conv3x3_int8"))).StatusCode);
