@@ -24,6 +24,7 @@ public sealed class DprMetrics
     private readonly Counter _chaos;
     private readonly Gauge _journalUp;
     private readonly Counter _journalProbeFailures;
+    private readonly Counter _authFailures;
 
     public DprMetrics()
     {
@@ -44,6 +45,8 @@ public sealed class DprMetrics
         _chaos = factory.CreateCounter("dpr_chaos_injections_total", "Faults injected on purpose (/v1/chaos), by kind (sem-correctable, sem-uncorrectable, port-fail, port-hang, port-partial, port-corrupt, journal-outage).", "kind");
         _journalUp = factory.CreateGauge("dpr_journal_up", "1 when the last probe reached the journal's database, else 0.");
         _journalProbeFailures = factory.CreateCounter("dpr_journal_probe_failures_total", "Probes of the journal's database that failed.");
+        _authFailures = factory.CreateCounter("dpr_auth_failures_total",
+            $"Requests refused for a missing, unknown or revoked key, by source address (the first {AuthFailures.MaxSourceLabels} seen; the rest as 'other').", "source");
         // Resident and private memory, the GC heap and collections, CPU time: what a board with 512 MB is watched by (docs/benchmarks/memory.md).
         DotNetStats.Register(Registry);
     }
@@ -54,6 +57,9 @@ public sealed class DprMetrics
 
     /// <summary><paramref name="count"/> faults of <paramref name="kind"/> injected through <see cref="ChaosInjector"/>.</summary>
     public void ChaosInjected(string kind, int count = 1) => _chaos.WithLabels(kind).Inc(count);
+
+    /// <summary>An authentication failed; <paramref name="source"/> is an address or <c>other</c> (<see cref="AuthFailures"/> bounds them).</summary>
+    public void AuthFailed(string source) => _authFailures.WithLabels(source).Inc();
 
     /// <summary>What a journal probe found (<c>Service.JournalHealth</c>).</summary>
     public void JournalProbed(bool up)
