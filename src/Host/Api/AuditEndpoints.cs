@@ -15,6 +15,7 @@ namespace Dpr.Host.Api;
 public static class AuditEndpoints
 {
     private const string DetailItem = "dpr.audit.detail";
+    private const string TargetItem = "dpr.audit.target";
 
     public static void MapAudit(this RouteGroupBuilder v1) =>
         v1.MapGet("/audit", async (AuditLog audit, int? limit, string? before, CancellationToken cancel) =>
@@ -68,6 +69,9 @@ public static class AuditEndpoints
     /// <summary>What the entry of this request says besides its action and target (the module loaded, the key made).</summary>
     public static void Note(HttpContext http, string detail) => http.Items[DetailItem] = detail;
 
+    /// <summary>The target of this request's entry when it is in the body rather than the route (the tenant added).</summary>
+    public static void Target(HttpContext http, string? target) => http.Items[TargetItem] = target;
+
     /// <summary>Where a request came from, as logged and recorded: its address, or <c>local</c> (in-process, a Unix socket).</summary>
     public static string SourceOf(HttpContext http) => http.Connection.RemoteIpAddress is { } address
         ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
@@ -78,7 +82,7 @@ public static class AuditEndpoints
         var (tenant, key) = TenantAuth.Identity(http);
         var entry = new AuditEvents.ActionRecorded(
             DateTimeOffset.UtcNow, tenant.Name, key.Name, SourceOf(http), action,
-            target is null ? null : http.Request.RouteValues[target]?.ToString(),
+            http.Items[TargetItem] as string ?? (target is null ? null : http.Request.RouteValues[target]?.ToString()),
             http.Items[DetailItem] as string,
             status < 400 ? "ok" : "failed", status, reason);
         var recording = http.RequestServices.GetRequiredService<AuditLog>().RecordAsync(entry);

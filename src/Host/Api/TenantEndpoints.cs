@@ -22,7 +22,8 @@ public static class TenantEndpoints
         v1.MapPost("/tenants", async (HttpContext http, TenantStore tenants, DprNode node) =>
         {
             var body = await JobEndpoints.ReadJsonAsync<NewTenantDto>(http, node.Limits);
-            AuditEndpoints.Note(http, $"tenant {body.Name}{(body.Admin ? " (admin)" : "")}");
+            AuditEndpoints.Target(http, body.Name);
+            AuditEndpoints.Note(http, body.Admin ? "admin" : "tenant");
             var key = Change(() => tenants.Add(body.Name ?? "", body.Admin));
             return Results.Created($"/v1/tenants/{body.Name}", new TenantKeyDto(body.Name!, body.Admin, key));
         }).RequireAdmin().Audited("tenant.add").WithSummary("Make a tenant and its key (admin)");

@@ -23,7 +23,7 @@ public static class TenantsCommand
             var key = store.Add(tenant, parse.GetValue(admin));
             output.WriteLine($"tenant {tenant}{(parse.GetValue(admin) ? " (admin)" : "")} added; its key, shown only now:");
             output.WriteLine(key);
-            return AuditInbox.FromCli("tenant.add", tenant, $"tenant {tenant}{(parse.GetValue(admin) ? " (admin)" : "")}");
+            return AuditInbox.FromCli("tenant.add", tenant, parse.GetValue(admin) ? "admin" : "tenant");
         }));
 
         var keyName = new Option<string?>("--key-name") { Description = "The new key's name (default key-N)." };

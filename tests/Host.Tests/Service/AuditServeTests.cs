@@ -44,9 +44,9 @@ public partial class AuditServeTests
                 await Act(await admin.PostAsJsonAsync("/v1/regions/conv/upset", new UpsetDto(Correctable: true)), "region.upset", "conv", HttpStatusCode.Accepted);
                 await Act(await admin.PostAsync("/v1/regions/conv/reset", null), "region.reset", "conv", HttpStatusCode.OK);
                 var created = await admin.PostAsJsonAsync("/v1/tenants", new NewTenantDto("bob"));
-                await Act(created, "tenant.add", null, HttpStatusCode.Created);
+                await Act(created, "tenant.add", "bob", HttpStatusCode.Created);
                 Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(created.Headers.Location)).StatusCode);
-                await Act(await admin.PostAsJsonAsync("/v1/tenants", new NewTenantDto("bob")), "tenant.add", null, HttpStatusCode.Conflict);
+                await Act(await admin.PostAsJsonAsync("/v1/tenants", new NewTenantDto("bob")), "tenant.add", "bob", HttpStatusCode.Conflict);
                 await Act(await admin.PostAsJsonAsync("/v1/tenants/bob/keys", new RotateKeyDto("ci")), "key.rotate", "bob", HttpStatusCode.Created);
                 await Act(await admin.DeleteAsync("/v1/tenants/bob/keys/default"), "key.revoke", "bob", HttpStatusCode.OK);
                 await Act(await admin.PostAsJsonAsync("/v1/chaos/port-faults", new ChaosPortFaultDto("fail", 2)), "chaos.port-faults", null, HttpStatusCode.Accepted);
