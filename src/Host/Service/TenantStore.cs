@@ -36,6 +36,9 @@ public sealed partial class TenantStore
     /// <summary>The key name of a tenant's first key, and of the one key of a file in the old format.</summary>
     public const string FirstKeyName = "default";
 
+    private static readonly TimeSpan RacyFor = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan RacyRetry = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Characters of a key kept as its prefix: <c>dpr_</c> and 8 of the 43 random ones.</summary>
     private const int PrefixLength = 12;
 
@@ -222,17 +225,23 @@ public sealed partial class TenantStore
         }
     }
 
-    /// <summary>Reads the file again if its modification time or length changed since it was last read.</summary>
+    /// <summary>
+    /// Reads the file again if its modification time or length changed since it was last read. File systems
+    /// stamp modification times from a coarse clock (a few ms), so two writes of the same length within one
+    /// tick look alike: as git does with its "racily clean" files, a snapshot read less than
+    /// <see cref="RacyFor"/> after the file was written is read again, at most every <see cref="RacyRetry"/>,
+    /// until a read comes later than that.
+    /// </summary>
     private void Refresh()
     {
         var stamp = Stamp();
-        if (stamp == _snapshot.Stamp)
+        if (UpToDate(_snapshot, stamp))
         {
             return;
         }
         lock (_lock)
         {
-            if (stamp == _snapshot.Stamp)
+            if (UpToDate(_snapshot, stamp))
             {
                 return;
             }
@@ -244,10 +253,13 @@ public sealed partial class TenantStore
             {
                 // A file edited by hand into something unreadable: keep the tenants known, say why once per change of the file.
                 _log?.LogError("{Path} cannot be read ({Reason}); the tenants read before stay in force until it is fixed", _path, e.Message);
-                _snapshot = _snapshot with { Stamp = stamp };
+                _snapshot = _snapshot with { Stamp = stamp, Racy = false };
             }
         }
     }
+
+    private static bool UpToDate(Snapshot snapshot, FileStamp stamp) =>
+        stamp == snapshot.Stamp && !(snapshot.Racy && Environment.TickCount64 - snapshot.ReadAtTicks >= RacyRetry.TotalMilliseconds);
 
     private FileStamp Stamp()
     {
@@ -261,8 +273,9 @@ public sealed partial class TenantStore
         {
             return Snapshot.Empty;
         }
+        var racy = DateTime.UtcNow - stamp.Written < RacyFor;
         var tenants = Parse(File.ReadAllText(_path), _path);
-        return Snapshot.Of(stamp, tenants);
+        return Snapshot.Of(stamp, tenants) with { Racy = racy, ReadAtTicks = Environment.TickCount64 };
     }
 
     /// <summary>The current form (an object with a version and the tenants) or the first one (a list of tenants with one key hash each).</summary>
@@ -310,6 +323,11 @@ public sealed partial class TenantStore
         FrozenDictionary<string, (Tenant, TenantKey, byte[])[]> ByPrefix,
         (Tenant, TenantKey, byte[])[] Unprefixed)
     {
+        /// <summary>Read so soon after the file was written that a later write in the same tick would look the same.</summary>
+        public bool Racy { get; init; }
+
+        public long ReadAtTicks { get; init; }
+
         public static Snapshot Empty { get; } = new(FileStamp.Missing, [], FrozenDictionary<string, (Tenant, TenantKey, byte[])[]>.Empty, []);
 
         public static Snapshot Of(FileStamp stamp, IReadOnlyList<Tenant> tenants)

@@ -111,6 +111,27 @@ public sealed class TenantStoreTests : IDisposable
         Assert.Equal(TenantChangeError.NotFound, Assert.Throws<TenantChangeException>(() => cli.Rotate("nobody", null, false)).Error);
     }
 
+    [Fact]
+    public async Task A_second_write_of_the_same_length_and_modification_time_is_still_seen()
+    {
+        var first = new TenantStore(_data).Add("alice", admin: false);
+        var service = new TenantStore(_data);
+        Assert.Equal("alice", service.Authenticate(first)?.Name);
+        var path = Path.Combine(_data, TenantStore.FileName);
+        var (length, written) = (new FileInfo(path).Length, File.GetLastWriteTimeUtc(path));
+
+        // Another key's hash in place of the first's: the same length, and the time a coarse file system clock would leave.
+        var other = first[..12] + new string('z', first.Length - 12);
+        File.WriteAllText(path, File.ReadAllText(path).Replace(Sha256(first), Sha256(other), StringComparison.Ordinal));
+        File.SetLastWriteTimeUtc(path, written);
+        Assert.Equal(length, new FileInfo(path).Length);
+
+        await Dpr.Tests.Eventually.TrueAsync(() => service.Authenticate(first) is null, "the first key refused", TimeSpan.FromSeconds(10));
+        Assert.Equal("alice", service.Authenticate(other)?.Name);
+    }
+
+    private static string Sha256(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
+
     [Theory]
     [InlineData("dpr_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG", "dpr_01234567")]
     [InlineData("short-secret", "shor")]
