@@ -39,9 +39,9 @@ public static class MetricsAccess
         {
             return;
         }
-        // Any other key must be an admin's (an unknown one is a 401 from here).
+        // Any other key is an admin's, or a tenant's that gets no more than a caller without a key (an unknown one is a 401 from here).
         var caller = TenantAuth.Authenticate(http, keyRequired: false);
-        if (caller is { Tenant.Admin: true })
+        if (caller is { Tenant.Admin: true } || (openOnLoopback && IsLoopback(http)))
         {
             return;
         }
@@ -49,12 +49,9 @@ public static class MetricsAccess
         {
             throw new ApiProblem(StatusCodes.Status403Forbidden, "authorization", $"tenant '{tenant.Tenant.Name}' is not an admin; /metrics needs an admin key or Dpr:MetricsKey");
         }
-        if (!(openOnLoopback && IsLoopback(http)))
-        {
-            http.RequestServices.GetRequiredService<AuthFailures>().Record(http, "no key for /metrics", null);
-            throw new ApiProblem(StatusCodes.Status401Unauthorized, "authorization",
-                "/metrics needs 'Authorization: Bearer KEY' with Dpr:MetricsKey or an admin key (without one it answers only on the loopback interface; docs/api.md)");
-        }
+        http.RequestServices.GetRequiredService<AuthFailures>().Record(http, "no key for /metrics", null);
+        throw new ApiProblem(StatusCodes.Status401Unauthorized, "authorization",
+            "/metrics needs 'Authorization: Bearer KEY' with Dpr:MetricsKey or an admin key (without one it answers only on the loopback interface; docs/api.md)");
     }
 
     /// <summary>The loopback interface, or no address at all (a Unix socket, the in-process test server).</summary>
