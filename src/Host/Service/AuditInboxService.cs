@@ -1,11 +1,13 @@
 using Dpr.Host.Api;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Dpr.Host.Service;
 
 /// <summary>Stores the entries <c>dpr tenants</c> left in the data directory's <see cref="AuditInbox"/> in the audit trail, once a second.</summary>
-public sealed class AuditInboxService(ServiceOptions options, AuditLog audit, JournalStatus journal, ILogger<AuditInboxService> log) : BackgroundService
+/// <remarks>The <see cref="AuditLog"/> is resolved at the first entry, not when the host starts its services: it needs the actor system.</remarks>
+public sealed class AuditInboxService(ServiceOptions options, IServiceProvider services, JournalStatus journal, ILogger<AuditInboxService> log) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -38,6 +40,7 @@ public sealed class AuditInboxService(ServiceOptions options, AuditLog audit, Jo
         {
             return;
         }
+        var audit = services.GetRequiredService<AuditLog>();
         var stored = 0;
         try
         {
