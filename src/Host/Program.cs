@@ -51,6 +51,7 @@ public static class Program
             ClientCommands.Jobs(),
             ClientCommands.Regions(),
             ClientCommands.Swaps(),
+            ClientCommands.Audit(),
             ChaosCommands.Create(),
         };
         return root;

@@ -74,6 +74,15 @@ public sealed class ServiceOptions
     /// </summary>
     public int RequestsPerSecondPerTenant { get; set; } = 1000;
 
+    /// <summary>
+    /// A key for <c>/metrics</c> (<c>Authorization: Bearer KEY</c>), for a scraper that should hold no admin key;
+    /// at least 16 characters. Admin keys are accepted too (docs/api.md, "Metrics").
+    /// </summary>
+    public string? MetricsKey { get; set; }
+
+    /// <summary>Callers on the loopback interface may read <c>/metrics</c> without a key. Turn off behind a reverse proxy on the same host.</summary>
+    public bool MetricsOpenOnLoopback { get; set; } = true;
+
     /// <summary>How long a request waits for an actor (the intake's durable write, a region's swap) before a 503.</summary>
     public double AskTimeoutSeconds { get; set; } = 10;
 
@@ -237,6 +246,7 @@ public sealed class ServiceOptions
         Check(Placement is not null && Enum.TryParse<PlacementPolicy>(Placement, ignoreCase: true, out var placement) && Enum.IsDefined(placement) && !int.TryParse(Placement, out _),
             nameof(Placement), $"expected lookahead, lru or fifo, found '{Placement}'");
         Check(RequestsPerSecondPerTenant >= 1, nameof(RequestsPerSecondPerTenant), $"at least 1, found {RequestsPerSecondPerTenant}");
+        Check(string.IsNullOrEmpty(MetricsKey) || MetricsKey.Trim().Length >= 16, nameof(MetricsKey), $"at least 16 characters (a random token: `openssl rand -hex 24`), found {MetricsKey?.Trim().Length}");
         Check(AskTimeoutSeconds > 0, nameof(AskTimeoutSeconds), $"more than 0, found {AskTimeoutSeconds}");
         Check(LogFileRetainedCount >= 1, nameof(LogFileRetainedCount), $"at least 1, found {LogFileRetainedCount}");
         Check(LogFileMaxBytes >= 64 * 1024, nameof(LogFileMaxBytes), $"at least 65536 bytes, found {LogFileMaxBytes}");
