@@ -20,13 +20,15 @@ public static class BoardEndpoints
                 node.Options.PlacementPolicy.ToString().ToLowerInvariant()))
             .WithSummary("Every partition: status, module, swaps");
         v1.MapPost("/regions/{partition}/load", LoadAsync).RequireAdmin().Audited("region.load", "partition")
-            .Accepts<LoadDto>("application/json").WithSummary("Load a module into a partition (admin)");
+            .Accepts<LoadDto>("application/json").Produces<LoadedDto>().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Load a module into a partition (admin)");
         v1.MapPost("/regions/{partition}/reset", async (string partition, HttpContext http, DprNode node) =>
         {
             await JobEndpoints.AskAsync(Region(node, partition), new RegionCommands.Reset(TenantAuth.Caller(http).Name), node.Options.AskTimeout);
             return await StateAsync(node, partition);
         }).RequireAdmin().Audited("region.reset", "partition").WithSummary("Clear a faulted partition (admin)");
         v1.MapPost("/regions/{partition}/upset", InjectUpsetAsync).RequireAdmin().Audited("region.upset", "partition").Accepts<UpsetDto>("application/json")
+            .Produces<InjectedUpsetDto>(StatusCodes.Status202Accepted)
             .WithSummary("Simulated board only: a particle strike in the partition's frames, reported by the SEM controller (admin)");
         v1.MapGet("/modules", (DprNode node) => new ModuleListDto([.. node.Catalog.Modules.Select(m => new ModuleDto(
             m.Name, m.Convolution?.Alias, m.Partition.Name, m.Convolution?.KernelSize, m.Convolution?.Precision.ToString().ToLowerInvariant(),
