@@ -31,7 +31,9 @@ public static class ApiDocument
             });
             options.AddOperationTransformer((operation, context, _) =>
             {
-                AddProblems(operation, context.Description.RelativePath ?? "", context.Description.HttpMethod ?? "", context.Description.ActionDescriptor.EndpointMetadata, context.Document!);
+                var (path, method) = (context.Description.RelativePath ?? "", context.Description.HttpMethod ?? "");
+                AddProblems(operation, path, method, context.Description.ActionDescriptor.EndpointMetadata, context.Document!);
+                AddExample(operation, $"{method} {path}");
                 return Task.CompletedTask;
             });
         });
@@ -119,6 +121,25 @@ public static class ApiDocument
         if (method == "POST" && path == "v1/jobs")
         {
             AddProblem(operation, document, 507, "The data directory's disk is nearly full (`Dpr:MinFreeDiskMegabytes`).");
+        }
+    }
+
+    /// <summary>Request bodies to start from, as in docs/api.md: the README tour's job, a module to load.</summary>
+    private static void AddExample(OpenApiOperation operation, string route)
+    {
+        var example = route switch
+        {
+            "POST v1/jobs" => """
+                {"module":"conv3x3_8bit","input":{"shape":[1,1,4,4],"data":"AQIDBAUGBwgJCgsMDQ4PEA=="},
+                 "weights":{"shape":[1,1,3,3],"data":"AQEBAQEBAQEB"},"shift":2}
+                """,
+            "POST v1/regions/{partition}/load" => """{"module":"conv5x5_int16"}""",
+            "POST v1/tenants" => """{"name":"alice","admin":false}""",
+            _ => null,
+        };
+        if (example is not null && operation.RequestBody?.Content?.TryGetValue("application/json", out var body) == true)
+        {
+            body.Example = System.Text.Json.Nodes.JsonNode.Parse(example);
         }
     }
 

@@ -87,6 +87,10 @@ internal sealed class ServeProcess : IDisposable
             {
                 // Not listening yet.
             }
+            catch (TaskCanceledException)
+            {
+                // Listening but slow to answer (a loaded machine, the first requests' JIT): ask again.
+            }
             await Task.Delay(100);
         }
         throw new TimeoutException($"dpr serve was not ready within {timeout.TotalSeconds:0} s:{Environment.NewLine}{Tail()}");

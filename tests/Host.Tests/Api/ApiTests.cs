@@ -272,6 +272,8 @@ public class ApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Equal(["401", "429", "503"], Problems("/v1/jobs", "get"));
         Assert.Contains("403", Problems("/v1/regions/{partition}/load", "post"));
         Assert.Contains("404", Problems("/v1/jobs/{id}", "get"));
+        var jobExample = paths.GetProperty("/v1/jobs").GetProperty("post").GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("example");
+        Assert.Equal("conv3x3_8bit", jobExample.GetProperty("module").GetString());
         var addTenant = paths.GetProperty("/v1/tenants").GetProperty("post").GetProperty("responses");
         Assert.True(addTenant.TryGetProperty("201", out var created) && created.GetProperty("content").TryGetProperty("application/json", out _), "POST /v1/tenants answers 201 with the key");
         Assert.False(addTenant.TryGetProperty("200", out _));
