@@ -6,6 +6,8 @@ namespace Dpr.Fabric.Boards;
 /// <summary>A board: its device, static design, configuration port, fabric clock, memory and partitions. Made by <see cref="BoardCatalog"/>, which validates it.</summary>
 /// <param name="StaticImage">File name of the static design's full bitstream, looked up beside the module images; null if not shipped.</param>
 /// <param name="RamBytes">The board's RAM, for everything the service runs (PYNQ-Z2: 512 MiB); null when the profile does not say.</param>
+/// <param name="Hwicap">The AXI HWICAP core of the static design, for the <c>hwicap</c> port; null when it has none.</param>
+/// <param name="FpgaRegion">The device-tree path of the base <c>fpga-region</c> a full image is loaded into by the <c>overlay</c> port (<c>/fpga-full</c> on PYNQ images); null when the profile does not say.</param>
 public sealed record Board(
     string Name,
     string Description,
@@ -15,7 +17,9 @@ public sealed record Board(
     PortKind Port = PortKind.Pcap,
     double FabricClockMHz = 100,
     MemoryRegion? Memory = null,
-    long? RamBytes = null)
+    long? RamBytes = null,
+    Hwicap? Hwicap = null,
+    string? FpgaRegion = null)
 {
     public Partition Partition(string name) =>
         Partitions.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal))
