@@ -25,6 +25,7 @@ public sealed class SimulatedHwicap : SimulatedRegisters
     private const uint WriteFar = 0x30002001;
     private const uint WriteCmd = 0x30008001;
     private const uint WriteIdCode = 0x30018001;
+    private const uint Noop = 0x20000000;
 
     private readonly SimulatedDevice _device;
     private readonly FaultPlan _faults;
@@ -36,6 +37,7 @@ public sealed class SimulatedHwicap : SimulatedRegisters
     private bool _aborted;
     private bool _configError;
     private bool _frameData;
+    private bool _desynced;
     private PlannedFault? _fault;
     private long? _hangUntil;
     private string? _announced;
@@ -145,21 +147,26 @@ public sealed class SimulatedHwicap : SimulatedRegisters
         {
             return;
         }
-        if (_hangUntil is { } until && _time.GetTimestamp() < until)
-        {
-            return;
-        }
-        for (var i = 0; i < WordsPerPoll && _fifo.TryDequeue(out var word); i++)
+        for (var i = 0; i < WordsPerPoll && !Stalled() && _fifo.TryDequeue(out var word); i++)
         {
             Icap(word);
         }
         _writing = _fifo.Count > 0;
     }
 
+    private bool Stalled() => _hangUntil is { } until && _time.GetTimestamp() < until;
+
     private void Icap(uint word)
     {
+        if (_desynced && word == Noop)
+        {
+            // The NOOPs that follow a DESYNC belong to the stream that ended, not to the next one.
+            WordsToIcap++;
+            return;
+        }
         if (_stream.Count == 0)
         {
+            _desynced = false;
             _fault = _faults.Next(++_streams, _announced ?? "hwicap");
             if (_fault?.Fault == SimulatedFault.Hang)
             {
@@ -189,15 +196,16 @@ public sealed class SimulatedHwicap : SimulatedRegisters
                 break;
             case WriteCmd when word == (uint)ConfigCommand.DESYNC:
                 Commit();
+                _desynced = true;
                 return;
         }
         if (!_frameData && _stream.Count >= 2 && IsFdriHeader(previous))
         {
             _frameData = true;
         }
-        if (_frameData && _fault?.Fault == SimulatedFault.PartialWrite)
+        if (_frameData && _fault?.Fault == SimulatedFault.PartialWrite && _addressed.Any(f => _device.Board.PartitionOf(f) is not null))
         {
-            // The ICAP aborts once frame data has started: what was addressed is now unknown.
+            // The ICAP aborts once a partition's frame data has started: what was addressed is now unknown.
             _aborted = true;
             _configError = true;
             Spoil();
@@ -265,5 +273,6 @@ public sealed class SimulatedHwicap : SimulatedRegisters
         _frameData = false;
         _fault = null;
         _hangUntil = null;
+        _desynced = false;
     }
 }
