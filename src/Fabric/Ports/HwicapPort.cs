@@ -6,7 +6,7 @@ using Dpr.Fabric.Mmio;
 namespace Dpr.Fabric.Ports;
 
 /// <summary>
-/// Partials through the AXI HWICAP core (PG134) from the processor, over <c>/dev/mem</c> on a board:
+/// Partials (only: the core is in the static design) through the AXI HWICAP core (PG134) from the processor, over <c>/dev/mem</c> on a board:
 /// the configuration stream's words are written to the write FIFO keyhole as long as the vacancy
 /// register says there is room, then CR.Write moves them to the ICAP, and the port polls until the
 /// core clears CR.Write (the FIFO is empty) before refilling — the loop of the Xilinx driver's
@@ -81,6 +81,12 @@ public sealed class HwicapPort : IConfigurationPort
 
     private PortWriteResult Write(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken)
     {
+        if (image.Kind != BitstreamKind.Partial)
+        {
+            // The core is part of the static design: a full image through it would rewrite the logic feeding it.
+            throw new ConfigurationPortException(PortFailure.Refused, false,
+                $"{image.Name} is a full image: the AXI HWICAP lives in the static design and writes partials only; load full images through PCAP (--port fpga-manager or overlay)");
+        }
         var raw = BinConverter.ToRaw(image.Bitstream);
         var words = raw.Length / 4;
         var firstFrameWord = FirstFrameWord(image.Bitstream);

@@ -125,6 +125,24 @@ public class HwicapPortTests
     }
 
     [Fact]
+    public async Task A_full_image_is_refused_before_a_word_reaches_the_core()
+    {
+        var board = Board();
+        var port = board.HwicapPort();
+        await port.WriteAsync(Partial("conv3x3_int8"), null, CancellationToken.None);
+        var full = new ConfigurationImage("static", BitstreamReader.Read(SyntheticBitstream.Full(PynqZ2, "static")));
+        var words = board.Hwicap!.WordsToIcap;
+
+        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() => port.WriteAsync(full, null, CancellationToken.None));
+
+        Assert.Equal(PortFailure.Refused, e.Failure);
+        Assert.False(e.RegionStateUnknown);
+        Assert.Contains("writes partials only", e.Message);
+        Assert.Equal(words, board.Hwicap.WordsToIcap);
+        Assert.Equal("conv3x3_int8", board.Device.ModuleIn(Conv));
+    }
+
+    [Fact]
     public void A_board_without_a_hwicap_cannot_have_the_port()
     {
         var board = new SimulatedBoard(BoardCatalog.Load("pynq-z2-composable"), new SimulatedBoardOptions(DdrBytes: 1 << 20, KernelThreads: 1));
