@@ -30,7 +30,7 @@ public sealed class SimulatedBoard : IPhysicalMemory
         Configfs = new SimulatedConfigfs(Device, Path.Combine(Path.GetTempPath(), "dpr-simulated-board"), options.Faults, options.Port ?? SimulatedPortOptions.Pcap);
         if (board.Hwicap is { } hwicap)
         {
-            Hwicap = new SimulatedHwicap(Device, hwicap, options.Faults);
+            Hwicap = new SimulatedHwicap(Device, hwicap, options.Faults, realTime: options.Port?.RealTime ?? false);
             _windows.Add(Hwicap);
         }
         Sem = new SimulatedSemSource(board.Device);

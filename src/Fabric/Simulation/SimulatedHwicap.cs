@@ -43,14 +43,19 @@ public sealed class SimulatedHwicap : SimulatedRegisters
     private string? _announced;
     private int _streams;
 
-    public SimulatedHwicap(SimulatedDevice device, Hwicap hwicap, FaultPlan? faults = null, TimeProvider? time = null)
+    /// <param name="realTime">Take the modelled time of a stream (<see cref="HwicapTiming"/> at the board's clock) when it ends, as the processor would spend it feeding the core.</param>
+    public SimulatedHwicap(SimulatedDevice device, Hwicap hwicap, FaultPlan? faults = null, TimeProvider? time = null, bool realTime = false)
         : base(hwicap.Address, 0x1000)
     {
         _device = device;
         _faults = faults ?? FaultPlan.None;
         _time = time ?? TimeProvider.System;
         Depth = hwicap.WriteFifoDepth;
+        Timing = realTime ? new HwicapTiming(device.Board.FabricClockMHz, hwicap.WriteFifoDepth) : null;
     }
+
+    /// <summary>The model whose time a committed stream takes; null when it only reports.</summary>
+    public HwicapTiming? Timing { get; }
 
     public int Depth { get; }
 
@@ -244,6 +249,11 @@ public sealed class SimulatedHwicap : SimulatedRegisters
         {
             _configError = true;
             Spoil();
+        }
+        if (Timing is { } timing)
+        {
+            // The port sees the time pass while it polls for the last batch, as on the board.
+            Task.Delay(timing.TransferTime(bytes.Length), _time).Wait();
         }
         ResetStream();
     }

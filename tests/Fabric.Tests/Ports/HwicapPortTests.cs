@@ -41,6 +41,20 @@ public class HwicapPortTests
     }
 
     [Fact]
+    public async Task In_real_time_the_core_takes_the_modelled_time_and_the_port_reports_it()
+    {
+        var board = new SimulatedBoard(PynqZ2, new SimulatedBoardOptions(Port: SimulatedPortOptions.Pcap with { RealTime = true }, DdrBytes: 1 << 20, KernelThreads: 1));
+        var image = Partial("conv3x3_int8");
+
+        var result = await board.HwicapPort().WriteAsync(image, null, CancellationToken.None);
+
+        var modelled = new HwicapTiming().TransferTime(image.Bytes);
+        Assert.Equal(modelled, board.Hwicap!.Timing!.TransferTime(image.Bytes));
+        // The port measures the write; the simulated core made it last at least the model's time.
+        Assert.True(result.Duration >= modelled, $"reported {result.Duration.TotalMilliseconds} ms, modelled {modelled.TotalMilliseconds} ms");
+    }
+
+    [Fact]
     public async Task The_port_never_writes_more_words_than_the_fifo_has_room_for()
     {
         // A 16-word FIFO that the ICAP empties 7 words per register read: the vacancy changes under the port.
