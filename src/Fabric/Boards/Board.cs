@@ -6,6 +6,7 @@ namespace Dpr.Fabric.Boards;
 /// <summary>A board: its device, static design, configuration port, fabric clock, memory and partitions. Made by <see cref="BoardCatalog"/>, which validates it.</summary>
 /// <param name="StaticImage">File name of the static design's full bitstream, looked up beside the module images; null if not shipped.</param>
 /// <param name="RamBytes">The board's RAM, for everything the service runs (PYNQ-Z2: 512 MiB); null when the profile does not say.</param>
+/// <param name="RequireSignedModules">Only modules signed by a trusted key may be served or loaded on this board (docs/modules.md).</param>
 /// <param name="Hwicap">The AXI HWICAP core of the static design, for the <c>hwicap</c> port; null when it has none.</param>
 /// <param name="FpgaRegion">The device-tree path of the base <c>fpga-region</c> a full image is loaded into by the <c>overlay</c> port (<c>/fpga-full</c> on PYNQ images); null when the profile does not say.</param>
 public sealed record Board(
@@ -18,6 +19,7 @@ public sealed record Board(
     double FabricClockMHz = 100,
     MemoryRegion? Memory = null,
     long? RamBytes = null,
+    bool RequireSignedModules = false,
     Hwicap? Hwicap = null,
     string? FpgaRegion = null)
 {

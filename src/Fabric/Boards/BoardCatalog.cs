@@ -142,7 +142,7 @@ public static class BoardCatalog
                 Address(h.Address, "hwicap.address") ?? throw new BoardProfileException("hwicap.address", "is required"),
                 depth is >= 16 and <= 16384 && (depth & (depth - 1)) == 0 ? depth : throw new BoardProfileException("hwicap.writeFifoDepth", $"expected a power of two in 16..16384 (PG134), found {depth}"));
         }
-        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, hwicap, RegionPath(doc.FpgaRegion, "fpgaRegion"));
+        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, doc.RequireSignedModules ?? false, hwicap, RegionPath(doc.FpgaRegion, "fpgaRegion"));
     }
 
     /// <summary>A device-tree node path: absolute, no empty or NUL component (an overlay's <c>target-path</c>).</summary>
@@ -245,7 +245,7 @@ public static class BoardCatalog
 
     private sealed record BoardDocument(
         string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions,
-        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram,
+        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram, bool? RequireSignedModules,
         HwicapDocument? Hwicap = null, string? FpgaRegion = null);
 
     private sealed record HwicapDocument(string? Address, int? WriteFifoDepth);

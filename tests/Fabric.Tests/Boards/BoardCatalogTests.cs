@@ -95,6 +95,8 @@ public class BoardCatalogTests
         Assert.Equal("/fpga-full", board.FpgaRegion);
         Assert.Equal("/fpga-full/pr-conv", board.Partition("conv").FpgaRegion);
         Assert.Null(BoardCatalog.Load("pynq-z2-composable").Hwicap);
+        var written = BoardCatalog.Parse(new MemoryStream(Encoding.UTF8.GetBytes(BoardProfileWriter.ToJson(board))));
+        Assert.Equal((board.Hwicap, board.FpgaRegion, "/fpga-full/pr-conv"), (written.Hwicap, written.FpgaRegion, written.Partition("conv").FpgaRegion));
     }
 
     [Fact]
