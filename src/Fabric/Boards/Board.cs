@@ -7,6 +7,8 @@ namespace Dpr.Fabric.Boards;
 /// <param name="StaticImage">File name of the static design's full bitstream, looked up beside the module images; null if not shipped.</param>
 /// <param name="RamBytes">The board's RAM, for everything the service runs (PYNQ-Z2: 512 MiB); null when the profile does not say.</param>
 /// <param name="RequireSignedModules">Only modules signed by a trusted key may be served or loaded on this board (docs/modules.md).</param>
+/// <param name="Hwicap">The AXI HWICAP core of the static design, for the <c>hwicap</c> port; null when it has none.</param>
+/// <param name="FpgaRegion">The device-tree path of the base <c>fpga-region</c> a full image is loaded into by the <c>overlay</c> port (<c>/fpga-full</c> on PYNQ images); null when the profile does not say.</param>
 public sealed record Board(
     string Name,
     string Description,
@@ -17,7 +19,9 @@ public sealed record Board(
     double FabricClockMHz = 100,
     MemoryRegion? Memory = null,
     long? RamBytes = null,
-    bool RequireSignedModules = false)
+    bool RequireSignedModules = false,
+    Hwicap? Hwicap = null,
+    string? FpgaRegion = null)
 {
     public Partition Partition(string name) =>
         Partitions.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal))

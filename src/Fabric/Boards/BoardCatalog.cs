@@ -109,7 +109,8 @@ public static class BoardCatalog
                 throw new BoardProfileException($"{at}.hosts", "expected module kinds or names, found an empty entry");
             }
             var mask = pd.CfgClbMask is null ? null : Mask(device, pd.CfgClbMask, $"{at}.cfgClbMask");
-            partitions.Add(new Partition(pname, ranges, decoupler, Address(pd.ModuleAddress, $"{at}.moduleAddress") ?? 0, (uint)span, pd.Hosts, Address(pd.DmaAddress, $"{at}.dmaAddress"), mask));
+            partitions.Add(new Partition(pname, ranges, decoupler, Address(pd.ModuleAddress, $"{at}.moduleAddress") ?? 0, (uint)span, pd.Hosts, Address(pd.DmaAddress, $"{at}.dmaAddress"), mask,
+                RegionPath(pd.FpgaRegion, $"{at}.fpgaRegion")));
         }
         var port = (doc.Port ?? "pcap").ToLowerInvariant() switch
         {
@@ -133,8 +134,22 @@ public static class BoardCatalog
         {
             throw new BoardProfileException("ram", $"expected a positive size like \"0x20000000\", found '{doc.Ram}'");
         }
-        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, doc.RequireSignedModules ?? false);
+        Hwicap? hwicap = null;
+        if (doc.Hwicap is { } h)
+        {
+            var depth = h.WriteFifoDepth ?? Hwicap.DefaultWriteFifoDepth;
+            hwicap = new Hwicap(
+                Address(h.Address, "hwicap.address") ?? throw new BoardProfileException("hwicap.address", "is required"),
+                depth is >= 16 and <= 16384 && (depth & (depth - 1)) == 0 ? depth : throw new BoardProfileException("hwicap.writeFifoDepth", $"expected a power of two in 16..16384 (PG134), found {depth}"));
+        }
+        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, doc.RequireSignedModules ?? false, hwicap, RegionPath(doc.FpgaRegion, "fpgaRegion"));
     }
+
+    /// <summary>A device-tree node path: absolute, no empty or NUL component (an overlay's <c>target-path</c>).</summary>
+    private static string? RegionPath(string? text, string field) =>
+        text is null || (text.StartsWith('/') && text.Length > 1 && !text.EndsWith('/') && !text.Contains("//", StringComparison.Ordinal) && !text.Any(c => char.IsWhiteSpace(c) || c == '\0'))
+            ? text
+            : throw new BoardProfileException(field, $"expected a device-tree path like \"/fpga-full/pr0\", found '{text}'");
 
     /// <summary>Addresses are written as "0x..." strings in board JSON, the way a Vivado address map prints them.</summary>
     private static ulong? Address(string? text, string field)
@@ -230,10 +245,13 @@ public static class BoardCatalog
 
     private sealed record BoardDocument(
         string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions,
-        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram, bool? RequireSignedModules);
+        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram, bool? RequireSignedModules,
+        HwicapDocument? Hwicap = null, string? FpgaRegion = null);
+
+    private sealed record HwicapDocument(string? Address, int? WriteFifoDepth);
 
     private sealed record PartitionDocument(
-        string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts, string? DmaAddress, MaskDocument? CfgClbMask);
+        string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts, string? DmaAddress, MaskDocument? CfgClbMask, string? FpgaRegion = null);
 
     private sealed record MaskDocument(string? Word, List<MaskRowDocument>? Rows);
 

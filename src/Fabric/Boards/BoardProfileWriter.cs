@@ -31,6 +31,14 @@ public static class BoardProfileWriter
         {
             root["requireSignedModules"] = true;
         }
+        if (board.FpgaRegion is { } region)
+        {
+            root["fpgaRegion"] = region;
+        }
+        if (board.Hwicap is { } hwicap)
+        {
+            root["hwicap"] = new JsonObject { ["address"] = Hex(hwicap.Address), ["writeFifoDepth"] = hwicap.WriteFifoDepth };
+        }
         root["partitions"] = new JsonArray([.. board.Partitions.Select(Partition)]);
         return root.ToJsonString(Indented) + "\n";
     }
@@ -74,6 +82,10 @@ public static class BoardProfileWriter
         if (p.DmaAddress is { } dma)
         {
             node["dmaAddress"] = Hex(dma);
+        }
+        if (p.FpgaRegion is { } region)
+        {
+            node["fpgaRegion"] = region;
         }
         if (p.Hosts is { } hosts)
         {

@@ -8,6 +8,7 @@ namespace Dpr.Fabric.Boards;
 /// </summary>
 /// <param name="DmaAddress">The AXI DMA (PG021) that streams this partition's module input and output; null if none.</param>
 /// <param name="Hosts">Module kinds (<c>convolution</c>, <c>opaque</c>) or module names this partition accepts.</param>
+/// <param name="FpgaRegion">The device-tree path of this partition's <c>fpga-region</c>, for the <c>overlay</c> port; null when the profile does not say.</param>
 /// <param name="Mask">The CFG_CLB mask burst its partials carry; null when the profile records none (then no partial fits).</param>
 public sealed record Partition(
     string Name,
@@ -17,7 +18,8 @@ public sealed record Partition(
     uint ModuleSpan = 0,
     IReadOnlyList<string>? Hosts = null,
     ulong? DmaAddress = null,
-    MaskBurst? Mask = null)
+    MaskBurst? Mask = null,
+    string? FpgaRegion = null)
 {
     public bool Contains(FrameAddress far)
     {

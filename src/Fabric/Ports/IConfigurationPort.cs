@@ -1,13 +1,13 @@
 namespace Dpr.Fabric.Ports;
 
 /// <summary>
-/// Where images reach the device: PCAP through the Linux fpga_manager on a board, or the simulated
-/// device. Nothing reaches a port without the loading verdict (<see cref="Boards.LoadVerdict"/>):
+/// Where images reach the device: on a board PCAP through the Linux fpga_manager (sysfs, or a
+/// device-tree overlay on an fpga-region) or the AXI HWICAP over /dev/mem; or the simulated device. Nothing reaches a port without the loading verdict (<see cref="Boards.LoadVerdict"/>):
 /// the Zynq kernel driver does not validate partials.
 /// </summary>
 public interface IConfigurationPort
 {
-    /// <summary>"simulated-pcap", "fpga-manager", ...: for logs and metrics.</summary>
+    /// <summary>"simulated", "fpga-manager", "overlay", "hwicap": for logs and metrics.</summary>
     string Name { get; }
 
     /// <summary>

@@ -195,7 +195,7 @@ public sealed class LinuxFpgaManagerPort : IConfigurationPort
     /// The name written to <c>firmware</c> is looked up on the firmware search path and must fit the
     /// kernel's <c>NAME_MAX</c> buffer in <c>firmware_store</c>; a path would escape the directory.
     /// </summary>
-    private static string FirmwareFileName(string name)
+    internal static string FirmwareFileName(string name)
     {
         var fileName = name + ".bin";
         if (name.Length == 0 || name.IndexOfAny(['/', '\\', '\n', '\0']) >= 0 || name is "." or ".." || fileName.Length >= 255)

@@ -106,6 +106,20 @@ public sealed class SimulatedDevice(Board board)
         return frames;
     }
 
+    /// <summary>Frames an interrupted write left in an unknown state (an aborted ICAP transfer).</summary>
+    internal void WriteGarbage(IEnumerable<FrameAddress> frames)
+    {
+        lock (_lock)
+        {
+            _moduleIn.Clear();
+            foreach (var f in frames)
+            {
+                _frames[f] = Garbage;
+                _upsets.RemoveWhere(u => u.Frame == f);
+            }
+        }
+    }
+
     internal void Write(ConfigurationImage image, IEnumerable<FrameAddress> frames, bool garbage)
     {
         lock (_lock)

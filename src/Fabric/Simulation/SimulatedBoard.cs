@@ -26,6 +26,13 @@ public sealed class SimulatedBoard : IPhysicalMemory
         Board = board;
         Device = new SimulatedDevice(board);
         Port = new SimulatedPort(Device, options.Port ?? SimulatedPortOptions.For(board.Port), options.Faults);
+        // The other ports' simulations share the device and the fault plan; a service drives one port.
+        Configfs = new SimulatedConfigfs(Device, Path.Combine(Path.GetTempPath(), "dpr-simulated-board"), options.Faults, options.Port ?? SimulatedPortOptions.Pcap);
+        if (board.Hwicap is { } hwicap)
+        {
+            Hwicap = new SimulatedHwicap(Device, hwicap, options.Faults, realTime: options.Port?.RealTime ?? false);
+            _windows.Add(Hwicap);
+        }
         Sem = new SimulatedSemSource(board.Device);
         Sem.Start();
         var memory = board.Memory ?? new MemoryRegion(0x10000000, (ulong)options.DdrBytes);
@@ -62,6 +69,19 @@ public sealed class SimulatedBoard : IPhysicalMemory
     public SimulatedPort Port { get; }
 
     public InMemoryWindow Ddr { get; }
+
+    /// <summary>The kernel's configfs overlays, firmware directory and fpga_manager state, for the overlay port.</summary>
+    public SimulatedConfigfs Configfs { get; }
+
+    /// <summary>The AXI HWICAP of the static design, at its profile's address; null when the board has none.</summary>
+    public SimulatedHwicap? Hwicap { get; }
+
+    /// <summary>The real overlay port, over this board's configfs.</summary>
+    public LinuxOverlayPort OverlayPort(TimeProvider? time = null) => new(Board, Configfs.Options, Configfs, time ?? TimeProvider.System);
+
+    /// <summary>The real HWICAP port, over this board's registers.</summary>
+    /// <exception cref="ConfigurationPortException">The board has no HWICAP (<see cref="PortFailure.Unavailable"/>).</exception>
+    public HwicapPort HwicapPort(TimeProvider? time = null) => new(Board, this, time ?? TimeProvider.System, Hwicap is { } core ? core.Announce : null);
 
     /// <summary>The SEM controller watching the device's configuration memory.</summary>
     public SimulatedSemSource Sem { get; }

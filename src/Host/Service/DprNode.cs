@@ -111,8 +111,14 @@ public sealed class DprNode : IDisposable
         if (!options.Simulated)
         {
             var memory = board.Memory ?? throw new ServiceOptionsException(
-                [$"{ServiceOptions.Section}:{nameof(ServiceOptions.Board)}: board '{board.Name}' has no memory region for DMA buffers; the fpga-manager port needs one (docs/boards.md)"]);
-            return new DprNode(options, board, catalog, new LinuxFpgaManagerPort(), new DevMemPhysicalMemory(), memory, null);
+                [$"{ServiceOptions.Section}:{nameof(ServiceOptions.Board)}: board '{board.Name}' has no memory region for DMA buffers; the {options.Port} port needs one (docs/boards.md)"]);
+            var devMem = new DevMemPhysicalMemory();
+            return new DprNode(options, board, catalog, BoardPort(options, () => options.ConfigurationPort switch
+            {
+                "overlay" => new LinuxOverlayPort(board),
+                "hwicap" => new HwicapPort(board, devMem),
+                _ => new LinuxFpgaManagerPort(),
+            }), devMem, memory, null);
         }
         var port = SimulatedPortOptions.For(board.Port) with { RealTime = options.RealTime };
         // A fault plan of its own, so faults can be injected into the running service (tests, chaos).
@@ -120,7 +126,33 @@ public sealed class DprNode : IDisposable
         var simulated = new SimulatedBoard(board, new SimulatedBoardOptions(Port: port, Faults: faults));
         // The simulated DDR is at most SimulatedBoardOptions.DdrBytes of the board's memory region.
         var buffers = new MemoryRegion(simulated.Ddr.BaseAddress, (ulong)simulated.Ddr.Length);
-        return new DprNode(options, board, catalog, simulated.Port, simulated, buffers, simulated) { PortFaults = faults };
+        // The overlay and HWICAP ports' own code over the simulated kernel and core, fed the same fault plan.
+        var configurationPort = BoardPort(options, () => options.ConfigurationPort switch
+        {
+            "overlay" => simulated.OverlayPort(),
+            "hwicap" => simulated.HwicapPort(),
+            _ => simulated.Port,
+        });
+        return new DprNode(options, board, catalog, configurationPort, simulated, buffers, simulated) { PortFaults = faults };
+    }
+
+    /// <summary>
+    /// The port, ready: an overlay port removes the overlays an earlier run left on the board's regions
+    /// now, so a missing configfs fails the start instead of the first swap. A port that cannot be used
+    /// names the setting.
+    /// </summary>
+    private static IConfigurationPort BoardPort(ServiceOptions options, Func<IConfigurationPort> create)
+    {
+        try
+        {
+            var port = create();
+            (port as LinuxOverlayPort)?.RemoveStaleOverlays();
+            return port;
+        }
+        catch (ConfigurationPortException e)
+        {
+            throw new ServiceOptionsException([$"{ServiceOptions.Section}:{nameof(ServiceOptions.Port)}: the {options.Port} port cannot be used: {e.Message}"]);
+        }
     }
 
     /// <summary>A back-off supervised region manager per hosting partition, and the SEM monitor fed by the simulated board.</summary>

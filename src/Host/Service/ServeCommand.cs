@@ -10,7 +10,7 @@ public static class ServeCommand
     public static Command Create()
     {
         var board = new Option<string?>("--board") { Description = "A built-in board (pynq-z2, pynq-z2-composable) or a board profile (JSON). Default pynq-z2." };
-        var port = new Option<string?>("--port") { Description = "simulated (default) or fpga-manager (Linux on the board)." };
+        var port = new Option<string?>("--port") { Description = "simulated (default); on the board fpga-manager, overlay (configfs device-tree overlays) or hwicap (AXI HWICAP over /dev/mem); simulated-overlay or simulated-hwicap run those ports over the simulated board." };
         var journal = new Option<string?>("--journal") { Description = "sqlite (default, under --data) or postgres (--connection)." };
         var connection = new Option<string?>("--connection") { Description = "The PostgreSQL connection string for --journal postgres." };
         var data = new Option<string?>("--data") { Description = "Data directory: journals, modules, results, tenants. Default ./data." };

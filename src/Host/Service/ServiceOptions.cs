@@ -17,8 +17,15 @@ public sealed class ServiceOptions
     /// <summary>A built-in board (<c>pynq-z2</c>, <c>pynq-z2-composable</c>) or the path of a board profile.</summary>
     public string Board { get; set; } = "pynq-z2";
 
-    /// <summary><c>simulated</c> (the embedded default) or <c>fpga-manager</c> (Linux, on the board).</summary>
+    /// <summary>
+    /// <c>simulated</c> (the embedded default), or on the board <c>fpga-manager</c> (Xilinx sysfs), <c>overlay</c>
+    /// (device-tree overlays through configfs) or <c>hwicap</c> (the AXI HWICAP over /dev/mem); <c>simulated-overlay</c>
+    /// and <c>simulated-hwicap</c> run those ports' own code over the simulated board (docs/boards.md).
+    /// </summary>
     public string Port { get; set; } = "simulated";
+
+    /// <summary>Every value <see cref="Port"/> takes.</summary>
+    public static IReadOnlyList<string> Ports { get; } = ["simulated", "simulated-overlay", "simulated-hwicap", "fpga-manager", "overlay", "hwicap"];
 
     /// <summary><c>sqlite</c> (files under <see cref="Data"/>) or <c>postgres</c> (<see cref="Connection"/>).</summary>
     public string Journal { get; set; } = "sqlite";
@@ -145,7 +152,11 @@ public sealed class ServiceOptions
     /// <summary>Null when the start waits as long as it takes.</summary>
     public TimeSpan? StartupTimeout => StartupTimeoutSeconds > 0 ? TimeSpan.FromSeconds(StartupTimeoutSeconds) : null;
 
-    public bool Simulated => string.Equals(Port, "simulated", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The simulated board, whichever port's code writes to it.</summary>
+    public bool Simulated => Port is not null && (string.Equals(Port, "simulated", StringComparison.OrdinalIgnoreCase) || Port.StartsWith("simulated-", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The port without the simulation: <c>simulated</c>, <c>fpga-manager</c>, <c>overlay</c> or <c>hwicap</c>, lower case.</summary>
+    public string ConfigurationPort => (Port ?? "").ToLowerInvariant() is var port && port.StartsWith("simulated-", StringComparison.Ordinal) ? port["simulated-".Length..] : port;
 
     public JournalSettings JournalSettings => string.Equals(Journal, "postgres", StringComparison.OrdinalIgnoreCase)
         ? JournalSettings.PostgreSql(Connection!)
@@ -221,7 +232,7 @@ public sealed class ServiceOptions
                 problems.Add($"{Section}:{key}: {message}");
             }
         }
-        Check(Port is not null && (Simulated || string.Equals(Port, "fpga-manager", StringComparison.OrdinalIgnoreCase)), nameof(Port), $"expected simulated or fpga-manager, found '{Port}'");
+        Check(Port is not null && Ports.Contains(Port, StringComparer.OrdinalIgnoreCase), nameof(Port), $"expected {string.Join(", ", Ports)}, found '{Port}'");
         var postgres = string.Equals(Journal, "postgres", StringComparison.OrdinalIgnoreCase);
         Check(postgres || string.Equals(Journal, "sqlite", StringComparison.OrdinalIgnoreCase), nameof(Journal), $"expected sqlite or postgres, found '{Journal}'");
         Check(!postgres || !string.IsNullOrWhiteSpace(Connection), nameof(Connection), "the postgres journal needs a connection string (--connection, DPR__CONNECTION)");
@@ -300,6 +311,10 @@ public sealed class ServiceOptions
             Check(limits.MaxRequestBytes >= 1024, nameof(MaxRequestBytes), $"at least 1024 bytes, found {limits.MaxRequestBytes}{Derived(MaxRequestBytes)}");
             Check(limits.LargeBodyBytes >= 1024, nameof(LargeBodyBytes), $"at least 1024 bytes, found {limits.LargeBodyBytes}{Derived(LargeBodyBytes)}");
             Check(limits.MaxLargeBodies >= 1, nameof(MaxLargeBodies), $"at least 1, found {limits.MaxLargeBodies}");
+            Check(ConfigurationPort != "hwicap" || board.Hwicap is not null, nameof(Port), $"board '{board.Name}' has no AXI HWICAP (\"hwicap\" in its profile) for the {Port} port");
+            var unmapped = board.Partitions.Where(p => p.FpgaRegion is null).Select(p => p.Name).ToList();
+            Check(ConfigurationPort != "overlay" || (board.FpgaRegion is not null && unmapped.Count == 0), nameof(Port),
+                $"the {Port} port needs the fpga-region of the board (\"fpgaRegion\": {board.FpgaRegion ?? "missing"}) and of every partition (missing for {(unmapped.Count == 0 ? "none" : string.Join(", ", unmapped))}) in board '{board.Name}'");
         }
         catch (BoardProfileException e)
         {

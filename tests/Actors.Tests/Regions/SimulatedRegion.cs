@@ -22,10 +22,12 @@ public sealed class SimulatedRegion
 
     public static ModuleCatalog Catalog { get; } = ModuleCatalog.Load(CatalogDirectory.Value, PynqZ2);
 
-    public SimulatedRegion(FaultPlan? faults = null, Func<IConfigurationPort, IConfigurationPort>? wrapPort = null)
+    /// <param name="port">Another port over the board (its overlay or HWICAP port) instead of the simulated one.</param>
+    public SimulatedRegion(FaultPlan? faults = null, Func<IConfigurationPort, IConfigurationPort>? wrapPort = null, Func<SimulatedBoard, IConfigurationPort>? port = null)
     {
         Board = new SimulatedBoard(PynqZ2, new SimulatedBoardOptions(Faults: faults, DdrBytes: 4 << 20, KernelThreads: 1));
-        Port = wrapPort?.Invoke(Board.Port) ?? Board.Port;
+        var boardPort = port?.Invoke(Board) ?? Board.Port;
+        Port = wrapPort?.Invoke(boardPort) ?? boardPort;
         Hardware = new PartitionHardware(PynqZ2, Partition, Port, Board, new MemoryRegion(Board.Ddr.BaseAddress, (ulong)Board.Ddr.Length));
     }
 

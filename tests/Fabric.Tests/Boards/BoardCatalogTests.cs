@@ -74,12 +74,29 @@ public class BoardCatalogTests
     [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}]},{"name":"q","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":3,"lastColumn":4}]}]}""", "partitions[1].frames")]
     [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}]},{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":5,"lastColumn":6}]}]}""", "partitions[1].name")]
     [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p"}]}""", "partitions[0].frames")]
+    [InlineData("""{"name":"b","device":"xc7z020","hwicap":{"writeFifoDepth":1024},"partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}]}]}""", "hwicap.address")]
+    [InlineData("""{"name":"b","device":"xc7z020","hwicap":{"address":"0x40200000","writeFifoDepth":1000},"partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}]}]}""", "hwicap.writeFifoDepth")]
+    [InlineData("""{"name":"b","device":"xc7z020","fpgaRegion":"fpga-full","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}]}]}""", "fpgaRegion")]
+    [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","fpgaRegion":"/fpga-full/","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}]}]}""", "partitions[0].fpgaRegion")]
     [InlineData("""{"name": 3}""", "$.name")]
     public void Invalid_board_names_the_field(string json, string field)
     {
         var e = Assert.Throws<BoardProfileException>(() => BoardCatalog.Parse(new MemoryStream(Encoding.UTF8.GetBytes(json))));
 
         Assert.Equal(field, e.Field);
+    }
+
+    [Fact]
+    public void The_pynq_z2_profile_names_its_hwicap_and_fpga_regions()
+    {
+        var board = BoardCatalog.Load("pynq-z2");
+
+        Assert.Equal(new Hwicap(0x40200000, 1024), board.Hwicap);
+        Assert.Equal("/fpga-full", board.FpgaRegion);
+        Assert.Equal("/fpga-full/pr-conv", board.Partition("conv").FpgaRegion);
+        Assert.Null(BoardCatalog.Load("pynq-z2-composable").Hwicap);
+        var written = BoardCatalog.Parse(new MemoryStream(Encoding.UTF8.GetBytes(BoardProfileWriter.ToJson(board))));
+        Assert.Equal((board.Hwicap, board.FpgaRegion, "/fpga-full/pr-conv"), (written.Hwicap, written.FpgaRegion, written.Partition("conv").FpgaRegion));
     }
 
     [Fact]

@@ -130,7 +130,7 @@ public class ApiLimitsTests
 
     [Theory]
     [InlineData("Dpr:Journal", "mysql", "Dpr:Journal: expected sqlite or postgres")]
-    [InlineData("Dpr:Port", "jtag", "Dpr:Port: expected simulated or fpga-manager")]
+    [InlineData("Dpr:Port", "jtag", "Dpr:Port: expected simulated, simulated-overlay, simulated-hwicap, fpga-manager, overlay, hwicap, found 'jtag'")]
     [InlineData("Dpr:Board", "zedboard", "Dpr:Board:")]
     [InlineData("Dpr:MaxRequestBytes", "10", "Dpr:MaxRequestBytes: at least 1024")]
     [InlineData("Dpr:LargeBodyBytes", "10", "Dpr:LargeBodyBytes: at least 1024 bytes, found 10")]
