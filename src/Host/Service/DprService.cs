@@ -182,7 +182,7 @@ public static class DprService
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dpr");
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         log.LogInformation("dpr listening on {Urls}", string.Join(", ", addresses));
-        log.LogInformation("Board {Board} ({Port} port), {Modules} modules in {Partitions} partitions", node.Board.Name, options.Simulated ? "simulated" : "fpga-manager", node.Catalog.Modules.Count, node.Regions.Count);
+        log.LogInformation("Board {Board} ({Port} port), {Modules} modules in {Partitions} partitions", node.Board.Name, options.Port, node.Catalog.Modules.Count, node.Regions.Count);
         foreach (var problem in node.Catalog.Problems)
         {
             log.LogWarning("Module not served: {Problem}", problem);
