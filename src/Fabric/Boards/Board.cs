@@ -6,6 +6,8 @@ namespace Dpr.Fabric.Boards;
 /// <summary>A board: its device, static design, configuration port, fabric clock, memory and partitions. Made by <see cref="BoardCatalog"/>, which validates it.</summary>
 /// <param name="StaticImage">File name of the static design's full bitstream, looked up beside the module images; null if not shipped.</param>
 /// <param name="RamBytes">The board's RAM, for everything the service runs (PYNQ-Z2: 512 MiB); null when the profile does not say.</param>
+/// <param name="Sem">Where the static design's SEM controller talks (its monitor interface); null when it has none.</param>
+/// <param name="DevcfgAddress">The Zynq DEVCFG registers, whose CTRL register selects PCAP or ICAP (UG585: 0xF8007000).</param>
 public sealed record Board(
     string Name,
     string Description,
@@ -15,8 +17,13 @@ public sealed record Board(
     PortKind Port = PortKind.Pcap,
     double FabricClockMHz = 100,
     MemoryRegion? Memory = null,
-    long? RamBytes = null)
+    long? RamBytes = null,
+    SemUart? Sem = null,
+    ulong DevcfgAddress = Board.ZynqDevcfgAddress)
 {
+    /// <summary>DEVCFG's base address on every Zynq-7000 (UG585 Appendix B, "Device Configuration Interface (devcfg)").</summary>
+    public const ulong ZynqDevcfgAddress = 0xF8007000;
+
     public Partition Partition(string name) =>
         Partitions.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal))
         ?? throw new BoardProfileException("partition", $"board '{Name}' has no partition '{name}'; it has {string.Join(", ", Partitions.Select(p => p.Name))}");

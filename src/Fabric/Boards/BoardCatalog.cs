@@ -133,7 +133,33 @@ public static class BoardCatalog
         {
             throw new BoardProfileException("ram", $"expected a positive size like \"0x20000000\", found '{doc.Ram}'");
         }
-        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram);
+        var devcfg = Address(doc.Devcfg, "devcfg") ?? Board.ZynqDevcfgAddress;
+        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, Sem(doc.Sem), devcfg);
+    }
+
+    /// <summary>
+    /// <c>"sem": { "serial": "/dev/ttyPS1" }</c> or <c>"sem": { "uartLite": "0x42C00000" }</c>, with an
+    /// optional <c>"baud"</c> (9600, PG036 "Monitor Interface").
+    /// </summary>
+    private static SemUart? Sem(SemDocument? sem)
+    {
+        if (sem is null)
+        {
+            return null;
+        }
+        var baud = sem.Baud ?? SemUart.MonitorBaudRate;
+        if (baud is < 300 or > 4_000_000)
+        {
+            throw new BoardProfileException("sem.baud", $"expected a baud rate in 300..4000000, found {baud}");
+        }
+        return (sem.Serial, sem.UartLite) switch
+        {
+            ({ } path, null) when path.StartsWith('/') => new SemUart(SemUartKind.Serial, path, null, baud),
+            ({ } path, null) => throw new BoardProfileException("sem.serial", $"expected an absolute device path like \"/dev/ttyPS1\", found '{path}'"),
+            (null, { } address) => new SemUart(SemUartKind.AxiUartLite, null, Address(address, "sem.uartLite"), baud),
+            (null, null) => throw new BoardProfileException("sem", "expected \"serial\" (a device path) or \"uartLite\" (an AXI UART Lite base address)"),
+            _ => throw new BoardProfileException("sem", "expected one of \"serial\" and \"uartLite\", not both"),
+        };
     }
 
     /// <summary>Addresses are written as "0x..." strings in board JSON, the way a Vivado address map prints them.</summary>
@@ -230,7 +256,9 @@ public static class BoardCatalog
 
     private sealed record BoardDocument(
         string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions,
-        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram);
+        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram, SemDocument? Sem = null, string? Devcfg = null);
+
+    private sealed record SemDocument(string? Serial, string? UartLite, int? Baud);
 
     private sealed record PartitionDocument(
         string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts, string? DmaAddress, MaskDocument? CfgClbMask);
