@@ -14,7 +14,7 @@ namespace Dpr.Fabric.Boards;
 /// resets the whole PL (UG585 "PL Configuration"). Each change is read back, so a register that does not
 /// take the write (DEVCFG locked, wrong address) is an error, not a silent success.
 /// </remarks>
-public sealed class DevcfgControl(IMemoryWindow window, ulong address)
+public sealed class DevcfgControl
 {
     /// <summary>CTRL's offset in DEVCFG (UG585 Appendix B, devcfg.CTRL).</summary>
     public const long CtrlOffset = 0x0;
@@ -25,14 +25,31 @@ public sealed class DevcfgControl(IMemoryWindow window, ulong address)
     /// <summary>CTRL.PCFG_PROG_B, bit 30: writing 0 clears the PL (UG585).</summary>
     public const uint PcfgProgB = 1u << 30;
 
-    private readonly long _ctrl = (long)(address - window.BaseAddress) + CtrlOffset;
+    private readonly Lazy<IMemoryWindow> _window;
 
-    public ulong Address { get; } = address;
+    /// <param name="window">A window that holds DEVCFG's CTRL at <paramref name="address"/>.</param>
+    public DevcfgControl(IMemoryWindow window, ulong address)
+        : this(new Lazy<IMemoryWindow>(window), address)
+    {
+    }
+
+    private DevcfgControl(Lazy<IMemoryWindow> window, ulong address)
+    {
+        _window = window;
+        Address = address;
+    }
+
+    public ulong Address { get; }
 
     /// <summary>True while CTRL.PCAP_PR gives the configuration engine to the PCAP.</summary>
-    public bool PcapSelected => (window.Read32(_ctrl) & PcapPr) != 0;
+    public bool PcapSelected => (Window.Read32(Ctrl) & PcapPr) != 0;
 
-    public static DevcfgControl Open(IPhysicalMemory memory, ulong address) => new(memory.Map(address + CtrlOffset, 4), address);
+    private IMemoryWindow Window => _window.Value;
+
+    private long Ctrl => (long)(Address - Window.BaseAddress) + CtrlOffset;
+
+    /// <summary>DEVCFG through <paramref name="memory"/>, mapped at its first use (a board without SEM never touches it).</summary>
+    public static DevcfgControl Open(IPhysicalMemory memory, ulong address) => new(new Lazy<IMemoryWindow>(() => memory.Map(address + CtrlOffset, 4)), address);
 
     /// <summary>Gives the configuration engine to the PCAP (CTRL.PCAP_PR = 1).</summary>
     public void SelectPcap() => Set(true);
@@ -42,15 +59,15 @@ public sealed class DevcfgControl(IMemoryWindow window, ulong address)
 
     private void Set(bool pcap)
     {
-        var before = window.Read32(_ctrl);
+        var before = Window.Read32(Ctrl);
         var after = pcap ? before | PcapPr : before & ~PcapPr;
         if (after != before)
         {
-            window.Write32(_ctrl, after);
+            Window.Write32(Ctrl, after);
         }
         if (PcapSelected != pcap)
         {
-            throw new MmioException(Address + CtrlOffset, $"DEVCFG CTRL did not take PCAP_PR = {(pcap ? 1 : 0)} (read back 0x{window.Read32(_ctrl):X8})");
+            throw new MmioException(Address + CtrlOffset, $"DEVCFG CTRL did not take PCAP_PR = {(pcap ? 1 : 0)} (read back 0x{Window.Read32(Ctrl):X8})");
         }
     }
 }

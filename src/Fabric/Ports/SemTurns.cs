@@ -41,6 +41,9 @@ public sealed class SemTurns(SemController sem, DevcfgControl devcfg, SemTurnOpt
 
     public SemTurn? Last { get; private set; }
 
+    /// <summary>True while a turn has the configuration engine on the PCAP (as set by the turn; DEVCFG itself is not read).</summary>
+    public bool PcapSelected { get; private set; }
+
     /// <summary>Runs <paramref name="write"/> in a turn of the configuration engine.</summary>
     /// <exception cref="ConfigurationPortException"><see cref="PortFailure.ConfigurationEngineBusy"/> when the controller did not idle; the write's own failure otherwise.</exception>
     public async Task<PortWriteResult> TakeAsync(string image, Func<CancellationToken, Task<PortWriteResult>> write, CancellationToken cancellationToken)
@@ -84,6 +87,7 @@ public sealed class SemTurns(SemController sem, DevcfgControl devcfg, SemTurnOpt
         try
         {
             Engine(() => Devcfg.SelectPcap(), "select the PCAP");
+            PcapSelected = true;
             return await write(cancellationToken);
         }
         catch (Exception e)
@@ -96,6 +100,7 @@ public sealed class SemTurns(SemController sem, DevcfgControl devcfg, SemTurnOpt
             try
             {
                 Engine(() => Devcfg.SelectIcap(), "give the configuration engine back to the ICAP");
+                PcapSelected = false;
             }
             finally
             {

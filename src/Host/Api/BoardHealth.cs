@@ -28,7 +28,7 @@ public static class BoardHealth
             new SemHealthDto(sem.Link, Lower(sem.Status.ToString()), sem.State?.ToString(), sem.LastLine, sem.LastHeardAt, sem.Reason,
                 health.Upsets, health.UpsetsByPartition ?? new Dictionary<string, long>(), health.LastUpset),
             turns is null ? null : new SemTurnsDto(turns.Taken, turns.Refused, turns.Last is { } last ? Turn(last) : null),
-            turns is null ? null : Engine(turns));
+            turns is null ? null : turns.PcapSelected ? "pcap" : "icap");
     }
 
     public static SemTurnDto Turn(SemTurn turn) => new(turn.Image, turn.SemBefore?.ToString(), turn.IdleWait.TotalMilliseconds, turn.Resumed, Outcome(turn.Outcome), turn.Reason, turn.At);
@@ -40,18 +40,6 @@ public static class BoardHealth
         SemTurnOutcome.WriteFailed => "write-failed",
         _ => "sem-not-idle",
     };
-
-    private static string? Engine(SemTurns turns)
-    {
-        try
-        {
-            return turns.Devcfg.PcapSelected ? "pcap" : "icap";
-        }
-        catch (Fabric.Mmio.MmioException)
-        {
-            return null;
-        }
-    }
 
     private static string Lower(string name) => name.ToLowerInvariant();
 }
