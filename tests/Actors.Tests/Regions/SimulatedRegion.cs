@@ -22,10 +22,12 @@ public sealed class SimulatedRegion
 
     public static ModuleCatalog Catalog { get; } = ModuleCatalog.Load(CatalogDirectory.Value, PynqZ2);
 
-    public SimulatedRegion(FaultPlan? faults = null, Func<IConfigurationPort, IConfigurationPort>? wrapPort = null)
+    /// <param name="boardPort">The port in front of the board's, made from the board (its SEM line and DEVCFG), after <paramref name="wrapPort"/>.</param>
+    public SimulatedRegion(FaultPlan? faults = null, Func<IConfigurationPort, IConfigurationPort>? wrapPort = null, Func<SimulatedBoard, IConfigurationPort, IConfigurationPort>? boardPort = null)
     {
         Board = new SimulatedBoard(PynqZ2, new SimulatedBoardOptions(Faults: faults, DdrBytes: 4 << 20, KernelThreads: 1));
         Port = wrapPort?.Invoke(Board.Port) ?? Board.Port;
+        Port = boardPort?.Invoke(Board, Port) ?? Port;
         Hardware = new PartitionHardware(PynqZ2, Partition, Port, Board, new MemoryRegion(Board.Ddr.BaseAddress, (ulong)Board.Ddr.Length));
     }
 
