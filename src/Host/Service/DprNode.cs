@@ -172,12 +172,13 @@ public sealed class DprNode : IDisposable
         SemController sem;
         try
         {
-            ISemLink link = simulated is not null
-                ? UartLiteLink.Open(simulated, simulated.SemUart.BaseAddress)
+            // The simulated UART cannot overrun (its line waits for room), so it is read at the serial device's pace.
+            var (link, options) = simulated is not null
+                ? ((ISemLink)UartLiteLink.Open(simulated, simulated.SemUart.BaseAddress), SemControllerOptions.Default)
                 : uart.Kind == SemUartKind.Serial
-                    ? SerialDeviceLink.Open(uart.SerialDevice!, uart.BaudRate)
-                    : UartLiteLink.Open(memory, uart.UartLiteAddress!.Value);
-            sem = new SemController(link, board.Device);
+                    ? (SerialDeviceLink.Open(uart.SerialDevice!, uart.BaudRate), SemControllerOptions.Default)
+                    : (UartLiteLink.Open(memory, uart.UartLiteAddress!.Value), SemControllerOptions.ForUartLite(uart.BaudRate));
+            sem = new SemController(link, board.Device, options);
         }
         catch (SemLinkException e)
         {
