@@ -74,7 +74,18 @@ public sealed class SemTurns(SemController sem, DevcfgControl devcfg, SemTurnOpt
         var idled = false;
         if (!IsStill(before))
         {
-            var refusal = await IdleAsync(cancellationToken);
+            string? refusal;
+            try
+            {
+                refusal = await IdleAsync(cancellationToken);
+            }
+            catch (OperationCanceledException e)
+            {
+                // The write timed out while the controller was being idled: nothing was selected or written.
+                Sem.Observe();
+                Record(new SemTurn(image, before, _time.GetElapsedTime(started), Resumed: true, SemTurnOutcome.SemNotIdle, "cancelled while waiting for the SEM controller to idle", _time.GetUtcNow()));
+                throw new ConfigurationPortException(PortFailure.Timeout, false, $"the write of {image} was cancelled while the SEM controller was being idled: nothing was written", e);
+            }
             if (refusal is not null)
             {
                 Record(new SemTurn(image, before, _time.GetElapsedTime(started), Resumed: false, SemTurnOutcome.SemNotIdle, refusal, _time.GetUtcNow()));

@@ -147,4 +147,20 @@ public class SemTurnsTests
         Assert.Equal(SemTurnOutcome.Written, Assert.Single(recorded).Outcome);
         Assert.Equal((1, 1, 0), (board.Devcfg.PcapSelections, board.Devcfg.IcapSelections, board.Devcfg.Collisions));
     }
+
+    [Fact]
+    public async Task A_write_cancelled_while_sem_is_being_idled_is_a_timeout_with_the_region_untouched_and_sem_resumed()
+    {
+        var (board, turns, recorded) = Connect();
+        board.SemIgnoresIdle = true;
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
+        var slow = new SemTurns(turns.Sem, turns.Devcfg, new SemTurnOptions(TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20)));
+
+        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() => slow.TakeAsync("conv3x3_int8", _ => Task.FromResult(Done), cancel.Token));
+
+        Assert.Equal((PortFailure.Timeout, false), (e.Failure, e.RegionStateUnknown));
+        Assert.Equal((0, SemState.Observation), (board.Devcfg.PcapSelections, board.Sem.State));
+        Assert.Equal((0L, 1L, SemTurnOutcome.SemNotIdle), (slow.Taken, slow.Refused, slow.Last!.Outcome));
+        Assert.Empty(recorded);
+    }
 }
