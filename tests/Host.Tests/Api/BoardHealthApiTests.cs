@@ -112,6 +112,21 @@ public class BoardHealthApiTests
         Assert.Contains("dpr_sem_link{status=\"silent\"} 1", await server.Client(null).GetStringAsync("/metrics"));
     }
 
+    [Fact]
+    public async Task On_a_board_whose_sem_serial_device_is_missing_the_service_runs_and_says_so()
+    {
+        // The pynq-z2 profile reads SEM on /dev/ttyPS1, which a build machine does not have.
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Dpr:Port"] = "fpga-manager" });
+
+        var board = (await server.Client("ops").GetFromJsonAsync<BoardHealthDto>("/v1/board", ApiJson.Options))!;
+
+        Assert.Equal(("serial /dev/ttyPS1 at 9600 baud", "missing", (string?)null), (board.Sem.Link, board.Sem.Status, board.Sem.State));
+        Assert.Contains("the device does not exist", board.Sem.Reason);
+        Assert.Equal(("fpga-manager", 0L, 0L), (board.Port, board.Turns!.Taken, board.Turns.Refused));
+        Assert.Equal(HttpStatusCode.OK, (await server.Client(null).GetAsync("/readyz")).StatusCode);
+        Assert.Contains("dpr_sem_link{status=\"missing\"} 1", await server.Client(null).GetStringAsync("/metrics"));
+    }
+
     private static async Task<BoardHealthDto> EventuallyAsync(HttpClient client, Func<BoardHealthDto, bool> done, TimeSpan? within = null)
     {
         var until = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
