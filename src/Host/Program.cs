@@ -40,6 +40,7 @@ public static class Program
             VerifyCommand.Create(),
             BitstreamSynthCommand.Create(),
             ModulesCommand.Create(),
+            BoardsCommand.Create(),
             BenchCommand.Create(Benchmarks),
             HardwareCommand.Create(),
             RegionHostCommand.Create(),
@@ -50,6 +51,7 @@ public static class Program
             ClientCommands.Jobs(),
             ClientCommands.Regions(),
             ClientCommands.Swaps(),
+            ClientCommands.Audit(),
             ChaosCommands.Create(),
         };
         return root;

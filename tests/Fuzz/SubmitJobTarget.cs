@@ -9,7 +9,7 @@ namespace Dpr.Fuzz;
 
 /// <summary>
 /// The body of <c>POST /v1/jobs</c> as the endpoint handles it before anything is accepted: read through
-/// <see cref="BoundedBody"/> by <see cref="SubmitJobReader"/> (the API's field names and JSON options, the
+/// <see cref="BoundedBody"/> by <see cref="SubmitJobReader"/> (the request rules: exact field names, each once, numbers as numbers, the
 /// tensors' base64 decoded as it streams, an input over the inline limit into a blob upload),
 /// <c>JobRequest.Check</c>, and, for a request that passes, its input stored and
 /// <c>JobRequest.ToProblem</c> (what the dispatcher decodes later: a checked request must decode).

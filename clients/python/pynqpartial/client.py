@@ -284,6 +284,28 @@ class Client:
         """``POST /v1/tenants`` (admin): ``{"name", "admin", "key"}``."""
         return self._request("POST", "/v1/tenants", {"name": name, "admin": bool(admin)})
 
+    def tenant(self, name):
+        """``GET /v1/tenants/{name}`` (admin): ``{"name", "admin", "created", "keys": [{"name", "prefix", "created"}]}``."""
+        return self._request("GET", "/v1/tenants/" + urllib.parse.quote(name, safe=""))
+
+    def rotate_key(self, name, key_name=None, replace=False):
+        """``POST /v1/tenants/{name}/keys`` (admin): one more key, shown only now; with ``replace`` the others are revoked."""
+        body = {"replace": bool(replace)}
+        if key_name is not None:
+            body["name"] = key_name
+        return self._request("POST", "/v1/tenants/%s/keys" % urllib.parse.quote(name, safe=""), body)
+
+    def revoke_key(self, name, key=None):
+        """``DELETE /v1/tenants/{name}/keys[/{key}]`` (admin): one key (name or prefix), or every key; ``{"tenant", "revoked"}``."""
+        path = "/v1/tenants/%s/keys" % urllib.parse.quote(name, safe="")
+        if key is not None:
+            path += "/" + urllib.parse.quote(key, safe="")
+        return self._request("DELETE", path)
+
+    def audit(self, limit=50, before=None):
+        """``GET /v1/audit`` (admin): ``{"entries": [...], "next"}``, newest first; pass ``next`` as ``before``."""
+        return self._request("GET", "/v1/audit", query={"limit": limit, "before": before})
+
     # -----------------------------------------------------------------------------------------
     # operations
 

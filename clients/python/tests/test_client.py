@@ -361,6 +361,22 @@ class ServeTest(unittest.TestCase):
             bob.add_tenant("eve", admin=True)
         self.assertEqual((e.exception.status, e.exception.field), (403, "authorization"))
 
+    def test_keys_rotated_and_revoked_and_the_audit_trail(self):
+        created = self.ops.add_tenant("carol")
+        rotated = self.ops.rotate_key("carol", key_name="ci")
+        self.assertEqual((rotated["name"], rotated["prefix"]), ("ci", rotated["key"][:12]))
+        self.assertEqual([k["name"] for k in self.ops.tenant("carol")["keys"]], ["default", "ci"])
+        revoked = self.ops.revoke_key("carol", "default")
+        self.assertEqual([k["name"] for k in revoked["revoked"]], ["default"])
+        with self.assertRaises(DprError) as e:
+            Client(self.url, created["key"]).jobs()
+        self.assertEqual(e.exception.status, 401)
+        self.assertEqual(Client(self.url, rotated["key"]).jobs(), [])
+        # Newest first; the CLI's entries (the tenants made before the start) may be stored in between.
+        entries = self.ops.audit(limit=10)["entries"]
+        actions = [(e["action"], e["by"], e["outcome"]) for e in entries if e.get("target") == "carol"]
+        self.assertEqual(actions, [("key.revoke", "ops", "ok"), ("key.rotate", "ops", "ok"), ("tenant.add", "ops", "ok")], entries)
+
     def test_cancel_and_idempotency(self):
         x, w = ([1, 1, 3, 3], [1] * 9), ([1, 1, 3, 3], [1] * 9)
         first = self.alice.submit_job("conv3x3_int8", x, w, idempotency_key="layer-1")

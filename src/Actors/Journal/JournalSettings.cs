@@ -42,6 +42,9 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
     /// <summary>The read journal (Akka.Persistence.Query) over <see cref="RegionsJournal"/>: the swap history.</summary>
     public const string RegionsQuery = "akka.persistence.query.journal.regions";
 
+    /// <summary>The read journal (Akka.Persistence.Query) over the default journal: the audit trail.</summary>
+    public const string DefaultQuery = "akka.persistence.query.journal.sql";
+
     /// <summary>The journals and the snapshot store, over the plugin's own defaults.</summary>
     public Config Config
     {
@@ -192,6 +195,12 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                       parallelism = {{parallelism}}
                       circuit-breaker.reset-timeout = 2s
                     }
+                  }
+                  query.journal.sql {
+                    write-plugin = "akka.persistence.journal.sql"
+                    connection-string = {{connection}}
+                    provider-name = "{{ProviderName}}"
+                    {{schema}}
                   }
                   query.journal.regions {
                     plugin-id = "{{RegionsQuery}}"

@@ -232,6 +232,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
                 Stash.Stash();
             }
         });
+        Command<Rechecked>(OnRechecked);
         Command<Drained>(d => Write(d.Module, d.Reason, 1));
         Command<Retry>(r => Write(r.Module, r.Reason, r.Attempt));
         Command<WriteDone>(OnWriteDone);
@@ -247,6 +248,27 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         if (requester is not null)
         {
             Wait(module.Name, requester);
+        }
+        // Every swap checks the module's files again (signature, hash, verdict), off the actor thread:
+        // what was good when the catalog loaded may have been replaced since.
+        Task.Run(() => _catalog.Recheck(module))
+            .ContinueWith(
+                t => new Rechecked(module, reason, t.IsCompletedSuccessfully ? t.Result : new ModuleProblem(module.ManifestPath ?? module.Name, "manifest", $"cannot check it again: {t.Exception?.GetBaseException().Message}")),
+                TaskScheduler.Default)
+            .PipeTo(Self);
+    }
+
+    private void OnRechecked(Rechecked rechecked)
+    {
+        var (module, reason, problem) = rechecked;
+        if (problem is not null)
+        {
+            // Refused before anything is on record or written: the partition keeps what it holds.
+            _log.Error("Refusing to load {Module} into {Partition}: {Field}: {Reason}", module.Name, Partition, problem.Field, problem.Message);
+            Answer(module.Name, new RegionReplies.LoadFailed(Partition, module.Name, $"refused: {problem.Field}: {problem.Message}"));
+            Become(Ready);
+            Stash.UnstashAll();
+            return;
         }
         if (_moduleActor is { } running)
         {
@@ -481,6 +503,8 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     {
         public static readonly TrimJournal Instance = new();
     }
+
+    private sealed record Rechecked(ModuleEntry Module, string Reason, ModuleProblem? Problem);
 
     private sealed record Drained(ModuleEntry Module, string Reason);
 

@@ -49,6 +49,8 @@ public sealed class SemMonitorActor : ReceiveActor
                     break;
             }
         });
+        // Every other partition's events, and this one's while no reload is awaited: nothing to do (not "unhandled").
+        Receive<Observed.RegionEvent>(_ => { });
         _parser = new SemReportParser(board.Device);
         _locator = new UpsetLocator(board);
         Receive<Lines>(lines =>

@@ -1,3 +1,4 @@
+using Dpr.Actors.Audit;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Regions;
 
@@ -49,5 +50,10 @@ public static class DprManifests
         [typeof(JobReplies.Rejected)] = "job-rejected.v1",
         [typeof(JobReplies.JobStatus)] = "job-status.v1",
         [typeof(JobReplies.NotFound)] = "job-not-found.v1",
+        [typeof(AuditEvents.ActionRecorded)] = "audit-action-recorded.v1",
+        [typeof(AuditCommands.Record)] = "audit-record.v1",
+        [typeof(AuditCommands.GetHighest)] = "audit-get-highest.v1",
+        [typeof(AuditReplies.Recorded)] = "audit-recorded.v1",
+        [typeof(AuditReplies.Highest)] = "audit-highest.v1",
     };
 }

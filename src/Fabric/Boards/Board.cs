@@ -6,6 +6,7 @@ namespace Dpr.Fabric.Boards;
 /// <summary>A board: its device, static design, configuration port, fabric clock, memory and partitions. Made by <see cref="BoardCatalog"/>, which validates it.</summary>
 /// <param name="StaticImage">File name of the static design's full bitstream, looked up beside the module images; null if not shipped.</param>
 /// <param name="RamBytes">The board's RAM, for everything the service runs (PYNQ-Z2: 512 MiB); null when the profile does not say.</param>
+/// <param name="RequireSignedModules">Only modules signed by a trusted key may be served or loaded on this board (docs/modules.md).</param>
 /// <param name="Sem">Where the static design's SEM controller talks (its monitor interface); null when it has none.</param>
 /// <param name="DevcfgAddress">The Zynq DEVCFG registers, whose CTRL register selects PCAP or ICAP (UG585: 0xF8007000).</param>
 public sealed record Board(
@@ -18,6 +19,7 @@ public sealed record Board(
     double FabricClockMHz = 100,
     MemoryRegion? Memory = null,
     long? RamBytes = null,
+    bool RequireSignedModules = false,
     SemUart? Sem = null,
     ulong DevcfgAddress = Board.ZynqDevcfgAddress)
 {

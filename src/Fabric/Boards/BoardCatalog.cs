@@ -134,7 +134,7 @@ public static class BoardCatalog
             throw new BoardProfileException("ram", $"expected a positive size like \"0x20000000\", found '{doc.Ram}'");
         }
         var devcfg = Address(doc.Devcfg, "devcfg") ?? Board.ZynqDevcfgAddress;
-        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, Sem(doc.Sem), devcfg);
+        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, doc.RequireSignedModules ?? false, Sem(doc.Sem), devcfg);
     }
 
     /// <summary>
@@ -256,7 +256,8 @@ public static class BoardCatalog
 
     private sealed record BoardDocument(
         string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions,
-        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram, SemDocument? Sem = null, string? Devcfg = null);
+        string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram, bool? RequireSignedModules,
+        SemDocument? Sem = null, string? Devcfg = null);
 
     private sealed record SemDocument(string? Serial, string? UartLite, int? Baud);
 

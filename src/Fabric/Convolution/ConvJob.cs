@@ -97,7 +97,7 @@ public sealed class ConvJob
         var needed = (Int128)shape.Count * (module.Bits / 8);
         if (length != needed)
         {
-            throw new ConvolutionException(field, $"shape {shape} of {module.Precision} needs {needed} bytes, found {length}");
+            throw new ConvolutionException(field, $"shape {shape} of {module.PrecisionName} needs {needed} bytes, found {length}");
         }
     }
 

@@ -20,6 +20,9 @@ public sealed record ConvModule(ModuleName Name, string Alias, int KernelSize, C
 
     public int Bits => (int)Precision;
 
+    /// <summary>The precision as the API and docs spell it: <c>int8</c>, <c>int16</c>, <c>int32</c>.</summary>
+    public string PrecisionName => $"int{Bits}";
+
     /// <summary>−2^(P−1), the smallest value of the precision.</summary>
     public long MinValue => -(1L << (Bits - 1));
 

@@ -112,7 +112,7 @@ public sealed class ConvProblem
         if (precision is { } declared && declared != module.Precision)
         {
             throw new ConvolutionException(
-                "precision", $"{declared} does not match module {module.Name}, which is {module.Precision}");
+                "precision", $"int{(int)declared} does not match module {module.Name}, which is {module.PrecisionName}");
         }
         RequirePositive("input.shape", inputShape);
         RequirePositive("weights.shape", weightShape);
@@ -200,7 +200,7 @@ public sealed class ConvProblem
     }
 
     private static ConvolutionException OutOfRange(string field, long index, int value, ConvModule module) =>
-        new(field, $"element {index} is {value}, outside {module.Precision} [{module.MinValue}, {module.MaxValue}]");
+        new(field, $"element {index} is {value}, outside {module.PrecisionName} [{module.MinValue}, {module.MaxValue}]");
 
     private sealed record PackedWeightsEntry(object Layout, object Weights);
 }

@@ -25,14 +25,23 @@ public sealed class ModuleCatalog
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private ModuleCatalog(Board board, IReadOnlyList<ModuleEntry> modules, IReadOnlyList<ModuleProblem> problems)
+    private readonly ModuleCatalogOptions _options;
+
+    // The files of each module as they were when it last passed Recheck: unchanged, they are not read again.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, FileStamps> _rechecked = new(StringComparer.Ordinal);
+
+    private ModuleCatalog(Board board, IReadOnlyList<ModuleEntry> modules, IReadOnlyList<ModuleProblem> problems, ModuleCatalogOptions options)
     {
         Board = board;
         Modules = modules;
         Problems = problems;
+        _options = options;
     }
 
     public Board Board { get; }
+
+    /// <summary>Modules are refused unless signed by a trusted key: the options or the board ask for it.</summary>
+    public bool RequiresSignatures => _options.RequireSignatures || Board.RequireSignedModules;
 
     public IReadOnlyList<ModuleEntry> Modules { get; }
 
@@ -50,12 +59,14 @@ public sealed class ModuleCatalog
     public static ModuleCatalog Load(string directory, Board board, ModuleCatalogOptions? options = null)
     {
         options ??= new ModuleCatalogOptions();
+        // A board whose profile asks for signed modules gets them whatever the caller passed.
+        options = options with { RequireSignatures = options.RequireSignatures || board.RequireSignedModules };
         var modules = new List<ModuleEntry>();
         var problems = new List<ModuleProblem>();
         if (!Directory.Exists(directory))
         {
             problems.Add(new ModuleProblem(directory, "directory", "the module directory does not exist"));
-            return new ModuleCatalog(board, modules, problems);
+            return new ModuleCatalog(board, modules, problems, options);
         }
         foreach (var file in Directory.GetFiles(directory, "*" + ManifestSuffix).Order(StringComparer.Ordinal))
         {
@@ -74,7 +85,7 @@ public sealed class ModuleCatalog
                 problems.Add(new ModuleProblem(file, e.Field, e.Message));
             }
         }
-        return new ModuleCatalog(board, modules, problems);
+        return new ModuleCatalog(board, modules, problems, options);
     }
 
     private static ModuleEntry LoadOne(string file, Board board, ModuleCatalogOptions options)
@@ -150,7 +161,65 @@ public sealed class ModuleCatalog
         {
             throw new ModuleProblemException("image", $"{verdict.Outcome}: {verdict.Reason}");
         }
-        return new ModuleEntry(m, image, partition, imagePath, m.Signature is not null, RegisterOffset(m, file, board, partition));
+        return new ModuleEntry(m, image, partition, imagePath, m.Signature is not null, RegisterOffset(m, file, board, partition), file);
+    }
+
+    /// <summary>
+    /// Checks a served module again from its files, as at load (signature, hash, verdict...), just before
+    /// it is written to the device: null when the manifest and image on disk are still the ones this
+    /// catalog checked, else why the module must not be loaded. A file replaced since the catalog loaded
+    /// is refused even if it is good on its own: what is written is what was checked. Files whose size and
+    /// modification time are those of the last check that passed are not read again: two <c>stat</c> calls
+    /// instead of reading, parsing and verifying the image on every swap (some milliseconds on the board's
+    /// Cortex-A9, where the swap itself takes about one).
+    /// </summary>
+    public ModuleProblem? Recheck(ModuleEntry module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        if (module.ManifestPath is not { } file)
+        {
+            return null;
+        }
+        var stamps = FileStamps.Of(file, module.ImagePath);
+        if (stamps is not null && _rechecked.TryGetValue(file, out var passed) && passed == stamps)
+        {
+            return null;
+        }
+        _rechecked.TryRemove(file, out _);
+        ModuleEntry now;
+        try
+        {
+            now = LoadOne(file, Board, _options);
+        }
+        catch (ModuleProblemException e)
+        {
+            return new ModuleProblem(file, e.Field, e.Message);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new ModuleProblem(file, "manifest", $"cannot read it: {e.Message}");
+        }
+        if (!ModuleSigner.SignedBytes(now.Manifest).AsSpan().SequenceEqual(ModuleSigner.SignedBytes(module.Manifest))
+            || now.Manifest.Signature != module.Manifest.Signature
+            || !now.Image.File.Span.SequenceEqual(module.Image.File.Span))
+        {
+            return new ModuleProblem(file, "manifest", "the manifest or its image changed since the catalog was loaded; restart the service to serve the new one");
+        }
+        if (stamps is not null)
+        {
+            _rechecked[file] = stamps;
+        }
+        return null;
+    }
+
+    /// <summary>The size and last write time of a module's manifest and image; null when either cannot be read.</summary>
+    private sealed record FileStamps(long ManifestLength, DateTime ManifestWritten, long ImageLength, DateTime ImageWritten)
+    {
+        public static FileStamps? Of(string manifest, string image)
+        {
+            var (m, i) = (new FileInfo(manifest), new FileInfo(image));
+            return m.Exists && i.Exists ? new FileStamps(m.Length, m.LastWriteTimeUtc, i.Length, i.LastWriteTimeUtc) : null;
+        }
     }
 
     /// <summary>The register slave's offset from the module's .hwh, checked against the board's device and the partition's window.</summary>

@@ -6,7 +6,8 @@ namespace Dpr.Fabric.Modules;
 
 /// <summary>A module that passed every check: its manifest, its parsed image, the partition it goes to.</summary>
 /// <param name="RegisterOffset">Where the module's register slave sits inside the partition's address window (from its .hwh; 0 without one).</param>
-public sealed record ModuleEntry(ModuleManifest Manifest, Bitstream Image, Partition Partition, string ImagePath, bool Signed, ulong RegisterOffset = 0)
+/// <param name="ManifestPath">The manifest it was read from, so it can be checked again before each swap (<see cref="ModuleCatalog.Recheck"/>); null when not from a file.</param>
+public sealed record ModuleEntry(ModuleManifest Manifest, Bitstream Image, Partition Partition, string ImagePath, bool Signed, ulong RegisterOffset = 0, string? ManifestPath = null)
 {
     /// <summary>The physical address of the module's registers once it is loaded.</summary>
     public ulong RegisterAddress => Partition.ModuleAddress + RegisterOffset;

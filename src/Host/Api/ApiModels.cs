@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -51,7 +52,12 @@ public sealed record LoadedDto(string Partition, string Module, bool Hit);
 
 public sealed record ModuleDto(string Name, string? Alias, string Partition, int? KernelSize, string? Precision, long Bytes, string Sha256);
 
-public sealed record ModuleListDto(IReadOnlyList<ModuleDto> Modules);
+/// <param name="Refused">Manifests in the catalog that are not served, each with why (an unsigned module where signatures are required...).</param>
+public sealed record ModuleListDto(IReadOnlyList<ModuleDto> Modules, IReadOnlyList<RefusedModuleDto>? Refused = null);
+
+/// <param name="File">The manifest's file name in the catalog.</param>
+/// <param name="Field">The manifest field at fault (<c>signature</c>, <c>sha256</c>, <c>image</c>...).</param>
+public sealed record RefusedModuleDto(string File, string Field, string Reason);
 
 public sealed record SwapDto(
     string Partition, long Sequence, Guid SwapId, string Module, string Outcome, string? Reason, int Attempt, long? Bytes,
@@ -67,16 +73,43 @@ public sealed record TenantDto(string Name, bool Admin, DateTimeOffset Created);
 
 public sealed record TenantListDto(IReadOnlyList<TenantDto> Tenants);
 
-/// <summary>The JSON settings of the API: camelCase, enums as strings, nulls left out.</summary>
+/// <summary>
+/// The JSON settings of the API: camelCase, enums as strings, nulls left out, and characters such as
+/// <c>'</c> written as themselves (every body is <c>application/json</c>, never embedded in HTML).
+/// </summary>
 public static class ApiJson
 {
+    /// <summary>What the service writes and the clients read (names in any case, as System.Text.Json's web defaults read them).</summary>
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    /// <summary>
+    /// What the service reads a request with (docs/api.md, "Request rules"): names exactly as written,
+    /// each once, numbers only as JSON numbers, no unknown field, no null where a value is needed.
+    /// </summary>
+    public static JsonSerializerOptions Strict { get; } = MakeStrict();
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
         options.Converters.Add(new JsonStringEnumConverter());
+        return options;
+    }
+
+    private static JsonSerializerOptions MakeStrict()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerOptions.Strict)
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            PropertyNameCaseInsensitive = false,
+            NumberHandling = JsonNumberHandling.Strict,
+            AllowDuplicateProperties = false,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            RespectNullableAnnotations = true,
+            RespectRequiredConstructorParameters = true,
+        };
+        options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
 }

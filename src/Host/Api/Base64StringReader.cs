@@ -7,42 +7,34 @@ namespace Dpr.Host.Api;
 /// One JSON string value read from its raw bytes as they arrive (from after its opening quote to its
 /// closing one), however long, into a <see cref="DecodedTensor"/>: escapes undone (<c>\u002B</c> is how
 /// System.Text.Json writes <c>+</c>), whitespace dropped and the base64 decoded 64 KiB of text at a
-/// time, accepting exactly what <see cref="Convert.FromBase64String"/> accepts. Without a tensor the
-/// string is only checked as JSON and skipped (an unknown field's value).
+/// time, accepting exactly what <see cref="Convert.FromBase64String"/> accepts.
 /// </summary>
 internal sealed class Base64StringReader : IDisposable
 {
     /// <summary>Base64 text decoded at once: a multiple of 4, so only the last block can be padded.</summary>
     private const int TextBytes = 64 * 1024;
     private static readonly SearchValues<byte> Base64Text = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="u8);
-    /// <summary>What ends a run of plain string bytes: the closing quote, an escape, a control character (which JSON forbids unescaped).</summary>
-    private static readonly SearchValues<byte> StringSpecials = SearchValues.Create([(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
     private readonly string _field;
-    private readonly DecodedTensor? _tensor;
-    private readonly byte[]? _text;
-    private readonly byte[]? _bytes;
+    private readonly DecodedTensor _tensor;
+    private readonly byte[] _text = ArrayPool<byte>.Shared.Rent(TextBytes);
+    private readonly byte[] _bytes = ArrayPool<byte>.Shared.Rent(TextBytes / 4 * 3);
     private int _count;
     /// <summary>Characters of the string so far (escapes counted as one), for the error.</summary>
     private long _position;
 
     /// <param name="field">The JSON path of the string (<c>input.data</c>), named by its errors.</param>
-    /// <param name="tensor">Where the decoded bytes go; null skips the string.</param>
-    public Base64StringReader(string field, DecodedTensor? tensor)
+    /// <param name="tensor">Where the decoded bytes go.</param>
+    public Base64StringReader(string field, DecodedTensor tensor)
     {
         _field = field;
         _tensor = tensor;
-        if (tensor is not null)
-        {
-            _text = ArrayPool<byte>.Shared.Rent(TextBytes);
-            _bytes = ArrayPool<byte>.Shared.Rent(TextBytes / 4 * 3);
-        }
     }
 
     /// <summary>
     /// Reads what it can of <paramref name="raw"/> and returns how many bytes it used; <paramref name="closed"/>
     /// once the closing quote was. An escape cut off at the end is left for the next call, with more bytes.
     /// </summary>
-    /// <exception cref="ApiProblem">400 naming the field: not valid JSON, or (with a tensor) not valid base64.</exception>
+    /// <exception cref="ApiProblem">400 naming the field: not valid JSON, or not valid base64.</exception>
     public int Read(ReadOnlySpan<byte> raw, out bool closed)
     {
         closed = false;
@@ -50,15 +42,12 @@ internal sealed class Base64StringReader : IDisposable
         while (i < raw.Length)
         {
             var rest = raw[i..];
-            var run = _tensor is null ? rest.IndexOfAny(StringSpecials) : rest.IndexOfAnyExcept(Base64Text);
+            var run = rest.IndexOfAnyExcept(Base64Text);
             if (run < 0)
             {
                 run = rest.Length;
             }
-            if (_tensor is not null)
-            {
-                Append(rest[..run]);
-            }
+            Append(rest[..run]);
             i += run;
             _position += run;
             if (i == raw.Length)
@@ -70,10 +59,7 @@ internal sealed class Base64StringReader : IDisposable
             {
                 closed = true;
                 i++;
-                if (_tensor is not null)
-                {
-                    Finish();
-                }
+                Finish();
                 break;
             }
             if (b == '\\')
@@ -99,11 +85,8 @@ internal sealed class Base64StringReader : IDisposable
 
     public void Dispose()
     {
-        if (_text is not null)
-        {
-            ArrayPool<byte>.Shared.Return(_text);
-            ArrayPool<byte>.Shared.Return(_bytes!);
-        }
+        ArrayPool<byte>.Shared.Return(_text);
+        ArrayPool<byte>.Shared.Return(_bytes);
     }
 
     /// <summary>The character an escape stands for; <paramref name="length"/> 0 when <paramref name="raw"/> holds only part of it.</summary>
@@ -146,7 +129,7 @@ internal sealed class Base64StringReader : IDisposable
     private void Character(int c)
     {
         _position++;
-        if (_tensor is null || c is ' ' or '\t' or '\r' or '\n')
+        if (c is ' ' or '\t' or '\r' or '\n')
         {
             return;
         }
@@ -181,7 +164,7 @@ internal sealed class Base64StringReader : IDisposable
         {
             throw NotBase64($"padding or a character out of place before character {_position}");
         }
-        _tensor!.Write(_bytes.AsSpan(0, written));
+        _tensor.Write(_bytes.AsSpan(0, written));
         _text.AsSpan(length, _count - length).CopyTo(_text);
         _count -= length;
     }
@@ -201,14 +184,14 @@ internal sealed class Base64StringReader : IDisposable
         Span<char> block = stackalloc char[4];
         for (var k = 0; k < 4; k++)
         {
-            block[k] = (char)_text![k];
+            block[k] = (char)_text[k];
         }
         Span<byte> last = stackalloc byte[3];
         if (!Convert.TryFromBase64Chars(block, last, out var written))
         {
             throw NotBase64("its last block is not valid");
         }
-        _tensor!.Write(last[..written]);
+        _tensor.Write(last[..written]);
         _count = 0;
     }
 

@@ -6,9 +6,12 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Dpr.Host.Api;
 
-/// <summary><c>/v1/regions</c>, <c>/v1/modules</c>, <c>/v1/swaps</c> and <c>/v1/tenants</c>.</summary>
+/// <summary><c>/v1/regions</c>, <c>/v1/modules</c>, <c>/v1/swaps</c> and <c>/v1/tenants</c> (<see cref="TenantEndpoints"/>).</summary>
 public static class BoardEndpoints
 {
+    /// <summary>The query parameters of <c>GET /v1/swaps</c>.</summary>
+    private static readonly string[] SwapsQuery = ["partition", "limit", "before"];
+
     public static void MapBoard(this RouteGroupBuilder v1)
     {
         v1.MapGet("/regions", async (DprNode node) =>
@@ -16,27 +19,29 @@ public static class BoardEndpoints
                 await Task.WhenAll(node.Regions.Keys.Order(StringComparer.Ordinal).Select(p => StateAsync(node, p))),
                 node.Options.PlacementPolicy.ToString().ToLowerInvariant()))
             .WithSummary("Every partition: status, module, swaps");
-        v1.MapPost("/regions/{partition}/load", LoadAsync).RequireAdmin().Accepts<LoadDto>("application/json").WithSummary("Load a module into a partition (admin)");
+        v1.MapPost("/regions/{partition}/load", LoadAsync).RequireAdmin().Audited("region.load", "partition")
+            .Accepts<LoadDto>("application/json").Produces<LoadedDto>().ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Load a module into a partition (admin)");
         v1.MapPost("/regions/{partition}/reset", async (string partition, HttpContext http, DprNode node) =>
         {
             await JobEndpoints.AskAsync(Region(node, partition), new RegionCommands.Reset(TenantAuth.Caller(http).Name), node.Options.AskTimeout);
             return await StateAsync(node, partition);
-        }).RequireAdmin().WithSummary("Clear a faulted partition (admin)");
-        v1.MapPost("/regions/{partition}/upset", InjectUpsetAsync).RequireAdmin().Accepts<UpsetDto>("application/json")
+        }).RequireAdmin().Audited("region.reset", "partition").WithSummary("Clear a faulted partition (admin)");
+        v1.MapPost("/regions/{partition}/upset", InjectUpsetAsync).RequireAdmin().Audited("region.upset", "partition").Accepts<UpsetDto>("application/json")
+            .Produces<InjectedUpsetDto>(StatusCodes.Status202Accepted)
             .WithSummary("Simulated board only: a particle strike in the partition's frames, reported by the SEM controller (admin)");
         v1.MapGet("/modules", (DprNode node) => new ModuleListDto([.. node.Catalog.Modules.Select(m => new ModuleDto(
             m.Name, m.Convolution?.Alias, m.Partition.Name, m.Convolution?.KernelSize, m.Convolution?.Precision.ToString().ToLowerInvariant(),
-            m.Image.Payload.Length, m.Manifest.Sha256))])).WithSummary("The modules this board serves");
-        v1.MapGet("/swaps", async (SwapHistory history, string? partition, int? limit, string? before, CancellationToken cancel) =>
+            m.Image.Payload.Length, m.Manifest.Sha256))],
+            [.. node.Catalog.Problems.Select(p => new RefusedModuleDto(Path.GetFileName(p.File), p.Field, p.Message))])).WithSummary("The modules this board serves, and those it refused with why");
+        v1.MapGet("/swaps", async (HttpContext http, SwapHistory history, CancellationToken cancel) =>
         {
+            var partition = RequestRules.Query(http.Request, "partition", SwapsQuery, RequestRules.MaxNameLength);
+            var take = RequestRules.QueryInteger(http.Request, "limit", SwapsQuery, 1, 1000) ?? 50;
+            var before = RequestRules.Query(http.Request, "before", SwapsQuery, RequestRules.MaxCursorLength);
             if (partition is not null && !history.Partitions.Contains(partition))
             {
-                throw ApiProblem.NotFound("partition", $"no partition '{partition}'; known: {string.Join(", ", history.Partitions)}");
-            }
-            var take = limit ?? 50;
-            if (take is < 1 or > 1000)
-            {
-                throw ApiProblem.BadInput("limit", $"expected 1 to 1000, found {take}");
+                throw ApiProblem.NotFound("partition", $"no partition '{RequestRules.Shorten(partition)}'; known: {string.Join(", ", history.Partitions)}");
             }
             try
             {
@@ -47,21 +52,7 @@ public static class BoardEndpoints
                 throw ApiProblem.BadInput("before", "not a cursor of this history (pass the 'next' of the previous page)");
             }
         }).WithSummary("The recorded swaps, newest first, paged");
-        v1.MapGet("/tenants", (TenantStore tenants) => new TenantListDto([.. tenants.All.Select(t => new TenantDto(t.Name, t.Admin, t.Created))]))
-            .RequireAdmin().WithSummary("Every tenant (admin)");
-        v1.MapPost("/tenants", async (HttpContext http, TenantStore tenants, DprNode node) =>
-        {
-            var body = await JobEndpoints.ReadJsonAsync<NewTenantDto>(http, node.Limits);
-            try
-            {
-                var key = tenants.Add(body.Name ?? "", body.Admin);
-                return Results.Created($"/v1/tenants/{body.Name}", new TenantKeyDto(body.Name!, body.Admin, key));
-            }
-            catch (ArgumentException e)
-            {
-                throw e.Message.Contains("exists", StringComparison.Ordinal) ? new ApiProblem(StatusCodes.Status409Conflict, "name", e.Message.Split(" (Parameter")[0]) : ApiProblem.BadInput("name", e.Message.Split(" (Parameter")[0]);
-            }
-        }).RequireAdmin().WithSummary("Make a tenant and its key (admin)");
+        v1.MapTenants();
     }
 
     private static async Task<IResult> LoadAsync(string partition, HttpContext http, DprNode node)
@@ -69,6 +60,8 @@ public static class BoardEndpoints
         var region = Region(node, partition);
         var body = await JobEndpoints.ReadJsonAsync<LoadDto>(http, node.Limits);
         var module = body.Module ?? throw ApiProblem.BadInput("module", "a module is needed");
+        RequestRules.RequireName("module", module);
+        AuditEndpoints.Note(http, $"module {module}");
         if (node.Catalog.Find(module) is null)
         {
             throw ApiProblem.BadInput("module", $"unknown module '{module}'; known: {string.Join(", ", node.Catalog.Modules.Select(m => m.Name).Distinct())}");
@@ -96,6 +89,7 @@ public static class BoardEndpoints
         var body = http.Request.ContentLength == 0 || (http.Request.ContentLength is null && http.Request.ContentType is null)
             ? new UpsetDto()
             : await JobEndpoints.ReadJsonAsync<UpsetDto>(http, node.Limits);
+        AuditEndpoints.Note(http, body.Correctable ? "correctable" : "uncorrectable");
         var upset = injector.InjectUpset(TenantAuth.Caller(http).Name, partition, body.Correctable);
         return Results.Accepted($"/v1/regions", new InjectedUpsetDto(partition, $"0x{upset.Frame.Value:X8}", upset.Word, upset.Bit, body.Correctable));
     }

@@ -18,13 +18,14 @@ public static class ChaosEndpoints
         var chaos = v1.MapGroup("/chaos");
         chaos.MapGet("", (ChaosInjector injector) => injector.State()).RequireAdmin()
             .WithSummary("Simulated board only: the injected faults not yet hit, and the SEM controller's state (admin)");
-        chaos.MapDelete("", (HttpContext http, ChaosInjector injector) => injector.Clear(TenantAuth.Caller(http).Name)).RequireAdmin()
+        chaos.MapDelete("", (HttpContext http, ChaosInjector injector) => injector.Clear(TenantAuth.Caller(http).Name)).RequireAdmin().Audited("chaos.clear")
             .WithSummary("Simulated board only: withdraw every injected port fault not yet hit (admin)");
-        chaos.MapPost("/upsets", InjectUpsetAsync).RequireAdmin().Accepts<ChaosUpsetDto>("application/json")
+        chaos.MapPost("/upsets", InjectUpsetAsync).RequireAdmin().Audited("chaos.upset").Accepts<ChaosUpsetDto>("application/json")
             .WithSummary("Simulated board only: an upset in a partition or the static design, reported by the SEM controller (admin)");
-        chaos.MapPost("/port-faults", InjectPortFaultsAsync).RequireAdmin().Accepts<ChaosPortFaultDto>("application/json")
+        chaos.MapPost("/port-faults", InjectPortFaultsAsync).RequireAdmin().Audited("chaos.port-faults").Accepts<ChaosPortFaultDto>("application/json")
             .WithSummary("Simulated board only: the next N port writes fail, hang, stop half way or arrive corrupted (admin)");
-        chaos.MapPost("/journal-outage", InjectJournalOutageAsync).RequireAdmin().Accepts<ChaosJournalOutageDto>("application/json")
+        // The outage holds the journal the entry goes to: the answer does not wait for it (AuditLog retries).
+        chaos.MapPost("/journal-outage", InjectJournalOutageAsync).RequireAdmin().Audited("chaos.journal-outage", wait: false).Accepts<ChaosJournalOutageDto>("application/json")
             .WithSummary("Simulated board and SQLite journal only: another writer locks the journal for a while (admin)");
     }
 
@@ -33,6 +34,10 @@ public static class ChaosEndpoints
         // The refusal of a real board comes before anything the body could say.
         injector.EnsureSimulated();
         var body = await JobEndpoints.ReadJsonAsync<ChaosUpsetDto>(http, node.Limits);
+        if (body.Partition is { } partition)
+        {
+            RequestRules.RequireName("partition", partition);
+        }
         if (body.Static && body.Partition is not null)
         {
             throw ApiProblem.BadInput("static", "name a partition or set static, not both");
@@ -43,6 +48,7 @@ public static class ChaosEndpoints
         }
         var correctable = body.Correctable
             ?? throw ApiProblem.BadInput("correctable", "say true (the controller repairs the bit) or false (the partition must be reloaded; in the static design, the board is degraded)");
+        AuditEndpoints.Note(http, $"{body.Partition ?? "static"}, {(correctable ? "correctable" : "uncorrectable")}");
         var upset = injector.InjectUpset(TenantAuth.Caller(http).Name, body.Partition, correctable);
         return Results.Accepted("/v1/regions", new ChaosUpsetInjectedDto(body.Partition ?? "static", $"0x{upset.Frame.Value:X8}", upset.Word, upset.Bit, correctable));
     }
@@ -51,6 +57,7 @@ public static class ChaosEndpoints
     {
         injector.EnsureSimulated();
         var body = await JobEndpoints.ReadJsonAsync<ChaosPortFaultDto>(http, node.Limits);
+        AuditEndpoints.Note(http, $"{body.Count} x {body.Kind}{(body.HangSeconds is { } hang ? $", {hang} s each" : "")}");
         return Results.Accepted("/v1/chaos", injector.InjectPortFaults(TenantAuth.Caller(http).Name, body.Kind, body.Count, body.HangSeconds));
     }
 
@@ -61,6 +68,7 @@ public static class ChaosEndpoints
         var body = http.Request.ContentLength == 0 || (http.Request.ContentLength is null && http.Request.ContentType is null)
             ? new ChaosJournalOutageDto()
             : await JobEndpoints.ReadJsonAsync<ChaosJournalOutageDto>(http, node.Limits);
+        AuditEndpoints.Note(http, $"{body.Seconds ?? ChaosInjector.DefaultOutageSeconds} s");
         return Results.Accepted("/v1/chaos", injector.StartJournalOutage(TenantAuth.Caller(http).Name, body.Seconds));
     }
 }

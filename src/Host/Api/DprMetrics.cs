@@ -27,6 +27,7 @@ public sealed class DprMetrics
     private readonly Counter _finished;
     private readonly Histogram _runTime;
     private readonly Gauge _partitionModule;
+    private readonly Counter _authFailures;
 
     public DprMetrics()
     {
@@ -51,6 +52,8 @@ public sealed class DprMetrics
         _runTime = factory.CreateHistogram("dpr_job_run_seconds", "A completed job's run on its module, as the module measured it.",
             new HistogramConfiguration { LabelNames = ["module"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 20) });
         _partitionModule = factory.CreateGauge("dpr_partition_module", "1 for the module loaded in each partition, its driver bound; 0 for the modules it held before, and while it loads, scrubs or is faulted.", "partition", "module");
+        _authFailures = factory.CreateCounter("dpr_auth_failures_total",
+            $"Requests refused for a missing, unknown or revoked key, by source address (the first {AuthFailures.MaxSourceLabels} seen; the rest as 'other').", "source");
         // Resident and private memory, the GC heap and collections, CPU time: what a board with 512 MB is watched by (docs/benchmarks/memory.md).
         DotNetStats.Register(Registry);
     }
@@ -61,6 +64,9 @@ public sealed class DprMetrics
 
     /// <summary><paramref name="count"/> faults of <paramref name="kind"/> injected through <see cref="ChaosInjector"/>.</summary>
     public void ChaosInjected(string kind, int count = 1) => _chaos.WithLabels(kind).Inc(count);
+
+    /// <summary>An authentication failed; <paramref name="source"/> is an address or <c>other</c> (<see cref="AuthFailures"/> bounds them).</summary>
+    public void AuthFailed(string source) => _authFailures.WithLabels(source).Inc();
 
     /// <summary>What a journal probe found (<c>Service.JournalHealth</c>).</summary>
     public void JournalProbed(bool up)

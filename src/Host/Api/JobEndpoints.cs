@@ -22,6 +22,9 @@ public static class JobEndpoints
     /// <summary>Result bytes read and encoded at a time: a multiple of 3, so each chunk is whole base64 blocks.</summary>
     private const int ResultChunkBytes = 48 * 1024;
 
+    /// <summary>The query parameters of <c>GET /v1/jobs</c>.</summary>
+    private static readonly string[] ListQuery = ["state", "limit"];
+
     public static void MapJobs(this RouteGroupBuilder v1)
     {
         v1.MapPost("/jobs", SubmitAsync)
@@ -36,6 +39,7 @@ public static class JobEndpoints
     private static async Task<IResult> SubmitAsync(HttpContext http, DprNode node, DprMetrics metrics, DiskSpace disk, LargeBodies large)
     {
         var tenant = TenantAuth.Caller(http);
+        RequestRules.RequireJson(http.Request);
         // A nearly full disk takes no new work (before the body is even read): what room is left is for the jobs already accepted.
         if (disk.Short() is { } free)
         {
@@ -184,18 +188,15 @@ public static class JobEndpoints
         return Results.Ok(ToDto(job with { State = JobState.Cancelled }));
     }
 
-    private static async Task<JobListDto> ListAsync(HttpContext http, DprNode node, string? state, int? limit)
+    private static async Task<JobListDto> ListAsync(HttpContext http, DprNode node)
     {
+        var state = RequestRules.Query(http.Request, "state", ListQuery);
+        var take = RequestRules.QueryInteger(http.Request, "limit", ListQuery, 1, 1000) ?? 100;
         JobState? filter = null;
         if (state is not null)
         {
             filter = Enum.GetValues<JobState>().Where(s => Wire(s) == state).Cast<JobState?>().SingleOrDefault()
-                ?? throw ApiProblem.BadInput("state", $"expected queued, running, completed, failed or cancelled, found '{state}'");
-        }
-        var take = limit ?? 100;
-        if (take is < 1 or > 1000)
-        {
-            throw ApiProblem.BadInput("limit", $"expected 1 to 1000, found {take}");
+                ?? throw ApiProblem.BadInput("state", $"expected queued, running, completed, failed or cancelled, found '{RequestRules.Shorten(state)}'");
         }
         var jobs = await AnsweredAsync(node.ListJobsAsync(TenantAuth.Caller(http).Name, filter, take, node.Options.AskTimeout), node.Options.AskTimeout);
         return new JobListDto([.. jobs.Select(ToDto)]);
@@ -232,22 +233,18 @@ public static class JobEndpoints
     /// <summary>
     /// A small JSON body (the board's and chaos endpoints' requests, a few hundred bytes) read with a
     /// bound counted on the bytes read: at most <see cref="SmallBodyBytes"/> (or <c>Dpr:MaxRequestBytes</c>
-    /// if lower), 413 past it. A JSON error names its path.
+    /// if lower), 413 past it; declared <c>application/json</c> (415 otherwise) and read by the request
+    /// rules (<see cref="SmallJsonBody"/>): a refusal names the field.
     /// </summary>
     public static async Task<T> ReadJsonAsync<T>(HttpContext http, RequestLimits limits)
+        where T : class
     {
+        RequestRules.RequireJson(http.Request);
         var maxBytes = Math.Min(limits.MaxRequestBytes, SmallBodyBytes);
         using var body = new BoundedBody(http.Request, maxBytes, maxBytes == limits.MaxRequestBytes ? "Dpr:MaxRequestBytes" : "the most this endpoint takes");
-        try
-        {
-            return await JsonSerializer.DeserializeAsync<T>(body, ApiJson.Options, http.RequestAborted)
-                ?? throw ApiProblem.BadInput("body", "a JSON object is needed");
-        }
-        catch (JsonException e)
-        {
-            var path = e.Path is { Length: > 2 } p ? p[2..] : "body";
-            throw ApiProblem.BadInput(path, $"not valid JSON at {e.Path ?? "$"}: {e.Message.Split(" Path:")[0]}");
-        }
+        using var json = new MemoryStream();
+        await body.CopyToAsync(json, http.RequestAborted);
+        return SmallJsonBody.Read<T>(json.GetBuffer().AsSpan(0, (int)json.Length));
     }
 
     /// <summary>The JSON names of <see cref="ResultDto"/>'s fields, as <see cref="ApiJson.Options"/> writes them.</summary>

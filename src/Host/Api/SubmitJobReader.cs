@@ -14,21 +14,33 @@ namespace Dpr.Host.Api;
 /// are checked as they pass (<see cref="TensorCheck"/>) when its module came before them, as clients send
 /// it; otherwise from the upload once the body is read.
 /// <para>
-/// Fields are those of <see cref="SubmitJobDto"/>, read as <see cref="ApiJson.Options"/> reads them
-/// (names in any case, numbers also from strings, the last of a repeated field wins); each value goes
-/// through <see cref="JsonSerializer"/>, so a value that cannot be converted is refused with the same
-/// words, naming its path. An unknown field is skipped (<see cref="Skip"/>), its strings unread.
+/// Fields are those of <see cref="SubmitJobDto"/>, read by the request rules (<see cref="RequestRules"/>,
+/// docs/api.md): names exactly as documented (camelCase), each at most once in its object (a bitset per
+/// object), numbers only as JSON numbers, strings and arrays bounded, and an unknown field refused the
+/// moment its name is read. Every refusal is a 400 naming the JSON path (<c>input.shape[2]</c>) and the
+/// JSON kinds, never a .NET type.
 /// </para>
 /// </summary>
 internal sealed class SubmitJobReader : IDisposable
 {
     private const int BufferBytes = 64 * 1024;
-    /// <summary>The longest token besides a tensor's data: a module name, a number, a string of an unknown field's object.</summary>
+    /// <summary>The longest token besides a tensor's data: a string, a number.</summary>
     private const int MaxTokenBytes = 1024 * 1024;
     /// <summary>One bias per output channel: a million is no job a board runs, and a body of digits is not held as a longer array.</summary>
     private const int MaxBiasValues = 1 << 20;
     private static readonly JsonReaderState Start = new(new JsonReaderOptions { MaxDepth = 64 });
     private static readonly SearchValues<byte> Whitespace = SearchValues.Create(" \t\r\n"u8);
+
+    /// <summary>The fields of the body by their documented names, in the order docs/api.md lists them.</summary>
+    private static readonly (string Name, Field Field)[] BodyFields =
+    [
+        ("module", Field.Module), ("input", Field.Input), ("weights", Field.Weights), ("bias", Field.Bias), ("shift", Field.Shift),
+        ("stride", Field.Stride), ("padding", Field.Padding), ("output", Field.Output), ("priority", Field.Priority),
+        ("deadline", Field.Deadline), ("cpuFallback", Field.CpuFallback), ("idempotencyKey", Field.IdempotencyKey),
+    ];
+
+    /// <summary>The fields of a tensor.</summary>
+    private static readonly (string Name, Field Field)[] TensorFields = [("shape", Field.Shape), ("data", Field.Data)];
 
     private readonly Stream _body;
     private readonly IBlobStore _blobs;
@@ -39,15 +51,14 @@ internal sealed class SubmitJobReader : IDisposable
     private JsonReaderState _state = Start;
 
     private Scope _scope;
-    /// <summary>The field whose value comes next, its name as sent, and, in a tensor, which one.</summary>
+    /// <summary>The field whose value comes next and, in a tensor, which one.</summary>
     private Field _field;
-    private string _name = "";
     private Tensor? _tensor;
     private Field _tensorField;
-    /// <summary>An array being read (a shape or the bias), and the scope an unknown value being skipped is in.</summary>
+    /// <summary>The body's fields seen so far, a bit each (<see cref="Field"/>): a second one is refused.</summary>
+    private int _seen;
+    /// <summary>An array being read (a shape or the bias).</summary>
     private List<long>? _array;
-    private int _skipDepth;
-    private Scope _skipIn;
     private Raw _raw;
     private Base64StringReader? _string;
 
@@ -71,7 +82,7 @@ internal sealed class SubmitJobReader : IDisposable
         _blobs = blobs;
     }
 
-    /// <summary>Where the reader is in a string value read raw (a tensor's data, an unknown field's string).</summary>
+    /// <summary>Where the reader is in a string value read raw (a tensor's data).</summary>
     private enum Raw
     {
         /// <summary>Not in one: the JSON reader reads.</summary>
@@ -89,14 +100,12 @@ internal sealed class SubmitJobReader : IDisposable
         Tensor,
         Shape,
         Bias,
-        Skip,
         End,
     }
 
     private enum Field
     {
         None,
-        Unknown,
         Module,
         Input,
         Weights,
@@ -218,7 +227,8 @@ internal sealed class SubmitJobReader : IDisposable
         {
             if (_buffer.Length >= MaxTokenBytes)
             {
-                throw ApiProblem.BadInput(Path(), $"a JSON value longer than {MaxTokenBytes} bytes (only a tensor's data may be longer)");
+                var path = Path();
+                throw ApiProblem.BadInput(path, $"{path}: a JSON value longer than {MaxTokenBytes} bytes (only a tensor's data may be longer; docs/api.md, \"Request rules\", bounds the rest)");
             }
             var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
             _buffer.AsSpan(_start, left).CopyTo(larger);
@@ -247,16 +257,15 @@ internal sealed class SubmitJobReader : IDisposable
                 _scope = _object ? Scope.Body : Scope.End;
                 if (!_object && token != JsonTokenType.Null)
                 {
-                    throw ApiProblem.BadInput("body", $"not valid JSON at $: expected a JSON object, found {token}");
+                    throw RequestRules.WrongKind("body", "a JSON object", token);
                 }
                 return false;
             case Scope.Body when token == JsonTokenType.EndObject:
                 _scope = Scope.End;
                 return false;
             case Scope.Body when token == JsonTokenType.PropertyName:
-                _name = json.GetString()!;
-                _field = BodyField(_name);
-                return _field == Field.Unknown;
+                _field = Named(json.GetString()!, BodyFields, "", ref _seen);
+                return false;
             case Scope.Body:
                 BodyValue(ref json);
                 return false;
@@ -265,17 +274,15 @@ internal sealed class SubmitJobReader : IDisposable
                 _field = Field.None;
                 return false;
             case Scope.Tensor when token == JsonTokenType.PropertyName:
-                _name = json.GetString()!;
-                _tensorField = Named(_name, nameof(TensorDto.Shape)) ? Field.Shape : Named(_name, nameof(TensorDto.Data)) ? Field.Data : Field.Unknown;
-                return _tensorField is Field.Data or Field.Unknown;
+                var seen = _tensor!.Seen;
+                _tensorField = Named(json.GetString()!, TensorFields, _tensor.Name + ".", ref seen);
+                _tensor.Seen = seen;
+                return _tensorField == Field.Data;
             case Scope.Tensor:
                 TensorValue(ref json);
                 return false;
             case Scope.Shape or Scope.Bias:
                 ArrayValue(ref json);
-                return false;
-            case Scope.Skip:
-                Skip(token);
                 return false;
             default:
                 return false;
@@ -285,68 +292,75 @@ internal sealed class SubmitJobReader : IDisposable
     private void BodyValue(ref Utf8JsonReader json)
     {
         var token = json.TokenType;
+        var name = Camel(_field);
         switch (_field)
         {
             case Field.Module:
-                _module = Value<string>(ref json);
+                _module = String(ref json, name, RequestRules.MaxNameLength, nullable: true);
+                if (_module is not null)
+                {
+                    RequestRules.RequireName(name, _module);
+                }
                 break;
             case Field.Padding:
-                _padding = Value<string>(ref json);
+                _padding = OneOf(String(ref json, name, RequestRules.MaxStringLength, nullable: false)!, name, "same", "valid");
                 break;
             case Field.Output:
-                _output = Value<string>(ref json);
+                _output = OneOf(String(ref json, name, RequestRules.MaxStringLength, nullable: false)!, name, "requantized", "raw");
                 break;
             case Field.IdempotencyKey:
-                _idempotencyKey = Value<string>(ref json);
+                _idempotencyKey = String(ref json, name, RequestRules.MaxIdempotencyKeyLength, nullable: true);
+                if (_idempotencyKey is not null)
+                {
+                    RequestRules.RequireIdempotencyKey(_idempotencyKey);
+                }
                 break;
             case Field.Shift:
-                _shift = Value<int>(ref json);
+                _shift = Int32(ref json, name);
                 break;
             case Field.Stride:
-                _stride = Value<int>(ref json);
+                _stride = Int32(ref json, name);
                 break;
             case Field.Priority:
-                _priority = Value<int>(ref json);
+                _priority = Int32(ref json, name, RequestRules.MinPriority, RequestRules.MaxPriority);
                 break;
             case Field.Deadline:
-                _deadline = Value<DateTimeOffset?>(ref json);
+                _deadline = Deadline(ref json, name);
                 break;
             case Field.CpuFallback:
-                _cpuFallback = Value<bool>(ref json);
+                _cpuFallback = token is JsonTokenType.True or JsonTokenType.False
+                    ? json.GetBoolean()
+                    : throw RequestRules.WrongKind(name, "true or false", token);
                 break;
             case Field.Bias when token == JsonTokenType.StartArray:
                 _array = [];
                 _scope = Scope.Bias;
                 return;
             case Field.Bias:
-                _bias = Value<long[]>(ref json);
+                _bias = token == JsonTokenType.Null ? null : throw RequestRules.WrongKind(name, "an array of integers, one per output channel (or null)", token);
                 break;
             case Field.Input or Field.Weights:
-                Tensor? tensor = null;
                 if (token == JsonTokenType.StartObject)
                 {
-                    tensor = new Tensor(_field == Field.Input ? "input" : "weights");
-                }
-                else
-                {
-                    // Not an object: null, or refused as System.Text.Json refuses it.
-                    _ = Value<TensorDto>(ref json);
-                }
-                // The last of a repeated field wins, as in System.Text.Json.
-                ref var slot = ref _field == Field.Input ? ref _input : ref _weights;
-                slot?.Data?.Dispose();
-                slot = tensor;
-                if (tensor is not null)
-                {
+                    var tensor = new Tensor(name);
+                    if (_field == Field.Input)
+                    {
+                        _input = tensor;
+                    }
+                    else
+                    {
+                        _weights = tensor;
+                    }
                     _tensor = tensor;
                     _tensorField = Field.None;
                     _scope = Scope.Tensor;
                     return;
                 }
+                if (token != JsonTokenType.Null)
+                {
+                    throw RequestRules.WrongKind(name, "an object {shape, data} (or null)", token);
+                }
                 break;
-            default:
-                Skip(token, Scope.Body);
-                return;
         }
         _field = Field.None;
     }
@@ -354,23 +368,25 @@ internal sealed class SubmitJobReader : IDisposable
     private void TensorValue(ref Utf8JsonReader json)
     {
         var tensor = _tensor!;
+        var token = json.TokenType;
+        var name = $"{tensor.Name}.{Camel(_tensorField)}";
         switch (_tensorField)
         {
-            case Field.Shape when json.TokenType == JsonTokenType.StartArray:
+            case Field.Shape when token == JsonTokenType.StartArray:
                 _array = [];
                 _scope = Scope.Shape;
                 break;
             case Field.Shape:
-                tensor.Shape = Value<int[]>(ref json);
+                tensor.Shape = token == JsonTokenType.Null ? null : throw RequestRules.WrongKind(name, "an array of 4 integers (or null)", token);
                 break;
             case Field.Data:
                 // Not a string (those are read raw): null, or a value that cannot be one.
-                _ = Value<string>(ref json);
+                if (token != JsonTokenType.Null)
+                {
+                    throw RequestRules.WrongKind(name, "a base64 string (or null)", token);
+                }
                 tensor.Data?.Dispose();
                 tensor.Data = null;
-                break;
-            default:
-                Skip(json.TokenType, Scope.Tensor);
                 break;
         }
     }
@@ -398,43 +414,15 @@ internal sealed class SubmitJobReader : IDisposable
         if (_array!.Count == (shape ? 4 : MaxBiasValues))
         {
             throw shape
-                ? ApiProblem.BadInput($"{_tensor!.Name}.shape", "expected 4 dimensions (NCHW), found more")
-                : ApiProblem.BadInput("bias", $"more than {MaxBiasValues} values");
+                ? ApiProblem.BadInput($"{_tensor!.Name}.shape", $"{_tensor!.Name}.shape: expected 4 dimensions (NCHW), found more")
+                : ApiProblem.BadInput("bias", $"bias: more than {MaxBiasValues} values");
         }
-        _array.Add(shape ? Value<int>(ref json) : Value<long>(ref json));
+        _array.Add(shape ? Int32(ref json, Path()) : Int64(ref json, Path()));
     }
 
-    /// <summary>
-    /// An unknown field's value, skipped token by token (its strings are read raw before they get here).
-    /// The one place that decides what an unknown field does: refusing them would start here.
-    /// </summary>
-    private void Skip(JsonTokenType token, Scope from = Scope.Skip)
-    {
-        if (from != Scope.Skip)
-        {
-            _skipIn = from;
-            _skipDepth = 0;
-        }
-        _skipDepth += token switch
-        {
-            JsonTokenType.StartObject or JsonTokenType.StartArray => 1,
-            JsonTokenType.EndObject or JsonTokenType.EndArray => -1,
-            _ => 0,
-        };
-        _scope = _skipDepth == 0 ? _skipIn : Scope.Skip;
-        if (_scope == Scope.Body)
-        {
-            _field = Field.None;
-        }
-    }
-
-    /// <summary>A string read raw: a tensor's data into its <see cref="DecodedTensor"/>, an unknown field's skipped.</summary>
+    /// <summary>A tensor's data, read raw into its <see cref="DecodedTensor"/>.</summary>
     private Base64StringReader StartString()
     {
-        if (_scope != Scope.Tensor || _tensorField != Field.Data)
-        {
-            return new Base64StringReader(Path(), null);
-        }
         var tensor = _tensor!;
         tensor.Data?.Dispose();
         tensor.Data = null;
@@ -461,10 +449,6 @@ internal sealed class SubmitJobReader : IDisposable
         _raw = Raw.No;
         _string!.Dispose();
         _string = null;
-        if (_scope == Scope.Body)
-        {
-            _field = Field.None;
-        }
     }
 
     /// <summary>Every field present and the input's own checks done; the request and the input's upload change hands.</summary>
@@ -510,53 +494,113 @@ internal sealed class SubmitJobReader : IDisposable
     }
 
     /// <summary>The JSON path being read, as a field name: <c>input.shape[2]</c>, <c>bias</c>, <c>body</c> outside any field.</summary>
-    private string Path() => (_scope == Scope.Skip ? _skipIn : _scope) switch
+    private string Path() => _scope switch
     {
-        Scope.Body when _field != Field.None => Camel(_field, _name),
-        Scope.Tensor when _tensorField != Field.None => $"{_tensor!.Name}.{Camel(_tensorField, _name)}",
+        Scope.Body when _field != Field.None => Camel(_field),
+        Scope.Tensor when _tensorField != Field.None => $"{_tensor!.Name}.{Camel(_tensorField)}",
         Scope.Tensor => _tensor!.Name,
         Scope.Shape => $"{_tensor!.Name}.shape[{_array!.Count}]",
         Scope.Bias => $"bias[{_array!.Count}]",
         _ => "body",
     };
 
-    private T? Value<T>(ref Utf8JsonReader json)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(ref json, ApiJson.Options);
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            throw NotJson(Path(), e);
-        }
-    }
-
-    /// <summary>A JSON error as the API has always worded it: the path, then System.Text.Json's message without its position.</summary>
+    /// <summary>A JSON syntax error: the path, then the reader's message without its position.</summary>
     private static ApiProblem NotJson(string field, Exception e) =>
         ApiProblem.BadInput(field, $"not valid JSON at {(field == "body" ? "$" : "$." + field)}: {e.Message.Split(" Path:")[0].Split(" LineNumber:")[0]}");
 
-    private static Field BodyField(string name) =>
-        Named(name, nameof(SubmitJobDto.Module)) ? Field.Module
-        : Named(name, nameof(SubmitJobDto.Input)) ? Field.Input
-        : Named(name, nameof(SubmitJobDto.Weights)) ? Field.Weights
-        : Named(name, nameof(SubmitJobDto.Bias)) ? Field.Bias
-        : Named(name, nameof(SubmitJobDto.Shift)) ? Field.Shift
-        : Named(name, nameof(SubmitJobDto.Stride)) ? Field.Stride
-        : Named(name, nameof(SubmitJobDto.Padding)) ? Field.Padding
-        : Named(name, nameof(SubmitJobDto.Output)) ? Field.Output
-        : Named(name, nameof(SubmitJobDto.Priority)) ? Field.Priority
-        : Named(name, nameof(SubmitJobDto.Deadline)) ? Field.Deadline
-        : Named(name, nameof(SubmitJobDto.CpuFallback)) ? Field.CpuFallback
-        : Named(name, nameof(SubmitJobDto.IdempotencyKey)) ? Field.IdempotencyKey
-        : Field.Unknown;
+    /// <summary>
+    /// The field a property name stands for, compared ordinally with the documented names; an unknown
+    /// name, or one already seen in this object (<paramref name="seen"/>), is refused naming its path.
+    /// </summary>
+    private static Field Named(string name, (string Name, Field Field)[] fields, string prefix, ref int seen)
+    {
+        foreach (var (known, field) in fields)
+        {
+            if (string.Equals(name, known, StringComparison.Ordinal))
+            {
+                var bit = 1 << (int)field;
+                if ((seen & bit) != 0)
+                {
+                    throw RequestRules.Duplicate(prefix + known);
+                }
+                seen |= bit;
+                return field;
+            }
+        }
+        throw RequestRules.Unknown(prefix + RequestRules.Shorten(name), fields.Select(f => f.Name));
+    }
 
-    /// <summary>A JSON name matches a <see cref="SubmitJobDto"/> property as <see cref="ApiJson.Options"/> match it: case-insensitively.</summary>
-    private static bool Named(string name, string property) => string.Equals(name, property, StringComparison.OrdinalIgnoreCase);
+    /// <summary>A field's documented name (camelCase).</summary>
+    private static string Camel(Field field) => JsonNamingPolicy.CamelCase.ConvertName(field.ToString());
 
-    /// <summary>A known field by its API name (camelCase), an unknown one as it was sent.</summary>
-    private static string Camel(Field field, string sent) =>
-        field is Field.Unknown or Field.None ? sent : JsonNamingPolicy.CamelCase.ConvertName(field.ToString());
+    /// <summary>A string of at most <paramref name="maxLength"/> characters; null only where the field may be absent.</summary>
+    private static string? String(ref Utf8JsonReader json, string field, int maxLength, bool nullable)
+    {
+        if (json.TokenType == JsonTokenType.Null && nullable)
+        {
+            return null;
+        }
+        if (json.TokenType != JsonTokenType.String)
+        {
+            throw RequestRules.WrongKind(field, nullable ? "a string (or null)" : "a string", json.TokenType);
+        }
+        // Each character is at most 6 bytes escaped (\uXXXX): a longer one is refused before it is decoded.
+        var bytes = json.ValueSpan.Length;
+        var text = bytes > maxLength * 6 ? null : json.GetString()!;
+        if (text is null || text.Length > maxLength)
+        {
+            throw ApiProblem.BadInput(field, $"{field}: at most {maxLength} characters, found {text?.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "more"}");
+        }
+        return text;
+    }
+
+    /// <summary>A string that must be one of the documented values, exactly as written.</summary>
+    private static string OneOf(string value, string field, params string[] values) =>
+        values.Contains(value, StringComparer.Ordinal)
+            ? value
+            : throw ApiProblem.BadInput(field, $"{field}: expected {string.Join(" or ", values)}, found '{RequestRules.Shorten(value)}'");
+
+    /// <summary>A JSON number that is an integer from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    private static int Int32(ref Utf8JsonReader json, string field, int min = int.MinValue, int max = int.MaxValue)
+    {
+        if (json.TokenType != JsonTokenType.Number)
+        {
+            throw RequestRules.WrongKind(field, "a number", json.TokenType);
+        }
+        if (!json.TryGetInt32(out var value) || value < min || value > max)
+        {
+            throw ApiProblem.BadInput(field, $"{field}: expected an integer from {min} to {max}, found {Number(ref json)}");
+        }
+        return value;
+    }
+
+    /// <summary>A JSON number that is a 64-bit integer.</summary>
+    private static long Int64(ref Utf8JsonReader json, string field)
+    {
+        if (json.TokenType != JsonTokenType.Number)
+        {
+            throw RequestRules.WrongKind(field, "a number", json.TokenType);
+        }
+        return json.TryGetInt64(out var value)
+            ? value
+            : throw ApiProblem.BadInput(field, $"{field}: expected an integer from {long.MinValue} to {long.MaxValue}, found {Number(ref json)}");
+    }
+
+    /// <summary>A date and time as ISO 8601 with an offset, or null.</summary>
+    private static DateTimeOffset? Deadline(ref Utf8JsonReader json, string field)
+    {
+        var text = String(ref json, field, RequestRules.MaxStringLength, nullable: true);
+        if (text is null)
+        {
+            return null;
+        }
+        return json.TryGetDateTimeOffset(out var at)
+            ? at
+            : throw ApiProblem.BadInput(field, $"{field}: expected a date and time in ISO 8601 (e.g. 2030-01-01T00:00:00Z), found '{RequestRules.Shorten(text)}'");
+    }
+
+    /// <summary>A number as it was sent, shortened.</summary>
+    private static string Number(ref Utf8JsonReader json) => RequestRules.Shorten(System.Text.Encoding.UTF8.GetString(json.ValueSpan));
 
     private static TensorShape? Shape(int[]? dims) =>
         dims is [var n, var c, var h, var w] && n > 0 && c > 0 && h > 0 && w > 0 ? new TensorShape(n, c, h, w) : null;
@@ -569,5 +613,8 @@ internal sealed class SubmitJobReader : IDisposable
         public int[]? Shape { get; set; }
 
         public DecodedTensor? Data { get; set; }
+
+        /// <summary>The tensor's fields seen so far, a bit each: a second one is refused.</summary>
+        public int Seen { get; set; }
     }
 }

@@ -25,7 +25,7 @@ internal sealed class TensorCheck(string field, ConvModule module, TensorShape? 
     {
         if (shape is { } expected && Count + chunk.Length > Needed(expected))
         {
-            throw new ConvolutionException(field, $"shape {expected} of {Module.Precision} needs {Needed(expected)} bytes, found more");
+            throw new ConvolutionException(field, $"shape {expected} of {Module.PrecisionName} needs {Needed(expected)} bytes, found more");
         }
         var index = Count / _width;
         Count += chunk.Length;
@@ -54,7 +54,7 @@ internal sealed class TensorCheck(string field, ConvModule module, TensorShape? 
     {
         if (Count != Needed(final))
         {
-            throw new ConvolutionException(field, $"shape {final} of {Module.Precision} needs {Needed(final)} bytes, found {Count}");
+            throw new ConvolutionException(field, $"shape {final} of {Module.PrecisionName} needs {Needed(final)} bytes, found {Count}");
         }
     }
 

@@ -1,16 +1,17 @@
 using System.CommandLine;
 using Dpr.Fabric.Boards;
 using Dpr.Fabric.Modules;
+using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
 namespace Dpr.Host.Cli;
 
-/// <summary><c>dpr modules init|keygen|sign|verify</c>: build, sign and check a module catalog directory; <c>list</c> asks a running service.</summary>
+/// <summary><c>dpr modules init|add|keygen|sign|verify</c>: build, sign and check a module catalog directory; <c>list</c> asks a running service.</summary>
 public static class ModulesCommand
 {
     public static Command Create() => new("modules", "Build, sign and check module catalogs; list a running service's modules.")
     {
-        Init(), Keygen(), Sign(), Verify(), Client.ClientCommands.ModulesList(),
+        Init(), Add(), Keygen(), Sign(), Verify(), Client.ClientCommands.ModulesList(),
     };
 
     private static Command Init()
@@ -26,6 +27,70 @@ public static class ModulesCommand
             var target = parse.GetValue(dir)!.FullName;
             ModuleCatalog.WriteSynthetic(b, target, signer);
             output.WriteLine($"wrote 6 synthetic convolution modules for {b.Name} to {target}{(signer is null ? "" : ", signed")}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Where <c>modules add</c> finds a signing key when <c>--key</c> is not given.</summary>
+    public const string SigningKeyVariable = "DPR_SIGNING_KEY";
+
+    private static Command Add()
+    {
+        var partial = new Argument<FileInfo>("PARTIAL") { Description = "The partial bitstream from Vivado (.bit or .bin)." };
+        var hwh = new Option<FileInfo?>("--hwh") { Description = "Its hardware handoff (.hwh), copied beside it: gives the module's name and register offset." };
+        var name = new Option<string?>("--name") { Description = "The module's name; default the .hwh's system name, else the file name without _partial." };
+        var board = new Option<string?>("--board") { Description = "The board (built-in name or profile JSON); default Dpr:Board, as dpr serve reads it (pynq-z2)." };
+        var data = new Option<string?>("--data") { Description = "The data directory whose modules/ catalog dpr serve reads; default Dpr:Data (./data)." };
+        var key = new Option<FileInfo?>("--key") { Description = $"Sign the manifest with this private key (PEM); default ${SigningKeyVariable} if set." };
+        var command = new Command("add", "Add a Vivado partial to the service's module catalog: find the partition it fits exactly, write and sign its manifest.")
+        {
+            partial, hwh, name, board, data, key,
+        };
+        CliAction.Set(command, (parse, output) =>
+        {
+            // The settings dpr serve would use (appsettings.json, DPR__*), so the module lands where the service looks and is checked with its trust.
+            var options = Service.ServiceOptions.From(new ConfigurationBuilder()
+                .SetBasePath(Directory.GetCurrentDirectory())
+                .AddJsonFile("appsettings.json", optional: true)
+                .AddEnvironmentVariables()
+                .AddInMemoryCollection(new Dictionary<string, string?> { ["Dpr:Board"] = parse.GetValue(board), ["Dpr:Data"] = parse.GetValue(data) }.Where(o => o.Value is not null))
+                .Build());
+            var b = BoardCatalog.Load(options.Board);
+            IReadOnlyList<System.Security.Cryptography.ECDsa> trusted;
+            try
+            {
+                trusted = options.LoadTrustedKeys();
+            }
+            catch (Service.ServiceOptionsException e)
+            {
+                throw new CliFailure(ExitCodes.UsageOrFile, string.Join(Environment.NewLine, e.Problems));
+            }
+            var keyFile = parse.GetValue(key) ?? (Environment.GetEnvironmentVariable(SigningKeyVariable) is { Length: > 0 } path ? new FileInfo(path) : null);
+            using var signer = keyFile is null ? null : ModuleSigner.LoadKey(ReadText(keyFile));
+            var file = parse.GetValue(partial)!;
+            var result = ModuleOnboarding.Add(
+                options.ModulesDirectory, b, file.Name, CliAction.ReadFile(file), parse.GetValue(hwh) is { } h ? CliAction.ReadFile(h) : null,
+                parse.GetValue(name), signer, new ModuleCatalogOptions(options.RequireSignedModules, trusted));
+            if (result.Module is not { } module)
+            {
+                var code = result.Problem is not null ? ExitCodes.Malformed : result.Fit.Outcome switch
+                {
+                    VerdictOutcome.WrongDevice => ExitCodes.WrongDevice,
+                    VerdictOutcome.CrcMismatch => ExitCodes.CrcMismatch,
+                    _ => ExitCodes.OutsidePartition,
+                };
+                throw new CliFailure(code, $"refused {file.Name}: {result.Reason}");
+            }
+            output.WriteLine($"added {module.Name} to partition {module.Partition.Name} of board {b.Name}: {module.Image.File.Length:N0} bytes, sha256 {module.Manifest.Sha256}, "
+                + (module.Signed ? $"signed with key {module.Manifest.Signature!.KeyId}" : "unsigned"));
+            output.WriteLine($"  {result.Fit.Reason}");
+            output.WriteLine($"  manifest {module.ManifestPath}; dpr serve --board {options.Board} --data {options.Data} serves it from its next start");
+            if (signer is not null && !trusted.Any(t => ModuleSigner.KeyId(t) == ModuleSigner.KeyId(signer)))
+            {
+                // Checked above as if trusted: the service refuses it until its public key is.
+                output.WriteLine($"  note: the service does not trust key {ModuleSigner.KeyId(signer)} yet; add its public key to Dpr:TrustedKeys (README, settings)");
+            }
             return ExitCodes.Ok;
         });
         return command;

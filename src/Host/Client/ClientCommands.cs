@@ -8,7 +8,7 @@ namespace Dpr.Host.Client;
 
 /// <summary>
 /// The verbs for people, as clients of a running <c>dpr serve</c>: <c>submit</c>, <c>jobs</c>,
-/// <c>regions</c>, <c>swaps</c> and <c>modules list</c>. Tables by default, <c>--json</c> for scripts.
+/// <c>regions</c>, <c>swaps</c>, <c>audit</c> and <c>modules list</c>. Tables by default, <c>--json</c> for scripts.
 /// </summary>
 public static class ClientCommands
 {
@@ -18,11 +18,8 @@ public static class ClientCommands
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DPR_URL") ?? "http://localhost:5080",
     };
 
-    private static readonly Option<string?> Key = new("--key")
-    {
-        Description = "The API key (default: $DPR_KEY).",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DPR_KEY"),
-    };
+    // No DefaultValueFactory: help prints an option's default, and this one is a secret.
+    private static readonly Option<string?> Key = new("--key") { Description = "The API key (default: $DPR_KEY)." };
 
     internal static readonly Option<bool> Json = new("--json") { Description = "Print the API's JSON instead of a table." };
 
@@ -94,7 +91,20 @@ public static class ClientCommands
     {
         var state = new Option<string?>("--state") { Description = "queued, running, completed, failed or cancelled." };
         var limit = new Option<int>("--limit") { Description = "How many, newest first.", DefaultValueFactory = _ => 100 };
-        var id = new Argument<Guid>("ID");
+        var id = new Argument<Guid>("ID")
+        {
+            // The parser's own error names System.Guid; a user knows a job id.
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (Guid.TryParse(text, out var parsed))
+                {
+                    return parsed;
+                }
+                result.AddError($"'{text}' is not a job id: expected a GUID as POST /v1/jobs answers it, e.g. 3f2504e0-4f89-11d3-9a0c-0305e82c3301");
+                return default;
+            },
+        };
         var cancel = With(new Command("cancel", "Cancel a queued job.") { id });
         Set(cancel, async (parse, client, console) =>
         {
@@ -157,6 +167,31 @@ public static class ClientCommands
         return command;
     }
 
+    /// <summary><c>dpr audit</c>: the admin actions on record (an admin key), newest first.</summary>
+    public static Command Audit()
+    {
+        var limit = new Option<int>("--limit") { Description = "How many, newest first.", DefaultValueFactory = _ => 20 };
+        var before = new Option<string?>("--before") { Description = "The cursor a previous page printed." };
+        var command = With(new Command("audit", "The audit trail: admin actions and tenant changes, newest first (an admin key).") { limit, before });
+        Set(command, async (parse, client, console) =>
+        {
+            var page = await client.AuditAsync(parse.GetValue(limit), parse.GetValue(before));
+            Print(parse, console, page, () => Table(
+                ["#", "at", "by", "key", "source", "action", "target", "detail", "outcome"],
+                page.Entries.Select(e => new[]
+                {
+                    e.Sequence.ToString(), e.At.ToString("u"), e.By, e.Key ?? "", e.Source, e.Action, e.Target ?? "", e.Detail ?? "",
+                    e.Outcome + (e.Status is { } status ? $" ({status})" : "") + (e.Reason is { } reason ? $": {reason}" : ""),
+                })));
+            if (!parse.GetValue(Json) && page.Next is { } next)
+            {
+                console.MarkupLineInterpolated($"more: dpr audit --before {next}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
     /// <summary><c>dpr modules list</c>: the modules the service serves.</summary>
     public static Command ModulesList()
     {
@@ -164,9 +199,15 @@ public static class ClientCommands
         Set(command, async (parse, client, console) =>
         {
             var modules = await client.ModulesAsync();
-            return Print(parse, console, modules, () => Table(
+            Print(parse, console, modules, () => Table(
                 ["module", "alias", "partition", "kernel", "precision", "bytes", "sha256"],
                 modules.Modules.Select(m => new[] { m.Name, m.Alias ?? "", m.Partition, m.KernelSize is { } k ? $"{k}x{k}" : "", m.Precision ?? "", m.Bytes.ToString("N0"), m.Sha256[..16] + "…" })));
+            if (!parse.GetValue(Json) && modules.Refused is { Count: > 0 } refused)
+            {
+                console.MarkupLineInterpolated($"[bold]{refused.Count}[/] refused (not served):");
+                console.Write(Table(["file", "field", "reason"], refused.Select(r => new[] { r.File, r.Field, r.Reason })));
+            }
+            return ExitCodes.Ok;
         });
         return command;
     }
@@ -189,7 +230,7 @@ public static class ClientCommands
             {
                 throw new CliFailure(ExitCodes.UsageOrFile, $"--url: '{url}' is not a URL");
             }
-            using var client = DprClient.Create(uri, parse.GetValue(Key));
+            using var client = DprClient.Create(uri, parse.GetValue(Key) ?? Environment.GetEnvironmentVariable("DPR_KEY"));
             try
             {
                 return body(parse, client, InspectCommand.ConsoleFor(output)).GetAwaiter().GetResult();

@@ -56,6 +56,9 @@ public sealed class DprClient(HttpClient http) : IDisposable
             $"/v1/swaps?limit={limit}{(partition is null ? "" : "&partition=" + Uri.EscapeDataString(partition))}{(before is null ? "" : "&before=" + Uri.EscapeDataString(before))}",
             null, cancel);
 
+    public Task<AuditPageDto> AuditAsync(int limit, string? before, CancellationToken cancel = default) =>
+        SendAsync<AuditPageDto>(HttpMethod.Get, $"/v1/audit?limit={limit}{(before is null ? "" : "&before=" + Uri.EscapeDataString(before))}", null, cancel);
+
     public Task<ChaosStateDto> ChaosAsync(CancellationToken cancel = default) => SendAsync<ChaosStateDto>(HttpMethod.Get, "/v1/chaos", null, cancel);
 
     public Task<ChaosClearedDto> ClearChaosAsync(CancellationToken cancel = default) => SendAsync<ChaosClearedDto>(HttpMethod.Delete, "/v1/chaos", null, cancel);

@@ -1,5 +1,7 @@
 using Akka.Configuration;
 using Akka.Hosting;
+using Akka.Pattern;
+using Dpr.Actors.Audit;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Journal;
 using Dpr.Actors.Serialization;
@@ -36,4 +38,10 @@ public static class DprAkkaBuilderExtensions
             registry.Register<JobIntakeActor>(node.Intake);
             registry.Register<JobDispatcherActor>(node.Dispatcher);
         });
+
+    /// <summary>The audit trail's actor (back-off supervised: a failed journal write stops it, and it comes back).</summary>
+    public static AkkaConfigurationBuilder WithDprAudit(this AkkaConfigurationBuilder builder) =>
+        builder.WithActors((system, registry) => registry.Register<AuditActor>(system.ActorOf(
+            BackoffSupervisor.Props(Backoff.OnStop(AuditActor.Props(), "trail", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
+            AuditActor.Id)));
 }

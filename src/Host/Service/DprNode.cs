@@ -116,12 +116,12 @@ public sealed class DprNode : IDisposable
     public static DprNode Create(ServiceOptions options)
     {
         var board = BoardCatalog.Load(options.Board);
-        var modules = Path.Combine(options.DataDirectory, "modules");
+        var modules = options.ModulesDirectory;
         if (options.Simulated && (!Directory.Exists(modules) || Directory.GetFiles(modules, "*" + ModuleCatalog.ManifestSuffix).Length == 0))
         {
             ModuleCatalog.WriteSynthetic(board, modules);
         }
-        var catalog = ModuleCatalog.Load(modules, board);
+        var catalog = ModuleCatalog.Load(modules, board, new ModuleCatalogOptions(options.RequireSignedModules, options.LoadTrustedKeys()));
         if (!options.Simulated)
         {
             var memory = board.Memory ?? throw new ServiceOptionsException(

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -81,11 +82,14 @@ public static class DprService
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton<ChaosInjector>();
-        builder.Services.AddSingleton(new TenantStore(options.DataDirectory));
+        builder.Services.AddSingleton(services => new TenantStore(options.DataDirectory, services.GetRequiredService<ILoggerFactory>().CreateLogger<TenantStore>()));
+        builder.Services.AddSingleton(services => new AuthFailures(metrics, services.GetRequiredService<ILogger<AuthFailures>>(), TimeProvider.System));
+        builder.Services.AddSingleton<AuditLog>();
         // First: its first probe creates the tables before any journal or store is used.
         builder.Services.AddHostedService<JournalHealth>();
         builder.Services.AddSingleton(new DiskSpace(options.DataDirectory, options.MinFreeDiskMegabytes * 1024 * 1024));
         builder.Services.AddHostedService<StorageSweepService>();
+        builder.Services.AddHostedService<AuditInboxService>();
         builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
         builder.Services.AddAkka("dpr", akka => akka
             // The host stops the actor system after the server has finished its requests, not the CLR's exit hook before.
@@ -99,6 +103,7 @@ public static class DprService
             .WithDprJournal(options.JournalSettings)
             .WithDprRegions(node)
             .WithDprJobs(node)
+            .WithDprAudit()
             .WithActors((system, _) =>
             {
                 metrics.Observe(system, node.Intake, options.AskTimeout);
@@ -112,17 +117,19 @@ public static class DprService
         app.MapApiDocument();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
-        app.MapMetrics("/metrics", metrics.Registry);
+        app.UseMetricsAccess(options);
+        app.MapMetrics(MetricsAccess.Path, metrics.Registry);
         app.UseRateLimiter();
         var v1 = app.MapGroup("/v1").RequireTenant().RequireRateLimiting(TenantRateLimit.Policy);
         var journaled = v1.MapGroup("").RequireJournal();
         journaled.MapJobs();
         journaled.MapBoard();
+        journaled.MapAudit();
         // Not behind the journal: the board's health is read from the SEM controller and its monitor, not the journal.
         v1.MapBoardHealth();
         // Not behind the journal: an operator ends an injected outage or inspects faults while the journal is down.
         v1.MapChaos();
-        app.MapFallback(context => throw ApiProblem.NotFound("path", $"no endpoint {context.Request.Method} {context.Request.Path} (docs/api.md)"));
+        app.MapFallback((HttpContext context, EndpointDataSource endpoints) => UnmatchedRequest.Refuse(context, endpoints));
         app.Lifetime.ApplicationStarted.Register(() => Announce(app, options, node));
         app.Lifetime.ApplicationStopped.Register(node.Dispose);
         return app;

@@ -8,13 +8,17 @@ namespace Dpr.Host.Service;
 /// the events with the same source and message template, the first <see cref="Burst"/> in each
 /// <see cref="Window"/> are written and the rest counted; the first one written after that names how
 /// many were left out (the <c>Suppressed</c> property, rendered after the message). Information and
-/// below pass untouched. Windows are measured on the monotonic clock, so a wall-clock jump at boot
+/// below pass untouched, as do events marked <see cref="RateLimitedProperty"/> (bounded where they are made,
+/// e.g. <c>Api.AuthFailures</c>, whose lines differ by source and must not share one budget). Windows are measured on the monotonic clock, so a wall-clock jump at boot
 /// neither floods nor silences.
 /// </summary>
 public sealed class RepeatedLogFilter(TimeProvider time, int burst = 5, TimeSpan? window = null) : ILogEventFilter
 {
     /// <summary>Distinct messages followed at once; past it the oldest quiet ones are dropped.</summary>
     private const int MaxKeys = 1024;
+
+    /// <summary>A property that marks an event as rate-limited already (pushed with <c>Serilog.Context.LogContext</c>).</summary>
+    public const string RateLimitedProperty = "RateLimited";
 
     private readonly Dictionary<(string? Source, string Template), Tally> _tallies = [];
 
@@ -24,7 +28,7 @@ public sealed class RepeatedLogFilter(TimeProvider time, int burst = 5, TimeSpan
 
     public bool IsEnabled(LogEvent logEvent)
     {
-        if (logEvent.Level < LogEventLevel.Warning)
+        if (logEvent.Level < LogEventLevel.Warning || logEvent.Properties.ContainsKey(RateLimitedProperty))
         {
             return true;
         }

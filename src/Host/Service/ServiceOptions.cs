@@ -74,6 +74,15 @@ public sealed class ServiceOptions
     /// </summary>
     public int RequestsPerSecondPerTenant { get; set; } = 1000;
 
+    /// <summary>
+    /// A key for <c>/metrics</c> (<c>Authorization: Bearer KEY</c>), for a scraper that should hold no admin key;
+    /// at least 16 characters. Admin keys are accepted too (docs/api.md, "Metrics").
+    /// </summary>
+    public string? MetricsKey { get; set; }
+
+    /// <summary>Callers on the loopback interface may read <c>/metrics</c> without a key. Turn off behind a reverse proxy on the same host.</summary>
+    public bool MetricsOpenOnLoopback { get; set; } = true;
+
     /// <summary>How long a request waits for an actor (the intake's durable write, a region's swap) before a 503.</summary>
     public double AskTimeoutSeconds { get; set; } = 10;
 
@@ -114,7 +123,20 @@ public sealed class ServiceOptions
         ? TenantWeights.ToDictionary(w => w.Key, w => double.Parse(w.Value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal)
         : null;
 
+    /// <summary>
+    /// Public keys (PEM files, or the PEM text itself) whose module signatures are accepted
+    /// (<c>Dpr:TrustedKeys:0=/etc/dpr/release.pub.pem</c>, <c>DPR__TRUSTEDKEYS__0=...</c>); a module signed by
+    /// another key is refused (docs/modules.md).
+    /// </summary>
+    public List<string> TrustedKeys { get; set; } = [];
+
+    /// <summary>Serve only modules signed by one of <see cref="TrustedKeys"/>; a board profile can ask the same (<c>requireSignedModules</c>).</summary>
+    public bool RequireSignedModules { get; set; }
+
     public string DataDirectory => Path.GetFullPath(Data);
+
+    /// <summary>The module catalog <c>dpr serve</c> reads and <c>dpr modules add</c> writes.</summary>
+    public string ModulesDirectory => Path.Combine(DataDirectory, "modules");
 
     public TimeSpan AskTimeout => TimeSpan.FromSeconds(AskTimeoutSeconds);
 
@@ -135,6 +157,43 @@ public sealed class ServiceOptions
         : $"PostgreSQL {new Npgsql.NpgsqlConnectionStringBuilder(Connection) { Password = null }.ConnectionString}";
 
     public PlacementPolicy PlacementPolicy => Enum.Parse<PlacementPolicy>(Placement, ignoreCase: true);
+
+    /// <summary>
+    /// <see cref="TrustedKeys"/> loaded. A private key is refused: the service needs only the public half,
+    /// and a signing key belongs with whoever signs.
+    /// </summary>
+    /// <exception cref="ServiceOptionsException">A key cannot be read; the problem names it (<c>Dpr:TrustedKeys:1</c>).</exception>
+    public IReadOnlyList<System.Security.Cryptography.ECDsa> LoadTrustedKeys()
+    {
+        var keys = new List<System.Security.Cryptography.ECDsa>();
+        for (var i = 0; i < TrustedKeys.Count; i++)
+        {
+            var entry = TrustedKeys[i];
+            var setting = $"{Section}:{nameof(TrustedKeys)}:{i}";
+            string pem;
+            try
+            {
+                pem = entry.TrimStart().StartsWith("-----BEGIN", StringComparison.Ordinal) ? entry : File.ReadAllText(entry);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                throw new ServiceOptionsException([$"{setting}: cannot read the public key '{entry}': {e.Message}"]);
+            }
+            if (pem.Contains("PRIVATE KEY", StringComparison.Ordinal))
+            {
+                throw new ServiceOptionsException([$"{setting}: '{entry}' is a private key; trust the public one (PREFIX.pub.pem of dpr modules keygen)"]);
+            }
+            try
+            {
+                keys.Add(Dpr.Fabric.Modules.ModuleSigner.LoadKey(pem));
+            }
+            catch (Exception e) when (e is ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                throw new ServiceOptionsException([$"{setting}: '{entry}' is not an ECDSA public key in PEM: {e.Message}"]);
+            }
+        }
+        return keys;
+    }
 
     public static ServiceOptions From(IConfiguration configuration)
     {
@@ -187,6 +246,7 @@ public sealed class ServiceOptions
         Check(Placement is not null && Enum.TryParse<PlacementPolicy>(Placement, ignoreCase: true, out var placement) && Enum.IsDefined(placement) && !int.TryParse(Placement, out _),
             nameof(Placement), $"expected lookahead, lru or fifo, found '{Placement}'");
         Check(RequestsPerSecondPerTenant >= 1, nameof(RequestsPerSecondPerTenant), $"at least 1, found {RequestsPerSecondPerTenant}");
+        Check(string.IsNullOrEmpty(MetricsKey) || MetricsKey.Trim().Length >= 16, nameof(MetricsKey), $"at least 16 characters (a random token: `openssl rand -hex 24`), found {MetricsKey?.Trim().Length}");
         Check(AskTimeoutSeconds > 0, nameof(AskTimeoutSeconds), $"more than 0, found {AskTimeoutSeconds}");
         Check(LogFileRetainedCount >= 1, nameof(LogFileRetainedCount), $"at least 1, found {LogFileRetainedCount}");
         Check(LogFileMaxBytes >= 64 * 1024, nameof(LogFileMaxBytes), $"at least 65536 bytes, found {LogFileMaxBytes}");
@@ -214,10 +274,27 @@ public sealed class ServiceOptions
                 nameof(Urls), $"'{url}' is not an http(s) URL");
         }
         Check(!string.IsNullOrWhiteSpace(Urls), nameof(Urls), "at least one URL to listen on is needed");
+        var trusted = 0;
+        try
+        {
+            var keys = LoadTrustedKeys();
+            trusted = keys.Count;
+            foreach (var key in keys)
+            {
+                key.Dispose();
+            }
+        }
+        catch (ServiceOptionsException e)
+        {
+            problems.AddRange(e.Problems);
+            trusted = -1;
+        }
         try
         {
             // The request limits as set, or as derived from the board's RAM, named by their setting either way.
             var board = BoardCatalog.Load(Board);
+            var required = RequireSignedModules ? $"{Section}:{nameof(RequireSignedModules)}" : board.RequireSignedModules ? $"board '{board.Name}'" : null;
+            Check(required is null || trusted != 0, nameof(TrustedKeys), $"{required} requires signed modules, but no key is trusted, so every module would be refused");
             var limits = RequestLimits.For(this, board);
             string Derived(object? set) => set is null ? $" (derived from {RequestLimits.RamOf(board)} bytes of RAM; set it)" : "";
             Check(limits.MaxRequestBytes >= 1024, nameof(MaxRequestBytes), $"at least 1024 bytes, found {limits.MaxRequestBytes}{Derived(MaxRequestBytes)}");

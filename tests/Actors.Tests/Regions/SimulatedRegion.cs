@@ -39,6 +39,7 @@ public sealed class SimulatedRegion
 
     public PartitionHardware Hardware { get; }
 
-    public Props Props(RegionOptions? options = null, TimeProvider? time = null) =>
-        RegionManagerActor.Props("pynq-z2", Hardware, Catalog, options ?? new RegionOptions(RetryBackoff: TimeSpan.FromMilliseconds(20), SwapTimeout: TimeSpan.FromSeconds(1)), time ?? TimeProvider.System);
+    /// <param name="catalog">Another catalog of the pynq-z2 board than the shared synthetic one.</param>
+    public Props Props(RegionOptions? options = null, TimeProvider? time = null, ModuleCatalog? catalog = null) =>
+        RegionManagerActor.Props("pynq-z2", Hardware, catalog ?? Catalog, options ?? new RegionOptions(RetryBackoff: TimeSpan.FromMilliseconds(20), SwapTimeout: TimeSpan.FromSeconds(1)), time ?? TimeProvider.System);
 }

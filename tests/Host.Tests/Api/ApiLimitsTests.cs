@@ -146,6 +146,8 @@ public class ApiLimitsTests
     [InlineData("Dpr:StartupTimeoutSeconds", "-1", "Dpr:StartupTimeoutSeconds: 0 (wait as long as it takes) or more, found -1")]
     [InlineData("Dpr:TenantWeights:alice", "0", "Dpr:TenantWeights:alice: a positive number, found '0'")]
     [InlineData("Dpr:TenantWeights:alice", "heavy", "Dpr:TenantWeights:alice: a positive number, found 'heavy'")]
+    [InlineData("Dpr:MetricsKey", "short", "Dpr:MetricsKey: at least 16 characters")]
+    [InlineData("Dpr:MetricsOpenOnLoopback", "maybe", "Dpr:MetricsOpenOnLoopback")]
     public void A_bad_setting_stops_the_start_naming_the_setting(string key, string value, string expected)
     {
         var e = Assert.Throws<ServiceOptionsException>(() => DprService.Build(new Dictionary<string, string?> { [key] = value, ["Dpr:Data"] = Path.GetTempPath() }));

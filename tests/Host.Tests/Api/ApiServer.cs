@@ -6,6 +6,7 @@ using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Dpr.Host.Tests.Api;
 
@@ -36,9 +37,12 @@ public sealed class ApiServer : IAsyncDisposable
     /// <param name="kestrel">Listen on a free loopback port instead of the in-memory test server (for clients that open sockets).</param>
     /// <param name="customize">More for the builder, e.g. a service replaced (the settings are in its configuration).</param>
     /// <param name="routes">Endpoints of the test's own, mapped before the server starts.</param>
-    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false, Action<WebApplicationBuilder>? customize = null, Action<WebApplication>? routes = null)
+    /// <param name="prepare">Writes into the fresh data directory before the service starts (a module catalog of the test's own).</param>
+    public static async Task<ApiServer> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool kestrel = false, Action<WebApplicationBuilder>? customize = null, Action<WebApplication>? routes = null, Action<string>? prepare = null)
     {
         var data = Path.Combine(Path.GetTempPath(), $"dpr-api-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(data);
+        prepare?.Invoke(data);
         var tenants = new TenantStore(data);
         var keys = new Dictionary<string, string> { ["alice"] = tenants.Add("alice", false), ["bob"] = tenants.Add("bob", false), ["ops"] = tenants.Add("ops", true) };
         var overrides = new Dictionary<string, string?> { ["Dpr:Data"] = data, ["Serilog:MinimumLevel:Default"] = "Warning", ["Dpr:Urls"] = "http://127.0.0.1:0" };
@@ -72,10 +76,10 @@ public sealed class ApiServer : IAsyncDisposable
         return new ApiServer(app, Data, Keys);
     }
 
-    /// <summary>A client with <paramref name="tenant"/>'s key, or none.</summary>
+    /// <summary>A client with <paramref name="tenant"/>'s key, or none (over the loopback port when the server has one).</summary>
     public HttpClient Client(string? tenant)
     {
-        var client = _app.GetTestClient();
+        var client = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>() is TestServer ? _app.GetTestClient() : new HttpClient { BaseAddress = Url };
         if (tenant is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Keys[tenant]);

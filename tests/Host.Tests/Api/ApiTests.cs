@@ -272,6 +272,11 @@ public class ApiTests(SharedServer shared) : IClassFixture<SharedServer>
         Assert.Equal(["401", "429", "503"], Problems("/v1/jobs", "get"));
         Assert.Contains("403", Problems("/v1/regions/{partition}/load", "post"));
         Assert.Contains("404", Problems("/v1/jobs/{id}", "get"));
+        var addTenant = paths.GetProperty("/v1/tenants").GetProperty("post").GetProperty("responses");
+        Assert.True(addTenant.TryGetProperty("201", out var created) && created.GetProperty("content").TryGetProperty("application/json", out _), "POST /v1/tenants answers 201 with the key");
+        Assert.False(addTenant.TryGetProperty("200", out _));
+        Assert.Contains("409", Problems("/v1/tenants", "post"));
+        Assert.True(paths.TryGetProperty("/v1/tenants/{name}", out _), "the Location of a new tenant resolves");
 
         // The reference page and its script come from the service itself, not from a CDN.
         var page = await anonymous.GetStringAsync("/docs/");

@@ -79,26 +79,82 @@ public sealed class SubmitJobReaderTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void Fields_are_read_as_the_api_reads_them_names_in_any_case_numbers_from_strings_unknown_ones_skipped()
+    public void Every_field_is_read_by_its_documented_name()
     {
         var data = Convert.ToBase64String(Bytes(16, seed: 8));
         var body = $$"""
-            {"extra": {"nested": ["{\"module\": 1}", [1, 2]]}, "MODULE": "conv3x3_8bit", "note": "{{new string('x', 300_000)}}",
-             "input": {"Shape": [1, "1", 4, 4], "comment": "ignored", "DATA": "{{data}}"},
-             "weights": {"shape": [2, 1, 3, 3], "data": " {{Convert.ToBase64String(Bytes(18, seed: 9))}} "},
-             "bias": [5, -6], "shift": "3", "stride": 2, "padding": "valid", "output": "raw", "priority": 4,
-             "deadline": "2030-01-01T00:00:00Z", "cpuFallback": true, "idempotencyKey": "k-1", "stride": 1}
+            {"module": "conv3x3_8bit",
+             "input": {"shape": [1, 1, 4, 4], "data": "{{data}}"},
+             "weights": {"data": " {{Convert.ToBase64String(Bytes(18, seed: 9))}} ", "shape": [2, 1, 3, 3]},
+             "bias": [5, -6], "shift": 3, "stride": 2, "padding": "valid", "output": "raw", "priority": -4,
+             "deadline": "2030-01-01T00:00:00Z", "cpuFallback": true, "idempotencyKey": "k-1"}
             """;
 
         using var submission = Parse(Encoding.UTF8.GetBytes(body), Blobs, readSize: 1000);
 
         var request = submission.Request;
-        Assert.Equal(("conv3x3_8bit", 1, "valid", 3, "raw"), (request.Module, request.Stride, request.Padding, request.Shift, request.Output));
+        Assert.Equal(("conv3x3_8bit", 2, "valid", 3, "raw"), (request.Module, request.Stride, request.Padding, request.Shift, request.Output));
         Assert.Equal([1, 1, 4, 4], request.InputShape);
+        Assert.Equal([2, 1, 3, 3], request.WeightShape);
         Assert.Equal(Convert.FromBase64String(data), request.Input);
         Assert.Equal([5L, -6L], request.Bias!);
-        Assert.Equal((4, true, "k-1"), (request.Priority, request.CpuFallback, request.IdempotencyKey));
+        Assert.Equal((-4, true, "k-1"), (request.Priority, request.CpuFallback, request.IdempotencyKey));
         Assert.Equal(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), request.Deadline);
+    }
+
+    [Theory]
+    [InlineData("\"shift\": 0, \"stride\": 1, \"shift\": 9", "shift", "sent more than once")]
+    [InlineData("\"MODULE\": \"conv3x3_int8\"", "MODULE", "unknown field")]
+    [InlineData("\"shfit\": 2", "shfit", "unknown field")]
+    [InlineData("\"extra\": {\"module\": 1}", "extra", "unknown field")]
+    [InlineData("\"shift\": \"3\"", "shift", "expected a number, found a string")]
+    [InlineData("\"bias\": [1, \"2\"]", "bias[1]", "expected a number, found a string")]
+    [InlineData("\"cpuFallback\": \"true\"", "cpuFallback", "expected true or false, found a string")]
+    [InlineData("\"priority\": 101", "priority", "expected an integer from -100 to 100, found 101")]
+    [InlineData("\"priority\": 1.5", "priority", "expected an integer from -100 to 100, found 1.5")]
+    [InlineData("\"padding\": \"SAME\"", "padding", "expected same or valid, found 'SAME'")]
+    [InlineData("\"output\": null", "output", "expected a string, found null")]
+    [InlineData("\"idempotencyKey\": \"a key\"", "idempotencyKey", "printable ASCII characters without spaces")]
+    [InlineData("\"deadline\": 1893456000", "deadline", "expected a string (or null), found a number")]
+    public void A_field_that_could_mean_two_things_is_refused_naming_it(string fields, string field, string detail)
+    {
+        var body = $$"""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AAAAAAAAAAAAAAAAAAAAAA=="}, "weights": {"shape": [1, 1, 3, 3], "data": "AAAAAAAAAAAA"}, {{fields}}}""";
+        foreach (var readSize in new[] { 1, 4096 })
+        {
+            var problem = Assert.Throws<ApiProblem>(() => Parse(Encoding.UTF8.GetBytes(body), Blobs, readSize));
+
+            Assert.Equal((400, field), (problem.Status, problem.Field));
+            Assert.Contains(detail, problem.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, "6", 6], "data": ""}}""", "input.shape[2]", "expected a number, found a string")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shapee": [1, 1, 6, 6], "data": ""}}""", "input.shapee", "unknown field")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"Data": "", "shape": [1, 1, 6, 6]}}""", "input.Data", "unknown field")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"data": "AAAA", "shape": [1, 1, 2, 2], "data": "AAAA"}}""", "input.data", "sent more than once")]
+    [InlineData("""{"module": "conv3x3_int8", "input": {"shape": [1, 1, 2, 2], "data": "AAAA"}, "input": {"shape": [1, 1, 2, 2], "data": "AAAA"}}""", "input", "sent more than once")]
+    [InlineData("""{"module": "conv3x3_int8", "input": "AAAA"}""", "input", "expected an object {shape, data} (or null), found a string")]
+    public void A_tensor_field_that_could_mean_two_things_is_refused_naming_its_path(string body, string field, string detail)
+    {
+        var problem = Assert.Throws<ApiProblem>(() => Parse(Encoding.UTF8.GetBytes(body), Blobs));
+
+        Assert.Equal((400, field), (problem.Status, problem.Field));
+        Assert.Contains(detail, problem.Message);
+        Assert.DoesNotContain("System.", problem.Message);
+    }
+
+    [Fact]
+    public void Strings_are_bounded_before_they_are_decoded()
+    {
+        var key = new string('k', RequestRules.MaxIdempotencyKeyLength + 1);
+        var body = $$"""{"idempotencyKey": "{{key}}"}""";
+
+        var problem = Assert.Throws<ApiProblem>(() => Parse(Encoding.UTF8.GetBytes(body), Blobs));
+
+        Assert.Equal(("idempotencyKey", "idempotencyKey: at most 200 characters, found 201"), (problem.Field, problem.Message));
+        var module = Assert.Throws<ApiProblem>(() => Parse(Encoding.UTF8.GetBytes($$"""{"module": "{{new string('m', 500_000)}}"}"""), Blobs));
+        Assert.Equal(("module", "module: at most 128 characters, found more"), (module.Field, module.Message));
     }
 
     [Theory]

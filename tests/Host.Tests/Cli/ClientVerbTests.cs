@@ -68,6 +68,42 @@ public sealed class ClientVerbTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Help_never_shows_the_key_of_the_environment()
+    {
+        const string secret = "dpr_helpMustNeverShowThisKey0000000000000000000";
+        Environment.SetEnvironmentVariable("DPR_KEY", secret);
+        try
+        {
+            foreach (var verb in new[] { "regions", "submit", "jobs", "swaps", "audit" })
+            {
+                var (_, stdout, stderr) = CliRunner.Run(verb, "--help");
+                Assert.Contains("$DPR_KEY", stdout);
+                Assert.DoesNotContain(secret[..12], stdout + stderr);
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("DPR_KEY", null);
+        }
+    }
+
+    [Fact]
+    public void Audit_prints_the_admin_actions_and_refuses_a_tenant_key()
+    {
+        Assert.Equal(0, Dpr("ops", "regions", "load", "conv", "conv3x3_int16").Exit);
+
+        var (exit, stdout, stderr) = CliRunner.Run("audit", "--json", "--url", _server.Url!.ToString(), "--key", _server.Keys["ops"]);
+        Assert.True(exit == 0, stderr);
+        var page = JsonSerializer.Deserialize<AuditPageDto>(stdout, ApiJson.Options)!;
+        var load = Assert.Single(page.Entries, e => e.Action == "region.load" && e.Detail == "module conv3x3_int16");
+        Assert.Equal(("ops", "conv", "ok", 200), (load.By, load.Target, load.Outcome, load.Status));
+
+        var (refused, _, why) = Dpr("bob", "audit");
+        Assert.Equal(1, refused);
+        Assert.Contains("not an admin", why);
+    }
+
+    [Fact]
     public void Admins_load_modules_and_everyone_sees_regions_swaps_and_modules()
     {
         var (loaded, loadOut, loadErr) = Dpr("ops", "regions", "load", "conv", "conv5x5_int32");
@@ -98,5 +134,23 @@ public sealed class ClientVerbTests : IAsyncLifetime
         var (down, _, downErr) = CliRunner.Run("jobs", "--url", "http://127.0.0.1:1", "--key", "x");
         Assert.Equal(1, down);
         Assert.Contains("cannot reach", downErr);
+
+        var (notId, _, notIdErr) = Dpr("alice", "jobs", "cancel", "not-a-guid");
+        Assert.NotEqual(0, notId);
+        Assert.Contains("'not-a-guid' is not a job id", notIdErr);
+        Assert.DoesNotContain("System.Guid", notIdErr);
+    }
+
+    [Fact]
+    public void A_job_file_with_a_field_in_another_case_is_refused_naming_it()
+    {
+        var file = Path.Combine(_dir, "cased.json");
+        File.WriteAllText(file, """{"Module": "conv3x3_int8", "input": {"shape": [1, 1, 4, 4], "data": "AAAAAAAAAAAAAAAAAAAAAA=="}, "weights": {"shape": [1, 1, 3, 3], "data": "AAAAAAAAAAAA"}}""");
+
+        var (exit, _, stderr) = Dpr("alice", "submit", file);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("400", stderr);
+        Assert.Contains("[field Module]", stderr);
     }
 }

@@ -46,6 +46,27 @@ public sealed class PostgresServeTests
         Assert.Contains(page.Swaps, s => s.Module == "conv3x3_int8" && s.Outcome == "completed");
     }
 
+    [PostgresFact]
+    public async Task The_audit_trail_is_stored_in_postgresql_and_read_back_a_page_at_a_time()
+    {
+        using var cluster = TemporaryPostgresCluster.Start(password: Password);
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Dpr:Journal"] = "postgres",
+            ["Dpr:Connection"] = cluster.ConnectionString,
+        });
+        using var ops = server.Client("ops");
+
+        Assert.True((await ops.PostAsJsonAsync("/v1/regions/conv/load", new LoadDto("conv3x3_int8"), ApiJson.Options)).IsSuccessStatusCode);
+        Assert.True((await ops.PostAsJsonAsync("/v1/tenants/alice/keys", new RotateKeyDto("ci"), ApiJson.Options)).IsSuccessStatusCode);
+        var first = (await ops.GetFromJsonAsync<AuditPageDto>("/v1/audit?limit=1", ApiJson.Options))!;
+        var second = (await ops.GetFromJsonAsync<AuditPageDto>($"/v1/audit?limit=1&before={first.Next}", ApiJson.Options))!;
+
+        Assert.Equal(("key.rotate", "alice", "ok"), (first.Entries.Single().Action, first.Entries.Single().Target, first.Entries.Single().Outcome));
+        Assert.Equal(("region.load", "conv", "module conv3x3_int8"), (second.Entries.Single().Action, second.Entries.Single().Target, second.Entries.Single().Detail));
+        Assert.Null(second.Next);
+    }
+
     /// <summary>
     /// With PostgreSQL, a job's large input and its result are in the database, which every host on it
     /// shares, and nothing of either is in the data directory.

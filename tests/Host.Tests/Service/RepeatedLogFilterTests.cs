@@ -47,6 +47,22 @@ public class RepeatedLogFilterTests
     }
 
     [Fact]
+    public void Events_rate_limited_where_they_are_made_pass_untouched()
+    {
+        var filter = new RepeatedLogFilter(_time, burst: 1);
+        LogEvent Limited()
+        {
+            var e = Event(LogEventLevel.Warning, "Authentication failed from {Source}");
+            e.AddOrUpdateProperty(new LogEventProperty(RepeatedLogFilter.RateLimitedProperty, new ScalarValue(true)));
+            return e;
+        }
+
+        Assert.All(Enumerable.Range(0, 100), _ => Assert.True(filter.IsEnabled(Limited())));
+        Assert.True(filter.IsEnabled(Event(LogEventLevel.Warning, "Authentication failed from {Source}")));
+        Assert.False(filter.IsEnabled(Event(LogEventLevel.Warning, "Authentication failed from {Source}")));
+    }
+
+    [Fact]
     public void A_wall_clock_jump_changes_nothing()
     {
         var clock = new JumpingClock();
