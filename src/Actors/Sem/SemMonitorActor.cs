@@ -25,6 +25,9 @@ public sealed class SemMonitorActor : ReceiveActor
     /// <summary>The partition whose reload the controller waits for after an uncorrectable upset in it, and whether its region has recorded the upset yet.</summary>
     private (string Partition, bool Recorded)? _awaitingReload;
     private long _upsets;
+    /// <summary>Upsets by the partition they struck, <see cref="StaticRegion"/> for the static design.</summary>
+    private readonly Dictionary<string, long> _byPartition = [];
+    private string? _lastUpset;
 
     /// <param name="resumeObservation">Tells the controller to observe again (its command interface); null when dpr cannot.</param>
     public SemMonitorActor(Board board, IReadOnlyDictionary<string, IActorRef> regions, Action? resumeObservation = null)
@@ -70,7 +73,8 @@ public sealed class SemMonitorActor : ReceiveActor
                 }
             }
         });
-        Receive<GetHealth>(_ => Sender.Tell(new Health(_degraded.Count == 0, _upsets, _degraded.ToList(), _parser.State?.ToString())));
+        Receive<GetHealth>(_ => Sender.Tell(new Health(_degraded.Count == 0, _upsets, _degraded.ToList(), _parser.State?.ToString(),
+            new Dictionary<string, long>(_byPartition), _lastUpset)));
     }
 
     public static Props Props(Board board, IReadOnlyDictionary<string, IActorRef> regions, Action? resumeObservation = null) =>
@@ -84,6 +88,9 @@ public sealed class SemMonitorActor : ReceiveActor
     {
         _upsets++;
         var location = _locator.Locate(upset);
+        var key = location.Partition?.Name ?? StaticRegion;
+        _byPartition[key] = _byPartition.GetValueOrDefault(key) + 1;
+        _lastUpset = $"{(upset.Corrected ? "corrected" : "uncorrectable")} upset in {location}";
         if (location.Partition is { } partition && upset.Frame is { } frame && regions.TryGetValue(partition.Name, out var region))
         {
             region.Tell(new RegionCommands.ReportUpset(frame.Value, upset.Word, upset.Bit, upset.Corrected));
@@ -104,13 +111,19 @@ public sealed class SemMonitorActor : ReceiveActor
         Context.System.EventStream.Publish(new BoardDegraded(reason));
     }
 
+    /// <summary>The key of <see cref="Health.UpsetsByPartition"/> for upsets in the static design (or not located).</summary>
+    public const string StaticRegion = "static";
+
     /// <summary>Monitor-interface output as it arrives (one or more lines).</summary>
     public sealed record Lines(IReadOnlyList<string> Text);
 
     public sealed record GetHealth;
 
     /// <param name="Healthy">False once an upset the partitions cannot repair was reported.</param>
-    public sealed record Health(bool Healthy, long Upsets, IReadOnlyList<string> Degraded, string? ControllerState);
+    /// <param name="UpsetsByPartition">Upsets reported per partition, <see cref="StaticRegion"/> for the static design.</param>
+    /// <param name="LastUpset">The last upset reported, where and whether it was corrected.</param>
+    public sealed record Health(bool Healthy, long Upsets, IReadOnlyList<string> Degraded, string? ControllerState,
+        IReadOnlyDictionary<string, long>? UpsetsByPartition = null, string? LastUpset = null);
 
     public sealed record BoardDegraded(string Reason);
 }

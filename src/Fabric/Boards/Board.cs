@@ -9,6 +9,8 @@ namespace Dpr.Fabric.Boards;
 /// <param name="RequireSignedModules">Only modules signed by a trusted key may be served or loaded on this board (docs/modules.md).</param>
 /// <param name="Hwicap">The AXI HWICAP core of the static design, for the <c>hwicap</c> port; null when it has none.</param>
 /// <param name="FpgaRegion">The device-tree path of the base <c>fpga-region</c> a full image is loaded into by the <c>overlay</c> port (<c>/fpga-full</c> on PYNQ images); null when the profile does not say.</param>
+/// <param name="Sem">Where the static design's SEM controller talks (its monitor interface); null when it has none.</param>
+/// <param name="DevcfgAddress">The Zynq DEVCFG registers, whose CTRL register selects PCAP or ICAP (UG585: 0xF8007000).</param>
 public sealed record Board(
     string Name,
     string Description,
@@ -21,8 +23,13 @@ public sealed record Board(
     long? RamBytes = null,
     bool RequireSignedModules = false,
     Hwicap? Hwicap = null,
-    string? FpgaRegion = null)
+    string? FpgaRegion = null,
+    SemUart? Sem = null,
+    ulong DevcfgAddress = Board.ZynqDevcfgAddress)
 {
+    /// <summary>DEVCFG's base address on every Zynq-7000 (UG585 Appendix B, "Device Configuration Interface (devcfg)").</summary>
+    public const ulong ZynqDevcfgAddress = 0xF8007000;
+
     public Partition Partition(string name) =>
         Partitions.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal))
         ?? throw new BoardProfileException("partition", $"board '{Name}' has no partition '{name}'; it has {string.Join(", ", Partitions.Select(p => p.Name))}");

@@ -142,7 +142,35 @@ public static class BoardCatalog
                 Address(h.Address, "hwicap.address") ?? throw new BoardProfileException("hwicap.address", "is required"),
                 depth is >= 16 and <= 16384 && (depth & (depth - 1)) == 0 ? depth : throw new BoardProfileException("hwicap.writeFifoDepth", $"expected a power of two in 16..16384 (PG134), found {depth}"));
         }
-        return new Board(name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, doc.RequireSignedModules ?? false, hwicap, RegionPath(doc.FpgaRegion, "fpgaRegion"));
+        var devcfg = Address(doc.Devcfg, "devcfg") ?? Board.ZynqDevcfgAddress;
+        return new Board(
+            name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, doc.RequireSignedModules ?? false,
+            hwicap, RegionPath(doc.FpgaRegion, "fpgaRegion"), Sem(doc.Sem), devcfg);
+    }
+
+    /// <summary>
+    /// <c>"sem": { "serial": "/dev/ttyPS1" }</c> or <c>"sem": { "uartLite": "0x42C00000" }</c>, with an
+    /// optional <c>"baud"</c> (9600, PG036 "Monitor Interface").
+    /// </summary>
+    private static SemUart? Sem(SemDocument? sem)
+    {
+        if (sem is null)
+        {
+            return null;
+        }
+        var baud = sem.Baud ?? SemUart.MonitorBaudRate;
+        if (baud is < 300 or > 4_000_000)
+        {
+            throw new BoardProfileException("sem.baud", $"expected a baud rate in 300..4000000, found {baud}");
+        }
+        return (sem.Serial, sem.UartLite) switch
+        {
+            ({ } path, null) when path.StartsWith('/') => new SemUart(SemUartKind.Serial, path, null, baud),
+            ({ } path, null) => throw new BoardProfileException("sem.serial", $"expected an absolute device path like \"/dev/ttyPS1\", found '{path}'"),
+            (null, { } address) => new SemUart(SemUartKind.AxiUartLite, null, Address(address, "sem.uartLite"), baud),
+            (null, null) => throw new BoardProfileException("sem", "expected \"serial\" (a device path) or \"uartLite\" (an AXI UART Lite base address)"),
+            _ => throw new BoardProfileException("sem", "expected one of \"serial\" and \"uartLite\", not both"),
+        };
     }
 
     /// <summary>A device-tree node path: absolute, no empty or NUL component (an overlay's <c>target-path</c>).</summary>
@@ -246,9 +274,11 @@ public static class BoardCatalog
     private sealed record BoardDocument(
         string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions,
         string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram, bool? RequireSignedModules,
-        HwicapDocument? Hwicap = null, string? FpgaRegion = null);
+        HwicapDocument? Hwicap = null, string? FpgaRegion = null, SemDocument? Sem = null, string? Devcfg = null);
 
     private sealed record HwicapDocument(string? Address, int? WriteFifoDepth);
+
+    private sealed record SemDocument(string? Serial, string? UartLite, int? Baud);
 
     private sealed record PartitionDocument(
         string? Name, List<ColumnRangeDocument>? Frames, DecouplerDocument? Decoupler, string? ModuleAddress, string? ModuleSpan, List<string>? Hosts, string? DmaAddress, MaskDocument? CfgClbMask, string? FpgaRegion = null);

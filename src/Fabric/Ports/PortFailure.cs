@@ -16,4 +16,10 @@ public enum PortFailure
 
     /// <summary>The port is not usable (missing sysfs node, no permission, bad configuration).</summary>
     Unavailable,
+
+    /// <summary>
+    /// The configuration engine was not free for the port: the SEM controller, which scans through the
+    /// ICAP, did not stop in time (or cannot be reached to be stopped). Nothing was written.
+    /// </summary>
+    ConfigurationEngineBusy,
 }

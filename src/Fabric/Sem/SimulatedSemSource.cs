@@ -70,6 +70,28 @@ public sealed class SimulatedSemSource(Device device)
         return [Enter(SemState.Observation)];
     }
 
+    /// <summary>
+    /// A monitor command (PG036): <c>I</c> idles an observing controller, <c>O</c> returns an idle one to
+    /// observation, <c>S</c> answers with a status report (MF, SN, SC, FC, FS; PG036 "Status Report") in
+    /// observation or idle. Anything else, or a command in another state, is ignored, as the controller does.
+    /// </summary>
+    /// <returns>The lines the controller writes in answer.</returns>
+    public IReadOnlyList<string> Command(char command) => (command, State) switch
+    {
+        ('I', SemState.Observation) => [Enter(SemState.Idle)],
+        ('O', SemState.Idle) => [Enter(SemState.Observation)],
+        ('S', SemState.Observation or SemState.Idle) =>
+        [
+            $"MF {Math.Max(0, device.ConfigurationFrames - 1):X8}",
+            "SN 00",
+            $"SC {(int)State:X2}",
+            $"FC {_flags:X2}",
+            // The feature set byte is not decoded here; the parser checks only its two hex digits.
+            "FS 00",
+        ],
+        _ => [],
+    };
+
     private string Enter(SemState state)
     {
         State = state;

@@ -19,6 +19,10 @@ public sealed class SimulatedBoard : IPhysicalMemory
     /// <summary>One controller: an upset's report lines reach <see cref="SemOutput"/> whole and in order, whoever injects.</summary>
     private readonly Lock _sem = new();
     private List<FrameAddress>? _staticFrames;
+    private readonly System.Text.StringBuilder _semCommand = new();
+
+    /// <summary>Where the simulated board puts the SEM monitor's AXI UART Lite when the profile names a serial device (or no SEM): unused by the other simulated peripherals.</summary>
+    public const ulong DefaultSemUartAddress = 0x42C00000;
 
     public SimulatedBoard(Board board, SimulatedBoardOptions? options = null)
     {
@@ -35,6 +39,13 @@ public sealed class SimulatedBoard : IPhysicalMemory
         }
         Sem = new SimulatedSemSource(board.Device);
         Sem.Start();
+        // The SEM monitor line at register level: an AXI UART Lite where the profile puts one, else at a
+        // free address (a serial device is a kernel driver in front of the same line), and DEVCFG's CTRL.
+        SemUart = new SimulatedUartLite(board.Sem is { Kind: SemUartKind.AxiUartLite, UartLiteAddress: { } uart } ? uart : DefaultSemUartAddress);
+        SemUart.Transmitted += OnSemByte;
+        _windows.Add(SemUart);
+        Devcfg = new SimulatedDevcfg(board.DevcfgAddress, () => Sem.State);
+        _windows.Add(Devcfg);
         var memory = board.Memory ?? new MemoryRegion(0x10000000, (ulong)options.DdrBytes);
         Ddr = new InMemoryWindow(memory.Base, (long)Math.Min(memory.Size, (ulong)options.DdrBytes));
         _windows.Add(Ddr);
@@ -89,6 +100,18 @@ public sealed class SimulatedBoard : IPhysicalMemory
     /// <summary>Lines the SEM controller writes to its monitor interface, as a UART would deliver them.</summary>
     public event Action<IReadOnlyList<string>>? SemOutput;
 
+    /// <summary>The AXI UART Lite the SEM controller's monitor line ends at: what dpr reads and writes (<see cref="UartLiteLink"/>).</summary>
+    public SimulatedUartLite SemUart { get; }
+
+    /// <summary>DEVCFG's CTRL register, which selects the PCAP or the ICAP.</summary>
+    public SimulatedDevcfg Devcfg { get; }
+
+    /// <summary>Fault injection: the controller writes nothing to its line and obeys no command (unplugged, unpowered, not in the static design).</summary>
+    public bool SemSilent { get; set; }
+
+    /// <summary>Fault injection: the controller ignores the idle command (it answers everything else).</summary>
+    public bool SemIgnoresIdle { get; set; }
+
     /// <summary>
     /// A particle strike: flips a configuration bit and lets the SEM controller report it. A
     /// correctable upset is repaired in place by the controller (after its report); an
@@ -110,7 +133,7 @@ public sealed class SimulatedBoard : IPhysicalMemory
             {
                 Device.Scrub(frame);
             }
-            SemOutput?.Invoke(lines);
+            Emit(lines);
         }
     }
 
@@ -143,8 +166,50 @@ public sealed class SimulatedBoard : IPhysicalMemory
         {
             if (Sem.State == SemState.Idle)
             {
-                SemOutput?.Invoke(Sem.Resume());
+                Emit(Sem.Resume());
             }
+        }
+    }
+
+    /// <summary>A character dpr sent on the monitor line; a CR (or LF) ends a command (PG036 "Monitor Interface").</summary>
+    private void OnSemByte(byte b)
+    {
+        lock (_sem)
+        {
+            if (SemSilent)
+            {
+                return;
+            }
+            if (b is not ((byte)'\r' or (byte)'\n'))
+            {
+                _semCommand.Append((char)b);
+                return;
+            }
+            if (_semCommand.Length == 0)
+            {
+                return;
+            }
+            var command = _semCommand[0];
+            _semCommand.Clear();
+            if (command == SemController.IdleCommand && SemIgnoresIdle)
+            {
+                return;
+            }
+            Emit(Sem.Command(command));
+        }
+    }
+
+    /// <summary>The controller's lines: to <see cref="SemOutput"/> and, CR LF-terminated, onto the UART's line (PG036).</summary>
+    private void Emit(IReadOnlyList<string> lines)
+    {
+        if (lines.Count == 0)
+        {
+            return;
+        }
+        SemOutput?.Invoke(lines);
+        if (!SemSilent)
+        {
+            SemUart.Deliver(System.Text.Encoding.ASCII.GetBytes(string.Concat(lines.Select(l => l + "\r\n"))));
         }
     }
 

@@ -10,6 +10,7 @@ using Dpr.Fabric.Drivers;
 using Dpr.Fabric.Mmio;
 using Dpr.Fabric.Modules;
 using Dpr.Fabric.Ports;
+using Dpr.Fabric.Sem;
 using Dpr.Fabric.Simulation;
 
 namespace Dpr.Host.Service;
@@ -29,13 +30,17 @@ public sealed class DprNode : IDisposable
     private IActorRef? _intake;
     private IActorRef? _dispatcher;
     private IActorRef? _storage;
+    private IActorRef? _semMonitor;
+    private readonly CancellationTokenSource _semPolling = new();
 
     private DprNode(ServiceOptions options, Board board, ModuleCatalog catalog, IConfigurationPort port, IPhysicalMemory memory, MemoryRegion buffers, SimulatedBoard? simulated)
     {
         Options = options;
         Board = board;
         Catalog = catalog;
-        Port = port;
+        (Sem, SemTurns) = SemOn(board, memory, simulated);
+        // Every write through the PCAP takes its turn with the SEM controller (docs/sem.md).
+        Port = SemTurns is null ? port : new SemTurnPort(port, SemTurns);
         Simulated = simulated;
         _memory = memory;
         _buffers = buffers;
@@ -66,6 +71,15 @@ public sealed class DprNode : IDisposable
     public ModuleCatalog Catalog { get; }
 
     public IConfigurationPort Port { get; }
+
+    /// <summary>The static design's SEM controller on its monitor line (<see cref="SemController.None"/> when the board has none).</summary>
+    public SemController Sem { get; }
+
+    /// <summary>The turns of the configuration engine between the PCAP and the SEM controller; null when the board has no SEM controller.</summary>
+    public SemTurns? SemTurns { get; }
+
+    /// <summary>The SEM monitor actor (upsets, degraded health), once the regions are started.</summary>
+    public IActorRef SemMonitor => _semMonitor ?? throw new InvalidOperationException("the regions have not been started");
 
     /// <summary>The simulated board, when the port is simulated.</summary>
     public SimulatedBoard? Simulated { get; }
@@ -168,11 +182,41 @@ public sealed class DprNode : IDisposable
             var supervised = BackoffSupervisor.Props(Backoff.OnStop(manager, "manager", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1));
             return (partition.Name, Ref: system.ActorOf(supervised, RegionManagerActor.PersistenceIdFor(Board.Name, partition.Name)));
         }).ToDictionary(r => r.Name, r => r.Ref);
-        var monitor = system.ActorOf(SemMonitorActor.Props(Board, _regions, Simulated is { } board ? board.ResumeSem : null), "sem");
-        if (Simulated is { } simulated)
+        // The simulated board's controller is read and commanded over its register-level UART, as on a board.
+        var monitor = system.ActorOf(SemMonitorActor.Props(Board, _regions, Sem.HasLink ? () => Sem.Observe() : null), "sem");
+        _semMonitor = monitor;
+        Sem.Output += lines => monitor.Tell(new SemMonitorActor.Lines(lines));
+        _ = Task.Run(() => Sem.RunAsync(_semPolling.Token));
+    }
+
+    /// <summary>
+    /// The SEM controller where the board profile says (on the simulated board always: its AXI UART Lite),
+    /// and the turns it takes with the PCAP through DEVCFG. A line that cannot be opened is a controller
+    /// with status missing, not a failed start: every swap then fails with that reason.
+    /// </summary>
+    private static (SemController Sem, SemTurns? Turns) SemOn(Board board, IPhysicalMemory memory, SimulatedBoard? simulated)
+    {
+        if (simulated is null && board.Sem is null)
         {
-            simulated.SemOutput += lines => monitor.Tell(new SemMonitorActor.Lines(lines));
+            return (SemController.None(board.Device), null);
         }
+        var uart = board.Sem ?? new SemUart(SemUartKind.AxiUartLite, null, SimulatedBoard.DefaultSemUartAddress);
+        SemController sem;
+        try
+        {
+            // The simulated UART cannot overrun (its line waits for room), so it is read at the serial device's pace.
+            var (link, options) = simulated is not null
+                ? ((ISemLink)UartLiteLink.Open(simulated, simulated.SemUart.BaseAddress), SemControllerOptions.Default)
+                : uart.Kind == SemUartKind.Serial
+                    ? (SerialDeviceLink.Open(uart.SerialDevice!, uart.BaudRate), SemControllerOptions.Default)
+                    : (UartLiteLink.Open(memory, uart.UartLiteAddress!.Value), SemControllerOptions.ForUartLite(uart.BaudRate));
+            sem = new SemController(link, board.Device, options);
+        }
+        catch (SemLinkException e)
+        {
+            sem = SemController.Missing(e.Link, e.Message, board.Device);
+        }
+        return (sem, new SemTurns(sem, DevcfgControl.Open(memory, board.DevcfgAddress)));
     }
 
     /// <summary>
@@ -216,6 +260,8 @@ public sealed class DprNode : IDisposable
 
     public void Dispose()
     {
+        _semPolling.Cancel();
+        Sem.Dispose();
         Results.Dispose();
         Index.Dispose();
         (_memory as IDisposable)?.Dispose();

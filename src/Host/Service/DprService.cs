@@ -112,6 +112,7 @@ public static class DprService
         customize?.Invoke(builder);
 
         var app = builder.Build();
+        SemMetrics.Attach(metrics.Registry, node, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dpr.sem"));
         app.UseProblemResponses();
         app.MapApiDocument();
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
@@ -124,6 +125,8 @@ public static class DprService
         journaled.MapJobs();
         journaled.MapBoard();
         journaled.MapAudit();
+        // Not behind the journal: the board's health is read from the SEM controller and its monitor, not the journal.
+        v1.MapBoardHealth();
         // Not behind the journal: an operator ends an injected outage or inspects faults while the journal is down.
         v1.MapChaos();
         app.MapFallback((HttpContext context, EndpointDataSource endpoints) => UnmatchedRequest.Refuse(context, endpoints));
@@ -144,7 +147,12 @@ public static class DprService
         {
             await node.Intake.Ask<JobReplies.QueueDepths>(new JobCommands.GetQueueDepths(), wait);
             var regions = await Task.WhenAll(node.Regions.Values.Select(r => r.Ask<Actors.Regions.RegionReplies.State>(new Actors.Regions.RegionCommands.GetState(), wait)));
-            return Results.Ok(new { status = "ready", board = node.Board.Name, partitions = regions.ToDictionary(r => r.Partition, r => r.Status.ToString()) });
+            var partitions = regions.ToDictionary(r => r.Partition, r => r.Status.ToString());
+            // A degraded board (an uncorrectable upset in the static design) may compute wrong results: not ready until reloaded.
+            var health = await BoardHealth.ReadAsync(node, wait);
+            return health.Degraded
+                ? Results.Json(new { status = "degraded", reason = $"board degraded: {string.Join("; ", health.DegradedReasons)}", board = node.Board.Name, partitions, degraded = true, sem = health.Sem }, statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Ok(new { status = "ready", board = node.Board.Name, partitions, degraded = false, sem = health.Sem });
         }
         catch (Exception e) when (e is AskTimeoutException or InvalidOperationException)
         {

@@ -23,11 +23,13 @@ public sealed class SimulatedRegion
     public static ModuleCatalog Catalog { get; } = ModuleCatalog.Load(CatalogDirectory.Value, PynqZ2);
 
     /// <param name="port">Another port over the board (its overlay or HWICAP port) instead of the simulated one.</param>
-    public SimulatedRegion(FaultPlan? faults = null, Func<IConfigurationPort, IConfigurationPort>? wrapPort = null, Func<SimulatedBoard, IConfigurationPort>? port = null)
+    /// <param name="boardPort">The port in front of the board's, made from the board (its SEM line and DEVCFG), after <paramref name="wrapPort"/>.</param>
+    public SimulatedRegion(FaultPlan? faults = null, Func<IConfigurationPort, IConfigurationPort>? wrapPort = null, Func<SimulatedBoard, IConfigurationPort>? port = null, Func<SimulatedBoard, IConfigurationPort, IConfigurationPort>? boardPort = null)
     {
         Board = new SimulatedBoard(PynqZ2, new SimulatedBoardOptions(Faults: faults, DdrBytes: 4 << 20, KernelThreads: 1));
-        var boardPort = port?.Invoke(Board) ?? Board.Port;
-        Port = wrapPort?.Invoke(boardPort) ?? boardPort;
+        var simulated = port?.Invoke(Board) ?? Board.Port;
+        Port = wrapPort?.Invoke(simulated) ?? simulated;
+        Port = boardPort?.Invoke(Board, Port) ?? Port;
         Hardware = new PartitionHardware(PynqZ2, Partition, Port, Board, new MemoryRegion(Board.Ddr.BaseAddress, (ulong)Board.Ddr.Length));
     }
 

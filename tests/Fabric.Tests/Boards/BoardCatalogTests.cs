@@ -79,6 +79,12 @@ public class BoardCatalogTests
     [InlineData("""{"name":"b","device":"xc7z020","fpgaRegion":"fpga-full","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}]}]}""", "fpgaRegion")]
     [InlineData("""{"name":"b","device":"xc7z020","partitions":[{"name":"p","fpgaRegion":"/fpga-full/","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":3}]}]}""", "partitions[0].fpgaRegion")]
     [InlineData("""{"name": 3}""", "$.name")]
+    [InlineData("""{"name":"b","device":"xc7z020","sem":{},"partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":1}]}]}""", "sem")]
+    [InlineData("""{"name":"b","device":"xc7z020","sem":{"serial":"/dev/ttyPS1","uartLite":"0x42C00000"},"partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":1}]}]}""", "sem")]
+    [InlineData("""{"name":"b","device":"xc7z020","sem":{"serial":"ttyPS1"},"partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":1}]}]}""", "sem.serial")]
+    [InlineData("""{"name":"b","device":"xc7z020","sem":{"uartLite":"42C00000"},"partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":1}]}]}""", "sem.uartLite")]
+    [InlineData("""{"name":"b","device":"xc7z020","sem":{"serial":"/dev/ttyPS1","baud":0},"partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":1}]}]}""", "sem.baud")]
+    [InlineData("""{"name":"b","device":"xc7z020","devcfg":"F8007000","partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":1}]}]}""", "devcfg")]
     public void Invalid_board_names_the_field(string json, string field)
     {
         var e = Assert.Throws<BoardProfileException>(() => BoardCatalog.Parse(new MemoryStream(Encoding.UTF8.GetBytes(json))));
@@ -105,5 +111,25 @@ public class BoardCatalogTests
         Assert.Equal("board", Assert.Throws<BoardProfileException>(() => BoardCatalog.Load("no-such-board")).Field);
         var e = Assert.Throws<BoardProfileException>(() => BoardCatalog.Load("pynq-z2-composable").Partition("pr_9"));
         Assert.Contains("pr_0, pr_1, pr_fork, pr_join", e.Message);
+    }
+
+    [Fact]
+    public void The_pynq_z2_reads_its_sem_controller_on_ps_uart1_and_switches_the_engine_in_devcfg()
+    {
+        var board = BoardCatalog.Load("pynq-z2");
+
+        Assert.Equal(new SemUart(SemUartKind.Serial, "/dev/ttyPS1", null, 9600), board.Sem);
+        Assert.Equal(0xF8007000ul, board.DevcfgAddress);
+    }
+
+    [Fact]
+    public void A_board_may_read_sem_through_an_axi_uart_lite_at_its_address()
+    {
+        const string json = """{"name":"b","device":"xc7z020","devcfg":"0xF8007000","sem":{"uartLite":"0x42C00000","baud":115200},"partitions":[{"name":"p","frames":[{"blockType":"CLB_IO_CLK","half":"top","row":0,"firstColumn":0,"lastColumn":1}]}]}""";
+
+        var board = BoardCatalog.Parse(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+
+        Assert.Equal(new SemUart(SemUartKind.AxiUartLite, null, 0x42C00000, 115200), board.Sem);
+        Assert.Null(BoardCatalog.Load("pynq-z2-composable").Sem);
     }
 }
