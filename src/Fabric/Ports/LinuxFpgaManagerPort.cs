@@ -49,7 +49,7 @@ public sealed class LinuxFpgaManagerPort : IConfigurationPort
     public async Task<PortWriteResult> WriteAsync(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken)
     {
         // A token cancelled before the call did not wait for the port: say so.
-        StopIfCancelled(cancellationToken, "before anything was written");
+        KernelFiles.StopIfCancelled(cancellationToken, "before anything was written");
         await _writer.EnterAsync(image.Name, cancellationToken);
         try
         {
@@ -72,7 +72,7 @@ public sealed class LinuxFpgaManagerPort : IConfigurationPort
         var statePath = Path.Combine(manager, "state");
         var partial = image.Kind == BitstreamKind.Partial;
 
-        StopIfCancelled(cancellationToken, "before anything was written");
+        KernelFiles.StopIfCancelled(cancellationToken, "before anything was written");
         foreach (var node in new[] { flagsPath, firmwarePath, statePath })
         {
             if (!_files.Exists(node))
@@ -84,14 +84,14 @@ public sealed class LinuxFpgaManagerPort : IConfigurationPort
 
         var bin = BinConverter.ToBin(image.Bitstream);
         var firmwareFile = Path.Combine(_options.FirmwareDirectory, fileName);
-        Unavailable($"could not copy the image to {firmwareFile}", () => _files.WriteFile(firmwareFile, bin));
+        KernelFiles.Unavailable($"could not copy the image to {firmwareFile}", () => _files.WriteFile(firmwareFile, bin));
 
-        StopIfCancelled(cancellationToken, $"after copying {firmwareFile}, before the device was touched");
+        KernelFiles.StopIfCancelled(cancellationToken, $"after copying {firmwareFile}, before the device was touched");
         var flags = (partial ? PartialReconfigFlag : 0).ToString("x");
-        Unavailable($"could not write flags '{flags}' to {flagsPath}", () => _files.WriteText(flagsPath, flags));
+        KernelFiles.Unavailable($"could not write flags '{flags}' to {flagsPath}", () => _files.WriteText(flagsPath, flags));
 
         // Last point where cancelling leaves the device untouched: the firmware write cannot be interrupted.
-        StopIfCancelled(cancellationToken, $"after writing {flagsPath}, before the device was touched");
+        KernelFiles.StopIfCancelled(cancellationToken, $"after writing {flagsPath}, before the device was touched");
         progress?.Report(new PortProgress(0, bin.Length));
         var started = _time.GetTimestamp();
         IOException? kernelError = null;
@@ -145,7 +145,7 @@ public sealed class LinuxFpgaManagerPort : IConfigurationPort
     private ConfigurationPortException Failure(string? state, bool partial, IOException? kernelError, string fileName, string manager)
     {
         var (failure, unknown, meaning) = Classify(state, partial);
-        if (state == "write complete error" && ReadOptional(Path.Combine(manager, "status")) is { } status
+        if (state == "write complete error" && KernelFiles.ReadOptional(_files.ReadText, Path.Combine(manager, "status")) is { } status
             && status.Contains("CRC error", StringComparison.OrdinalIgnoreCase))
         {
             // Drivers with a status op (not the Zynq one) name the CRC error (sysfs-class-fpga-manager, "status").
@@ -156,40 +156,7 @@ public sealed class LinuxFpgaManagerPort : IConfigurationPort
             $"loading {fileName} through {manager}: {answer}; state is '{state ?? "unreadable"}': {meaning}", kernelError);
     }
 
-    private string? ReadState(string path) => ReadOptional(path);
-
-    private string? ReadOptional(string path)
-    {
-        try
-        {
-            return _files.ReadText(path).Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private static void Unavailable(string what, Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigurationPortException(PortFailure.Unavailable, false, $"{what}: {e.Message}", e);
-        }
-    }
-
-    private static void StopIfCancelled(CancellationToken cancellationToken, string when)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            throw new ConfigurationPortException(PortFailure.Timeout, false, $"the write was cancelled {when}",
-                new OperationCanceledException(cancellationToken));
-        }
-    }
+    private string? ReadState(string path) => KernelFiles.ReadOptional(_files.ReadText, path);
 
     /// <summary>
     /// The name written to <c>firmware</c> is looked up on the firmware search path and must fit the

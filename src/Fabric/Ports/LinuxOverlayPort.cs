@@ -64,7 +64,7 @@ public sealed class LinuxOverlayPort : IConfigurationPort
 
     public async Task<PortWriteResult> WriteAsync(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken)
     {
-        StopIfCancelled(cancellationToken, "before anything was written");
+        KernelFiles.StopIfCancelled(cancellationToken, "before anything was written");
         await _writer.EnterAsync(image.Name, cancellationToken);
         try
         {
@@ -113,7 +113,7 @@ public sealed class LinuxOverlayPort : IConfigurationPort
 
     private PortWriteResult Write(ConfigurationImage image, IProgress<PortProgress>? progress, CancellationToken cancellationToken)
     {
-        StopIfCancelled(cancellationToken, "before anything was written");
+        KernelFiles.StopIfCancelled(cancellationToken, "before anything was written");
         var partial = image.Kind == BitstreamKind.Partial;
         var fileName = LinuxFpgaManagerPort.FirmwareFileName(image.Name);
         var region = RegionOf(image);
@@ -124,8 +124,8 @@ public sealed class LinuxOverlayPort : IConfigurationPort
 
         var bin = BinConverter.ToBin(image.Bitstream);
         var firmwareFile = Path.Combine(_options.FirmwareDirectory, fileName);
-        Unavailable($"could not copy the image to {firmwareFile}", () => _files.WriteFile(firmwareFile, bin));
-        StopIfCancelled(cancellationToken, $"after copying {firmwareFile}, before the device was touched");
+        KernelFiles.Unavailable($"could not copy the image to {firmwareFile}", () => _files.WriteFile(firmwareFile, bin));
+        KernelFiles.StopIfCancelled(cancellationToken, $"after copying {firmwareFile}, before the device was touched");
 
         // The region takes one overlay: the last one goes first. A full image replaces everything under it.
         foreach (var (appliedRegion, appliedItem) in _applied.Where(a => !partial || a.Key == region).OrderByDescending(a => a.Key.Length).ToList())
@@ -136,14 +136,14 @@ public sealed class LinuxOverlayPort : IConfigurationPort
 
         var item = _options.ItemPrefix + ItemName(region);
         var itemPath = Path.Combine(_options.OverlaysDirectory, item);
-        Unavailable($"could not make the overlay item {itemPath}", () => _files.CreateDirectory(itemPath));
+        KernelFiles.Unavailable($"could not make the overlay item {itemPath}", () => _files.CreateDirectory(itemPath));
         var dtbo = Overlay(region, fileName, partial);
 
         // Last point where cancelling leaves the device untouched: applying cannot be interrupted.
         if (cancellationToken.IsCancellationRequested)
         {
             TryRemove(itemPath);
-            StopIfCancelled(cancellationToken, $"after copying {firmwareFile}, before the overlay was applied");
+            KernelFiles.StopIfCancelled(cancellationToken, $"after copying {firmwareFile}, before the overlay was applied");
         }
         progress?.Report(new PortProgress(0, bin.Length));
         var started = _time.GetTimestamp();
@@ -163,7 +163,7 @@ public sealed class LinuxOverlayPort : IConfigurationPort
         }
         var duration = _time.GetElapsedTime(started);
 
-        var status = ReadOptional(Path.Combine(itemPath, "status"));
+        var status = KernelFiles.ReadOptional(_files.ReadText, Path.Combine(itemPath, "status"));
         if (kernelError is null && status == "applied")
         {
             _applied[region] = item;
@@ -181,7 +181,7 @@ public sealed class LinuxOverlayPort : IConfigurationPort
 
     private ConfigurationPortException Failure(string? status, IOException? kernelError, bool partial, string fileName, string region, string itemPath)
     {
-        var state = _options.ManagerDirectory is { } manager ? ReadOptional(Path.Combine(manager, "state")) : null;
+        var state = _options.ManagerDirectory is { } manager ? KernelFiles.ReadOptional(_files.ReadText, Path.Combine(manager, "state")) : null;
         var (failure, unknown, meaning) = state is not null && state.EndsWith("error", StringComparison.Ordinal)
             // The manager failed a step of the load: its state says which (the fpga-manager port's reading).
             ? LinuxFpgaManagerPort.Classify(state, partial)
@@ -248,7 +248,7 @@ public sealed class LinuxOverlayPort : IConfigurationPort
     private void Remove(string item, string what)
     {
         var path = Path.Combine(_options.OverlaysDirectory, item);
-        Unavailable($"could not remove {what} ({path})", () => _files.RemoveDirectory(path));
+        KernelFiles.Unavailable($"could not remove {what} ({path})", () => _files.RemoveDirectory(path));
     }
 
     private void TryRemove(string itemPath)
@@ -265,37 +265,4 @@ public sealed class LinuxOverlayPort : IConfigurationPort
 
     /// <summary>An item name from a node path: <c>/fpga-full/pr-conv</c> → <c>fpga-full.pr-conv</c>.</summary>
     private static string ItemName(string region) => region.Trim('/').Replace('/', '.');
-
-    private string? ReadOptional(string path)
-    {
-        try
-        {
-            return _files.ReadText(path).Trim();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private static void Unavailable(string what, Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ConfigurationPortException(PortFailure.Unavailable, false, $"{what}: {e.Message}", e);
-        }
-    }
-
-    private static void StopIfCancelled(CancellationToken cancellationToken, string when)
-    {
-        if (cancellationToken.IsCancellationRequested)
-        {
-            throw new ConfigurationPortException(PortFailure.Timeout, false, $"the write was cancelled {when}",
-                new OperationCanceledException(cancellationToken));
-        }
-    }
 }
