@@ -23,7 +23,8 @@ public class BoardHealthApiTests
 
         Assert.Equal(HttpStatusCode.OK, (await ops.PostAsJsonAsync("/v1/regions/conv/load", new LoadDto("conv5x5_int16"), ApiJson.Options)).StatusCode);
 
-        var board = await EventuallyAsync(ops, b => b.Sem.Status == "responding");
+        // The controller reports its return to observation after the turn, over its line.
+        var board = await EventuallyAsync(ops, b => b.Sem.Status == "responding" && b.Sem.State == "Observation");
         Assert.Equal(("pynq-z2", false, "icap"), (board.Board, board.Degraded, board.ConfigurationEngine));
         Assert.Equal("AXI UART Lite at 0x42C00000", board.Sem.Link);
         Assert.Equal("Observation", board.Sem.State);
