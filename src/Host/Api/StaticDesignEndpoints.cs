@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Dpr.Actors.Regions;
+using Dpr.Actors.Sem;
 using Dpr.Fabric.Ports;
 using Dpr.Host.Service;
 using Microsoft.AspNetCore.Builder;
@@ -84,7 +85,9 @@ public static class StaticDesignEndpoints
             await AllAsync(regions, new RegionCommands.Release($"static design check after loading '{image.Name}': {check.Reason}"), node.Options.AskTimeout);
             throw ApiProblem.Conflict($"static design check after loading '{image.Name}': {check.Reason}; every partition is faulted");
         }
-        var states = await AllAsync(regions, new RegionCommands.Invalidate($"static design '{image.Name}' loaded by {by}"), node.Options.AskTimeout);
+        var reason = $"static design '{image.Name}' loaded by {by}";
+        node.SemMonitor.Tell(new SemMonitorActor.StaticReloaded(reason));
+        var states = await AllAsync(regions, new RegionCommands.Invalidate(reason), node.Options.AskTimeout);
         return new StaticLoadDto(image.Name, check.Status.ToString().ToLowerInvariant(), check.Reason, written.Bytes, written.Duration.TotalMilliseconds,
             [.. states.Select(BoardEndpoints.ToDto)]);
     }

@@ -252,6 +252,10 @@ public sealed class DprNode : IDisposable
         // The simulated board's controller is read and commanded over its register-level UART, as on a board.
         var monitor = system.ActorOf(SemMonitorActor.Props(Board, _regions, Sem.HasLink ? () => Sem.Observe() : null), "sem");
         _semMonitor = monitor;
+        if (StaticLoadedAtStart is { } loaded)
+        {
+            monitor.Tell(new SemMonitorActor.StaticReloaded(loaded));
+        }
         Sem.Output += lines => monitor.Tell(new SemMonitorActor.Lines(lines));
         _ = Task.Run(() => Sem.RunAsync(_semPolling.Token));
     }

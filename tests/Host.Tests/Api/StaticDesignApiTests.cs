@@ -57,6 +57,22 @@ public sealed class StaticDesignApiTests
     }
 
     [Fact]
+    public async Task A_board_degraded_by_an_upset_in_the_static_design_is_ready_again_after_the_static_load()
+    {
+        await using var server = await ApiServer.StartAsync();
+        var ops = server.Client("ops");
+        Assert.Equal(HttpStatusCode.Accepted, (await ops.PostAsJsonAsync("/v1/chaos/upsets", new ChaosUpsetDto(Static: true, Correctable: false), ApiJson.Options)).StatusCode);
+        await Eventually.TrueAsync(async () => (await ops.GetFromJsonAsync<BoardHealthDto>("/v1/board", ApiJson.Options))!.Degraded, "the board degraded", TimeSpan.FromSeconds(20));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await server.Client(null).GetAsync("/readyz")).StatusCode);
+
+        var response = await ops.PostAsync("/v1/board/static/load", null);
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        await Eventually.TrueAsync(async () => !(await ops.GetFromJsonAsync<BoardHealthDto>("/v1/board", ApiJson.Options))!.Degraded, "the board no longer degraded", TimeSpan.FromSeconds(20));
+        Assert.Equal(HttpStatusCode.OK, (await server.Client(null).GetAsync("/readyz")).StatusCode);
+    }
+
+    [Fact]
     public void A_foreign_design_in_the_pl_refuses_the_start_naming_the_check()
     {
         var data = Path.Combine(Path.GetTempPath(), $"dpr-static-{Guid.NewGuid():N}");
