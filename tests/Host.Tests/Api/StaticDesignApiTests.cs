@@ -73,6 +73,68 @@ public sealed class StaticDesignApiTests
     }
 
     [Fact]
+    public async Task A_static_load_that_fails_part_way_faults_every_partition_until_the_next_static_load()
+    {
+        await using var server = await ApiServer.StartAsync();
+        var alice = server.Client("alice");
+        var ops = server.Client("ops");
+        await RunJobAsync(alice, "conv3x3_int8", seed: 4);
+        Assert.Equal(HttpStatusCode.Accepted, (await ops.PostAsJsonAsync("/v1/chaos/port-faults", new ChaosPortFaultDto("partial"), ApiJson.Options)).StatusCode);
+
+        var failed = await ops.PostAsync("/v1/board/static/load", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, failed.StatusCode);
+        Assert.Contains("every partition is faulted", await failed.Content.ReadAsStringAsync());
+        var regions = (await ops.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!;
+        Assert.All(regions.Regions, r => Assert.Equal("Faulted", r.Status));
+        Assert.Contains("failed part-way", regions.Regions.Single().FaultReason);
+
+        Assert.Equal(HttpStatusCode.OK, (await ops.PostAsync("/v1/board/static/load", null)).StatusCode);
+        regions = (await ops.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!;
+        Assert.All(regions.Regions, r => Assert.Equal(("Empty", (string?)null), (r.Status, r.FaultReason)));
+        await RunJobAsync(alice, "conv3x3_int8", seed: 5);
+        var audit = (await ops.GetFromJsonAsync<AuditPageDto>("/v1/audit", ApiJson.Options))!;
+        Assert.Equal([200, 409], audit.Entries.Where(e => e.Action == "board.static.load").Select(e => e.Status ?? 0));
+    }
+
+    [Fact]
+    public async Task A_static_load_refused_before_anything_was_written_leaves_the_partitions_serving_what_they_held()
+    {
+        await using var server = await ApiServer.StartAsync();
+        var alice = server.Client("alice");
+        var ops = server.Client("ops");
+        await RunJobAsync(alice, "conv3x3_int8", seed: 6);
+        Assert.Equal(HttpStatusCode.Accepted, (await ops.PostAsJsonAsync("/v1/chaos/port-faults", new ChaosPortFaultDto("fail"), ApiJson.Options)).StatusCode);
+
+        var failed = await ops.PostAsync("/v1/board/static/load", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, failed.StatusCode);
+        Assert.Contains("nothing was written", await failed.Content.ReadAsStringAsync());
+        var region = (await ops.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!.Regions.Single();
+        Assert.Equal(("Loaded", "conv3x3_int8", 1L), (region.Status, region.Module, region.Swaps));
+        await RunJobAsync(alice, "conv3x3_int8", seed: 7);
+        region = (await ops.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!.Regions.Single();
+        Assert.Equal(1L, region.Swaps);
+    }
+
+    [Theory]
+    [InlineData("fpga-manager", "Dpr:LoadStatic: board 'pynq-z2' names no static image")]
+    [InlineData("simulated-hwicap", "Dpr:LoadStatic: the hwicap port writes partials only")]
+    public void LoadStatic_is_refused_where_it_cannot_load_naming_the_setting(string port, string problem)
+    {
+        var problems = new ServiceOptions { Port = port, LoadStatic = true }.Validate();
+
+        Assert.StartsWith(problem, Assert.Single(problems));
+    }
+
+    [Fact]
+    public void LoadStatic_is_off_by_default_and_the_simulated_board_needs_no_static_file()
+    {
+        Assert.False(new ServiceOptions().LoadStatic);
+        Assert.Empty(new ServiceOptions { LoadStatic = true }.Validate());
+    }
+
+    [Fact]
     public void A_foreign_design_in_the_pl_refuses_the_start_naming_the_check()
     {
         var data = Path.Combine(Path.GetTempPath(), $"dpr-static-{Guid.NewGuid():N}");
