@@ -157,10 +157,12 @@ public sealed class StaticDesignApiTests
         }
     }
 
-    [Fact]
-    public async Task With_LoadStatic_a_foreign_design_is_replaced_at_start_and_every_partition_is_recorded_empty()
+    [Theory]
+    [InlineData("simulated")]
+    [InlineData("simulated-overlay")]
+    public async Task With_LoadStatic_a_foreign_design_is_replaced_at_start_and_every_partition_is_recorded_empty(string port)
     {
-        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Dpr:SimulatedStaticDesign"] = "base_overlay", ["Dpr:LoadStatic"] = "true" });
+        await using var server = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Dpr:Port"] = port, ["Dpr:SimulatedStaticDesign"] = "base_overlay", ["Dpr:LoadStatic"] = "true" });
         var ops = server.Client("ops");
 
         var node = (DprNode)server.Services.GetService(typeof(DprNode))!;
