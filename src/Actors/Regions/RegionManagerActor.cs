@@ -170,17 +170,92 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
                 Sender.Tell(Snapshot());
             });
         });
+        Command<RegionCommands.Invalidate>(Invalidate);
+        Command<RegionCommands.Hold>(hold =>
+        {
+            var requester = Sender;
+            Become(() => Held(hold));
+            Timers.StartSingleTimer("hold", new HoldExpired(hold), hold.Within);
+            if (_moduleActor is { } running)
+            {
+                // As before a swap: the running job finishes (within the bound); queued ones are handed back.
+                _moduleActor = null;
+                running.Ask<ModuleReplies.Drained>(new ModuleCommands.Drain(), _options.JobDrainTimeout)
+                    .ContinueWith(_ => new HoldReached(requester), TaskScheduler.Default)
+                    .PipeTo(Self);
+                return;
+            }
+            Self.Tell(new HoldReached(requester));
+        });
+        Command<RegionCommands.Release>(_ => Sender.Tell(Snapshot()));
+        Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
+    }
+
+    private void Invalidate(RegionCommands.Invalidate invalidate)
+    {
+        StopModule();
+        _hardware.Binding.Invalidate();
+        Persist(new RegionInvalidated(invalidate.Reason, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            _log.Info("Partition {Partition} is empty: {Reason}", Partition, invalidate.Reason);
+            Sender.Tell(Snapshot());
+        });
+    }
+
+    /// <summary>
+    /// Held for a full load of the static design (<see cref="RegionCommands.Hold"/>): nothing is written or run
+    /// here until the load's outcome arrives; a hold nobody ends within its bound faults the partition, as the
+    /// PL may have been rewritten meanwhile.
+    /// </summary>
+    private void Held(RegionCommands.Hold hold)
+    {
+        Retention();
+        Command<HoldReached>(reached =>
+        {
+            _log.Info("Partition {Partition} held: {Reason}", Partition, hold.Reason);
+            reached.Requester.Tell(Snapshot());
+        });
         Command<RegionCommands.Invalidate>(invalidate =>
         {
-            StopModule();
-            _hardware.Binding.Invalidate();
-            Persist(new RegionInvalidated(invalidate.Reason, _time.GetUtcNow()), e =>
+            Timers.Cancel("hold");
+            Invalidate(invalidate);
+            Unhold();
+        });
+        Command<RegionCommands.Release>(release =>
+        {
+            Timers.Cancel("hold");
+            if (release.Failure is { } failure)
+            {
+                Persist(new RegionFaulted(failure, _time.GetUtcNow()), e =>
+                {
+                    Apply(e);
+                    Sender.Tell(Snapshot());
+                    Faulted(null);
+                });
+                return;
+            }
+            Sender.Tell(Snapshot());
+            // Nothing was written: bring the module back (or reload it) as after a restart.
+            Become(Starting);
+            Self.Tell(Resume.Instance);
+        });
+        Command<HoldExpired>(expired => Persist(
+            new RegionFaulted($"held for a static load ({expired.Hold.Reason}) that did not end within {expired.Hold.Within}; the PL may have been rewritten", _time.GetUtcNow()),
+            e =>
             {
                 Apply(e);
-                Sender.Tell(Snapshot());
-            });
-        });
+                Faulted(null);
+            }));
+        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Job.Spec.Module.Name.Value, $"partition {Partition} is held for a static load")));
         Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
+        CommandAny(_ => Stash.Stash());
+    }
+
+    private void Unhold()
+    {
+        Become(Ready);
+        Stash.UnstashAll();
     }
 
     /// <summary>Snapshots and deletions, in every behaviour but the start (which stashes them).</summary>
@@ -503,6 +578,10 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     {
         public static readonly TrimJournal Instance = new();
     }
+
+    private sealed record HoldReached(IActorRef Requester);
+
+    private sealed record HoldExpired(RegionCommands.Hold Hold);
 
     private sealed record Rechecked(ModuleEntry Module, string Reason, ModuleProblem? Problem);
 

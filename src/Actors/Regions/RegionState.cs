@@ -74,7 +74,8 @@ public sealed record RegionState(
         },
         RegionFaulted f => this with { Status = RegionStatus.Faulted, FaultReason = f.Reason, PendingModule = null },
         RegionReset => this with { Status = RegionStatus.Unknown, Module = null, PendingModule = null, FaultReason = null, ConsecutiveFailures = 0, RecentUpsetReloads = [] },
-        RegionInvalidated => this with { Status = RegionStatus.Empty, Module = null, PendingModule = null },
+        // The full load rewrote every frame: what faulted the partition (failed writes, an upset storm) is gone with them.
+        RegionInvalidated => this with { Status = RegionStatus.Empty, Module = null, PendingModule = null, FaultReason = null, ConsecutiveFailures = 0 },
         _ => throw new ArgumentException($"unknown region event {e.GetType().Name}", nameof(e)),
     };
 

@@ -73,6 +73,15 @@ public sealed class SemMonitorActor : ReceiveActor
                 }
             }
         });
+        Receive<StaticReloaded>(reloaded =>
+        {
+            // A full load rewrote every frame of the static design: what an uncorrectable upset spoiled there is gone.
+            if (_degraded.Count > 0)
+            {
+                _log.Info("Board no longer degraded: {Reason}", reloaded.Reason);
+            }
+            _degraded.Clear();
+        });
         Receive<GetHealth>(_ => Sender.Tell(new Health(_degraded.Count == 0, _upsets, _degraded.ToList(), _parser.State?.ToString(),
             new Dictionary<string, long>(_byPartition), _lastUpset)));
     }
@@ -118,6 +127,9 @@ public sealed class SemMonitorActor : ReceiveActor
     public sealed record Lines(IReadOnlyList<string> Text);
 
     public sealed record GetHealth;
+
+    /// <summary>The static image was loaded again (a full load): the board is no longer degraded by upsets in the static design.</summary>
+    public sealed record StaticReloaded(string Reason);
 
     /// <param name="Healthy">False once an upset the partitions cannot repair was reported.</param>
     /// <param name="UpsetsByPartition">Upsets reported per partition, <see cref="StaticRegion"/> for the static design.</param>

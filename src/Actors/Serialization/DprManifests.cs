@@ -24,6 +24,8 @@ public static class DprManifests
         [typeof(RegionCommands.Reset)] = "region-reset-cmd.v1",
         [typeof(RegionCommands.ReportUpset)] = "region-report-upset.v1",
         [typeof(RegionCommands.Invalidate)] = "region-invalidate.v1",
+        [typeof(RegionCommands.Hold)] = "region-hold.v1",
+        [typeof(RegionCommands.Release)] = "region-release.v1",
         [typeof(RegionCommands.GetState)] = "region-get-state.v1",
         [typeof(RegionReplies.Loaded)] = "region-loaded.v1",
         [typeof(RegionReplies.LoadFailed)] = "region-load-failed.v1",

@@ -10,6 +10,7 @@ namespace Dpr.Fabric.Boards;
 /// <param name="Hwicap">The AXI HWICAP core of the static design, for the <c>hwicap</c> port; null when it has none.</param>
 /// <param name="FpgaRegion">The device-tree path of the base <c>fpga-region</c> a full image is loaded into by the <c>overlay</c> port (<c>/fpga-full</c> on PYNQ images); null when the profile does not say.</param>
 /// <param name="Sem">Where the static design's SEM controller talks (its monitor interface); null when it has none.</param>
+/// <param name="StaticId">The static design's ID/version register, read to tell it from another design in the PL (<see cref="StaticDesignCheck"/>); null when it has none.</param>
 /// <param name="DevcfgAddress">The Zynq DEVCFG registers, whose CTRL register selects PCAP or ICAP (UG585: 0xF8007000).</param>
 public sealed record Board(
     string Name,
@@ -25,10 +26,17 @@ public sealed record Board(
     Hwicap? Hwicap = null,
     string? FpgaRegion = null,
     SemUart? Sem = null,
-    ulong DevcfgAddress = Board.ZynqDevcfgAddress)
+    ulong DevcfgAddress = Board.ZynqDevcfgAddress,
+    StaticId? StaticId = null)
 {
     /// <summary>DEVCFG's base address on every Zynq-7000 (UG585 Appendix B, "Device Configuration Interface (devcfg)").</summary>
     public const ulong ZynqDevcfgAddress = 0xF8007000;
+
+    /// <summary>
+    /// The static design's name, as a port is given it: <see cref="StaticImage"/> without its extension, or
+    /// <c>{board}_static</c> (the name <c>dpr bitstream synth --full</c> gives) when the profile ships none.
+    /// </summary>
+    public string StaticDesign => StaticImage is { } image ? Path.GetFileNameWithoutExtension(image) : $"{Name}_static";
 
     public Partition Partition(string name) =>
         Partitions.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal))

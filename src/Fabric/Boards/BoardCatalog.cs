@@ -145,7 +145,25 @@ public static class BoardCatalog
         var devcfg = Address(doc.Devcfg, "devcfg") ?? Board.ZynqDevcfgAddress;
         return new Board(
             name, doc.Description ?? "", device, partitions, doc.StaticImage, port, clock, memory, (long?)ram, doc.RequireSignedModules ?? false,
-            hwicap, RegionPath(doc.FpgaRegion, "fpgaRegion"), Sem(doc.Sem), devcfg);
+            hwicap, RegionPath(doc.FpgaRegion, "fpgaRegion"), Sem(doc.Sem), devcfg, StaticIdOf(doc.StaticId));
+    }
+
+    /// <summary><c>"staticId": { "address": "0x43C20000", "value": "0x00D0C0DE" }</c>: a 4-byte-aligned register and the word the static design returns there.</summary>
+    private static StaticId? StaticIdOf(StaticIdDocument? id)
+    {
+        if (id is null)
+        {
+            return null;
+        }
+        var address = Address(id.Address, "staticId.address") ?? throw new BoardProfileException("staticId.address", "is required");
+        if (address % 4 != 0)
+        {
+            throw new BoardProfileException("staticId.address", $"expected a 4-byte-aligned register address, found 0x{address:X}");
+        }
+        var value = Address(id.Value, "staticId.value") ?? throw new BoardProfileException("staticId.value", "is required");
+        return value <= uint.MaxValue
+            ? new StaticId(address, (uint)value)
+            : throw new BoardProfileException("staticId.value", $"expected a 32-bit word like \"0x00D0C0DE\", found '{id.Value}'");
     }
 
     /// <summary>
@@ -274,7 +292,10 @@ public static class BoardCatalog
     private sealed record BoardDocument(
         string? Name, string? Description, string? Device, List<PartitionDocument>? Partitions,
         string? StaticImage, string? Port, double? FabricClockMHz, MemoryDocument? Memory, string? Ram, bool? RequireSignedModules,
-        HwicapDocument? Hwicap = null, string? FpgaRegion = null, SemDocument? Sem = null, string? Devcfg = null);
+        HwicapDocument? Hwicap = null, string? FpgaRegion = null, SemDocument? Sem = null, string? Devcfg = null,
+        StaticIdDocument? StaticId = null);
+
+    private sealed record StaticIdDocument(string? Address, string? Value);
 
     private sealed record HwicapDocument(string? Address, int? WriteFifoDepth);
 

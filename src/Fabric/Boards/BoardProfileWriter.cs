@@ -39,6 +39,10 @@ public static class BoardProfileWriter
         {
             root["hwicap"] = new JsonObject { ["address"] = Hex(hwicap.Address), ["writeFifoDepth"] = hwicap.WriteFifoDepth };
         }
+        if (board.StaticId is { } id)
+        {
+            root["staticId"] = new JsonObject { ["address"] = Hex(id.Address), ["value"] = Hex(id.Value) };
+        }
         root["partitions"] = new JsonArray([.. board.Partitions.Select(Partition)]);
         return root.ToJsonString(Indented) + "\n";
     }

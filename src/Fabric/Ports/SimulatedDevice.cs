@@ -29,6 +29,21 @@ public sealed class SimulatedDevice(Board board)
     public string? StaticDesign { get; private set; }
 
     /// <summary>
+    /// The state of a device configured before the service started: <paramref name="design"/> fully
+    /// loaded (every partition empty), as a board comes up with its boot image.
+    /// </summary>
+    public void StartWith(string design)
+    {
+        lock (_lock)
+        {
+            _frames.Clear();
+            _upsets.Clear();
+            _moduleIn.Clear();
+            StaticDesign = design;
+        }
+    }
+
+    /// <summary>
     /// The module a partition holds: the image that wrote all its frames, if they all agree, carry no
     /// upset and that image was a partial; null when empty (only the static design's default) or unknown.
     /// </summary>

@@ -2,10 +2,12 @@ using Dpr.Fabric.Ports;
 
 namespace Dpr.Fabric.Simulation;
 
+/// <param name="StaticDesign">The design the PL holds at start: the board's static design when null (tests start it with a foreign one).</param>
 /// <param name="DdrBytes">Simulated DDR at the board's memory base, for job buffers.</param>
 public sealed record SimulatedBoardOptions(
     SimulatedPortOptions? Port = null,
     FaultPlan? Faults = null,
     ModuleThroughput? Throughput = null,
     long DdrBytes = 64 << 20,
-    int KernelThreads = 0);
+    int KernelThreads = 0,
+    string? StaticDesign = null);

@@ -38,6 +38,10 @@ public sealed record RegionDto(
     string Partition, string Status, string? Module, string? PendingModule, long Swaps, long FailedSwaps, string? FaultReason,
     DateTimeOffset? LastUsed, DateTimeOffset? LoadedAt);
 
+/// <summary>The answer of <c>POST /v1/board/static/load</c>: the design loaded, what the check says of the PL now, the write, and every partition (empty).</summary>
+/// <param name="Check">verified, or unverified when the board profile has no <c>staticId</c> register.</param>
+public sealed record StaticLoadDto(string Design, string Check, string CheckReason, long Bytes, double TransferMs, IReadOnlyList<RegionDto> Regions);
+
 /// <param name="Placement">Which loaded module a swap evicts when several partitions could take it: lookahead, lru or fifo.</param>
 public sealed record RegionListDto(IReadOnlyList<RegionDto> Regions, string Placement);
 

@@ -101,6 +101,9 @@ public static class BoardEndpoints
     private static async Task<RegionDto> StateAsync(DprNode node, string partition)
     {
         var s = (RegionReplies.State)await JobEndpoints.AskAsync(Region(node, partition), new RegionCommands.GetState(), node.Options.AskTimeout);
-        return new RegionDto(s.Partition, s.Status.ToString(), s.Module, s.PendingModule, s.Swaps, s.FailedSwaps, s.FaultReason, s.LastUsed, s.LoadedAt);
+        return ToDto(s);
     }
+
+    internal static RegionDto ToDto(RegionReplies.State s) =>
+        new(s.Partition, s.Status.ToString(), s.Module, s.PendingModule, s.Swaps, s.FailedSwaps, s.FaultReason, s.LastUsed, s.LoadedAt);
 }

@@ -149,6 +149,8 @@ public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<st
             started.GetValueOrDefault(done.SwapId)?.Attempt ?? 1, done.Bytes, done.TransferMs, done.TotalMs, null, done.At),
         SwapFailed failed => new SwapDto(partition, envelope.SequenceNr, failed.SwapId, failed.Module, "failed", started.GetValueOrDefault(failed.SwapId)?.Reason,
             started.GetValueOrDefault(failed.SwapId)?.Attempt ?? 1, null, null, null, $"{failed.Failure}: {failed.Reason}", failed.At),
+        // A full load of the static design emptied the partition: on the history beside the swaps, with no module.
+        RegionInvalidated invalidated => new SwapDto(partition, envelope.SequenceNr, Guid.Empty, "", "invalidated", invalidated.Reason, 0, null, null, null, null, invalidated.At),
         _ => null,
     };
 

@@ -84,6 +84,12 @@ public sealed class DprNode : IDisposable
     /// <summary>The simulated board, when the port is simulated.</summary>
     public SimulatedBoard? Simulated { get; }
 
+    /// <summary>What the static design check found at start (after the load, with <c>Dpr:LoadStatic</c>); never foreign: that fails the start.</summary>
+    public StaticDesignVerdict StaticDesign { get; private set; } = new(StaticDesignStatus.Unverified, "not checked");
+
+    /// <summary>Why every partition is recorded empty as the regions start (the static image was loaded at start); null when it was not loaded.</summary>
+    public string? StaticLoadedAtStart { get; private init; }
+
     /// <summary>The simulated port's fault plan: faults added to it hit the next writes. Null on a real board.</summary>
     public FaultPlan? PortFaults { get; private init; }
 
@@ -127,17 +133,27 @@ public sealed class DprNode : IDisposable
             var memory = board.Memory ?? throw new ServiceOptionsException(
                 [$"{ServiceOptions.Section}:{nameof(ServiceOptions.Board)}: board '{board.Name}' has no memory region for DMA buffers; the {options.Port} port needs one (docs/boards.md)"]);
             var devMem = new DevMemPhysicalMemory();
-            return new DprNode(options, board, catalog, BoardPort(options, () => options.ConfigurationPort switch
+            try
             {
-                "overlay" => new LinuxOverlayPort(board),
-                "hwicap" => new HwicapPort(board, devMem),
-                _ => new LinuxFpgaManagerPort(),
-            }), devMem, memory, null);
+                var boardPort = BoardPort(options, () => options.ConfigurationPort switch
+                {
+                    "overlay" => new LinuxOverlayPort(board),
+                    "hwicap" => new HwicapPort(board, devMem),
+                    _ => new LinuxFpgaManagerPort(),
+                });
+                var (verdict, loaded) = PrepareStatic(options, board, boardPort, () => StaticDesignCheck.OnHardware(board, new LinuxFpgaManagerOptions(), devMem));
+                return new DprNode(options, board, catalog, boardPort, devMem, memory, null) { StaticDesign = verdict, StaticLoadedAtStart = loaded };
+            }
+            catch
+            {
+                devMem.Dispose();
+                throw;
+            }
         }
         var port = SimulatedPortOptions.For(board.Port) with { RealTime = options.RealTime };
         // A fault plan of its own, so faults can be injected into the running service (tests, chaos).
         var faults = new FaultPlan();
-        var simulated = new SimulatedBoard(board, new SimulatedBoardOptions(Port: port, Faults: faults));
+        var simulated = new SimulatedBoard(board, new SimulatedBoardOptions(Port: port, Faults: faults, StaticDesign: options.SimulatedStaticDesign));
         // The simulated DDR is at most SimulatedBoardOptions.DdrBytes of the board's memory region.
         var buffers = new MemoryRegion(simulated.Ddr.BaseAddress, (ulong)simulated.Ddr.Length);
         // The overlay and HWICAP ports' own code over the simulated kernel and core, fed the same fault plan.
@@ -147,7 +163,43 @@ public sealed class DprNode : IDisposable
             "hwicap" => simulated.HwicapPort(),
             _ => simulated.Port,
         });
-        return new DprNode(options, board, catalog, configurationPort, simulated, buffers, simulated) { PortFaults = faults };
+        var (simulatedVerdict, simulatedLoad) = PrepareStatic(options, board, configurationPort, () => StaticDesignCheck.OnSimulated(simulated.Device));
+        return new DprNode(options, board, catalog, configurationPort, simulated, buffers, simulated)
+        {
+            PortFaults = faults,
+            StaticDesign = simulatedVerdict,
+            StaticLoadedAtStart = simulatedLoad,
+        };
+    }
+
+    /// <summary>
+    /// The static design at start, before the regions start: loaded through the port when
+    /// <c>Dpr:LoadStatic</c> is set, then checked. A foreign design (or none) fails the start, as an
+    /// unusable port does: serving its partitions would write partials into a design they were not built for.
+    /// </summary>
+    /// <returns>The check's verdict, and why the partitions were emptied when the image was loaded.</returns>
+    private static (StaticDesignVerdict Verdict, string? Loaded) PrepareStatic(ServiceOptions options, Board board, IConfigurationPort port, Func<StaticDesignVerdict> check)
+    {
+        const string setting = $"{ServiceOptions.Section}:{nameof(ServiceOptions.LoadStatic)}";
+        string? loaded = null;
+        if (options.LoadStatic)
+        {
+            var image = StaticImageFile.Read(options, board);
+            try
+            {
+                // Nothing else writes yet (no region has started): the port is ours, and the start waits for it.
+                port.WriteAsync(image, null, CancellationToken.None).GetAwaiter().GetResult();
+            }
+            catch (ConfigurationPortException e)
+            {
+                throw new ServiceOptionsException([$"{setting}: loading the static image '{image.Name}' through the {port.Name} port failed: {e.Message}"]);
+            }
+            loaded = $"static design '{image.Name}' loaded at start ({setting})";
+        }
+        var verdict = check();
+        return verdict.Serves
+            ? (verdict, loaded)
+            : throw new ServiceOptionsException([$"{setting}: static design check: {verdict.Reason}. Set {setting}=true to load board '{board.Name}''s static image at start, or serve the board profile of the design in the PL ({ServiceOptions.Section}:{nameof(ServiceOptions.Board)})"]);
     }
 
     /// <summary>
@@ -169,6 +221,12 @@ public sealed class DprNode : IDisposable
         }
     }
 
+    /// <summary>The static design check again (after a static load), remembered as <see cref="StaticDesign"/>.</summary>
+    public StaticDesignVerdict CheckStaticDesign() =>
+        StaticDesign = Simulated is { } simulated
+            ? StaticDesignCheck.OnSimulated(simulated.Device)
+            : StaticDesignCheck.OnHardware(Board, new LinuxFpgaManagerOptions(), _memory);
+
     /// <summary>A back-off supervised region manager per hosting partition, and the SEM monitor fed by the simulated board.</summary>
     public void StartRegions(ActorSystem system)
     {
@@ -182,9 +240,22 @@ public sealed class DprNode : IDisposable
             var supervised = BackoffSupervisor.Props(Backoff.OnStop(manager, "manager", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1));
             return (partition.Name, Ref: system.ActorOf(supervised, RegionManagerActor.PersistenceIdFor(Board.Name, partition.Name)));
         }).ToDictionary(r => r.Name, r => r.Ref);
+        if (StaticLoadedAtStart is { } reason)
+        {
+            // On record before any job reaches them (a manager stashes what arrives while it recovers): after
+            // the full load every partition holds nothing, whatever its journal said.
+            foreach (var region in _regions.Values)
+            {
+                region.Tell(new RegionCommands.Invalidate(reason));
+            }
+        }
         // The simulated board's controller is read and commanded over its register-level UART, as on a board.
         var monitor = system.ActorOf(SemMonitorActor.Props(Board, _regions, Sem.HasLink ? () => Sem.Observe() : null), "sem");
         _semMonitor = monitor;
+        if (StaticLoadedAtStart is { } loaded)
+        {
+            monitor.Tell(new SemMonitorActor.StaticReloaded(loaded));
+        }
         Sem.Output += lines => monitor.Tell(new SemMonitorActor.Lines(lines));
         _ = Task.Run(() => Sem.RunAsync(_semPolling.Token));
     }

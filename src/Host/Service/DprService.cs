@@ -124,6 +124,7 @@ public static class DprService
         var journaled = v1.MapGroup("").RequireJournal();
         journaled.MapJobs();
         journaled.MapBoard();
+        journaled.MapStaticDesign();
         journaled.MapAudit();
         // Not behind the journal: the board's health is read from the SEM controller and its monitor, not the journal.
         v1.MapBoardHealth();
@@ -194,6 +195,14 @@ public static class DprService
         foreach (var problem in node.Catalog.Problems)
         {
             log.LogWarning("Module not served: {Problem}", problem);
+        }
+        if (node.StaticDesign.Status == Fabric.Boards.StaticDesignStatus.Verified)
+        {
+            log.LogInformation("Static design: {StaticCheck}", node.StaticDesign.Reason);
+        }
+        else
+        {
+            log.LogWarning("Static design unverified: {StaticCheck}", node.StaticDesign.Reason);
         }
         log.LogInformation("Journal {Journal}; data in {Data}", options.JournalDescription, options.DataDirectory);
         log.LogInformation("Requests: bodies up to {MaxRequestBytes} bytes, at most {MaxLargeBodies} over {LargeBodyBytes} bytes read at once; a job's pass must fit {DmaBufferBytes} bytes of DMA buffer",

@@ -70,6 +70,16 @@ public sealed class ServiceOptions
     public bool RealTime { get; set; } = true;
 
     /// <summary>
+    /// At start, before the regions start, load the board's static image (its profile's <c>staticImage</c>, beside
+    /// the modules; on the simulated board a synthetic one when the profile names none) through the port,
+    /// and record every partition empty. Off: the PL is only checked (docs/boards.md, "The static design").
+    /// </summary>
+    public bool LoadStatic { get; set; }
+
+    /// <summary>The design the simulated board's PL holds at start; null (the default) for the board's static design. Another name simulates a board booted with a foreign design.</summary>
+    public string? SimulatedStaticDesign { get; set; }
+
+    /// <summary>
     /// Which loaded module a multi-partition board evicts when another must be loaded: <c>lookahead</c>
     /// (the one its queue needs furthest in the future), <c>lru</c> or <c>fifo</c> (the policies of <c>pynqpartial</c>).
     /// </summary>
@@ -311,6 +321,8 @@ public sealed class ServiceOptions
             Check(limits.MaxRequestBytes >= 1024, nameof(MaxRequestBytes), $"at least 1024 bytes, found {limits.MaxRequestBytes}{Derived(MaxRequestBytes)}");
             Check(limits.LargeBodyBytes >= 1024, nameof(LargeBodyBytes), $"at least 1024 bytes, found {limits.LargeBodyBytes}{Derived(LargeBodyBytes)}");
             Check(limits.MaxLargeBodies >= 1, nameof(MaxLargeBodies), $"at least 1, found {limits.MaxLargeBodies}");
+            Check(!LoadStatic || Simulated || board.StaticImage is not null, nameof(LoadStatic), $"board '{board.Name}' names no static image (\"staticImage\" in its profile) to load");
+            Check(!LoadStatic || ConfigurationPort != "hwicap", nameof(LoadStatic), "the hwicap port writes partials only (its core is in the static design): load the static image with the fpga-manager or overlay port");
             Check(ConfigurationPort != "hwicap" || board.Hwicap is not null, nameof(Port), $"board '{board.Name}' has no AXI HWICAP (\"hwicap\" in its profile) for the {Port} port");
             var unmapped = board.Partitions.Where(p => p.FpgaRegion is null).Select(p => p.Name).ToList();
             Check(ConfigurationPort != "overlay" || (board.FpgaRegion is not null && unmapped.Count == 0), nameof(Port),
