@@ -28,7 +28,8 @@ public static class BoardHealth
             new SemHealthDto(sem.Link, Lower(sem.Status.ToString()), sem.State?.ToString(), sem.LastLine, sem.LastHeardAt, sem.Reason,
                 health.Upsets, health.UpsetsByPartition ?? new Dictionary<string, long>(), health.LastUpset),
             turns is null ? null : new SemTurnsDto(turns.Taken, turns.Refused, turns.Last is { } last ? Turn(last) : null),
-            turns is null ? null : turns.PcapSelected ? "pcap" : "icap");
+            turns is null ? null : turns.PcapSelected ? "pcap" : "icap",
+            new StaticDesignDto(Lower(node.StaticDesign.Status.ToString()), node.Board.StaticDesign, node.StaticDesign.Reason));
     }
 
     public static SemTurnDto Turn(SemTurn turn) => new(turn.Image, turn.SemBefore?.ToString(), turn.IdleWait.TotalMilliseconds, turn.Resumed, Outcome(turn.Outcome), turn.Reason, turn.At);

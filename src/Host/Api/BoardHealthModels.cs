@@ -5,6 +5,7 @@ namespace Dpr.Host.Api;
 /// <param name="Degraded">True once an upset the partitions cannot repair (in the static design) was reported: only a full reload repairs it.</param>
 /// <param name="DegradedReasons">What made it degraded, oldest first.</param>
 /// <param name="ConfigurationEngine">Who holds the configuration engine now (DEVCFG CTRL.PCAP_PR): "icap" (the SEM controller's side) or "pcap" (during a write); null without a SEM controller.</param>
+/// <param name="StaticDesign">What the static design check found at start or after the last static load (docs/boards.md, "The static design").</param>
 public sealed record BoardHealthDto(
     string Board,
     string Device,
@@ -13,7 +14,12 @@ public sealed record BoardHealthDto(
     IReadOnlyList<string> DegradedReasons,
     SemHealthDto Sem,
     SemTurnsDto? Turns,
-    string? ConfigurationEngine);
+    string? ConfigurationEngine,
+    StaticDesignDto? StaticDesign = null);
+
+/// <param name="Status">verified (the PL holds the board's static design), unverified (no way to tell: the profile names no ID register).</param>
+/// <param name="Design">The design's name (<c>staticImage</c> without its extension).</param>
+public sealed record StaticDesignDto(string Status, string Design, string Reason);
 
 /// <param name="Link">The monitor line ("serial /dev/ttyPS1 at 9600 baud", "AXI UART Lite at 0x42C00000"); null when the board has no SEM controller.</param>
 /// <param name="Status">none, waiting, responding, silent or missing.</param>

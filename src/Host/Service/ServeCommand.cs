@@ -15,7 +15,8 @@ public static class ServeCommand
         var connection = new Option<string?>("--connection") { Description = "The PostgreSQL connection string for --journal postgres." };
         var data = new Option<string?>("--data") { Description = "Data directory: journals, modules, results, tenants. Default ./data." };
         var urls = new Option<string?>("--urls") { Description = "Where to listen, ';'-separated. Default http://localhost:5080." };
-        var command = new Command("serve", "Run the dpr service: the HTTP API over the board's regions and job queue.") { board, port, journal, connection, data, urls };
+        var loadStatic = new Option<bool>("--load-static") { Description = "Load the board's static image at start (Dpr:LoadStatic), then check the PL; every partition starts empty." };
+        var command = new Command("serve", "Run the dpr service: the HTTP API over the board's regions and job queue.") { board, port, journal, connection, data, urls, loadStatic };
         CliAction.Set(command, (parse, _) =>
         {
             var overrides = new Dictionary<string, string?>
@@ -26,6 +27,7 @@ public static class ServeCommand
                 ["Dpr:Connection"] = parse.GetValue(connection),
                 ["Dpr:Data"] = parse.GetValue(data),
                 ["Dpr:Urls"] = parse.GetValue(urls),
+                ["Dpr:LoadStatic"] = parse.GetValue(loadStatic) ? "true" : null,
             }.Where(o => o.Value is not null).ToDictionary();
             try
             {

@@ -27,7 +27,8 @@ internal sealed class ServeProcess : IDisposable
     public int Id => _process.Id;
 
     /// <param name="environment">Extra environment, e.g. <c>DPR__MAXOPENJOBS</c>.</param>
-    public static ServeProcess Start(string dataDirectory, int port, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="arguments">More arguments of <c>dpr serve</c>, e.g. <c>--load-static</c>.</param>
+    public static ServeProcess Start(string dataDirectory, int port, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? arguments = null)
     {
         var url = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         var info = new ProcessStartInfo(RegionHostProcess.DotnetPath())
@@ -36,7 +37,7 @@ internal sealed class ServeProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { typeof(ServeProcess).Assembly.Location, "serve", "--data", dataDirectory, "--urls", url.ToString().TrimEnd('/') })
+        foreach (var argument in new[] { typeof(ServeProcess).Assembly.Location, "serve", "--data", dataDirectory, "--urls", url.ToString().TrimEnd('/') }.Concat(arguments ?? []))
         {
             info.ArgumentList.Add(argument);
         }

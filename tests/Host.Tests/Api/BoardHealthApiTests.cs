@@ -27,6 +27,7 @@ public class BoardHealthApiTests
         var board = await EventuallyAsync(ops, b => b.Sem.Status == "responding" && b.Sem.State == "Observation");
         Assert.Equal(("pynq-z2", false, "icap"), (board.Board, board.Degraded, board.ConfigurationEngine));
         Assert.Equal("AXI UART Lite at 0x42C00000", board.Sem.Link);
+        Assert.Equal(("verified", "pynq-z2_static"), (board.StaticDesign!.Status, board.StaticDesign.Design));
         Assert.Equal("Observation", board.Sem.State);
         Assert.Equal(1, board.Turns!.Taken);
         Assert.Equal(0, board.Turns.Refused);

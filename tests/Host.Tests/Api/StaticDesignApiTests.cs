@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
+using Dpr.Host.Tests.Service;
 using Dpr.Tests;
 
 namespace Dpr.Host.Tests.Api;
@@ -172,5 +173,32 @@ public sealed class StaticDesignApiTests
         Assert.Equal("invalidated", history.Swaps[0].Outcome);
         Assert.Contains("loaded at start (Dpr:LoadStatic)", history.Swaps[0].Reason);
         await RunJobAsync(server.Client("alice"), "conv5x5_int8", seed: 3);
+    }
+
+    [Fact]
+    public async Task Dpr_serve_load_static_replaces_a_foreign_design_and_board_health_says_verified()
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"dpr-static-serve-{Guid.NewGuid():N}");
+        try
+        {
+            var key = ServeTenants.Key("alice", data);
+            using var server = ServeProcess.Start(data, ServeProcess.FreePort(), new Dictionary<string, string> { ["DPR__SIMULATEDSTATICDESIGN"] = "base_overlay" }, ["--load-static"]);
+            await server.WaitReadyAsync(TimeSpan.FromSeconds(90));
+            using var alice = ServeTenants.Client(server.Url, key);
+
+            var board = (await alice.GetFromJsonAsync<BoardHealthDto>("/v1/board", ApiJson.Options))!;
+            Assert.Equal(("verified", "pynq-z2_static"), (board.StaticDesign!.Status, board.StaticDesign.Design));
+            var regions = (await alice.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!;
+            Assert.Equal("Empty", Assert.Single(regions.Regions).Status);
+            server.Terminate();
+            Assert.Equal(0, server.WaitForExit(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
     }
 }
