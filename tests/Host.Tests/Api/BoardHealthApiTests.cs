@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
+using Dpr.Tests;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dpr.Host.Tests.Api;
@@ -131,16 +132,11 @@ public class BoardHealthApiTests
 
     private static async Task<BoardHealthDto> EventuallyAsync(HttpClient client, Func<BoardHealthDto, bool> done, TimeSpan? within = null)
     {
-        var until = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            var board = (await client.GetFromJsonAsync<BoardHealthDto>("/v1/board", ApiJson.Options))!;
-            if (done(board))
-            {
-                return board;
-            }
-            Assert.True(DateTime.UtcNow < until, $"the board did not get there; last: {JsonSerializer.Serialize(board)}");
-            await Task.Delay(50);
-        }
+        BoardHealthDto board = null!;
+        await Eventually.TrueAsync(
+            async () => done(board = (await client.GetFromJsonAsync<BoardHealthDto>("/v1/board", ApiJson.Options))!),
+            () => $"the board did not get there; last: {JsonSerializer.Serialize(board)}",
+            within ?? TimeSpan.FromSeconds(10));
+        return board;
     }
 }
