@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Actors.Regions;
+using Dpr.Actors.Sem;
 using Dpr.Actors.Serialization;
 using Dpr.Fabric.Convolution;
 using Dpr.Host.Regions;
@@ -181,8 +182,9 @@ internal sealed class InterleavingRun : IDisposable
     /// ended first. dpr does not hold back results until the SEM has scanned the frames again, so a job that
     /// runs between a strike and its report can complete with a wrong result (the SEM's detection latency; a
     /// known limitation on record in the issue notes) — this property covers upsets between jobs, not during.
-    /// While the controller waits for a reload after an uncorrectable upset (PG036), it detects nothing: the
-    /// upset is skipped, not injected (false), which is what the board does then.
+    /// While the controller waits for a reload after an uncorrectable upset (PG036), or is idled for a
+    /// configuration write, it detects nothing: the upset is skipped, not injected (false), which is what the
+    /// board does then.
     /// </summary>
     private bool InjectUpset(int step, InterleavingOperation operation, int frameIndex, bool correctable)
     {
@@ -192,9 +194,30 @@ internal sealed class InterleavingRun : IDisposable
         {
             return false;
         }
-        _disturbances++;
         var frames = Node.Board.FramesOf(Node.Board.Partition(Partition)).ToList();
-        board.InjectUpset(frames[frameIndex % frames.Count], 40, 7, correctable);
+        var reported = Ask<SemMonitorActor.Health>(Node.SemMonitor, new SemMonitorActor.GetHealth(), "SEM monitor health")?.Upsets;
+        try
+        {
+            board.InjectUpset(frames[frameIndex % frames.Count], 40, 7, correctable);
+        }
+        catch (InvalidOperationException)
+        {
+            // Idled for a configuration write since the check above (a reload's turn): it detects nothing then either.
+            return false;
+        }
+        _disturbances++;
+        // Between jobs means the strike and its report: the report comes over the controller's line (a UART
+        // polled on a timer), so the next step waits until the SEM monitor has it.
+        var deadline = DateTime.UtcNow + SettleDeadline;
+        while (reported is { } before && Ask<SemMonitorActor.Health>(Node.SemMonitor, new SemMonitorActor.GetHealth(), "SEM monitor health")?.Upsets == before)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                _violations.Add($"step {step}: the upset of {operation} was not reported within {SettleDeadline.TotalSeconds} s");
+                break;
+            }
+            Thread.Sleep(10);
+        }
         return true;
     }
 
