@@ -42,7 +42,9 @@ public static class DprService
         }
 
         var journal = new JournalStatus();
-        builder.Services.AddSerilog((services, logger) => logger
+        // preserveStaticLogger: each host logs through its own logger, not Serilog's static one, which the
+        // last host built in a process would own (several services in one test run logged to each other's sinks).
+        builder.Services.AddSerilog(preserveStaticLogger: true, configureLogger: (services, logger) => logger
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Microsoft.Hosting", LogEventLevel.Information)

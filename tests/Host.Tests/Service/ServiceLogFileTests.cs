@@ -1,5 +1,7 @@
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Api;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Dpr.Host.Tests.Service;
 
@@ -28,6 +30,29 @@ public class ServiceLogFileTests
             var text = File.ReadAllText(file);
             Assert.Contains("Journal SQLite", text);
             Assert.Matches(@"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} [+-]\d{2}:\d{2} \[INF\] dpr: Board pynq-z2", text);
+        }
+        finally
+        {
+            logs.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Two_services_in_one_process_each_keep_their_own_log()
+    {
+        var logs = Directory.CreateTempSubdirectory("dpr-logs-");
+        try
+        {
+            var path = Path.Combine(logs.FullName, "dpr.log");
+            await using (var withFile = await ApiServer.StartAsync(new Dictionary<string, string?> { ["Dpr:LogFile"] = path, ["Serilog:MinimumLevel:Default"] = "Information" }))
+            {
+                // Built after the first and stopped before it: it must neither take nor close the first one's logger.
+                await (await ApiServer.StartAsync()).DisposeAsync();
+                withFile.Services.GetRequiredService<ILoggerFactory>().CreateLogger("dpr").LogWarning("After the second service stopped");
+            }
+
+            var text = File.ReadAllText(Assert.Single(Directory.GetFiles(logs.FullName, "dpr*.log")));
+            Assert.Contains("[WRN] dpr: After the second service stopped", text);
         }
         finally
         {
