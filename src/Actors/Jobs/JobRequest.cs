@@ -33,6 +33,12 @@ public sealed record JobRequest(
     /// <summary>The longest idempotency key, in characters.</summary>
     public const int MaxIdempotencyKeyLength = 200;
 
+    /// <summary>The lowest <c>priority</c>; a job with a higher one runs first among the same tenant's jobs for the same module.</summary>
+    public const int MinPriority = -100;
+
+    /// <summary>The highest <c>priority</c>.</summary>
+    public const int MaxPriority = 100;
+
     /// <summary>How far ahead a deadline may be; one further is a mistake, not a plan.</summary>
     public static readonly TimeSpan MaxDeadlineAhead = TimeSpan.FromDays(30);
 
@@ -65,6 +71,10 @@ public sealed record JobRequest(
         if (IdempotencyKey is { Length: 0 or > MaxIdempotencyKeyLength })
         {
             throw new ConvolutionException("idempotencyKey", $"must be 1 to {MaxIdempotencyKeyLength} characters, found {IdempotencyKey.Length}");
+        }
+        if (Priority is < MinPriority or > MaxPriority)
+        {
+            throw new ConvolutionException("priority", $"must be from {MinPriority} to {MaxPriority}, found {Priority}");
         }
         if (Deadline is { } deadline && now is { } at && (deadline < at - MaxDeadlineBehind || deadline > at + MaxDeadlineAhead))
         {

@@ -26,11 +26,11 @@ public static class RequestRules
     /// <summary>The longest string of any other field (<c>padding</c>, <c>output</c>, <c>deadline</c>, <c>kind</c>...).</summary>
     public const int MaxStringLength = 256;
 
-    /// <summary>The lowest <c>priority</c>; a job with a higher one runs first among the same tenant's jobs for the same module.</summary>
-    public const int MinPriority = -100;
+    /// <summary>The lowest <c>priority</c> (<see cref="JobRequest.MinPriority"/>).</summary>
+    public const int MinPriority = JobRequest.MinPriority;
 
-    /// <summary>The highest <c>priority</c>.</summary>
-    public const int MaxPriority = 100;
+    /// <summary>The highest <c>priority</c> (<see cref="JobRequest.MaxPriority"/>).</summary>
+    public const int MaxPriority = JobRequest.MaxPriority;
 
     /// <summary>A JSON value's kind as docs/api.md names it: <c>a string</c>, <c>a number</c>, <c>true or false</c>...</summary>
     public static string Kind(JsonTokenType token) => token switch

@@ -66,4 +66,16 @@ public class JobRequestTests
 
         Assert.Equal("conv3x3_int8", request.Check().Module);
     }
+
+    [Theory]
+    [InlineData(JobRequest.MaxPriority + 1)]
+    [InlineData(JobRequest.MinPriority - 1)]
+    [InlineData(int.MaxValue)]
+    public void A_priority_out_of_bounds_is_refused_by_the_actors_too_not_only_at_the_http_edge(int priority)
+    {
+        var request = Make("conv3x3_int8", 1, 4, 1, 3, 1, 0, 0, "same", 1) with { Priority = priority };
+
+        Assert.Equal("priority", Assert.Throws<ConvolutionException>(() => request.Check()).Field);
+        Assert.Equal(JobRequest.MaxPriority, (request with { Priority = JobRequest.MaxPriority }).Check().Priority);
+    }
 }

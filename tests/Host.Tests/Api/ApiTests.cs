@@ -295,6 +295,15 @@ public class ApiTests(SharedServer shared) : IClassFixture<SharedServer>
         await AssertProblem(await Server.Client("alice").GetAsync("/v1/nothing"), HttpStatusCode.NotFound, "path");
     }
 
+    [Fact]
+    public async Task A_path_that_exists_with_other_methods_is_a_405_naming_them()
+    {
+        var response = await Server.Client("alice").DeleteAsync("/v1/jobs");
+        var problem = await AssertProblem(response, HttpStatusCode.MethodNotAllowed, "method");
+        Assert.Equal(["GET", "POST"], response.Content.Headers.Allow.Order());
+        Assert.Contains("GET, POST", problem.GetProperty("detail").GetString());
+    }
+
     internal static async Task<JsonElement> AssertProblem(HttpResponseMessage response, HttpStatusCode status, string field)
     {
         var body = await response.Content.ReadAsStringAsync();
