@@ -10,9 +10,6 @@ namespace Dpr.Fabric.Drivers;
 /// </summary>
 public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInputChannels)
 {
-    /// <summary>Line-buffer words of every variant: IMG_W x ceil(CIN / PI) at most (CAPS.MAX_WIDTH).</summary>
-    public static int LineBufferWords(int kernelSize) => 2048 - (kernelSize - 1);
-
     public static ConvParallelism For(ConvModule module)
     {
         ArgumentNullException.ThrowIfNull(module);

@@ -17,7 +17,7 @@ public static class HardwareVectors
     public const int DefaultSeed = 20240611;
 
     /// <summary>CAPS.MAX_WIDTH of an RM: its line-buffer words (conv_rm's LB_DEPTH), 2048 minus K − 1.</summary>
-    public static int MaxWidth(int kernelSize) => ConvParallelism.LineBufferWords(kernelSize);
+    public static int MaxWidth(int kernelSize) => ConvRegisterMap.MaxWidth(kernelSize);
 
     public static IReadOnlyList<HardwareVectorCase> Cases(ConvModule module, int seed = DefaultSeed)
     {
@@ -139,9 +139,9 @@ public static class HardwareVectors
             // Single-channel cases program the module as register map 1.0 did (WEIGHT and BIAS_LO/HI).
             Word(writer, single ? 1 : 0);
             writer.WriteLine("// bias per output channel");
-            foreach (var b in problem.Bias.Span)
+            for (var ch = 0; ch < output.C; ch++)
             {
-                Word(writer, b);
+                Word(writer, problem.Bias.IsEmpty ? 0 : problem.Bias.Span[ch]);
             }
             writer.WriteLine("// weights [Cout, Cin, K, K]");
             foreach (var w in problem.Weights.Span)
