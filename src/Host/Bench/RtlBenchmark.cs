@@ -98,7 +98,7 @@ public sealed class RtlBenchmark : IBenchmark
         var row = new Dictionary<string, object?>
         {
             ["layer"] = layer.Name,
-            ["module"] = module.Name,
+            ["module"] = module.Name.Value,
             ["shape"] = $"{layer.Input.C}x{layer.Input.H}x{layer.Input.W}->{layer.Cout}x{layer.Output.H}x{layer.Output.W} s{layer.Stride}",
             ["PIxPO"] = $"{lanes.InputLanes}x{lanes.OutputLanes}",
             ["groups"] = groups,
