@@ -4,11 +4,12 @@
 `define CONV_REGS_VH
 
 `define CONV_ID_MAGIC        16'h434E
-`define CONV_VERSION_VALUE   32'h00010000
+`define CONV_VERSION_VALUE   32'h00020000
 
 `define CONV_REG_ID          12'h000
 `define CONV_REG_VERSION     12'h004
 `define CONV_REG_CAPS        12'h008
+`define CONV_REG_CAPS2       12'h00C
 `define CONV_REG_CTRL        12'h010
 `define CONV_REG_STATUS      12'h014
 `define CONV_REG_IER         12'h018
@@ -21,9 +22,14 @@
 `define CONV_REG_OUT_W       12'h038
 `define CONV_REG_OUT_H       12'h03C
 `define CONV_REG_CYCLES      12'h040
+`define CONV_REG_CIN         12'h044
+`define CONV_REG_COUT        12'h048
 `define CONV_REG_WEIGHT_BASE 12'h100
 `define CONV_WEIGHT_STRIDE   4
 `define CONV_WEIGHT_COUNT    25
+`define CONV_REG_BIAS_BASE   12'h200
+`define CONV_BIAS_STRIDE     4
+`define CONV_BIAS_COUNT      16
 
 `define CONV_ID_P_LSB              0
 `define CONV_ID_P_WIDTH            8
@@ -33,8 +39,16 @@
 `define CONV_ID_MAGIC_WIDTH        16
 `define CONV_CAPS_MAX_WIDTH_LSB    0
 `define CONV_CAPS_MAX_WIDTH_WIDTH  16
+`define CONV_CAPS2_PI_LSB          0
+`define CONV_CAPS2_PI_WIDTH        8
+`define CONV_CAPS2_PO_LSB          8
+`define CONV_CAPS2_PO_WIDTH        8
+`define CONV_CAPS2_MAX_CIN_LSB     16
+`define CONV_CAPS2_MAX_CIN_WIDTH   16
 `define CONV_CTRL_START_LSB        0
 `define CONV_CTRL_START_WIDTH      1
+`define CONV_CTRL_LOAD_WEIGHTS_LSB 1
+`define CONV_CTRL_LOAD_WEIGHTS_WIDTH 1
 `define CONV_STATUS_BUSY_LSB       0
 `define CONV_STATUS_BUSY_WIDTH     1
 `define CONV_STATUS_DONE_LSB       1
@@ -57,5 +71,9 @@
 `define CONV_CONFIG_RAW_WIDTH      1
 `define CONV_CONFIG_SHIFT_LSB      16
 `define CONV_CONFIG_SHIFT_WIDTH    6
+`define CONV_CIN_VALUE_LSB         0
+`define CONV_CIN_VALUE_WIDTH       16
+`define CONV_COUT_VALUE_LSB        0
+`define CONV_COUT_VALUE_WIDTH      8
 
 `endif

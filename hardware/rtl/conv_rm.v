@@ -1,15 +1,22 @@
-// Convolution reconfigurable module: one KxK single-channel 2D convolution at P-bit precision,
-// exactly docs/convolution.md (zero padding, stride 1/2, 64-bit wrapping accumulation, Int64 bias,
-// round-half-up shift, saturation, raw 64-bit accumulator mode).
+// Convolution reconfigurable module: a KxK multi-channel 2D convolution at P-bit precision, exactly
+// docs/convolution.md (zero padding, stride 1/2, 64-bit wrapping accumulation, Int64 bias, round-half-up
+// shift, saturation, raw 64-bit accumulator mode), for CIN input channels and a group of COUT <= PO
+// output channels per pass.
 //
-// Data path (one virtual pixel per clock, see docs/hardware.md):
-//   AXI4-Stream in (64-bit beats, 64/P little-endian elements each, NCHW bytes as the DMA reads them)
-//   -> unpacker -> scan over the zero-padded (H+2p) x (W+2p) grid (padding is inserted, not read)
-//   -> K-1 line buffers (one block RAM word holds the K-1 rows of a column) -> the pixel column
-//   -> KxK multipliers (two int8 taps per DSP48E1, one int16 product per DSP48E1) -> column sums
-//   -> transposed-form chain over the K columns of the window
-//   -> + bias -> round/shift -> saturate (or raw) -> packer -> AXI4-Stream out (64-bit beats).
-// Every stage advances on one enable, en, which is low only while the output beat waits for TREADY.
+// Data path (one input slot per clock, see docs/hardware.md, "Data path"):
+//   weights: AXI4-Stream (CTRL.LOAD_WEIGHTS) -> one weight-memory word per chunk of PI input channels
+//   input:   AXI4-Stream (64-bit beats, NHWC elements) -> unpacker (up to PI elements per clock)
+//   -> scan over the padded grid: per image column ceil(CIN/PI) chunk slots, per padding column one
+//      slot, top padding rows skipped (they end no window)
+//   -> line buffer (one word per image column and chunk holds the K-1 rows above for PI channels)
+//   -> the pixel column of PI channels (K x PI values) and the chunk's weights
+//   -> PO x PI x K x K products (int8: two output channels share a DSP48E1)
+//   -> per output channel and tap column an adder tree over PI x K products
+//   -> transposed chain over the K columns, accumulating every chunk of a column: on-chip sum over CIN
+//   -> serializer (COUT results per output pixel, one per clock) -> + bias -> round/shift -> saturate
+//      (or raw) -> packer -> AXI4-Stream out (64-bit beats, NHWC within the group).
+// The front end advances on en, low only while a finished pixel waits for the serializer; the back
+// end on be, low only while the output beat waits for TREADY.
 //
 // Every variant has the same ports, so all six can be reconfigurable modules of one partition.
 `timescale 1ns / 1ps
@@ -18,7 +25,12 @@
 module conv_rm #(
     parameter integer K        = 3,     // kernel size: 3 or 5
     parameter integer P        = 8,     // precision in bits: 8, 16 or 32
-    parameter integer LB_DEPTH = 2048   // line buffer words: image width + 2 * pad at most
+    // Input and output channels computed in parallel: sized so PI x PO x K x K products fit the
+    // partition's 80 DSP48E1 (docs/hardware.md, "Parallelism").
+    parameter integer PI       = (K == 3) ? ((P == 8) ? 4 : (P == 16) ? 2 : 1) : ((P == 8) ? 3 : 1),
+    parameter integer PO       = (K == 3) ? ((P == 32) ? 2 : 4) : ((P == 8) ? 2 : (P == 16) ? 3 : 1),
+    parameter integer MAX_CIN  = 256,
+    parameter integer LB_DEPTH = 2048 - (K - 1)   // line-buffer words: IMG_W x ceil(CIN/PI) at most
 ) (
     input  wire        aclk,
     input  wire        aresetn,
@@ -40,14 +52,14 @@ module conv_rm #(
     output wire [1:0]  s_axi_rresp,
     output wire        s_axi_rvalid,
     input  wire        s_axi_rready,
-    // AXI4-Stream input from the DMA (MM2S)
+    // AXI4-Stream input from the DMA (MM2S): weights after LOAD_WEIGHTS, the input after START
     input  wire [63:0] s_axis_tdata,
     /* verilator lint_off UNUSEDSIGNAL */
-    // The element count comes from IMG_W x IMG_H x FRAMES, so TKEEP and TLAST of the input carry no
-    // information the core needs; the lanes of the last beat beyond the last element are dropped.
+    // Element counts come from the registers; TLAST only stops the unpacker from reading ahead into
+    // the next transfer, and TKEEP carries nothing the core needs.
     input  wire [7:0]  s_axis_tkeep,
-    input  wire        s_axis_tlast,
     /* verilator lint_on UNUSEDSIGNAL */
+    input  wire        s_axis_tlast,
     input  wire        s_axis_tvalid,
     output wire        s_axis_tready,
     // AXI4-Stream output to the DMA (S2MM): TLAST on the last beat of the batch, TKEEP partial only there
@@ -70,18 +82,26 @@ module conv_rm #(
     localparam integer KK     = K * K;
     localparam integer PAD    = (K - 1) / 2;
     localparam integer LANES  = 64 / P;
-    localparam integer LANE_W = clog2(LANES);
     localparam integer AW     = clog2(LB_DEPTH);
-    localparam integer LEVELS = clog2(KK);
-    // |x*w| <= 2^(2P-2), so K*K products fit in 2P-1+LEVELS bits; int32 uses 64 bits and wraps modulo
-    // 2^64 exactly as docs/convolution.md defines.
-    localparam integer SUM_W  = (2 * P + LEVELS > 64) ? 64 : 2 * P + LEVELS;
+    localparam integer WQ     = (MAX_CIN + PI - 1) / PI;     // weight-memory words (chunks)
+    localparam integer QW     = clog2(WQ + 1);              // chunk index and count
+    localparam integer WA     = clog2(WQ);                  // weight-memory address
+    localparam integer WW     = PO * PI * KK * P;           // weight word: lane ((po*PI+pi)*KK + t)
+    localparam integer BPW    = (WW + 63) / 64;             // stream beats per weight word
+    localparam integer NL     = PI * K;                     // leaves of one column sum
+    localparam integer CLEV   = clog2(NL);
+    localparam integer CP     = 1 << CLEV;
     localparam integer PROD_W = 2 * P;
+    // Column sums are exact; the chain holds CIN x K x K products (wrapping at 64 bits for int32, as
+    // docs/convolution.md defines).
+    localparam integer TW     = (PROD_W + CLEV > 64) ? 64 : PROD_W + CLEV;
+    localparam integer CW     = (PROD_W + clog2(MAX_CIN * KK) + 1 > 64) ? 64 : PROD_W + clog2(MAX_CIN * KK) + 1;
+    localparam integer PO_W   = clog2(PO + 1);
+    localparam integer UW     = 5;                          // unpacker fill, 0 .. 2 x LANES elements
+    localparam [PO_W-1:0] ONE     = 1;
     localparam [31:0]  ID_VALUE   = {`CONV_ID_MAGIC, K[7:0], P[7:0]};
-    localparam integer MAX_WIDTH_I = LB_DEPTH - 2 * PAD;
-    localparam [15:0]  MAX_WIDTH  = MAX_WIDTH_I[15:0];
-    localparam integer K1_I       = K - 1;
-    localparam [17:0]  K1         = K1_I[17:0];
+    localparam [15:0]  MAX_WIDTH  = LB_DEPTH[15:0];
+    localparam [31:0]  CAPS2_VALUE = {MAX_CIN[15:0], PO[7:0], PI[7:0]};
     localparam integer BYTES      = P / 8;
     localparam signed [63:0] MAX_P = (64'sd1 <<< (P - 1)) - 64'sd1;
     localparam signed [63:0] MIN_P = -(64'sd1 <<< (P - 1));
@@ -105,14 +125,14 @@ module conv_rm #(
         .wr_en(wr_en), .wr_addr(wr_addr), .wr_data(wr_data), .wr_strb(wr_strb),
         .rd_addr(rd_addr), .rd_data(rd_data));
 
-    reg [15:0]     img_w, img_h;
+    reg [15:0]     img_w, img_h, cin;
+    reg [7:0]      cout;
     reg [31:0]     frames;
     reg [1:0]      cfg_stride;
     reg            cfg_pad_same, cfg_raw;
     reg [5:0]      cfg_shift;
-    reg [63:0]     bias;
-    reg [KK*P-1:0] weights;
-    reg            ie, busy, done_flag, err_flag;
+    reg [PO*64-1:0] bias;
+    reg            ie, busy, loading, done_flag, err_flag;
     reg [31:0]     cycles;
 
     // Byte-lane merge for WSTRB (AXI4-Lite requires slaves to honour it).
@@ -137,17 +157,6 @@ module conv_rm #(
         end
     endfunction
 
-    function [P-1:0] merge_p;
-        input [P-1:0]   old_value;
-        input [P-1:0]   new_value;
-        input [P/8-1:0] strb;
-        integer b;
-        begin
-            for (b = 0; b < P / 8; b = b + 1)
-                merge_p[b*8 +: 8] = strb[b] ? new_value[b*8 +: 8] : old_value[b*8 +: 8];
-        end
-    endfunction
-
     // Derived geometry of the current configuration (docs/convolution.md, "Output shape").
     wire [2:0]  pad_n  = cfg_pad_same ? PAD[2:0] : 3'd0;
     wire [17:0] wv     = {2'b0, img_w} + {14'd0, pad_n, 1'b0};
@@ -158,47 +167,44 @@ module conv_rm #(
     wire [17:0] span_h = hv - K[17:0];
     wire [17:0] out_w  = fits ? (s2 ? {1'b0, span_w[17:1]} : span_w) + 18'd1 : 18'd0;
     wire [17:0] out_h  = fits ? (s2 ? {1'b0, span_h[17:1]} : span_h) + 18'd1 : 18'd0;
-    wire        cfg_ok = (img_w != 16'd0) && (img_h != 16'd0) && (frames != 32'd0)
+    // Chunks of PI input channels per pixel, and the channels of the last chunk.
+    wire [15:0] nq_cfg   = (cin + PI[15:0] - 16'd1) / PI[15:0];
+    wire [3:0]  last_cfg = cin[3:0] - (nq_cfg[3:0] - 4'd1) * PI[3:0];   // 1 .. PI, exact modulo 16
+    wire [31:0] lb_need  = img_w * nq_cfg;
+    wire        chans_ok = (cin != 16'd0) && (cin <= MAX_CIN[15:0]) && (cout != 8'd0) && (cout <= PO[7:0]);
+    wire        cfg_ok = (img_w != 16'd0) && (img_h != 16'd0) && (frames != 32'd0) && chans_ok
                          && (cfg_stride == 2'd1 || s2) && (!cfg_raw || cfg_shift == 6'd0)
-                         && fits && (wv <= LB_DEPTH[17:0]);
+                         && fits && (lb_need <= LB_DEPTH);
 
-    wire start_req = wr_en && wr_addr == `CONV_REG_CTRL && wr_strb[0] && wr_data[`CONV_CTRL_START_LSB];
-    wire start     = start_req && !busy && cfg_ok;
-    wire cfg_write = wr_en && !busy;
+    wire ctrl_wr    = wr_en && wr_addr == `CONV_REG_CTRL && wr_strb[0] && !busy;
+    wire start_req  = ctrl_wr && wr_data[`CONV_CTRL_START_LSB];
+    wire load_req   = ctrl_wr && !wr_data[`CONV_CTRL_START_LSB] && wr_data[`CONV_CTRL_LOAD_WEIGHTS_LSB];
+    wire start      = start_req && cfg_ok;
+    wire load       = load_req && chans_ok;
+    wire cfg_write  = wr_en && !busy;
 
     wire [11:0] weight_off = wr_addr - `CONV_REG_WEIGHT_BASE;
-    wire [11:0] rd_weight_off = rd_addr - `CONV_REG_WEIGHT_BASE;
-    wire [31:0]     weight_q [0:KK-1];
-    wire [KK*P-1:0] weight_next;
-    wire [15:0]     img_w_next = merge16(img_w, wr_data[15:0], wr_strb[1:0]);
-    wire [15:0]     img_h_next = merge16(img_h, wr_data[15:0], wr_strb[1:0]);
-    genvar gi;
-    generate
-        for (gi = 0; gi < KK; gi = gi + 1) begin : g_weight_view
-            wire signed [P-1:0] wq = weights[gi*P +: P];
-            assign weight_q[gi] = {{(32-P+1){wq[P-1]}}, wq[P-2:0]};
-            assign weight_next[gi*P +: P] = merge_p(wq, wr_data[P-1:0], wr_strb[P/8-1:0]);
-        end
-    endgenerate
+    wire [11:0] bias_off   = wr_addr - `CONV_REG_BIAS_BASE;
 
-    // Set by the core (done, scan, output) and cleared by the driver: declared before use below.
-    reg scanning, in_done, out_done;
-    reg p_valid;
+    // Set by the core and used by the register block: declared before use below.
+    reg scanning, out_done, fe_busy, load_last;
 
-    integer wi;
+    integer bi;
     always @(posedge aclk) begin
         if (!aresetn) begin
             img_w        <= 16'd0;
             img_h        <= 16'd0;
+            cin          <= 16'd1;
+            cout         <= 8'd1;
             frames       <= 32'd1;
             cfg_stride   <= 2'd1;
             cfg_pad_same <= 1'b0;
             cfg_raw      <= 1'b0;
             cfg_shift    <= 6'd0;
-            bias         <= 64'd0;
-            weights      <= {KK*P{1'b0}};
+            bias         <= {PO*64{1'b0}};
             ie           <= 1'b0;
             busy         <= 1'b0;
+            loading      <= 1'b0;
             done_flag    <= 1'b0;
             err_flag     <= 1'b0;
             cycles       <= 32'd0;
@@ -206,8 +212,10 @@ module conv_rm #(
             if (busy) cycles <= cycles + 32'd1;
             if (cfg_write) begin
                 case (wr_addr)
-                    `CONV_REG_IMG_W:   img_w <= img_w_next;
-                    `CONV_REG_IMG_H:   img_h <= img_h_next;
+                    `CONV_REG_IMG_W:   img_w <= merge16(img_w, wr_data[15:0], wr_strb[1:0]);
+                    `CONV_REG_IMG_H:   img_h <= merge16(img_h, wr_data[15:0], wr_strb[1:0]);
+                    `CONV_REG_CIN:     cin <= merge16(cin, wr_data[15:0], wr_strb[1:0]);
+                    `CONV_REG_COUT:    if (wr_strb[0]) cout <= wr_data[7:0];
                     `CONV_REG_FRAMES:  frames <= merge(frames, wr_data, wr_strb);
                     `CONV_REG_BIAS_LO: bias[31:0] <= merge(bias[31:0], wr_data, wr_strb);
                     `CONV_REG_BIAS_HI: bias[63:32] <= merge(bias[63:32], wr_data, wr_strb);
@@ -220,9 +228,10 @@ module conv_rm #(
                         if (wr_strb[2]) cfg_shift <= wr_data[`CONV_CONFIG_SHIFT_LSB +: `CONV_CONFIG_SHIFT_WIDTH];
                     end
                     default: begin
-                        for (wi = 0; wi < KK; wi = wi + 1)
-                            if ({20'd0, weight_off} == wi * `CONV_WEIGHT_STRIDE)
-                                weights[wi*P +: P] <= weight_next[wi*P +: P];
+                        // BIAS array: channel c of the group at BIAS + 8c (low word) and + 8c + 4 (high).
+                        for (bi = 0; bi < 2 * PO; bi = bi + 1)
+                            if ({20'd0, bias_off} == bi * `CONV_BIAS_STRIDE)
+                                bias[bi*32 +: 32] <= merge(bias[bi*32 +: 32], wr_data, wr_strb);
                     end
                 endcase
             end
@@ -232,31 +241,37 @@ module conv_rm #(
                 if (wr_data[`CONV_STATUS_DONE_LSB]) done_flag <= 1'b0;
                 if (wr_data[`CONV_STATUS_ERROR_LSB]) err_flag <= 1'b0;
             end
-            if (start_req && !busy) begin
+            if (start_req || load_req) begin
                 // A start with a configuration outside docs/convolution.md is refused, not run.
                 done_flag <= 1'b0;
-                err_flag  <= !cfg_ok;
-                busy      <= cfg_ok;
+                err_flag  <= start_req ? !cfg_ok : !chans_ok;
+                busy      <= start || load;
+                loading   <= load;
                 cycles    <= 32'd0;
-            end else if (busy && out_done && !scanning && !p_valid) begin
+            end else if (busy && loading && load_last) begin
+                busy      <= 1'b0;
+                loading   <= 1'b0;
+                done_flag <= 1'b1;
+            end else if (busy && !loading && out_done && !scanning && !fe_busy) begin
                 busy      <= 1'b0;
                 done_flag <= 1'b1;
             end
         end
     end
 
-    integer ri;
     always @(*) begin
         rd_data = 32'd0;
-        ri      = 0;     // the loop index below is assigned on every path, so it infers no latch
         case (rd_addr)
             `CONV_REG_ID:      rd_data = ID_VALUE;
             `CONV_REG_VERSION: rd_data = `CONV_VERSION_VALUE;
             `CONV_REG_CAPS:    rd_data = {16'd0, MAX_WIDTH};
+            `CONV_REG_CAPS2:   rd_data = CAPS2_VALUE;
             `CONV_REG_STATUS:  rd_data = {29'd0, err_flag, done_flag, busy};
             `CONV_REG_IER:     rd_data = {31'd0, ie};
             `CONV_REG_IMG_W:   rd_data = {16'd0, img_w};
             `CONV_REG_IMG_H:   rd_data = {16'd0, img_h};
+            `CONV_REG_CIN:     rd_data = {16'd0, cin};
+            `CONV_REG_COUT:    rd_data = {24'd0, cout};
             `CONV_REG_FRAMES:  rd_data = frames;
             `CONV_REG_CONFIG:  rd_data = {10'd0, cfg_shift, 7'd0, cfg_raw, 3'd0, cfg_pad_same, 2'd0, cfg_stride};
             `CONV_REG_BIAS_LO: rd_data = bias[31:0];
@@ -264,21 +279,21 @@ module conv_rm #(
             `CONV_REG_OUT_W:   rd_data = {14'd0, out_w};
             `CONV_REG_OUT_H:   rd_data = {14'd0, out_h};
             `CONV_REG_CYCLES:  rd_data = cycles;
-            default: begin
-                for (ri = 0; ri < KK; ri = ri + 1)
-                    if ({20'd0, rd_weight_off} == ri * `CONV_WEIGHT_STRIDE) rd_data = weight_q[ri];
-            end
+            default:           rd_data = 32'd0;
         endcase
     end
 
     assign irq = ie && done_flag;
 
     // ------------------------------------------------------------------ geometry latched at start
-    reg [17:0] wv_q, hv_q;
-    reg [17:0] r_lo, r_hi, c_lo, c_hi;      // the image in_img the padded grid
-    reg [17:0] r_out_last, c_out_last;      // where the last output window ends
-    reg [31:0] last_frame;
-    reg        s2_q;
+    reg [17:0]   wv_q, hv_q;
+    reg [17:0]   r_lo, r_hi, c_lo, c_hi;      // the image inside the padded grid
+    reg [17:0]   r_out_last, c_out_last;      // where the last output window ends
+    reg [31:0]   last_frame;
+    reg          s2_q;
+    reg [QW-1:0] nq_q;
+    reg [3:0]    last_n;
+    reg [PO_W-1:0] cout_q;
     always @(posedge aclk) begin
         if (start) begin
             wv_q       <= wv;
@@ -291,109 +306,176 @@ module conv_rm #(
             c_out_last <= K[17:0] - 18'd1 + ((out_w - 18'd1) << s2);
             last_frame <= frames - 32'd1;
             s2_q       <= s2;
+            nq_q       <= nq_cfg[QW-1:0];
+            last_n     <= last_cfg;
+            cout_q     <= cout[PO_W-1:0];
+        end else if (load) begin
+            nq_q       <= nq_cfg[QW-1:0];
         end
     end
 
-    // ------------------------------------------------------------------ output register and enable
+    // ------------------------------------------------------------------ enables
     reg  [63:0] o_data;
     reg  [7:0]  o_keep;
     reg         o_valid, o_last;
-    wire        en = !o_valid || m_axis_tready;
+    wire        be = !o_valid || m_axis_tready;         // back end: the packer can take an element
+    reg  [PO_W-1:0] ser_cnt;
+    reg         ch_done;                                // a finished pixel waits in the chain
+    wire        ser_load = ch_done && (ser_cnt == {PO_W{1'b0}} || (ser_cnt == ONE && be));
+    wire        en = !ch_done || ser_load;              // front end
     assign m_axis_tdata  = o_data;
     assign m_axis_tkeep  = o_keep;
     assign m_axis_tlast  = o_last;
     assign m_axis_tvalid = o_valid;
 
-    // ------------------------------------------------------------------ unpacker and scan
-    reg  [63:0]       u_buf;
-    reg  [LANE_W-1:0] u_lane;
-    reg               u_valid;
-    reg  [17:0]       sr, sc;
-    reg  [31:0]       sf;
-    wire [P-1:0]      u_elem     = u_buf[u_lane*P +: P];
-    wire              in_img     = (sr >= r_lo) && (sr <= r_hi) && (sc >= c_lo) && (sc <= c_hi);
-    wire              last_f     = (sf == last_frame);
-    wire              row_end    = (sc == wv_q - 18'd1);
-    wire              col_end    = (sr == hv_q - 18'd1);
-    wire              final_elem = last_f && (sr == r_hi) && (sc == c_hi);
-    // Window rows r-K+1..r and columns c-K+1..c; for stride 2 the first row/column K-1 is even.
-    wire              is_out     = (sr >= K1) && (sc >= K1) && (!s2_q || (!sr[0] && !sc[0]));
-    wire              is_last    = last_f && (sr == r_out_last) && (sc == c_out_last);
-    wire              push       = scanning && en && (!in_img || u_valid);
-    wire              consume    = push && in_img;
-    wire              u_last     = (u_lane == LANES[LANE_W-1:0] - 1'b1);
-    // Look ahead one beat so that the stream keeps up with one element per clock, but never take a
-    // beat that belongs to the next batch.
-    assign s_axis_tready = scanning && !in_done && (!u_valid || (consume && u_last && !final_elem));
-    wire              u_take     = s_axis_tvalid && s_axis_tready;
+    // ------------------------------------------------------------------ weight loading
+    // The stream carries ceil(CIN/PI) weight words, each BPW beats (little endian, the last one padded):
+    // lane ((po*PI + pi)*K*K + ky*K + kx) of word q is w[po][q*PI + pi][ky][kx] (zero where the
+    // channel does not exist). The driver lays them out (docs/register-map.md, "Weight upload").
+    // Every variant's word is several beats (BPW >= 9): wsr holds the word's earlier beats.
+    reg  [(BPW-1)*64-1:0] wsr;
+    reg  [clog2(BPW+1)-1:0] wbeat;
+    reg  [QW-1:0]     wword;
+    wire              w_take = loading && !load_last && s_axis_tvalid;
+    wire [BPW*64-1:0] wsr_next = {s_axis_tdata, wsr};
+    wire w_word_done = w_take && (wbeat == BPW[clog2(BPW+1)-1:0] - 1'b1);
+    always @(posedge aclk) begin
+        if (!aresetn || load) begin
+            wbeat     <= 0;
+            wword     <= {QW{1'b0}};
+            load_last <= 1'b0;
+        end else if (w_take) begin
+            wsr <= wsr_next[BPW*64-1:64];
+            if (w_word_done) begin
+                wbeat <= 0;
+                wword <= wword + 1'b1;
+                load_last <= (wword + 1'b1 == nq_q);
+            end else begin
+                wbeat <= wbeat + 1'b1;
+            end
+        end else begin
+            load_last <= 1'b0;
+        end
+    end
 
+    // The weight memory: whole words from the stream, or one tap of word 0 through the WEIGHT
+    // registers (the single-channel form of register map 1.0: CIN = COUT = 1).
+    reg [WW-1:0] wmem [0:WQ-1];
+    integer wi;
+    initial for (wi = 0; wi < WQ; wi = wi + 1) wmem[wi] = {WW{1'b0}};
+    reg  [WA-1:0] p_q;
+    reg  [WW-1:0] wq_c;
+    integer wt;
+    always @(posedge aclk) begin
+        if (w_word_done) wmem[wword[WA-1:0]] <= wsr_next[WW-1:0];
+        else if (cfg_write)
+            for (wt = 0; wt < KK; wt = wt + 1)
+                if ({20'd0, weight_off} == wt * `CONV_WEIGHT_STRIDE && wr_strb == 4'hF)
+                    wmem[0][wt*P +: P] <= wr_data[P-1:0];
+        if (en) wq_c <= wmem[p_q];
+    end
+
+    // ------------------------------------------------------------------ unpacker
+    // Holds up to two beats; a slot takes up to PI elements, a beat is taken whenever one fits.
+    reg  [127:0]  ub;
+    reg  [UW-1:0] ucnt;
+    reg           u_end;
+    reg  [17:0]   sr, sc;
+    reg  [QW-1:0] sq;
+    reg  [31:0]   sf;
+    wire          pad_col  = (sc < c_lo) || (sc > c_hi);
+    wire          img_row  = (sr <= r_hi);
+    wire          lb_slot  = !pad_col;                 // image column: line buffer used
+    wire          in_img   = img_row && !pad_col;      // takes input elements
+    wire          q_last   = pad_col || (sq == nq_q - 1'b1);
+    wire [3:0]    n_need   = !in_img ? 4'd0 : (sq == nq_q - 1'b1) ? last_n : PI[3:0];
+    wire          push     = scanning && en && (ucnt >= {1'b0, n_need});
+    wire [3:0]    n_take   = push ? n_need : 4'd0;
+    wire [UW-1:0] ucnt_after = ucnt - {1'b0, n_take};
+    wire          u_take   = scanning && !u_end && s_axis_tvalid && ucnt_after <= LANES[UW-1:0];
+    assign s_axis_tready = u_take || w_take;
+    wire [127:0]  ub_shift = ub >> (n_take * P);
+    wire [127:0]  ub_in    = {64'd0, s_axis_tdata} << (ucnt_after * P);
+
+    wire          row_end  = (sc == wv_q - 18'd1);
+    wire          col_end  = (sr == hv_q - 18'd1);
+    wire          last_f   = (sf == last_frame);
+    // Window rows r-K+1..r and columns c-K+1..c; for stride 2 the first row/column K-1 is even.
+    localparam integer K1_I = K - 1;
+    localparam [17:0] K1   = K1_I[17:0];
+    wire          is_out   = (sr >= K1) && (sc >= K1) && (!s2_q || (!sr[0] && !sc[0]));
+    wire          is_last  = last_f && (sr == r_out_last) && (sc == c_out_last);
+    reg  [AW-1:0] la;                                   // line-buffer address of this row's slot
     always @(posedge aclk) begin
         if (!aresetn) begin
-            u_valid  <= 1'b0;
-            u_lane   <= {LANE_W{1'b0}};
-            in_done  <= 1'b0;
             scanning <= 1'b0;
-            sr       <= 18'd0;
-            sc       <= 18'd0;
-            sf       <= 32'd0;
+            ucnt     <= {UW{1'b0}};
+            u_end    <= 1'b0;
         end else if (start) begin
-            u_valid  <= 1'b0;
-            u_lane   <= {LANE_W{1'b0}};
-            in_done  <= 1'b0;
+            // The buffer's bits above its fill stay zero, so a beat can be ORed in at the fill.
+            ub       <= 128'd0;
             scanning <= 1'b1;
-            sr       <= 18'd0;
+            ucnt     <= {UW{1'b0}};
+            u_end    <= 1'b0;
+            sr       <= {15'd0, pad_n};                 // top padding rows end no window: skipped
             sc       <= 18'd0;
+            sq       <= {QW{1'b0}};
             sf       <= 32'd0;
+            la       <= {AW{1'b0}};
         end else begin
-            if (u_take) begin
-                u_buf   <= s_axis_tdata;
-                u_lane  <= {LANE_W{1'b0}};
-                u_valid <= 1'b1;
-            end else if (consume) begin
-                if (u_last || final_elem) u_valid <= 1'b0;
-                u_lane <= u_lane + 1'b1;
-            end
-            if (consume && final_elem) in_done <= 1'b1;
+            ub   <= ub_shift | (u_take ? ub_in : 128'd0);
+            ucnt <= ucnt_after + (u_take ? LANES[UW-1:0] : {UW{1'b0}});
+            if (u_take && s_axis_tlast) u_end <= 1'b1;
             if (push) begin
-                if (row_end) begin
-                    sc <= 18'd0;
-                    if (col_end) begin
-                        sr <= 18'd0;
-                        if (last_f) scanning <= 1'b0;
-                        else sf <= sf + 32'd1;
-                    end else begin
-                        sr <= sr + 18'd1;
-                    end
+                if (lb_slot) la <= la + 1'b1;
+                if (!q_last) begin
+                    sq <= sq + 1'b1;
                 end else begin
-                    sc <= sc + 18'd1;
+                    sq <= {QW{1'b0}};
+                    if (row_end) begin
+                        sc <= 18'd0;
+                        la <= {AW{1'b0}};
+                        if (col_end) begin
+                            sr <= r_lo;
+                            if (last_f) scanning <= 1'b0;
+                            else sf <= sf + 32'd1;
+                        end else begin
+                            sr <= sr + 18'd1;
+                        end
+                    end else begin
+                        sc <= sc + 18'd1;
+                    end
                 end
             end
         end
     end
 
-    // ------------------------------------------------------------------ line buffers and window
-    // One word per column holds the K-1 rows above: field 0 the row just above, field K-2 the oldest.
-    // Read when a pixel enters stage p, written back (shifted by one row) when it leaves: the two
-    // addresses differ because consecutive pixels are in consecutive columns (the grid is >= K wide).
-    reg [(K-1)*P-1:0] lb [0:LB_DEPTH-1];
-    reg [(K-1)*P-1:0] lb_q;
-    reg [P-1:0]       p_val;
-    reg [AW-1:0]      p_col;
-    reg               p_out, p_last;
-    wire [(K-1)*P-1:0] lb_wdata;
+    // ------------------------------------------------------------------ line buffer and column
+    // One word per image column and chunk: field f (PI elements) holds row r-1-f, f = 0 .. K-2.
+    // Read when a slot is pushed, written back (shifted by one row) when it leaves stage p: the two
+    // addresses differ because consecutive line-buffer slots have consecutive addresses.
+    localparam integer LBW = (K - 1) * PI * P;
+    reg [LBW-1:0]  lb [0:LB_DEPTH-1];
+    reg [LBW-1:0]  lb_q;
+    reg [PI*P-1:0] p_val;
+    reg [AW-1:0]   p_addr;
+    reg [K-2:0]    p_rows;      // field f holds a row of the grid at or below the first image row
+    reg            p_valid, p_lb, p_first, p_out, p_last;
+    wire [LBW-1:0] lb_wdata;
     generate
         if (K > 2) begin : g_lb_shift
-            assign lb_wdata = {lb_q[(K-2)*P-1:0], p_val};
+            assign lb_wdata = {lb_q[(K-2)*PI*P-1:0], p_val};
         end else begin : g_lb_single
             assign lb_wdata = p_val;
         end
     endgenerate
 
     always @(posedge aclk) begin
-        if (push) lb_q <= lb[sc[AW-1:0]];
-        if (en && p_valid) lb[p_col] <= lb_wdata;
+        if (push && lb_slot) lb_q <= lb[la];
+        if (en && p_valid && p_lb) lb[p_addr] <= lb_wdata;
     end
 
+    integer ue, rf;
     always @(posedge aclk) begin
         if (!aresetn) begin
             p_valid <= 1'b0;
@@ -401,22 +483,24 @@ module conv_rm #(
             p_valid <= push;
         end
         if (en && push) begin
-            p_val  <= in_img ? u_elem : {P{1'b0}};
-            p_col  <= sc[AW-1:0];
-            p_out  <= is_out;
-            p_last <= is_last;
+            for (ue = 0; ue < PI; ue = ue + 1)
+                p_val[ue*P +: P] <= (ue < n_need) ? ub[ue*P +: P] : {P{1'b0}};
+            for (rf = 0; rf < K - 1; rf = rf + 1)
+                p_rows[rf] <= ({14'd0, sr} >= {14'd0, r_lo} + 32'd1 + rf);
+            p_addr  <= la;
+            p_lb    <= lb_slot;
+            p_q     <= pad_col ? {WA{1'b0}} : sq[WA-1:0];
+            p_first <= pad_col || (sq == {QW{1'b0}});
+            p_out   <= is_out && q_last;
+            p_last  <= is_last && q_last;
         end
     end
 
-    // ------------------------------------------------------------------ column products
-    // Transposed form: when pixel column c (rows r-K+1..r) arrives, all K*K products of that column
-    // with the weights are formed at once, column sums cs_j = sum over ky of x[ky] * w[ky][j] are
-    // taken, and a chain s_j <= s_(j-1) + cs_j (one step per pixel) leaves in s_(K-1) the sum over kx
-    // of cs_kx of column c-K+1+kx: the output whose window ends at column c. Each pixel meets all K
-    // weights of its row of taps in the same clock, which is what lets int8 put two taps in one DSP48E1.
-    reg [K*P-1:0] colv;     // colv[ky] = pixel (r-K+1+ky, c)
-    reg           c_pix, c_out, c_last;
-    integer ky;
+    // colv[ky][pi] = channel q*PI + pi of pixel (r-K+1+ky, c); rows above the image (or stale rows of
+    // the previous frame) read as zero, as do padding columns.
+    reg [K*PI*P-1:0] colv;
+    reg              c_pix, c_first, c_out, c_last;
+    integer cky;
     always @(posedge aclk) begin
         if (!aresetn) begin
             c_pix <= 1'b0;
@@ -424,46 +508,44 @@ module conv_rm #(
             c_pix <= p_valid;
         end
         if (en) begin
-            c_out  <= p_out;
-            c_last <= p_last;
-        end
-        if (en && p_valid) begin
-            for (ky = 0; ky < K - 1; ky = ky + 1)
-                colv[ky*P +: P] <= lb_q[(K-2-ky)*P +: P];
-            colv[(K-1)*P +: P] <= p_val;
+            c_first <= p_first;
+            c_out   <= p_out;
+            c_last  <= p_last;
+            for (cky = 0; cky < K - 1; cky = cky + 1)
+                colv[cky*PI*P +: PI*P] <= (p_lb && p_rows[K-2-cky]) ? lb_q[(K-2-cky)*PI*P +: PI*P] : {PI*P{1'b0}};
+            colv[(K-1)*PI*P +: PI*P] <= p_val;
         end
     end
 
-    // Stages m and m2: prod[ky*K+j] = colv[ky] * w[ky][j], exact, 2P bits.
-    reg [KK*PROD_W-1:0] prod;
+    // ------------------------------------------------------------------ products (stages m1, m2)
+    // prod[((po*PI + pi)*K + ky)*K + kx] = colv[ky][pi] * w[po][pi][ky][kx], exact, 2P bits.
+    localparam integer NPROD = PO * PI * KK;
+    reg [NPROD*PROD_W-1:0] prod;
     generate
         if (P == 8) begin : g_int8_pairs
-            // Two int8 taps of one row share a DSP48E1 (25 x 18 multiplier): A = w_a * 2^16 + w_b fits
-            // 25 bits (|A| <= 128 * 2^16 + 128 < 2^24), B = x, so A * x = (w_a * x) * 2^16 + w_b * x.
-            // |w_b * x| <= 2^14, so the low 16 bits hold w_b * x exactly as a signed number, and
-            // w_a * x = (A * x >>> 16) + bit 15: the correction term undoes the borrow a negative low
-            // product takes from the high one. The odd K-th tap of each row has a multiplier of its own.
-            localparam integer PAIRS = K / 2;
-            reg [K*PAIRS*25-1:0] wpack;
-            reg [K*PAIRS*33-1:0] pp;
-            reg [K*PROD_W-1:0]   odd;
-            integer pky, pi;
+            // Two output channels share a pixel, so their taps share a DSP48E1 (25 x 18 multiplier):
+            // A = w_a * 2^16 + w_b fits 25 bits (|A| <= 128 * 2^16 + 128 < 2^24), B = x, so
+            // A * x = (w_a * x) * 2^16 + w_b * x. |w_b * x| <= 2^14, so the low 16 bits hold w_b * x
+            // exactly as a signed number, and w_a * x = (A * x >>> 16) + bit 15: the correction term
+            // undoes the borrow a negative low product takes from the high one. PO is even.
+            localparam integer NPAIR = (PO / 2) * PI * KK;
+            reg [NPAIR*33-1:0] pp;
+            // Lane of channel po: ((po*PI + pi)*KK + t); pair a holds channels 2a (high) and 2a+1 (low).
+            integer a, ppi, pt;
             always @(posedge aclk) begin
-                for (pky = 0; pky < K; pky = pky + 1)
-                    for (pi = 0; pi < PAIRS; pi = pi + 1)
-                        wpack[(pky*PAIRS+pi)*25 +: 25] <= pack_pair(weights[(pky*K+2*pi)*P +: P],
-                                                                    weights[(pky*K+2*pi+1)*P +: P]);
                 if (en) begin
-                    for (pky = 0; pky < K; pky = pky + 1) begin
-                        for (pi = 0; pi < PAIRS; pi = pi + 1) begin
-                            pp[(pky*PAIRS+pi)*33 +: 33] <= $signed(wpack[(pky*PAIRS+pi)*25 +: 25]) * $signed(colv[pky*P +: P]);
-                            prod[(pky*K+2*pi)*PROD_W +: PROD_W]   <= pp[(pky*PAIRS+pi)*33+16 +: 16]
-                                                                     + {15'd0, pp[(pky*PAIRS+pi)*33+15]};
-                            prod[(pky*K+2*pi+1)*PROD_W +: PROD_W] <= pp[(pky*PAIRS+pi)*33 +: 16];
-                        end
-                        odd[pky*PROD_W +: PROD_W] <= $signed(colv[pky*P +: P]) * $signed(weights[(pky*K+K-1)*P +: P]);
-                        prod[(pky*K+K-1)*PROD_W +: PROD_W] <= odd[pky*PROD_W +: PROD_W];
-                    end
+                    for (a = 0; a < PO / 2; a = a + 1)
+                        for (ppi = 0; ppi < PI; ppi = ppi + 1)
+                            for (pt = 0; pt < KK; pt = pt + 1) begin
+                                pp[((a * PI + ppi) * KK + pt)*33 +: 33] <=
+                                    $signed(pack_pair(wq_c[(((2 * a) * PI + ppi) * KK + pt)*P +: P],
+                                                      wq_c[(((2 * a + 1) * PI + ppi) * KK + pt)*P +: P]))
+                                    * $signed(colv[((pt / K) * PI + ppi)*P +: P]);
+                                prod[(((2 * a) * PI + ppi) * KK + pt)*PROD_W +: PROD_W] <=
+                                    pp[((a * PI + ppi) * KK + pt)*33 + 16 +: 16] + {15'd0, pp[((a * PI + ppi) * KK + pt)*33 + 15]};
+                                prod[(((2 * a + 1) * PI + ppi) * KK + pt)*PROD_W +: PROD_W] <=
+                                    pp[((a * PI + ppi) * KK + pt)*33 +: 16];
+                            end
                 end
             end
 
@@ -476,52 +558,62 @@ module conv_rm #(
             endfunction
         end else begin : g_one_per_dsp
             // int16: one DSP48E1 per product; int32: four (synthesis splits the 32 x 32 multiply).
-            reg [KK*PROD_W-1:0] pm;
-            integer mky, mj;
+            reg [NPROD*PROD_W-1:0] pm;
+            integer mpo, mpi, mt;
             always @(posedge aclk) begin
                 if (en) begin
-                    for (mky = 0; mky < K; mky = mky + 1)
-                        for (mj = 0; mj < K; mj = mj + 1)
-                            pm[(mky*K+mj)*PROD_W +: PROD_W] <= $signed(colv[mky*P +: P]) * $signed(weights[(mky*K+mj)*P +: P]);
+                    for (mpo = 0; mpo < PO; mpo = mpo + 1)
+                        for (mpi = 0; mpi < PI; mpi = mpi + 1)
+                            for (mt = 0; mt < KK; mt = mt + 1)
+                                pm[((mpo * PI + mpi) * KK + mt)*PROD_W +: PROD_W] <=
+                                    $signed(colv[((mt / K) * PI + mpi)*P +: P]) * $signed(wq_c[((mpo * PI + mpi) * KK + mt)*P +: P]);
                     prod <= pm;
                 end
             end
         end
     endgenerate
 
-    // Column sums: per tap j a pipelined adder tree over ky, padded to CP leaves (heap order, node n
-    // has children 2n and 2n+1; the zero leaves are constants that synthesis removes).
-    localparam integer CLEV = clog2(K);
-    localparam integer CP   = 1 << CLEV;
+    // ------------------------------------------------------------------ column sums
+    // Per output channel po and tap column kx a pipelined adder tree over the PI x K products
+    // (heap order, node n has children 2n and 2n+1; the zero leaves are constants synthesis removes).
+    localparam integer NCOL = PO * K;
     /* verilator lint_off UNUSEDSIGNAL */
-    // Slot 0 of each tap's heap is never used.
-    reg [K*2*CP*SUM_W-1:0] cnode;
+    // Slot 0 of each heap is never used.
+    reg [NCOL*2*CP*TW-1:0] cnode;
     /* verilator lint_on UNUSEDSIGNAL */
-    integer cj, cn;
+    // Column cc = (po, kx) = (cc / K, cc % K); leaf cn = (pi, ky) = (cn / K, cn % K).
+    integer cc, cn;
     always @(posedge aclk) begin
         if (en) begin
-            for (cj = 0; cj < K; cj = cj + 1) begin
-                for (cn = 0; cn < K; cn = cn + 1)
-                    cnode[(cj*2*CP+CP+cn)*SUM_W +: SUM_W] <= sext_prod(prod[(cn*K+cj)*PROD_W +: PROD_W]);
-                for (cn = K; cn < CP; cn = cn + 1)
-                    cnode[(cj*2*CP+CP+cn)*SUM_W +: SUM_W] <= {SUM_W{1'b0}};
+            for (cc = 0; cc < NCOL; cc = cc + 1) begin
+                for (cn = 0; cn < NL; cn = cn + 1)
+                    cnode[(cc*2*CP+CP+cn)*TW +: TW] <=
+                        sext_prod(prod[((((cc / K) * PI + cn / K) * K + cn % K) * K + cc % K)*PROD_W +: PROD_W]);
+                for (cn = NL; cn < CP; cn = cn + 1)
+                    cnode[(cc*2*CP+CP+cn)*TW +: TW] <= {TW{1'b0}};
                 for (cn = 1; cn < CP; cn = cn + 1)
-                    cnode[(cj*2*CP+cn)*SUM_W +: SUM_W] <= cnode[(cj*2*CP+2*cn)*SUM_W +: SUM_W]
-                                                          + cnode[(cj*2*CP+2*cn+1)*SUM_W +: SUM_W];
+                    cnode[(cc*2*CP+cn)*TW +: TW] <= cnode[(cc*2*CP+2*cn)*TW +: TW] + cnode[(cc*2*CP+2*cn+1)*TW +: TW];
             end
         end
     end
 
-    function [SUM_W-1:0] sext_prod;
+    function [TW-1:0] sext_prod;
         input [PROD_W-1:0] value;
         begin
-            sext_prod = {{(SUM_W-PROD_W+1){value[PROD_W-1]}}, value[PROD_W-2:0]};
+            sext_prod = {{(TW-PROD_W+1){value[PROD_W-1]}}, value[PROD_W-2:0]};
         end
     endfunction
 
-    // Pixel, output and last flags travel with the column products: m, m2, leaves, CLEV levels.
+    function [CW-1:0] sext_tree;
+        input [TW-1:0] value;
+        begin
+            sext_tree = {{(CW-TW+1){value[TW-1]}}, value[TW-2:0]};
+        end
+    endfunction
+
+    // Flags travel with the column products: m1, m2, leaves, CLEV levels.
     localparam integer CDEPTH = 3 + CLEV;
-    reg [CDEPTH-1:0] cp_pix, cp_out, cp_last;
+    reg [CDEPTH-1:0] cp_pix, cp_first, cp_out, cp_last;
     always @(posedge aclk) begin
         if (!aresetn) begin
             cp_pix <= {CDEPTH{1'b0}};
@@ -529,51 +621,99 @@ module conv_rm #(
             cp_pix <= {cp_pix[CDEPTH-2:0], c_pix};
         end
         if (en) begin
-            cp_out  <= {cp_out[CDEPTH-2:0], c_out};
-            cp_last <= {cp_last[CDEPTH-2:0], c_last};
+            cp_first <= {cp_first[CDEPTH-2:0], c_first};
+            cp_out   <= {cp_out[CDEPTH-2:0], c_out};
+            cp_last  <= {cp_last[CDEPTH-2:0], c_last};
         end
     end
 
-    // The chain steps once per pixel (bubbles from a starved input do not move it).
-    wire              ch_step = cp_pix[CDEPTH-1];
-    reg [K*SUM_W-1:0] chain;
-    integer hj;
+    // ------------------------------------------------------------------ chain: sum over columns and chunks
+    // The first chunk of a column shifts the chain (s_j <= s_(j-1) + cs_j), later chunks add to it
+    // (s_j <= s_j + cs_j): after the last chunk of column c, s_(K-1) is the window ending at c summed
+    // over every input channel.
+    wire ch_step  = cp_pix[CDEPTH-1];
+    wire ch_first = cp_first[CDEPTH-1];
+    reg [PO*K*CW-1:0] chain;
+    reg               ch_last;
+    integer hp, hj;
     always @(posedge aclk) begin
+        if (!aresetn) begin
+            ch_done <= 1'b0;
+        end else if (en) begin
+            ch_done <= ch_step && cp_out[CDEPTH-1];
+        end
+        if (en) ch_last <= cp_last[CDEPTH-1];
         if (en && ch_step) begin
-            chain[0 +: SUM_W] <= cnode[SUM_W +: SUM_W];
-            for (hj = 1; hj < K; hj = hj + 1)
-                chain[hj*SUM_W +: SUM_W] <= chain[(hj-1)*SUM_W +: SUM_W] + cnode[(hj*2*CP+1)*SUM_W +: SUM_W];
+            for (hp = 0; hp < PO; hp = hp + 1)
+                for (hj = 0; hj < K; hj = hj + 1)
+                    chain[(hp*K+hj)*CW +: CW] <=
+                        ((hj == 0) ? (ch_first ? {CW{1'b0}} : chain[(hp*K)*CW +: CW])
+                                   : (ch_first ? chain[(hp*K+hj-1)*CW +: CW] : chain[(hp*K+hj)*CW +: CW]))
+                        + sext_tree(cnode[((hp*K+hj)*2*CP+1)*TW +: TW]);
         end
     end
 
-    // Valid and last of each output after the chain: chain, bias, q1, q2, q3.
+    // Busy until the last slot has left the chain.
+    always @(*) fe_busy = p_valid || c_pix || (cp_pix != {CDEPTH{1'b0}}) || ch_done;
+
+    // ------------------------------------------------------------------ serializer
+    reg [PO*CW-1:0] ser_val;
+    reg [PO_W-1:0]  ser_idx;
+    reg             ser_last;
+    wire            ser_emit = be && ser_cnt != {PO_W{1'b0}};
+    integer sp;
+    always @(posedge aclk) begin
+        if (!aresetn) begin
+            ser_cnt <= {PO_W{1'b0}};
+        end else if (ser_load) begin
+            for (sp = 0; sp < PO; sp = sp + 1)
+                ser_val[sp*CW +: CW] <= chain[(sp*K+K-1)*CW +: CW];
+            ser_cnt  <= cout_q;
+            ser_idx  <= {PO_W{1'b0}};
+            ser_last <= ch_last;
+        end else if (ser_emit) begin
+            ser_cnt <= ser_cnt - 1'b1;
+            ser_idx <= ser_idx + 1'b1;
+        end
+    end
+
+    // ------------------------------------------------------------------ bias, round, saturate
+    // One element per clock: r1 (select), acc (+ bias), q1 (shift), q2 (round), z (saturate).
     localparam integer DEPTH = 5;
     reg [DEPTH-1:0] v_pipe, l_pipe;
     always @(posedge aclk) begin
         if (!aresetn) begin
             v_pipe <= {DEPTH{1'b0}};
-        end else if (en) begin
-            v_pipe <= {v_pipe[DEPTH-2:0], ch_step && cp_out[CDEPTH-1]};
+        end else if (be) begin
+            v_pipe <= {v_pipe[DEPTH-2:0], ser_cnt != {PO_W{1'b0}}};
         end
-        if (en) l_pipe <= {l_pipe[DEPTH-2:0], cp_last[CDEPTH-1]};
+        if (be) l_pipe <= {l_pipe[DEPTH-2:0], ser_last && ser_cnt == ONE};
     end
 
-    // ------------------------------------------------------------------ bias, round, saturate
-    wire signed [SUM_W-1:0] root     = chain[(K-1)*SUM_W +: SUM_W];
-    wire signed [63:0]      root_ext;
+    reg  signed [CW-1:0]  r1_val;
+    reg  [63:0]           r1_bias;
+    reg  signed [63:0]    acc, q_sh, q_r, z_val;
+    reg                   q_rb;
+    wire [5:0]            shm1 = cfg_shift - 6'd1;
+    wire signed [63:0]    r1_ext;
     generate
-        if (SUM_W < 64) begin : g_root_sext
-            assign root_ext = {{(64-SUM_W){root[SUM_W-1]}}, root};
-        end else begin : g_root_full
-            assign root_ext = root;
+        if (CW < 64) begin : g_r1_sext
+            assign r1_ext = {{(64-CW){r1_val[CW-1]}}, r1_val};
+        end else begin : g_r1_full
+            assign r1_ext = r1_val;
         end
     endgenerate
-    reg  signed [63:0]      acc, q_sh, q_r, z_val;
-    reg                     q_rb;
-    wire [5:0]              shm1 = cfg_shift - 6'd1;
+    integer bs;
     always @(posedge aclk) begin
-        if (en) begin
-            acc  <= root_ext + bias;                  // modulo 2^64
+        if (be) begin
+            r1_val  <= ser_val[CW-1:0];
+            r1_bias <= bias[63:0];
+            for (bs = 1; bs < PO; bs = bs + 1)
+                if (ser_idx == bs[PO_W-1:0]) begin
+                    r1_val  <= ser_val[bs*CW +: CW];
+                    r1_bias <= bias[bs*64 +: 64];
+                end
+            acc  <= r1_ext + r1_bias;                  // modulo 2^64
             // round_s(a) = (a >> s) + ((a >> (s-1)) & 1): exact, cannot wrap (docs/convolution.md)
             q_sh <= acc >>> cfg_shift;
             q_rb <= (cfg_shift != 6'd0) && acc[shm1];
@@ -586,8 +726,9 @@ module conv_rm #(
     end
 
     // ------------------------------------------------------------------ packer
-    // Requantized results are packed 64/P to a beat so the bytes land in memory exactly as the NCHW
-    // output tensor; raw results are one Int64 per beat. Only the batch's last beat may be partial.
+    // Requantized results are packed 64/P to a beat so the bytes land in memory exactly as the NHWC
+    // output of the group; raw results are one Int64 per beat. Only the batch's last beat may be partial.
+    localparam integer LANE_W = clog2(LANES);
     wire z_valid = v_pipe[DEPTH-1];
     wire z_last  = l_pipe[DEPTH-1];
     reg  [LANE_W-1:0] o_lane;
@@ -595,10 +736,10 @@ module conv_rm #(
     wire [3:0] o_bytes = o_used * BYTES[3:0];
     always @(posedge aclk) begin
         if (!aresetn) begin
-            o_valid <= 1'b0;
-            o_last  <= 1'b0;
-            o_lane  <= {LANE_W{1'b0}};
-            o_keep  <= 8'd0;
+            o_valid  <= 1'b0;
+            o_last   <= 1'b0;
+            o_lane   <= {LANE_W{1'b0}};
+            o_keep   <= 8'd0;
             out_done <= 1'b0;
         end else begin
             if (start) begin
@@ -607,7 +748,7 @@ module conv_rm #(
             end else if (o_valid && m_axis_tready && o_last) begin
                 out_done <= 1'b1;
             end
-            if (en) begin
+            if (be) begin
                 if (z_valid && cfg_raw) begin
                     o_data  <= z_val;
                     o_keep  <= 8'hFF;

@@ -1,5 +1,6 @@
 // Testbench for conv_rm: drives the AXI4-Lite port like the PS driver and both AXI4-Streams like an AXI
-// DMA (MM2S packs the NCHW bytes into 64-bit beats; S2MM takes the output with random TREADY stalls),
+// DMA (MM2S sends the weight words of the group, then the NHWC input packed into 64-bit beats; S2MM
+// takes the output with random TREADY stalls),
 // and compares every output element bit for bit with vectors written by the C# reference
 // (`dpr hardware vectors`). Vector file layout: docs/hardware.md, "Test vectors".
 // Prints one "PASS ..." line or "FAIL ..." lines; hardware/run-sim.sh checks for them.
@@ -12,7 +13,8 @@ module tb_conv;
     localparam integer KK    = K * K;
     localparam integer LANES = 64 / P;
     localparam integer VEC_WORDS = 1 << 18;
-    localparam integer HEADER = 12;
+    localparam integer HEADER = 14;
+    localparam integer SBUF = 1 << 16;
 
     reg clk = 1'b0;
     always #5 clk = !clk;  // 100 MHz
@@ -113,11 +115,11 @@ module tb_conv;
     endtask
 
     // ---------------------------------------------------------------- DMA MM2S model (input stream)
+    // Sends sbuf[0 .. in_beats-1], TLAST on the last beat, with random gaps when stall bit 1 is set.
+    reg [63:0] sbuf [0:SBUF-1];
+    reg [7:0]  skeep_last;
     reg     in_active = 1'b0;
-    integer in_base, in_count, in_next, in_beats, stall;
-    integer lane;
-    reg [63:0] beat;
-    reg [7:0]  keep;
+    integer in_next, in_beats, stall;
     always @(posedge clk) begin
         if (!in_active) begin
             s_tvalid <= 1'b0;
@@ -126,15 +128,8 @@ module tb_conv;
                 in_active <= 1'b0;
                 s_tvalid  <= 1'b0;
             end else if (in_next < in_beats && (!(stall & 2) || ($random(seed) & 3) != 0)) begin
-                beat = 64'd0; keep = 8'd0;
-                for (lane = 0; lane < LANES; lane = lane + 1) begin
-                    if (in_next * LANES + lane < in_count) begin
-                        beat[lane*P +: P] = vec[in_base + in_next * LANES + lane][P-1:0];
-                        keep[lane*(P/8) +: (P/8)] = {(P/8){1'b1}};
-                    end
-                end
-                s_tdata  <= beat;
-                s_tkeep  <= keep;
+                s_tdata  <= sbuf[in_next];
+                s_tkeep  <= (in_next == in_beats - 1) ? skeep_last : 8'hFF;
                 s_tlast  <= (in_next == in_beats - 1);
                 s_tvalid <= 1'b1;
                 in_next  <= in_next + 1;
@@ -143,6 +138,28 @@ module tb_conv;
             end
         end
     end
+
+    // Packs count elements of vec from base (P bits each, little endian) into sbuf.
+    integer pk;
+    task pack_elements;
+        input integer base;
+        input integer count;
+        begin
+            for (pk = 0; pk < (count + LANES - 1) / LANES; pk = pk + 1) sbuf[pk] = 64'd0;
+            for (pk = 0; pk < count; pk = pk + 1)
+                sbuf[pk / LANES][(pk % LANES)*P +: P] = vec[base + pk][P-1:0];
+            skeep_last = (count % LANES == 0) ? 8'hFF : (8'hFF >> (8 - (count % LANES) * (P / 8)));
+            in_beats = (count + LANES - 1) / LANES;
+        end
+    endtask
+
+    task send_stream;
+        begin
+            in_next = 0;
+            in_active = 1'b1;
+            while (in_active) @(posedge clk);
+        end
+    endtask
 
     // ---------------------------------------------------------------- DMA S2MM model (output stream)
     reg     out_active = 1'b0;
@@ -193,8 +210,25 @@ module tb_conv;
 
     // ---------------------------------------------------------------- one case
     integer pos, w, h, n, stride, pad_same, raw, shift, out_w, out_h, i, waited, cycles_limit;
-    reg [63:0] bias;
-    reg [31:0] status, cycles;
+    integer cin, cout, v1, nq, bpw, ww, q, po, pi, t, ci, lane_i, in_count, wpos, bpos, load_cycles;
+    integer pi_hw, po_hw;
+    reg [63:0]   bias;
+    reg [31:0]   status, cycles, caps2;
+    reg [4095:0] wword;
+    task wait_done;
+        begin
+            waited = 0;
+            status = 0;
+            while (!status[`CONV_STATUS_DONE_LSB] && waited < cycles_limit) begin
+                axil_read(`CONV_REG_STATUS, status);
+                waited = waited + 4;
+            end
+            if (!status[`CONV_STATUS_DONE_LSB]) fail_msg("timed out waiting for DONE");
+            if (status[`CONV_STATUS_BUSY_LSB] || status[`CONV_STATUS_ERROR_LSB]) fail_msg("BUSY or ERROR with DONE");
+            if (!irq) fail_msg("DONE did not raise the interrupt");
+        end
+    endtask
+
     task run_case;
         begin
             case_no  = vec[pos][31:0];
@@ -206,68 +240,98 @@ module tb_conv;
             raw      = vec[pos + 6];
             shift    = vec[pos + 7];
             stall    = vec[pos + 8];
-            bias     = vec[pos + 9];
-            out_w    = vec[pos + 10];
-            out_h    = vec[pos + 11];
+            out_w    = vec[pos + 9];
+            out_h    = vec[pos + 10];
+            cin      = vec[pos + 11];
+            cout     = vec[pos + 12];
+            v1       = vec[pos + 13];
             pos = pos + HEADER;
+            bpos = pos;
+            pos = pos + cout;
+            wpos = pos;
+            pos = pos + cout * cin * KK;
             axil_write(`CONV_REG_IMG_W, w, case_no % 3 == 0);
             axil_write(`CONV_REG_IMG_H, h, 1'b0);
             axil_write(`CONV_REG_FRAMES, n, 1'b0);
+            if (!(v1 && case_no == 1)) begin   // the first single-channel case relies on the reset values
+                axil_write(`CONV_REG_CIN, cin, 1'b0);
+                axil_write(`CONV_REG_COUT, cout, 1'b0);
+            end
             axil_write(`CONV_REG_CONFIG, (stride << `CONV_CONFIG_STRIDE_LSB) | (pad_same << `CONV_CONFIG_PAD_SAME_LSB)
                                          | (raw << `CONV_CONFIG_RAW_LSB) | (shift << `CONV_CONFIG_SHIFT_LSB), 1'b0);
-            axil_write(`CONV_REG_BIAS_LO, bias[31:0], 1'b0);
-            axil_write(`CONV_REG_BIAS_HI, bias[63:32], 1'b0);
-            for (i = 0; i < KK; i = i + 1)
-                axil_write(`CONV_REG_WEIGHT_BASE + i * `CONV_WEIGHT_STRIDE, vec[pos + i][31:0], 1'b0);
-            for (i = 0; i < KK; i = i + 1)
-                expect_reg(`CONV_REG_WEIGHT_BASE + i * `CONV_WEIGHT_STRIDE, vec[pos + i][31:0], "WEIGHT");
-            pos = pos + KK;
+            load_cycles = 0;
+            if (v1) begin
+                // Register map 1.0: one channel, bias in BIAS_LO/HI, weights through WEIGHT.
+                bias = vec[bpos];
+                axil_write(`CONV_REG_BIAS_LO, bias[31:0], 1'b0);
+                axil_write(`CONV_REG_BIAS_HI, bias[63:32], 1'b0);
+                for (i = 0; i < KK; i = i + 1)
+                    axil_write(`CONV_REG_WEIGHT_BASE + i * `CONV_WEIGHT_STRIDE, vec[wpos + i][31:0], 1'b0);
+            end else begin
+                for (i = 0; i < cout; i = i + 1) begin
+                    bias = vec[bpos + i];
+                    axil_write(`CONV_REG_BIAS_BASE + 8 * i, bias[31:0], 1'b0);
+                    axil_write(`CONV_REG_BIAS_BASE + 8 * i + 4, bias[63:32], 1'b0);
+                end
+                // The weight words of the group (docs/register-map.md, "Weight upload").
+                nq  = (cin + pi_hw - 1) / pi_hw;
+                ww  = po_hw * pi_hw * KK * P;
+                bpw = (ww + 63) / 64;
+                for (q = 0; q < nq; q = q + 1) begin
+                    wword = 0;
+                    for (po = 0; po < cout; po = po + 1)
+                        for (pi = 0; pi < pi_hw; pi = pi + 1)
+                            for (t = 0; t < KK; t = t + 1) begin
+                                ci = q * pi_hw + pi;
+                                lane_i = (po * pi_hw + pi) * KK + t;
+                                if (ci < cin) wword[lane_i*P +: P] = vec[wpos + (po * cin + ci) * KK + t][P-1:0];
+                            end
+                    for (i = 0; i < bpw; i = i + 1) sbuf[q * bpw + i] = wword[i*64 +: 64];
+                end
+                in_beats = nq * bpw;
+                skeep_last = 8'hFF;
+                axil_write(`CONV_REG_CTRL, 1 << `CONV_CTRL_LOAD_WEIGHTS_LSB, 1'b0);
+                send_stream;
+                cycles_limit = 40 * in_beats + 200;
+                wait_done;
+                axil_read(`CONV_REG_CYCLES, cycles);
+                load_cycles = cycles;
+                axil_write(`CONV_REG_STATUS, 1 << `CONV_STATUS_DONE_LSB, 1'b0);
+            end
             expect_reg(`CONV_REG_OUT_W, out_w, "OUT_W");
             expect_reg(`CONV_REG_OUT_H, out_h, "OUT_H");
 
-            in_base   = pos;
-            in_count  = n * h * w;
-            in_beats  = (in_count + LANES - 1) / LANES;
-            in_next   = 0;
+            in_count  = n * h * w * cin;
+            pack_elements(pos, in_count);
             pos       = pos + in_count;
             exp_base  = pos;
-            exp_count = n * out_h * out_w;
+            exp_count = n * out_h * out_w * cout;
             pos       = pos + exp_count;
             got_count = 0;
             mismatches_shown = 0;
 
             axil_write(`CONV_REG_CTRL, 1 << `CONV_CTRL_START_LSB, 1'b0);
+            in_next    = 0;
             in_active  = 1'b1;
             out_active = 1'b1;
             // Configuration writes while BUSY are ignored (the batch keeps its geometry and weights).
             if (in_count >= 64) begin
                 axil_write(`CONV_REG_IMG_W, w + 1, 1'b0);
-                axil_write(`CONV_REG_WEIGHT_BASE, vec[pos - in_count - exp_count - KK][31:0] ^ 32'h1, 1'b0);
+                axil_write(`CONV_REG_WEIGHT_BASE, 32'h1, 1'b0);
                 expect_reg(`CONV_REG_STATUS, 1 << `CONV_STATUS_BUSY_LSB, "STATUS while running");
             end
-            // Generous bound: every virtual pixel and output beat stalled several times over.
-            cycles_limit = 40 * n * (h + 4) * (w + 4) + 2000;
-            waited = 0;
-            status = 0;
-            while (!status[`CONV_STATUS_DONE_LSB] && waited < cycles_limit) begin
-                axil_read(`CONV_REG_STATUS, status);
-                waited = waited + 4;
-            end
-            if (!status[`CONV_STATUS_DONE_LSB]) fail_msg("timed out waiting for DONE");
+            // Generous bound: every slot and output beat stalled several times over.
+            cycles_limit = 40 * n * (h + 4) * (w + 4) * ((cin + pi_hw - 1) / pi_hw + cout) + 4000;
+            wait_done;
             expect_reg(`CONV_REG_IMG_W, w, "IMG_W written while BUSY");
-            if (status[`CONV_STATUS_BUSY_LSB] || status[`CONV_STATUS_ERROR_LSB]) fail_msg("BUSY or ERROR with DONE");
-            if (!irq) fail_msg("DONE did not raise the interrupt");
             out_active = 1'b0;
             if (in_active) fail_msg("input stream not fully consumed");
             in_active = 1'b0;
             if (got_count != exp_count) fail_msg("fewer output elements than expected");
             axil_read(`CONV_REG_CYCLES, cycles);
-            // Without stalls the core takes one padded-grid pixel per clock: N*(H+2p)*(W+2p) plus latency.
-            if (stall == 0 && cycles > n * (h + 2 * pad_same * ((K - 1) / 2)) * (w + 2 * pad_same * ((K - 1) / 2)) + 40)
-                fail_msg("slower than one padded pixel per clock");
-            $display("case %0d K=%0d P=%0d %0dx%0d N=%0d stride=%0d %0s %0s shift=%0d stall=%0d: %0d outputs in %0d cycles",
-                     case_no, K, P, h, w, n, stride, pad_same ? "same" : "valid", raw ? "raw" : "requantized", shift,
-                     stall, exp_count, cycles);
+            $display("case %0d K=%0d P=%0d %0dx%0d N=%0d cin=%0d cout=%0d stride=%0d %0s %0s shift=%0d stall=%0d: %0d outputs in %0d cycles, weights %0d cycles",
+                     case_no, K, P, h, w, n, cin, cout, stride, pad_same ? "same" : "valid", raw ? "raw" : "requantized", shift,
+                     stall, exp_count, cycles, load_cycles);
             axil_write(`CONV_REG_STATUS, 1 << `CONV_STATUS_DONE_LSB, 1'b0);
             expect_reg(`CONV_REG_STATUS, 32'd0, "STATUS after W1C");
         end
@@ -290,6 +354,12 @@ module tb_conv;
         expect_reg(`CONV_REG_ID, {`CONV_ID_MAGIC, K[7:0], P[7:0]}, "ID");
         expect_reg(`CONV_REG_VERSION, `CONV_VERSION_VALUE, "VERSION");
         expect_reg(`CONV_REG_CAPS, 2048 - (K - 1), "CAPS");
+        axil_read(`CONV_REG_CAPS2, caps2);
+        pi_hw = caps2[`CONV_CAPS2_PI_LSB +: `CONV_CAPS2_PI_WIDTH];
+        po_hw = caps2[`CONV_CAPS2_PO_LSB +: `CONV_CAPS2_PO_WIDTH];
+        if (pi_hw < 1 || po_hw < 1 || caps2[`CONV_CAPS2_MAX_CIN_LSB +: `CONV_CAPS2_MAX_CIN_WIDTH] != 256)
+            fail_msg("CAPS2 out of range");
+        $display("conv%0dx%0d_int%0d: PI=%0d PO=%0d", K, K, P, pi_hw, po_hw);
         expect_reg(`CONV_REG_STATUS, 32'd0, "STATUS after reset");
         axil_write(`CONV_REG_IER, 1, 1'b0);
 
@@ -311,6 +381,21 @@ module tb_conv;
         axil_write(`CONV_REG_CONFIG, 1 | (1 << `CONV_CONFIG_PAD_SAME_LSB), 1'b0);
         axil_write(`CONV_REG_CTRL, 1, 1'b0);
         expect_reg(`CONV_REG_STATUS, 1 << `CONV_STATUS_ERROR_LSB, "STATUS W over CAPS");
+        // W x ceil(CIN/PI) over the line buffer, CIN over MAX_CIN, COUT over PO: refused.
+        axil_write(`CONV_REG_IMG_W, 1024, 1'b0);
+        axil_write(`CONV_REG_CIN, 2 * pi_hw + 1, 1'b0);
+        axil_write(`CONV_REG_CTRL, 1, 1'b0);
+        expect_reg(`CONV_REG_STATUS, 1 << `CONV_STATUS_ERROR_LSB, "STATUS W x chunks over CAPS");
+        axil_write(`CONV_REG_IMG_W, 8, 1'b0);
+        axil_write(`CONV_REG_CIN, 257, 1'b0);
+        axil_write(`CONV_REG_CTRL, 2, 1'b0);
+        expect_reg(`CONV_REG_STATUS, 1 << `CONV_STATUS_ERROR_LSB, "STATUS CIN over MAX_CIN");
+        axil_write(`CONV_REG_CIN, 1, 1'b0);
+        axil_write(`CONV_REG_COUT, po_hw + 1, 1'b0);
+        axil_write(`CONV_REG_CTRL, 1, 1'b0);
+        expect_reg(`CONV_REG_STATUS, 1 << `CONV_STATUS_ERROR_LSB, "STATUS COUT over PO");
+        axil_write(`CONV_REG_COUT, 1, 1'b0);
+        axil_write(`CONV_REG_IMG_W, 0, 1'b0);
         axil_write(`CONV_REG_STATUS, 1 << `CONV_STATUS_ERROR_LSB, 1'b0);
         expect_reg(`CONV_REG_STATUS, 32'd0, "STATUS after W1C");
         if (irq) fail_msg("interrupt without DONE");

@@ -12,12 +12,13 @@ public static class ConvRegisterMap
     /// <summary>Bits 31:16 of <see cref="Id"/>: "CN".</summary>
     public const uint IdMagic = 0x434E;
 
-    /// <summary>What <see cref="Version"/> reads: register map 1.0.</summary>
-    public const uint VersionValue = 0x0001_0000;
+    /// <summary>What <see cref="Version"/> reads: register map 2.0 (1.0 plus the channel registers).</summary>
+    public const uint VersionValue = 0x0002_0000;
 
     public const int Id = 0x000;
     public const int Version = 0x004;
     public const int Caps = 0x008;
+    public const int Caps2 = 0x00C;
     public const int Ctrl = 0x010;
     public const int Status = 0x014;
     public const int Ier = 0x018;
@@ -30,11 +31,18 @@ public static class ConvRegisterMap
     public const int OutW = 0x038;
     public const int OutH = 0x03C;
     public const int Cycles = 0x040;
+    public const int Cin = 0x044;
+    public const int Cout = 0x048;
 
     /// <summary>Weight w[ky][kx] is at <c>WeightBase + WeightStride * (ky * K + kx)</c>.</summary>
     public const int WeightBase = 0x100;
     public const int WeightStride = 4;
     public const int WeightCount = 25;
+
+    /// <summary>The Int64 bias of channel c of the group: low word at <c>BiasBase + 8c</c>, high word at <c>+ 4</c>.</summary>
+    public const int BiasBase = 0x200;
+    public const int BiasStride = 4;
+    public const int BiasCount = 16;
 
     public const int IdPLsb = 0;
     public const int IdPWidth = 8;
@@ -50,8 +58,16 @@ public static class ConvRegisterMap
 
     public const int CapsMaxWidthLsb = 0;
     public const int CapsMaxWidthWidth = 16;
+    public const int Caps2PiLsb = 0;
+    public const int Caps2PiWidth = 8;
+    public const int Caps2PoLsb = 8;
+    public const int Caps2PoWidth = 8;
+    public const int Caps2MaxCinLsb = 16;
+    public const int Caps2MaxCinWidth = 16;
     public const int CtrlStartLsb = 0;
     public const int CtrlStartWidth = 1;
+    public const int CtrlLoadWeightsLsb = 1;
+    public const int CtrlLoadWeightsWidth = 1;
     public const int StatusBusyLsb = 0;
     public const int StatusBusyWidth = 1;
     public const int StatusDoneLsb = 1;
@@ -74,6 +90,10 @@ public static class ConvRegisterMap
     public const int ConfigRawWidth = 1;
     public const int ConfigShiftLsb = 16;
     public const int ConfigShiftWidth = 6;
+    public const int CinValueLsb = 0;
+    public const int CinValueWidth = 16;
+    public const int CoutValueLsb = 0;
+    public const int CoutValueWidth = 8;
 
     /// <summary>The <see cref="Id"/> value of a loaded module: lets a driver check what is in the partition.</summary>
     public static uint IdFor(ConvModule module)

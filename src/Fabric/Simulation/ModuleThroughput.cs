@@ -2,9 +2,11 @@ namespace Dpr.Fabric.Simulation;
 
 /// <summary>
 /// How fast a simulated convolution module computes, in GOPS (2 ops per multiply-accumulate) per
-/// precision. The default is the original paper's measured FPGA throughput: 81.2 / 55.4 / 35.1 GOPS
-/// for int8 / int16 / int32 (its figures, not ours; docs/hardware.md compares them with what the
-/// device's DSPs and our RTL can do at 100 MHz).
+/// precision, when a board is told so explicitly (<see cref="SimulatedBoardOptions.Throughput"/>); by
+/// default the simulated board times modules with <see cref="RtlCycleModel"/> instead. <see cref="Paper"/>
+/// is the original paper's measured FPGA throughput: 81.2 / 55.4 / 35.1 GOPS for int8 / int16 / int32
+/// (its figures, not ours; docs/hardware.md compares them with what the device's DSPs and our RTL can do
+/// at 100 MHz).
 /// </summary>
 public sealed record ModuleThroughput(double Int8Gops, double Int16Gops, double Int32Gops)
 {

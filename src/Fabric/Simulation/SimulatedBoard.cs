@@ -71,7 +71,7 @@ public sealed class SimulatedBoard : IPhysicalMemory
             var dma = new SimulatedAxiDma(dmaAddress, Ddr);
             _windows.Add(dma);
             var decoupled = decouplers is null ? () => false : (Func<bool>)(() => decouplers.IsSet(partition.Decoupler!.RegisterAddress, partition.Decoupler.Mask));
-            _windows.Add(new SimulatedConvModule(Device, partition, dma, decoupled, kernel, options.Throughput ?? ModuleThroughput.Paper));
+            _windows.Add(new SimulatedConvModule(Device, partition, dma, decoupled, kernel, options.Throughput));
         }
     }
 

@@ -20,12 +20,13 @@ public sealed class SimulatedConvModule : SimulatedRegisters
     private readonly SimulatedAxiDma _dma;
     private readonly Func<bool> _decoupled;
     private readonly StripConvolution _strips;
-    private readonly ModuleThroughput _throughput;
+    /// <summary>Null: cycles from <see cref="RtlCycleModel"/> (our RTL's schedule); else the given throughput (the paper's, as an explicit option).</summary>
+    private readonly ModuleThroughput? _throughput;
     private bool _streamed;
     private bool _started;
 
     public SimulatedConvModule(
-        SimulatedDevice device, Partition partition, SimulatedAxiDma dma, Func<bool> decoupled, ConvKernel kernel, ModuleThroughput throughput)
+        SimulatedDevice device, Partition partition, SimulatedAxiDma dma, Func<bool> decoupled, ConvKernel kernel, ModuleThroughput? throughput)
         : base(partition.ModuleAddress, partition.ModuleSpan)
     {
         _device = device;
@@ -168,7 +169,10 @@ public sealed class SimulatedConvModule : SimulatedRegisters
             return _dma.WriteStream(bytes);
         });
         var macs = (long)frames.N * spec.OutputSize(frames.H) * spec.OutputSize(frames.W) * k * k;
-        Store(R.Cycles, (uint)Math.Min(uint.MaxValue, _throughput.Cycles(macs, module.Bits, _device.Board.FabricClockMHz)));
+        var cycles = _throughput is null
+            ? RtlCycleModel.PassCycles(spec, frames, groupChannels: 1)
+            : _throughput.Cycles(macs, module.Bits, _device.Board.FabricClockMHz);
+        Store(R.Cycles, (uint)Math.Min(uint.MaxValue, cycles));
         if (complete)
         {
             _dma.Complete();

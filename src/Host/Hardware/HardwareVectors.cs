@@ -1,20 +1,23 @@
 using System.Globalization;
 using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Drivers;
 
 namespace Dpr.Host.Hardware;
 
 /// <summary>
 /// Test vectors for the Verilog RMs, computed by <see cref="ConvReference"/>: per module a list of
-/// single-channel jobs (random and extreme values, both paddings, strides 1 and 2, both output modes,
-/// back-to-back frames, stream stalls) written as 64-bit hex words that <c>$readmemh</c> reads.
+/// jobs (random and extreme values, both paddings, strides 1 and 2, both output modes, back-to-back
+/// frames, stream stalls), single-channel ones programmed as register map 1.0 and multi-channel ones
+/// whose channel counts are not multiples of the module's parallelism, written as 64-bit hex words
+/// that <c>$readmemh</c> reads.
 /// The layout is in docs/hardware.md ("Test vectors") and hardware/tb/tb_conv.v.
 /// </summary>
 public static class HardwareVectors
 {
     public const int DefaultSeed = 20240611;
 
-    /// <summary>CAPS.MAX_WIDTH of an RM: its 2048-word line buffer (conv_rm's LB_DEPTH) minus K − 1.</summary>
-    public static int MaxWidth(int kernelSize) => 2048 - (kernelSize - 1);
+    /// <summary>CAPS.MAX_WIDTH of an RM: its line-buffer words (conv_rm's LB_DEPTH), 2048 minus K − 1.</summary>
+    public static int MaxWidth(int kernelSize) => ConvRegisterMap.MaxWidth(kernelSize);
 
     public static IReadOnlyList<HardwareVectorCase> Cases(ConvModule module, int seed = DefaultSeed)
     {
@@ -35,13 +38,18 @@ public static class HardwareVectors
         long AnyLong() => random.NextInt64(long.MinValue, long.MaxValue);
 
         void Add(string what, int h, int w, int n, int stride, ConvPadding padding, ConvOutputMode output,
-            int shift, long bias, Func<long> x, Func<long> weight, StreamStalls stalls)
+            int shift, long bias, Func<long> x, Func<long> weight, StreamStalls stalls) =>
+            AddChannels(what, h, w, n, 1, 1, stride, padding, output, shift, bias, x, weight, stalls);
+
+        void AddChannels(string what, int h, int w, int n, int cin, int cout, int stride, ConvPadding padding,
+            ConvOutputMode output, int shift, long bias, Func<long> x, Func<long> weight, StreamStalls stalls)
         {
             var spec = new ConvSpec(module, stride, padding, shift, output);
-            var inputShape = new TensorShape(n, 1, h, w);
+            var inputShape = new TensorShape(n, cin, h, w);
             var input = Enumerable.Range(0, (int)inputShape.Count).Select(_ => (int)x()).ToArray();
-            var weights = Enumerable.Range(0, k * k).Select(_ => (int)weight()).ToArray();
-            var problem = ConvProblem.Create(spec, inputShape, input, new TensorShape(1, 1, k, k), weights, new[] { bias });
+            var weights = Enumerable.Range(0, cout * cin * k * k).Select(_ => (int)weight()).ToArray();
+            var biases = Enumerable.Range(0, cout).Select(c => c == 0 ? bias : Bias()).ToArray();
+            var problem = ConvProblem.Create(spec, inputShape, input, new TensorShape(cout, cin, k, k), weights, biases);
             cases.Add(new HardwareVectorCase(cases.Count + 1, what, problem, stalls));
         }
 
@@ -65,6 +73,21 @@ public static class HardwareVectors
         Add("largest, raw", 17, 19, 1, 2, same, raw, 0, 0, Any, Any, StreamStalls.None);
         // The widest image the line buffer takes (CAPS.MAX_WIDTH): the padded row fills all its words.
         Add("widest image", 2, MaxWidth(k), 1, 1, same, requantized, Shift(), Bias(), Any, Any, StreamStalls.Output);
+
+        // Multi-channel passes: channel counts that are not multiples of PI (a partial last chunk) and
+        // groups smaller than PO; a sum over cin channels needs about log2(cin) more shift.
+        var lanes = ConvParallelism.For(module);
+        var (pi, po) = (lanes.InputLanes, lanes.OutputLanes);
+        var fewer = Math.Max(1, po - 1);
+        int ShiftFor(int cin) => Shift() + (int)Math.Ceiling(Math.Log2(cin));
+        AddChannels("channels, random", 6, 7, 1, 2 * pi + 1, po, 1, same, requantized, ShiftFor(2 * pi + 1), Bias(), Any, Any, StreamStalls.None);
+        AddChannels("channels, two frames, smaller group", 8, 6, 2, 7, fewer, 2, valid, raw, 0, AnyLong(), Any, Any, StreamStalls.Output | StreamStalls.Input);
+        AddChannels("channels, stride 2", 7, 7, 1, pi + 1, po, 2, same, requantized, ShiftFor(pi + 1), Bias(), Any, Any, StreamStalls.Output);
+        AddChannels("channels, saturation both ways", k + 2, 9, 1, 9, po, 1, valid, requantized, 0, 0, () => random.Next(2) == 0 ? min : max, () => max, StreamStalls.None);
+        AddChannels("channels, all minimum, wraps for int32", 6, 6, 1, 3, po, 1, same, raw, 0, long.MaxValue, () => min, () => min, StreamStalls.Input);
+        AddChannels("channels, extremes, shift 63", 6, 5, 1, 2 * pi + 1, 1, 1, same, requantized, 63, long.MinValue + random.Next(1 << 20), Extreme, Extreme, StreamStalls.Output | StreamStalls.Input);
+        AddChannels("channels, round half up", 5, 6, 1, 3 * pi - 1, po, 1, same, requantized, random.Next(1, 3), random.Next(-4, 5), Small, Small, StreamStalls.None);
+        AddChannels("channels, a CNN layer's shape", 8, 8, 1, 16, po, 1, same, requantized, ShiftFor(16), Bias(), Any, Any, StreamStalls.None);
         return cases;
     }
 
@@ -97,12 +120,9 @@ public static class HardwareVectors
             var spec = problem.Spec;
             var input = problem.InputShape;
             var output = problem.OutputShape;
-            if (input.C != 1 || output.C != 1)
-            {
-                throw new ArgumentException($"case {c.Number}: the RM computes one channel per pass", nameof(cases));
-            }
+            var single = input.C == 1 && output.C == 1;
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"// case {c.Number}: {c.Description}; {input.H}x{input.W} N={input.N} stride {spec.Stride} {spec.Padding} {spec.Output} shift {spec.Shift} stalls {c.Stalls}"));
+                $"// case {c.Number}: {c.Description}; {input.H}x{input.W} N={input.N} Cin={input.C} Cout={output.C} stride {spec.Stride} {spec.Padding} {spec.Output} shift {spec.Shift} stalls {c.Stalls}"));
             Word(writer, c.Number);
             Word(writer, input.W);
             Word(writer, input.H);
@@ -112,26 +132,53 @@ public static class HardwareVectors
             Word(writer, spec.Output == ConvOutputMode.Raw ? 1 : 0);
             Word(writer, spec.Shift);
             Word(writer, (long)c.Stalls);
-            Word(writer, problem.Bias.IsEmpty ? 0 : problem.Bias.Span[0]);
             Word(writer, output.W);
             Word(writer, output.H);
-            writer.WriteLine("// weights");
+            Word(writer, input.C);
+            Word(writer, output.C);
+            // Single-channel cases program the module as register map 1.0 did (WEIGHT and BIAS_LO/HI).
+            Word(writer, single ? 1 : 0);
+            writer.WriteLine("// bias per output channel");
+            for (var ch = 0; ch < output.C; ch++)
+            {
+                Word(writer, problem.Bias.IsEmpty ? 0 : problem.Bias.Span[ch]);
+            }
+            writer.WriteLine("// weights [Cout, Cin, K, K]");
             foreach (var w in problem.Weights.Span)
             {
                 Word(writer, w);
             }
-            writer.WriteLine("// input");
-            foreach (var x in problem.Input.Span)
+            writer.WriteLine("// input, NHWC");
+            var x = problem.Input.Span;
+            for (var n = 0; n < input.N; n++)
             {
-                Word(writer, x);
+                for (var r = 0; r < input.H; r++)
+                {
+                    for (var col = 0; col < input.W; col++)
+                    {
+                        for (var ch = 0; ch < input.C; ch++)
+                        {
+                            Word(writer, x[input.Index(n, ch, r, col)]);
+                        }
+                    }
+                }
             }
-            writer.WriteLine("// expected output");
+            writer.WriteLine("// expected output, NHWC");
             var expected = spec.Output == ConvOutputMode.Raw
                 ? ConvReference.Raw(problem)
                 : ConvReference.Requantized(problem).Select(v => (long)v).ToArray();
-            foreach (var y in expected)
+            for (var n = 0; n < output.N; n++)
             {
-                Word(writer, y);
+                for (var r = 0; r < output.H; r++)
+                {
+                    for (var col = 0; col < output.W; col++)
+                    {
+                        for (var ch = 0; ch < output.C; ch++)
+                        {
+                            Word(writer, expected[output.Index(n, ch, r, col)]);
+                        }
+                    }
+                }
             }
         }
     }

@@ -35,10 +35,13 @@ public sealed partial class RegisterMapTests
                 expected[prefix + "_WIDTH"] = field.GetProperty("width").GetInt32();
             }
         }
-        var weights = Map.GetProperty("arrays").EnumerateArray().Single(a => a.GetProperty("name").GetString() == "WEIGHT");
-        expected["CONV_REG_WEIGHT_BASE"] = Hex(weights.GetProperty("offset"));
-        expected["CONV_WEIGHT_STRIDE"] = weights.GetProperty("stride").GetInt32();
-        expected["CONV_WEIGHT_COUNT"] = weights.GetProperty("count").GetInt32();
+        foreach (var array in Map.GetProperty("arrays").EnumerateArray())
+        {
+            var name = array.GetProperty("name").GetString()!;
+            expected[$"CONV_REG_{name}_BASE"] = Hex(array.GetProperty("offset"));
+            expected[$"CONV_{name}_STRIDE"] = array.GetProperty("stride").GetInt32();
+            expected[$"CONV_{name}_COUNT"] = array.GetProperty("count").GetInt32();
+        }
         return expected;
     }
 

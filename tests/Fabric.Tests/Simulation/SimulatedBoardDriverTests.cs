@@ -65,9 +65,9 @@ public class SimulatedBoardDriverTests
             Assert.Equal(ConvReference.Requantized(problem), TensorBytes.Decode(result.Output, module.Bits / 8));
         }
         Assert.Equal(3 * cin, result.Passes);
-        // Cycles at the paper's throughput, per pass of N single-channel frames.
-        var perPass = problem.MultiplyAccumulates / (3 * cin);
-        Assert.Equal(3 * cin * ModuleThroughput.Paper.Cycles(perPass, module.Bits, 100), result.Cycles);
+        // Cycles of our RTL (the board's default timing), per pass of N single-channel frames.
+        var frames = problem.InputShape with { C = 1 };
+        Assert.Equal(3 * cin * RtlCycleModel.PassCycles(problem.Spec, frames, groupChannels: 1), result.Cycles);
         Assert.Equal(TimeSpan.FromSeconds(result.Cycles / 100e6), result.ModuleTime);
     }
 

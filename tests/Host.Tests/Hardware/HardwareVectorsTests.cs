@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Drivers;
 using Dpr.Host.Hardware;
 
 namespace Dpr.Host.Tests.Hardware;
@@ -30,7 +31,17 @@ public sealed class HardwareVectorsTests
             var results = ConvReference.Requantized(saturating.Problem);
             Assert.Contains((int)module.MaxValue, results);
             Assert.Contains((int)module.MinValue, results);
-            Assert.All(cases, c => Assert.Equal(1, c.Problem.InputShape.C));
+            // Multi-channel passes: a partial last chunk of PI inputs, a group smaller than PO, and
+            // both groups and paddings with more than one input channel.
+            var lanes = ConvParallelism.For(module);
+            var multi = cases.Where(c => c.Problem.InputShape.C > 1).ToList();
+            Assert.Contains(multi, c => c.Problem.InputShape.C % lanes.InputLanes != 0 || lanes.InputLanes == 1);
+            Assert.Contains(multi, c => c.Problem.OutputShape.C == lanes.OutputLanes);
+            Assert.Contains(multi, c => c.Problem.OutputShape.C < lanes.OutputLanes || lanes.OutputLanes == 1);
+            Assert.Contains(multi, c => c.Problem.Spec.Stride == 2);
+            Assert.Contains(multi, c => c.Problem.Spec.Padding == ConvPadding.Valid);
+            Assert.Contains(multi, c => c.Problem.Spec.Padding == ConvPadding.Same);
+            Assert.All(cases, c => Assert.InRange(c.Problem.OutputShape.C, 1, lanes.OutputLanes));
         }
     }
 
@@ -51,15 +62,32 @@ public sealed class HardwareVectorsTests
         foreach (var c in cases)
         {
             var p = c.Problem;
+            var (input, output) = (p.InputShape, p.OutputShape);
             Assert.Equal(c.Number, words[pos]);
-            Assert.Equal([p.InputShape.W, p.InputShape.H, p.InputShape.N, p.Spec.Stride], words[(pos + 1)..(pos + 5)]);
-            Assert.Equal(p.Bias.Span[0], words[pos + 9]);
-            Assert.Equal([p.OutputShape.W, p.OutputShape.H], words[(pos + 10)..(pos + 12)]);
-            pos += 12 + 25 + (int)p.InputShape.Count;
+            Assert.Equal([input.W, input.H, input.N, p.Spec.Stride], words[(pos + 1)..(pos + 5)]);
+            Assert.Equal([output.W, output.H, input.C, output.C], words[(pos + 9)..(pos + 13)]);
+            Assert.Equal(input.C == 1 && output.C == 1 ? 1 : 0, words[pos + 13]);
+            pos += 14;
+            Assert.Equal(p.Bias.ToArray(), words[pos..(pos + output.C)]);
+            pos += output.C;
+            Assert.Equal(p.Weights.ToArray().Select(w => (long)w), words[pos..(pos + (int)p.WeightShape.Count)]);
+            pos += (int)p.WeightShape.Count;
+            // NHWC: channel ch of pixel (n, r, col) follows channel ch - 1.
+            var x = p.Input.Span;
+            var last = input.Index(input.N - 1, input.C - 1, input.H - 1, input.W - 1);
+            Assert.Equal(x[last], words[pos + (int)input.Count - 1]);
+            Assert.Equal(x[input.Index(0, input.C - 1, 0, 0)], words[pos + input.C - 1]);
+            pos += (int)input.Count;
             var expected = p.Spec.Output == ConvOutputMode.Raw
                 ? ConvReference.Raw(p)
                 : ConvReference.Requantized(p).Select(v => (long)v).ToArray();
-            Assert.Equal(expected, words[pos..(pos + expected.Length)]);
+            for (var i = 0; i < expected.Length; i++)
+            {
+                // word i is (pixel i / Cout, channel i % Cout) of the NHWC output
+                var pixel = i / output.C;
+                var (n, rest) = (pixel / (output.H * output.W), pixel % (output.H * output.W));
+                Assert.Equal(expected[output.Index(n, i % output.C, rest / output.W, rest % output.W)], words[pos + i]);
+            }
             pos += expected.Length;
         }
         Assert.Equal(words.Length, pos);
