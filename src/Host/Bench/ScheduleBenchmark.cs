@@ -2,6 +2,7 @@ using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Actors.Regions;
 using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Simulation;
+using Dpr.Optimum;
 using Spectre.Console;
 
 namespace Dpr.Host.Bench;
@@ -19,6 +20,8 @@ public sealed class ScheduleBenchmark : IBenchmark
 {
     private const int Tenants = 8;
     private const double LowerBoundGoal = 1.15;
+    private const double OptimumWorstGoal = 1.15;
+    private const double OptimumMeanGoal = 1.05;
     private const double ArrivalRatioGoal = 10;
     private const double JainGoal = 0.95;
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -62,7 +65,72 @@ public sealed class ScheduleBenchmark : IBenchmark
                 }
             }
         }
-        return new BenchReport("schedule", MachineInfo.Current(), rows, Goals(rows, options.AgingBound));
+        var goals = Goals(rows, options.AgingBound);
+        if (AgainstOptimum(quick ? 40 : 200, sizes, options, console) is { } optimum)
+        {
+            rows.AddRange(optimum.Rows);
+            goals.AddRange(optimum.Goals);
+        }
+        return new BenchReport("schedule", MachineInfo.Current(), rows, goals);
+    }
+
+    /// <summary>
+    /// dpr against the exact optimum (CP-SAT, <see cref="OptimalScheduler"/>) on small seeded instances: 8–14 jobs
+    /// of 2–4 modules arriving over one second, 1 or 2 partitions, realistic run times. dpr runs first (the
+    /// production driver, as for the large runs); the optimum is solved for the jobs as dpr admitted them. Null
+    /// when OR-Tools' native library is not in this build (published builds leave it out).
+    /// </summary>
+    private static (List<IReadOnlyDictionary<string, object?>> Rows, List<BenchGoal> Goals)? AgainstOptimum(int count, Dictionary<string, TimeSpan[]> sizes, SchedulerOptions options, IAnsiConsole console)
+    {
+        console.MarkupLineInterpolated($"solving [bold]{count}[/] small instances to optimality (CP-SAT)...");
+        var results = new List<(int Partitions, int Dpr, int Optimum, bool Proven, TimeSpan MaxWait, int Jobs)>();
+        var names = sizes.Keys.Order(StringComparer.Ordinal).ToArray();
+        for (var seed = 0; seed < count; seed++)
+        {
+            var random = new Random(seed);
+            var modules = names.OrderBy(_ => random.Next()).Take(2 + random.Next(3)).Select(m => (m, sizes[m])).ToList();
+            var instance = OfflineInstance.Random(seed, 8 + random.Next(7), modules, 1 + random.Next(2), TimeSpan.FromSeconds(1), options.SwapCost, options.AgingBound);
+            var arrivals = instance.Jobs.Select((j, i) => new Arrival(T0 + j.Arrival, i % Tenants, j.Module, j.Run)).ToArray();
+            var dpr = new Simulation(arrivals, instance.Partitions, options.SwapCost).RunDpr(options);
+            var admitted = instance with { Jobs = [.. instance.Jobs.Select((j, i) => j with { Arrival = dpr.AdmittedAt[i] - T0 })] };
+            OfflineSchedule best;
+            try
+            {
+                best = OptimalScheduler.Solve(admitted, TimeSpan.FromSeconds(10));
+            }
+            catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException)
+            {
+                console.MarkupLine("[yellow]OR-Tools' native solver is not in this build (published builds leave it out): no optimum rows[/]");
+                return null;
+            }
+            var maxWait = Enumerable.Range(0, arrivals.Length).Max(i => dpr.StartAt[i] - dpr.AdmittedAt[i]);
+            // Not proven optimal: compare with the solver's lower bound, which can only overstate dpr's ratio.
+            results.Add((instance.Partitions, dpr.Loads, best.Optimal ? best.Loads : best.LowerBound, best.Optimal, maxWait, arrivals.Length));
+        }
+        var rows = results.GroupBy(r => r.Partitions).OrderBy(g => g.Key).Select(g => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>
+        {
+            ["popularity"] = "small random",
+            ["partitions"] = g.Key,
+            ["policy"] = "dpr vs optimum",
+            ["jobs"] = g.Sum(r => r.Jobs),
+            ["instances"] = g.Count(),
+            ["proven optimal"] = g.Count(r => r.Proven),
+            ["reconfigs"] = g.Sum(r => r.Dpr),
+            ["optimum"] = g.Sum(r => r.Optimum),
+            ["x optimum mean"] = Math.Round(g.Average(r => (double)r.Dpr / r.Optimum), 3),
+            ["x optimum worst"] = Math.Round(g.Max(r => (double)r.Dpr / r.Optimum), 3),
+            ["dpr = optimum"] = g.Count(r => r.Dpr == r.Optimum),
+            ["max wait ms"] = Math.Round(g.Max(r => r.MaxWait).TotalMilliseconds, 2),
+            ["bound ms"] = options.AgingBound.TotalMilliseconds,
+        }).ToList();
+        var ratios = results.Select(r => (double)r.Dpr / r.Optimum).ToList();
+        List<BenchGoal> goals =
+        [
+            BenchGoal.AtMost("dpr reconfigurations / CP-SAT optimum, worst small instance", OptimumWorstGoal, Math.Round(ratios.Max(), 3), "x"),
+            BenchGoal.AtMost("dpr reconfigurations / CP-SAT optimum, mean over small instances", OptimumMeanGoal, Math.Round(ratios.Average(), 3), "x"),
+            BenchGoal.AtMost("dpr max wait on the small instances", options.AgingBound.TotalMilliseconds, Math.Round(results.Max(r => r.MaxWait).TotalMilliseconds, 2), "ms"),
+        ];
+        return (rows, goals);
     }
 
     private static List<BenchGoal> Goals(List<IReadOnlyDictionary<string, object?>> rows, TimeSpan bound)

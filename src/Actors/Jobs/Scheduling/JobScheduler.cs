@@ -280,7 +280,7 @@ public sealed class JobScheduler
         //    (Filling an empty partition at once was tried: more reconfigurations, no more throughput.)
         var candidates = plan
             .Where(m => m.Module != resident && Hosts(self, m.Module))
-            .Select(m => (Plan: m, Overloaded: m.Servers > 0 && now >= m.DueAt, Share: m.Work / (double)(m.Servers + 1)))
+            .Select(m => (Plan: m, Overloaded: m.Servers > 0 && now >= m.DueAt && m.Jobs > m.Loading, Share: m.Work / (double)(m.Servers + 1)))
             .Where(c => c.Overloaded || (options.SwitchWorth is { } worth && c.Share >= worth.Ticks))
             .OrderByDescending(c => c.Overloaded)
             .ThenBy(c => c.Overloaded ? c.Plan.StartBy.UtcTicks : 0)
@@ -408,11 +408,16 @@ public sealed class JobScheduler
     private (List<ModulePlan> Plan, double Round) Plan(List<PartitionView> usable, DateTimeOffset now)
     {
         var servers = new Dictionary<string, int>(StringComparer.Ordinal);
+        var loading = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var p in usable)
         {
             if (Holding(p) is { } m)
             {
                 servers[m] = servers.GetValueOrDefault(m) + 1;
+            }
+            if (pendingLoads.TryGetValue(p.Name, out var pending))
+            {
+                loading[pending] = loading.GetValueOrDefault(pending) + 1;
             }
         }
         var margin = options.Margin.Ticks;
@@ -434,7 +439,6 @@ public sealed class JobScheduler
         foreach (var (q, (_, urgentAt)) in ordered)
         {
             var count = servers.GetValueOrDefault(q.Module);
-            var tail = q.Newest;
             DateTimeOffset dueAt;
             double lateness;
             if (count == 0)
@@ -442,9 +446,7 @@ public sealed class JobScheduler
                 var age = Math.Max(minimumAge, (now - q.Oldest.Job.EnqueuedAt).Ticks);
                 var rate = Math.Min(1.0, q.Work / (double)age);
                 var start = clock + (double)swap / partitionCount;
-                var slack = Math.Min(
-                    q.Oldest.StartBy.UtcTicks - now.UtcTicks - margin - start,
-                    tail.StartBy.UtcTicks - now.UtcTicks - margin - start - (q.Work - tail.Cost));
+                var slack = q.LatestStart(1) - now.UtcTicks - margin - start;
                 dueAt = Ticks(now.UtcTicks + (long)(slack / (1 + slope)));
                 lateness = -slack;
                 clock = start + (q.Work + rate * start) / partitionCount;
@@ -452,11 +454,11 @@ public sealed class JobScheduler
             }
             else
             {
-                dueAt = Ticks(tail.StartBy.UtcTicks - margin - (q.Work - tail.Cost) / count);
+                dueAt = Ticks(Math.Min(q.LatestStart(count, behindOthers: true), q.Newest.StartBy.UtcTicks) - margin);
                 lateness = now.UtcTicks - dueAt.UtcTicks;
                 clock += (double)q.Work / partitionCount;
             }
-            plan.Add(new ModulePlan(q.Module, urgentAt, q.Work, count, dueAt, lateness));
+            plan.Add(new ModulePlan(q.Module, urgentAt, q.Work, count, dueAt, lateness, q.Count, loading.GetValueOrDefault(q.Module)));
         }
         return (plan, clock);
     }
@@ -509,5 +511,7 @@ public sealed class JobScheduler
 
     /// <param name="StartBy">When its most urgent job is urgent: its start-by time, or its tenant's turn if later.</param>
     /// <param name="Lateness">Ticks past the bound its jobs would start if served from now without delay (negative: slack).</param>
-    private sealed record ModulePlan(string Module, DateTimeOffset StartBy, long Work, int Servers, DateTimeOffset DueAt, double Lateness);
+    /// <param name="Loading">Partitions loading it now: each is ready sooner than one that starts loading it, so a
+    /// module with no more jobs than those is not given another partition however close its bound.</param>
+    private sealed record ModulePlan(string Module, DateTimeOffset StartBy, long Work, int Servers, DateTimeOffset DueAt, double Lateness, int Jobs, int Loading);
 }
