@@ -267,6 +267,48 @@ public class JobSchedulerTests
     }
 
     [Fact]
+    public void With_prefetch_an_idle_partition_loads_the_waiting_module_at_once_instead_of_holding()
+    {
+        var s = Admit(new SchedulerOptions { Prefetch = true }, Job("b"));
+
+        Assert.Equal(new Assignment.Load("b", "a", Prefetch: true), s.Next("p", [Part("p", "a")], T0.AddMilliseconds(1)));
+    }
+
+    [Fact]
+    public void With_nothing_queued_prefetch_loads_the_module_whose_jobs_arrive_most_often()
+    {
+        var jobs = new[] { Job("c", atMs: 0), Job("b", atMs: 10), Job("b", atMs: 20) };
+        var on = Admit(new SchedulerOptions { Prefetch = true }, jobs);
+        var off = Admit(new SchedulerOptions(), jobs);
+        foreach (var j in jobs)
+        {
+            on.Cancel(j.Id);
+            off.Cancel(j.Id);
+        }
+
+        Assert.Equal(new Assignment.Load("b", "a", Prefetch: true), on.Next("p", [Part("p", "a")], T0.AddMilliseconds(30)));
+        Assert.Null(off.Next("p", [Part("p", "a")], T0.AddMilliseconds(30)));
+    }
+
+    [Fact]
+    public void Prefetch_never_evicts_a_module_with_queued_jobs()
+    {
+        var s = Admit(new SchedulerOptions { Prefetch = true }, Job("b", atMs: 0), Job("a", atMs: 1));
+
+        var run = Assert.IsType<Assignment.Run>(s.Next("p", [Part("p", "a")], T0.AddMilliseconds(2)));
+        Assert.Equal("a", run.Job.Module);
+    }
+
+    [Fact]
+    public void Prefetch_stops_when_the_estimated_load_is_high()
+    {
+        // 150 ms of work arriving in 40 ms on one partition: far above PrefetchBelowLoad, so the partition holds.
+        var s = Admit(new SchedulerOptions { Prefetch = true }, Job("b", atMs: 0, runMs: 50), Job("b", atMs: 20, runMs: 50), Job("b", atMs: 40, runMs: 50));
+
+        Assert.IsType<Assignment.Hold>(s.Next("p", [Part("p", "a")], T0.AddMilliseconds(41)));
+    }
+
+    [Fact]
     public void A_bad_setting_is_named()
     {
         var e = Assert.Throws<ArgumentException>(() => new JobScheduler(new SchedulerOptions { BatchBound = 0 }));
