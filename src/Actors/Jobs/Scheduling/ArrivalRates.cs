@@ -32,8 +32,13 @@ public sealed class ArrivalRates(TimeSpan window)
     public double Jobs(string module, DateTimeOffset now) =>
         modules.TryGetValue(module, out var rate) ? rate.Jobs * Decay(rate, now) / Observed(now) : 0;
 
-    /// <summary>Estimated module time arriving per second, all modules together.</summary>
-    public double Work(DateTimeOffset now) => modules.Values.Sum(r => r.Work * Decay(r, now)) / Observed(now);
+    /// <summary>
+    /// Estimated module time arriving per second, all modules together; infinite (unknown) until a tenth of the
+    /// window has passed since the first arrival, so a handful of first arrivals never reads as an idle board.
+    /// </summary>
+    public double Work(DateTimeOffset now) => first is { } f && (now.UtcTicks - f) * 10 >= window
+        ? modules.Values.Sum(r => r.Work * Decay(r, now)) / Observed(now)
+        : double.PositiveInfinity;
 
     /// <summary>The weight a steady rate has gathered since the first arrival (1 after many windows); at least a
     /// hundredth of a window's, so a first arrival reads as a high rate rather than an infinite one.</summary>

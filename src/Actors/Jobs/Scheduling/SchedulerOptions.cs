@@ -58,7 +58,8 @@ public sealed record SchedulerOptions
     /// <summary>Prefetch only while the estimated load is below this fraction of the partitions' capacity.</summary>
     public double PrefetchBelowLoad { get; init; } = 0.8;
 
-    /// <summary>The window of the arrival-rate estimates prefetch predicts from; null means four aging bounds.</summary>
+    /// <summary>The window of the arrival-rate estimates prefetch predicts from (prefetch starts a tenth of it after the
+    /// first arrival); null means four aging bounds.</summary>
     public TimeSpan? PrefetchWindow { get; init; }
 
     public TimeSpan RateWindow => PrefetchWindow ?? AgingBound * 4;

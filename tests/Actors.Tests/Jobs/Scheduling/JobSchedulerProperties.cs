@@ -39,7 +39,7 @@ public class JobSchedulerProperties
     public Property Prefetch_never_evicts_queued_work_and_keeps_the_aging_bound() =>
         Prop.ForAll(Seeds, PartitionCounts, (seed, partitions) =>
         {
-            var options = new SchedulerOptions { Prefetch = true };
+            var options = new SchedulerOptions { Prefetch = true, PrefetchWindow = TimeSpan.FromMilliseconds(100) };
             var h = new SchedulerHarness(seed, options, partitions);
             h.Run(jobs: 400, load: 0.5, maxRunMs: 0.5, cancelRate: 0.05, requeueRate: 0.02);
             var expected = h.Admitted.Keys.Where(id => !h.Cancelled.Contains(id)).ToHashSet();
