@@ -87,10 +87,10 @@ public sealed class ServiceOptions
 
     /// <summary>
     /// Speculative prefetch: below 80% estimated load an idle partition whose module has no queued job loads the
-    /// module predicted next ahead of need (<c>SchedulerOptions.Prefetch</c>, docs/scheduler.md); <c>false</c> keeps
-    /// the fewest reconfigurations.
+    /// module predicted next ahead of need (<c>SchedulerOptions.Prefetch</c>, docs/scheduler.md). Off by default:
+    /// it trades many more swaps for lower waits, and it reloads a partition an operator emptied or loaded by hand.
     /// </summary>
-    public bool Prefetch { get; set; } = true;
+    public bool Prefetch { get; set; }
 
     /// <summary>
     /// Requests per second each API key may make (a token bucket holding one second's worth); past it
