@@ -2,6 +2,7 @@ using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Actors.Regions;
 using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Simulation;
+using Dpr.Optimum;
 using Spectre.Console;
 
 namespace Dpr.Host.Bench;
@@ -19,6 +20,10 @@ public sealed class ScheduleBenchmark : IBenchmark
 {
     private const int Tenants = 8;
     private const double LowerBoundGoal = 1.15;
+    private const double OptimumWorstGoal = 1.15;
+    private const double OptimumMeanGoal = 1.05;
+    private const double PrefetchWaitGoal = 0.8;
+    private const double PrefetchReconfigGoal = 1.05;
     private const double ArrivalRatioGoal = 10;
     private const double JainGoal = 0.95;
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -62,7 +67,111 @@ public sealed class ScheduleBenchmark : IBenchmark
                 }
             }
         }
-        return new BenchReport("schedule", MachineInfo.Current(), rows, Goals(rows, options.AgingBound));
+        var goals = Goals(rows, options.AgingBound);
+        var (prefetchRows, prefetchGoals) = WithAndWithoutPrefetch(quick ? 10_000 : 50_000, sizes, options, console);
+        rows.AddRange(prefetchRows);
+        goals.AddRange(prefetchGoals);
+        if (AgainstOptimum(quick ? 40 : 200, sizes, options, console) is { } optimum)
+        {
+            rows.AddRange(optimum.Rows);
+            goals.AddRange(optimum.Goals);
+        }
+        return new BenchReport("schedule", MachineInfo.Current(), rows, goals);
+    }
+
+    /// <summary>
+    /// Speculative prefetch (<see cref="SchedulerOptions.Prefetch"/>) off and on, on the same arrivals: Poisson,
+    /// uniform and Zipf 1.0 popularity, 50–90% load, one and four partitions.
+    /// </summary>
+    private static (List<IReadOnlyDictionary<string, object?>> Rows, List<BenchGoal> Goals) WithAndWithoutPrefetch(int jobs, Dictionary<string, TimeSpan[]> sizes, SchedulerOptions options, IAnsiConsole console)
+    {
+        var rows = new List<IReadOnlyDictionary<string, object?>>();
+        var pairs = new List<(double Load, Outcome Off, Outcome On)>();
+        var seed = 0x5EED_0100UL;
+        foreach (var (popName, s) in new[] { ("uniform", 0.0), ("zipf 1.0", 1.0) })
+        {
+            foreach (var load in new[] { 0.5, 0.6, 0.7, 0.9 })
+            {
+                foreach (var partitions in new[] { 1, 4 })
+                {
+                    console.MarkupLineInterpolated($"prefetch off and on: [bold]{popName}[/], {load:P0} load, {partitions} partition(s)...");
+                    var arrivals = Generate(jobs, s, load, partitions, sizes, seed++);
+                    var off = new Simulation(arrivals, partitions, options.SwapCost).RunDpr(options with { Prefetch = false });
+                    var on = new Simulation(arrivals, partitions, options.SwapCost).RunDpr(options with { Prefetch = true });
+                    rows.Add(Row(popName, load, partitions, "dpr, prefetch off", off, null, options.AgingBound));
+                    rows.Add(Row(popName, load, partitions, "dpr, prefetch on", on, null, options.AgingBound));
+                    pairs.Add((load, off, on));
+                }
+            }
+        }
+        static double MeanWait(Outcome o) => Enumerable.Range(0, o.StartAt.Length).Average(i => (o.StartAt[i] - o.AdmittedAt[i]).TotalMilliseconds);
+        var waitRatio = pairs.Where(p => p.Load <= 0.7).Max(p => MeanWait(p.On) / MeanWait(p.Off));
+        var loadRatio = pairs.Where(p => p.Load == 0.9).Max(p => (double)p.On.Loads / p.Off.Loads);
+        List<BenchGoal> goals =
+        [
+            BenchGoal.AtMost("mean wait, prefetch on / off, worst at 50-70% load", PrefetchWaitGoal, Math.Round(waitRatio, 3), "x"),
+            BenchGoal.AtMost("reconfigurations, prefetch on / off, worst at 90% load", PrefetchReconfigGoal, Math.Round(loadRatio, 3), "x"),
+        ];
+        return (rows, goals);
+    }
+
+    /// <summary>
+    /// dpr against the exact optimum (CP-SAT, <see cref="OptimalScheduler"/>) on small seeded instances: 8–14 jobs
+    /// of 2–4 modules arriving over one second, 1 or 2 partitions, realistic run times. dpr runs first (the
+    /// production driver, as for the large runs); the optimum is solved for the jobs as dpr admitted them. Null
+    /// when OR-Tools' native library is not in this build (published builds leave it out).
+    /// </summary>
+    private static (List<IReadOnlyDictionary<string, object?>> Rows, List<BenchGoal> Goals)? AgainstOptimum(int count, Dictionary<string, TimeSpan[]> sizes, SchedulerOptions options, IAnsiConsole console)
+    {
+        console.MarkupLineInterpolated($"solving [bold]{count}[/] small instances to optimality (CP-SAT)...");
+        var results = new List<(int Partitions, int Dpr, int Optimum, bool Proven, TimeSpan MaxWait, int Jobs)>();
+        var names = sizes.Keys.Order(StringComparer.Ordinal).ToArray();
+        for (var seed = 0; seed < count; seed++)
+        {
+            var random = new Random(seed);
+            var modules = names.OrderBy(_ => random.Next()).Take(2 + random.Next(3)).Select(m => (m, sizes[m])).ToList();
+            var instance = OfflineInstance.Random(seed, 8 + random.Next(7), modules, 1 + random.Next(2), TimeSpan.FromSeconds(1), options.SwapCost, options.AgingBound);
+            var arrivals = instance.Jobs.Select((j, i) => new Arrival(T0 + j.Arrival, i % Tenants, j.Module, j.Run)).ToArray();
+            var dpr = new Simulation(arrivals, instance.Partitions, options.SwapCost).RunDpr(options);
+            var admitted = instance with { Jobs = [.. instance.Jobs.Select((j, i) => j with { Arrival = dpr.AdmittedAt[i] - T0 })] };
+            OfflineSchedule best;
+            try
+            {
+                best = OptimalScheduler.Solve(admitted, TimeSpan.FromSeconds(10));
+            }
+            catch (TypeInitializationException e) when (e.InnerException is DllNotFoundException)
+            {
+                console.MarkupLine("[yellow]OR-Tools' native solver is not in this build (published builds leave it out): no optimum rows[/]");
+                return null;
+            }
+            var maxWait = Enumerable.Range(0, arrivals.Length).Max(i => dpr.StartAt[i] - dpr.AdmittedAt[i]);
+            // Not proven optimal: compare with the solver's lower bound, which can only overstate dpr's ratio.
+            results.Add((instance.Partitions, dpr.Loads, best.Optimal ? best.Loads : best.LowerBound, best.Optimal, maxWait, arrivals.Length));
+        }
+        var rows = results.GroupBy(r => r.Partitions).OrderBy(g => g.Key).Select(g => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>
+        {
+            ["popularity"] = "small random",
+            ["partitions"] = g.Key,
+            ["policy"] = "dpr vs optimum",
+            ["jobs"] = g.Sum(r => r.Jobs),
+            ["instances"] = g.Count(),
+            ["proven optimal"] = g.Count(r => r.Proven),
+            ["reconfigs"] = g.Sum(r => r.Dpr),
+            ["optimum"] = g.Sum(r => r.Optimum),
+            ["x optimum mean"] = Math.Round(g.Average(r => (double)r.Dpr / r.Optimum), 3),
+            ["x optimum worst"] = Math.Round(g.Max(r => (double)r.Dpr / r.Optimum), 3),
+            ["dpr = optimum"] = g.Count(r => r.Dpr == r.Optimum),
+            ["max wait ms"] = Math.Round(g.Max(r => r.MaxWait).TotalMilliseconds, 2),
+            ["bound ms"] = options.AgingBound.TotalMilliseconds,
+        }).ToList();
+        var ratios = results.Select(r => (double)r.Dpr / r.Optimum).ToList();
+        List<BenchGoal> goals =
+        [
+            BenchGoal.AtMost("dpr reconfigurations / CP-SAT optimum, worst small instance", OptimumWorstGoal, Math.Round(ratios.Max(), 3), "x"),
+            BenchGoal.AtMost("dpr reconfigurations / CP-SAT optimum, mean over small instances", OptimumMeanGoal, Math.Round(ratios.Average(), 3), "x"),
+            BenchGoal.AtMost("dpr max wait on the small instances", options.AgingBound.TotalMilliseconds, Math.Round(results.Max(r => r.MaxWait).TotalMilliseconds, 2), "ms"),
+        ];
+        return (rows, goals);
     }
 
     private static List<BenchGoal> Goals(List<IReadOnlyDictionary<string, object?>> rows, TimeSpan bound)
@@ -105,10 +214,12 @@ public sealed class ScheduleBenchmark : IBenchmark
             ["refusals"] = o.Refusals,
             ["reconfigs"] = o.Loads,
             ["per 1k jobs"] = Math.Round(1000.0 * o.Loads / n, 2),
+            ["prefetches"] = o.Prefetches,
             ["lower bound"] = lowerBound,
             ["x lower bound"] = lowerBound is { } lb ? Math.Round((double)o.Loads / lb, 3) : null,
             ["reconfig % time"] = Math.Round(100 * o.Loads * o.SwapCost.TotalSeconds / (partitions * makespan), 2),
             ["jobs/s"] = Math.Round(n / makespan, 0),
+            ["mean wait ms"] = Math.Round(waits.Average(), 2),
             ["p50 wait ms"] = Math.Round(Percentile(waits, 0.50), 2),
             ["p99 wait ms"] = Math.Round(Percentile(waits, 0.99), 2),
             ["max wait ms"] = Math.Round(waits[^1], 2),
@@ -172,7 +283,7 @@ public sealed class ScheduleBenchmark : IBenchmark
 
     private sealed record Arrival(DateTimeOffset At, int Tenant, string Module, TimeSpan Run);
 
-    private sealed record Outcome(DateTimeOffset[] AdmittedAt, DateTimeOffset[] StartAt, int[] Tenant, int Loads, int RefusedJobs, int Refusals, DateTimeOffset Begin, DateTimeOffset End, TimeSpan SwapCost);
+    private sealed record Outcome(DateTimeOffset[] AdmittedAt, DateTimeOffset[] StartAt, int[] Tenant, int Loads, int Prefetches, int RefusedJobs, int Refusals, DateTimeOffset Begin, DateTimeOffset End, TimeSpan SwapCost);
 
     /// <summary>SplitMix64 (Steele, Lea, Flood 2014): the same stream on every runtime for a seed.</summary>
     private sealed class SplitMix64(ulong seed)
@@ -202,6 +313,7 @@ public sealed class ScheduleBenchmark : IBenchmark
         private readonly Dictionary<JobId, int> byId = [];
         private long seq;
         private int loads;
+        private int prefetches;
         private int refusals;
         private readonly HashSet<int> refusedJobs = [];
         private int completed;
@@ -236,6 +348,7 @@ public sealed class ScheduleBenchmark : IBenchmark
                             Start(slots.Single(s => s.Name == start.Partition.Value), byId[start.Job.Id], now);
                             break;
                         case DriverCommand.Load load:
+                            prefetches += load.Prefetch ? 1 : 0;
                             BeginLoad(slots.Single(s => s.Name == load.Partition.Value), load.Module.Value, null, now);
                             break;
                         case DriverCommand.WakeAt { At: var until } when until > now && wakes.Add(until):
@@ -398,7 +511,7 @@ public sealed class ScheduleBenchmark : IBenchmark
             {
                 throw new InvalidOperationException($"simulation ended with {completed} of {arrivals.Length} jobs completed and {stillQueued} still queued");
             }
-            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), loads, refusedJobs.Count, refusals, arrivals[0].At, end, swapCost);
+            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), loads, prefetches, refusedJobs.Count, refusals, arrivals[0].At, end, swapCost);
         }
 
         private sealed class Slot(string name)

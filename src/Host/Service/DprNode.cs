@@ -304,7 +304,7 @@ public sealed class DprNode : IDisposable
             BackoffSupervisor.Props(Backoff.OnStop(intake, "intake", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
             $"jobs-{Board.Name}");
         _dispatcher = system.ActorOf(
-            JobDispatcherActor.Props(Board.Name, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy, TenantWeights = Options.Weights }, Results, new ConvKernel(), TimeProvider.System, Blobs),
+            JobDispatcherActor.Props(Board.Name, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy, TenantWeights = Options.Weights, Prefetch = Options.Prefetch }, Results, new ConvKernel(), TimeProvider.System, Blobs),
             dispatcherName);
         // A finished job is kept (look-up, list, idempotency key) as long as its result.
         _storage = system.ActorOf(JobStorageSweeperActor.Props(_intake, Index, Blobs, Results, TimeProvider.System, TimeSpan.FromHours(Options.ResultRetentionHours)), "job-storage");

@@ -86,6 +86,13 @@ public sealed class ServiceOptions
     public string Placement { get; set; } = "lookahead";
 
     /// <summary>
+    /// Speculative prefetch: below 80% estimated load an idle partition whose module has no queued job loads the
+    /// module predicted next ahead of need (<c>SchedulerOptions.Prefetch</c>, docs/scheduler.md). Off by default:
+    /// it trades many more swaps for lower waits, and it reloads a partition an operator emptied or loaded by hand.
+    /// </summary>
+    public bool Prefetch { get; set; }
+
+    /// <summary>
     /// Requests per second each API key may make (a token bucket holding one second's worth); past it
     /// requests get 429 with Retry-After, so one tenant's flood does not starve the others.
     /// </summary>

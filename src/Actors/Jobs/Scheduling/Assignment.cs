@@ -11,8 +11,9 @@ public abstract record Assignment
     /// <see cref="JobScheduler.Completed"/> or <see cref="JobScheduler.Requeue"/>.</summary>
     public sealed record Run(QueuedJob Job) : Assignment;
 
-    /// <summary>Load this module into the partition (evicting <paramref name="Evicts"/>), then ask again.</summary>
-    public sealed record Load(string Module, string? Evicts) : Assignment;
+    /// <summary>Load this module into the partition (evicting <paramref name="Evicts"/>), then ask again.
+    /// <paramref name="Prefetch"/>: ahead of need (<see cref="SchedulerOptions.Prefetch"/>); the evicted module has no queued job.</summary>
+    public sealed record Load(string Module, string? Evicts, bool Prefetch = false) : Assignment;
 
     /// <summary>
     /// Jobs are queued but none should run here yet: grouping is cheaper, and no job is near its bound.

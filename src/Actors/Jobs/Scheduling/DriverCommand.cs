@@ -16,8 +16,9 @@ public abstract record DriverCommand
     /// <summary>Run the job on the CPU kernel.</summary>
     public sealed record StartOnCpu(QueuedJob Job, int Attempt) : DriverCommand;
 
-    /// <summary>Ask the partition's region manager to load <paramref name="Module"/>; its answer goes to <see cref="SchedulingDriver.LoadAnswered"/>.</summary>
-    public sealed record Load(PartitionName Partition, ModuleName Module) : DriverCommand;
+    /// <summary>Ask the partition's region manager to load <paramref name="Module"/>; its answer goes to <see cref="SchedulingDriver.LoadAnswered"/>.
+    /// <paramref name="Prefetch"/>: a speculative load ahead of need, which evicts no module with queued jobs.</summary>
+    public sealed record Load(PartitionName Partition, ModuleName Module, bool Prefetch = false) : DriverCommand;
 
     /// <summary>Ask the partition's region manager for its state; the reply goes to <see cref="SchedulingDriver.Observe"/>.</summary>
     public sealed record AskState(PartitionName Partition) : DriverCommand;

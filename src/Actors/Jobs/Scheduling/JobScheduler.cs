@@ -33,6 +33,7 @@ public sealed class JobScheduler
     /// <summary>Running jobs charged to their tenant's share (those on a partition, not the CPU's).</summary>
     private readonly HashSet<JobId> charged = [];
     private readonly TenantShares shares;
+    private readonly ArrivalRates arrivals;
     private readonly Dictionary<string, string> pendingLoads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Residency> residencies = new(StringComparer.Ordinal);
     private long sequence;
@@ -47,6 +48,7 @@ public sealed class JobScheduler
         options.Validate();
         this.options = options;
         shares = new TenantShares(options.WeightOf, options.Margin);
+        arrivals = new ArrivalRates(options.RateWindow);
     }
 
     public SchedulerOptions Options => options;
@@ -182,7 +184,8 @@ public sealed class JobScheduler
     public void Requeue(QueuedJob job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (running.Remove(job.Id))
+        var handedBack = running.Remove(job.Id);
+        if (handedBack)
         {
             // It did not run to an end: its charge is refunded, and it is charged again when it starts.
             if (charged.Remove(job.Id))
@@ -193,7 +196,7 @@ public sealed class JobScheduler
         }
         if (!queued.ContainsKey(job.Id))
         {
-            Add(job);
+            Add(job, arrived: !handedBack);
         }
     }
 
@@ -226,7 +229,7 @@ public sealed class JobScheduler
         shares.Advance(now);
         if (queued.Count == 0)
         {
-            return null;
+            return Prefetch(self, usable, [], null, now);
         }
         var (plan, _) = Plan(usable, now);
         var resident = self.Module;
@@ -280,7 +283,7 @@ public sealed class JobScheduler
         //    (Filling an empty partition at once was tried: more reconfigurations, no more throughput.)
         var candidates = plan
             .Where(m => m.Module != resident && Hosts(self, m.Module))
-            .Select(m => (Plan: m, Overloaded: m.Servers > 0 && now >= m.DueAt, Share: m.Work / (double)(m.Servers + 1)))
+            .Select(m => (Plan: m, Overloaded: m.Servers > 0 && now >= m.DueAt && m.Jobs > m.Loading, Share: m.Work / (double)(m.Servers + 1)))
             .Where(c => c.Overloaded || (options.SwitchWorth is { } worth && c.Share >= worth.Ticks))
             .OrderByDescending(c => c.Overloaded)
             .ThenBy(c => c.Overloaded ? c.Plan.StartBy.UtcTicks : 0)
@@ -294,13 +297,28 @@ public sealed class JobScheduler
             }
         }
 
-        // 4. Hold until the next module falls due.
-        var wake = plan
+        // 4. Prefetch: nothing is queued for this partition's module, so loading the module it predicts next
+        //    evicts no queued work. While the board has spare capacity, load ahead of its due time the module
+        //    it would load next anyway, or with nothing waiting, the one whose jobs arrive most often.
+        // 5. Hold until the next module falls due.
+        return (Assignment?)Prefetch(self, usable, plan, waiting.FirstOrDefault(), now) ?? new Assignment.Hold(plan
             .Where(m => m.Module != resident && Hosts(self, m.Module) && m.DueAt > now)
             .Select(m => (DateTimeOffset?)m.DueAt)
-            .Min();
-        return new Assignment.Hold(wake);
+            .Min());
     }
+
+    /// <summary>
+    /// Step 4 of <see cref="Next"/>, for an idle partition whose module has no queued job (so a load evicts no
+    /// queued work): the load of <paramref name="next"/> (the first waiting module it hosts, in EDF order) or,
+    /// with none, of the likeliest module, if prefetch is on, the board has spare capacity and the placement
+    /// policy picks this partition; else null.
+    /// </summary>
+    private Assignment.Load? Prefetch(PartitionView self, List<PartitionView> usable, List<ModulePlan> plan, ModulePlan? next, DateTimeOffset now) =>
+        options.Prefetch && arrivals.Work(now) / partitionCount < options.PrefetchBelowLoad
+            && (next ?? Likeliest(self, usable, now)) is { } predicted
+            && Place(predicted, usable, plan, self.Name) == self.Name
+            ? Load(self, predicted.Module, prefetch: true)
+            : null;
 
     /// <summary>
     /// Jobs for the CPU kernel, in start-by order, marked running: every queued job when the board is
@@ -332,7 +350,8 @@ public sealed class JobScheduler
         return taken.Select(e => e.Job).ToList();
     }
 
-    private void Add(QueuedJob job)
+    /// <param name="arrived">A new job (counted in the arrival rates), not one handed back.</param>
+    private void Add(QueuedJob job, bool arrived = true)
     {
         var startBy = job.EnqueuedAt + options.AgingBound;
         if (job.Deadline is { } deadline && deadline < startBy)
@@ -353,6 +372,10 @@ public sealed class JobScheduler
         perTenant[job.Tenant] = perTenant.GetValueOrDefault(job.Tenant) + 1;
         queuedWork += entry.Cost;
         cpuAllowedQueued += job.CpuFallbackAllowed ? 1 : 0;
+        if (arrived)
+        {
+            arrivals.Arrived(job.Module, entry.Cost, job.EnqueuedAt);
+        }
     }
 
     /// <summary>A queued job leaves for good (cancelled).</summary>
@@ -390,11 +413,29 @@ public sealed class JobScheduler
         return new Assignment.Run(entry.Job);
     }
 
-    private Assignment.Load Load(PartitionView self, string module)
+    private Assignment.Load Load(PartitionView self, string module, bool prefetch = false)
     {
         pendingLoads[self.Name] = module;
         residencies[self.Name] = new Residency(module, 0, null);
-        return new Assignment.Load(module, self.Module);
+        return new Assignment.Load(module, self.Module, prefetch);
+    }
+
+    /// <summary>
+    /// With nothing waiting: the module <paramref name="self"/> hosts whose jobs arrive most often, among those
+    /// no partition holds, if they arrive more often than its own module's (then by name). Null if none.
+    /// </summary>
+    private ModulePlan? Likeliest(PartitionView self, List<PartitionView> usable, DateTimeOffset now)
+    {
+        var held = usable.Select(Holding).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var own = self.Module is { } m ? arrivals.Jobs(m, now) : 0;
+        var best = self.Hosts
+            .Where(h => !held.Contains(h))
+            .Select(h => (Module: h, Rate: arrivals.Jobs(h, now)))
+            .Where(c => c.Rate > own)
+            .OrderByDescending(c => c.Rate)
+            .ThenBy(c => c.Module, StringComparer.Ordinal)
+            .FirstOrDefault();
+        return best.Module is null ? null : new ModulePlan(best.Module, DateTimeOffset.MaxValue, 0, 0, DateTimeOffset.MaxValue, double.NegativeInfinity, 0, 0);
     }
 
     /// <summary>
@@ -408,11 +449,16 @@ public sealed class JobScheduler
     private (List<ModulePlan> Plan, double Round) Plan(List<PartitionView> usable, DateTimeOffset now)
     {
         var servers = new Dictionary<string, int>(StringComparer.Ordinal);
+        var loading = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var p in usable)
         {
             if (Holding(p) is { } m)
             {
                 servers[m] = servers.GetValueOrDefault(m) + 1;
+            }
+            if (pendingLoads.TryGetValue(p.Name, out var pending))
+            {
+                loading[pending] = loading.GetValueOrDefault(pending) + 1;
             }
         }
         var margin = options.Margin.Ticks;
@@ -434,7 +480,6 @@ public sealed class JobScheduler
         foreach (var (q, (_, urgentAt)) in ordered)
         {
             var count = servers.GetValueOrDefault(q.Module);
-            var tail = q.Newest;
             DateTimeOffset dueAt;
             double lateness;
             if (count == 0)
@@ -442,9 +487,7 @@ public sealed class JobScheduler
                 var age = Math.Max(minimumAge, (now - q.Oldest.Job.EnqueuedAt).Ticks);
                 var rate = Math.Min(1.0, q.Work / (double)age);
                 var start = clock + (double)swap / partitionCount;
-                var slack = Math.Min(
-                    q.Oldest.StartBy.UtcTicks - now.UtcTicks - margin - start,
-                    tail.StartBy.UtcTicks - now.UtcTicks - margin - start - (q.Work - tail.Cost));
+                var slack = q.LatestStart(1) - now.UtcTicks - margin - start;
                 dueAt = Ticks(now.UtcTicks + (long)(slack / (1 + slope)));
                 lateness = -slack;
                 clock = start + (q.Work + rate * start) / partitionCount;
@@ -452,11 +495,11 @@ public sealed class JobScheduler
             }
             else
             {
-                dueAt = Ticks(tail.StartBy.UtcTicks - margin - (q.Work - tail.Cost) / count);
+                dueAt = Ticks(Math.Min(q.LatestStart(count, behindOthers: true), q.Newest.StartBy.UtcTicks) - margin);
                 lateness = now.UtcTicks - dueAt.UtcTicks;
                 clock += (double)q.Work / partitionCount;
             }
-            plan.Add(new ModulePlan(q.Module, urgentAt, q.Work, count, dueAt, lateness));
+            plan.Add(new ModulePlan(q.Module, urgentAt, q.Work, count, dueAt, lateness, q.Count, loading.GetValueOrDefault(q.Module)));
         }
         return (plan, clock);
     }
@@ -509,5 +552,7 @@ public sealed class JobScheduler
 
     /// <param name="StartBy">When its most urgent job is urgent: its start-by time, or its tenant's turn if later.</param>
     /// <param name="Lateness">Ticks past the bound its jobs would start if served from now without delay (negative: slack).</param>
-    private sealed record ModulePlan(string Module, DateTimeOffset StartBy, long Work, int Servers, DateTimeOffset DueAt, double Lateness);
+    /// <param name="Loading">Partitions loading it now: each is ready sooner than one that starts loading it, so a
+    /// module with no more jobs than those is not given another partition however close its bound.</param>
+    private sealed record ModulePlan(string Module, DateTimeOffset StartBy, long Work, int Servers, DateTimeOffset DueAt, double Lateness, int Jobs, int Loading);
 }

@@ -25,6 +25,29 @@ internal sealed class ModuleQueue(string module)
 
     public IEnumerable<QueueEntry> InStartByOrder => byStartBy;
 
+    /// <summary>
+    /// The latest time (in UTC ticks) <paramref name="servers"/> partitions can start on this queue, served in
+    /// start-by order, and still start every job by its start-by time: the least over the jobs of start-by
+    /// minus the work queued before it (per partition). A long job ahead of a short one with a close bound
+    /// makes the module due earlier than its oldest or its newest job alone would. With
+    /// <paramref name="behindOthers"/>, only the jobs with work ahead of them count (the partitions that hold
+    /// the module start the first ones as soon as they are free). <see cref="long.MaxValue"/> when none counts.
+    /// </summary>
+    public long LatestStart(int servers, bool behindOthers = false)
+    {
+        var latest = long.MaxValue;
+        var ahead = 0L;
+        foreach (var entry in byStartBy)
+        {
+            if (!behindOthers || ahead > 0)
+            {
+                latest = Math.Min(latest, entry.StartBy.UtcTicks - ahead / servers);
+            }
+            ahead += entry.Cost;
+        }
+        return latest;
+    }
+
     public void Add(QueueEntry entry)
     {
         if (!lanes.TryGetValue(entry.Job.Tenant, out var lane))

@@ -46,6 +46,24 @@ public sealed record SchedulerOptions
     /// </summary>
     public TimeSpan? SwitchWorth { get; init; }
 
+    /// <summary>
+    /// Speculative prefetch: an idle partition whose module has no queued job loads the module it predicts
+    /// next — the first waiting module in EDF order, or with nothing waiting the module whose jobs arrive most
+    /// often that no partition holds — ahead of its due time, while the estimated load (arrived work per
+    /// partition over the last <see cref="PrefetchWindow"/>) is below <see cref="PrefetchBelowLoad"/>. A module
+    /// with queued work is never evicted for it.
+    /// </summary>
+    public bool Prefetch { get; init; }
+
+    /// <summary>Prefetch only while the estimated load is below this fraction of the partitions' capacity.</summary>
+    public double PrefetchBelowLoad { get; init; } = 0.8;
+
+    /// <summary>The window of the arrival-rate estimates prefetch predicts from (prefetch starts a tenth of it after the
+    /// first arrival); null means four aging bounds.</summary>
+    public TimeSpan? PrefetchWindow { get; init; }
+
+    public TimeSpan RateWindow => PrefetchWindow ?? AgingBound * 4;
+
     /// <summary>Deficit round robin quantum per unit of weight, in estimated module time.</summary>
     public TimeSpan FairnessQuantum { get; init; } = TimeSpan.FromMilliseconds(1);
 
@@ -71,6 +89,8 @@ public sealed record SchedulerOptions
         Require(Margin >= TimeSpan.Zero && Margin < AgingBound, nameof(SafetyMargin), "must be between zero and the aging bound");
         Require(SwitchWorth is null || SwitchWorth > TimeSpan.Zero, nameof(SwitchWorth), "must be positive when set");
         Require(FairnessQuantum > TimeSpan.Zero, nameof(FairnessQuantum), "must be positive");
+        Require(PrefetchBelowLoad is >= 0 and <= 1, nameof(PrefetchBelowLoad), "must be between 0 and 1");
+        Require(RateWindow > TimeSpan.Zero, nameof(PrefetchWindow), "must be positive");
         Require(DefaultEstimatedRun > TimeSpan.Zero, nameof(DefaultEstimatedRun), "must be positive");
         Require(MinRetryAfter >= TimeSpan.Zero, nameof(MinRetryAfter), "must not be negative");
         if (TenantWeights is not null)

@@ -295,7 +295,7 @@ public sealed class SchedulingDriver
                     break;
                 case Assignment.Load load:
                     slot.Loading = load.Module;
-                    commands.Add(new DriverCommand.Load(slot.Partition, new ModuleName(load.Module)));
+                    commands.Add(new DriverCommand.Load(slot.Partition, new ModuleName(load.Module), load.Prefetch));
                     views = _slots.Values.Select(s => s.View).ToList();
                     break;
                 case Assignment.Hold { Until: { } until }:

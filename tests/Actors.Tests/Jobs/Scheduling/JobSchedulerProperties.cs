@@ -35,6 +35,21 @@ public class JobSchedulerProperties
             return (h.MaxWait <= options.AgingBound).Label($"max wait {h.MaxWait.TotalMilliseconds} ms");
         });
 
+    [Property(MaxTest = 20)]
+    public Property Prefetch_never_evicts_queued_work_and_keeps_the_aging_bound() =>
+        Prop.ForAll(Seeds, PartitionCounts, (seed, partitions) =>
+        {
+            var options = new SchedulerOptions { Prefetch = true, PrefetchWindow = TimeSpan.FromMilliseconds(100) };
+            var h = new SchedulerHarness(seed, options, partitions);
+            h.Run(jobs: 400, load: 0.5, maxRunMs: 0.5, cancelRate: 0.05, requeueRate: 0.02);
+            var expected = h.Admitted.Keys.Where(id => !h.Cancelled.Contains(id)).ToHashSet();
+            return (h.Prefetches > 0
+                    && h.PrefetchesOverQueuedWork == 0
+                    && h.MaxWait <= options.AgingBound
+                    && h.Completions.Keys.ToHashSet().SetEquals(expected))
+                .Label($"prefetches {h.Prefetches}, over queued work {h.PrefetchesOverQueuedWork}, max wait {h.MaxWait.TotalMilliseconds} ms, completed {h.Completions.Count} of {expected.Count}");
+        });
+
     [Property(MaxTest = 15)]
     public Property Quotas_and_the_global_bound_hold_under_overload() =>
         Prop.ForAll(Seeds, PartitionCounts, (seed, partitions) =>

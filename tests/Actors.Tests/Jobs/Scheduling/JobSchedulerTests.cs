@@ -267,6 +267,57 @@ public class JobSchedulerTests
     }
 
     [Fact]
+    public void With_prefetch_an_idle_partition_loads_the_waiting_module_at_once_instead_of_holding()
+    {
+        var s = Admit(new SchedulerOptions { Prefetch = true }, Job("b", atMs: 0), Job("b", atMs: 150));
+
+        Assert.Equal(new Assignment.Load("b", "a", Prefetch: true), s.Next("p", [Part("p", "a")], T0.AddMilliseconds(151)));
+    }
+
+    [Fact]
+    public void With_nothing_queued_prefetch_loads_the_module_whose_jobs_arrive_most_often()
+    {
+        var jobs = new[] { Job("c", atMs: 0), Job("b", atMs: 50), Job("b", atMs: 100) };
+        var on = Admit(new SchedulerOptions { Prefetch = true }, jobs);
+        var off = Admit(new SchedulerOptions(), jobs);
+        foreach (var j in jobs)
+        {
+            on.Cancel(j.Id);
+            off.Cancel(j.Id);
+        }
+
+        Assert.Equal(new Assignment.Load("b", "a", Prefetch: true), on.Next("p", [Part("p", "a")], T0.AddMilliseconds(130)));
+        Assert.Null(off.Next("p", [Part("p", "a")], T0.AddMilliseconds(130)));
+    }
+
+    [Fact]
+    public void Prefetch_never_evicts_a_module_with_queued_jobs()
+    {
+        var s = Admit(new SchedulerOptions { Prefetch = true }, Job("b", atMs: 0), Job("a", atMs: 1));
+
+        var run = Assert.IsType<Assignment.Run>(s.Next("p", [Part("p", "a")], T0.AddMilliseconds(2)));
+        Assert.Equal("a", run.Job.Module);
+    }
+
+    [Fact]
+    public void Prefetch_stops_when_the_estimated_load_is_high()
+    {
+        // 150 ms of work arriving in 120 ms on one partition: above PrefetchBelowLoad, so the partition holds.
+        var s = Admit(new SchedulerOptions { Prefetch = true }, Job("b", atMs: 0, runMs: 50), Job("b", atMs: 60, runMs: 50), Job("b", atMs: 120, runMs: 50));
+
+        Assert.IsType<Assignment.Hold>(s.Next("p", [Part("p", "a")], T0.AddMilliseconds(121)));
+    }
+
+    [Fact]
+    public void A_fresh_scheduler_does_not_prefetch_on_its_first_arrivals()
+    {
+        // One job 1 ms ago says little about the load: the estimate is unknown for a tenth of the window.
+        var s = Admit(new SchedulerOptions { Prefetch = true }, Job("b"));
+
+        Assert.IsType<Assignment.Hold>(s.Next("p", [Part("p", "a")], T0.AddMilliseconds(1)));
+    }
+
+    [Fact]
     public void A_bad_setting_is_named()
     {
         var e = Assert.Throws<ArgumentException>(() => new JobScheduler(new SchedulerOptions { BatchBound = 0 }));

@@ -46,6 +46,12 @@ internal sealed class SchedulerHarness
 
     public int Loads { get; private set; }
 
+    /// <summary>Loads the driver marked as prefetches.</summary>
+    public int Prefetches { get; private set; }
+
+    /// <summary>Prefetches that evicted a module with queued jobs, which could have run there instead.</summary>
+    public int PrefetchesOverQueuedWork { get; private set; }
+
     public int MaxQueuedSeen { get; private set; }
 
     public int MaxPerTenantSeen { get; private set; }
@@ -153,6 +159,12 @@ internal sealed class SchedulerHarness
                     break;
                 case DriverCommand.Load load:
                     Loads++;
+                    if (load.Prefetch)
+                    {
+                        Prefetches++;
+                        var evicted = Driver.Views.Single(v => v.Name == load.Partition.Value).Module;
+                        PrefetchesOverQueuedWork += evicted is not null && Scheduler.QueueDepthByModule().GetValueOrDefault(evicted) > 0 ? 1 : 0;
+                    }
                     At(now + options.SwapCost, done =>
                     {
                         Carry(Driver.Observe(new RegionObservation(load.Partition, incarnation, observed++, RegionStatus.Loaded, load.Module, done), done), done);
