@@ -63,6 +63,11 @@ public sealed class RegionsBenchmark : IBenchmark
             rows.Add(Measure(JournalSettings.Sqlite(Path.Combine(directory, "sem", "dpr.db")), catalog, warmup, swaps, semTurns: true).Row("SQLite file (WAL), with the SEM turn"));
             rows.Add(Recheck(catalog, swaps));
 
+            // Diagnostic, not a configuration: without the snapshot (and the deletions after it) every 100 events,
+            // so this row against the file row shows what they add to the tail.
+            console.WriteLine("SQLite, no snapshots (diagnostic)...");
+            rows.Add(Measure(JournalSettings.Sqlite(Path.Combine(directory, "nosnap", "dpr.db")), catalog, warmup, swaps, snapshotEvery: int.MaxValue).Row("SQLite file (WAL), no snapshots (diagnostic)"));
+
             if (Directory.Exists(TmpfsDirectory))
             {
                 // Diagnostic, not a configuration: tmpfs makes fsync free, so this row minus the one above is what durability costs.
@@ -143,8 +148,11 @@ public sealed class RegionsBenchmark : IBenchmark
         };
     }
 
-    private static Swaps Measure(JournalSettings journal, Fabric.Modules.ModuleCatalog catalog, int warmup, int count, bool semTurns = false) =>
-        Measure(() => SimulatedConvRegion.StartSystem("dpr-bench-regions", journal), SimulatedConvRegion.JournaledOptions, catalog, warmup, count, semTurns);
+    private static Swaps Measure(JournalSettings journal, Fabric.Modules.ModuleCatalog catalog, int warmup, int count, bool semTurns = false, int? snapshotEvery = null) =>
+        Measure(
+            () => SimulatedConvRegion.StartSystem("dpr-bench-regions", journal),
+            SimulatedConvRegion.JournaledOptions with { SnapshotEvery = snapshotEvery ?? SimulatedConvRegion.JournaledOptions.SnapshotEvery },
+            catalog, warmup, count, semTurns);
 
     private static Swaps Measure(Func<ActorSystem> start, RegionOptions options, Fabric.Modules.ModuleCatalog catalog, int warmup, int count, bool semTurns = false)
     {
