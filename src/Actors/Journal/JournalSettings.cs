@@ -172,6 +172,8 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
             var parallelism = sqlite ? 1 : 3;
             var autoInitialize = sqlite ? "true" : "false";
             var schema = Schema is { } name ? $"default.schema-name = {JsonSerializer.Serialize(name)}" : "";
+            // On SQLite the regions journal inserts through a kept-open prepared statement (SqliteRegionsJournal).
+            var regionsClass = sqlite ? $"class = \"{typeof(SqliteRegionsJournal).FullName}, {typeof(SqliteRegionsJournal).Assembly.GetName().Name}\"" : "";
             return $$"""
                 akka.persistence {
                   journal {
@@ -188,6 +190,7 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                     }
                     regions {
                       plugin-id = "{{RegionsJournal}}"
+                      {{regionsClass}}
                       connection-string = {{regions}}
                       provider-name = "{{ProviderName}}"
                       auto-initialize = {{autoInitialize}}

@@ -324,8 +324,14 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         {
             Wait(module.Name, requester);
         }
-        // Every swap checks the module's files again (signature, hash, verdict), off the actor thread:
-        // what was good when the catalog loaded may have been replaced since.
+        // Every swap checks the module's files again (signature, hash, verdict): what was good when the catalog
+        // loaded may have been replaced since. Unchanged files (two stat calls) pass here; others are read and
+        // verified off the actor thread.
+        if (_catalog.PassesUnread(module))
+        {
+            OnRechecked(new Rechecked(module, reason, null));
+            return;
+        }
         Task.Run(() => _catalog.Recheck(module))
             .ContinueWith(
                 t => new Rechecked(module, reason, t.IsCompletedSuccessfully ? t.Result : new ModuleProblem(module.ManifestPath ?? module.Name, "manifest", $"cannot check it again: {t.Exception?.GetBaseException().Message}")),
@@ -350,7 +356,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
             // The running job finishes (within the bound); queued jobs are handed back to their senders.
             _moduleActor = null;
             running.Ask<ModuleReplies.Drained>(new ModuleCommands.Drain(), _options.JobDrainTimeout)
-                .ContinueWith(_ => new Drained(module, reason), TaskScheduler.Default)
+                .ContinueWith(_ => new Drained(module, reason), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
                 .PipeTo(Self);
             return;
         }
@@ -374,7 +380,8 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
                         ? new WriteDone(swapId, module, t.Result.Write, t.Result.Driver, clock.Elapsed)
                         : (object)new WriteFailed(swapId, module, reason, attempt, t.Exception?.GetBaseException() ?? new OperationCanceledException());
                 },
-                TaskScheduler.Default).PipeTo(Self);
+                // The continuation only wraps the outcome into a message: no hop to the thread pool for it.
+                CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).PipeTo(Self);
         });
     }
 

@@ -25,6 +25,10 @@ internal readonly struct Avx2PairLanes : IPairLanes<Vector256<int>>
         PairWidening.AddWidened(acc, shift, ref destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<int> acc, int shift, ref long destination) =>
+        PairWidening.StoreWidened(acc, shift, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<int> Multiply(Vector256<int> q, Vector256<int> w) => Avx2.MultiplyAddAdjacent(q.AsInt16(), w.AsInt16());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

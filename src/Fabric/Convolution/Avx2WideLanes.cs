@@ -24,4 +24,8 @@ internal readonly struct Avx2WideLanes : IConvLanes<Vector256<long>, int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Flush(Vector256<long> acc, int shift, ref long destination) =>
         (Vector256.LoadUnsafe(ref destination) + (acc << shift)).StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<long> acc, int shift, ref long destination) =>
+        (acc << shift).StoreUnsafe(ref destination);
 }

@@ -30,6 +30,14 @@ internal readonly struct Avx512PairLanes : IPairLanes<Vector512<int>>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<int> acc, int shift, ref long destination)
+    {
+        var (lower, upper) = Vector512.Widen(acc);
+        (lower << shift).StoreUnsafe(ref destination);
+        (upper << shift).StoreUnsafe(ref Unsafe.Add(ref destination, Vector512<long>.Count));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<int> Multiply(Vector512<int> q, Vector512<int> w) => Avx512BW.MultiplyAddAdjacent(q.AsInt16(), w.AsInt16());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -24,4 +24,8 @@ internal readonly struct Avx512WideLanes : IConvLanes<Vector512<long>, int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Flush(Vector512<long> acc, int shift, ref long destination) =>
         (Vector512.LoadUnsafe(ref destination) + (acc << shift)).StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<long> acc, int shift, ref long destination) =>
+        (acc << shift).StoreUnsafe(ref destination);
 }

@@ -25,4 +25,6 @@ internal interface IConvLanes<TVec, TElem>
 
     /// <summary>destination[i] += (long)acc[i] &lt;&lt; shift for every lane.</summary>
     static abstract void Flush(TVec acc, int shift, ref long destination);
+    /// <summary>destination[i] = (long)acc[i] &lt;&lt; shift for every lane: a tile's first flush, so its sums need no clearing.</summary>
+    static abstract void Store(TVec acc, int shift, ref long destination);
 }

@@ -23,6 +23,22 @@ internal static class PairWidening
         (Vector128.LoadUnsafe(ref upperDestination) + (upper << shift)).StoreUnsafe(ref upperDestination);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreWidened(Vector256<int> acc, int shift, ref long destination)
+    {
+        var (lower, upper) = Vector256.Widen(acc);
+        (lower << shift).StoreUnsafe(ref destination);
+        (upper << shift).StoreUnsafe(ref Unsafe.Add(ref destination, Vector256<long>.Count));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreWidened(Vector128<int> acc, int shift, ref long destination)
+    {
+        var (lower, upper) = Vector128.Widen(acc);
+        (lower << shift).StoreUnsafe(ref destination);
+        (upper << shift).StoreUnsafe(ref Unsafe.Add(ref destination, Vector128<long>.Count));
+    }
+
     /// <summary>destination[i] += 2^16·high[i] + (uint)(low[i] − 2^16·high[i]): see <see cref="SplitPairSums{TVec, TLanes}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void AddSplit(Vector512<int> low, Vector512<int> high, ref long destination)

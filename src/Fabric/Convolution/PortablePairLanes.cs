@@ -35,6 +35,10 @@ internal readonly struct PortablePairLanes : IPairLanes<Vector128<int>>
         PairWidening.AddWidened(acc, shift, ref destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<int> acc, int shift, ref long destination) =>
+        PairWidening.StoreWidened(acc, shift, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<int> Multiply(Vector128<int> q, Vector128<int> w) => MultiplyAdd(Vector128<int>.Zero, q, w);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

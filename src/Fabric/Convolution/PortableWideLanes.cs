@@ -22,4 +22,8 @@ internal readonly struct PortableWideLanes : IConvLanes<Vector128<long>, int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Flush(Vector128<long> acc, int shift, ref long destination) =>
         (Vector128.LoadUnsafe(ref destination) + (acc << shift)).StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<long> acc, int shift, ref long destination) =>
+        (acc << shift).StoreUnsafe(ref destination);
 }

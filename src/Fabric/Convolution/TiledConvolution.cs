@@ -48,7 +48,12 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
             var p0 = item / groups * tile;
             var co0 = item % groups * ConvRun<TElem>.Block;
             var block = Math.Min(ConvRun<TElem>.Block, g.Cout - co0);
-            acc[..(block * tile)].Clear();
+            // Block4 stores its first flush of each sum, so only the other path starts from cleared sums.
+            var stores = block == ConvRun<TElem>.Block && TAcc.Registers == 1;
+            if (!stores)
+            {
+                acc[..(block * tile)].Clear();
+            }
             for (var d = 0; d < run.DigitShifts.Length; d++)
             {
                 for (var sub = 0; sub < tile; sub += Rows * TLanes.Count)
@@ -58,9 +63,9 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
                     {
                         var c1 = Math.Min(g.Cin, c0 + run.ChunkChannels);
                         // A block of four channels holds 16 accumulators: only single-register ones fit.
-                        if (block == ConvRun<TElem>.Block && TAcc.Registers == 1)
+                        if (stores)
                         {
-                            Block4(run, ref digit, ref weights, co0, c0, c1, run.DigitShifts[d], acc[sub..]);
+                            Block4(run, ref digit, ref weights, co0, c0, c1, run.DigitShifts[d], first: d == 0 && c0 == 0, acc[sub..]);
                         }
                         else
                         {
@@ -78,7 +83,7 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Block4(
-        ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co0, int c0, int c1, int shift, Span<long> acc)
+        ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co0, int c0, int c1, int shift, bool first, Span<long> acc)
     {
         var stride = run.Geometry.PlaneStride;
         var taps = run.Taps;
@@ -128,10 +133,10 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
         }
         var tile = run.Geometry.TilePositions;
         ref var a = ref MemoryMarshal.GetReference(acc);
-        FlushRow(a00, a01, a02, a03, shift, ref a);
-        FlushRow(a10, a11, a12, a13, shift, ref Unsafe.Add(ref a, tile));
-        FlushRow(a20, a21, a22, a23, shift, ref Unsafe.Add(ref a, 2 * tile));
-        FlushRow(a30, a31, a32, a33, shift, ref Unsafe.Add(ref a, 3 * tile));
+        FlushRow(a00, a01, a02, a03, shift, first, ref a);
+        FlushRow(a10, a11, a12, a13, shift, first, ref Unsafe.Add(ref a, tile));
+        FlushRow(a20, a21, a22, a23, shift, first, ref Unsafe.Add(ref a, 2 * tile));
+        FlushRow(a30, a31, a32, a33, shift, first, ref Unsafe.Add(ref a, 3 * tile));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -174,11 +179,19 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
         TAcc.Flush(a3, h3, shift, ref Unsafe.Add(ref a, 3 * count));
     }
 
-    /// <summary>The <see cref="Rows"/> vectors of one channel's tile, added to its Int64 sums.</summary>
+    /// <summary>The <see cref="Rows"/> vectors of one channel's tile, added to its Int64 sums (stored as them when <paramref name="first"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void FlushRow(TVec a0, TVec a1, TVec a2, TVec a3, int shift, ref long destination)
+    private static void FlushRow(TVec a0, TVec a1, TVec a2, TVec a3, int shift, bool first, ref long destination)
     {
         var count = TLanes.Count;
+        if (first)
+        {
+            TLanes.Store(a0, shift, ref destination);
+            TLanes.Store(a1, shift, ref Unsafe.Add(ref destination, count));
+            TLanes.Store(a2, shift, ref Unsafe.Add(ref destination, 2 * count));
+            TLanes.Store(a3, shift, ref Unsafe.Add(ref destination, 3 * count));
+            return;
+        }
         TLanes.Flush(a0, shift, ref destination);
         TLanes.Flush(a1, shift, ref Unsafe.Add(ref destination, count));
         TLanes.Flush(a2, shift, ref Unsafe.Add(ref destination, 2 * count));

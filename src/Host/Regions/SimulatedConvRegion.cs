@@ -6,6 +6,7 @@ using Dpr.Fabric.Boards;
 using Dpr.Fabric.Drivers;
 using Dpr.Fabric.Modules;
 using Dpr.Fabric.Ports;
+using Dpr.Fabric.Sem;
 using Dpr.Fabric.Simulation;
 
 namespace Dpr.Host.Regions;
@@ -23,7 +24,8 @@ internal sealed class SimulatedConvRegion
 
     public static readonly string PersistenceId = RegionManagerActor.PersistenceIdFor(BoardName, PartitionName);
 
-    public SimulatedConvRegion(ModuleCatalog catalog, bool realTime)
+    /// <param name="semTurns">Whether every write takes its turn with the board's SEM controller (over its simulated UART), as in <c>dpr serve</c>.</param>
+    public SimulatedConvRegion(ModuleCatalog catalog, bool realTime, bool semTurns = false)
     {
         Catalog = catalog;
         var board = catalog.Board;
@@ -31,8 +33,20 @@ internal sealed class SimulatedConvRegion
             Port: SimulatedPortOptions.Pcap with { RealTime = realTime },
             DdrBytes: 4 << 20,
             KernelThreads: 1));
-        Hardware = new PartitionHardware(board, board.Partition(PartitionName), Board.Port, Board, new MemoryRegion(Board.Ddr.BaseAddress, (ulong)Board.Ddr.Length));
+        IConfigurationPort port = Board.Port;
+        if (semTurns)
+        {
+            var sem = new SemController(UartLiteLink.Open(Board, Board.SemUart.BaseAddress), board.Device);
+            sem.RequestStatus();
+            sem.Poll();
+            Turns = new SemTurns(sem, DevcfgControl.Open(Board, board.DevcfgAddress));
+            port = new SemTurnPort(port, Turns);
+        }
+        Hardware = new PartitionHardware(board, board.Partition(PartitionName), port, Board, new MemoryRegion(Board.Ddr.BaseAddress, (ulong)Board.Ddr.Length));
     }
+
+    /// <summary>The SEM turns every write takes; null without them.</summary>
+    public SemTurns? Turns { get; }
 
     public ModuleCatalog Catalog { get; }
 

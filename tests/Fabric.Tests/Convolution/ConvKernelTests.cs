@@ -130,6 +130,27 @@ public sealed class ConvKernelTests
     }
 
     [Fact]
+    public void Four_channel_tiles_store_their_first_flush_and_add_every_later_digit_and_chunk()
+    {
+        // Full-range int16 with a −32768 input: two digit passes, each over two chunks of channels (40 channels,
+        // 21 per chunk at the low digit's bound), for two blocks of four output channels over many tiles, so a
+        // tile's sums are stored once and added three times, and every tile reuses sums another one left.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var random = new Random(20);
+        var input = new TensorShape(1, 40, 9, 70);
+        var x = Enumerable.Range(0, (int)input.Count).Select(_ => random.Next(-32768, 32768)).ToArray();
+        x[5] = -32768;
+        var w = Enumerable.Range(0, 8 * 40 * 9).Select(_ => random.Next(-32768, 32768)).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Same, 0, ConvOutputMode.Raw), input, x, new TensorShape(8, 40, 3, 3), w);
+
+        var reference = ConvReference.Raw(problem);
+        foreach (var kernel in Kernels())
+        {
+            Assert.Equal(reference, kernel.Raw(problem));
+        }
+    }
+
+    [Fact]
     public void Int16_digits_flush_at_the_low_digit_bound()
     {
         // One −32768 forces the 8-bit digit split. The low digit of 255 times −32768, twice per pair, is

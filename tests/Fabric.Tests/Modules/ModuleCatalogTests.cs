@@ -123,6 +123,28 @@ public class ModuleCatalogTests
         Assert.All(catalog.Problems, p => Assert.Contains("not trusted", p.Message));
     }
 
+    [Fact]
+    public void A_module_passes_unread_only_after_a_recheck_passed_and_while_its_files_keep_their_stamps()
+    {
+        using var dir = new TempDirectory();
+        ModuleCatalog.WriteSynthetic(PynqZ2, dir.Path);
+        var catalog = ModuleCatalog.Load(dir.Path, PynqZ2);
+        var module = catalog.Find("conv3x3_int8")!;
+
+        Assert.False(catalog.PassesUnread(module));
+        Assert.Null(catalog.Recheck(module));
+        Assert.True(catalog.PassesUnread(module));
+
+        // The same size and another byte, written later: it must be read and verified again.
+        var image = File.ReadAllBytes(dir.File("conv3x3_int8.bit"));
+        image[^100] ^= 1;
+        File.WriteAllBytes(dir.File("conv3x3_int8.bit"), image);
+        File.SetLastWriteTimeUtc(dir.File("conv3x3_int8.bit"), DateTime.UtcNow.AddSeconds(2));
+        Assert.False(catalog.PassesUnread(module));
+        Assert.Equal("sha256", catalog.Recheck(module)?.Field);
+        Assert.False(catalog.PassesUnread(module));
+    }
+
     private static void Edit(string path, Func<ModuleManifest, ModuleManifest> change) =>
         ModuleCatalog.Save(change(ModuleCatalog.Read(path)), path);
 

@@ -1,0 +1,123 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence;
+using Dpr.Actors.Journal;
+using Microsoft.Data.Sqlite;
+
+namespace Dpr.Actors.Tests.Journal;
+
+/// <summary>
+/// The regions journal on SQLite (<see cref="SqliteRegionsJournal"/>): its kept-open insert writes the rows the
+/// plugin writes, and a write that meets another writer's lock goes through the plugin's path, in order.
+/// </summary>
+public sealed class SqliteRegionsJournalTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), $"dpr-regions-journal-{Guid.NewGuid():N}");
+
+    private JournalSettings Journal => JournalSettings.Sqlite(Path.Combine(_directory, "dpr.db"));
+
+    [Fact]
+    public void The_regions_journal_on_sqlite_is_the_kept_open_one_and_on_postgresql_the_plugin()
+    {
+        Assert.Equal(typeof(SqliteRegionsJournal).FullName + ", Dpr.Actors", Journal.Config.GetString(JournalSettings.RegionsJournal + ".class"));
+        var postgres = JournalSettings.PostgreSql("Host=db;Database=dpr;Username=dpr").Config;
+        Assert.Equal(postgres.GetString("akka.persistence.journal.sql.class"), postgres.GetString(JournalSettings.RegionsJournal + ".class"));
+    }
+
+    [Fact]
+    public async Task Its_rows_are_the_ones_the_plugin_writes_and_the_plugin_replays_them()
+    {
+        string[] events = ["a", "bb", "ccc"];
+        using (var system = Journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING")))
+        {
+            // The same events through the kept-open insert (regions journal) and through the plugin (the default journal).
+            foreach (var plugin in new[] { JournalSettings.RegionsJournal, "akka.persistence.journal.sql" })
+            {
+                var writer = system.ActorOf(Props.Create(() => new Recorder("recorder-1", plugin)));
+                foreach (var e in events)
+                {
+                    Assert.Equal(e, await writer.Ask<string>(new Recorder.Record(e), Timeout));
+                }
+            }
+            await system.Terminate();
+        }
+        Assert.Equal(Rows(Journal.ConnectionString), Rows(Journal.RegionsConnectionString));
+
+        using (var system = Journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING")))
+        {
+            var reader = system.ActorOf(Props.Create(() => new Recorder("recorder-1", JournalSettings.RegionsJournal)));
+            Assert.Equal(events, await reader.Ask<string[]>(Recorder.Recovered.Instance, Timeout));
+            await system.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task A_write_held_up_by_another_writer_goes_through_the_plugin_once_the_lock_is_free_and_later_writes_follow_in_order()
+    {
+        using var system = Journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        var writer = system.ActorOf(Props.Create(() => new Recorder("recorder-2", JournalSettings.RegionsJournal)));
+        Assert.Equal("before", await writer.Ask<string>(new Recorder.Record("before"), Timeout));
+
+        using var outage = new SqliteJournalOutage(Journal, TimeProvider.System);
+        outage.Start(SqliteRegionsJournal.BusyWait * 3);
+        var held = writer.Ask<string>(new Recorder.Record("held"), Timeout);
+        var after = writer.Ask<string>(new Recorder.Record("after"), Timeout);
+
+        Assert.Equal(["held", "after"], await Task.WhenAll(held, after));
+        Assert.Null(outage.Until);
+        var sequence = Rows(Journal.RegionsConnectionString).Where(r => r.PersistenceId == "recorder-2").Select(r => r.SequenceNr);
+        Assert.Equal([1L, 2L, 3L], sequence);
+        await system.Terminate();
+    }
+
+    /// <summary>Every row but its ordering and timestamp: the writer UUID only as present or not, since each journal has its own.</summary>
+    private static List<(string PersistenceId, long SequenceNr, bool Deleted, string Message, string? Manifest, long? Identifier, bool HasWriter)> Rows(string connectionString)
+    {
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT persistence_id, sequence_number, deleted, message, manifest, identifier, writer_uuid IS NOT NULL FROM journal ORDER BY ordering";
+        using var reader = command.ExecuteReader();
+        var rows = new List<(string, long, bool, string, string?, long?, bool)>();
+        while (reader.Read())
+        {
+            rows.Add((reader.GetString(0), reader.GetInt64(1), reader.GetBoolean(2), Convert.ToHexString((byte[])reader[3]), reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetInt64(5), reader.GetBoolean(6)));
+        }
+        return rows;
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    /// <summary>Persists strings and replies each once stored; answers what it recovered.</summary>
+    private sealed class Recorder : ReceivePersistentActor
+    {
+        private readonly List<string> _recovered = [];
+
+        public Recorder(string persistenceId, string plugin)
+        {
+            PersistenceId = persistenceId;
+            JournalPluginId = plugin;
+            Recover<string>(_recovered.Add);
+            Command<Record>(r => Persist(r.Value, stored => Sender.Tell(stored)));
+            Command<Recovered>(_ => Sender.Tell(_recovered.ToArray()));
+        }
+
+        public override string PersistenceId { get; }
+
+        public sealed record Record(string Value);
+
+        public sealed record Recovered
+        {
+            public static readonly Recovered Instance = new();
+        }
+    }
+}
