@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using Dpr.Actors.Journal;
+using Dpr.Actors.Tests.Journal;
+using Dpr.Host.Api;
+using Dpr.Host.Fleet;
+using Dpr.Host.Service;
+using Dpr.Host.Tests.Api;
+using Dpr.Tests;
+using Microsoft.Extensions.Configuration;
+
+namespace Dpr.Host.Tests.Fleet;
+
+/// <summary>
+/// <c>dpr serve --cluster</c> in one process: two nodes (each a full service, remoting on loopback) on a
+/// PostgreSQL cluster the test starts, sharing three simulated boards. Membership and sharding (each node
+/// hosts boards), placement (a module's jobs stay on the board holding it), and a graceful leave (the
+/// leaving node's boards move to the other, and jobs go on).
+/// </summary>
+public sealed class FleetServeTests
+{
+    private static Dictionary<string, string?> Node(TemporaryPostgresCluster postgres, int port, int seedPort, int boards, int spreadAfter = 4) => new()
+    {
+        ["Dpr:Journal"] = "postgres",
+        ["Dpr:Connection"] = postgres.ConnectionString,
+        ["Dpr:Cluster:Enabled"] = "true",
+        ["Dpr:Cluster:Port"] = port.ToString(CultureInfo.InvariantCulture),
+        ["Dpr:Cluster:SeedNodes:0"] = $"akka.tcp://dpr@127.0.0.1:{seedPort.ToString(CultureInfo.InvariantCulture)}",
+        ["Dpr:Cluster:Boards"] = boards.ToString(CultureInfo.InvariantCulture),
+        ["Dpr:Cluster:SpreadAfterQueued"] = spreadAfter.ToString(CultureInfo.InvariantCulture),
+    };
+
+    [Fact]
+    public void A_fleet_on_the_sqlite_journal_and_a_bad_seed_are_refused_naming_the_settings()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dpr:Cluster:Enabled"] = "true",
+            ["Dpr:Cluster:SeedNodes:0"] = "http://127.0.0.1:4053",
+            ["Dpr:Cluster:Roles"] = "board,router",
+        }).Build();
+
+        var problems = ServiceOptions.From(configuration).Validate();
+
+        Assert.Contains(problems, p => p.StartsWith("Dpr:Cluster:Enabled: a fleet keeps its state in a shared journal", StringComparison.Ordinal));
+        Assert.Contains("Dpr:Cluster:SeedNodes: 'http://127.0.0.1:4053' is not a member address akka.tcp://dpr@HOST:PORT", problems);
+        Assert.Contains("Dpr:Cluster:Roles: board, gateway or both, found 'board,router'", problems);
+    }
+
+    [PostgresFact]
+    public async Task Two_nodes_share_the_boards_place_a_modules_jobs_on_one_board_and_a_leaving_node_hands_its_boards_over()
+    {
+        using var postgres = TemporaryPostgresCluster.Start();
+        await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
+        var (portA, portB) = (ServeProcess.FreePort(), ServeProcess.FreePort());
+        await using var a = await ApiServer.StartAsync(Node(postgres, portA, portA, boards: 3, spreadAfter: 100));
+        var b = await ApiServer.StartAsync(Node(postgres, portB, portA, boards: 3, spreadAfter: 100));
+        using var alice = a.Client("alice");
+        using var aliceOnB = b.Client("alice");
+
+        // Sharding spreads the boards over both members.
+        var nodes = new HashSet<string>();
+        await Eventually.TrueAsync(async () =>
+        {
+            var list = await BoardsAsync(aliceOnB);
+            nodes = [.. list.Boards.Select(x => x.Node)];
+            return list.Boards.Count == 3 && nodes.Count == 2;
+        }, () => $"3 boards on 2 nodes; hosted on {string.Join(", ", nodes)}", TimeSpan.FromSeconds(90));
+
+        var expected = new Dictionary<Guid, byte[]>();
+        for (var i = 0; i < 8; i++)
+        {
+            var (job, output) = TestJobs.Make(i % 2 == 0 ? "conv3x3_int8" : "conv5x5_int16", [1, 2, 12, 12], [2, 2, i % 2 == 0 ? 3 : 5, i % 2 == 0 ? 3 : 5], seed: i);
+            expected[(await TestJobs.SubmitAsync(alice, job)).Id] = output;
+        }
+        foreach (var (id, output) in expected)
+        {
+            Assert.Equal("completed", (await TestJobs.WaitAsync(aliceOnB, id, TimeSpan.FromMinutes(2))).State);
+            Assert.Equal(Convert.ToBase64String(output), (await aliceOnB.GetFromJsonAsync<ResultDto>($"/v1/jobs/{id}/result", ApiJson.Options))!.Data);
+        }
+        var holding = (await BoardsAsync(alice)).Boards.Where(x => x.Loaded.Count > 0).ToList();
+        Assert.Equal(["conv3x3_int8", "conv5x5_int16"], holding.SelectMany(x => x.Loaded).Order(StringComparer.Ordinal));
+        Assert.Equal(2, holding.Count);
+
+        await b.DisposeAsync();
+
+        var addressA = $"akka.tcp://dpr@127.0.0.1:{portA.ToString(CultureInfo.InvariantCulture)}";
+        await Eventually.TrueAsync(async () => (await BoardsAsync(alice)).Boards is { Count: 3 } all && all.All(x => x.Node == addressA),
+            "every board hosted by the remaining node", TimeSpan.FromSeconds(90));
+        var (later, laterOutput) = TestJobs.Make("conv5x5_int16", [1, 2, 12, 12], [2, 2, 5, 5], seed: 20);
+        var laterId = (await TestJobs.SubmitAsync(alice, later)).Id;
+        Assert.Equal("completed", (await TestJobs.WaitAsync(alice, laterId, TimeSpan.FromMinutes(2))).State);
+        Assert.Equal(Convert.ToBase64String(laterOutput), (await alice.GetFromJsonAsync<ResultDto>($"/v1/jobs/{laterId}/result", ApiJson.Options))!.Data);
+    }
+
+    private static async Task<BoardListDto> BoardsAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<BoardListDto>("/v1/boards", ApiJson.Options))!;
+}
