@@ -46,6 +46,7 @@ public static class Program
             RegionHostCommand.Create(),
             DemoCommand.Create(),
             ServeCommand.Create(),
+            Fleet.FleetCommand.Create(),
             TenantsCommand.Create(),
             ClientCommands.Submit(),
             ClientCommands.Jobs(),

@@ -37,6 +37,8 @@ public static class FleetAkkaBuilderExtensions
                 $"""
                 akka.cluster.split-brain-resolver.stable-after = {cluster.StableAfterSeconds.ToString(CultureInfo.InvariantCulture)}s
                 akka.cluster.sharding.remember-entities-store = eventsourced
+                # Boards spread onto a joining node within a round or two (the newer least-shard strategy, up to 20 boards a round).
+                akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
                 """,
                 HoconAddMode.Prepend);
         if (cluster.HostsBoards)

@@ -69,7 +69,14 @@ public sealed class FleetIntakeActor : ReceiveActor
     private async Task<object> FindAsync(Guid id)
     {
         var answers = await Task.WhenAll(_ids.Select(b => AskOrNull(new BoardCommands.GetJob(b, id))));
-        return answers.OfType<JobReplies.JobStatus>().FirstOrDefault() ?? (object)new JobReplies.NotFound(id);
+        if (answers.OfType<JobReplies.JobStatus>().FirstOrDefault() is { } found)
+        {
+            return found;
+        }
+        // A board that did not answer (its node died, its shard is moving) may hold it: no answer rather than "not found".
+        return answers.Contains(null)
+            ? throw new AskTimeoutException($"job {id}: not all boards answered within {_timeout.TotalSeconds:0.#} s")
+            : new JobReplies.NotFound(id);
     }
 
     private async Task<JobReplies.JobList> ListAsync(JobCommands.ListJobs list)
