@@ -27,6 +27,7 @@ public static class Program
         new SoakBenchmark(),
         new MemoryBenchmark(),
         new FairnessBenchmark(),
+        new FleetBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();
