@@ -17,6 +17,7 @@ namespace Dpr.Host.Tests.Fleet;
 /// hosts boards), placement (a module's jobs stay on the board holding it), and a graceful leave (the
 /// leaving node's boards move to the other, and jobs go on).
 /// </summary>
+[Collection(nameof(FleetNodes))]
 public sealed class FleetServeTests
 {
     private static Dictionary<string, string?> Node(TemporaryPostgresCluster postgres, int port, int seedPort, int boards, int spreadAfter = 4) => new()
@@ -65,7 +66,7 @@ public sealed class FleetServeTests
             var list = await BoardsAsync(aliceOnB);
             nodes = [.. list.Boards.Select(x => x.Node)];
             return list.Boards.Count == 3 && nodes.Count == 2;
-        }, () => $"3 boards on 2 nodes; hosted on {string.Join(", ", nodes)}", TimeSpan.FromSeconds(90));
+        }, () => $"3 boards on 2 nodes; hosted on {string.Join(", ", nodes)}", TimeSpan.FromMinutes(3));
 
         var expected = new Dictionary<Guid, byte[]>();
         for (var i = 0; i < 8; i++)
@@ -86,7 +87,7 @@ public sealed class FleetServeTests
 
         var addressA = $"akka.tcp://dpr@127.0.0.1:{portA.ToString(CultureInfo.InvariantCulture)}";
         await Eventually.TrueAsync(async () => (await BoardsAsync(alice)).Boards is { Count: 3 } all && all.All(x => x.Node == addressA),
-            "every board hosted by the remaining node", TimeSpan.FromSeconds(90));
+            "every board hosted by the remaining node", TimeSpan.FromMinutes(3));
         var (later, laterOutput) = TestJobs.Make("conv5x5_int16", [1, 2, 12, 12], [2, 2, 5, 5], seed: 20);
         var laterId = (await TestJobs.SubmitAsync(alice, later)).Id;
         Assert.Equal("completed", (await TestJobs.WaitAsync(alice, laterId, TimeSpan.FromMinutes(2))).State);
