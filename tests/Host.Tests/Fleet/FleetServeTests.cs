@@ -14,8 +14,10 @@ namespace Dpr.Host.Tests.Fleet;
 /// <summary>
 /// <c>dpr serve --cluster</c> in one process: two nodes (each a full service, remoting on loopback) on a
 /// PostgreSQL cluster the test starts, sharing three simulated boards. Membership and sharding (each node
-/// hosts boards), placement (a module's jobs stay on the board holding it), and a graceful leave (the
-/// leaving node's boards move to the other, and jobs go on).
+/// hosts boards), placement (a module's jobs stay on the board holding it), a graceful leave (the
+/// leaving node's boards move to the other, and jobs go on), a gateway-only node (its requests reach the
+/// boards through the shard-region proxy), and a fleet started again on the same journal (remember-entities
+/// brings the boards back, their partitions as they were, their jobs still on record).
 /// </summary>
 [Collection(nameof(FleetNodes))]
 public sealed class FleetServeTests
@@ -93,6 +95,68 @@ public sealed class FleetServeTests
         Assert.Equal("completed", (await TestJobs.WaitAsync(alice, laterId, TimeSpan.FromMinutes(2))).State);
         Assert.Equal(Convert.ToBase64String(laterOutput), (await alice.GetFromJsonAsync<ResultDto>($"/v1/jobs/{laterId}/result", ApiJson.Options))!.Data);
     }
+
+    [PostgresFact]
+    public async Task A_gateway_without_boards_lists_the_board_nodes_boards_and_places_jobs_on_them()
+    {
+        using var postgres = TemporaryPostgresCluster.Start();
+        await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
+        var (portA, portB) = (ServeProcess.FreePort(), ServeProcess.FreePort());
+        await using var boards = await ApiServer.StartAsync(Node(postgres, portA, portA, boards: 2));
+        var gatewaySettings = Node(postgres, portB, portA, boards: 2);
+        gatewaySettings["Dpr:Cluster:Roles"] = "gateway";
+        await using var gateway = await ApiServer.StartAsync(gatewaySettings);
+        using var alice = gateway.Client("alice");
+
+        var addressA = $"akka.tcp://dpr@127.0.0.1:{portA.ToString(CultureInfo.InvariantCulture)}";
+        await Eventually.TrueAsync(async () => (await BoardsAsync(alice)).Boards is { Count: 2 } all && all.All(x => x.Node == addressA),
+            "both boards listed by the gateway, hosted by the board node", TimeSpan.FromMinutes(3));
+        var expected = new Dictionary<Guid, byte[]>();
+        for (var i = 0; i < 4; i++)
+        {
+            var (job, output) = TestJobs.Make(i % 2 == 0 ? "conv3x3_int8" : "conv5x5_int16", [1, 2, 12, 12], [2, 2, i % 2 == 0 ? 3 : 5, i % 2 == 0 ? 3 : 5], seed: i);
+            expected[(await TestJobs.SubmitAsync(alice, job)).Id] = output;
+        }
+        foreach (var (id, output) in expected)
+        {
+            Assert.Equal("completed", (await TestJobs.WaitAsync(alice, id, TimeSpan.FromMinutes(2))).State);
+            Assert.Equal(Convert.ToBase64String(output), (await alice.GetFromJsonAsync<ResultDto>($"/v1/jobs/{id}/result", ApiJson.Options))!.Data);
+        }
+        Assert.Equal(["conv3x3_int8", "conv5x5_int16"], (await BoardsAsync(alice)).Boards.SelectMany(x => x.Loaded).Order(StringComparer.Ordinal));
+    }
+
+    [PostgresFact]
+    public async Task A_fleet_started_again_on_the_same_journal_brings_its_boards_back_with_their_partitions_and_jobs()
+    {
+        using var postgres = TemporaryPostgresCluster.Start();
+        await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
+        var port = ServeProcess.FreePort();
+        var first = await ApiServer.StartAsync(Node(postgres, port, port, boards: 2, spreadAfter: 100));
+        Guid id;
+        string[] loaded;
+        using (var alice = first.Client("alice"))
+        {
+            await Eventually.TrueAsync(async () => (await BoardsAsync(alice)).Boards.Count == 2, "both boards answering", TimeSpan.FromMinutes(3));
+            var (job, _) = TestJobs.Make("conv5x5_int16", [1, 2, 12, 12], [2, 2, 5, 5], seed: 1);
+            id = (await TestJobs.SubmitAsync(alice, job)).Id;
+            Assert.Equal("completed", (await TestJobs.WaitAsync(alice, id, TimeSpan.FromMinutes(2))).State);
+            loaded = Partitions(await BoardsAsync(alice));
+        }
+        Assert.Single(loaded, b => b.EndsWith(": conv5x5_int16", StringComparison.Ordinal));
+        await first.DisposeAsync();
+
+        // Another node on another port, the same journal: remember-entities starts the boards, their region managers recover.
+        var again = ServeProcess.FreePort();
+        await using var second = await ApiServer.StartAsync(Node(postgres, again, again, boards: 2, spreadAfter: 100));
+        using var aliceAgain = second.Client("alice");
+        await Eventually.TrueAsync(async () => (await BoardsAsync(aliceAgain)).Boards.Count == 2, "both boards answering again", TimeSpan.FromMinutes(3));
+        Assert.Equal(loaded, Partitions(await BoardsAsync(aliceAgain)));
+        Assert.Equal("completed", (await aliceAgain.GetFromJsonAsync<JobDto>($"/v1/jobs/{id}", ApiJson.Options))!.State);
+    }
+
+    /// <summary>Each board with the modules its partitions hold, <c>pynq-z2-0: conv5x5_int16</c>.</summary>
+    private static string[] Partitions(BoardListDto list) =>
+        [.. list.Boards.OrderBy(b => b.Board, StringComparer.Ordinal).Select(b => $"{b.Board}: {string.Join(",", b.Loaded)}")];
 
     private static async Task<BoardListDto> BoardsAsync(HttpClient client) =>
         (await client.GetFromJsonAsync<BoardListDto>("/v1/boards", ApiJson.Options))!;
