@@ -70,17 +70,7 @@ public sealed class FleetServeTests
             return list.Boards.Count == 3 && nodes.Count == 2;
         }, () => $"3 boards on 2 nodes; hosted on {string.Join(", ", nodes)}", TimeSpan.FromMinutes(3));
 
-        var expected = new Dictionary<Guid, byte[]>();
-        for (var i = 0; i < 8; i++)
-        {
-            var (job, output) = TestJobs.Make(i % 2 == 0 ? "conv3x3_int8" : "conv5x5_int16", [1, 2, 12, 12], [2, 2, i % 2 == 0 ? 3 : 5, i % 2 == 0 ? 3 : 5], seed: i);
-            expected[(await TestJobs.SubmitAsync(alice, job)).Id] = output;
-        }
-        foreach (var (id, output) in expected)
-        {
-            Assert.Equal("completed", (await TestJobs.WaitAsync(aliceOnB, id, TimeSpan.FromMinutes(2))).State);
-            Assert.Equal(Convert.ToBase64String(output), (await aliceOnB.GetFromJsonAsync<ResultDto>($"/v1/jobs/{id}/result", ApiJson.Options))!.Data);
-        }
+        await RunJobsAsync(alice, aliceOnB, 8);
         var holding = (await BoardsAsync(alice)).Boards.Where(x => x.Loaded.Count > 0).ToList();
         Assert.Equal(["conv3x3_int8", "conv5x5_int16"], holding.SelectMany(x => x.Loaded).Order(StringComparer.Ordinal));
         Assert.Equal(2, holding.Count);
@@ -111,17 +101,7 @@ public sealed class FleetServeTests
         var addressA = $"akka.tcp://dpr@127.0.0.1:{portA.ToString(CultureInfo.InvariantCulture)}";
         await Eventually.TrueAsync(async () => (await BoardsAsync(alice)).Boards is { Count: 2 } all && all.All(x => x.Node == addressA),
             "both boards listed by the gateway, hosted by the board node", TimeSpan.FromMinutes(3));
-        var expected = new Dictionary<Guid, byte[]>();
-        for (var i = 0; i < 4; i++)
-        {
-            var (job, output) = TestJobs.Make(i % 2 == 0 ? "conv3x3_int8" : "conv5x5_int16", [1, 2, 12, 12], [2, 2, i % 2 == 0 ? 3 : 5, i % 2 == 0 ? 3 : 5], seed: i);
-            expected[(await TestJobs.SubmitAsync(alice, job)).Id] = output;
-        }
-        foreach (var (id, output) in expected)
-        {
-            Assert.Equal("completed", (await TestJobs.WaitAsync(alice, id, TimeSpan.FromMinutes(2))).State);
-            Assert.Equal(Convert.ToBase64String(output), (await alice.GetFromJsonAsync<ResultDto>($"/v1/jobs/{id}/result", ApiJson.Options))!.Data);
-        }
+        await RunJobsAsync(alice, alice, 4);
         Assert.Equal(["conv3x3_int8", "conv5x5_int16"], (await BoardsAsync(alice)).Boards.SelectMany(x => x.Loaded).Order(StringComparer.Ordinal));
     }
 
@@ -152,6 +132,23 @@ public sealed class FleetServeTests
         await Eventually.TrueAsync(async () => (await BoardsAsync(aliceAgain)).Boards.Count == 2, "both boards answering again", TimeSpan.FromMinutes(3));
         Assert.Equal(loaded, Partitions(await BoardsAsync(aliceAgain)));
         Assert.Equal("completed", (await aliceAgain.GetFromJsonAsync<JobDto>($"/v1/jobs/{id}", ApiJson.Options))!.State);
+    }
+
+    /// <summary><paramref name="count"/> jobs, conv3x3_int8 and conv5x5_int16 in turn, submitted through one node and each completed with its reference result as another sees it.</summary>
+    private static async Task RunJobsAsync(HttpClient submit, HttpClient check, int count)
+    {
+        var expected = new Dictionary<Guid, byte[]>();
+        for (var i = 0; i < count; i++)
+        {
+            var kernel = i % 2 == 0 ? 3 : 5;
+            var (job, output) = TestJobs.Make(i % 2 == 0 ? "conv3x3_int8" : "conv5x5_int16", [1, 2, 12, 12], [2, 2, kernel, kernel], seed: i);
+            expected[(await TestJobs.SubmitAsync(submit, job)).Id] = output;
+        }
+        foreach (var (id, output) in expected)
+        {
+            Assert.Equal("completed", (await TestJobs.WaitAsync(check, id, TimeSpan.FromMinutes(2))).State);
+            Assert.Equal(Convert.ToBase64String(output), (await check.GetFromJsonAsync<ResultDto>($"/v1/jobs/{id}/result", ApiJson.Options))!.Data);
+        }
     }
 
     /// <summary>Each board with the modules its partitions hold, <c>pynq-z2-0: conv5x5_int16</c>.</summary>
