@@ -28,6 +28,7 @@ public static class Program
         new MemoryBenchmark(),
         new FairnessBenchmark(),
         new RtlBenchmark(),
+        new FleetBenchmark(),
     ];
 
     public static int Main(string[] args) => BuildCommand().Parse(args).Invoke();
@@ -47,6 +48,7 @@ public static class Program
             RegionHostCommand.Create(),
             DemoCommand.Create(),
             ServeCommand.Create(),
+            Fleet.FleetCommand.Create(),
             TenantsCommand.Create(),
             ClientCommands.Submit(),
             ClientCommands.Jobs(),

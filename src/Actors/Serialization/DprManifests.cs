@@ -1,4 +1,5 @@
 using Dpr.Actors.Audit;
+using Dpr.Actors.Fleet;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Regions;
 
@@ -57,5 +58,10 @@ public static class DprManifests
         [typeof(AuditCommands.GetHighest)] = "audit-get-highest.v1",
         [typeof(AuditReplies.Recorded)] = "audit-recorded.v1",
         [typeof(AuditReplies.Highest)] = "audit-highest.v1",
+        [typeof(BoardCommands.Submit)] = "board-submit.v1",
+        [typeof(BoardCommands.GetLoad)] = "board-get-load.v1",
+        [typeof(BoardCommands.GetJob)] = "board-get-job.v1",
+        [typeof(BoardCommands.ListJobs)] = "board-list-jobs.v1",
+        [typeof(BoardReplies.Load)] = "board-load.v1",
     };
 }

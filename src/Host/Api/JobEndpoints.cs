@@ -218,7 +218,7 @@ public static class JobEndpoints
     public static Task<object> AskAsync(IActorRef actor, object message, TimeSpan timeout) => AnsweredAsync(actor.Ask<object>(message, timeout), timeout);
 
     /// <summary>The answer of something that asks an actor (<see cref="AskAsync"/>).</summary>
-    private static async Task<T> AnsweredAsync<T>(Task<T> asking, TimeSpan timeout)
+    public static async Task<T> AnsweredAsync<T>(Task<T> asking, TimeSpan timeout)
     {
         try
         {

@@ -241,7 +241,7 @@ public sealed class ScheduleBenchmark : IBenchmark
     /// Per module, the run times of realistic jobs: each <see cref="CnnWorkload"/> layer that uses it and
     /// a single-channel 224x224 image with one kernel (the paper's unit), at the paper's GOPS.
     /// </summary>
-    private static Dictionary<string, TimeSpan[]> JobSizes() => ConvModule.All.ToDictionary(
+    internal static Dictionary<string, TimeSpan[]> JobSizes() => ConvModule.All.ToDictionary(
         m => m.Name.Value,
         m => CnnWorkload.All.Where(l => l.Module == m).Select(l => l.MultiplyAccumulates)
             .Append(224L * 224 * m.KernelSize * m.KernelSize)
@@ -249,7 +249,7 @@ public sealed class ScheduleBenchmark : IBenchmark
             .ToArray(),
         StringComparer.Ordinal);
 
-    private static Arrival[] Generate(int count, double zipf, double load, int partitions, Dictionary<string, TimeSpan[]> sizes, ulong seed)
+    internal static Arrival[] Generate(int count, double zipf, double load, int partitions, Dictionary<string, TimeSpan[]> sizes, ulong seed)
     {
         var modules = ConvModule.All.Select(m => m.Name.Value).ToArray();
         var weights = Enumerable.Range(1, modules.Length).Select(k => 1 / Math.Pow(k, zipf)).ToArray();
@@ -281,12 +281,12 @@ public sealed class ScheduleBenchmark : IBenchmark
         return arrivals;
     }
 
-    private sealed record Arrival(DateTimeOffset At, int Tenant, string Module, TimeSpan Run);
+    internal sealed record Arrival(DateTimeOffset At, int Tenant, string Module, TimeSpan Run);
 
     private sealed record Outcome(DateTimeOffset[] AdmittedAt, DateTimeOffset[] StartAt, int[] Tenant, int Loads, int Prefetches, int RefusedJobs, int Refusals, DateTimeOffset Begin, DateTimeOffset End, TimeSpan SwapCost);
 
     /// <summary>SplitMix64 (Steele, Lea, Flood 2014): the same stream on every runtime for a seed.</summary>
-    private sealed class SplitMix64(ulong seed)
+    internal sealed class SplitMix64(ulong seed)
     {
         private ulong state = seed;
 

@@ -5,6 +5,7 @@ using Dpr.Actors.Audit;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Journal;
 using Dpr.Actors.Serialization;
+using Dpr.Host.Fleet;
 
 namespace Dpr.Host.Service;
 
@@ -26,13 +27,13 @@ public static class DprAkkaBuilderExtensions
         return builder;
     }
 
-    /// <summary>A region manager per partition and the SEM monitor.</summary>
+    /// <summary>A region manager per partition and the SEM monitor; in a fleet (<c>Dpr:Cluster</c>) the fleet's boards instead.</summary>
     public static AkkaConfigurationBuilder WithDprRegions(this AkkaConfigurationBuilder builder, DprNode node) =>
-        builder.WithActors((system, _) => node.StartRegions(system));
+        node.Options.Cluster.Enabled ? builder.WithDprFleet(node) : builder.WithActors((system, _) => node.StartRegions(system));
 
     /// <summary>The job intake and the dispatcher (after the regions: the dispatcher sends to them).</summary>
     public static AkkaConfigurationBuilder WithDprJobs(this AkkaConfigurationBuilder builder, DprNode node) =>
-        builder.WithActors((system, registry) =>
+        node.Options.Cluster.Enabled ? builder : builder.WithActors((system, registry) =>
         {
             node.StartJobs(system);
             registry.Register<JobIntakeActor>(node.Intake);

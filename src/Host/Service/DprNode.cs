@@ -37,6 +37,7 @@ public sealed class DprNode : IDisposable
     {
         Options = options;
         Board = board;
+        BoardId = board.Name;
         Catalog = catalog;
         (Sem, SemTurns) = SemOn(board, memory, simulated);
         // Every write through the PCAP takes its turn with the SEM controller (docs/sem.md).
@@ -67,6 +68,12 @@ public sealed class DprNode : IDisposable
     public ServiceOptions Options { get; }
 
     public Board Board { get; }
+
+    /// <summary>The board's name in persistence ids and actor names: the profile's name, or its id in a fleet (<c>pynq-z2-3</c>).</summary>
+    public string BoardId { get; private set; }
+
+    /// <summary>In a fleet (<c>Dpr:Cluster</c>), the fleet's intake, which is also <see cref="Intake"/>; null otherwise.</summary>
+    public IActorRef? Fleet { get; private set; }
 
     public ModuleCatalog Catalog { get; }
 
@@ -172,6 +179,21 @@ public sealed class DprNode : IDisposable
         };
     }
 
+    /// <summary>A board of a fleet: as <see cref="Create(ServiceOptions)"/>, with its own persistence ids under <paramref name="boardId"/>.</summary>
+    public static DprNode Create(ServiceOptions options, string boardId)
+    {
+        var node = Create(options);
+        node.BoardId = boardId;
+        return node;
+    }
+
+    /// <summary>In a fleet: HTTP requests go to the fleet's intake (<see cref="Fleet"/>), not to a board of this node's own.</summary>
+    public void ServeFleet(IActorRef fleet)
+    {
+        Fleet = fleet;
+        _intake = fleet;
+    }
+
     /// <summary>
     /// The static design at start, before the regions start: loaded through the port when
     /// <c>Dpr:LoadStatic</c> is set, then checked. A foreign design (or none) fails the start, as an
@@ -228,17 +250,17 @@ public sealed class DprNode : IDisposable
             : StaticDesignCheck.OnHardware(Board, new LinuxFpgaManagerOptions(), _memory);
 
     /// <summary>A back-off supervised region manager per hosting partition, and the SEM monitor fed by the simulated board.</summary>
-    public void StartRegions(ActorSystem system)
+    public void StartRegions(IActorRefFactory system)
     {
         var hosted = Board.Partitions.Where(p => Catalog.Modules.Any(m => m.Partition == p)).ToList();
         var slice = (ulong)DmaBufferBytes;
         _regions = hosted.Select((partition, i) =>
         {
             var hardware = new PartitionHardware(Board, partition, Port, _memory, new MemoryRegion(_buffers.Base + ((ulong)i * slice), slice));
-            var manager = RegionManagerActor.Props(Board.Name, hardware, Catalog, new RegionOptions(JournalPluginId: Actors.Journal.JournalSettings.RegionsJournal, SwapHistoryKept: TimeSpan.FromDays(Options.SwapHistoryDays)), TimeProvider.System);
+            var manager = RegionManagerActor.Props(BoardId, hardware, Catalog, new RegionOptions(JournalPluginId: Actors.Journal.JournalSettings.RegionsJournal, SwapHistoryKept: TimeSpan.FromDays(Options.SwapHistoryDays)), TimeProvider.System);
             // A region manager that stops (its journal failed) comes back from its journal.
             var supervised = BackoffSupervisor.Props(Backoff.OnStop(manager, "manager", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1));
-            return (partition.Name, Ref: system.ActorOf(supervised, RegionManagerActor.PersistenceIdFor(Board.Name, partition.Name)));
+            return (partition.Name, Ref: system.ActorOf(supervised, RegionManagerActor.PersistenceIdFor(BoardId, partition.Name)));
         }).ToDictionary(r => r.Name, r => r.Ref);
         if (StaticLoadedAtStart is { } reason)
         {
@@ -295,16 +317,18 @@ public sealed class DprNode : IDisposable
     /// journal), which hands finished jobs to the index, the dispatcher, which the intake finds by its
     /// path even after a restart, and the storage sweeper.
     /// </summary>
-    public void StartJobs(ActorSystem system)
+    public void StartJobs(IActorRefFactory system)
     {
         var intakeOptions = new JobIntakeOptions(MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(Options.MaxOpenWorkSecondsPerTenant));
         const string dispatcherName = "dispatcher";
-        var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"), Index);
+        // In a fleet the board's actors are its entity's children (Host/Fleet/BoardEntityActor).
+        var dispatcherPath = system is IActorContext ? dispatcherName : $"/user/{dispatcherName}";
+        var intake = JobIntakeActor.Props(BoardId, intakeOptions, TimeProvider.System, system.ActorSelection(dispatcherPath), Index);
         _intake = system.ActorOf(
             BackoffSupervisor.Props(Backoff.OnStop(intake, "intake", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
-            $"jobs-{Board.Name}");
+            $"jobs-{BoardId}");
         _dispatcher = system.ActorOf(
-            JobDispatcherActor.Props(Board.Name, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy, TenantWeights = Options.Weights, Prefetch = Options.Prefetch }, Results, new ConvKernel(), TimeProvider.System, Blobs),
+            JobDispatcherActor.Props(BoardId, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy, TenantWeights = Options.Weights, Prefetch = Options.Prefetch }, Results, new ConvKernel(), TimeProvider.System, Blobs),
             dispatcherName);
         // A finished job is kept (look-up, list, idempotency key) as long as its result.
         _storage = system.ActorOf(JobStorageSweeperActor.Props(_intake, Index, Blobs, Results, TimeProvider.System, TimeSpan.FromHours(Options.ResultRetentionHours)), "job-storage");

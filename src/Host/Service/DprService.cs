@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Dpr.Actors.Jobs;
 using Dpr.Host.Api;
+using Dpr.Host.Fleet;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -128,6 +129,7 @@ public static class DprService
         journaled.MapBoard();
         journaled.MapStaticDesign();
         journaled.MapAudit();
+        journaled.MapBoards();
         // Not behind the journal: the board's health is read from the SEM controller and its monitor, not the journal.
         v1.MapBoardHealth();
         // Not behind the journal: an operator ends an injected outage or inspects faults while the journal is down.
@@ -146,6 +148,10 @@ public static class DprService
             return Results.Json(new { status = "not ready", reason = $"journal: {down}" }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }
         var wait = TimeSpan.FromSeconds(2);
+        if (node.Fleet is { } fleet)
+        {
+            return await Fleet.FleetEndpoints.ReadyAsync(fleet, wait);
+        }
         try
         {
             await node.Intake.Ask<JobReplies.QueueDepths>(new JobCommands.GetQueueDepths(), wait);
@@ -172,7 +178,8 @@ public static class DprService
     private static void DrainOnShutdown(ActorSystem system, DprNode node, JournalStatus journal) =>
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceRequestsDone, "drain-running-jobs", async () =>
         {
-            if (!journal.IsUp)
+            // In a fleet each board drains as sharding hands it off (Fleet.BoardEntityActor).
+            if (!journal.IsUp || node.Fleet is not null)
             {
                 return Akka.Done.Instance;
             }

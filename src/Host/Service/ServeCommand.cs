@@ -16,7 +16,12 @@ public static class ServeCommand
         var data = new Option<string?>("--data") { Description = "Data directory: journals, modules, results, tenants. Default ./data." };
         var urls = new Option<string?>("--urls") { Description = "Where to listen, ';'-separated. Default http://localhost:5080." };
         var loadStatic = new Option<bool>("--load-static") { Description = "Load the board's static image at start (Dpr:LoadStatic), then check the PL; every partition starts empty." };
-        var command = new Command("serve", "Run the dpr service: the HTTP API over the board's regions and job queue.") { board, port, journal, connection, data, urls, loadStatic };
+        var cluster = new Option<bool>("--cluster") { Description = "Join a fleet of boards (Dpr:Cluster, docs/fleet.md); needs --journal postgres." };
+        var clusterPort = new Option<int?>("--cluster-port") { Description = "The port other members reach this node at (Dpr:Cluster:Port, default 4053)." };
+        var seeds = new Option<string[]>("--seed") { Description = "A member to join through, akka.tcp://dpr@HOST:PORT (Dpr:Cluster:SeedNodes); repeat for several.", AllowMultipleArgumentsPerToken = false };
+        var roles = new Option<string?>("--roles") { Description = "board, gateway or board,gateway (default) (Dpr:Cluster:Roles)." };
+        var boards = new Option<int?>("--boards") { Description = "How many simulated boards the fleet has (Dpr:Cluster:Boards, default 1); every node must agree." };
+        var command = new Command("serve", "Run the dpr service: the HTTP API over the board's regions and job queue.") { board, port, journal, connection, data, urls, loadStatic, cluster, clusterPort, seeds, roles, boards };
         CliAction.Set(command, (parse, _) =>
         {
             var overrides = new Dictionary<string, string?>
@@ -28,7 +33,15 @@ public static class ServeCommand
                 ["Dpr:Data"] = parse.GetValue(data),
                 ["Dpr:Urls"] = parse.GetValue(urls),
                 ["Dpr:LoadStatic"] = parse.GetValue(loadStatic) ? "true" : null,
+                ["Dpr:Cluster:Enabled"] = parse.GetValue(cluster) ? "true" : null,
+                ["Dpr:Cluster:Port"] = parse.GetValue(clusterPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Dpr:Cluster:Roles"] = parse.GetValue(roles),
+                ["Dpr:Cluster:Boards"] = parse.GetValue(boards)?.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }.Where(o => o.Value is not null).ToDictionary();
+            foreach (var (seed, i) in (parse.GetValue(seeds) ?? []).Select((s, i) => (s, i)))
+            {
+                overrides[$"Dpr:Cluster:SeedNodes:{i}"] = seed;
+            }
             try
             {
                 using var app = DprService.Build(overrides);

@@ -104,6 +104,15 @@ internal sealed class ServeProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>SIGKILL: the process dies at once, as in a crash or a power cut of its host.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
+    public bool HasExited => _process.HasExited;
+
     /// <summary>The exit code; killed (and an exception) past <paramref name="timeout"/>.</summary>
     public int WaitForExit(TimeSpan timeout)
     {

@@ -157,6 +157,9 @@ public sealed class ServiceOptions
     /// <summary>Serve only modules signed by one of <see cref="TrustedKeys"/>; a board profile can ask the same (<c>requireSignedModules</c>).</summary>
     public bool RequireSignedModules { get; set; }
 
+    /// <summary>A fleet of boards as one service (<c>Dpr:Cluster</c>, docs/fleet.md); off by default.</summary>
+    public Fleet.ClusterSettings Cluster { get; set; } = new();
+
     public string DataDirectory => Path.GetFullPath(Data);
 
     /// <summary>The module catalog <c>dpr serve</c> reads and <c>dpr modules add</c> writes.</summary>
@@ -302,6 +305,7 @@ public sealed class ServiceOptions
                 nameof(Urls), $"'{url}' is not an http(s) URL");
         }
         Check(!string.IsNullOrWhiteSpace(Urls), nameof(Urls), "at least one URL to listen on is needed");
+        problems.AddRange(Cluster.Validate(this));
         var trusted = 0;
         try
         {

@@ -33,4 +33,33 @@ public class BenchVerbTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Bench_fleet_quick_reports_scaling_and_reconfiguration_goals_judged_from_its_rows()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dpr-bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (exit, _, _) = CliRunner.Run("bench", "fleet", "--quick", "--json", path);
+
+            Assert.Equal(0, exit);
+            var j = JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+            Assert.Equal("fleet", j.GetProperty("benchmark").GetString());
+            var rows = j.GetProperty("rows").EnumerateArray().ToList();
+            Assert.Equal([1, 2, 4, 8, 16, 32, 8, 8], rows.Select(r => r.GetProperty("boards").GetInt32()));
+            Assert.Equal(["fleet", "round-robin"], rows.Skip(6).Select(r => r.GetProperty("placement").GetString()));
+            var scaling = rows.Take(6).Select(r => r.GetProperty("x N x one board").GetDouble()).ToList();
+            var reduction = rows[7].GetProperty("reconfigs/job").GetDouble() / rows[6].GetProperty("reconfigs/job").GetDouble();
+            var goals = j.GetProperty("goals").EnumerateArray().ToList();
+            Assert.Equal([0.8, 3.0], goals.Select(g => g.GetProperty("target").GetDouble()));
+            Assert.Equal(scaling.Min(), goals[0].GetProperty("measured").GetDouble(), 3);
+            // The rows' figures are rounded to 4 decimals, the goal's to 2.
+            Assert.InRange(goals[1].GetProperty("measured").GetDouble(), (reduction * 0.98) - 0.01, (reduction * 1.02) + 0.01);
+            Assert.All(goals, g => Assert.Equal(g.GetProperty("measured").GetDouble() >= g.GetProperty("target").GetDouble(), g.GetProperty("met").GetBoolean()));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }

@@ -43,32 +43,52 @@ internal sealed class JobJournalTally
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT persistence_id, sequence_number, message, manifest, identifier FROM journal ORDER BY ordering";
             using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                var manifest = reader.IsDBNull(3) ? "" : reader.GetString(3);
-                tally.RowsByManifest[manifest] = tally.RowsByManifest.GetValueOrDefault(manifest) + 1;
-                if (isJobs)
-                {
-                    tally.JobRows++;
-                }
-                else
-                {
-                    tally.RegionRows++;
-                }
-                object message;
-                try
-                {
-                    message = serialization.Serialization.Deserialize((byte[])reader.GetValue(2), reader.IsDBNull(4) ? -1 : reader.GetInt32(4), manifest);
-                }
-                catch (Exception e) when (e is System.Runtime.Serialization.SerializationException or MessagePack.MessagePackSerializationException or ArgumentException)
-                {
-                    tally.Unreadable.Add($"{reader.GetString(0)} #{reader.GetInt64(1)} ({manifest}): {e.Message}");
-                    continue;
-                }
-                tally.Count(message);
-            }
+            tally.ReadRows(reader, _ => isJobs, serialization);
         }
         return tally;
+    }
+
+    /// <summary>
+    /// The same from the shared PostgreSQL journal of a fleet (table <c>journal</c> of the default mapping,
+    /// in schema <c>public</c>), where every board's job and region events are: job rows are those of <c>jobs-*</c>.
+    /// </summary>
+    public static JobJournalTally ReadPostgres(string connectionString, ActorSystem serialization)
+    {
+        var tally = new JobJournalTally();
+        using var connection = new Npgsql.NpgsqlConnection(connectionString);
+        connection.Open();
+        using var command = new Npgsql.NpgsqlCommand("SELECT persistence_id, sequence_number, message, manifest, identifier FROM public.journal WHERE persistence_id LIKE 'jobs-%' OR persistence_id LIKE 'region-%' ORDER BY ordering", connection);
+        using var reader = command.ExecuteReader();
+        tally.ReadRows(reader, id => id.StartsWith("jobs-", StringComparison.Ordinal), serialization);
+        return tally;
+    }
+
+    private void ReadRows(System.Data.Common.DbDataReader reader, Func<string, bool> isJobs, ActorSystem serialization)
+    {
+        while (reader.Read())
+        {
+            var manifest = reader.IsDBNull(3) ? "" : reader.GetString(3);
+            RowsByManifest[manifest] = RowsByManifest.GetValueOrDefault(manifest) + 1;
+            if (isJobs(reader.GetString(0)))
+            {
+                JobRows++;
+            }
+            else
+            {
+                RegionRows++;
+            }
+            object message;
+            try
+            {
+                message = serialization.Serialization.Deserialize((byte[])reader.GetValue(2), reader.IsDBNull(4) ? -1 : reader.GetInt32(4), manifest);
+            }
+            catch (Exception e) when (e is System.Runtime.Serialization.SerializationException or MessagePack.MessagePackSerializationException or ArgumentException)
+            {
+                Unreadable.Add($"{reader.GetString(0)} #{reader.GetInt64(1)} ({manifest}): {e.Message}");
+                continue;
+            }
+            Count(message);
+        }
     }
 
     private void Count(object message)

@@ -1,0 +1,30 @@
+using Dpr.Actors.Jobs;
+using MessagePack;
+
+namespace Dpr.Actors.Fleet;
+
+/// <summary>What the fleet asks of a board entity (sharded by board id, docs/fleet.md).</summary>
+public static class BoardCommands
+{
+    /// <summary>A job for the board's intake; answered by the intake as <see cref="JobCommands.Submit"/> is.</summary>
+    [MessagePackObject]
+    public sealed record Submit(
+        [property: Key(0)] string Board,
+        [property: Key(1)] JobCommands.Submit Job) : IBoardCommand;
+
+    /// <summary>Answered with <see cref="BoardReplies.Load"/>; starts the board when it is not running.</summary>
+    [MessagePackObject]
+    public sealed record GetLoad([property: Key(0)] string Board) : IBoardCommand;
+
+    /// <summary>A job the board's intake holds; answered as <see cref="JobCommands.GetJob"/> is.</summary>
+    [MessagePackObject]
+    public sealed record GetJob(
+        [property: Key(0)] string Board,
+        [property: Key(1)] Guid JobId) : IBoardCommand;
+
+    /// <summary>A tenant's jobs the board's intake holds; answered as <see cref="JobCommands.ListJobs"/> is.</summary>
+    [MessagePackObject]
+    public sealed record ListJobs(
+        [property: Key(0)] string Board,
+        [property: Key(1)] JobCommands.ListJobs Query) : IBoardCommand;
+}

@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using Dpr.Actors.Fleet;
+using Dpr.Actors.Jobs.Scheduling;
+using Dpr.Host.Api;
+using Dpr.Host.Fleet;
+using Spectre.Console;
+
+namespace Dpr.Host.Bench;
+
+/// <summary>
+/// <c>dpr bench fleet</c> (docs/fleet.md). A seeded discrete-event simulation in modelled time: boards of one
+/// partition (the PYNQ-Z2's), jobs of the six conv modules with <see cref="ScheduleBenchmark"/>'s sizes and
+/// Poisson arrivals, a swap costing the simulated PCAP transfer of a conv partial. Every board runs its
+/// queue the same way (jobs of the loaded module first, unless the oldest waited past the aging bound);
+/// only where a job goes differs: <see cref="FleetPlacement"/> as the service places, or round-robin to
+/// boards that schedule alone. Measured: completed jobs/s of 1 to 32 boards past saturation, and
+/// reconfigurations per job at Zipf 1.0 and 90 % load. The full run also starts a real local fleet
+/// (<see cref="LocalFleet"/>), SIGKILLs a node and times until its boards answer from the others.
+/// </summary>
+public sealed class FleetBenchmark : IBenchmark
+{
+    private const double ScalingGoal = 0.8;
+    private const double ReconfigurationGoal = 3;
+    private const double ResumeGoalSeconds = 5;
+    /// <summary>The service's default (<c>Dpr:Cluster:SpreadAfterQueued</c>): the benchmark measures what a fleet does out of the box.</summary>
+    private static readonly int SpreadAfter = new ClusterSettings().SpreadAfterQueued;
+
+    public string Name => "fleet";
+
+    public string Description => "Fleet placement: jobs/s of 1-32 boards, reconfigurations against round-robin boards, time to resume a killed node's boards.";
+
+    public BenchReport Run(bool quick, IAnsiConsole console)
+    {
+        var options = new SchedulerOptions();
+        var sizes = ScheduleBenchmark.JobSizes();
+        int[] fleetSizes = [1, 2, 4, 8, 16, 32];
+        var jobsPerBoard = quick ? 400 : 2_000;
+        var rows = new List<IReadOnlyDictionary<string, object?>>();
+        var goals = new List<BenchGoal>();
+        double? single = null;
+        var worstScaling = double.MaxValue;
+        foreach (var n in fleetSizes)
+        {
+            console.MarkupLineInterpolated($"simulating {n} board(s) past saturation...");
+            var arrivals = ScheduleBenchmark.Generate(jobsPerBoard * n, 1.0, 1.5, n, sizes, 0xF1EE_7000UL + (ulong)n);
+            var outcome = new FleetSimulation(n, options, SpreadAfter).Run(arrivals);
+            single ??= outcome.JobsPerSecond;
+            var scaling = outcome.JobsPerSecond / (n * single.Value);
+            worstScaling = Math.Min(worstScaling, scaling);
+            rows.Add(Row("throughput, zipf 1.0, 150% load", n, "fleet", outcome, scaling));
+        }
+        goals.Add(BenchGoal.AtLeast("jobs/s of N boards / (N x one board), worst of 1..32", ScalingGoal, Math.Round(worstScaling, 3), "ratio"));
+        var worstReduction = double.MaxValue;
+        foreach (var n in quick ? new[] { 8 } : [4, 8, 16])
+        {
+            console.MarkupLineInterpolated($"simulating {n} boards at 90% load, fleet placement and round-robin...");
+            var arrivals = ScheduleBenchmark.Generate(jobsPerBoard * n, 1.0, 0.9, n, sizes, 0xF1EE_9000UL + (ulong)n);
+            var fleet = new FleetSimulation(n, options, SpreadAfter).Run(arrivals);
+            var roundRobin = new FleetSimulation(n, options, null).Run(arrivals);
+            var reduction = roundRobin.ReconfigurationsPerJob / Math.Max(1e-9, fleet.ReconfigurationsPerJob);
+            worstReduction = Math.Min(worstReduction, reduction);
+            rows.Add(Row("reconfigurations, zipf 1.0, 90% load", n, "fleet", fleet, null));
+            rows.Add(Row("reconfigurations, zipf 1.0, 90% load", n, "round-robin", roundRobin, null));
+        }
+        goals.Add(BenchGoal.AtLeast("reconfigurations per job, round-robin boards / fleet placement (zipf 1.0, 90% load), worst", ReconfigurationGoal, Math.Round(worstReduction, 2), "x"));
+        if (!quick)
+        {
+            console.MarkupLine("starting a local fleet (3 nodes, 6 boards) to kill a node...");
+            var resume = ResumeSecondsAsync().GetAwaiter().GetResult();
+            rows.Add(new Dictionary<string, object?> { ["scenario"] = "resume after SIGKILL, 3 nodes, 6 boards", ["boards"] = 6, ["resume s"] = Math.Round(resume, 2) });
+            goals.Add(BenchGoal.AtMost("from SIGKILL of a node until its boards answer from the others", ResumeGoalSeconds, Math.Round(resume, 2), "s"));
+        }
+        return new BenchReport("fleet", MachineInfo.Current(), rows, goals);
+    }
+
+    private static Dictionary<string, object?> Row(string scenario, int boards, string placement, FleetSimulation.Outcome o, double? scaling) => new()
+    {
+        ["scenario"] = scenario,
+        ["boards"] = boards,
+        ["placement"] = placement,
+        ["jobs"] = o.Jobs,
+        ["jobs/s"] = Math.Round(o.JobsPerSecond, 1),
+        ["x N x one board"] = scaling is { } s ? Math.Round(s, 3) : null,
+        ["reconfigs/job"] = Math.Round(o.ReconfigurationsPerJob, 4),
+        ["p99 wait ms"] = Math.Round(o.P99WaitMs, 1),
+    };
+
+    /// <summary>A real fleet: from the SIGKILL of its last node until every board answers, each from a surviving node.</summary>
+    private static async Task<double> ResumeSecondsAsync()
+    {
+        using var fleet = await LocalFleet.StartAsync(boards: 6, nodes: 3, Path.Combine(Path.GetTempPath(), $"dpr-bench-fleet-{Guid.NewGuid():N}"));
+        using var client = new HttpClient { BaseAddress = fleet.Nodes[0].Url, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fleet.Keys["admin"]);
+        var victim = fleet.Members[2];
+        async Task<BoardListDto?> BoardsAsync()
+        {
+            var response = await client.GetAsync("/v1/boards");
+            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<BoardListDto>(ApiJson.Options) : null;
+        }
+        var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while ((await BoardsAsync())?.Boards.Any(b => b.Node == victim) != true)
+        {
+            // Sharding rebalances boards onto the nodes that joined after the first.
+            await Task.Delay(200);
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException("no board moved to the third node within 3 minutes");
+            }
+        }
+        var clock = Stopwatch.StartNew();
+        fleet.Nodes[2].Kill();
+        while ((await BoardsAsync()) is not { Silent.Count: 0 } boards || boards.Boards.Count != 6 || boards.Boards.Any(b => b.Node == victim))
+        {
+            await Task.Delay(100);
+            if (clock.Elapsed > TimeSpan.FromMinutes(3))
+            {
+                throw new TimeoutException("the killed node's boards did not come back within 3 minutes");
+            }
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Boards of one partition in modelled time; jobs placed by <see cref="FleetPlacement"/> or round-robin.</summary>
+    private sealed class FleetSimulation
+    {
+        private readonly SchedulerOptions _options;
+        private readonly int _spreadAfter;
+        private readonly Board[] _boards;
+        private readonly Dictionary<string, Board> _byName;
+        private readonly PriorityQueue<Board, (DateTimeOffset, int)> _free = new();
+        private readonly List<double> _waits = [];
+        private int _reconfigurations;
+        private DateTimeOffset _end;
+
+        /// <param name="spreadAfter">Fleet placement's spread threshold; null places round-robin.</param>
+        public FleetSimulation(int boards, SchedulerOptions options, int? spreadAfter)
+        {
+            _options = options;
+            _spreadAfter = spreadAfter ?? 0;
+            _boards = [.. Enumerable.Range(0, boards).Select(i => new Board($"b{i.ToString("D2", CultureInfo.InvariantCulture)}", i))];
+            _byName = _boards.ToDictionary(b => b.Name, StringComparer.Ordinal);
+            Placed = spreadAfter is not null;
+        }
+
+        private bool Placed { get; }
+
+        public Outcome Run(ScheduleBenchmark.Arrival[] arrivals)
+        {
+            var loads = new BoardReplies.Load[_boards.Length];
+            for (var i = 0; i < arrivals.Length; i++)
+            {
+                var arrival = arrivals[i];
+                AdvanceTo(arrival.At);
+                Board board;
+                if (Placed)
+                {
+                    for (var b = 0; b < _boards.Length; b++)
+                    {
+                        loads[b] = _boards[b].Load();
+                    }
+                    board = _byName[FleetPlacement.Choose(arrival.Module, loads, _spreadAfter)!];
+                }
+                else
+                {
+                    board = _boards[i % _boards.Length];
+                }
+                board.Enqueue(arrival);
+                if (!board.Busy)
+                {
+                    Dispatch(board, arrival.At);
+                }
+            }
+            AdvanceTo(DateTimeOffset.MaxValue);
+            var waits = _waits.Order().ToArray();
+            var seconds = (_end - arrivals[0].At).TotalSeconds;
+            return new Outcome(arrivals.Length, arrivals.Length / seconds, (double)_reconfigurations / arrivals.Length, waits[Math.Min(waits.Length - 1, (int)(0.99 * waits.Length))]);
+        }
+
+        private void AdvanceTo(DateTimeOffset time)
+        {
+            while (_free.TryPeek(out var board, out var at) && at.Item1 <= time)
+            {
+                _free.Dequeue();
+                board.Busy = false;
+                Dispatch(board, at.Item1);
+            }
+        }
+
+        /// <summary>Jobs of the loaded module first, unless the oldest has waited past the aging bound; else the oldest, after a swap.</summary>
+        private void Dispatch(Board board, DateTimeOffset now)
+        {
+            if (board.Queue.Count == 0)
+            {
+                return;
+            }
+            var oldest = board.Queue[0];
+            var same = board.Queue.FindIndex(a => a.Module == board.Module);
+            var job = board.Take(same >= 0 && now - oldest.At <= _options.AgingBound ? same : 0);
+            var took = job.Run;
+            if (job.Module != board.Module)
+            {
+                _reconfigurations++;
+                board.Module = job.Module;
+                took += _options.SwapCost;
+            }
+            _waits.Add((now - job.At).TotalMilliseconds);
+            board.Busy = true;
+            var done = now + took;
+            _end = done > _end ? done : _end;
+            _free.Enqueue(board, (done, board.Index));
+        }
+
+        /// <param name="JobsPerSecond">All jobs over the time from the first arrival until the last completes (the queues' drain included).</param>
+        public sealed record Outcome(int Jobs, double JobsPerSecond, double ReconfigurationsPerJob, double P99WaitMs);
+
+        /// <summary>One board: its partition's module, its queue in arrival order and the queue's count per module (as its intake reports it).</summary>
+        private sealed class Board(string name, int index)
+        {
+            private readonly Dictionary<string, int> _queued = new(StringComparer.Ordinal);
+            private BoardReplies.Load? _load;
+
+            public string Name { get; } = name;
+
+            public int Index { get; } = index;
+
+            public string? Module
+            {
+                get;
+                set
+                {
+                    field = value;
+                    _load = null;
+                }
+            }
+
+            public bool Busy { get; set; }
+
+            public List<ScheduleBenchmark.Arrival> Queue { get; } = [];
+
+            public void Enqueue(ScheduleBenchmark.Arrival arrival)
+            {
+                Queue.Add(arrival);
+                _queued[arrival.Module] = _queued.GetValueOrDefault(arrival.Module) + 1;
+                _load = null;
+            }
+
+            public ScheduleBenchmark.Arrival Take(int index)
+            {
+                var job = Queue[index];
+                Queue.RemoveAt(index);
+                if (--_queued[job.Module] == 0)
+                {
+                    _queued.Remove(job.Module);
+                }
+                _load = null;
+                return job;
+            }
+
+            public BoardReplies.Load Load() => _load ??= new(
+                Name, "simulated", Module is null ? [] : [Module], 1, Module is null ? 1 : 0, new Dictionary<string, int>(_queued, StringComparer.Ordinal));
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Dpr.Host.Service;
+
+namespace Dpr.Host.Fleet;
+
+/// <summary>The Akka.Hosting wiring of <c>dpr serve --cluster</c> (docs/fleet.md).</summary>
+public static class FleetAkkaBuilderExtensions
+{
+    /// <summary>The shard region (or, on a gateway without boards, its proxy) of the fleet's board entities.</summary>
+    public const string BoardRegion = "board";
+
+    /// <summary>
+    /// Remoting on <c>Dpr:Cluster:Hostname/Port</c>, cluster membership through the seed nodes with the
+    /// node's roles and the split-brain resolver, the board entities sharded by board id (remember-entities
+    /// in the journal: a board's actors come back after its node restarts or dies), and the fleet's intake
+    /// in the place of the node's own.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithDprFleet(this AkkaConfigurationBuilder builder, DprNode node)
+    {
+        var cluster = node.Options.Cluster;
+        var ids = cluster.BoardIds(node.Board.Name);
+        var extractor = new BoardMessageExtractor();
+        builder
+            .WithRemoting(cluster.Hostname, cluster.Port)
+            .WithClustering(new ClusterOptions
+            {
+                Roles = [.. cluster.RoleList],
+                SeedNodes = [.. cluster.SeedNodes],
+                SplitBrainResolver = cluster.SplitBrain == "keep-oldest" ? new KeepOldestOption() : new KeepMajorityOption(),
+            })
+            .AddHocon(
+                $"""
+                akka.cluster.split-brain-resolver.stable-after = {cluster.StableAfterSeconds.ToString(CultureInfo.InvariantCulture)}s
+                akka.cluster.sharding.remember-entities-store = eventsourced
+                # Boards spread onto a joining node within a round or two (the newer least-shard strategy, up to 20 boards a round).
+                akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
+                """,
+                HoconAddMode.Prepend);
+        if (cluster.HostsBoards)
+        {
+            builder.WithShardRegion<BoardEntityActor>(
+                BoardRegion,
+                id => BoardEntityActor.Props(id, board => DprNode.Create(node.Options, board)),
+                extractor,
+                new ShardOptions
+                {
+                    Role = ClusterSettings.BoardRole,
+                    RememberEntities = true,
+                    RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+                    StateStoreMode = StateStoreMode.Persistence,
+                    HandOffStopMessage = BoardEntityActor.HandOff.Instance,
+                });
+        }
+        else
+        {
+            builder.WithShardRegionProxy<BoardEntityActor>(BoardRegion, ClusterSettings.BoardRole, extractor);
+        }
+        return builder.WithActors((system, registry) =>
+        {
+            var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.SpreadAfterQueued, node.Options.AskTimeout), "fleet");
+            registry.Register<FleetIntakeActor>(fleet);
+            node.ServeFleet(fleet);
+        });
+    }
+}

@@ -1,0 +1,123 @@
+using Akka.Actor;
+using Dpr.Actors.Fleet;
+using Dpr.Actors.Jobs;
+
+namespace Dpr.Host.Fleet;
+
+/// <summary>
+/// The job intake of a fleet node, in the place of a board's own (<see cref="Service.DprNode.ServeFleet"/>):
+/// the HTTP API asks it what it asks a board's intake, and it answers for the whole fleet. A submission
+/// goes to the board <see cref="FleetPlacement"/> picks from every board's load, one submission at a time
+/// (each decision sees the last one's job queued); look-ups and lists ask every board.
+/// </summary>
+public sealed class FleetIntakeActor : ReceiveActor
+{
+    private readonly IActorRef _boards;
+    private readonly IReadOnlyList<string> _ids;
+    private readonly int _spreadAfter;
+    private readonly TimeSpan _timeout;
+
+    /// <summary>How long a board's load is waited for before placement goes on without it.</summary>
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(2);
+
+    public FleetIntakeActor(IActorRef boards, IReadOnlyList<string> ids, int spreadAfter, TimeSpan timeout)
+    {
+        _boards = boards;
+        _ids = ids;
+        _spreadAfter = spreadAfter;
+        _timeout = timeout;
+        ReceiveAsync<JobCommands.Submit>(SubmitAsync);
+        Receive<JobCommands.GetJob>(get => FindAsync(get.JobId).PipeTo(Sender));
+        Receive<JobCommands.ListJobs>(list => ListAsync(list).PipeTo(Sender));
+        Receive<JobCommands.GetQueueDepths>(_ => DepthsAsync().PipeTo(Sender));
+        Receive<GetBoards>(_ => LoadsAsync().PipeTo(Sender));
+    }
+
+    public static Props Props(IActorRef boards, IReadOnlyList<string> ids, int spreadAfter, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, ids, spreadAfter, timeout));
+
+    /// <summary>Wakes every board (remember-entities keeps them running from then on).</summary>
+    protected override void PreStart()
+    {
+        foreach (var id in _ids)
+        {
+            _boards.Tell(new BoardCommands.GetLoad(id));
+        }
+    }
+
+    private async Task SubmitAsync(JobCommands.Submit submit)
+    {
+        var sender = Sender;
+        var loads = await LoadsAsync();
+        var board = FleetPlacement.Choose(submit.Request.Module, [.. loads.Answered], _spreadAfter);
+        if (board is null)
+        {
+            sender.Tell(new JobReplies.Rejected(RejectionCode.QueueFull, null, $"no board of the fleet answered within {_timeout.TotalSeconds:0.#} s ({string.Join(", ", loads.Silent)})", TimeSpan.FromSeconds(2)));
+            return;
+        }
+        try
+        {
+            sender.Tell(await _boards.Ask<object>(new BoardCommands.Submit(board, submit), _timeout));
+        }
+        catch (AskTimeoutException)
+        {
+            // Not acknowledged: the client retries (with its idempotency key the board that stored it answers the same job).
+            sender.Tell(new JobReplies.Rejected(RejectionCode.JournalUnavailable, null, $"board {board} did not acknowledge the job within {_timeout.TotalSeconds:0.#} s", TimeSpan.FromSeconds(1)));
+        }
+    }
+
+    private async Task<object> FindAsync(Guid id)
+    {
+        var answers = await Task.WhenAll(_ids.Select(b => AskOrNull(new BoardCommands.GetJob(b, id))));
+        if (answers.OfType<JobReplies.JobStatus>().FirstOrDefault() is { } found)
+        {
+            return found;
+        }
+        // A board that did not answer (its node died, its shard is moving) may hold it: no answer rather than "not found".
+        return answers.Contains(null)
+            ? throw new AskTimeoutException($"job {id}: not all boards answered within {_timeout.TotalSeconds:0.#} s")
+            : new JobReplies.NotFound(id);
+    }
+
+    private async Task<JobReplies.JobList> ListAsync(JobCommands.ListJobs list)
+    {
+        var answers = await Task.WhenAll(_ids.Select(b => AskOrNull(new BoardCommands.ListJobs(b, list))));
+        var jobs = answers.OfType<JobReplies.JobList>().SelectMany(l => l.Jobs).OrderByDescending(j => j.AcceptedAt).Take(list.Limit);
+        return new JobReplies.JobList([.. jobs]);
+    }
+
+    private async Task<JobReplies.QueueDepths> DepthsAsync()
+    {
+        var loads = await LoadsAsync();
+        return new JobReplies.QueueDepths(loads.Answered.SelectMany(l => l.Queued).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => g.Sum(q => q.Value)));
+    }
+
+    private async Task<Boards> LoadsAsync()
+    {
+        // Shorter than the ask timeout: a board whose node died holds up no submission for long.
+        var wait = TimeSpan.FromTicks(Math.Min(_timeout.Ticks, LoadTimeout.Ticks));
+        var answers = await Task.WhenAll(_ids.Select(async b => (Board: b, Load: await AskOrNull(new BoardCommands.GetLoad(b), wait) as BoardReplies.Load)));
+        return new Boards([.. answers.Where(a => a.Load is not null).Select(a => a.Load!)], [.. answers.Where(a => a.Load is null).Select(a => a.Board)]);
+    }
+
+    private async Task<object?> AskOrNull(IBoardCommand command, TimeSpan? wait = null)
+    {
+        try
+        {
+            return await _boards.Ask<object>(command, wait ?? _timeout);
+        }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Answered with <see cref="Boards"/>.</summary>
+    public sealed record GetBoards
+    {
+        public static readonly GetBoards Instance = new();
+    }
+
+    /// <summary>The loads of the boards that answered, and the ids of those that did not (their node is down or their shard moving).</summary>
+    public sealed record Boards(IReadOnlyList<BoardReplies.Load> Answered, IReadOnlyList<string> Silent);
+}
