@@ -56,5 +56,7 @@ public static class DashboardEndpoints
         app.MapGet("/", (HttpContext http) => Serve(http, "index.html")).ExcludeFromDescription();
         app.MapGet("/dashboard/{file}", (HttpContext http, string file) => Serve(http, file)).ExcludeFromDescription();
         app.MapEvents(v1);
+        // Open streams end as the service stops (clients resume from their last id), not at the shutdown timeout.
+        app.Lifetime.ApplicationStopping.Register(app.Services.GetRequiredService<LiveEventHub>().Dispose);
     }
 }

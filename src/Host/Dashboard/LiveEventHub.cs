@@ -168,6 +168,12 @@ public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore t
             {
                 connection.End("service stopping");
             }
+            _connections.Clear();
+            if (_listener is not null)
+            {
+                system.EventStream.Unsubscribe(_listener);
+                _listener = null;
+            }
         }
     }
 

@@ -16,9 +16,11 @@ const jobs = new Map();         // id -> job
 const samples = [];             // { at, queued: { module: n } }
 const modules = new Set();
 
-function el(tag, props = {}, ...children) {
+function el(tag, { dataset, ...props } = {}, ...children) {
   const node = document.createElement(tag);
   Object.assign(node, props);
+  // dataset is read-only: its entries are copied one by one.
+  Object.assign(node.dataset, dataset);
   for (const child of children) node.append(child);
   return node;
 }
@@ -134,7 +136,7 @@ function region(e) {
   const text = e.kind === 'upset'
     ? `${e.partition}: upset at frame ${e.frame}${e.corrected ? ' (corrected)' : ''}`
     : `${e.partition}: ${e.kind.replace('-', ' ')}${e.module ? ' ' + e.module : ''}${e.totalMs != null ? ' in ' + ms(e.totalMs) : ''}${e.reason ? ' (' + e.reason + ')' : ''}`;
-  const item = el('li', { className: `kind-${e.kind}` }, el('time', { dateTime: e.at, textContent: new Date(e.at).toLocaleTimeString() }), text);
+  const item = el('li', { className: `kind-${e.kind}`, dataset: { partition: e.partition, sequence: e.sequence } }, el('time', { dateTime: e.at, textContent: new Date(e.at).toLocaleTimeString() }), text);
   $('#timeline').prepend(item);
   while ($('#timeline').children.length > 100) $('#timeline').lastChild.remove();
   if (e.kind === 'upset') {
