@@ -24,6 +24,12 @@ public static class Observed
     /// <summary>A job's outcome is stored: <paramref name="State"/> is completed, failed or cancelled.</summary>
     public sealed record JobFinished(string Module, JobState State);
 
+    /// <summary>
+    /// The job intake stored <paramref name="Event"/> of a job of <paramref name="Tenant"/> as the
+    /// <paramref name="SequenceNr"/>-th event of its journal (live views resume from it: docs/dashboard.md).
+    /// </summary>
+    public sealed record JobEvent(string Board, IJobEvent Event, string Tenant, string Module, long SequenceNr);
+
     /// <summary>A journal write failed; <paramref name="Writer"/> is the persistence id.</summary>
     public sealed record JournalFailed(string Writer, string Reason);
 }

@@ -23,6 +23,7 @@ public static class Program
         new CrashBenchmark(),
         new ScheduleBenchmark(),
         new HttpBenchmark(),
+        new DashboardBenchmark(),
         new FuzzBenchmark(),
         new SoakBenchmark(),
         new MemoryBenchmark(),

@@ -62,11 +62,13 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
     private bool _lookingUp;
     /// <summary>Who asked for a <see cref="Checkpoint"/> whose snapshot is being stored.</summary>
     private readonly List<IActorRef> _checkpoints = [];
+    private readonly string _board;
 
     /// <param name="index">Where finished jobs go (and idempotency keys are looked up); null keeps every finished job in memory (tests and benchmarks of the intake alone).</param>
     public JobIntakeActor(string board, JobIntakeOptions options, TimeProvider time, ICanTell? listener, IJobIndex? index = null)
     {
         PersistenceId = $"jobs-{board}";
+        _board = board;
         _options = options;
         _time = time;
         _listener = listener;
@@ -330,9 +332,11 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             // The whole batch is stored (one journal write): applied in one pass, then each event's effects.
             var before = _state;
             _state = _state.ApplyAll(events);
-            foreach (var stored in events)
+            for (var i = 0; i < events.Count; i++)
             {
-                Stored(stored, before);
+                Stored(events[i], before);
+                // The batch's events hold the sequence numbers up to the last one's, in order.
+                Announce(events[i], before, LastSequenceNr - events.Count + 1 + i);
             }
             IndexFinished(events.Where(outcome => outcome is not (JobAccepted or JobStarted)).Select(outcome => _state.Jobs.GetValueOrDefault(outcome.JobId)).OfType<JobRecord>().Where(j => !j.IsOpen));
             if (--_writing == 0)
@@ -379,6 +383,18 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             submitter.Tell(new JobReplies.Accepted(accepted.JobId, Duplicate: false));
         }
         _listener?.Tell(new OpenJob(accepted.JobId, accepted.Request, accepted.At, 0), Self);
+    }
+
+    /// <summary>Every stored event of a job, with its tenant and module, for live views (<see cref="Observed.JobEvent"/>).</summary>
+    private void Announce(IJobEvent e, IntakeState before, long sequenceNr)
+    {
+        var (tenant, module) = e is JobAccepted accepted
+            ? (accepted.Request.Tenant, accepted.Request.Module)
+            : (_state.Jobs.GetValueOrDefault(e.JobId) ?? before.Jobs.GetValueOrDefault(e.JobId)) is { } job ? (job.Tenant, job.Module) : (null, null);
+        if (tenant is not null && module is not null)
+        {
+            Context.System.EventStream.Publish(new Observed.JobEvent(_board, e, tenant, module, sequenceNr));
+        }
     }
 
     /// <summary>Snapshots the state, so a restart replays only what came after instead of every job ever accepted.</summary>

@@ -131,7 +131,7 @@ public sealed class HttpBenchmark : IBenchmark
     }
 
     /// <summary>User + system CPU of the server process so far; null once it has exited.</summary>
-    private static TimeSpan? ServerCpu(int pid)
+    internal static TimeSpan? ServerCpu(int pid)
     {
         try
         {

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Dpr.Actors.Jobs;
 using Dpr.Host.Api;
+using Dpr.Host.Dashboard;
 using Dpr.Host.Fleet;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -77,6 +78,7 @@ public static class DprService
         });
         builder.Services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         builder.Services.AddApiDocument();
+        builder.Services.AddDashboard();
 
         var metrics = new DprMetrics();
         builder.Services.AddSingleton(options);
@@ -134,6 +136,8 @@ public static class DprService
         v1.MapBoardHealth();
         // Not behind the journal: an operator ends an injected outage or inspects faults while the journal is down.
         v1.MapChaos();
+        // The dashboard at / and its event stream, GET /v1/events (docs/dashboard.md).
+        app.MapDashboard(v1);
         app.MapFallback((HttpContext context, EndpointDataSource endpoints) => UnmatchedRequest.Refuse(context, endpoints));
         app.Lifetime.ApplicationStarted.Register(() => Announce(app, options, node));
         app.Lifetime.ApplicationStopped.Register(node.Dispose);

@@ -64,14 +64,22 @@ public sealed class ApiServer : IAsyncDisposable
     }
 
     /// <summary>The service stopped as <c>dpr serve</c> stops on SIGTERM and started again on the same data directory (in-memory test server, default settings).</summary>
-    public async Task<ApiServer> RestartAsync()
+    /// <param name="sameUrl">Listen again on the loopback port this one has (a browser reconnects to the same address).</param>
+    public async Task<ApiServer> RestartAsync(bool sameUrl = false)
     {
+        var url = sameUrl ? Url!.ToString().TrimEnd('/') : "http://127.0.0.1:0";
         await _app.StopAsync();
         await _app.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         var app = DprService.Build(
-            new Dictionary<string, string?> { ["Dpr:Data"] = Data, ["Serilog:MinimumLevel:Default"] = "Warning", ["Dpr:Urls"] = "http://127.0.0.1:0" },
-            builder => builder.WebHost.UseTestServer());
+            new Dictionary<string, string?> { ["Dpr:Data"] = Data, ["Serilog:MinimumLevel:Default"] = "Warning", ["Dpr:Urls"] = url },
+            builder =>
+            {
+                if (!sameUrl)
+                {
+                    builder.WebHost.UseTestServer();
+                }
+            });
         await app.StartAsync();
         return new ApiServer(app, Data, Keys);
     }

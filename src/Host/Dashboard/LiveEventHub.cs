@@ -1,0 +1,185 @@
+using System.Text.Json;
+using Akka.Actor;
+using Dpr.Actors;
+using Dpr.Actors.Jobs;
+using Dpr.Host.Api;
+using Dpr.Host.Service;
+using Microsoft.Extensions.Logging;
+
+namespace Dpr.Host.Dashboard;
+
+/// <summary>
+/// Fans what the actors store out to the open <c>GET /v1/events</c> connections. It listens to the actor
+/// system only while someone is connected: with nobody watching there is no subscription and no timer,
+/// so the board pays nothing. While someone watches, a one-second tick sends the queue depths and the
+/// board's health when they change, and ends the streams of revoked keys.
+/// </summary>
+public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore tenants, ILogger<LiveEventHub> log) : IDisposable
+{
+    /// <summary>Open streams at most per tenant and in all (429 past them).</summary>
+    public const int MaxPerTenant = 8;
+    public const int MaxConnections = 64;
+
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _gate = new();
+    private readonly List<EventConnection> _connections = [];
+    private IActorRef? _listener;
+    private ITimer? _ticker;
+    private string? _lastQueues;
+    private string? _lastHealth;
+    private int _ticking;
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    /// <summary>A new connection, receiving live events from now on; null when the limits are reached.</summary>
+    public EventConnection? Connect(string tenant, bool admin, string keySha256)
+    {
+        lock (_gate)
+        {
+            if (_connections.Count >= MaxConnections || _connections.Count(c => c.Tenant == tenant) >= MaxPerTenant)
+            {
+                return null;
+            }
+            var connection = new EventConnection(tenant, admin, keySha256);
+            _connections.Add(connection);
+            if (_listener is null)
+            {
+                // Subscribed now, not when the actor starts: what is stored from here on reaches this connection.
+                _listener = system.ActorOf(Props.Create(() => new Listener(this)));
+                system.EventStream.Subscribe(_listener, typeof(Observed.RegionEvent));
+                system.EventStream.Subscribe(_listener, typeof(Observed.JobEvent));
+                _lastQueues = _lastHealth = null;
+                _ticker = TimeProvider.System.CreateTimer(_ => _ = TickAsync(), null, Tick, Tick);
+            }
+            return connection;
+        }
+    }
+
+    public void Disconnect(EventConnection connection)
+    {
+        lock (_gate)
+        {
+            _connections.Remove(connection);
+            if (_connections.Count == 0 && _listener is not null)
+            {
+                system.EventStream.Unsubscribe(_listener);
+                system.Stop(_listener);
+                _listener = null;
+                _ticker?.Dispose();
+                _ticker = null;
+            }
+        }
+    }
+
+    /// <summary>The queue depths now (also the first event of each stream).</summary>
+    public async Task<Dictionary<string, int>> QueuedAsync() =>
+        (await node.Intake.Ask<JobReplies.QueueDepths>(new JobCommands.GetQueueDepths(), node.Options.AskTimeout)).Queued;
+
+    private void Broadcast(LiveEvent e)
+    {
+        EventConnection[] connections;
+        lock (_gate)
+        {
+            connections = [.. _connections];
+        }
+        foreach (var connection in connections)
+        {
+            connection.Offer(e);
+        }
+    }
+
+    private void Observe(object message)
+    {
+        switch (message)
+        {
+            case Observed.RegionEvent { Event: { } e } region when region.Board == node.Board.Name:
+                Broadcast(LiveEvents.Region(region.Partition, e, region.State.SequenceNr, region.State));
+                break;
+            case Observed.RegionEvent region when region.Board == node.Board.Name:
+                // A region manager (re)started: its state, with no journal position of its own.
+                Broadcast(LiveEvents.Of("partition", BoardEndpoints.ToDto(region.State)));
+                break;
+            case Observed.JobEvent job when job.Board == node.Board.Name:
+                Broadcast(LiveEvents.Job(job.Event, job.Tenant, job.Module, job.SequenceNr));
+                break;
+        }
+    }
+
+    /// <summary>Queue depths and health when changed; streams of revoked keys ended. One tick at a time.</summary>
+    private async Task TickAsync()
+    {
+        if (Interlocked.Exchange(ref _ticking, 1) == 1)
+        {
+            return;
+        }
+        try
+        {
+            EventConnection[] connections;
+            lock (_gate)
+            {
+                connections = [.. _connections];
+            }
+            foreach (var connection in connections.Where(c => !KeyValid(c)))
+            {
+                connection.End("key revoked", LiveEvents.Of("signed-out", new { reason = "the key was revoked" }));
+            }
+            var queues = JsonSerializer.Serialize(await QueuedAsync(), ApiJson.Options);
+            if (queues != _lastQueues)
+            {
+                _lastQueues = queues;
+                Broadcast(new LiveEvent("queues", $"{{\"queued\":{queues},\"at\":{JsonSerializer.Serialize(DateTimeOffset.UtcNow)}}}"));
+            }
+            var health = JsonSerializer.Serialize(await BoardHealth.ReadAsync(node, node.Options.AskTimeout), ApiJson.Options);
+            if (health != _lastHealth)
+            {
+                _lastHealth = health;
+                Broadcast(new LiveEvent("health", health));
+            }
+        }
+        catch (Exception e) when (e is AskTimeoutException or InvalidOperationException)
+        {
+            log.LogDebug("Live events tick skipped: {Reason}", e.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
+
+    private bool KeyValid(EventConnection connection) =>
+        tenants.Find(connection.Tenant)?.Keys.Any(k => k.Sha256 == connection.KeySha256) == true;
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _ticker?.Dispose();
+            foreach (var connection in _connections)
+            {
+                connection.End("service stopping");
+            }
+            _connections.Clear();
+            if (_listener is not null)
+            {
+                system.EventStream.Unsubscribe(_listener);
+                _listener = null;
+            }
+        }
+    }
+
+    /// <summary>Hands what the event stream brings to the hub, on the actor's thread.</summary>
+    private sealed class Listener(LiveEventHub hub) : UntypedActor
+    {
+        protected override void OnReceive(object message) => hub.Observe(message);
+    }
+}
