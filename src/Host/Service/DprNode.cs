@@ -1,11 +1,7 @@
 using Akka.Actor;
-using Akka.Pattern;
 using Dpr.Actors.Jobs;
-using Dpr.Actors.Jobs.Scheduling;
-using Dpr.Actors.Regions;
-using Dpr.Actors.Sem;
+using Dpr.Actors.Node;
 using Dpr.Fabric.Boards;
-using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Drivers;
 using Dpr.Fabric.Mmio;
 using Dpr.Fabric.Modules;
@@ -26,28 +22,19 @@ public sealed class DprNode : IDisposable
 {
     private readonly IPhysicalMemory _memory;
     private readonly MemoryRegion _buffers;
-    private Dictionary<string, IActorRef> _regions = [];
-    private IActorRef? _intake;
-    private IActorRef? _dispatcher;
-    private IActorRef? _storage;
-    private IActorRef? _semMonitor;
-    private readonly CancellationTokenSource _semPolling = new();
+    private readonly NodeRuntime _runtime;
 
     private DprNode(ServiceOptions options, Board board, ModuleCatalog catalog, IConfigurationPort port, IPhysicalMemory memory, MemoryRegion buffers, SimulatedBoard? simulated)
     {
         Options = options;
         Board = board;
         Catalog = catalog;
-        (Sem, SemTurns) = SemOn(board, memory, simulated);
-        // Every write through the PCAP takes its turn with the SEM controller (docs/sem.md).
-        Port = SemTurns is null ? port : new SemTurnPort(port, SemTurns);
+        (Sem, SemTurns) = NodeSem.Open(board, memory, simulated);
+        Port = NodeSem.TakingTurns(port, SemTurns);
         Simulated = simulated;
         _memory = memory;
         _buffers = buffers;
         Limits = RequestLimits.For(options, board);
-        // Each partition that hosts a module gets an equal share of the DMA memory (StartRegions).
-        var hosting = board.Partitions.Count(p => catalog.Modules.Any(m => m.Partition == p));
-        DmaBufferBytes = (long)(buffers.Size / (ulong)Math.Max(1, hosting));
         // With PostgreSQL, results, inputs and finished jobs are in the journal's database, which several hosts share.
         var retention = TimeSpan.FromHours(options.ResultRetentionHours);
         if (options.JournalSettings is { Provider: Actors.Journal.JournalProvider.PostgreSql } journal)
@@ -62,6 +49,10 @@ public sealed class DprNode : IDisposable
             Results = new ResultStore(Path.Combine(options.DataDirectory, "results"), retention);
             Index = new JobIndex(Path.Combine(options.DataDirectory, "jobs.db"));
         }
+        var settings = new NodeSettings(
+            MaxOpenJobs: options.MaxOpenJobs, MaxOpenJobsPerTenant: options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(options.MaxOpenWorkSecondsPerTenant),
+            SwapHistoryKept: TimeSpan.FromDays(options.SwapHistoryDays), ResultRetention: retention, Placement: options.PlacementPolicy, TenantWeights: options.Weights);
+        _runtime = new NodeRuntime(new NodeParts(board, catalog, Port, memory, buffers, Sem, Blobs, Results, Index), settings, TimeProvider.System);
     }
 
     public ServiceOptions Options { get; }
@@ -79,7 +70,7 @@ public sealed class DprNode : IDisposable
     public SemTurns? SemTurns { get; }
 
     /// <summary>The SEM monitor actor (upsets, degraded health), once the regions are started.</summary>
-    public IActorRef SemMonitor => _semMonitor ?? throw new InvalidOperationException("the regions have not been started");
+    public IActorRef SemMonitor => _runtime.SemMonitor;
 
     /// <summary>The simulated board, when the port is simulated.</summary>
     public SimulatedBoard? Simulated { get; }
@@ -99,7 +90,7 @@ public sealed class DprNode : IDisposable
     public RequestLimits Limits { get; }
 
     /// <summary>The DMA buffer of each partition that hosts modules, in bytes: a job whose pass needs more cannot run (<see cref="ConvDriver.PassBytes"/>).</summary>
-    public long DmaBufferBytes { get; }
+    public long DmaBufferBytes => _runtime.DmaBufferBytes;
 
     public IResultStore Results { get; }
 
@@ -107,16 +98,16 @@ public sealed class DprNode : IDisposable
     public IJobIndex Index { get; }
 
     /// <summary>The region manager of each partition that hosts a module (through its back-off supervisor).</summary>
-    public IReadOnlyDictionary<string, IActorRef> Regions => _regions;
+    public IReadOnlyDictionary<string, IActorRef> Regions => _runtime.Regions;
 
-    public IActorRef Intake => _intake ?? throw new InvalidOperationException("the jobs have not been started");
+    public IActorRef Intake => _runtime.Intake;
 
-    public IActorRef Dispatcher => _dispatcher ?? throw new InvalidOperationException("the jobs have not been started");
+    public IActorRef Dispatcher => _runtime.Dispatcher;
 
-    public bool JobsStarted => _storage is not null;
+    public bool JobsStarted => _runtime.JobsStarted;
 
     /// <summary>Deletes the finished jobs past the retention with their results and blobs, and what no kept job needs (<see cref="JobStorageSweeperActor"/>).</summary>
-    public IActorRef Storage => _storage ?? throw new InvalidOperationException("the jobs have not been started");
+    public IActorRef Storage => _runtime.Storage;
 
     /// <summary>The board, its port and its catalog; on the simulated board a catalog of synthetic modules is written on first start.</summary>
     public static DprNode Create(ServiceOptions options)
@@ -227,88 +218,11 @@ public sealed class DprNode : IDisposable
             ? StaticDesignCheck.OnSimulated(simulated.Device)
             : StaticDesignCheck.OnHardware(Board, new LinuxFpgaManagerOptions(), _memory);
 
-    /// <summary>A back-off supervised region manager per hosting partition, and the SEM monitor fed by the simulated board.</summary>
-    public void StartRegions(ActorSystem system)
-    {
-        var hosted = Board.Partitions.Where(p => Catalog.Modules.Any(m => m.Partition == p)).ToList();
-        var slice = (ulong)DmaBufferBytes;
-        _regions = hosted.Select((partition, i) =>
-        {
-            var hardware = new PartitionHardware(Board, partition, Port, _memory, new MemoryRegion(_buffers.Base + ((ulong)i * slice), slice));
-            var manager = RegionManagerActor.Props(Board.Name, hardware, Catalog, new RegionOptions(JournalPluginId: Actors.Journal.JournalSettings.RegionsJournal, SwapHistoryKept: TimeSpan.FromDays(Options.SwapHistoryDays)), TimeProvider.System);
-            // A region manager that stops (its journal failed) comes back from its journal.
-            var supervised = BackoffSupervisor.Props(Backoff.OnStop(manager, "manager", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1));
-            return (partition.Name, Ref: system.ActorOf(supervised, RegionManagerActor.PersistenceIdFor(Board.Name, partition.Name)));
-        }).ToDictionary(r => r.Name, r => r.Ref);
-        if (StaticLoadedAtStart is { } reason)
-        {
-            // On record before any job reaches them (a manager stashes what arrives while it recovers): after
-            // the full load every partition holds nothing, whatever its journal said.
-            foreach (var region in _regions.Values)
-            {
-                region.Tell(new RegionCommands.Invalidate(reason));
-            }
-        }
-        // The simulated board's controller is read and commanded over its register-level UART, as on a board.
-        var monitor = system.ActorOf(SemMonitorActor.Props(Board, _regions, Sem.HasLink ? () => Sem.Observe() : null), "sem");
-        _semMonitor = monitor;
-        if (StaticLoadedAtStart is { } loaded)
-        {
-            monitor.Tell(new SemMonitorActor.StaticReloaded(loaded));
-        }
-        Sem.Output += lines => monitor.Tell(new SemMonitorActor.Lines(lines));
-        _ = Task.Run(() => Sem.RunAsync(_semPolling.Token));
-    }
+    /// <summary>A back-off supervised region manager per hosting partition, and the SEM monitor fed by the simulated board (<see cref="NodeRuntime.StartRegions"/>).</summary>
+    public void StartRegions(ActorSystem system) => _runtime.StartRegions(system, StaticLoadedAtStart);
 
-    /// <summary>
-    /// The SEM controller where the board profile says (on the simulated board always: its AXI UART Lite),
-    /// and the turns it takes with the PCAP through DEVCFG. A line that cannot be opened is a controller
-    /// with status missing, not a failed start: every swap then fails with that reason.
-    /// </summary>
-    private static (SemController Sem, SemTurns? Turns) SemOn(Board board, IPhysicalMemory memory, SimulatedBoard? simulated)
-    {
-        if (simulated is null && board.Sem is null)
-        {
-            return (SemController.None(board.Device), null);
-        }
-        var uart = board.Sem ?? new SemUart(SemUartKind.AxiUartLite, null, SimulatedBoard.DefaultSemUartAddress);
-        SemController sem;
-        try
-        {
-            // The simulated UART cannot overrun (its line waits for room), so it is read at the serial device's pace.
-            var (link, options) = simulated is not null
-                ? ((ISemLink)UartLiteLink.Open(simulated, simulated.SemUart.BaseAddress), SemControllerOptions.Default)
-                : uart.Kind == SemUartKind.Serial
-                    ? (SerialDeviceLink.Open(uart.SerialDevice!, uart.BaudRate), SemControllerOptions.Default)
-                    : (UartLiteLink.Open(memory, uart.UartLiteAddress!.Value), SemControllerOptions.ForUartLite(uart.BaudRate));
-            sem = new SemController(link, board.Device, options);
-        }
-        catch (SemLinkException e)
-        {
-            sem = SemController.Missing(e.Link, e.Message, board.Device);
-        }
-        return (sem, new SemTurns(sem, DevcfgControl.Open(memory, board.DevcfgAddress)));
-    }
-
-    /// <summary>
-    /// The intake (back-off supervised: a failed journal write stops it, and it comes back from its
-    /// journal), which hands finished jobs to the index, the dispatcher, which the intake finds by its
-    /// path even after a restart, and the storage sweeper.
-    /// </summary>
-    public void StartJobs(ActorSystem system)
-    {
-        var intakeOptions = new JobIntakeOptions(MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(Options.MaxOpenWorkSecondsPerTenant));
-        const string dispatcherName = "dispatcher";
-        var intake = JobIntakeActor.Props(Board.Name, intakeOptions, TimeProvider.System, system.ActorSelection($"/user/{dispatcherName}"), Index);
-        _intake = system.ActorOf(
-            BackoffSupervisor.Props(Backoff.OnStop(intake, "intake", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
-            $"jobs-{Board.Name}");
-        _dispatcher = system.ActorOf(
-            JobDispatcherActor.Props(Board.Name, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy, TenantWeights = Options.Weights }, Results, new ConvKernel(), TimeProvider.System, Blobs),
-            dispatcherName);
-        // A finished job is kept (look-up, list, idempotency key) as long as its result.
-        _storage = system.ActorOf(JobStorageSweeperActor.Props(_intake, Index, Blobs, Results, TimeProvider.System, TimeSpan.FromHours(Options.ResultRetentionHours)), "job-storage");
-    }
+    /// <summary>The intake, the dispatcher and the storage sweeper (<see cref="NodeRuntime.StartJobs"/>).</summary>
+    public void StartJobs(ActorSystem system) => _runtime.StartJobs(system);
 
     /// <summary>
     /// A job as the intake (open, or finished and not yet in the index) or else the index has it; null
@@ -331,7 +245,7 @@ public sealed class DprNode : IDisposable
 
     public void Dispose()
     {
-        _semPolling.Cancel();
+        _runtime.Dispose();
         Sem.Dispose();
         Results.Dispose();
         Index.Dispose();
