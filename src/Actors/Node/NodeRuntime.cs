@@ -119,6 +119,16 @@ public sealed class NodeRuntime : IDisposable
         _storage = system.ActorOf(JobStorageSweeperActor.Props(_intake, _parts.Index, _parts.Blobs, _parts.Results, _time, _settings.Retention), "job-storage");
     }
 
+    /// <summary>
+    /// A job as the intake (open, or finished and not yet in the index) or else the index has it; null
+    /// when neither does. The intake first: it lets go of a finished job only once the index has committed
+    /// it, so a job the intake no longer holds is in the index when the index is asked.
+    /// </summary>
+    /// <exception cref="AskTimeoutException">The intake did not answer within <paramref name="timeout"/>.</exception>
+    public async Task<JobReplies.JobStatus?> FindJobAsync(Guid jobId, TimeSpan timeout) =>
+        await Intake.Ask<object>(new JobCommands.GetJob(jobId), timeout) as JobReplies.JobStatus
+            ?? _parts.Index.Find(jobId)?.ToStatus();
+
     /// <summary>Stops polling the SEM controller; the actors stop with their actor system.</summary>
     public void Dispose() => _semPolling.Cancel();
 }

@@ -3,6 +3,7 @@ using Dpr.Fabric.Ports;
 namespace Dpr.Fabric.Simulation;
 
 /// <param name="StaticDesign">The design the PL holds at start: the board's static design when null (tests start it with a foreign one).</param>
+/// <param name="Time">The clock of the port's modelled transfers and hangs (virtual time in tests); the system clock when null.</param>
 /// <param name="DdrBytes">Simulated DDR at the board's memory base, for job buffers.</param>
 public sealed record SimulatedBoardOptions(
     SimulatedPortOptions? Port = null,
@@ -10,4 +11,5 @@ public sealed record SimulatedBoardOptions(
     ModuleThroughput? Throughput = null,
     long DdrBytes = 64 << 20,
     int KernelThreads = 0,
-    string? StaticDesign = null);
+    string? StaticDesign = null,
+    TimeProvider? Time = null);

@@ -224,15 +224,9 @@ public sealed class DprNode : IDisposable
     /// <summary>The intake, the dispatcher and the storage sweeper (<see cref="NodeRuntime.StartJobs"/>).</summary>
     public void StartJobs(ActorSystem system) => _runtime.StartJobs(system);
 
-    /// <summary>
-    /// A job as the intake (open, or finished and not yet in the index) or else the index has it; null
-    /// when neither does. The intake first: it lets go of a finished job only once the index has committed
-    /// it, so a job the intake no longer holds is in the index when the index is asked.
-    /// </summary>
+    /// <summary>A job as the intake or else the index has it; null when neither does (<see cref="NodeRuntime.FindJobAsync"/>).</summary>
     /// <exception cref="AskTimeoutException">The intake did not answer within <paramref name="timeout"/>.</exception>
-    public async Task<JobReplies.JobStatus?> FindJobAsync(Guid jobId, TimeSpan timeout) =>
-        await Intake.Ask<object>(new JobCommands.GetJob(jobId), timeout) as JobReplies.JobStatus
-            ?? Index.Find(jobId)?.ToStatus();
+    public Task<JobReplies.JobStatus?> FindJobAsync(Guid jobId, TimeSpan timeout) => _runtime.FindJobAsync(jobId, timeout);
 
     /// <summary>A tenant's jobs, newest first, from the intake and the index (<see cref="JobListing.Merge"/>), optionally only those in <paramref name="state"/>.</summary>
     /// <exception cref="AskTimeoutException">The intake did not answer within <paramref name="timeout"/>.</exception>
