@@ -59,14 +59,33 @@ public sealed class TestJobs : IJobClient
     }
 
     /// <summary>The job's status from the intake, or the index once it finished; null when neither knows it.</summary>
-    public Task<JobReplies.JobStatus?> FindAsync(Guid jobId) => _node.Runtime.FindJobAsync(jobId, _node.Options.Patience);
+    /// <exception cref="Akka.Actor.AskTimeoutException">The intake did not answer within <see cref="DprTestKitOptions.AskTimeout"/> (it stopped and has not come back yet).</exception>
+    public Task<JobReplies.JobStatus?> FindAsync(Guid jobId) => _node.Runtime.FindJobAsync(jobId, _node.Options.AskTimeout);
 
-    /// <summary>Waits until the job has ended (completed, failed or cancelled) and returns its status.</summary>
+    /// <summary>
+    /// Waits until the job has ended (completed, failed or cancelled) and returns its status. A look-up the
+    /// intake does not answer (it stopped after a journal fault and its supervisor has not brought it back
+    /// yet, so the question went to dead letters) is asked again.
+    /// </summary>
     /// <exception cref="TimeoutException">It had not ended within <see cref="DprTestKitOptions.Patience"/>.</exception>
     public async Task<JobReplies.JobStatus> AwaitEndAsync(Guid jobId)
     {
         JobReplies.JobStatus? last = null;
-        await _node.WaitUntilAsync(async () => Ended(last = await FindAsync(jobId)), () => $"job {jobId} to end (last seen: {last?.ToString() ?? "unknown"})");
+        var seen = "unknown";
+        await _node.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                last = await FindAsync(jobId);
+                seen = last?.ToString() ?? "not found";
+            }
+            catch (Akka.Actor.AskTimeoutException)
+            {
+                seen = "no answer from the intake";
+                return false;
+            }
+            return Ended(last);
+        }, () => $"job {jobId} to end (last seen: {seen})");
         return last!;
     }
 

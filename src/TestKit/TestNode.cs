@@ -84,7 +84,7 @@ public sealed class TestNode : IAsyncDisposable
             plugin-dispatcher = "akka.actor.default-dispatcher"
         }
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.test"
-        akka.persistence.snapshot-store.test.class = "Akka.Persistence.TestKit.TestSnapshotStore, Akka.Persistence.TestKit"
+        akka.persistence.snapshot-store.test.class = "Dpr.TestKit.NodeSnapshotStore, Dpr.TestKit"
         akka.persistence.snapshot-store.test.plugin-dispatcher = "akka.actor.default-dispatcher"
         """).WithFallback(ConfigurationFactory.ParseString(DprSerializer.Hocon));
 

@@ -23,6 +23,17 @@ public sealed class JournalFaultTests(ITestOutputHelper output) : DprTestKit(out
     }
 
     [Fact]
+    public async Task A_write_refused_while_a_job_is_open_stops_the_intake_and_the_job_still_ends_once()
+    {
+        var id = await Jobs.SubmitAcceptedAsync(TestJobs.Sample("conv3x3_int32", seed: 3));
+
+        Faults.RefuseJournalWrites(NodeJournal.Jobs);
+
+        Assert.Equal(JobState.Completed, (await Jobs.AwaitEndAsync(id)).State);
+        (await Node.CheckInvariantsAsync()).AssertHold();
+    }
+
+    [Fact]
     public async Task During_a_jobs_journal_outage_nothing_is_accepted_and_after_it_jobs_run()
     {
         Faults.StartJournalOutage(NodeJournal.Jobs);

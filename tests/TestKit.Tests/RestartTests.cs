@@ -37,4 +37,16 @@ public sealed class RestartTests(ITestOutputHelper output) : DprTestKit(output: 
         Assert.Equal("conv5x5_int8", await Board.ModuleInAsync());
         (await Node.CheckInvariantsAsync()).AssertHold();
     }
+
+    [Fact]
+    public async Task A_job_queued_at_a_graceful_restart_runs_after_it()
+    {
+        // The drain stores a snapshot holding the queued job and deletes the events it covers: the job lives on in the snapshot.
+        var id = await Jobs.SubmitAcceptedAsync(TestJobs.Sample("conv3x3_int8", seed: 5));
+
+        await Node.RestartAsync(graceful: true);
+
+        Assert.Equal(JobState.Completed, (await Jobs.AwaitEndAsync(id)).State);
+        (await Node.CheckInvariantsAsync()).AssertHold();
+    }
 }
