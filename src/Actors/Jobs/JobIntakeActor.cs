@@ -498,10 +498,17 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
+    /// <summary>
+    /// The journal refused a write: handled as a failure. Akka keeps a persistent actor running after a
+    /// refusal, but the refused batch's handler never runs, so the write it counted would stay under way
+    /// and every later submission would wait for it; stopping lets the back-off supervisor bring the intake
+    /// back from its journal, as after a failure (found by Dpr.TestKit's journal refusal test).
+    /// </summary>
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         RefuseUnconfirmed(cause);
         base.OnPersistRejected(cause, @event, sequenceNr);
+        Context.Stop(Self);
     }
 
     private void RefuseUnconfirmed(Exception cause)

@@ -31,7 +31,7 @@ public sealed class SimulatedBoard : IPhysicalMemory
         Device = new SimulatedDevice(board);
         // A board comes up with its static design loaded (the boot image); a test may give it another.
         Device.StartWith(options.StaticDesign ?? board.StaticDesign);
-        Port = new SimulatedPort(Device, options.Port ?? SimulatedPortOptions.For(board.Port), options.Faults);
+        Port = new SimulatedPort(Device, options.Port ?? SimulatedPortOptions.For(board.Port), options.Faults, options.Time);
         // The other ports' simulations share the device and the fault plan; a service drives one port.
         Configfs = new SimulatedConfigfs(Device, Path.Combine(Path.GetTempPath(), "dpr-simulated-board"), options.Faults, options.Port ?? SimulatedPortOptions.Pcap);
         if (board.Hwicap is { } hwicap)

@@ -4,6 +4,7 @@ namespace Dpr.Fabric.Simulation;
 
 /// <param name="StaticDesign">The design the PL holds at start: the board's static design when null (tests start it with a foreign one).</param>
 /// <param name="Throughput">How module time is charged: null (the default) times every pass with <see cref="RtlCycleModel"/>, our RTL's cycles; <see cref="ModuleThroughput.Paper"/> charges the paper's GOPS instead.</param>
+/// <param name="Time">The clock of the port's modelled transfers and hangs (virtual time in tests); the system clock when null.</param>
 /// <param name="DdrBytes">Simulated DDR at the board's memory base, for job buffers.</param>
 public sealed record SimulatedBoardOptions(
     SimulatedPortOptions? Port = null,
@@ -11,4 +12,5 @@ public sealed record SimulatedBoardOptions(
     ModuleThroughput? Throughput = null,
     long DdrBytes = 64 << 20,
     int KernelThreads = 0,
-    string? StaticDesign = null);
+    string? StaticDesign = null,
+    TimeProvider? Time = null);

@@ -1,11 +1,7 @@
 using Akka.Actor;
-using Akka.Pattern;
 using Dpr.Actors.Jobs;
-using Dpr.Actors.Jobs.Scheduling;
-using Dpr.Actors.Regions;
-using Dpr.Actors.Sem;
+using Dpr.Actors.Node;
 using Dpr.Fabric.Boards;
-using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Drivers;
 using Dpr.Fabric.Mmio;
 using Dpr.Fabric.Modules;
@@ -26,29 +22,19 @@ public sealed class DprNode : IDisposable
 {
     private readonly IPhysicalMemory _memory;
     private readonly MemoryRegion _buffers;
-    private Dictionary<string, IActorRef> _regions = [];
-    private IActorRef? _intake;
-    private IActorRef? _dispatcher;
-    private IActorRef? _storage;
-    private IActorRef? _semMonitor;
-    private readonly CancellationTokenSource _semPolling = new();
+    private readonly NodeRuntime _runtime;
 
     private DprNode(ServiceOptions options, Board board, ModuleCatalog catalog, IConfigurationPort port, IPhysicalMemory memory, MemoryRegion buffers, SimulatedBoard? simulated)
     {
         Options = options;
         Board = board;
-        BoardId = board.Name;
         Catalog = catalog;
-        (Sem, SemTurns) = SemOn(board, memory, simulated);
-        // Every write through the PCAP takes its turn with the SEM controller (docs/sem.md).
-        Port = SemTurns is null ? port : new SemTurnPort(port, SemTurns);
+        (Sem, SemTurns) = NodeSem.Open(board, memory, simulated);
+        Port = NodeSem.TakingTurns(port, SemTurns);
         Simulated = simulated;
         _memory = memory;
         _buffers = buffers;
         Limits = RequestLimits.For(options, board);
-        // Each partition that hosts a module gets an equal share of the DMA memory (StartRegions).
-        var hosting = board.Partitions.Count(p => catalog.Modules.Any(m => m.Partition == p));
-        DmaBufferBytes = (long)(buffers.Size / (ulong)Math.Max(1, hosting));
         // With PostgreSQL, results, inputs and finished jobs are in the journal's database, which several hosts share.
         var retention = TimeSpan.FromHours(options.ResultRetentionHours);
         if (options.JournalSettings is { Provider: Actors.Journal.JournalProvider.PostgreSql } journal)
@@ -63,6 +49,11 @@ public sealed class DprNode : IDisposable
             Results = new ResultStore(Path.Combine(options.DataDirectory, "results"), retention);
             Index = new JobIndex(Path.Combine(options.DataDirectory, "jobs.db"));
         }
+        var settings = new NodeSettings(
+            MaxOpenJobs: options.MaxOpenJobs, MaxOpenJobsPerTenant: options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(options.MaxOpenWorkSecondsPerTenant),
+            SwapHistoryKept: TimeSpan.FromDays(options.SwapHistoryDays), ResultRetention: retention, Placement: options.PlacementPolicy, TenantWeights: options.Weights,
+            Prefetch: options.Prefetch);
+        _runtime = new NodeRuntime(new NodeParts(board, catalog, Port, memory, buffers, Sem, Blobs, Results, Index), settings, TimeProvider.System);
     }
 
     public ServiceOptions Options { get; }
@@ -70,7 +61,7 @@ public sealed class DprNode : IDisposable
     public Board Board { get; }
 
     /// <summary>The board's name in persistence ids and actor names: the profile's name, or its id in a fleet (<c>pynq-z2-3</c>).</summary>
-    public string BoardId { get; private set; }
+    public string BoardId => _runtime.BoardId;
 
     /// <summary>In a fleet (<c>Dpr:Cluster</c>), the fleet's intake, which is also <see cref="Intake"/>; null otherwise.</summary>
     public IActorRef? Fleet { get; private set; }
@@ -86,7 +77,7 @@ public sealed class DprNode : IDisposable
     public SemTurns? SemTurns { get; }
 
     /// <summary>The SEM monitor actor (upsets, degraded health), once the regions are started.</summary>
-    public IActorRef SemMonitor => _semMonitor ?? throw new InvalidOperationException("the regions have not been started");
+    public IActorRef SemMonitor => _runtime.SemMonitor;
 
     /// <summary>The simulated board, when the port is simulated.</summary>
     public SimulatedBoard? Simulated { get; }
@@ -106,7 +97,7 @@ public sealed class DprNode : IDisposable
     public RequestLimits Limits { get; }
 
     /// <summary>The DMA buffer of each partition that hosts modules, in bytes: a job whose pass needs more cannot run (<see cref="ConvDriver.PassBytes"/>).</summary>
-    public long DmaBufferBytes { get; }
+    public long DmaBufferBytes => _runtime.DmaBufferBytes;
 
     public IResultStore Results { get; }
 
@@ -114,16 +105,17 @@ public sealed class DprNode : IDisposable
     public IJobIndex Index { get; }
 
     /// <summary>The region manager of each partition that hosts a module (through its back-off supervisor).</summary>
-    public IReadOnlyDictionary<string, IActorRef> Regions => _regions;
+    public IReadOnlyDictionary<string, IActorRef> Regions => _runtime.Regions;
 
-    public IActorRef Intake => _intake ?? throw new InvalidOperationException("the jobs have not been started");
+    /// <summary>The board's job intake; in a fleet, the fleet's (<see cref="Fleet"/>).</summary>
+    public IActorRef Intake => Fleet ?? _runtime.Intake;
 
-    public IActorRef Dispatcher => _dispatcher ?? throw new InvalidOperationException("the jobs have not been started");
+    public IActorRef Dispatcher => _runtime.Dispatcher;
 
-    public bool JobsStarted => _storage is not null;
+    public bool JobsStarted => _runtime.JobsStarted;
 
     /// <summary>Deletes the finished jobs past the retention with their results and blobs, and what no kept job needs (<see cref="JobStorageSweeperActor"/>).</summary>
-    public IActorRef Storage => _storage ?? throw new InvalidOperationException("the jobs have not been started");
+    public IActorRef Storage => _runtime.Storage;
 
     /// <summary>The board, its port and its catalog; on the simulated board a catalog of synthetic modules is written on first start.</summary>
     public static DprNode Create(ServiceOptions options)
@@ -183,16 +175,12 @@ public sealed class DprNode : IDisposable
     public static DprNode Create(ServiceOptions options, string boardId)
     {
         var node = Create(options);
-        node.BoardId = boardId;
+        node._runtime.BoardId = boardId;
         return node;
     }
 
     /// <summary>In a fleet: HTTP requests go to the fleet's intake (<see cref="Fleet"/>), not to a board of this node's own.</summary>
-    public void ServeFleet(IActorRef fleet)
-    {
-        Fleet = fleet;
-        _intake = fleet;
-    }
+    public void ServeFleet(IActorRef fleet) => Fleet = fleet;
 
     /// <summary>
     /// The static design at start, before the regions start: loaded through the port when
@@ -249,100 +237,15 @@ public sealed class DprNode : IDisposable
             ? StaticDesignCheck.OnSimulated(simulated.Device)
             : StaticDesignCheck.OnHardware(Board, new LinuxFpgaManagerOptions(), _memory);
 
-    /// <summary>A back-off supervised region manager per hosting partition, and the SEM monitor fed by the simulated board.</summary>
-    public void StartRegions(IActorRefFactory system)
-    {
-        var hosted = Board.Partitions.Where(p => Catalog.Modules.Any(m => m.Partition == p)).ToList();
-        var slice = (ulong)DmaBufferBytes;
-        _regions = hosted.Select((partition, i) =>
-        {
-            var hardware = new PartitionHardware(Board, partition, Port, _memory, new MemoryRegion(_buffers.Base + ((ulong)i * slice), slice));
-            var manager = RegionManagerActor.Props(BoardId, hardware, Catalog, new RegionOptions(JournalPluginId: Actors.Journal.JournalSettings.RegionsJournal, SwapHistoryKept: TimeSpan.FromDays(Options.SwapHistoryDays)), TimeProvider.System);
-            // A region manager that stops (its journal failed) comes back from its journal.
-            var supervised = BackoffSupervisor.Props(Backoff.OnStop(manager, "manager", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1));
-            return (partition.Name, Ref: system.ActorOf(supervised, RegionManagerActor.PersistenceIdFor(BoardId, partition.Name)));
-        }).ToDictionary(r => r.Name, r => r.Ref);
-        if (StaticLoadedAtStart is { } reason)
-        {
-            // On record before any job reaches them (a manager stashes what arrives while it recovers): after
-            // the full load every partition holds nothing, whatever its journal said.
-            foreach (var region in _regions.Values)
-            {
-                region.Tell(new RegionCommands.Invalidate(reason));
-            }
-        }
-        // The simulated board's controller is read and commanded over its register-level UART, as on a board.
-        var monitor = system.ActorOf(SemMonitorActor.Props(Board, _regions, Sem.HasLink ? () => Sem.Observe() : null), "sem");
-        _semMonitor = monitor;
-        if (StaticLoadedAtStart is { } loaded)
-        {
-            monitor.Tell(new SemMonitorActor.StaticReloaded(loaded));
-        }
-        Sem.Output += lines => monitor.Tell(new SemMonitorActor.Lines(lines));
-        _ = Task.Run(() => Sem.RunAsync(_semPolling.Token));
-    }
+    /// <summary>A back-off supervised region manager per hosting partition, and the SEM monitor fed by the simulated board (<see cref="NodeRuntime.StartRegions"/>).</summary>
+    public void StartRegions(IActorRefFactory system) => _runtime.StartRegions(system, StaticLoadedAtStart);
 
-    /// <summary>
-    /// The SEM controller where the board profile says (on the simulated board always: its AXI UART Lite),
-    /// and the turns it takes with the PCAP through DEVCFG. A line that cannot be opened is a controller
-    /// with status missing, not a failed start: every swap then fails with that reason.
-    /// </summary>
-    private static (SemController Sem, SemTurns? Turns) SemOn(Board board, IPhysicalMemory memory, SimulatedBoard? simulated)
-    {
-        if (simulated is null && board.Sem is null)
-        {
-            return (SemController.None(board.Device), null);
-        }
-        var uart = board.Sem ?? new SemUart(SemUartKind.AxiUartLite, null, SimulatedBoard.DefaultSemUartAddress);
-        SemController sem;
-        try
-        {
-            // The simulated UART cannot overrun (its line waits for room), so it is read at the serial device's pace.
-            var (link, options) = simulated is not null
-                ? ((ISemLink)UartLiteLink.Open(simulated, simulated.SemUart.BaseAddress), SemControllerOptions.Default)
-                : uart.Kind == SemUartKind.Serial
-                    ? (SerialDeviceLink.Open(uart.SerialDevice!, uart.BaudRate), SemControllerOptions.Default)
-                    : (UartLiteLink.Open(memory, uart.UartLiteAddress!.Value), SemControllerOptions.ForUartLite(uart.BaudRate));
-            sem = new SemController(link, board.Device, options);
-        }
-        catch (SemLinkException e)
-        {
-            sem = SemController.Missing(e.Link, e.Message, board.Device);
-        }
-        return (sem, new SemTurns(sem, DevcfgControl.Open(memory, board.DevcfgAddress)));
-    }
+    /// <summary>The intake, the dispatcher and the storage sweeper (<see cref="NodeRuntime.StartJobs"/>).</summary>
+    public void StartJobs(IActorRefFactory system) => _runtime.StartJobs(system);
 
-    /// <summary>
-    /// The intake (back-off supervised: a failed journal write stops it, and it comes back from its
-    /// journal), which hands finished jobs to the index, the dispatcher, which the intake finds by its
-    /// path even after a restart, and the storage sweeper.
-    /// </summary>
-    public void StartJobs(IActorRefFactory system)
-    {
-        var intakeOptions = new JobIntakeOptions(MaxOpenJobs: Options.MaxOpenJobs, MaxOpenJobsPerTenant: Options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(Options.MaxOpenWorkSecondsPerTenant));
-        const string dispatcherName = "dispatcher";
-        // In a fleet the board's actors are its entity's children (Host/Fleet/BoardEntityActor).
-        var dispatcherPath = system is IActorContext ? dispatcherName : $"/user/{dispatcherName}";
-        var intake = JobIntakeActor.Props(BoardId, intakeOptions, TimeProvider.System, system.ActorSelection(dispatcherPath), Index);
-        _intake = system.ActorOf(
-            BackoffSupervisor.Props(Backoff.OnStop(intake, "intake", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
-            $"jobs-{BoardId}");
-        _dispatcher = system.ActorOf(
-            JobDispatcherActor.Props(BoardId, _intake, _regions, Catalog, new SchedulerOptions { Placement = Options.PlacementPolicy, TenantWeights = Options.Weights, Prefetch = Options.Prefetch }, Results, new ConvKernel(), TimeProvider.System, Blobs),
-            dispatcherName);
-        // A finished job is kept (look-up, list, idempotency key) as long as its result.
-        _storage = system.ActorOf(JobStorageSweeperActor.Props(_intake, Index, Blobs, Results, TimeProvider.System, TimeSpan.FromHours(Options.ResultRetentionHours)), "job-storage");
-    }
-
-    /// <summary>
-    /// A job as the intake (open, or finished and not yet in the index) or else the index has it; null
-    /// when neither does. The intake first: it lets go of a finished job only once the index has committed
-    /// it, so a job the intake no longer holds is in the index when the index is asked.
-    /// </summary>
+    /// <summary>A job as the intake or else the index has it; null when neither does (<see cref="NodeRuntime.FindJobAsync"/>).</summary>
     /// <exception cref="AskTimeoutException">The intake did not answer within <paramref name="timeout"/>.</exception>
-    public async Task<JobReplies.JobStatus?> FindJobAsync(Guid jobId, TimeSpan timeout) =>
-        await Intake.Ask<object>(new JobCommands.GetJob(jobId), timeout) as JobReplies.JobStatus
-            ?? Index.Find(jobId)?.ToStatus();
+    public Task<JobReplies.JobStatus?> FindJobAsync(Guid jobId, TimeSpan timeout) => _runtime.FindJobAsync(jobId, timeout);
 
     /// <summary>A tenant's jobs, newest first, from the intake and the index (<see cref="JobListing.Merge"/>), optionally only those in <paramref name="state"/>.</summary>
     /// <exception cref="AskTimeoutException">The intake did not answer within <paramref name="timeout"/>.</exception>
@@ -355,7 +258,7 @@ public sealed class DprNode : IDisposable
 
     public void Dispose()
     {
-        _semPolling.Cancel();
+        _runtime.Dispose();
         Sem.Dispose();
         Results.Dispose();
         Index.Dispose();

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Persistence.TestKit;
 using Dpr.Actors.Audit;
+using Dpr.TestKit;
 
 namespace Dpr.Actors.Tests.Audit;
 
@@ -8,7 +9,7 @@ namespace Dpr.Actors.Tests.Audit;
 public class AuditActorTests : Akka.TestKit.Xunit2.TestKit
 {
     public AuditActorTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
     }
 

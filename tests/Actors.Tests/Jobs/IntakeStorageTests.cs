@@ -3,7 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Journal;
-using Dpr.Tests;
+using Dpr.TestKit;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;

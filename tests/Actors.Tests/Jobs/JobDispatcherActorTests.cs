@@ -3,6 +3,7 @@ using Dpr.Actors.Jobs;
 using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Actors.Tests.Regions;
 using Dpr.Fabric.Convolution;
+using Dpr.TestKit;
 
 namespace Dpr.Actors.Tests.Jobs;
 
@@ -13,23 +14,12 @@ public sealed class JobDispatcherActorTests : Akka.TestKit.Xunit2.TestKit
     private IActorRef? _dispatcher;
 
     public JobDispatcherActorTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
     }
 
-    private static JobRequest Request(string module, int seed, bool cpu = false)
-    {
-        var m = ConvModule.Resolve(module);
-        var rng = new Random(seed);
-        var width = m.Bits / 8;
-        var k = m.KernelSize;
-        int Value() => (int)rng.NextInt64(m.MinValue, m.MaxValue + 1);
-        return new JobRequest(
-            $"tenant-{seed % 3}", module, 1, "same", 3, "requantized",
-            [1, 2, 9, 7], TensorBytes.Encode(Enumerable.Range(0, 126).Select(_ => Value()).ToArray(), width),
-            [2, 2, k, k], TensorBytes.Encode(Enumerable.Range(0, 4 * k * k).Select(_ => Value()).ToArray(), width),
-            CpuFallback: cpu);
-    }
+    private static JobRequest Request(string module, int seed, bool cpu = false) =>
+        TestJobs.Sample(module, seed, $"tenant-{seed % 3}", cpu);
 
     private (IActorRef Intake, ResultStore Results, IActorRef[] All) Start(string board, SimulatedRegion region, string generation = "1", IBlobStore? blobs = null)
     {

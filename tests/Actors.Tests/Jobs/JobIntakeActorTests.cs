@@ -3,13 +3,14 @@ using Akka.Persistence.TestKit;
 using Dpr.Actors.Jobs;
 using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Fabric.Convolution;
+using Dpr.TestKit;
 
 namespace Dpr.Actors.Tests.Jobs;
 
 public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
 {
     public JobIntakeActorTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
     }
 

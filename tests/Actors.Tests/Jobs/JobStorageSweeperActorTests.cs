@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Dpr.Actors.Jobs;
+using Dpr.TestKit;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Dpr.Actors.Tests.Jobs;
@@ -16,7 +17,7 @@ public sealed class JobStorageSweeperActorTests : Akka.TestKit.Xunit2.TestKit
     private readonly JobIndex _index;
 
     public JobStorageSweeperActorTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
         _blobs = new BlobStore(Path.Combine(_directory, "blobs"), _time);
         _results = new ResultStore(Path.Combine(_directory, "results"), Retention, _time);

@@ -1,12 +1,13 @@
 using Dpr.Actors.Regions;
 using Dpr.Fabric.Ports;
+using Dpr.TestKit;
 
 namespace Dpr.Actors.Tests.Regions;
 
 public class RegionConcurrencyTests : Akka.TestKit.Xunit2.TestKit
 {
     public RegionConcurrencyTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
     }
 

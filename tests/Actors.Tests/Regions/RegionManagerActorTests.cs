@@ -5,6 +5,7 @@ using Dpr.Actors.Modules;
 using Dpr.Actors.Regions;
 using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Ports;
+using Dpr.TestKit;
 using Dpr.Tests;
 
 namespace Dpr.Actors.Tests.Regions;
@@ -12,7 +13,7 @@ namespace Dpr.Actors.Tests.Regions;
 public class RegionManagerActorTests : Akka.TestKit.Xunit2.TestKit
 {
     public RegionManagerActorTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
     }
 

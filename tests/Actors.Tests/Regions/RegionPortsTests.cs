@@ -4,6 +4,7 @@ using Dpr.Actors.Regions;
 using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Ports;
 using Dpr.Fabric.Simulation;
+using Dpr.TestKit;
 
 namespace Dpr.Actors.Tests.Regions;
 
@@ -11,7 +12,7 @@ namespace Dpr.Actors.Tests.Regions;
 public class RegionPortsTests : Akka.TestKit.Xunit2.TestKit
 {
     public RegionPortsTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
     }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Dpr.Actors.Regions;
 using Dpr.Fabric.Modules;
+using Dpr.TestKit;
 
 namespace Dpr.Actors.Tests.Regions;
 
@@ -12,7 +13,7 @@ public sealed class RegionRecheckTests : Akka.TestKit.Xunit2.TestKit
     private readonly ECDsa _key = ModuleSigner.CreateKey();
 
     public RegionRecheckTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
         ModuleCatalog.WriteSynthetic(SimulatedRegion.PynqZ2, _dir, _key);
     }

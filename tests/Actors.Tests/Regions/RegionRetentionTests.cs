@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Dpr.Actors.Journal;
 using Dpr.Actors.Regions;
-using Dpr.Tests;
+using Dpr.TestKit;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 

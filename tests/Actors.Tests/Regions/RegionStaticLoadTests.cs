@@ -5,6 +5,7 @@ using Dpr.Fabric.Bitstreams;
 using Dpr.Fabric.Boards;
 using Dpr.Fabric.Convolution;
 using Dpr.Fabric.Ports;
+using Dpr.TestKit;
 
 namespace Dpr.Actors.Tests.Regions;
 
@@ -12,7 +13,7 @@ namespace Dpr.Actors.Tests.Regions;
 public class RegionStaticLoadTests : Akka.TestKit.Xunit2.TestKit
 {
     public RegionStaticLoadTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
     }
 

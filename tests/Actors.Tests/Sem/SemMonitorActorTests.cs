@@ -2,13 +2,14 @@ using Akka.Actor;
 using Dpr.Actors.Regions;
 using Dpr.Actors.Sem;
 using Dpr.Actors.Tests.Regions;
+using Dpr.TestKit;
 
 namespace Dpr.Actors.Tests.Sem;
 
 public class SemMonitorActorTests : Akka.TestKit.Xunit2.TestKit
 {
     public SemMonitorActorTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
     }
 

@@ -6,6 +6,7 @@ using Dpr.Fabric.Boards;
 using Dpr.Fabric.Ports;
 using Dpr.Fabric.Sem;
 using Dpr.Fabric.Simulation;
+using Dpr.TestKit;
 
 namespace Dpr.Actors.Tests.Sem;
 
@@ -13,7 +14,7 @@ namespace Dpr.Actors.Tests.Sem;
 public class SemTurnRegionTests : Akka.TestKit.Xunit2.TestKit
 {
     public SemTurnRegionTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
     }
 

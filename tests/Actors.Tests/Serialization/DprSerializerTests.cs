@@ -1,6 +1,7 @@
 using System.Reflection;
 using Akka.Serialization;
 using Dpr.Actors.Serialization;
+using Dpr.TestKit;
 using Dpr.Tests;
 
 namespace Dpr.Actors.Tests.Serialization;
@@ -8,7 +9,7 @@ namespace Dpr.Actors.Tests.Serialization;
 public class DprSerializerTests : Akka.TestKit.Xunit2.TestKit
 {
     public DprSerializerTests()
-        : base(ActorTestConfig.Config)
+        : base(TestNode.Config)
     {
     }
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
-using Dpr.Tests;
+using Dpr.TestKit;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Dpr.Host.Tests.Api;

@@ -4,7 +4,7 @@ using Akka.Actor;
 using Dpr.Actors.Jobs;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
-using Dpr.Tests;
+using Dpr.TestKit;
 
 namespace Dpr.Host.Tests.Api;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Service;
-using Dpr.Tests;
+using Dpr.TestKit;
 
 namespace Dpr.Host.Tests.Api;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dpr.Host.Api;
-using Dpr.Tests;
+using Dpr.TestKit;
 
 namespace Dpr.Host.Tests.Api;
 

@@ -8,7 +8,7 @@ using Dpr.Host.Api;
 using Dpr.Host.Fleet;
 using Dpr.Host.Tests.Api;
 using Dpr.Host.Tests.Service;
-using Dpr.Tests;
+using Eventually = Dpr.TestKit.Eventually;
 
 namespace Dpr.Host.Tests.Fleet;
 

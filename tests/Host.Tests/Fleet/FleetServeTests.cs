@@ -6,7 +6,7 @@ using Dpr.Host.Api;
 using Dpr.Host.Fleet;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Api;
-using Dpr.Tests;
+using Eventually = Dpr.TestKit.Eventually;
 using Microsoft.Extensions.Configuration;
 
 namespace Dpr.Host.Tests.Fleet;

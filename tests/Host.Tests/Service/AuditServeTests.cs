@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Cli;
-using Dpr.Tests;
+using Dpr.TestKit;
 
 namespace Dpr.Host.Tests.Service;
 

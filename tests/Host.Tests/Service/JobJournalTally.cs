@@ -13,6 +13,10 @@ namespace Dpr.Host.Tests.Service;
 /// </summary>
 internal sealed class JobJournalTally
 {
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
     public int JobRows { get; private set; }
 
     public int RegionRows { get; private set; }
@@ -102,13 +106,13 @@ internal sealed class JobJournalTally
                 Add(Starts, s.JobId, s.Attempt);
                 break;
             case JobEvents.JobCompleted c:
-                Add(Outcomes, c.JobId, InterleavingRun.Completed);
+                Add(Outcomes, c.JobId, Completed);
                 break;
             case JobEvents.JobFailed f:
-                Add(Outcomes, f.JobId, InterleavingRun.Failed);
+                Add(Outcomes, f.JobId, Failed);
                 break;
             case JobEvents.JobCancelled c:
-                Add(Outcomes, c.JobId, InterleavingRun.Cancelled);
+                Add(Outcomes, c.JobId, Cancelled);
                 break;
             case RegionEvents.SwapCompleted:
                 SwapsCompleted++;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dpr.Host.Service;
+using Dpr.TestKit;
 
 namespace Dpr.Host.Tests.Service;
 
@@ -126,7 +127,7 @@ public sealed class TenantStoreTests : IDisposable
         File.SetLastWriteTimeUtc(path, written);
         Assert.Equal(length, new FileInfo(path).Length);
 
-        await Dpr.Tests.Eventually.TrueAsync(() => service.Authenticate(first) is null, "the first key refused", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => service.Authenticate(first) is null, "the first key refused", TimeSpan.FromSeconds(10));
         Assert.Equal("alice", service.Authenticate(other)?.Name);
     }
 

@@ -1,6 +1,5 @@
 using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Actors.Regions;
-using Dpr.Fabric.Convolution;
 
 namespace Dpr.Actors.Tests.Jobs.Scheduling;
 
@@ -11,8 +10,8 @@ namespace Dpr.Actors.Tests.Jobs.Scheduling;
 /// </summary>
 internal sealed class SchedulerHarness
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-    private static readonly string[] Modules = ["m0", "m1", "m2", "m3", "m4", "m5"];
+    private static readonly DateTimeOffset T0 = TenantScenario.T0;
+    private static readonly string[] Modules = TenantScenario.Modules;
 
     private readonly SchedulerOptions options;
     private readonly Random random;
@@ -23,7 +22,7 @@ internal sealed class SchedulerHarness
         this.options = options;
         this.partitions = partitions;
         random = new Random(seed);
-        Driver = new SchedulingDriver(options, Enumerable.Range(0, partitions).Select(i => (new PartitionName($"p{i}"), (IReadOnlyCollection<ModuleName>)[.. Modules.Select(m => new ModuleName(m))])));
+        Driver = TenantScenario.NewDriver(options, partitions);
     }
 
     public SchedulingDriver Driver { get; }

@@ -31,7 +31,7 @@ internal sealed class TenantScenario
     public TenantScenario(SchedulerOptions options, int partitions)
     {
         this.options = options;
-        Driver = new SchedulingDriver(options, Enumerable.Range(0, partitions).Select(i => (new PartitionName($"p{i}"), (IReadOnlyCollection<ModuleName>)[.. Modules.Select(m => new ModuleName(m))])));
+        Driver = NewDriver(options, partitions);
         for (var p = 0; p < partitions; p++)
         {
             Carry(Driver.Observe(new RegionObservation(new PartitionName($"p{p}"), incarnation, observed++, RegionStatus.Empty, null, null), T0), T0);
@@ -39,6 +39,10 @@ internal sealed class TenantScenario
     }
 
     public SchedulingDriver Driver { get; }
+
+    /// <summary>The service's driver over partitions p0, p1, ... each of which can hold every one of <see cref="Modules"/>.</summary>
+    public static SchedulingDriver NewDriver(SchedulerOptions options, int partitions) =>
+        new(options, Enumerable.Range(0, partitions).Select(i => (new PartitionName($"p{i}"), (IReadOnlyCollection<ModuleName>)[.. Modules.Select(m => new ModuleName(m))])));
 
     public Dictionary<JobId, QueuedJob> Jobs { get; } = [];
 

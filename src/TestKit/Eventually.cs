@@ -1,11 +1,11 @@
 using System.Diagnostics;
 
-namespace Dpr.Tests;
+namespace Dpr.TestKit;
 
 /// <summary>
-/// Waits for what real I/O makes true (an SQLite write, an actor on its own thread, an in-process
-/// service): there is no clock to advance for those, so the tests poll. The limit only turns a hang
-/// into a failure naming <c>what</c>; no test asserts how long anything took.
+/// Waits for what real concurrency makes true (an actor on its own thread, a port write off it, the SEM
+/// controller's line polled on a timer): there is no clock to advance for those, so a test polls. The
+/// limit only turns a hang into a failure naming <c>what</c>; no test asserts how long anything took.
 /// </summary>
 public static class Eventually
 {
@@ -18,12 +18,16 @@ public static class Eventually
     public static Task TrueAsync(Func<Task<bool>> condition, string what, TimeSpan within) =>
         TrueAsync(condition, () => what, within);
 
+    /// <exception cref="TimeoutException">Not true within <paramref name="within"/>; the message says what was waited for.</exception>
     public static async Task TrueAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan within)
     {
         var waited = Stopwatch.StartNew();
         while (!await condition())
         {
-            Assert.True(waited.Elapsed < within, $"not within {within.TotalSeconds:0} s: {what()}");
+            if (waited.Elapsed >= within)
+            {
+                throw new TimeoutException($"not within {within.TotalSeconds:0} s: {what()}");
+            }
             await Task.Delay(20);
         }
     }

@@ -1,0 +1,8 @@
+namespace Dpr.TestKit;
+
+public enum SwapStep
+{
+    Started,
+    Completed,
+    Failed,
+}
