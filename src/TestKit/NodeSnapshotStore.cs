@@ -12,8 +12,24 @@ namespace Dpr.TestKit;
 /// </summary>
 public sealed class NodeSnapshotStore : TestSnapshotStore
 {
+    // The delete behavior a test set (OnDelete.Fail()...), kept to apply it to a delete by criteria as the base does.
+    private ISnapshotStoreInterceptor? _delete;
+
+    protected override bool ReceivePluginInternal(object message)
+    {
+        if (message is UseDeleteInterceptor use)
+        {
+            _delete = use.Interceptor;
+        }
+        return base.ReceivePluginInternal(message);
+    }
+
     protected override async Task DeleteAsync(string persistenceId, SnapshotSelectionCriteria criteria, CancellationToken cancellationToken = default)
     {
+        if (_delete is { } intercept)
+        {
+            await intercept.InterceptAsync(persistenceId, criteria);
+        }
         // The load selects the newest snapshot the criteria match; the bound check keeps a store that selected past them from looping.
         while (await LoadAsync(persistenceId, criteria, cancellationToken) is { } selected
             && selected.Metadata.SequenceNr <= criteria.MaxSequenceNr && selected.Metadata.SequenceNr >= criteria.MinSequenceNr)

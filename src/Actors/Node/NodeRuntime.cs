@@ -134,8 +134,9 @@ public sealed class NodeRuntime : IDisposable
     /// it, so a job the intake no longer holds is in the index when the index is asked.
     /// </summary>
     /// <exception cref="AskTimeoutException">The intake did not answer within <paramref name="timeout"/>.</exception>
-    public async Task<JobReplies.JobStatus?> FindJobAsync(Guid jobId, TimeSpan timeout) =>
-        await Intake.Ask<object>(new JobCommands.GetJob(jobId), timeout) as JobReplies.JobStatus
+    /// <param name="intake">The intake to ask instead of this node's (a fleet's, which finds the board that has the job).</param>
+    public async Task<JobReplies.JobStatus?> FindJobAsync(Guid jobId, TimeSpan timeout, IActorRef? intake = null) =>
+        await (intake ?? Intake).Ask<object>(new JobCommands.GetJob(jobId), timeout) as JobReplies.JobStatus
             ?? _parts.Index.Find(jobId)?.ToStatus();
 
     /// <summary>Stops polling the SEM controller; the actors stop with their actor system.</summary>

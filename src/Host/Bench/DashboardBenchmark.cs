@@ -32,71 +32,56 @@ public sealed class DashboardBenchmark : IBenchmark
     public BenchReport Run(bool quick, IAnsiConsole console)
     {
         var (phase, idle, pairs) = quick ? (TimeSpan.FromSeconds(6), TimeSpan.FromSeconds(5), 2) : (TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(20), 3);
-        var data = Path.Combine(Path.GetTempPath(), $"dpr-bench-dashboard-{Guid.NewGuid():N}");
-        try
+        return ServedBench.Run("dashboard", console, data =>
         {
             var tenants = new TenantStore(data);
             var keys = new[] { tenants.Add("alice", admin: false), tenants.Add("bob", admin: false) };
             var admin = tenants.Add("ops", admin: true);
-            using var server = ServeProcess.Start(data, ServeProcess.FreePort(), new Dictionary<string, string> { ["Serilog__MinimumLevel__Default"] = "Warning" });
-            try
+            return ((keys, admin), new Dictionary<string, string> { ["Serilog__MinimumLevel__Default"] = "Warning" });
+        },
+        (server, setup) =>
+        {
+            var (keys, admin) = setup;
+            console.MarkupLine("warming up...");
+            Measure(server, keys, null, phase);
+            var rows = new List<Dictionary<string, object?>>();
+            for (var i = 0; i < pairs; i++)
             {
-                server.WaitReadyAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
-                console.MarkupLineInterpolated($"dpr serve (pid {server.Id}) ready at {server.Url}; warming up...");
-                Measure(server, keys, null, phase);
-                var rows = new List<Dictionary<string, object?>>();
-                for (var i = 0; i < pairs; i++)
-                {
-                    foreach (var watched in new[] { false, true })
-                    {
-                        console.MarkupLineInterpolated($"workload, {(watched ? "one dashboard open" : "no dashboard")}, {phase.TotalSeconds:0} s...");
-                        rows.Add(Measure(server, keys, watched ? admin : null, phase).Row("workload", watched));
-                    }
-                }
-                console.MarkupLine("waiting for the jobs still queued to finish...");
-                Settle(server);
                 foreach (var watched in new[] { false, true })
                 {
-                    console.MarkupLineInterpolated($"idle, {(watched ? "one dashboard open" : "no dashboard")}, {idle.TotalSeconds:0} s...");
-                    rows.Add(Measure(server, [], watched ? admin : null, idle).Row("idle", watched));
+                    console.MarkupLineInterpolated($"workload, {(watched ? "one dashboard open" : "no dashboard")}, {phase.TotalSeconds:0} s...");
+                    rows.Add(Measure(server, keys, watched ? admin : null, phase).Row("workload", watched));
                 }
-                console.MarkupLineInterpolated($"operator loads, each until its swap shows on an open stream...");
-                var latencies = LoadLatenciesAsync(server.Url, admin, quick ? 10 : 40).GetAwaiter().GetResult();
-                rows.Add(new()
-                {
-                    ["phase"] = "operator load to its event",
-                    ["dashboard open"] = true,
-                    ["loads"] = latencies.Count,
-                    ["median ms"] = Math.Round(latencies[latencies.Count / 2], 1),
-                    ["p95 ms"] = Math.Round(P95(latencies), 1),
-                    ["max ms"] = Math.Round(latencies[^1], 1),
-                });
-                server.Terminate();
-                server.WaitForExit(TimeSpan.FromSeconds(60));
-                double Cores(string workload, bool watched) =>
-                    rows.Where(r => (string)r["phase"]! == workload && (bool)r["dashboard open"]! == watched).Average(r => (double)r["server cores"]!);
-                var ratio = Cores("workload", true) / Cores("workload", false);
-                var idleCost = Cores("idle", true) - Cores("idle", false);
-                return new BenchReport("dashboard", MachineInfo.Current(), rows,
-                [
-                    BenchGoal.AtMost("service CPU under load, one dashboard open / none", MaxLoadRatio, Math.Round(ratio, 3), "ratio"),
-                    BenchGoal.AtMost("service CPU idle, one dashboard open minus none", MaxIdleCores, Math.Round(idleCost, 4), "cores"),
-                    BenchGoal.AtMost("operator load to its swap-completed event on the stream, p95", MaxLoadToEventMs, Math.Round(P95(latencies), 1), "ms"),
-                ]);
             }
-            catch
+            console.MarkupLine("waiting for the jobs still queued to finish...");
+            Settle(server);
+            foreach (var watched in new[] { false, true })
             {
-                console.WriteLine(server.Tail());
-                throw;
+                console.MarkupLineInterpolated($"idle, {(watched ? "one dashboard open" : "no dashboard")}, {idle.TotalSeconds:0} s...");
+                rows.Add(Measure(server, [], watched ? admin : null, idle).Row("idle", watched));
             }
-        }
-        finally
-        {
-            if (Directory.Exists(data))
+            console.MarkupLineInterpolated($"operator loads, each until its swap shows on an open stream...");
+            var latencies = LoadLatenciesAsync(server.Url, admin, quick ? 10 : 40).GetAwaiter().GetResult();
+            rows.Add(new()
             {
-                Directory.Delete(data, recursive: true);
-            }
-        }
+                ["phase"] = "operator load to its event",
+                ["dashboard open"] = true,
+                ["loads"] = latencies.Count,
+                ["median ms"] = Math.Round(latencies[latencies.Count / 2], 1),
+                ["p95 ms"] = Math.Round(P95(latencies), 1),
+                ["max ms"] = Math.Round(latencies[^1], 1),
+            });
+            double Cores(string workload, bool watched) =>
+                rows.Where(r => (string)r["phase"]! == workload && (bool)r["dashboard open"]! == watched).Average(r => (double)r["server cores"]!);
+            var ratio = Cores("workload", true) / Cores("workload", false);
+            var idleCost = Cores("idle", true) - Cores("idle", false);
+            return new BenchReport("dashboard", MachineInfo.Current(), rows,
+            [
+                BenchGoal.AtMost("service CPU under load, one dashboard open / none", MaxLoadRatio, Math.Round(ratio, 3), "ratio"),
+                BenchGoal.AtMost("service CPU idle, one dashboard open minus none", MaxIdleCores, Math.Round(idleCost, 4), "cores"),
+                BenchGoal.AtMost("operator load to its swap-completed event on the stream, p95", MaxLoadToEventMs, Math.Round(P95(latencies), 1), "ms"),
+            ]);
+        });
     }
 
     private sealed record Phase(TimeSpan Wall, TimeSpan Cpu, int Submitted, int Events)

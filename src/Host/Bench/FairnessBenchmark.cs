@@ -39,8 +39,7 @@ public sealed class FairnessBenchmark : IBenchmark
 
     public BenchReport Run(bool quick, IAnsiConsole console)
     {
-        var data = Path.Combine(Path.GetTempPath(), $"dpr-bench-fairness-{Guid.NewGuid():N}");
-        try
+        return ServedBench.Run("fairness", console, data =>
         {
             var store = new TenantStore(data);
             string[] tenants = ["mallory", "bob", "carol", "calibration", One, .. Weights.Keys, .. MixedTenants];
@@ -55,30 +54,13 @@ public sealed class FairnessBenchmark : IBenchmark
             {
                 environment[$"DPR__TENANTWEIGHTS__{tenant}"] = weight.ToString(CultureInfo.InvariantCulture);
             }
-            using var server = ServeProcess.Start(data, ServeProcess.FreePort(), environment);
-            try
-            {
-                server.WaitReadyAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
-                console.MarkupLineInterpolated($"dpr serve (pid {server.Id}) ready at {server.Url}");
-                using var client = new FairnessClient(server.Url, keys);
-                var report = RunAsync(quick, client, console).GetAwaiter().GetResult();
-                server.Terminate();
-                server.WaitForExit(TimeSpan.FromSeconds(120));
-                return report;
-            }
-            catch
-            {
-                console.WriteLine(server.Tail());
-                throw;
-            }
-        }
-        finally
+            return (keys, environment);
+        },
+        (server, keys) =>
         {
-            if (Directory.Exists(data))
-            {
-                Directory.Delete(data, recursive: true);
-            }
-        }
+            using var client = new FairnessClient(server.Url, keys);
+            return RunAsync(quick, client, console).GetAwaiter().GetResult();
+        });
     }
 
     private static async Task<BenchReport> RunAsync(bool quick, FairnessClient client, IAnsiConsole console)

@@ -28,11 +28,10 @@ public sealed class HttpBenchmark : IBenchmark
     public BenchReport Run(bool quick, IAnsiConsole console)
     {
         var (count, limit) = quick ? (20_000, TimeSpan.FromSeconds(20)) : (200_000, TimeSpan.FromSeconds(90));
-        var data = Path.Combine(Path.GetTempPath(), $"dpr-bench-http-{Guid.NewGuid():N}");
-        try
+        return ServedBench.Run("http", console, data =>
         {
             var key = new TenantStore(data).Add("bench", admin: false);
-            using var server = ServeProcess.Start(data, ServeProcess.FreePort(), new Dictionary<string, string>
+            return (key, new Dictionary<string, string>
             {
                 ["DPR__MAXOPENJOBS"] = "100000000",
                 ["DPR__MAXOPENJOBSPERTENANT"] = "100000000",
@@ -40,45 +39,30 @@ public sealed class HttpBenchmark : IBenchmark
                 ["DPR__REQUESTSPERSECONDPERTENANT"] = "100000000",
                 ["Serilog__MinimumLevel__Default"] = "Warning",
             });
-            try
-            {
-                server.WaitReadyAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
-                console.MarkupLineInterpolated($"dpr serve (pid {server.Id}) ready at {server.Url}; warming up...");
-                Submit(server.Url, key, 2_000, TimeSpan.FromSeconds(30));
-                console.MarkupLineInterpolated($"[bold]{Clients}[/] clients submitting up to {count:N0} jobs for at most {limit.TotalSeconds:0} s...");
-                var cpuBefore = ServerCpu(server.Id);
-                var run = Submit(server.Url, key, count, limit);
-                var serverCpu = ServerCpu(server.Id) - cpuBefore;
-                server.Terminate();
-                server.WaitForExit(TimeSpan.FromSeconds(60));
-                var rate = run.Accepted / run.Elapsed.TotalSeconds;
-                var row = new Dictionary<string, object?>
-                {
-                    ["clients"] = Clients,
-                    ["submitted"] = run.Accepted,
-                    ["refused"] = run.Refused,
-                    ["seconds"] = Math.Round(run.Elapsed.TotalSeconds, 2),
-                    ["submits/s"] = Math.Round(rate),
-                    ["p50 ms"] = Math.Round(run.P50, 3),
-                    ["p99 ms"] = Math.Round(run.P99, 3),
-                    ["server CPU s"] = serverCpu is { } cpu ? Math.Round(cpu.TotalSeconds, 1) : null,
-                    ["server CPU µs/submit"] = serverCpu is { } c && run.Accepted > 0 ? Math.Round(c.TotalMicroseconds / run.Accepted) : null,
-                };
-                return new BenchReport("http", MachineInfo.Current(), [row], [BenchGoal.AtLeast("durable submits over HTTP, 16 keep-alive clients", GoalPerSecond, Math.Round(rate), "submits/s")]);
-            }
-            catch
-            {
-                console.WriteLine(server.Tail());
-                throw;
-            }
-        }
-        finally
+        },
+        (server, key) =>
         {
-            if (Directory.Exists(data))
+            console.MarkupLine("warming up...");
+            Submit(server.Url, key, 2_000, TimeSpan.FromSeconds(30));
+            console.MarkupLineInterpolated($"[bold]{Clients}[/] clients submitting up to {count:N0} jobs for at most {limit.TotalSeconds:0} s...");
+            var cpuBefore = ServerCpu(server.Id);
+            var run = Submit(server.Url, key, count, limit);
+            var serverCpu = ServerCpu(server.Id) - cpuBefore;
+            var rate = run.Accepted / run.Elapsed.TotalSeconds;
+            var row = new Dictionary<string, object?>
             {
-                Directory.Delete(data, recursive: true);
-            }
-        }
+                ["clients"] = Clients,
+                ["submitted"] = run.Accepted,
+                ["refused"] = run.Refused,
+                ["seconds"] = Math.Round(run.Elapsed.TotalSeconds, 2),
+                ["submits/s"] = Math.Round(rate),
+                ["p50 ms"] = Math.Round(run.P50, 3),
+                ["p99 ms"] = Math.Round(run.P99, 3),
+                ["server CPU s"] = serverCpu is { } cpu ? Math.Round(cpu.TotalSeconds, 1) : null,
+                ["server CPU µs/submit"] = serverCpu is { } c && run.Accepted > 0 ? Math.Round(c.TotalMicroseconds / run.Accepted) : null,
+            };
+            return new BenchReport("http", MachineInfo.Current(), [row], [BenchGoal.AtLeast("durable submits over HTTP, 16 keep-alive clients", GoalPerSecond, Math.Round(rate), "submits/s")]);
+        });
     }
 
     private sealed record RunResult(int Accepted, int Refused, TimeSpan Elapsed, double P50, double P99);

@@ -245,7 +245,7 @@ public sealed class DprNode : IDisposable
 
     /// <summary>A job as the intake or else the index has it; null when neither does (<see cref="NodeRuntime.FindJobAsync"/>).</summary>
     /// <exception cref="AskTimeoutException">The intake did not answer within <paramref name="timeout"/>.</exception>
-    public Task<JobReplies.JobStatus?> FindJobAsync(Guid jobId, TimeSpan timeout) => _runtime.FindJobAsync(jobId, timeout);
+    public Task<JobReplies.JobStatus?> FindJobAsync(Guid jobId, TimeSpan timeout) => _runtime.FindJobAsync(jobId, timeout, Fleet);
 
     /// <summary>A tenant's jobs, newest first, from the intake and the index (<see cref="JobListing.Merge"/>), optionally only those in <paramref name="state"/>.</summary>
     /// <exception cref="AskTimeoutException">The intake did not answer within <paramref name="timeout"/>.</exception>

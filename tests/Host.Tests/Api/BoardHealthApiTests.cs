@@ -105,10 +105,20 @@ public class BoardHealthApiTests
         await using var server = await ApiServer.StartAsync();
         var node = server.Services.GetRequiredService<DprNode>();
         node.Simulated!.SemSilent = true;
-        // The next ping goes unanswered; asking now is the same as waiting for the ping.
-        node.Sem.RequestStatus();
 
-        var board = await EventuallyAsync(server.Client("ops"), b => b.Sem.Status == "silent", TimeSpan.FromSeconds(20));
+        // The next ping goes unanswered; asking now is the same as waiting for the ping. Asked again while
+        // waiting: an answer to the last ping before the silence, read after this request was sent, counts
+        // as its answer (the controller cannot tell which command bytes answer), so silence shows only at
+        // the next unanswered request, up to a ping interval (30 s) later.
+        var board = await EventuallyAsync(server.Client("ops"), b =>
+        {
+            if (b.Sem.Status == "silent")
+            {
+                return true;
+            }
+            node.Sem.RequestStatus();
+            return false;
+        }, TimeSpan.FromSeconds(20));
 
         Assert.Contains("no answer from AXI UART Lite at 0x42C00000", board.Sem.Reason);
         Assert.False(board.Degraded);
