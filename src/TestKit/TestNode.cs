@@ -143,8 +143,9 @@ public sealed class TestNode : IAsyncDisposable
     /// Polls <paramref name="condition"/> until it holds; in virtual time the clock moves
     /// <see cref="DprTestKitOptions.TimeStepWhileWaiting"/> at each poll that finds it false.
     /// </summary>
-    /// <exception cref="TimeoutException">Not within <see cref="DprTestKitOptions.Patience"/>; the message names <paramref name="what"/>.</exception>
-    public Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> what) =>
+    /// <param name="within">How long to wait; <see cref="DprTestKitOptions.Patience"/> when null.</param>
+    /// <exception cref="TimeoutException">Not within <paramref name="within"/>; the message names <paramref name="what"/>.</exception>
+    public Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan? within = null) =>
         Eventually.TrueAsync(async () =>
         {
             if (await condition())
@@ -156,7 +157,7 @@ public sealed class TestNode : IAsyncDisposable
                 clock.Advance(Options.TimeStepWhileWaiting);
             }
             return false;
-        }, what, Options.Patience);
+        }, what, within ?? Options.Patience);
 
     /// <summary>Starts the node and waits until it is ready as <c>/readyz</c> says: the intake has recovered and every region manager answers.</summary>
     public async Task StartAsync()
