@@ -72,6 +72,28 @@ public sealed class SqliteRegionsJournalTests : IDisposable
         await system.Terminate();
     }
 
+    [Fact]
+    public async Task The_wal_stays_bounded_under_a_long_run_of_single_event_writes()
+    {
+        // SQLite checkpoints every 1,000 WAL pages: a change that moves the checkpoint off the insert must keep this.
+        const int events = 4000;
+        using (var system = Journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING")))
+        {
+            var writer = system.ActorOf(Props.Create(() => new Recorder("recorder-3", JournalSettings.RegionsJournal)));
+            for (var i = 0; i < events; i++)
+            {
+                await writer.Ask<string>(new Recorder.Record("e"), Timeout);
+            }
+
+            // A commit appends a few pages (4 KiB each) to the WAL: without checkpoints it would hold them all (about 87 MB).
+            var wal = new FileInfo(new SqliteConnectionStringBuilder(Journal.RegionsConnectionString).DataSource + "-wal");
+            Assert.True(wal.Exists, "the regions journal runs in WAL mode");
+            Assert.InRange(wal.Length, 1, 3L * 1000 * 4096);
+            await system.Terminate();
+        }
+        Assert.Equal(events, Rows(Journal.RegionsConnectionString).Count(r => r.PersistenceId == "recorder-3"));
+    }
+
     /// <summary>Every row but its ordering and timestamp: the writer UUID only as present or not, since each journal has its own.</summary>
     private static List<(string PersistenceId, long SequenceNr, bool Deleted, string Message, string? Manifest, long? Identifier, bool HasWriter)> Rows(string connectionString)
     {
