@@ -110,7 +110,7 @@ public sealed class FleetProcessTests
         {
             Assert.InRange(tally.Accepted.GetValueOrDefault(id), 0, 1);
             Assert.InRange((tally.Outcomes.GetValueOrDefault(id) ?? []).Count, 0, 1);
-            Assert.DoesNotContain("failed", tally.Outcomes.GetValueOrDefault(id) ?? []);
+            Assert.DoesNotContain(JobJournalTally.Failed, tally.Outcomes.GetValueOrDefault(id) ?? []);
         });
         Assert.True(tally.Outcomes.Count > 0, "some completions still on record");
         await using var connection = new Npgsql.NpgsqlConnection(connectionString);
