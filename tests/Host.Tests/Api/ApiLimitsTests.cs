@@ -4,6 +4,7 @@ using Dpr.Fabric.Boards;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Cli;
+using Eventually = Dpr.TestKit.Eventually;
 
 namespace Dpr.Host.Tests.Api;
 
@@ -115,14 +116,10 @@ public class ApiLimitsTests
 
         node.Simulated!.InjectUpset(frame, 40, 7, correctable: false);
 
-        SwapPageDto swaps;
-        var until = DateTime.UtcNow.AddSeconds(30);
-        do
-        {
-            await Task.Delay(50);
-            swaps = (await ops.GetFromJsonAsync<SwapPageDto>("/v1/swaps", ApiJson.Options))!;
-        }
-        while (!swaps.Swaps.Any(s => s.Reason == "upset") && DateTime.UtcNow < until);
+        SwapPageDto swaps = null!;
+        await Eventually.TrueAsync(
+            async () => (swaps = (await ops.GetFromJsonAsync<SwapPageDto>("/v1/swaps", ApiJson.Options))!).Swaps.Any(s => s.Reason == "upset"),
+            "the upset's repair on the swap history", TimeSpan.FromSeconds(30));
         Assert.Contains(swaps.Swaps, s => s is { Reason: "upset", Outcome: "completed", Module: "conv3x3_int16" });
         Assert.Contains("dpr_upsets_total{partition=\"conv\",corrected=\"false\"} 1", await server.Client(null).GetStringAsync("/metrics"));
         Assert.Equal("Loaded", (await ops.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!.Regions.Single().Status);

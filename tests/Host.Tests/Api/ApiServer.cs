@@ -4,6 +4,7 @@ using Dpr.Actors.Jobs;
 using Dpr.Fabric.Convolution;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
+using Eventually = Dpr.TestKit.Eventually;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -138,15 +139,10 @@ public static class TestJobs
 
     public static async Task<JobDto> WaitAsync(HttpClient client, Guid id, TimeSpan? timeout = null)
     {
-        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var job = (await client.GetFromJsonAsync<JobDto>($"/v1/jobs/{id}", ApiJson.Options))!;
-            if (job.State is "completed" or "failed" or "cancelled" || DateTime.UtcNow > until)
-            {
-                return job;
-            }
-            await Task.Delay(20);
-        }
+        JobDto job = null!;
+        await Eventually.TrueAsync(
+            async () => (job = (await client.GetFromJsonAsync<JobDto>($"/v1/jobs/{id}", ApiJson.Options))!).State is "completed" or "failed" or "cancelled",
+            () => $"job {id} ended; last state {job?.State}", timeout ?? TimeSpan.FromSeconds(60));
+        return job;
     }
 }

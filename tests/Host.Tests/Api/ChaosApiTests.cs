@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Dpr.Host.Api;
+using Eventually = Dpr.TestKit.Eventually;
 
 namespace Dpr.Host.Tests.Api;
 
@@ -127,12 +128,9 @@ public class ChaosApiTests
         // The acceptance cannot be stored: no answer within the ask timeout.
         await ApiTests.AssertProblem(await alice.PostAsJsonAsync("/v1/jobs", during, ApiJson.Options), HttpStatusCode.ServiceUnavailable, "journal");
 
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while ((await ops.GetFromJsonAsync<ChaosStateDto>("/v1/chaos", ApiJson.Options))!.JournalOutageUntil is not null)
-        {
-            Assert.True(DateTime.UtcNow < until, "the journal outage did not end");
-            await Task.Delay(100);
-        }
+        await Eventually.TrueAsync(
+            async () => (await ops.GetFromJsonAsync<ChaosStateDto>("/v1/chaos", ApiJson.Options))!.JournalOutageUntil is null,
+            "the journal outage ended", TimeSpan.FromSeconds(60));
 
         // The stalled write went through once the lock was released (under the 10 s circuit breaker): the job the 503 answered is on record and runs.
         var late = await PollJobsAsync(alice, jobs => jobs.Count == 1);
@@ -165,22 +163,20 @@ public class ChaosApiTests
     /// <summary>The caller's jobs once <paramref name="done"/> holds; a 503 (the intake still busy with the writes the outage held back) is asked again.</summary>
     private static async Task<IReadOnlyList<JobDto>> PollJobsAsync(HttpClient client, Func<IReadOnlyList<JobDto>, bool> done)
     {
-        var until = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var response = await client.GetAsync("/v1/jobs");
-            if (response.StatusCode != HttpStatusCode.ServiceUnavailable)
+        IReadOnlyList<JobDto> jobs = [];
+        await Eventually.TrueAsync(
+            async () =>
             {
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                var jobs = (await response.Content.ReadFromJsonAsync<JobListDto>(ApiJson.Options))!.Jobs;
-                if (done(jobs))
+                var response = await client.GetAsync("/v1/jobs");
+                if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
                 {
-                    return jobs;
+                    return false;
                 }
-            }
-            Assert.True(DateTime.UtcNow < until, "the jobs did not arrive");
-            await Task.Delay(100);
-        }
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                return done(jobs = (await response.Content.ReadFromJsonAsync<JobListDto>(ApiJson.Options))!.Jobs);
+            },
+            () => $"the jobs arrived; last count {jobs.Count}", TimeSpan.FromSeconds(60));
+        return jobs;
     }
 
     [Fact]

@@ -7,6 +7,7 @@ using Dpr.Host.Api;
 using Dpr.Host.Cli;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Api;
+using Eventually = Dpr.TestKit.Eventually;
 
 namespace Dpr.Host.Tests.Service;
 
@@ -226,25 +227,24 @@ public sealed class PostgresServeTests
     private static async Task<(HttpStatusCode Status, string Reason)> ReadyzAsync(ServeProcess serve, Func<(HttpStatusCode Status, string Reason), bool> until)
     {
         using var http = new HttpClient { BaseAddress = serve.Url, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            try
+        (HttpStatusCode Status, string Reason) answer = default;
+        await Eventually.TrueAsync(
+            async () =>
             {
-                var response = await http.GetAsync("/readyz");
-                using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-                var answer = (response.StatusCode, body.RootElement.TryGetProperty("reason", out var reason) ? reason.GetString() ?? "" : "");
-                if (until(answer) || DateTime.UtcNow > deadline)
+                try
                 {
-                    return answer;
+                    var response = await http.GetAsync("/readyz");
+                    using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    answer = (response.StatusCode, body.RootElement.TryGetProperty("reason", out var reason) ? reason.GetString() ?? "" : "");
+                    return until(answer);
                 }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                // Not listening yet.
-            }
-            await Task.Delay(100);
-        }
+                catch (HttpRequestException)
+                {
+                    return false; // Not listening yet.
+                }
+            },
+            () => $"/readyz answered as waited for; last {answer}", TimeSpan.FromSeconds(60));
+        return answer;
     }
 
     /// <summary>The <c>detail</c> of a problem (RFC 7807) body.</summary>
