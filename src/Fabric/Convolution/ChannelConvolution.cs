@@ -1,5 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Dpr.Fabric.Convolution;
 
@@ -18,7 +20,7 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
     /// <summary>Widest vector of any lanes type: 16 Int32 pairs.</summary>
     private const int MaxLanes = 16;
 
-    /// <summary>Work items [start, end) of image n; item = block · Tiles + tile.</summary>
+    /// <summary>Work items [start, end) of image n; item = block · Tiles + tile. Input bases and step offsets are in bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute<TAcc>(ChannelRun<TElem> run, int n, int start, int end)
         where TAcc : IAccumulator<TVec, TElem>
@@ -35,6 +37,9 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         ref var offsets = ref MemoryMarshal.GetArrayDataReference(run.StepOffsets);
         var imageSize = g.ImageSize;
         var steps = g.Steps;
+        var pixelBytes = g.PixelBytes;
+        var requantized = run.Requantized.Span;
+        var raw = run.Raw.Span;
         for (var item = start; item < end; item++)
         {
             var block = item / g.Tiles;
@@ -45,7 +50,7 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
             var ox = p0 - oy * g.Wout;
             for (var i = 0; i < Tile; i++)
             {
-                bases[i] = (oy * g.S * g.Wp + ox * g.S) * g.Cp;
+                bases[i] = (oy * g.S * g.Wp + ox * g.S) * pixelBytes;
                 if (i + 1 < count && ++ox == g.Wout)
                 {
                     ox = 0;
@@ -53,11 +58,7 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
                 }
             }
             // The sums start at the bias, so the epilogue only rounds, saturates and stores.
-            var bias = run.Bias.AsSpan(block * lanes, lanes);
-            for (var i = 0; i < Tile; i++)
-            {
-                bias.CopyTo(sums.Slice(i * lanes, lanes));
-            }
+            StartAtBias(run.Bias.AsSpan(block * lanes, lanes), sums);
             ref var weights = ref MemoryMarshal.GetArrayDataReference(run.Weights);
             weights = ref Unsafe.Add(ref weights, (nint)block * steps * lanes);
             for (var d = 0; d < run.DigitShifts.Length; d++)
@@ -68,7 +69,31 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
                     Steps<TAcc>(ref digit, bases, ref weights, ref offsets, s0, Math.Min(steps, s0 + run.ChunkSteps), run.DigitShifts[d], sums);
                 }
             }
-            Store(g, output, n, block, p0, count, sums, values, run.Requantized.Span, run.Raw.Span);
+            Store(g, output, n, block, p0, count, sums, values, requantized, raw);
+        }
+    }
+
+    /// <summary>Each position's sums set to the block's bias (vector copies: a span copy per position cost more than the tile's transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StartAtBias(ReadOnlySpan<long> bias, Span<long> sums)
+    {
+        var lanes = bias.Length;
+        if (lanes % Vector<long>.Count != 0)
+        {
+            for (var i = 0; i < Tile; i++)
+            {
+                bias.CopyTo(sums.Slice(i * lanes, lanes));
+            }
+            return;
+        }
+        ref var from = ref MemoryMarshal.GetReference(bias);
+        ref var to = ref MemoryMarshal.GetReference(sums);
+        for (var i = 0; i < Tile * lanes; i += lanes)
+        {
+            for (var k = 0; k < lanes; k += Vector<long>.Count)
+            {
+                Vector.LoadUnsafe(ref from, (nuint)k).StoreUnsafe(ref to, (nuint)(i + k));
+            }
         }
     }
 
@@ -78,14 +103,14 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         where TAcc : IAccumulator<TVec, TElem>
     {
         var lanes = TLanes.Count;
-        ref var x0 = ref Unsafe.Add(ref input, bases[0]);
-        ref var x1 = ref Unsafe.Add(ref input, bases[1]);
-        ref var x2 = ref Unsafe.Add(ref input, bases[2]);
-        ref var x3 = ref Unsafe.Add(ref input, bases[3]);
-        ref var x4 = ref Unsafe.Add(ref input, bases[4]);
-        ref var x5 = ref Unsafe.Add(ref input, bases[5]);
-        ref var x6 = ref Unsafe.Add(ref input, bases[6]);
-        ref var x7 = ref Unsafe.Add(ref input, bases[7]);
+        ref var x0 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[0]);
+        ref var x1 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[1]);
+        ref var x2 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[2]);
+        ref var x3 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[3]);
+        ref var x4 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[4]);
+        ref var x5 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[5]);
+        ref var x6 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[6]);
+        ref var x7 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[7]);
         ref var w = ref Unsafe.Add(ref weights, (nint)s0 * lanes);
         TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
         TVec a4 = TLanes.Zero, a5 = TLanes.Zero, a6 = TLanes.Zero, a7 = TLanes.Zero;
@@ -95,28 +120,28 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         {
             var offset = (nint)Unsafe.Add(ref offsets, s);
             var wv = TLanes.Load(ref w);
-            var q = TLanes.Broadcast(Unsafe.Add(ref x0, offset));
+            var q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x0, offset)));
             a0 = TAcc.AddLow(a0, q, wv);
             h0 = TAcc.AddHigh(h0, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x1, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x1, offset)));
             a1 = TAcc.AddLow(a1, q, wv);
             h1 = TAcc.AddHigh(h1, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x2, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x2, offset)));
             a2 = TAcc.AddLow(a2, q, wv);
             h2 = TAcc.AddHigh(h2, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x3, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x3, offset)));
             a3 = TAcc.AddLow(a3, q, wv);
             h3 = TAcc.AddHigh(h3, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x4, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x4, offset)));
             a4 = TAcc.AddLow(a4, q, wv);
             h4 = TAcc.AddHigh(h4, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x5, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x5, offset)));
             a5 = TAcc.AddLow(a5, q, wv);
             h5 = TAcc.AddHigh(h5, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x6, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x6, offset)));
             a6 = TAcc.AddLow(a6, q, wv);
             h6 = TAcc.AddHigh(h6, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x7, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x7, offset)));
             a7 = TAcc.AddLow(a7, q, wv);
             h7 = TAcc.AddHigh(h7, q, wv);
             w = ref Unsafe.Add(ref w, lanes);
@@ -151,6 +176,11 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         else
         {
             ConvEpilogue.Requantize(sums[..(count * lanes)], 0, q.Shift, q.Min, q.Max, values);
+            if (Vector512.IsHardwareAccelerated && lanes == Vector512<int>.Count && channels == lanes && count == Tile)
+            {
+                ChannelTranspose.Store16x8(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), g.Positions);
+                return;
+            }
             Transpose(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), lanes, channels, count, g.Positions);
         }
     }
