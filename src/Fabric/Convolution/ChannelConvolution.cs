@@ -40,6 +40,11 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         var pixelBytes = g.PixelBytes;
         var requantized = run.Requantized.Span;
         var raw = run.Raw.Span;
+        // A requantized job whose steps all fit one pass finishes each tile in registers (see LaneRequantization).
+        var onePass = !output.Raw && run.DigitShifts.Length == 1 && run.ChunkSteps >= steps;
+        ref var sumsStart = ref MemoryMarshal.GetReference(sums);
+        ref var valuesStart = ref MemoryMarshal.GetReference(values);
+        long noBias = 0;
         for (var item = start; item < end; item++)
         {
             var block = item / g.Tiles;
@@ -57,16 +62,22 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
                     oy++;
                 }
             }
-            // The sums start at the bias, so the epilogue only rounds, saturates and stores.
-            StartAtBias(run.Bias.AsSpan(block * lanes, lanes), sums);
             ref var weights = ref MemoryMarshal.GetArrayDataReference(run.Weights);
             weights = ref Unsafe.Add(ref weights, (nint)block * steps * lanes);
+            if (onePass)
+            {
+                Steps<TAcc>(ref input, bases, ref weights, ref offsets, 0, steps, 0, ref sumsStart, ref run.Bias[block * lanes], ref valuesStart, output);
+                Place(g, n, block, p0, count, values, requantized);
+                continue;
+            }
+            // The sums start at the bias, so the epilogue only rounds, saturates and stores.
+            StartAtBias(run.Bias.AsSpan(block * lanes, lanes), sums);
             for (var d = 0; d < run.DigitShifts.Length; d++)
             {
                 ref var digit = ref Unsafe.Add(ref input, (nint)d * imageSize);
                 for (var s0 = 0; s0 < steps; s0 += run.ChunkSteps)
                 {
-                    Steps<TAcc>(ref digit, bases, ref weights, ref offsets, s0, Math.Min(steps, s0 + run.ChunkSteps), run.DigitShifts[d], sums);
+                    Steps<TAcc>(ref digit, bases, ref weights, ref offsets, s0, Math.Min(steps, s0 + run.ChunkSteps), run.DigitShifts[d], ref sumsStart, ref noBias, ref Unsafe.NullRef<int>(), output);
                 }
             }
             Store(g, output, n, block, p0, count, sums, values, requantized, raw);
@@ -99,7 +110,8 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Steps<TAcc>(
-        ref TElem input, ReadOnlySpan<int> bases, ref TElem weights, ref int offsets, int s0, int s1, int shift, Span<long> sums)
+        ref TElem input, ReadOnlySpan<int> bases, ref TElem weights, ref int offsets, int s0, int s1, int shift, ref long sums,
+        ref long bias, ref int values, in Requantization output)
         where TAcc : IAccumulator<TVec, TElem>
     {
         var lanes = TLanes.Count;
@@ -146,7 +158,19 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
             h7 = TAcc.AddHigh(h7, q, wv);
             w = ref Unsafe.Add(ref w, lanes);
         }
-        ref var a = ref MemoryMarshal.GetReference(sums);
+        if (!Unsafe.IsNullRef(ref values))
+        {
+            TAcc.Requantize(a0, h0, ref bias, output, ref values);
+            TAcc.Requantize(a1, h1, ref bias, output, ref Unsafe.Add(ref values, lanes));
+            TAcc.Requantize(a2, h2, ref bias, output, ref Unsafe.Add(ref values, 2 * lanes));
+            TAcc.Requantize(a3, h3, ref bias, output, ref Unsafe.Add(ref values, 3 * lanes));
+            TAcc.Requantize(a4, h4, ref bias, output, ref Unsafe.Add(ref values, 4 * lanes));
+            TAcc.Requantize(a5, h5, ref bias, output, ref Unsafe.Add(ref values, 5 * lanes));
+            TAcc.Requantize(a6, h6, ref bias, output, ref Unsafe.Add(ref values, 6 * lanes));
+            TAcc.Requantize(a7, h7, ref bias, output, ref Unsafe.Add(ref values, 7 * lanes));
+            return;
+        }
+        ref var a = ref sums;
         TAcc.Flush(a0, h0, shift, ref a);
         TAcc.Flush(a1, h1, shift, ref Unsafe.Add(ref a, lanes));
         TAcc.Flush(a2, h2, shift, ref Unsafe.Add(ref a, 2 * lanes));
@@ -176,13 +200,25 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         else
         {
             ConvEpilogue.Requantize(sums[..(count * lanes)], 0, q.Shift, q.Min, q.Max, values);
-            if (Vector512.IsHardwareAccelerated && lanes == Vector512<int>.Count && channels == lanes && count == Tile)
-            {
-                ChannelTranspose.Store16x8(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), g.Positions);
-                return;
-            }
-            Transpose(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), lanes, channels, count, g.Positions);
+            Place(g, n, block, p0, count, values, requantized);
         }
+    }
+
+    /// <summary>Requantized values [position][lane] to the NCHW output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Place(in ChannelGeometry g, int n, int block, int p0, int count, Span<int> values, Span<int> requantized)
+    {
+        var lanes = TLanes.Count;
+        var co0 = block * lanes;
+        var channels = Math.Min(lanes, g.Cout - co0);
+        var first = (n * g.Cout + co0) * g.Positions + p0;
+        var length = (channels - 1) * g.Positions + count;
+        if (Vector512.IsHardwareAccelerated && lanes == Vector512<int>.Count && channels == lanes && count == Tile)
+        {
+            ChannelTranspose.Store16x8(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), g.Positions);
+            return;
+        }
+        Transpose(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), lanes, channels, count, g.Positions);
     }
 
     /// <summary>destination[j · stride + i] = source[i · lanes + j] for j &lt; channels, i &lt; count.</summary>
