@@ -28,7 +28,7 @@ internal static class LaneRequantization
         return Vector512.Min(Vector512.Max(v, Vector512.Create(q.Min)), Vector512.Create(q.Max));
     }
 
-    /// <summary>Both halves narrowed into one vector, one store: a tile's transpose then loads what one store wrote (a load across two stores cannot be forwarded and stalls).</summary>
+    /// <summary>Both halves narrowed into one vector and stored at once, as the tile's transpose then loads it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreHalves(Vector512<long> lower, Vector512<long> upper, ref long bias, in Requantization q, ref int destination) =>
         Vector512.Narrow(Apply(lower, ref bias, q), Apply(upper, ref Unsafe.Add(ref bias, Vector512<long>.Count), q)).StoreUnsafe(ref destination);
@@ -51,7 +51,6 @@ internal static class LaneRequantization
         return Vector256.Min(Vector256.Max(v, Vector256.Create(q.Min)), Vector256.Create(q.Max));
     }
 
-    /// <summary>Both halves narrowed into one vector, one store: a tile's transpose then loads what one store wrote (a load across two stores cannot be forwarded and stalls).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreHalves(Vector256<long> lower, Vector256<long> upper, ref long bias, in Requantization q, ref int destination) =>
         Vector256.Narrow(Apply(lower, ref bias, q), Apply(upper, ref Unsafe.Add(ref bias, Vector256<long>.Count), q)).StoreUnsafe(ref destination);
@@ -74,7 +73,6 @@ internal static class LaneRequantization
         return Vector128.Min(Vector128.Max(v, Vector128.Create(q.Min)), Vector128.Create(q.Max));
     }
 
-    /// <summary>Both halves narrowed into one vector, one store: a tile's transpose then loads what one store wrote (a load across two stores cannot be forwarded and stalls).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreHalves(Vector128<long> lower, Vector128<long> upper, ref long bias, in Requantization q, ref int destination) =>
         Vector128.Narrow(Apply(lower, ref bias, q), Apply(upper, ref Unsafe.Add(ref bias, Vector128<long>.Count), q)).StoreUnsafe(ref destination);
@@ -100,28 +98,25 @@ internal static class LaneRequantization
         StoreHalves(lower, upper, ref bias, q, ref destination);
     }
 
-    /// <summary>Split sums (see <see cref="SplitPairSums{TVec, TLanes}"/>): sum = 2^16·high + (uint)(low − 2^16·high).</summary>
+    /// <summary>Split sums (see <see cref="SplitPairSums{TVec, TLanes}"/>), recovered as <see cref="PairWidening.Recover(Vector512{int}, Vector512{int})"/> does.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreSplit(Vector512<int> low, Vector512<int> high, ref long bias, in Requantization q, ref int destination)
     {
-        var (lowerRest, upperRest) = Vector512.Widen((low - (high << 16)).AsUInt32());
-        var (lowerHigh, upperHigh) = Vector512.Widen(high);
-        StoreHalves((lowerHigh << 16) + lowerRest.AsInt64(), (upperHigh << 16) + upperRest.AsInt64(), ref bias, q, ref destination);
+        var (lower, upper) = PairWidening.Recover(low, high);
+        StoreHalves(lower, upper, ref bias, q, ref destination);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreSplit(Vector256<int> low, Vector256<int> high, ref long bias, in Requantization q, ref int destination)
     {
-        var (lowerRest, upperRest) = Vector256.Widen((low - (high << 16)).AsUInt32());
-        var (lowerHigh, upperHigh) = Vector256.Widen(high);
-        StoreHalves((lowerHigh << 16) + lowerRest.AsInt64(), (upperHigh << 16) + upperRest.AsInt64(), ref bias, q, ref destination);
+        var (lower, upper) = PairWidening.Recover(low, high);
+        StoreHalves(lower, upper, ref bias, q, ref destination);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreSplit(Vector128<int> low, Vector128<int> high, ref long bias, in Requantization q, ref int destination)
     {
-        var (lowerRest, upperRest) = Vector128.Widen((low - (high << 16)).AsUInt32());
-        var (lowerHigh, upperHigh) = Vector128.Widen(high);
-        StoreHalves((lowerHigh << 16) + lowerRest.AsInt64(), (upperHigh << 16) + upperRest.AsInt64(), ref bias, q, ref destination);
+        var (lower, upper) = PairWidening.Recover(low, high);
+        StoreHalves(lower, upper, ref bias, q, ref destination);
     }
 }
