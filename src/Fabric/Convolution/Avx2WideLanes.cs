@@ -28,4 +28,8 @@ internal readonly struct Avx2WideLanes : IConvLanes<Vector256<long>, int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector256<long> acc, int shift, ref long destination) =>
         (acc << shift).StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Requantize(Vector256<long> acc, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.Store(acc, ref bias, q, ref destination);
 }

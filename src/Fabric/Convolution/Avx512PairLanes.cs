@@ -49,4 +49,12 @@ internal readonly struct Avx512PairLanes : IPairLanes<Vector512<int>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void FlushSplit(Vector512<int> low, Vector512<int> high, ref long destination) =>
         PairWidening.AddSplit(low, high, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Requantize(Vector512<int> acc, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StorePairs(acc, ref bias, q, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequantizeSplit(Vector512<int> low, Vector512<int> high, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StoreSplit(low, high, ref bias, q, ref destination);
 }

@@ -28,4 +28,8 @@ internal readonly struct Avx512WideLanes : IConvLanes<Vector512<long>, int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector512<long> acc, int shift, ref long destination) =>
         (acc << shift).StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Requantize(Vector512<long> acc, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.Store(acc, ref bias, q, ref destination);
 }

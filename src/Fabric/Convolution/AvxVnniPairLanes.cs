@@ -44,4 +44,12 @@ internal readonly struct AvxVnniPairLanes : IPairLanes<Vector256<int>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void FlushSplit(Vector256<int> low, Vector256<int> high, ref long destination) =>
         PairWidening.AddSplit(low, high, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Requantize(Vector256<int> acc, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StorePairs(acc, ref bias, q, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequantizeSplit(Vector256<int> low, Vector256<int> high, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StoreSplit(low, high, ref bias, q, ref destination);
 }

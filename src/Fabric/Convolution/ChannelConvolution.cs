@@ -1,5 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Dpr.Fabric.Convolution;
 
@@ -18,7 +20,7 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
     /// <summary>Widest vector of any lanes type: 16 Int32 pairs.</summary>
     private const int MaxLanes = 16;
 
-    /// <summary>Work items [start, end) of image n; item = block · Tiles + tile.</summary>
+    /// <summary>Work items [start, end) of image n; item = block · Tiles + tile. Input bases and step offsets are in bytes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Compute<TAcc>(ChannelRun<TElem> run, int n, int start, int end)
         where TAcc : IAccumulator<TVec, TElem>
@@ -35,6 +37,14 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         ref var offsets = ref MemoryMarshal.GetArrayDataReference(run.StepOffsets);
         var imageSize = g.ImageSize;
         var steps = g.Steps;
+        var pixelBytes = g.PixelBytes;
+        var requantized = run.Requantized.Span;
+        var raw = run.Raw.Span;
+        // A requantized job whose steps all fit one pass finishes each tile in registers (see LaneRequantization).
+        var onePass = !output.Raw && run.DigitShifts.Length == 1 && run.ChunkSteps >= steps;
+        ref var sumsStart = ref MemoryMarshal.GetReference(sums);
+        ref var valuesStart = ref MemoryMarshal.GetReference(values);
+        long noBias = 0;
         for (var item = start; item < end; item++)
         {
             var block = item / g.Tiles;
@@ -45,47 +55,74 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
             var ox = p0 - oy * g.Wout;
             for (var i = 0; i < Tile; i++)
             {
-                bases[i] = (oy * g.S * g.Wp + ox * g.S) * g.Cp;
+                bases[i] = (oy * g.S * g.Wp + ox * g.S) * pixelBytes;
                 if (i + 1 < count && ++ox == g.Wout)
                 {
                     ox = 0;
                     oy++;
                 }
             }
-            // The sums start at the bias, so the epilogue only rounds, saturates and stores.
-            var bias = run.Bias.AsSpan(block * lanes, lanes);
-            for (var i = 0; i < Tile; i++)
-            {
-                bias.CopyTo(sums.Slice(i * lanes, lanes));
-            }
             ref var weights = ref MemoryMarshal.GetArrayDataReference(run.Weights);
             weights = ref Unsafe.Add(ref weights, (nint)block * steps * lanes);
+            if (onePass)
+            {
+                Steps<TAcc>(ref input, bases, ref weights, ref offsets, 0, steps, 0, ref sumsStart, ref run.Bias[block * lanes], ref valuesStart, output);
+                Place(g, n, block, p0, count, values, requantized);
+                continue;
+            }
+            // The sums start at the bias, so the epilogue only rounds, saturates and stores.
+            StartAtBias(run.Bias.AsSpan(block * lanes, lanes), sums);
             for (var d = 0; d < run.DigitShifts.Length; d++)
             {
                 ref var digit = ref Unsafe.Add(ref input, (nint)d * imageSize);
                 for (var s0 = 0; s0 < steps; s0 += run.ChunkSteps)
                 {
-                    Steps<TAcc>(ref digit, bases, ref weights, ref offsets, s0, Math.Min(steps, s0 + run.ChunkSteps), run.DigitShifts[d], sums);
+                    Steps<TAcc>(ref digit, bases, ref weights, ref offsets, s0, Math.Min(steps, s0 + run.ChunkSteps), run.DigitShifts[d], ref sumsStart, ref noBias, ref Unsafe.NullRef<int>(), output);
                 }
             }
-            Store(g, output, n, block, p0, count, sums, values, run.Requantized.Span, run.Raw.Span);
+            Store(g, output, n, block, p0, count, sums, values, requantized, raw);
+        }
+    }
+
+    /// <summary>Each position's sums set to the block's bias (vector copies: a span copy per position cost more than the tile's transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StartAtBias(ReadOnlySpan<long> bias, Span<long> sums)
+    {
+        var lanes = bias.Length;
+        if (lanes % Vector<long>.Count != 0)
+        {
+            for (var i = 0; i < Tile; i++)
+            {
+                bias.CopyTo(sums.Slice(i * lanes, lanes));
+            }
+            return;
+        }
+        ref var from = ref MemoryMarshal.GetReference(bias);
+        ref var to = ref MemoryMarshal.GetReference(sums);
+        for (var i = 0; i < Tile * lanes; i += lanes)
+        {
+            for (var k = 0; k < lanes; k += Vector<long>.Count)
+            {
+                Vector.LoadUnsafe(ref from, (nuint)k).StoreUnsafe(ref to, (nuint)(i + k));
+            }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Steps<TAcc>(
-        ref TElem input, ReadOnlySpan<int> bases, ref TElem weights, ref int offsets, int s0, int s1, int shift, Span<long> sums)
+        ref TElem input, ReadOnlySpan<int> bases, ref TElem weights, ref int offsets, int s0, int s1, int shift, ref long sums,
+        ref long bias, ref int values, in Requantization output)
         where TAcc : IAccumulator<TVec, TElem>
     {
         var lanes = TLanes.Count;
-        ref var x0 = ref Unsafe.Add(ref input, bases[0]);
-        ref var x1 = ref Unsafe.Add(ref input, bases[1]);
-        ref var x2 = ref Unsafe.Add(ref input, bases[2]);
-        ref var x3 = ref Unsafe.Add(ref input, bases[3]);
-        ref var x4 = ref Unsafe.Add(ref input, bases[4]);
-        ref var x5 = ref Unsafe.Add(ref input, bases[5]);
-        ref var x6 = ref Unsafe.Add(ref input, bases[6]);
-        ref var x7 = ref Unsafe.Add(ref input, bases[7]);
+        ref var x0 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[0]);
+        ref var x1 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[1]);
+        ref var x2 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[2]);
+        ref var x3 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[3]);
+        ref var x4 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[4]);
+        ref var x5 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[5]);
+        ref var x6 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[6]);
+        ref var x7 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[7]);
         ref var w = ref Unsafe.Add(ref weights, (nint)s0 * lanes);
         TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
         TVec a4 = TLanes.Zero, a5 = TLanes.Zero, a6 = TLanes.Zero, a7 = TLanes.Zero;
@@ -95,33 +132,45 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         {
             var offset = (nint)Unsafe.Add(ref offsets, s);
             var wv = TLanes.Load(ref w);
-            var q = TLanes.Broadcast(Unsafe.Add(ref x0, offset));
+            var q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x0, offset)));
             a0 = TAcc.AddLow(a0, q, wv);
             h0 = TAcc.AddHigh(h0, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x1, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x1, offset)));
             a1 = TAcc.AddLow(a1, q, wv);
             h1 = TAcc.AddHigh(h1, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x2, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x2, offset)));
             a2 = TAcc.AddLow(a2, q, wv);
             h2 = TAcc.AddHigh(h2, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x3, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x3, offset)));
             a3 = TAcc.AddLow(a3, q, wv);
             h3 = TAcc.AddHigh(h3, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x4, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x4, offset)));
             a4 = TAcc.AddLow(a4, q, wv);
             h4 = TAcc.AddHigh(h4, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x5, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x5, offset)));
             a5 = TAcc.AddLow(a5, q, wv);
             h5 = TAcc.AddHigh(h5, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x6, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x6, offset)));
             a6 = TAcc.AddLow(a6, q, wv);
             h6 = TAcc.AddHigh(h6, q, wv);
-            q = TLanes.Broadcast(Unsafe.Add(ref x7, offset));
+            q = TLanes.Broadcast(Unsafe.ReadUnaligned<TElem>(ref Unsafe.Add(ref x7, offset)));
             a7 = TAcc.AddLow(a7, q, wv);
             h7 = TAcc.AddHigh(h7, q, wv);
             w = ref Unsafe.Add(ref w, lanes);
         }
-        ref var a = ref MemoryMarshal.GetReference(sums);
+        if (!Unsafe.IsNullRef(ref values))
+        {
+            TAcc.Requantize(a0, h0, ref bias, output, ref values);
+            TAcc.Requantize(a1, h1, ref bias, output, ref Unsafe.Add(ref values, lanes));
+            TAcc.Requantize(a2, h2, ref bias, output, ref Unsafe.Add(ref values, 2 * lanes));
+            TAcc.Requantize(a3, h3, ref bias, output, ref Unsafe.Add(ref values, 3 * lanes));
+            TAcc.Requantize(a4, h4, ref bias, output, ref Unsafe.Add(ref values, 4 * lanes));
+            TAcc.Requantize(a5, h5, ref bias, output, ref Unsafe.Add(ref values, 5 * lanes));
+            TAcc.Requantize(a6, h6, ref bias, output, ref Unsafe.Add(ref values, 6 * lanes));
+            TAcc.Requantize(a7, h7, ref bias, output, ref Unsafe.Add(ref values, 7 * lanes));
+            return;
+        }
+        ref var a = ref sums;
         TAcc.Flush(a0, h0, shift, ref a);
         TAcc.Flush(a1, h1, shift, ref Unsafe.Add(ref a, lanes));
         TAcc.Flush(a2, h2, shift, ref Unsafe.Add(ref a, 2 * lanes));
@@ -151,8 +200,25 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         else
         {
             ConvEpilogue.Requantize(sums[..(count * lanes)], 0, q.Shift, q.Min, q.Max, values);
-            Transpose(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), lanes, channels, count, g.Positions);
+            Place(g, n, block, p0, count, values, requantized);
         }
+    }
+
+    /// <summary>Requantized values [position][lane] to the NCHW output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Place(in ChannelGeometry g, int n, int block, int p0, int count, Span<int> values, Span<int> requantized)
+    {
+        var lanes = TLanes.Count;
+        var co0 = block * lanes;
+        var channels = Math.Min(lanes, g.Cout - co0);
+        var first = (n * g.Cout + co0) * g.Positions + p0;
+        var length = (channels - 1) * g.Positions + count;
+        if (Vector512.IsHardwareAccelerated && lanes == Vector512<int>.Count && channels == lanes && count == Tile)
+        {
+            ChannelTranspose.Store16x8(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), g.Positions);
+            return;
+        }
+        Transpose(ref MemoryMarshal.GetReference(values), ref MemoryMarshal.GetReference(requantized.Slice(first, length)), lanes, channels, count, g.Positions);
     }
 
     /// <summary>destination[j · stride + i] = source[i · lanes + j] for j &lt; channels, i &lt; count.</summary>

@@ -1,17 +1,23 @@
 namespace Dpr.Fabric.Convolution;
 
 /// <summary>
-/// The channel layout of a job: the zero-padded input is stored pixel-major, [Hp][Wp][Cp], where an
-/// element holds <c>perElement</c> input channels (2 as an Int16 pair, or 1), and the weights as
-/// [block][step][lane] with output channel block·Lanes + lane in lane. A step is one (tap, element)
-/// pair; each step of each position is one broadcast input element times one weight vector, so every
-/// lane does useful work whenever Cout fills the lanes, whatever the image width.
+/// The channel layout of a job: the zero-padded input is stored pixel-major, [Hp][Wp][Cin], one value per
+/// channel (an Int16 for the pair lanes, an Int32 for the wide lanes), and the weights as
+/// [block][step][lane] with output channel block·Lanes + lane in lane. One row of a position's window,
+/// its K pixels of Cin channels, is then K·Cin consecutive values, and a step reads the next
+/// <see cref="PerElement"/> of them as one element (an Int16 pair, or one Int32). Each step of each
+/// position is one broadcast input element times one weight vector, so every lane does useful work
+/// whenever Cout fills the lanes, whatever the image width; and a pair never pads a row of taps with a
+/// zero unless the whole row, K·Cin values, is odd (3x3 over 3 channels: 15 pair steps, not 18).
 /// </summary>
 internal readonly record struct ChannelGeometry(
-    int N, int Cin, int H, int W, int Cout, int K, int S, int Pad, int Hout, int Wout, int Hp, int Wp, int Cp, int Lanes)
+    int N, int Cin, int H, int W, int Cout, int K, int S, int Pad, int Hout, int Wout, int Hp, int Wp, int PerElement, int Lanes)
 {
     /// <summary>Output positions per register tile, one accumulator vector each.</summary>
     public const int TilePositions = 8;
+
+    /// <summary>Bytes of an element (an Int16 pair or an Int32) a step broadcasts.</summary>
+    private const int ElementBytes = 4;
 
     public static ChannelGeometry Of(ConvProblem problem, int lanes, int perElement)
     {
@@ -20,13 +26,15 @@ internal readonly record struct ChannelGeometry(
         var pad = spec.Pad;
         return new ChannelGeometry(
             input.N, input.C, input.H, input.W, problem.OutputShape.C, spec.KernelSize, spec.Stride, pad,
-            problem.OutputShape.H, problem.OutputShape.W, input.H + 2 * pad, input.W + 2 * pad,
-            (input.C + perElement - 1) / perElement, lanes);
+            problem.OutputShape.H, problem.OutputShape.W, input.H + 2 * pad, input.W + 2 * pad, perElement, lanes);
     }
 
     public int Positions => Hout * Wout;
 
-    public int Steps => K * K * Cp;
+    /// <summary>Steps per row of a window: K·Cin values, <see cref="PerElement"/> at a time.</summary>
+    public int RowSteps => (K * Cin + PerElement - 1) / PerElement;
+
+    public int Steps => K * RowSteps;
 
     public int Blocks => (Cout + Lanes - 1) / Lanes;
 
@@ -35,23 +43,45 @@ internal readonly record struct ChannelGeometry(
     /// <summary>Work items of one image, block-major so that consecutive items share a block's weights.</summary>
     public int Items => Blocks * Tiles;
 
-    /// <summary>Elements of one packed image (one digit).</summary>
-    public int ImageSize => Hp * Wp * Cp;
+    /// <summary>Bytes of one channel value in the packed image.</summary>
+    public int ValueBytes => ElementBytes / PerElement;
 
-    /// <summary>Per step (ky, kx, element), its distance from a position's first element.</summary>
+    /// <summary>Bytes from one input pixel to the next.</summary>
+    public int PixelBytes => Cin * ValueBytes;
+
+    /// <summary>
+    /// Int32 elements of one packed image (one digit), with one element of slack: the last step of an odd
+    /// row reads one value past its window (times a zero weight), past the image for the last pixel.
+    /// </summary>
+    public int ImageSize => (Hp * Wp * PixelBytes + ElementBytes - 1) / ElementBytes + 1;
+
+    /// <summary>Per step (ky, element j of the row), the byte distance of its element from a position's first value.</summary>
     public int[] StepOffsets()
     {
         var offsets = new int[Steps];
         for (var ky = 0; ky < K; ky++)
         {
-            for (var kx = 0; kx < K; kx++)
+            for (var j = 0; j < RowSteps; j++)
             {
-                for (var cp = 0; cp < Cp; cp++)
-                {
-                    offsets[(ky * K + kx) * Cp + cp] = (ky * Wp + kx) * Cp + cp;
-                }
+                offsets[ky * RowSteps + j] = (ky * Wp * Cin + j * PerElement) * ValueBytes;
             }
         }
         return offsets;
     }
+
+    /// <summary>The (kx, ci) of value <paramref name="u"/> of step j in a row, or false past the row's K·Cin values (a zero weight).</summary>
+    public bool Tap(int j, int u, out int kx, out int ci)
+    {
+        var r = j * PerElement + u;
+        kx = r / Cin;
+        ci = r - kx * Cin;
+        return r < K * Cin;
+    }
+
+    /// <summary>Weight of output channel co at row ky, value u of step j of the row; 0 past the row's K·Cin values.</summary>
+    public int Weight(ConvProblem problem, int co, int ky, int j, int u) =>
+        Tap(j, u, out var kx, out var ci) ? problem.Weights.Span[problem.WeightShape.Index(co, ci, ky, kx)] : 0;
+
+    /// <summary>Index in packed weights [block][step][lane] of output channel co's weight for step (ky, j).</summary>
+    public int WeightIndex(int co, int ky, int j) => ((co / Lanes * Steps) + ky * RowSteps + j) * Lanes + co % Lanes;
 }

@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Dpr.Fabric.Convolution;
 
-/// <summary>Input channels (2c, 2c + 1) as an Int16 pair per element, for the <c>pmaddwd</c> lanes.</summary>
+/// <summary>Input values as Int16, two consecutive values of a window row per element, for the <c>pmaddwd</c> lanes.</summary>
 internal readonly struct ChannelPairPacking : IChannelPacking<int>
 {
     /// <summary>Below this many steps per flush one pass over a full-range pair costs more in flushes than two digit passes.</summary>
@@ -36,52 +37,53 @@ internal readonly struct ChannelPairPacking : IChannelPacking<int>
     public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<int> packed)
     {
         var input = problem.Input.Span;
-        var rowSize = g.Wp * g.Cp;
+        var values = MemoryMarshal.Cast<int, short>(packed);
+        var rowSize = g.Wp * g.Cin;
         for (var yp = rowStart; yp < rowEnd; yp++)
         {
-            var row = packed.Slice(yp * rowSize, rowSize);
+            var row = values.Slice(yp * rowSize, rowSize);
             var r = yp - g.Pad;
             if (r < 0 || r >= g.H)
             {
                 row.Clear();
                 continue;
             }
-            row[..(g.Pad * g.Cp)].Clear();
-            row[((g.Pad + g.W) * g.Cp)..].Clear();
-            for (var cp = 0; cp < g.Cp; cp++)
+            row[..(g.Pad * g.Cin)].Clear();
+            row[((g.Pad + g.W) * g.Cin)..].Clear();
+            for (var ci = 0; ci < g.Cin; ci++)
             {
-                var c0 = 2 * cp;
-                var low = input.Slice(((n * g.Cin + c0) * g.H + r) * g.W, g.W);
-                var high = c0 + 1 < g.Cin ? input.Slice(((n * g.Cin + c0 + 1) * g.H + r) * g.W, g.W) : [];
-                var at = g.Pad * g.Cp + cp;
-                for (var c = 0; c < g.W; c++, at += g.Cp)
+                var source = input.Slice(((n * g.Cin + ci) * g.H + r) * g.W, g.W);
+                var at = g.Pad * g.Cin + ci;
+                for (var c = 0; c < source.Length; c++, at += g.Cin)
                 {
-                    row[at] = ConvPacking.Pair(low[c], high.IsEmpty ? 0 : high[c], digit);
+                    row[at] = Value(source[c], digit);
                 }
             }
         }
+        if (rowEnd == g.Hp)
+        {
+            values[(g.Hp * rowSize)..].Clear();
+        }
     }
+
+    /// <summary>The digit of x an Int16 holds (see <see cref="PairDigit"/>).</summary>
+    private static short Value(int x, PairDigit digit) => (short)(digit switch
+    {
+        PairDigit.Full => x,
+        PairDigit.Low => x & 0xFF,
+        _ => x >> 8,
+    });
 
     public static int[] PackWeights(ConvProblem problem, in ChannelGeometry g)
     {
-        var w = problem.Weights.Span;
-        var shape = problem.WeightShape;
         var packed = new int[g.Blocks * g.Steps * g.Lanes];
         for (var co = 0; co < g.Cout; co++)
         {
-            var lane = co % g.Lanes;
-            var block = co / g.Lanes;
             for (var ky = 0; ky < g.K; ky++)
             {
-                for (var kx = 0; kx < g.K; kx++)
+                for (var j = 0; j < g.RowSteps; j++)
                 {
-                    for (var cp = 0; cp < g.Cp; cp++)
-                    {
-                        var c0 = 2 * cp;
-                        var high = c0 + 1 < g.Cin ? w[shape.Index(co, c0 + 1, ky, kx)] : 0;
-                        var step = (ky * g.K + kx) * g.Cp + cp;
-                        packed[(block * g.Steps + step) * g.Lanes + lane] = ConvPacking.Pair(w[shape.Index(co, c0, ky, kx)], high, PairDigit.Full);
-                    }
+                    packed[g.WeightIndex(co, ky, j)] = ConvPacking.Pair(g.Weight(problem, co, ky, j, 0), g.Weight(problem, co, ky, j, 1), PairDigit.Full);
                 }
             }
         }

@@ -8,12 +8,13 @@ internal sealed class ChannelRun<TElem>
 
     public required ChannelGeometry Geometry { get; init; }
 
-    /// <summary>Packed input of the current image: [digit][Hp][Wp][Cp].</summary>
+    /// <summary>Packed input of the current image: [digit][Hp][Wp][Cin], see <see cref="ChannelGeometry"/>.</summary>
     public required TElem[] Input { get; init; }
 
     /// <summary>Packed weights: [block][step][lane].</summary>
     public required TElem[] Weights { get; init; }
 
+    /// <summary>Per step, in bytes (<see cref="ChannelGeometry.StepOffsets"/>).</summary>
     public required int[] StepOffsets { get; init; }
 
     /// <summary>Per digit, the left shift of its partial sums when added to the Int64 accumulator.</summary>

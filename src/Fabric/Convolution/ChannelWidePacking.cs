@@ -15,7 +15,7 @@ internal readonly struct ChannelWidePacking : IChannelPacking<int>
     public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<int> packed)
     {
         var input = problem.Input.Span;
-        var rowSize = g.Wp * g.Cp;
+        var rowSize = g.Wp * g.Cin;
         for (var yp = rowStart; yp < rowEnd; yp++)
         {
             var row = packed.Slice(yp * rowSize, rowSize);
@@ -25,35 +25,34 @@ internal readonly struct ChannelWidePacking : IChannelPacking<int>
                 row.Clear();
                 continue;
             }
-            row[..(g.Pad * g.Cp)].Clear();
-            row[((g.Pad + g.W) * g.Cp)..].Clear();
+            row[..(g.Pad * g.Cin)].Clear();
+            row[((g.Pad + g.W) * g.Cin)..].Clear();
             for (var ci = 0; ci < g.Cin; ci++)
             {
                 var source = input.Slice(((n * g.Cin + ci) * g.H + r) * g.W, g.W);
-                var at = g.Pad * g.Cp + ci;
-                for (var c = 0; c < source.Length; c++, at += g.Cp)
+                var at = g.Pad * g.Cin + ci;
+                for (var c = 0; c < source.Length; c++, at += g.Cin)
                 {
                     row[at] = source[c];
                 }
             }
         }
+        if (rowEnd == g.Hp)
+        {
+            packed[(g.Hp * rowSize)..].Clear();
+        }
     }
 
     public static int[] PackWeights(ConvProblem problem, in ChannelGeometry g)
     {
-        var w = problem.Weights.Span;
-        var shape = problem.WeightShape;
         var packed = new int[g.Blocks * g.Steps * g.Lanes];
         for (var co = 0; co < g.Cout; co++)
         {
-            var lane = co % g.Lanes;
-            var block = co / g.Lanes;
-            for (var ci = 0; ci < g.Cin; ci++)
+            for (var ky = 0; ky < g.K; ky++)
             {
-                for (var tap = 0; tap < g.K * g.K; tap++)
+                for (var j = 0; j < g.RowSteps; j++)
                 {
-                    var step = tap * g.Cp + ci;
-                    packed[(block * g.Steps + step) * g.Lanes + lane] = w[shape.Index(co, ci, tap / g.K, tap % g.K)];
+                    packed[g.WeightIndex(co, ky, j)] = g.Weight(problem, co, ky, j, 0);
                 }
             }
         }

@@ -29,6 +29,12 @@ public sealed class ConvKernel
     /// <summary>What one output costs besides its multiplies (packing, Int64 flush, requantization), in multiply-accumulates.</summary>
     private const long OutputCost = 32;
 
+    /// <summary>
+    /// A channel-layout image of fewer values than this packs in a few microseconds on one thread; handing
+    /// rows to a second thread and joining it cost more (a 3-channel 32x32 first layer packs 3,468 values).
+    /// </summary>
+    private const long ParallelPackingThreshold = 1 << 16;
+
     public ConvKernel(int threads = 0)
         : this(threads, ConvIsa.Auto)
     {
@@ -147,28 +153,38 @@ public sealed class ConvKernel
         }
     }
 
-    /// <summary>Below this many steps per output (K² · input elements) channel tiles spend more on their epilogue than on multiplies.</summary>
+    /// <summary>Below this many steps per output (<see cref="ChannelGeometry.Steps"/>) channel tiles spend more on their epilogue than on multiplies.</summary>
     private const int MinChannelSteps = 32;
 
     /// <summary>
-    /// Channel lanes once the output channels fill a vector and each output has enough steps to pay for
-    /// the channel epilogue (a transpose to NCHW): then no lane computes a padding column or a zero tap.
-    /// Otherwise (a single-channel image, a 3-channel first layer) spatial lanes, whose only waste is the
-    /// padding columns of each row and, for pairs, the zero tap of odd K.
+    /// Channel lanes once the output channels fill a vector and either each output has enough steps to pay
+    /// for the channel epilogue (a transpose to NCHW) or the spatial layout would need two passes (full-range
+    /// int16, as in a 3-channel first layer: its 4-channel block has no registers for split sums, while the
+    /// channel tile sums in one pass): then no lane computes a padding column, and a zero tap only where a
+    /// window row, K·Cin values, is odd. Otherwise (a single-channel image, few outputs, int8 or int32 first
+    /// layers) spatial lanes, whose only waste is the padding columns of each row and, for pairs, the zero
+    /// tap of odd K.
     /// </summary>
-    private bool UseChannels(ConvProblem problem, int lanes, int perElement) => Layout switch
+    private bool UseChannels(ConvProblem problem, int lanes, int perElement, bool spatialOnePass = true) => Layout switch
     {
         ConvLayout.Channel => true,
         ConvLayout.Spatial => false,
         _ => problem.OutputShape.C >= lanes
-            && problem.Spec.KernelSize * problem.Spec.KernelSize * ((problem.InputShape.C + perElement - 1) / perElement) >= MinChannelSteps,
+            && (ChannelGeometry.Of(problem, lanes, perElement).Steps >= MinChannelSteps || !spatialOnePass),
     };
+
+    /// <summary>Largest |pair sum| of one input channel in the spatial layout: above Int32 it needs two digit passes or split sums.</summary>
+    private static long SpatialPairBound(ConvProblem problem)
+    {
+        var k = problem.Spec.KernelSize;
+        return k * ConvPacking.Pairs(k) * 2 * problem.InputMaxAbs * problem.WeightMaxAbs;
+    }
 
     private void RunPairs<TVec, TLanes>(ConvProblem problem, Memory<int> requantized, Memory<long> raw)
         where TVec : struct
         where TLanes : IPairLanes<TVec>
     {
-        if (UseChannels(problem, TLanes.Count, ChannelPairPacking.PerElement))
+        if (UseChannels(problem, TLanes.Count, ChannelPairPacking.PerElement, SpatialPairBound(problem) <= int.MaxValue))
         {
             var g = ChannelGeometry.Of(problem, TLanes.Count, ChannelPairPacking.PerElement);
             var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelPairPacking.PackWeights(p, ChannelGeometry.Of(p, TLanes.Count, ChannelPairPacking.PerElement)));
@@ -227,7 +243,8 @@ public sealed class ConvKernel
             for (var n = 0; n < g.N; n++)
             {
                 var image = n;
-                Parallel(problem, g.Hp, (start, end) =>
+                var packing = (long)g.Hp * g.Wp * g.Cin * digits.Length < ParallelPackingThreshold ? 1 : Math.Min(Threads, g.Hp);
+                WorkSplit.Run(packing, g.Hp, (start, end) =>
                 {
                     for (var d = 0; d < digits.Length; d++)
                     {
@@ -261,7 +278,7 @@ public sealed class ConvKernel
         }
         var weights = problem.PackedWeights((ConvLayout.Spatial, 0), ConvPacking.PackPairWeights);
         // Largest |pair sum| per input channel decides how many channels an Int32 lane can hold.
-        var perChannel = taps * 2 * problem.InputMaxAbs * problem.WeightMaxAbs;
+        var perChannel = SpatialPairBound(problem);
         PairDigit[] digits = [PairDigit.Full];
         int[] shifts = [0];
         // Jobs of 1–3 output channels run one channel per register tile, which has the registers for split sums.

@@ -4,13 +4,13 @@ namespace Dpr.Fabric.Convolution;
 internal interface IChannelPacking<TElem>
     where TElem : unmanaged
 {
-    /// <summary>Input channels per element.</summary>
+    /// <summary>Input values per broadcast element: 2 (an Int16 pair of consecutive window values) or 1 (an Int32).</summary>
     static abstract int PerElement { get; }
 
     /// <summary>How the job sums, from its value bounds and its packed weights.</summary>
     static abstract ChannelPlan Plan(ConvProblem problem, in ChannelGeometry g, TElem[] packedWeights);
 
-    /// <summary>Rows [rowStart, rowEnd) of the padded image n in digit number d into <paramref name="packed"/>.</summary>
+    /// <summary>Rows [rowStart, rowEnd) of the padded image n in digit number d into <paramref name="packed"/>, pixel-major (see <see cref="ChannelGeometry"/>).</summary>
     static abstract void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<TElem> packed);
 
     /// <summary>Weights as [block][step][lane], zero past Cout and past Cin.</summary>

@@ -27,4 +27,7 @@ internal interface IConvLanes<TVec, TElem>
     static abstract void Flush(TVec acc, int shift, ref long destination);
     /// <summary>destination[i] = (long)acc[i] &lt;&lt; shift for every lane: a tile's first flush, so its sums need no clearing.</summary>
     static abstract void Store(TVec acc, int shift, ref long destination);
+
+    /// <summary>destination[i] = saturate(round_shift(acc[i] + bias[i])) as Int32 for every lane (see <see cref="LaneRequantization"/>).</summary>
+    static abstract void Requantize(TVec acc, ref long bias, in Requantization q, ref int destination);
 }

@@ -14,4 +14,7 @@ internal interface IPairLanes<TVec> : IConvLanes<TVec, int>
 
     /// <summary>destination[i] += 2^16·high[i] + (uint)(low[i] − 2^16·high[i]) per lane (see <see cref="SplitPairSums{TVec, TLanes}"/>).</summary>
     static abstract void FlushSplit(TVec low, TVec high, ref long destination);
+
+    /// <summary>Split sums requantized as <see cref="IConvLanes{TVec, TElem}.Requantize"/> does.</summary>
+    static abstract void RequantizeSplit(TVec low, TVec high, ref long bias, in Requantization q, ref int destination);
 }

@@ -18,4 +18,8 @@ internal readonly struct LaneSums<TVec, TElem, TLanes> : IAccumulator<TVec, TEle
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Flush(TVec low, TVec high, int shift, ref long destination) => TLanes.Flush(low, shift, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Requantize(TVec low, TVec high, ref long bias, in Requantization q, ref int destination) =>
+        TLanes.Requantize(low, ref bias, q, ref destination);
 }

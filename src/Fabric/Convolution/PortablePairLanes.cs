@@ -50,4 +50,12 @@ internal readonly struct PortablePairLanes : IPairLanes<Vector128<int>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void FlushSplit(Vector128<int> low, Vector128<int> high, ref long destination) =>
         PairWidening.AddSplit(low, high, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Requantize(Vector128<int> acc, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StorePairs(acc, ref bias, q, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequantizeSplit(Vector128<int> low, Vector128<int> high, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StoreSplit(low, high, ref bias, q, ref destination);
 }

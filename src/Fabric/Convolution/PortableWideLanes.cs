@@ -26,4 +26,8 @@ internal readonly struct PortableWideLanes : IConvLanes<Vector128<long>, int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(Vector128<long> acc, int shift, ref long destination) =>
         (acc << shift).StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Requantize(Vector128<long> acc, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.Store(acc, ref bias, q, ref destination);
 }

@@ -29,6 +29,10 @@ internal readonly struct SplitPairSums<TVec, TLanes> : IAccumulator<TVec, int>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Flush(TVec low, TVec high, int shift, ref long destination) =>
         TLanes.FlushSplit(low, high, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Requantize(TVec low, TVec high, ref long bias, in Requantization q, ref int destination) =>
+        TLanes.RequantizeSplit(low, high, ref bias, q, ref destination);
 }
 
 /// <summary>The bounds of <see cref="SplitPairSums{TVec, TLanes}"/>, which do not depend on the lanes.</summary>

@@ -248,6 +248,30 @@ public sealed class ConvKernelTests
     }
 
     [Fact]
+    public void A_three_channel_int16_first_layer_pairs_window_values_across_pixels_and_channels()
+    {
+        // 3 channels × 3 taps = 9 values per window row: 5 pair steps per row, the last pairing the row's
+        // ninth value with the next pixel's first (times a zero weight), and for the last pixel of the image
+        // with the packed image's slack. Full-range values with extremes (split sums in one pass), a bias
+        // and a shift (finished in registers), 20 output channels (a partial block) and 7x9 positions (a
+        // partial tile), on every path and on the default kernel.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var random = new Random(3);
+        var input = new TensorShape(2, 3, 7, 9);
+        var x = Enumerable.Range(0, (int)input.Count).Select(i => i % 11 == 0 ? -32768 : i % 13 == 0 ? 32767 : random.Next(-32768, 32768)).ToArray();
+        var w = Enumerable.Range(0, 20 * 27).Select(i => i % 7 == 0 ? 32767 : random.Next(-32768, 32768)).ToArray();
+        var bias = Enumerable.Range(0, 20).Select(i => (long)(i - 10) * 987654321).ToArray();
+        var problem = ConvProblem.Create(new ConvSpec(module, 1, ConvPadding.Same, 17, ConvOutputMode.Requantized), input, x, new TensorShape(20, 3, 3, 3), w, bias);
+
+        Assert.Equal(15, ChannelGeometry.Of(problem, 16, ChannelPairPacking.PerElement).Steps);
+        var reference = ConvReference.Requantized(problem);
+        foreach (var kernel in Kernels().Append(new ConvKernel(2)))
+        {
+            Assert.Equal(reference, kernel.Requantized(problem));
+        }
+    }
+
+    [Fact]
     public void Int32_extremes_wrap_like_the_reference()
     {
         var module = ConvModule.Resolve("conv3x3_int32");
