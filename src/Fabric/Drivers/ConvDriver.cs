@@ -100,17 +100,7 @@ public sealed class ConvDriver
     public static long PassBytes(ConvSpec spec, TensorShape inputShape)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return Bytes(spec, inputShape, channels: 1, group: 1, ConvParallelism.For(spec.Module));
-    }
-
-    /// <summary>A pass over <paramref name="channels"/> of the input channels into <paramref name="group"/> output channels: the input slice (aligned) and the results, or the weight words if larger.</summary>
-    private static long Bytes(ConvSpec spec, TensorShape inputShape, int channels, int group, ConvParallelism lanes)
-    {
-        var (n, cin, h, w) = inputShape;
-        var inBytes = (Int128)n * h * w * channels * (spec.Module.Bits / 8);
-        var outBytes = (Int128)n * spec.OutputSize(h) * spec.OutputSize(w) * group * ResultWidth(spec, channels == cin);
-        var weightBytes = (Int128)lanes.Chunks(channels) * lanes.BeatsPerWeightWord(spec.Module) * 8;
-        return (long)Int128.Min(Int128.Max(Aligned(inBytes) + outBytes, weightBytes), long.MaxValue);
+        return ConvPassPlan.Bytes(spec, inputShape, channels: 1, group: 1, ConvParallelism.For(spec.Module));
     }
 
     /// <summary>
@@ -148,14 +138,14 @@ public sealed class ConvDriver
         {
             throw new DriverException(_partition.Name, refusal);
         }
-        var (channels, group) = Plan(job, (long)Math.Min(_buffers.Size, int.MaxValue))
+        var (channels, group) = ConvPassPlan.For(job.Spec, job.InputShape, job.OutputShape.C, Parallelism, (long)Math.Min(_buffers.Size, int.MaxValue))
             ?? throw new DriverException(_partition.Name, $"no pass of {Module.Name} (CAPS2 0x{Parallelism.Caps2:X8}) fits {_buffers.Size:N0} bytes of DMA buffer");
         var (n, cin, _, _) = job.InputShape;
         var (_, cout, hout, wout) = job.OutputShape;
         // All input channels in one pass: the module adds the bias and requantizes. Else raw passes over slices of them, summed here.
         var summed = channels < cin;
         var spec = summed ? job.Spec with { Output = ConvOutputMode.Raw, Shift = 0 } : job.Spec;
-        var resultWidth = ResultWidth(job.Spec, !summed);
+        var resultWidth = ConvPassPlan.ResultWidth(job.Spec, !summed);
         var elements = (long)hout * wout;
         var output = new byte[job.OutputBytes];
         // Raw output is Int64 already and sums in place; requantized output needs the sums of one group.
@@ -192,35 +182,6 @@ public sealed class ConvDriver
         }
         return new ConvModuleResult(output, cycles, TimeSpan.FromSeconds(cycles / (_clockMHz * 1e6)), passes);
     }
-
-    /// <summary>
-    /// The largest pass the module and the buffer take: input channels per pass (at most CAPS2.MAX_CIN, and
-    /// IMG_W x ceil(channels / PI) words in the line buffer), then output channels per group (at most
-    /// CAPS2.PO); null when not even one channel pair fits.
-    /// </summary>
-    private (int Channels, int Group)? Plan(ConvJob job, long bufferBytes)
-    {
-        var lanes = Parallelism;
-        var chunks = R.MaxWidth(Module.KernelSize) / job.InputShape.W;
-        var most = (int)Math.Min(Math.Min(job.InputShape.C, lanes.MaxInputChannels), (long)chunks * lanes.InputLanes);
-        for (var channels = most; channels >= 1; channels--)
-        {
-            for (var group = Math.Min(lanes.OutputLanes, job.OutputShape.C); group >= 1; group--)
-            {
-                if (Bytes(job.Spec, job.InputShape, channels, group, lanes) <= bufferBytes)
-                {
-                    return (channels, group);
-                }
-            }
-        }
-        return null;
-    }
-
-    /// <summary>Bytes a result of a pass takes: P/8 when the module requantizes (every input channel in the pass), else an Int64.</summary>
-    private static int ResultWidth(ConvSpec spec, bool allChannels) =>
-        allChannels && spec.Output == ConvOutputMode.Requantized ? spec.Module.Bits / 8 : 8;
-
-    private static Int128 Aligned(Int128 bytes) => (bytes + 63) & ~(Int128)63;
 
     /// <summary>
     /// Bytes a sum over the input channels takes: 4 when no sum can leave Int32 (every input and weight at
@@ -319,7 +280,7 @@ public sealed class ConvDriver
         var cycles = (long)Read(R.Cycles);
 
         var inBytes = StageInput(job, c0, channels);
-        var outAddress = _buffers.Base + (ulong)Aligned(inBytes);
+        var outAddress = _buffers.Base + (ulong)ConvPassPlan.Aligned(inBytes);
         Write(R.ImgW, (uint)w);
         Write(R.ImgH, (uint)h);
         Write(R.Frames, (uint)n);

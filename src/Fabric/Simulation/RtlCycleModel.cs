@@ -80,17 +80,17 @@ public static class RtlCycleModel
         return FixedCycles - pad + Math.Max(lastLoad + groupChannels, scanEnd);
     }
 
-    /// <summary>A whole job: per group of PO output channels a weight upload and a pass.</summary>
-    public static long JobCycles(ConvSpec spec, TensorShape input, int outputChannels)
+    /// <summary>
+    /// A whole job as <see cref="ConvDriver"/> runs it: per pass of <paramref name="plan"/> (by default the
+    /// largest the module's line buffer and weight memory take, <see cref="ConvPassPlan.For"/>) a weight
+    /// upload and a pass. The passes of one shape take the same cycles, so each shape is counted once.
+    /// </summary>
+    public static long JobCycles(ConvSpec spec, TensorShape input, int outputChannels, ConvPassPlan? plan = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var lanes = ConvParallelism.For(spec.Module);
-        long total = 0;
-        for (var first = 0; first < outputChannels; first += lanes.OutputLanes)
-        {
-            var group = Math.Min(lanes.OutputLanes, outputChannels - first);
-            total += WeightUploadCycles(spec.Module, input.C) + PassCycles(spec, input, group);
-        }
-        return total;
+        plan ??= ConvPassPlan.For(spec, input, outputChannels, ConvParallelism.For(spec.Module)) ?? new ConvPassPlan(1, 1);
+        return plan.Each(input.C, outputChannels)
+            .GroupBy(pass => pass)
+            .Sum(passes => passes.Count() * (WeightUploadCycles(spec.Module, passes.Key.Channels) + PassCycles(spec, input with { C = passes.Key.Channels }, passes.Key.Group)));
     }
 }

@@ -104,8 +104,10 @@ public sealed class MultiChannelDriverTests
         var result = await driver.RunAsync(ConvJob.Encode(problem), CancellationToken.None);
 
         AssertReference(problem, result);
-        // Slices of 256 and 44 channels per group.
+        // Slices of 256 and 44 channels per group, as the plan the scheduler's estimate uses says.
         Assert.Equal(2 * driver.Parallelism.Groups(3), result.Passes);
+        Assert.Equal(new ConvPassPlan(256, Math.Min(3, driver.Parallelism.OutputLanes)), ConvPassPlan.For(problem.Spec, problem.InputShape, 3, driver.Parallelism));
+        Assert.Equal(RtlCycleModel.JobCycles(problem.Spec, problem.InputShape, 3), result.Cycles);
     }
 
     /// <summary>A row of chunks longer than the line buffer (IMG_W x ceil(CIN / PI) over CAPS.MAX_WIDTH): as many channels a pass as it holds.</summary>
@@ -135,6 +137,7 @@ public sealed class MultiChannelDriverTests
 
         AssertReference(problem, result);
         Assert.Equal(5 * 3, result.Passes);
+        Assert.Equal(RtlCycleModel.JobCycles(problem.Spec, problem.InputShape, 3, new ConvPassPlan(1, 1)), result.Cycles);
     }
 
     [Fact]
