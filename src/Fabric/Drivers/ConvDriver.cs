@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Dpr.Fabric.Boards;
 using Dpr.Fabric.Convolution;
@@ -7,13 +8,16 @@ using R = Dpr.Fabric.Drivers.ConvRegisterMap;
 namespace Dpr.Fabric.Drivers;
 
 /// <summary>
-/// Runs convolution jobs on the module loaded in a partition, through its registers
-/// (<c>hardware/register-map.json</c>) and the partition's AXI DMA, the same way on the board
-/// (<c>/dev/mem</c>) and in simulation. The module computes one input channel and one output
-/// channel per pass over N frames; a job with several input channels runs raw passes (the bias in the
-/// first) and sums them here, then requantizes exactly as docs/convolution.md says, so the result is
-/// bit-exact whatever Cin is. Bound to one generation of its partition: after a swap it refuses to
-/// touch the hardware (<see cref="StaleDriverException"/>).
+/// Runs convolution jobs on the module loaded in a partition, through its registers (register map 2.0,
+/// <c>hardware/register-map.json</c>) and the partition's AXI DMA, the same way on the board
+/// (<c>/dev/mem</c>) and in simulation. The module sums CIN input channels into a group of up to PO
+/// output channels per pass (<c>CAPS2</c>), with the bias and the requantization on the module: a job runs
+/// as one weight upload and one pass per group, its input laid out NHWC in the DMA buffer and its
+/// output scattered back to NCHW. A job whose input channels do not fit one pass (over CAPS2.MAX_CIN, a
+/// row of chunks longer than the line buffer, or a DMA buffer too small for them) runs raw passes over
+/// slices of its channels summed here, then requantized exactly as docs/convolution.md says, so the
+/// result is bit-exact whatever the shape. Bound to one generation of its partition: after a swap it
+/// refuses to touch the hardware (<see cref="StaleDriverException"/>).
 /// </summary>
 public sealed class ConvDriver
 {
@@ -50,6 +54,9 @@ public sealed class ConvDriver
 
     public long Generation { get; private init; }
 
+    /// <summary>What the module computes at once, as its <c>CAPS2</c> register says.</summary>
+    public ConvParallelism Parallelism { get; private set; } = new(1, 1, 1);
+
     /// <summary>
     /// Binds a driver to the module just loaded in <paramref name="partition"/>: takes the next
     /// generation of <paramref name="binding"/> and checks the module's ID register says what it should.
@@ -69,22 +76,31 @@ public sealed class ConvDriver
             binding.Invalidate();
             throw new DriverException(partition.Name, $"expected {module.Name} (ID 0x{R.IdFor(module):X8}) but the module answers ID 0x{id:X8}");
         }
+        // Map 1.x modules (one channel pair a pass, no CAPS2) were never built: the RTL and the simulated board are 2.0.
+        var version = driver.Read(R.Version);
+        var lanes = ConvParallelism.FromCaps2(driver.Read(R.Caps2));
+        if (version >> 16 != R.VersionValue >> 16 || lanes.InputLanes == 0 || lanes.OutputLanes == 0 || lanes.MaxInputChannels == 0)
+        {
+            binding.Invalidate();
+            throw new DriverException(partition.Name, $"{module.Name} implements register map {version >> 16}.{version & 0xFFFF} with CAPS2 0x{lanes.Caps2:X8}; this driver programs map 2.x (CIN, COUT, LOAD_WEIGHTS, BIAS)");
+        }
+        driver.Parallelism = lanes;
         return driver;
     }
 
     /// <summary>
-    /// Bytes of DMA buffer one pass of a job needs: one input channel of the N frames at P/8 bytes an
-    /// element, 64-byte aligned, then one output channel, at P/8 bytes when the module requantizes (a
-    /// single-channel job) and 8 when it leaves Int64 sums (raw output, or sums over several input
-    /// channels). A partition whose buffers are smaller cannot run the job at all.
+    /// Bytes of DMA buffer a job needs at the least: one pass over one input channel of the N frames at
+    /// P/8 bytes an element, 64-byte aligned, then one output channel, at P/8 bytes when the module
+    /// requantizes (a single-channel job) and 8 when it leaves Int64 sums (raw output, or sums over
+    /// several input channels); and room for a weight word of the module (<see cref="ConvParallelism.For"/>),
+    /// which is uploaded from the same buffer. The driver runs larger passes (more channels, a group of
+    /// output channels) when the buffer has room for them. A partition whose buffers are smaller cannot run
+    /// the job at all.
     /// </summary>
     public static long PassBytes(ConvSpec spec, TensorShape inputShape)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var (n, _, h, w) = inputShape;
-        var inBytes = (Int128)n * h * w * (spec.Module.Bits / 8);
-        var outBytes = (Int128)n * spec.OutputSize(h) * spec.OutputSize(w) * PassWidth(spec, inputShape.C);
-        return (long)Int128.Min(Aligned(inBytes) + outBytes, long.MaxValue);
+        return ConvPassPlan.Bytes(spec, inputShape, channels: 1, group: 1, ConvParallelism.For(spec.Module));
     }
 
     /// <summary>
@@ -122,63 +138,50 @@ public sealed class ConvDriver
         {
             throw new DriverException(_partition.Name, refusal);
         }
-        var (n, cin, h, w) = job.InputShape;
+        var (channels, group) = ConvPassPlan.For(job.Spec, job.InputShape, job.OutputShape.C, Parallelism, (long)Math.Min(_buffers.Size, int.MaxValue))
+            ?? throw new DriverException(_partition.Name, $"no pass of {Module.Name} (CAPS2 0x{Parallelism.Caps2:X8}) fits {_buffers.Size:N0} bytes of DMA buffer");
+        var (n, cin, _, _) = job.InputShape;
         var (_, cout, hout, wout) = job.OutputShape;
-        // The module requantizes a single-channel job itself; a job over several input channels runs raw passes summed here.
-        var summed = cin > 1;
+        // All input channels in one pass: the module adds the bias and requantizes. Else raw passes over slices of them, summed here.
+        var summed = channels < cin;
         var spec = summed ? job.Spec with { Output = ConvOutputMode.Raw, Shift = 0 } : job.Spec;
-        var passWidth = PassWidth(job.Spec, cin);
-        var planeBytes = (long)hout * wout * passWidth;
-        var outOffset = DdrOffset(_buffers.Base) + (long)Aligned((Int128)n * h * w * job.Width);
-        var output = new byte[job.OutputBytes];
-        // Raw output is Int64 already and sums in place; requantized output needs the sums of one output channel.
+        var resultWidth = ConvPassPlan.ResultWidth(job.Spec, !summed);
         var elements = (long)hout * wout;
+        var output = new byte[job.OutputBytes];
+        // Raw output is Int64 already and sums in place; requantized output needs the sums of one group.
         var sumWidth = summed && job.Spec.Output == ConvOutputMode.Requantized ? SumWidth(job) : 0;
-        var sums = sumWidth > 0 ? new byte[n * elements * sumWidth] : null;
+        var sums = sumWidth > 0 ? new byte[n * group * elements * sumWidth] : null;
         long cycles = 0;
         var passes = 0;
-        for (var co = 0; co < cout; co++)
+        for (var first = 0; first < cout; first += group)
         {
-            for (var ci = 0; ci < cin; ci++)
+            var g = Math.Min(group, cout - first);
+            for (var c0 = 0; c0 < cin; c0 += channels)
             {
-                // The bias goes in with the first input channel, so the sum over the passes holds it once.
-                var bias = ci == 0 && !job.Bias.IsEmpty ? job.Bias.Span[co] : 0;
-                cycles += await PassAsync(spec, job, co, ci, bias, (uint)(n * planeBytes), cancellationToken);
+                var slice = Math.Min(channels, cin - c0);
+                var (results, passCycles) = await PassAsync(spec, job, first, g, c0, slice, resultWidth, cancellationToken);
+                cycles += passCycles;
                 passes++;
-                for (var b = 0; b < n; b++)
+                if (sums is not null)
                 {
-                    var from = outOffset + (b * planeBytes);
-                    if (sums is not null)
-                    {
-                        Accumulate(from, sums.AsSpan((int)(b * elements * sumWidth), (int)(elements * sumWidth)), sumWidth, first: ci == 0);
-                    }
-                    else if (ci == 0)
-                    {
-                        _ddr.Read(from, output.AsSpan((int)(((long)b * cout + co) * planeBytes), (int)planeBytes));
-                    }
-                    else
-                    {
-                        Accumulate(from, output.AsSpan((int)(((long)b * cout + co) * planeBytes), (int)planeBytes), 8, first: false);
-                    }
+                    Collect(results, n * g * elements, g, elements, 8, sums, g, 0, sumWidth, add: c0 > 0);
+                }
+                else
+                {
+                    Collect(results, n * g * elements, g, elements, resultWidth, output, cout, first, resultWidth, add: c0 > 0);
                 }
             }
-            if (sums is not null)
+            for (var b = 0; b < n && sums is not null; b++)
             {
-                var plane = elements * job.Width;
-                for (var b = 0; b < n; b++)
+                for (var o = 0; o < g; o++)
                 {
-                    Requantize(job.Spec, sums.AsSpan((int)(b * elements * sumWidth), (int)(elements * sumWidth)), sumWidth, output.AsSpan((int)(((long)b * cout + co) * plane), (int)plane));
+                    var plane = elements * job.Width;
+                    Requantize(job.Spec, sums.AsSpan((int)(((b * g) + o) * elements * sumWidth), (int)(elements * sumWidth)), sumWidth, output.AsSpan((int)(((b * (long)cout) + first + o) * plane), (int)plane));
                 }
             }
         }
         return new ConvModuleResult(output, cycles, TimeSpan.FromSeconds(cycles / (_clockMHz * 1e6)), passes);
     }
-
-    /// <summary>Bytes an output element of a pass takes: see <see cref="PassBytes"/>.</summary>
-    private static int PassWidth(ConvSpec spec, int inputChannels) =>
-        inputChannels == 1 && spec.Output == ConvOutputMode.Requantized ? spec.Module.Bits / 8 : 8;
-
-    private static Int128 Aligned(Int128 bytes) => (bytes + 63) & ~(Int128)63;
 
     /// <summary>
     /// Bytes a sum over the input channels takes: 4 when no sum can leave Int32 (every input and weight at
@@ -198,29 +201,39 @@ public sealed class ConvDriver
     }
 
     /// <summary>
-    /// Adds the Int64 sums of a pass at <paramref name="offset"/> in DDR to <paramref name="sums"/>, elements
-    /// of <paramref name="width"/> bytes (4 only where <see cref="SumWidth"/> proved they fit), a few KB at a
-    /// time; the <paramref name="first"/> pass writes them instead.
+    /// Takes the <paramref name="count"/> results of a pass at <paramref name="offset"/> in DDR, NHWC within
+    /// a group of <paramref name="group"/> channels at <paramref name="inWidth"/> bytes each, a few KB at a
+    /// time, into NCHW <paramref name="destination"/> of <paramref name="channels"/> channels from channel
+    /// <paramref name="firstChannel"/> at <paramref name="outWidth"/> bytes (4 only where <see cref="SumWidth"/>
+    /// proved the sums fit); <paramref name="add"/> adds Int64 results to what is there instead of writing them.
     /// </summary>
-    private void Accumulate(long offset, Span<byte> sums, int width, bool first)
+    private void Collect(long offset, long count, int group, long elements, int inWidth, Span<byte> destination, int channels, int firstChannel, int outWidth, bool add)
     {
         Span<byte> chunk = stackalloc byte[4096];
-        var count = sums.Length / width;
-        for (var at = 0; at < count; at += chunk.Length / 8)
+        var per = chunk.Length / inWidth;
+        for (long at = 0; at < count; at += per)
         {
-            var part = chunk[..(Math.Min(chunk.Length / 8, count - at) * 8)];
-            _ddr.Read(offset + ((long)at * 8), part);
-            for (var i = 0; i < part.Length / 8; i++)
+            var part = chunk[..(int)(Math.Min(per, count - at) * inWidth)];
+            _ddr.Read(offset + (at * inWidth), part);
+            for (var i = 0; i < part.Length / inWidth; i++)
             {
-                var value = BinaryPrimitives.ReadInt64LittleEndian(part[(i * 8)..]);
-                var sum = sums[((at + i) * width)..];
-                if (width == 8)
+                var (pixel, o) = Math.DivRem(at + i, group);
+                var (b, element) = Math.DivRem(pixel, elements);
+                var to = (((b * channels) + firstChannel + o) * elements) + element;
+                if (inWidth < 8)
                 {
-                    BinaryPrimitives.WriteInt64LittleEndian(sum, first ? value : unchecked(BinaryPrimitives.ReadInt64LittleEndian(sum) + value));
+                    TensorBytes.Write(destination, to, outWidth, TensorBytes.Read(part, i, inWidth));
+                    continue;
+                }
+                var value = BinaryPrimitives.ReadInt64LittleEndian(part[(i * 8)..]);
+                var sum = destination[(int)(to * outWidth)..];
+                if (outWidth == 8)
+                {
+                    BinaryPrimitives.WriteInt64LittleEndian(sum, add ? unchecked(BinaryPrimitives.ReadInt64LittleEndian(sum) + value) : value);
                 }
                 else
                 {
-                    BinaryPrimitives.WriteInt32LittleEndian(sum, (int)(first ? value : BinaryPrimitives.ReadInt32LittleEndian(sum) + value));
+                    BinaryPrimitives.WriteInt32LittleEndian(sum, (int)(add ? BinaryPrimitives.ReadInt32LittleEndian(sum) + value : value));
                 }
             }
         }
@@ -238,48 +251,122 @@ public sealed class ConvDriver
         }
     }
 
-    /// <summary>One pass: input channel <paramref name="channel"/> of the N frames through the module with the weights of output channel <paramref name="co"/>; returns its cycles.</summary>
-    private async Task<long> PassAsync(ConvSpec spec, ConvJob job, int co, int channel, long bias, uint outBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass: the weights of output channels <paramref name="first"/> .. + <paramref name="group"/> over input
+    /// channels <paramref name="c0"/> .. + <paramref name="channels"/> uploaded (CTRL.LOAD_WEIGHTS), then those
+    /// input channels of the N frames, NHWC, through the module, the bias with the first slice. Returns where
+    /// its results are in DDR and the cycles of the upload and the pass.
+    /// </summary>
+    private async Task<(long Results, long Cycles)> PassAsync(ConvSpec spec, ConvJob job, int first, int group, int c0, int channels, int resultWidth, CancellationToken cancellationToken)
     {
-        var (n, cin, h, w) = job.InputShape;
-        var width = job.Width;
-        var planeBytes = h * w * width;
-        var input = job.Input.Span;
-        var inBase = DdrOffset(_buffers.Base);
-        for (var b = 0; b < n; b++)
+        var (n, _, h, w) = job.InputShape;
+        var (_, _, hout, wout) = job.OutputShape;
+        Write(R.Cin, (uint)channels);
+        Write(R.Cout, (uint)group);
+        for (var o = 0; o < group; o++)
         {
-            _ddr.Write(inBase + ((long)b * planeBytes), input.Slice((int)(((long)b * cin + channel) * planeBytes), planeBytes));
+            var bias = c0 == 0 && !job.Bias.IsEmpty ? job.Bias.Span[first + o] : 0;
+            Write(R.BiasBase + (2 * R.BiasStride * o), (uint)bias);
+            Write(R.BiasBase + (2 * R.BiasStride * o) + R.BiasStride, (uint)((ulong)bias >> 32));
         }
-        var inBytes = (long)n * planeBytes;
-        var outAddress = _buffers.Base + (ulong)Aligned(inBytes);
+        Write(R.Config, R.ConfigFor(spec));
+        var weightBytes = StageWeights(job, first, group, c0, channels);
+        Write(R.Status, (1u << R.StatusDoneLsb) | (1u << R.StatusErrorLsb));
+        Write(R.Ctrl, 1u << R.CtrlLoadWeightsLsb);
+        Dma(AxiDmaRegisters.Mm2sControl, AxiDmaRegisters.ControlRun);
+        Dma(AxiDmaRegisters.Mm2sSourceAddress, (uint)_buffers.Base);
+        Dma(AxiDmaRegisters.Mm2sLength, (uint)weightBytes);
+        await WaitAsync(output: false, cancellationToken);
+        var cycles = (long)Read(R.Cycles);
 
+        var inBytes = StageInput(job, c0, channels);
+        var outAddress = _buffers.Base + (ulong)ConvPassPlan.Aligned(inBytes);
         Write(R.ImgW, (uint)w);
         Write(R.ImgH, (uint)h);
         Write(R.Frames, (uint)n);
-        Write(R.Config, R.ConfigFor(spec));
-        Write(R.BiasLo, (uint)bias);
-        Write(R.BiasHi, (uint)((ulong)bias >> 32));
-        var k = Module.KernelSize;
-        var weights = job.Weights.Span;
-        var first = job.WeightShape.Index(co, channel, 0, 0);
-        for (var i = 0; i < k * k; i++)
-        {
-            Write(R.WeightBase + (R.WeightStride * i), (uint)TensorBytes.Read(weights, first + i, width));
-        }
         Write(R.Status, (1u << R.StatusDoneLsb) | (1u << R.StatusErrorLsb));
         Write(R.Ctrl, 1u << R.CtrlStartLsb);
         Dma(AxiDmaRegisters.S2mmControl, AxiDmaRegisters.ControlRun);
         Dma(AxiDmaRegisters.S2mmDestinationAddress, (uint)outAddress);
-        Dma(AxiDmaRegisters.S2mmLength, outBytes);
+        Dma(AxiDmaRegisters.S2mmLength, (uint)((long)n * hout * wout * group * resultWidth));
         Dma(AxiDmaRegisters.Mm2sControl, AxiDmaRegisters.ControlRun);
         Dma(AxiDmaRegisters.Mm2sSourceAddress, (uint)_buffers.Base);
         Dma(AxiDmaRegisters.Mm2sLength, (uint)inBytes);
-
-        await WaitAsync(cancellationToken);
-        return Read(R.Cycles);
+        await WaitAsync(output: true, cancellationToken);
+        return (DdrOffset(outAddress), cycles + Read(R.Cycles));
     }
 
-    private async Task WaitAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The weight words of a pass at the start of the DMA buffer (docs/register-map.md, "Weight upload"):
+    /// word q holds input channels q·PI .. q·PI + PI − 1 of the slice, element (o, i, t) at
+    /// ((o·PI + i)·K² + t)·P bits, zero where the channel does not exist. Returns their bytes.
+    /// </summary>
+    private long StageWeights(ConvJob job, int first, int group, int c0, int channels)
+    {
+        var lanes = Parallelism;
+        var width = job.Width;
+        var kk = Module.KernelSize * Module.KernelSize;
+        var wordBytes = lanes.BeatsPerWeightWord(Module) * 8;
+        var words = ArrayPool<byte>.Shared.Rent(lanes.Chunks(channels) * wordBytes);
+        try
+        {
+            var staged = words.AsSpan(0, lanes.Chunks(channels) * wordBytes);
+            staged.Clear();
+            var weights = job.Weights.Span;
+            for (var o = 0; o < group; o++)
+            {
+                for (var c = 0; c < channels; c++)
+                {
+                    var (q, i) = Math.DivRem(c, lanes.InputLanes);
+                    var lane = (q * wordBytes / width) + (((o * lanes.InputLanes) + i) * kk);
+                    var from = job.WeightShape.Index(first + o, c0 + c, 0, 0);
+                    weights.Slice(from * width, kk * width).CopyTo(staged[(lane * width)..]);
+                }
+            }
+            _ddr.Write(DdrOffset(_buffers.Base), staged);
+            return staged.Length;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(words);
+        }
+    }
+
+    /// <summary>Input channels <paramref name="c0"/> .. + <paramref name="channels"/> of the N frames, NHWC, at the start of the DMA buffer, a few KB at a time. Returns their bytes.</summary>
+    private long StageInput(ConvJob job, int c0, int channels)
+    {
+        var (n, cin, h, w) = job.InputShape;
+        var width = job.Width;
+        var plane = (long)h * w;
+        var input = job.Input.Span;
+        var inBase = DdrOffset(_buffers.Base);
+        if (channels == 1)
+        {
+            for (var b = 0; b < n; b++)
+            {
+                _ddr.Write(inBase + (b * plane * width), input.Slice((int)((((long)b * cin) + c0) * plane * width), (int)(plane * width)));
+            }
+            return n * plane * width;
+        }
+        Span<byte> chunk = stackalloc byte[4096];
+        var count = n * plane * channels;
+        var per = chunk.Length / width;
+        for (long at = 0; at < count; at += per)
+        {
+            var part = chunk[..(int)(Math.Min(per, count - at) * width)];
+            for (var i = 0; i < part.Length / width; i++)
+            {
+                var (pixel, c) = Math.DivRem(at + i, channels);
+                var (b, element) = Math.DivRem(pixel, plane);
+                input.Slice((int)(((((b * cin) + c0 + c) * plane) + element) * width), width).CopyTo(part[(i * width)..]);
+            }
+            _ddr.Write(inBase + (at * width), part);
+        }
+        return count * width;
+    }
+
+    /// <summary>Until STATUS.DONE, and with <paramref name="output"/> until S2MM is idle too (the last result is in DDR).</summary>
+    private async Task WaitAsync(bool output, CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
         while (true)
@@ -294,7 +381,7 @@ public sealed class ConvDriver
             {
                 throw new DriverException(_partition.Name, $"the AXI DMA reported an error (S2MM_DMASR 0x{s2mm:X8})");
             }
-            if ((status & (1u << R.StatusDoneLsb)) != 0 && (s2mm & AxiDmaRegisters.StatusIdle) != 0)
+            if ((status & (1u << R.StatusDoneLsb)) != 0 && (!output || (s2mm & AxiDmaRegisters.StatusIdle) != 0))
             {
                 return;
             }

@@ -25,6 +25,23 @@ public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInp
         return new ConvParallelism(pi, po, 256);
     }
 
+    /// <summary>The <c>CAPS2</c> word of a module built with these figures.</summary>
+    public uint Caps2 =>
+        ((uint)MaxInputChannels << ConvRegisterMap.Caps2MaxCinLsb) | ((uint)OutputLanes << ConvRegisterMap.Caps2PoLsb) | ((uint)InputLanes << ConvRegisterMap.Caps2PiLsb);
+
+    /// <summary>What a module's <c>CAPS2</c> says it computes at once.</summary>
+    public static ConvParallelism FromCaps2(uint caps2) => new(
+        (int)(caps2 >> ConvRegisterMap.Caps2PiLsb) & 0xFF,
+        (int)(caps2 >> ConvRegisterMap.Caps2PoLsb) & 0xFF,
+        (int)(caps2 >> ConvRegisterMap.Caps2MaxCinLsb) & 0xFFFF);
+
+    /// <summary>Elements of a weight word: PO x PI x K x K.</summary>
+    public int WordElements(ConvModule module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        return OutputLanes * InputLanes * module.KernelSize * module.KernelSize;
+    }
+
     /// <summary>Chunks of <see cref="InputLanes"/> input channels: ceil(cin / PI).</summary>
     public int Chunks(int inputChannels) => (inputChannels + InputLanes - 1) / InputLanes;
 
@@ -35,6 +52,6 @@ public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInp
     public int BeatsPerWeightWord(ConvModule module)
     {
         ArgumentNullException.ThrowIfNull(module);
-        return (OutputLanes * InputLanes * module.KernelSize * module.KernelSize * module.Bits + 63) / 64;
+        return ((WordElements(module) * module.Bits) + 63) / 64;
     }
 }

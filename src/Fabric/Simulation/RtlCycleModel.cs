@@ -45,52 +45,83 @@ public static class RtlCycleModel
         return (long)lanes.Chunks(inputChannels) * lanes.BeatsPerWeightWord(module) + UploadFixedCycles;
     }
 
-    /// <summary>One pass: the frames of <paramref name="input"/> ([N, CIN, H, W]) into a group of <paramref name="groupChannels"/> output channels.</summary>
+    /// <summary>
+    /// One pass: the frames of <paramref name="input"/> ([N, CIN, H, W]) into a group of
+    /// <paramref name="groupChannels"/> output channels. The scan is walked a row at a time: a row's cycles
+    /// depend only on whether windows end on it and on how far ahead of the scan the serializer is when it
+    /// starts (no further than the chain's latency, it cannot hold the scan), so each such pair is walked
+    /// pixel by pixel once and the rest of the rows repeat it: O(rows), not O(pixels).
+    /// </summary>
     public static long PassCycles(ConvSpec spec, TensorShape input, int groupChannels)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var module = spec.Module;
         var k = module.KernelSize;
         var pad = spec.Pad;
-        var (paddedW, paddedH) = (input.W + (2 * pad), input.H + (2 * pad));
-        var chunks = ConvParallelism.For(module).Chunks(input.C);
+        var paddedH = input.H + (2 * pad);
         var latency = ChainLatency(module);
-        long slot = 0, stall = 0, lastLoad = long.MinValue, serializerFree = long.MinValue;
+        var rows = new Dictionary<(bool Output, long Ahead), RowCycles>();
+        // Time is slot + stall; the serializer's lead over it enters a row clamped at the latency.
+        long slot = 0, stall = 0, ahead = latency, lastLoad = long.MinValue;
         for (var frame = 0; frame < input.N; frame++)
         {
             for (var row = pad; row < paddedH; row++)
             {
-                for (var col = 0; col < paddedW; col++)
+                var key = (row >= k - 1 && (spec.Stride == 1 || row % 2 == 0), Math.Max(ahead, latency));
+                if (!rows.TryGetValue(key, out var walked))
                 {
-                    var padding = col < pad || col >= pad + input.W;
-                    slot += padding ? 1 : chunks;
-                    var output = row >= k - 1 && col >= k - 1 && (spec.Stride == 1 || (row % 2 == 0 && col % 2 == 0));
-                    if (output)
-                    {
-                        var ready = slot - 1 + latency + stall;
-                        var load = Math.Max(ready, serializerFree);
-                        stall += load - ready;
-                        serializerFree = load + groupChannels;
-                        lastLoad = load;
-                    }
+                    walked = Row(spec, input, groupChannels, latency, key.Item1, key.Item2);
+                    rows.Add(key, walked);
                 }
+                if (walked.LastLoad is { } load)
+                {
+                    lastLoad = slot + stall + load;
+                }
+                (slot, stall, ahead) = (slot + walked.Slots, stall + walked.Stall, walked.Ahead);
             }
         }
         var scanEnd = slot - 1 + stall + latency;
         return FixedCycles - pad + Math.Max(lastLoad + groupChannels, scanEnd);
     }
 
-    /// <summary>A whole job: per group of PO output channels a weight upload and a pass.</summary>
-    public static long JobCycles(ConvSpec spec, TensorShape input, int outputChannels)
+    /// <summary>One row of the scan from time 0 with the serializer free at <paramref name="ahead"/>.</summary>
+    private static RowCycles Row(ConvSpec spec, TensorShape input, int groupChannels, int latency, bool outputRow, long ahead)
+    {
+        var k = spec.KernelSize;
+        var pad = spec.Pad;
+        var chunks = ConvParallelism.For(spec.Module).Chunks(input.C);
+        long slot = 0, stall = 0, serializerFree = ahead;
+        long? lastLoad = null;
+        for (var col = 0; col < input.W + (2 * pad); col++)
+        {
+            var padding = col < pad || col >= pad + input.W;
+            slot += padding ? 1 : chunks;
+            if (outputRow && col >= k - 1 && (spec.Stride == 1 || col % 2 == 0))
+            {
+                var ready = slot - 1 + latency + stall;
+                var load = Math.Max(ready, serializerFree);
+                stall += load - ready;
+                serializerFree = load + groupChannels;
+                lastLoad = load;
+            }
+        }
+        return new RowCycles(slot, stall, serializerFree - (slot + stall), lastLoad);
+    }
+
+    /// <summary>What a row adds: slots, stall cycles, the serializer's lead at its end, its last load from its start.</summary>
+    private readonly record struct RowCycles(long Slots, long Stall, long Ahead, long? LastLoad);
+
+    /// <summary>
+    /// A whole job as <see cref="ConvDriver"/> runs it: per pass of <paramref name="plan"/> (by default the
+    /// largest the module's line buffer and weight memory take, <see cref="ConvPassPlan.For"/>) a weight
+    /// upload and a pass. The passes of one shape take the same cycles, so each shape is counted once.
+    /// </summary>
+    public static long JobCycles(ConvSpec spec, TensorShape input, int outputChannels, ConvPassPlan? plan = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var lanes = ConvParallelism.For(spec.Module);
-        long total = 0;
-        for (var first = 0; first < outputChannels; first += lanes.OutputLanes)
-        {
-            var group = Math.Min(lanes.OutputLanes, outputChannels - first);
-            total += WeightUploadCycles(spec.Module, input.C) + PassCycles(spec, input, group);
-        }
-        return total;
+        plan ??= ConvPassPlan.For(spec, input, outputChannels, ConvParallelism.For(spec.Module)) ?? new ConvPassPlan(1, 1);
+        return plan.Each(input.C, outputChannels)
+            .GroupBy(pass => pass)
+            .Sum(passes => passes.Count() * (WeightUploadCycles(spec.Module, passes.Key.Channels) + PassCycles(spec, input with { C = passes.Key.Channels }, passes.Key.Group)));
     }
 }

@@ -64,10 +64,10 @@ public class SimulatedBoardDriverTests
         {
             Assert.Equal(ConvReference.Requantized(problem), TensorBytes.Decode(result.Output, module.Bits / 8));
         }
-        Assert.Equal(3 * cin, result.Passes);
-        // Cycles of our RTL (the board's default timing), per pass of N single-channel frames.
-        var frames = problem.InputShape with { C = 1 };
-        Assert.Equal(3 * cin * RtlCycleModel.PassCycles(problem.Spec, frames, groupChannels: 1), result.Cycles);
+        // One pass per group of PO output channels over all the input channels, timed by our RTL (the board's
+        // default): per group a weight upload and a pass.
+        Assert.Equal(driver.Parallelism.Groups(3), result.Passes);
+        Assert.Equal(RtlCycleModel.JobCycles(problem.Spec, problem.InputShape, 3), result.Cycles);
         Assert.Equal(TimeSpan.FromSeconds(result.Cycles / 100e6), result.ModuleTime);
     }
 

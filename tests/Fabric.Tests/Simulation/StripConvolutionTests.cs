@@ -11,17 +11,21 @@ public sealed class StripConvolutionTests
 {
     private static readonly ConvKernel Kernel = new(1);
 
-    /// <summary>A single-channel job run in strips of at most <paramref name="stripElements"/> inputs; its output bytes, and whether every input byte was read.</summary>
+    /// <summary>A job run in strips of at most <paramref name="stripElements"/> inputs, its input streamed NHWC; its output bytes back in NCHW, and whether every input byte was read.</summary>
     private static (byte[] Output, bool ReadAll) Strips(ConvProblem problem, int stripElements)
     {
         var input = ConvJob.Encode(problem).Input.ToArray();
+        var width = problem.Spec.Module.Bits / 8;
+        var nhwc = Permute(input, problem.InputShape, width, toNhwc: true);
+        var outWidth = problem.Spec.Output == ConvOutputMode.Raw ? 8 : width;
         var at = 0;
         var output = new List<byte>();
+        var cout = problem.OutputShape.C;
         var complete = new StripConvolution(Kernel, stripElements).Run(
-            problem.Spec, problem.InputShape, problem.Weights.ToArray(), problem.Bias.IsEmpty ? 0 : problem.Bias.Span[0],
+            problem.Spec, problem.InputShape, problem.Weights.ToArray(), problem.Bias.IsEmpty ? new long[cout] : problem.Bias.ToArray(),
             row =>
             {
-                input.AsSpan(at, row.Length).CopyTo(row);
+                nhwc.AsSpan(at, row.Length).CopyTo(row);
                 at += row.Length;
             },
             bytes =>
@@ -30,7 +34,22 @@ public sealed class StripConvolutionTests
                 return true;
             });
         Assert.True(complete);
-        return ([.. output], at == input.Length);
+        var o = problem.OutputShape;
+        return (Permute([.. output], o, outWidth, toNhwc: false), at == input.Length);
+    }
+
+    /// <summary>NCHW bytes as NHWC (element (n, c, y, x) at ((n·H + y)·W + x)·C + c), or back.</summary>
+    private static byte[] Permute(byte[] from, TensorShape shape, int width, bool toNhwc)
+    {
+        var to = new byte[from.Length];
+        for (var i = 0; i < shape.Count; i++)
+        {
+            var (nc, yx) = Math.DivRem(i, (long)shape.H * shape.W);
+            var (n, c) = Math.DivRem(nc, shape.C);
+            var (nchw, nhwc) = ((int)(i * width), (int)((((n * shape.H * shape.W) + yx) * shape.C) + c) * width);
+            from.AsSpan(toNhwc ? nchw : nhwc, width).CopyTo(to.AsSpan(toNhwc ? nhwc : nchw));
+        }
+        return to;
     }
 
     private static byte[] Reference(ConvProblem problem) =>
@@ -39,16 +58,22 @@ public sealed class StripConvolutionTests
             : TensorBytes.Encode(ConvReference.Requantized(problem), problem.Spec.Module.Bits / 8);
 
     [Fact]
-    public void Strips_equal_the_reference_on_random_single_channel_jobs()
+    public void Strips_equal_the_reference_on_random_single_channel_jobs() => StripsEqualTheReference(maxChannels: 1, tests: 400);
+
+    /// <summary>NHWC rows of several input channels into a group of output channels, as register map 2.0 streams them.</summary>
+    [Fact]
+    public void Strips_equal_the_reference_on_random_multi_channel_jobs() => StripsEqualTheReference(maxChannels: 5, tests: 200);
+
+    private static void StripsEqualTheReference(int maxChannels, int tests)
     {
         // Budgets from under one output row's inputs (strips of one row) to whole frames.
         var cases =
-            from c in ConvCase.Generator(maxChannels: 1, maxSize: 19)
+            from c in ConvCase.Generator(maxChannels, maxSize: 19)
             from budget in Gen.Choose(1, 1500)
             select (Case: c, Budget: budget);
 
         Check.One(
-            Config.QuickThrowOnFailure.WithMaxTest(400).WithQuietOnSuccess(true),
+            Config.QuickThrowOnFailure.WithMaxTest(tests).WithQuietOnSuccess(true),
             Prop.ForAll(cases.ToArbitrary(), t =>
             {
                 var problem = t.Case.Problem();
@@ -108,7 +133,7 @@ public sealed class StripConvolutionTests
 
         // Strips of two output rows (4 input rows of 6): the second write is refused.
         var complete = new StripConvolution(Kernel, 24).Run(
-            problem.Spec, problem.InputShape, new int[9], 0, row => row.Clear(), bytes => ++writes < 2);
+            problem.Spec, problem.InputShape, new int[9], [0L], row => row.Clear(), bytes => ++writes < 2);
 
         Assert.False(complete);
         Assert.Equal(2, writes);

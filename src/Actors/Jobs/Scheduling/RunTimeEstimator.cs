@@ -9,12 +9,14 @@ namespace Dpr.Actors.Jobs.Scheduling;
 /// </summary>
 /// <remarks>
 /// <para>
-/// The model is the simulated board's (src/Fabric): the module charges 2·MAC / GOPS at its precision
-/// (<see cref="ModuleThroughput"/>, by default the paper's 81.2 / 55.4 / 35.1 GOPS, as
-/// <c>SimulatedConvModule</c> reports its cycles), and a pass cannot go faster than its streams, at
-/// most 800 MB/s each way (one HP port, 64 bits at 100 MHz: docs/hardware.md); so the longer of the two,
-/// plus a setup per pass for the some 40 register writes <c>ConvDriver</c> makes (10 µs, an assumption
-/// the measurements correct).
+/// The model is the simulated board's (src/Fabric): by default the cycles our RTL takes for the job's
+/// weight uploads and passes (<see cref="JobSize.ModuleCycles"/>, <see cref="RtlCycleModel"/>, as
+/// <c>SimulatedConvModule</c> reports them) at the fabric clock; they already hold the streams, which the
+/// module takes at one 64-bit beat a clock, what one HP port carries. With a <see cref="ModuleThroughput"/>
+/// given explicitly (the paper's 81.2 / 55.4 / 35.1 GOPS) the module charges 2·MAC / GOPS at its precision
+/// instead, and a pass cannot go faster than its streams, at most 800 MB/s each way (one HP port, 64 bits
+/// at 100 MHz: docs/hardware.md), so the longer of the two. Either way plus a setup per pass for the
+/// register writes <c>ConvDriver</c> makes (10 µs, an assumption the measurements correct).
 /// </para>
 /// <para>
 /// The refinement is a line per module, measured ≈ overhead + factor · modelled, fitted by least squares
@@ -24,18 +26,19 @@ namespace Dpr.Actors.Jobs.Scheduling;
 /// its factor (1 at first) and takes up the difference as fixed cost, or scales down when runs are faster.
 /// </para>
 /// </remarks>
-public sealed class RunTimeEstimator(ModuleThroughput? throughput = null, double streamBytesPerSecond = RunTimeEstimator.HpPortBytesPerSecond, double smoothing = 0.2)
+/// <param name="throughput">Null (the default): module time from our RTL's cycles; else charged at these GOPS.</param>
+/// <param name="clockMHz">The fabric clock the cycles run at (the PYNQ-Z2's 100 MHz).</param>
+public sealed class RunTimeEstimator(ModuleThroughput? throughput = null, double streamBytesPerSecond = RunTimeEstimator.HpPortBytesPerSecond, double smoothing = 0.2, double clockMHz = 100)
 {
     /// <summary>One AXI HP port, 64 bits at 100 MHz, per direction (docs/hardware.md).</summary>
     public const double HpPortBytesPerSecond = 800e6;
 
-    /// <summary>Register writes of one pass: ImgW/H, frames, config, bias, K² weights, status, start, six DMA registers.</summary>
+    /// <summary>Register writes of one pass: CIN, COUT, the group's bias, config, LOAD_WEIGHTS, ImgW/H, frames, status, start, nine DMA registers.</summary>
     public static readonly TimeSpan PassSetup = TimeSpan.FromMicroseconds(10);
 
     /// <summary>The model alone, never refined: <see cref="BoardTime"/>'s.</summary>
     private static readonly RunTimeEstimator Model = new();
 
-    private readonly ModuleThroughput _throughput = throughput ?? ModuleThroughput.Paper;
     private readonly Dictionary<string, Fit> _fits = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -51,9 +54,14 @@ public sealed class RunTimeEstimator(ModuleThroughput? throughput = null, double
     public double Modelled(JobSize size)
     {
         ArgumentNullException.ThrowIfNull(size);
-        var compute = 2.0 * size.MultiplyAccumulates / (_throughput.GopsFor(size.Bits) * 1e9);
+        var setup = size.Passes * PassSetup.TotalSeconds;
+        if (throughput is null)
+        {
+            return (size.ModuleCycles / (clockMHz * 1e6)) + setup;
+        }
+        var compute = 2.0 * size.MultiplyAccumulates / (throughput.GopsFor(size.Bits) * 1e9);
         var stream = size.StreamBytes / streamBytesPerSecond;
-        return Math.Max(compute, stream) + size.Passes * PassSetup.TotalSeconds;
+        return Math.Max(compute, stream) + setup;
     }
 
     /// <summary>The estimate: the model through this module's fitted line, or the model alone before any run was measured.</summary>

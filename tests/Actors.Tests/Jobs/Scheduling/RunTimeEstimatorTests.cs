@@ -1,5 +1,6 @@
 using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Simulation;
 
 namespace Dpr.Actors.Tests.Jobs.Scheduling;
 
@@ -14,23 +15,37 @@ public class RunTimeEstimatorTests
     private static readonly JobSize Tiny = JobSize.Of(Conv5Int8, new TensorShape(1, 1, 8, 8), new TensorShape(1, 1, 5, 5));
 
     [Fact]
-    public void A_jobs_size_is_its_macs_and_the_passes_and_streams_of_the_driver()
+    public void A_jobs_size_is_its_macs_and_the_passes_streams_and_rtl_cycles_of_the_driver()
     {
         Assert.Equal(32L * 32 * 25 * 128 * 128, Heavy.MultiplyAccumulates);
-        Assert.Equal(1024, Heavy.Passes);
-        // Several input channels: each pass returns raw 8-byte sums of 128x128, longer than its 16 KiB input.
-        Assert.Equal(1024L * 128 * 128 * 8, Heavy.StreamBytes);
-        Assert.Equal(new JobSize("conv5x5_int8", 8, 64 * 25, 1, 64), Tiny);
+        // conv5x5_int8 sums all 32 input channels into a group of PO = 2 output channels a pass.
+        Assert.Equal(16, Heavy.Passes);
+        // Per pass the 32-channel input (512 KiB, longer than the group's 32 KiB of requantized output) and
+        // ceil(32 / PI = 3) = 11 weight words of 19 beats.
+        Assert.Equal(16L * ((128 * 128 * 32) + (11 * 19 * 8)), Heavy.StreamBytes);
+        Assert.Equal(RtlCycleModel.JobCycles(Conv5Int8, new TensorShape(1, 32, 128, 128), 32), Heavy.ModuleCycles);
+        // 150 products a clock (PI 3 x PO 2 x 25) over 33 lanes for 32 channels: about 97% busy.
+        Assert.InRange(Heavy.MultiplyAccumulates / (double)Heavy.ModuleCycles, 140, 150);
+        Assert.Equal(new JobSize("conv5x5_int8", 8, 64 * 25, 1, 64 + (19 * 8), RtlCycleModel.JobCycles(Conv5Int8, new TensorShape(1, 1, 8, 8), 1)), Tiny);
     }
 
     [Fact]
-    public void The_model_is_the_longer_of_compute_and_streams_plus_a_setup_per_pass()
+    public void The_model_is_the_rtl_cycles_at_100_MHz_plus_a_setup_per_pass()
     {
         var estimator = new RunTimeEstimator();
 
-        // Streams: 134 MB at 800 MB/s = 167.8 ms, longer than 2 x 419 M MAC at 81.2 GOPS = 10.3 ms; 1024 setups of 10 µs.
-        Assert.Equal(0.16777216 + 0.01024, estimator.Modelled(Heavy), 9);
+        Assert.Equal((Heavy.ModuleCycles / 100e6) + (16 * 10e-6), estimator.Modelled(Heavy), 9);
         Assert.Equal(TimeSpan.FromSeconds(estimator.Modelled(Heavy)).TotalMilliseconds, estimator.Estimate(Heavy).TotalMilliseconds, 3);
+    }
+
+    [Fact]
+    public void With_the_papers_throughput_chosen_the_model_is_the_longer_of_compute_and_streams_plus_a_setup_per_pass()
+    {
+        var estimator = new RunTimeEstimator(ModuleThroughput.Paper);
+
+        // Streams: 8.4 MB at 800 MB/s = 10.5 ms, longer than 2 x 419 M MAC at 81.2 GOPS = 10.3 ms; 16 setups of 10 µs.
+        Assert.Equal((Heavy.StreamBytes / 800e6) + (16 * 10e-6), estimator.Modelled(Heavy), 9);
+        Assert.True(Heavy.StreamBytes / 800e6 > 2.0 * Heavy.MultiplyAccumulates / 81.2e9);
     }
 
     [Fact]
