@@ -220,6 +220,7 @@ function renderJobs() {
 }
 
 // The chart is uPlot's (vendored, docs/dashboard.md): made anew when a module first shows, else given new data.
+// Whole jobs only on the y axis (its steps).
 function renderQueues() {
   const box = $('#queue-chart');
   const names = [...modules].sort();
@@ -239,7 +240,7 @@ function renderQueues() {
         x: { time: true, range: () => [Date.now() / 1000 - HISTORY_MS / 1000, Date.now() / 1000] },
         y: { range: (u, low, high) => [0, Math.max(1, high)] },
       },
-      axes: [{ stroke: '#1a1a1a', grid: { stroke: '#e4e4e0' } }, { stroke: '#1a1a1a', grid: { stroke: '#e4e4e0' }, size: 40 }],
+      axes: [{ stroke: '#1a1a1a', grid: { stroke: '#e4e4e0' } }, { stroke: '#1a1a1a', grid: { stroke: '#e4e4e0' }, size: 40, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }],
       series: [{}, ...names.map((m, i) => ({ label: m, stroke: COLORS[i % COLORS.length], width: 2, paths: uPlot.paths.stepped({ align: 1 }) }))],
     }, data, box);
     chart.dprModules = names.join();
