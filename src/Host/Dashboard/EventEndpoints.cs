@@ -19,6 +19,12 @@ public static class EventEndpoints
     private static readonly string[] StreamQuery = ["ticket", "lastEventId"];
     private static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long live events gather before they are sent: one write (and one wake-up of the stream) per batch
+    /// instead of per event, which is most of what an open stream costs the service (docs/benchmarks/dashboard.md).
+    /// </summary>
+    public static readonly TimeSpan Coalesce = TimeSpan.FromMilliseconds(100);
+
     public static void MapEvents(this WebApplication app, RouteGroupBuilder v1)
     {
         v1.MapPost("/events/tickets", (HttpContext http, EventTickets tickets) =>
@@ -48,9 +54,7 @@ public static class EventEndpoints
         var connection = hub.Connect(tenant.Name, tenant.Admin, keySha256)
             ?? throw new ApiProblem(StatusCodes.Status429TooManyRequests, "connections",
                 $"at most {LiveEventHub.MaxPerTenant} open event streams per tenant and {LiveEventHub.MaxConnections} in all", TimeSpan.FromSeconds(5));
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
-        return TypedResults.ServerSentEvents(Stream(connection, resume, hub, journal, node, http.RequestAborted));
+        return new EventStreamResult((send, cancel) => Stream(connection, resume, hub, journal, node, send, cancel));
     }
 
     private static (Tenant Tenant, string KeySha256) Bearer(HttpContext http) =>
@@ -70,10 +74,12 @@ public static class EventEndpoints
 
     /// <summary>
     /// The hello (the board now), the events missed since <paramref name="resume"/> read back from the
-    /// journals, then the live ones (those already read back skipped by their sequence numbers).
+    /// journals, then the live ones (those already read back skipped by their sequence numbers). Live events
+    /// go out in batches: once one arrives, those of the next <see cref="Coalesce"/> join it, and
+    /// <paramref name="send"/> writes them to the socket together before the stream waits again.
     /// </summary>
     private static async IAsyncEnumerable<SseItem<string>> Stream(EventConnection connection, EventCursor? resume, LiveEventHub hub, EventJournal journal, DprNode node,
-        [EnumeratorCancellation] CancellationToken cancel)
+        Func<CancellationToken, Task> send, [EnumeratorCancellation] CancellationToken cancel)
     {
         try
         {
@@ -115,6 +121,7 @@ public static class EventEndpoints
             }
             while (true)
             {
+                await send(cancel);
                 var (more, idle) = await WaitAsync(connection, cancel);
                 if (!more)
                 {
@@ -125,6 +132,7 @@ public static class EventEndpoints
                     yield return new SseItem<string>("{}", "ping");
                     continue;
                 }
+                await Task.Delay(Coalesce, cancel);
                 while (connection.Events.TryRead(out var e))
                 {
                     if (e.Source is null || cursor.Advance(e.Source, e.Sequence))

@@ -11,8 +11,10 @@ namespace Dpr.Host.Dashboard;
 /// <summary>
 /// Fans what the actors store out to the open <c>GET /v1/events</c> connections. It listens to the actor
 /// system only while someone is connected: with nobody watching there is no subscription and no timer,
-/// so the board pays nothing. While someone watches, a one-second tick sends the queue depths and the
-/// board's health when they change, and ends the streams of revoked keys.
+/// so the board pays nothing. While someone watches, a one-second tick ends the streams of revoked keys
+/// (the tenants' file may be changed by <c>dpr tenants</c> from outside), and sends the queue depths and the
+/// board's health when they changed: the depths are asked of the intake only after a job event, the health
+/// read only after a partition's event or every <see cref="HealthEvery"/> ticks (the SEM controller's line).
 /// </summary>
 public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore tenants, ILogger<LiveEventHub> log) : IDisposable
 {
@@ -21,6 +23,7 @@ public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore t
     public const int MaxConnections = 64;
 
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private const int HealthEvery = 5;
 
     private readonly Lock _gate = new();
     private readonly List<EventConnection> _connections = [];
@@ -29,6 +32,9 @@ public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore t
     private string? _lastQueues;
     private string? _lastHealth;
     private int _ticking;
+    private int _jobsMoved;
+    private int _regionsMoved;
+    private int _ticksSinceHealth;
 
     public int Count
     {
@@ -103,6 +109,7 @@ public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore t
         switch (message)
         {
             case Observed.RegionEvent { Event: { } e } region when region.Board == node.Board.Name:
+                Volatile.Write(ref _regionsMoved, 1);
                 Broadcast(LiveEvents.Region(region.Partition, e, region.State.SequenceNr, region.State));
                 break;
             case Observed.RegionEvent region when region.Board == node.Board.Name:
@@ -110,6 +117,7 @@ public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore t
                 Broadcast(LiveEvents.Of("partition", BoardEndpoints.ToDto(region.State)));
                 break;
             case Observed.JobEvent job when job.Board == node.Board.Name:
+                Volatile.Write(ref _jobsMoved, 1);
                 Broadcast(LiveEvents.Job(job.Event, job.Tenant, job.Module, job.SequenceNr));
                 break;
         }
@@ -133,22 +141,32 @@ public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore t
             {
                 connection.End("key revoked", LiveEvents.Of("signed-out", new { reason = "the key was revoked" }));
             }
-            var queues = JsonSerializer.Serialize(await QueuedAsync(), ApiJson.Options);
-            if (queues != _lastQueues)
+            if (Interlocked.Exchange(ref _jobsMoved, 0) == 1 || _lastQueues is null)
             {
-                _lastQueues = queues;
-                Broadcast(new LiveEvent("queues", $"{{\"queued\":{queues},\"at\":{JsonSerializer.Serialize(DateTimeOffset.UtcNow)}}}"));
+                var queues = JsonSerializer.Serialize(await QueuedAsync(), ApiJson.Options);
+                if (queues != _lastQueues)
+                {
+                    _lastQueues = queues;
+                    Broadcast(new LiveEvent("queues", $"{{\"queued\":{queues},\"at\":{JsonSerializer.Serialize(DateTimeOffset.UtcNow)}}}"));
+                }
             }
-            var health = JsonSerializer.Serialize(await BoardHealth.ReadAsync(node, node.Options.AskTimeout), ApiJson.Options);
-            if (health != _lastHealth)
+            if (Interlocked.Exchange(ref _regionsMoved, 0) == 1 || ++_ticksSinceHealth >= HealthEvery || _lastHealth is null)
             {
-                _lastHealth = health;
-                Broadcast(new LiveEvent("health", health));
+                _ticksSinceHealth = 0;
+                var health = JsonSerializer.Serialize(await BoardHealth.ReadAsync(node, node.Options.AskTimeout), ApiJson.Options);
+                if (health != _lastHealth)
+                {
+                    _lastHealth = health;
+                    Broadcast(new LiveEvent("health", health));
+                }
             }
         }
         catch (Exception e) when (e is AskTimeoutException or InvalidOperationException)
         {
             log.LogDebug("Live events tick skipped: {Reason}", e.Message);
+            // Asked again at the next tick.
+            Volatile.Write(ref _jobsMoved, 1);
+            Volatile.Write(ref _regionsMoved, 1);
         }
         finally
         {

@@ -1,18 +1,19 @@
 using System.Net.Http.Json;
+using Deque.AxeCore.Commons;
+using Deque.AxeCore.Playwright;
 using Dpr.Host.Tests.Api;
-using Dpr.Host.Tests.Hardware;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 
 namespace Dpr.Host.Tests.Dashboard;
 
 /// <summary>
 /// The dashboard in a real Chromium (Debian's, driven by Playwright; no browser is downloaded) against
-/// <c>dpr serve</c> in process on a loopback port. The screenshots in docs/images are made here.
+/// <c>dpr serve</c> in process on a loopback port. The screenshots in docs/images are made here
+/// (with <c>DPR_UPDATE_SCREENSHOTS=1</c>; see <see cref="ChromiumFixture.ScreenshotPath"/>).
 /// </summary>
-public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
+public sealed class DashboardBrowserTests(ChromiumFixture chromium, ITestOutputHelper output) : IClassFixture<ChromiumFixture>
 {
-    private static readonly string Images = Path.Combine(RepositoryRoot.Path, "docs", "images");
-
     [Fact]
     public async Task Signing_in_takes_a_good_key_and_refuses_a_bad_one()
     {
@@ -22,7 +23,7 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That key was not accepted.");
         await Assertions.Expect(page.Locator("#dashboard")).ToBeHiddenAsync();
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Images, "dashboard-sign-in.png") });
+        await page.ScreenshotAsync(new() { Path = ChromiumFixture.ScreenshotPath("dashboard-sign-in.png") });
 
         await SignInAsync(page, server, "alice");
         await Assertions.Expect(page.Locator("#who")).ToHaveTextAsync("alice");
@@ -78,7 +79,7 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
             await TestJobs.WaitAsync(server.Client("bob"), (await TestJobs.SubmitAsync(server.Client("bob"), TestJobs.Make(i == 1 ? "conv5x5_int8" : "conv3x3_int8", [1, 1, 16, 16], [1, 1, i == 1 ? 5 : 3, i == 1 ? 5 : 3], seed: i).Job)).Id);
         }
         await Assertions.Expect(page.Locator("#queue-summary")).ToContainTextAsync("0 jobs queued now");
-        await page.ScreenshotAsync(new() { Path = Path.Combine(Images, "dashboard-operator.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = ChromiumFixture.ScreenshotPath("dashboard-operator.png"), FullPage = true });
     }
 
     [Fact]
@@ -138,15 +139,66 @@ public sealed class DashboardBrowserTests(ChromiumFixture chromium) : IClassFixt
             await Assertions.Expect(page.Locator("#timeline li", new() { HasText = "swap completed conv5x5_int16" })).ToHaveCountAsync(1);
             var sequences = await page.Locator("#timeline li").EvaluateAllAsync<string[]>("items => items.map(i => i.dataset.partition + ':' + i.dataset.sequence)");
             Assert.Equal(sequences.Length, sequences.Distinct().Count());
-
-            await page.SetViewportSizeAsync(390, 844);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Images, "dashboard-phone.png"), FullPage = true });
         }
         finally
         {
             await server.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task The_signed_out_and_signed_in_pages_have_no_serious_accessibility_violations()
+    {
+        await using var server = await ApiServer.StartAsync(kestrel: true);
+        var page = await chromium.OpenAsync(server.Url!);
+        await page.GetByLabel("API key").FillAsync("dpr_not-a-key");
+        await page.GetByLabel("API key").PressAsync("Enter");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That key was not accepted.");
+        await AssertAccessibleAsync(page, "signed out");
+
+        // Signed in as an admin with a job done: every part of the page shown, with its rows and buttons.
+        await SignInAsync(page, server, "ops");
+        var id = (await TestJobs.SubmitAsync(server.Client("ops"), TestJobs.Make("conv3x3_int8", [1, 1, 8, 8], [1, 1, 3, 3], seed: 6).Job)).Id;
+        await Assertions.Expect(page.Locator($"#jobs tr[data-job='{id}'] td.state")).ToHaveTextAsync("completed");
+        await Assertions.Expect(page.Locator("#tenants")).ToContainTextAsync("alice");
+        await AssertAccessibleAsync(page, "signed in");
+
+        // The check sees what it should on this page: a field without a label is a critical finding.
+        await page.EvaluateAsync("document.querySelector('main').append(Object.assign(document.createElement('input'), { id: 'unlabelled' }))");
+        Assert.Contains((await RunWcagRulesAsync(page)).Violations, v => v.Id == "label" && v.Impact == "critical");
+    }
+
+    [Fact]
+    public async Task On_a_phone_the_page_fits_the_screen_width()
+    {
+        await using var server = await ApiServer.StartAsync(kestrel: true);
+        var page = await chromium.OpenAsync(server.Url!, phone: true);
+        await SignInAsync(page, server, "ops");
+        var id = (await TestJobs.SubmitAsync(server.Client("ops"), TestJobs.Make("conv3x3_int8", [1, 1, 8, 8], [1, 1, 3, 3], seed: 7).Job)).Id;
+        await Assertions.Expect(page.Locator($"#jobs tr[data-job='{id}'] td.state")).ToHaveTextAsync("completed");
+
+        // Nothing wider than the screen: the wide tables scroll inside their own box.
+        Assert.Equal(390, await page.EvaluateAsync<int>("document.documentElement.scrollWidth"));
+        await AssertAccessibleAsync(page, "phone");
+        await page.ScreenshotAsync(new() { Path = ChromiumFixture.ScreenshotPath("dashboard-phone.png"), FullPage = true });
+    }
+
+    /// <summary>
+    /// axe-core's WCAG 2.x A/AA rules (Deque.AxeCore.Playwright) find nothing serious or critical on the
+    /// page; the lesser findings go to the test's output.
+    /// </summary>
+    private async Task AssertAccessibleAsync(IPage page, string what)
+    {
+        var result = await RunWcagRulesAsync(page);
+        var found = result.Violations.Select(v => (v.Impact, Text: $"{v.Id} ({v.Impact}): {v.Help} at {string.Join(", ", v.Nodes.Select(n => n.Target?.ToString()))}")).ToList();
+        found.ForEach(f => output.WriteLine($"{what}: {f.Text}"));
+        var serious = found.Where(f => f.Impact is "serious" or "critical").Select(f => f.Text).ToList();
+        Assert.True(serious.Count == 0, $"{what}: {string.Join("; ", serious)}");
+        Assert.NotEmpty(result.Passes);
+    }
+
+    private static Task<AxeResult> RunWcagRulesAsync(IPage page) =>
+        page.RunAxe(new AxeRunOptions { RunOnly = new RunOnlyOptions { Type = "tag", Values = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
 
     private static async Task SignInAsync(IPage page, ApiServer server, string tenant)
     {

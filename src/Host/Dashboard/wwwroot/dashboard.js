@@ -15,6 +15,7 @@ const hits = new Map();         // name -> { starts, hits, swapped }
 const jobs = new Map();         // id -> job
 const samples = [];             // { at, queued: { module: n } }
 const modules = new Set();
+let chart = null;               // uPlot of the queue depths
 
 function el(tag, { dataset, ...props } = {}, ...children) {
   const node = document.createElement(tag);
@@ -72,6 +73,8 @@ function signOut(message) {
   source = null;
   clearTimeout(retry);
   partitions.clear(); jobs.clear(); hits.clear(); samples.length = 0;
+  if (chart) chart.destroy();
+  chart = null;
   $('#dashboard').hidden = true;
   $('#signout').hidden = true;
   $('#who').hidden = true;
@@ -216,32 +219,35 @@ function renderJobs() {
   $('#jobs-empty').hidden = rows.length > 0;
 }
 
+// The chart is uPlot's (vendored, docs/dashboard.md): made anew when a module first shows, else given new data.
+// Whole jobs only on the y axis (its steps).
 function renderQueues() {
-  const svg = $('#queue-chart');
-  const now = Date.now();
-  const max = Math.max(1, ...samples.flatMap(s => Object.values(s.queued)));
-  const x = at => 600 * (1 - (now - at) / HISTORY_MS);
-  const y = n => 150 - 140 * n / max;
-  const ns = 'http://www.w3.org/2000/svg';
-  const lines = [...modules].sort().map((module, i) => {
-    const points = [];
-    for (const s of samples) {
-      const n = s.queued[module] || 0;
-      if (points.length) points.push(`${x(s.at).toFixed(1)},${points[points.length - 1].split(',')[1]}`);
-      points.push(`${x(s.at).toFixed(1)},${y(n).toFixed(1)}`);
-    }
-    if (samples.length) points.push(`600,${y(samples[samples.length - 1].queued[module] || 0).toFixed(1)}`);
-    const line = document.createElementNS(ns, 'polyline');
-    line.setAttribute('points', points.join(' '));
-    line.setAttribute('fill', 'none');
-    line.setAttribute('stroke', COLORS[i % COLORS.length]);
-    line.setAttribute('stroke-width', '2');
-    line.setAttribute('vector-effect', 'non-scaling-stroke');
-    return line;
-  });
-  svg.replaceChildren(...lines);
+  const box = $('#queue-chart');
+  const names = [...modules].sort();
   const last = samples.length ? samples[samples.length - 1].queued : {};
-  $('#queue-legend').replaceChildren(...[...modules].sort().map((m, i) => {
+  const max = Math.max(0, ...samples.flatMap(s => Object.values(s.queued)));
+  // The last sample holds until now.
+  const xs = [...samples.map(s => s.at / 1000), Date.now() / 1000];
+  const data = [xs, ...names.map(m => [...samples.map(s => s.queued[m] || 0), last[m] || 0])];
+  if (!chart || chart.dprModules !== names.join()) {
+    if (chart) chart.destroy();
+    chart = new uPlot({
+      width: box.clientWidth || 600,
+      height: 160,
+      legend: { show: false },
+      cursor: { show: false },
+      scales: {
+        x: { time: true, range: () => [Date.now() / 1000 - HISTORY_MS / 1000, Date.now() / 1000] },
+        y: { range: (u, low, high) => [0, Math.max(1, high)] },
+      },
+      axes: [{ stroke: '#1a1a1a', grid: { stroke: '#e4e4e0' } }, { stroke: '#1a1a1a', grid: { stroke: '#e4e4e0' }, size: 40, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000] }],
+      series: [{}, ...names.map((m, i) => ({ label: m, stroke: COLORS[i % COLORS.length], width: 2, paths: uPlot.paths.stepped({ align: 1 }) }))],
+    }, data, box);
+    chart.dprModules = names.join();
+  } else {
+    chart.setData(data);
+  }
+  $('#queue-legend').replaceChildren(...names.map((m, i) => {
     const swatch = el('span');
     swatch.style.background = COLORS[i % COLORS.length];
     return el('li', {}, swatch, `${m}: ${last[m] || 0}`);
@@ -305,6 +311,7 @@ document.addEventListener('DOMContentLoaded', () => {
     e.preventDefault();
     adminAction(`/v1/regions/${encodeURIComponent($('#load-partition').value)}/load`, { module: $('#load-module').value });
   });
+  window.addEventListener('resize', () => { if (chart) chart.setSize({ width: $('#queue-chart').clientWidth, height: 160 }); });
   $('#reset').addEventListener('click', () => adminAction(`/v1/regions/${encodeURIComponent($('#load-partition').value)}/reset`));
   setInterval(() => {
     for (const p of document.querySelectorAll('.partition .since')) p.textContent = `last swap ${ago(p.dataset.at)}`;
