@@ -94,6 +94,45 @@ public sealed class SqliteRegionsJournalTests : IDisposable
         Assert.Equal(events, Rows(Journal.RegionsConnectionString).Count(r => r.PersistenceId == "recorder-3"));
     }
 
+    [Fact]
+    public async Task Once_idle_the_journal_checkpoints_on_its_own_connection_so_the_next_writes_reuse_the_wal_from_its_start()
+    {
+        using var system = Journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        var writer = system.ActorOf(Props.Create(() => new Recorder("recorder-4", JournalSettings.RegionsJournal)));
+        var path = new SqliteConnectionStringBuilder(Journal.RegionsConnectionString).DataSource;
+        var (database, wal) = (new FileInfo(path), new FileInfo(path + "-wal"));
+        Assert.Equal("first", await writer.Ask<string>(new Recorder.Record("first"), Timeout));
+        database.Refresh();
+        var before = database.Length;
+
+        // A batch of a few hundred WAL pages: below both SQLite's default checkpoint (1,000) and the journal's hard bound,
+        // so only the idle checkpoint copies it into the database file.
+        const int batch = 150;
+        for (var i = 0; i < batch; i++)
+        {
+            await writer.Ask<string>(new Recorder.Record("e"), Timeout);
+        }
+        wal.Refresh();
+        var afterFirstBatch = wal.Length;
+        var deadline = DateTime.UtcNow + Timeout;
+        while (database.Length == before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+            database.Refresh();
+        }
+        Assert.True(database.Length > before, "the idle journal copied its WAL into the database file");
+
+        // The WAL was copied back whole, so the next batch writes it from its start: without the checkpoint it
+        // would append behind the first batch (about twice the size).
+        for (var i = 0; i < batch; i++)
+        {
+            await writer.Ask<string>(new Recorder.Record("e"), Timeout);
+        }
+        wal.Refresh();
+        Assert.InRange(wal.Length, afterFirstBatch / 2, afterFirstBatch * 5 / 4);
+        await system.Terminate();
+    }
+
     /// <summary>Every row but its ordering and timestamp: the writer UUID only as present or not, since each journal has its own.</summary>
     private static List<(string PersistenceId, long SequenceNr, bool Deleted, string Message, string? Manifest, long? Identifier, bool HasWriter)> Rows(string connectionString)
     {

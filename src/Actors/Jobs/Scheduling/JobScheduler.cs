@@ -259,7 +259,7 @@ public sealed class JobScheduler
             {
                 break;
             }
-            if (Place(due, usable, plan, self.Name) == self.Name)
+            if (Place(due, usable, plan, self.Name, now) == self.Name)
             {
                 return Load(self, due.Module);
             }
@@ -271,7 +271,7 @@ public sealed class JobScheduler
             if (batchDone)
             {
                 var other = plan.FirstOrDefault(m => m.Module != resident && m.Servers == 0 && Hosts(self, m.Module) && m.StartBy <= residentNext!.Value.UrgentAt);
-                if (other is not null && Place(other, usable, plan, self.Name) == self.Name)
+                if (other is not null && Place(other, usable, plan, self.Name, now) == self.Name)
                 {
                     return Load(self, other.Module);
                 }
@@ -281,9 +281,11 @@ public sealed class JobScheduler
 
         // 3. Nothing left here: add a partition to a module that cannot keep its bound, or switch early when worth it.
         //    (Filling an empty partition at once was tried: more reconfigurations, no more throughput.)
+        //    Not for a module whose partitions drain it within a swap (two short jobs behind a short one
+        //    once loaded a second copy that evicted a module needed again).
         var candidates = plan
             .Where(m => m.Module != resident && Hosts(self, m.Module))
-            .Select(m => (Plan: m, Overloaded: m.Servers > 0 && now >= m.DueAt && m.Jobs > m.Loading, Share: m.Work / (double)(m.Servers + 1)))
+            .Select(m => (Plan: m, Overloaded: m.Servers > 0 && now >= m.DueAt && m.Jobs > m.Loading && !DrainsWithinSwap(m), Share: m.Work / (double)(m.Servers + 1)))
             .Where(c => c.Overloaded || (options.SwitchWorth is { } worth && c.Share >= worth.Ticks))
             .OrderByDescending(c => c.Overloaded)
             .ThenBy(c => c.Overloaded ? c.Plan.StartBy.UtcTicks : 0)
@@ -291,7 +293,7 @@ public sealed class JobScheduler
             .ThenBy(c => c.Plan.Module, StringComparer.Ordinal);
         foreach (var (candidate, _, _) in candidates)
         {
-            if (Place(candidate, usable, plan, self.Name) == self.Name)
+            if (Place(candidate, usable, plan, self.Name, now) == self.Name)
             {
                 return Load(self, candidate.Module);
             }
@@ -316,7 +318,7 @@ public sealed class JobScheduler
     private Assignment.Load? Prefetch(PartitionView self, List<PartitionView> usable, List<ModulePlan> plan, ModulePlan? next, DateTimeOffset now) =>
         options.Prefetch && arrivals.Work(now) / partitionCount < options.PrefetchBelowLoad
             && (next ?? Likeliest(self, usable, now)) is { } predicted
-            && Place(predicted, usable, plan, self.Name) == self.Name
+            && Place(predicted, usable, plan, self.Name, now) == self.Name
             ? Load(self, predicted.Module, prefetch: true)
             : null;
 
@@ -510,7 +512,7 @@ public sealed class JobScheduler
     /// older waiting job is never the victim (that would break the older job's bound to serve a younger one),
     /// unless it is the asking partition, which has weighed its own queue already (EDF and the batch bound).
     /// </summary>
-    private string? Place(ModulePlan module, List<PartitionView> usable, List<ModulePlan> plan, string self)
+    private string? Place(ModulePlan module, List<PartitionView> usable, List<ModulePlan> plan, string self, DateTimeOffset now)
     {
         var byModule = plan.ToDictionary(p => p.Module, StringComparer.Ordinal);
         var candidates = usable
@@ -530,7 +532,28 @@ public sealed class JobScheduler
         {
             return empty.Name;
         }
-        return Placement.Victim(options.Placement, candidates, m => byModule.TryGetValue(m, out var held) ? held.StartBy : DateTimeOffset.MaxValue).Name;
+        return Placement.Victim(options.Placement, candidates, m => byModule.TryGetValue(m, out var held) ? held.StartBy : Predicted(m, now)).Name;
+    }
+
+    /// <summary>
+    /// When a module with nothing queued is likely needed: its next job, expected one mean inter-arrival time
+    /// from now (its recent arrival rate), must start within the aging bound after that. Later than any queued
+    /// job's start-by; <see cref="DateTimeOffset.MaxValue"/> for a module with no recent arrival.
+    /// </summary>
+    private DateTimeOffset Predicted(string module, DateTimeOffset now)
+    {
+        var rate = arrivals.Jobs(module, now);
+        return rate > 0 ? Ticks(now.UtcTicks + options.AgingBound.Ticks + (long)Math.Min(TimeSpan.TicksPerSecond / rate, long.MaxValue / 4.0)) : DateTimeOffset.MaxValue;
+    }
+
+    /// <summary>
+    /// Whether the partitions holding <paramref name="module"/> finish its running and queued jobs before another
+    /// partition could load it: then a further partition would start none of them sooner.
+    /// </summary>
+    private bool DrainsWithinSwap(ModulePlan module)
+    {
+        var runningWork = running.Where(r => charged.Contains(r.Key) && r.Value.Module == module.Module).Sum(r => CostOf(r.Value));
+        return (runningWork + module.Work) / Math.Max(1, module.Servers) <= options.SwapCost.Ticks;
     }
 
     private string? Holding(PartitionView p) => pendingLoads.TryGetValue(p.Name, out var m) ? m : p.Module;

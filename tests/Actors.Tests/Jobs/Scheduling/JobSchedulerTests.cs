@@ -61,6 +61,42 @@ public class JobSchedulerTests
         Assert.Equal(new Assignment.Load("b", "a"), s.Next("p", parts, T0.AddMilliseconds(3)));
     }
 
+    [Theory]
+    [InlineData(0.03, false)]
+    [InlineData(5.0, true)]
+    public void A_due_module_gets_a_second_partition_only_when_its_partition_cannot_drain_it_within_a_swap(double runMs, bool second)
+    {
+        var options = new SchedulerOptions();
+        var s = Admit(options, Job("b", runMs: runMs), Job("b", runMs: runMs));
+        var now = T0 + options.AgingBound - options.Margin / 2;
+        Assert.IsType<Assignment.Run>(s.Next("p1", [Part("p0", "a"), Part("p1", "b")], now));
+
+        // p1 runs one b job and one more waits, past its due time: with short jobs p1 ends both before a load of b
+        // into p0 would, so p0 keeps a (a module evicted for nothing is a reconfiguration more when it is needed again).
+        var next = s.Next("p0", [Part("p0", "a"), Part("p1", "b", busy: true)], now);
+        Assert.Equal(second ? new Assignment.Load("b", "a") : new Assignment.Hold(null), next);
+    }
+
+    [Fact]
+    public void With_nothing_queued_for_either_the_partition_whose_module_arrives_least_often_gives_way()
+    {
+        var options = new SchedulerOptions();
+        QueuedJob[] earlier = [Job("a", atMs: 0), Job("a", atMs: 1), Job("a", atMs: 2), Job("b", atMs: 3), Job("a", atMs: 4)];
+        var s = Admit(options, earlier);
+        foreach (var job in earlier)
+        {
+            Assert.Equal(CancelOutcome.Cancelled, s.Cancel(job.Id));
+        }
+        var c = Job("c", atMs: 10);
+        Assert.IsType<Admission.Admitted>(s.TryEnqueue(c, c.EnqueuedAt));
+
+        // p1 (b) was used more recently, so least-recently-used alone would evict p0 (a); but a's jobs arrive four times as often.
+        PartitionView[] parts = [Part("p0", "a", lastUsed: 0), Part("p1", "b", lastUsed: 1)];
+        var due = c.EnqueuedAt + options.AgingBound - options.Margin; // past c's due time
+        Assert.IsType<Assignment.Hold>(s.Next("p0", parts, due));
+        Assert.Equal(new Assignment.Load("c", "b"), s.Next("p1", parts, due));
+    }
+
     [Fact]
     public void Due_modules_are_served_oldest_first()
     {
