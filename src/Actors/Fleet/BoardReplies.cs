@@ -9,6 +9,8 @@ public static class BoardReplies
     /// empty, and its queued jobs, in all and per module. <paramref name="Node"/> is the cluster member
     /// that hosts it now.
     /// </summary>
+    /// <param name="QueuedWork">The board time the queued jobs ask for per module, as the model estimates each
+    /// (<see cref="Jobs.Scheduling.RunTimeEstimator.BoardTime"/>).</param>
     [MessagePackObject]
     public sealed record Load(
         [property: Key(0)] string Board,
@@ -16,10 +18,15 @@ public static class BoardReplies
         [property: Key(2)] string[] Loaded,
         [property: Key(3)] int Partitions,
         [property: Key(4)] int IdlePartitions,
-        [property: Key(5)] Dictionary<string, int> Queued) : IDprMessage
+        [property: Key(5)] Dictionary<string, int> Queued,
+        [property: Key(6)] Dictionary<string, TimeSpan> QueuedWork) : IDprMessage
     {
         [IgnoreMember]
         public int QueuedJobs => Queued.Values.Sum();
+
+        /// <summary>The queued work per partition: roughly how long until a partition of this board is free.</summary>
+        [IgnoreMember]
+        public TimeSpan Backlog => TimeSpan.FromTicks(QueuedWork.Values.Sum(w => w.Ticks) / Math.Max(1, Partitions));
 
         /// <summary>Holds <paramref name="module"/> or has jobs queued for it (so will load it).</summary>
         public bool Serves(string module) => Loaded.Contains(module, StringComparer.Ordinal) || Queued.GetValueOrDefault(module) > 0;

@@ -135,7 +135,13 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             });
         });
         Command<JobCommands.ListJobs>(list => Sender.Tell(new JobReplies.JobList(_state.List(list.Tenant, list.State, list.Limit))));
-        Command<JobCommands.GetQueueDepths>(_ => Sender.Tell(new JobReplies.QueueDepths(new Dictionary<string, int>(_state.QueuedPerModule.Where(q => q.Value > 0)))));
+        Command<JobCommands.GetQueueDepths>(_ =>
+        {
+            var queued = _state.QueuedPerModule.Where(q => q.Value.Jobs > 0).ToList();
+            Sender.Tell(new JobReplies.QueueDepths(
+                queued.ToDictionary(q => q.Key, q => q.Value.Jobs, StringComparer.Ordinal),
+                queued.ToDictionary(q => q.Key, q => q.Value.Work, StringComparer.Ordinal)));
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;

@@ -37,6 +37,9 @@ public static class JobReplies
     [MessagePackObject]
     public sealed record JobList([property: Key(0)] JobStatus[] Jobs) : IDprMessage;
 
+    /// <param name="Work">The board time the queued jobs ask for per module (<see cref="TenantLoad.Work"/>).</param>
     [MessagePackObject]
-    public sealed record QueueDepths([property: Key(0)] Dictionary<string, int> Queued) : IDprMessage;
+    public sealed record QueueDepths(
+        [property: Key(0)] Dictionary<string, int> Queued,
+        [property: Key(1)] Dictionary<string, TimeSpan> Work) : IDprMessage;
 }

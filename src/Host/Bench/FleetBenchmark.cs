@@ -24,8 +24,8 @@ public sealed class FleetBenchmark : IBenchmark
     private const double ScalingGoal = 0.8;
     private const double ReconfigurationGoal = 3;
     private const double ResumeGoalSeconds = 5;
-    /// <summary>The service's default (<c>Dpr:Cluster:SpreadAfterQueued</c>): the benchmark measures what a fleet does out of the box.</summary>
-    private static readonly int SpreadAfter = new ClusterSettings().SpreadAfterQueued;
+    /// <summary>The service's default (<c>Dpr:Cluster:SpreadMarginMilliseconds</c>): the benchmark measures what a fleet does out of the box.</summary>
+    private static readonly TimeSpan SpreadMargin = new ClusterSettings().SpreadMargin;
 
     public string Name => "fleet";
 
@@ -45,7 +45,7 @@ public sealed class FleetBenchmark : IBenchmark
         {
             console.MarkupLineInterpolated($"simulating {n} board(s) past saturation...");
             var arrivals = ScheduleBenchmark.Generate(jobsPerBoard * n, 1.0, 1.5, n, sizes, 0xF1EE_7000UL + (ulong)n);
-            var outcome = new FleetSimulation(n, options, SpreadAfter).Run(arrivals);
+            var outcome = new FleetSimulation(n, options, SpreadMargin).Run(arrivals);
             single ??= outcome.JobsPerSecond;
             var scaling = outcome.JobsPerSecond / (n * single.Value);
             worstScaling = Math.Min(worstScaling, scaling);
@@ -57,7 +57,7 @@ public sealed class FleetBenchmark : IBenchmark
         {
             console.MarkupLineInterpolated($"simulating {n} boards at 90% load, fleet placement and round-robin...");
             var arrivals = ScheduleBenchmark.Generate(jobsPerBoard * n, 1.0, 0.9, n, sizes, 0xF1EE_9000UL + (ulong)n);
-            var fleet = new FleetSimulation(n, options, SpreadAfter).Run(arrivals);
+            var fleet = new FleetSimulation(n, options, SpreadMargin).Run(arrivals);
             var roundRobin = new FleetSimulation(n, options, null).Run(arrivals);
             var reduction = roundRobin.ReconfigurationsPerJob / Math.Max(1e-9, fleet.ReconfigurationsPerJob);
             worstReduction = Math.Min(worstReduction, reduction);
@@ -126,7 +126,7 @@ public sealed class FleetBenchmark : IBenchmark
     private sealed class FleetSimulation
     {
         private readonly SchedulerOptions _options;
-        private readonly int _spreadAfter;
+        private readonly TimeSpan _spreadMargin;
         private readonly Board[] _boards;
         private readonly Dictionary<string, Board> _byName;
         private readonly PriorityQueue<Board, (DateTimeOffset, int)> _free = new();
@@ -134,14 +134,14 @@ public sealed class FleetBenchmark : IBenchmark
         private int _reconfigurations;
         private DateTimeOffset _end;
 
-        /// <param name="spreadAfter">Fleet placement's spread threshold; null places round-robin.</param>
-        public FleetSimulation(int boards, SchedulerOptions options, int? spreadAfter)
+        /// <param name="spreadMargin">Fleet placement's spread margin; null places round-robin.</param>
+        public FleetSimulation(int boards, SchedulerOptions options, TimeSpan? spreadMargin)
         {
             _options = options;
-            _spreadAfter = spreadAfter ?? 0;
+            _spreadMargin = spreadMargin ?? TimeSpan.Zero;
             _boards = [.. Enumerable.Range(0, boards).Select(i => new Board($"b{i.ToString("D2", CultureInfo.InvariantCulture)}", i))];
             _byName = _boards.ToDictionary(b => b.Name, StringComparer.Ordinal);
-            Placed = spreadAfter is not null;
+            Placed = spreadMargin is not null;
         }
 
         private bool Placed { get; }
@@ -160,7 +160,7 @@ public sealed class FleetBenchmark : IBenchmark
                     {
                         loads[b] = _boards[b].Load();
                     }
-                    board = _byName[FleetPlacement.Choose(arrival.Module, loads, _spreadAfter)!];
+                    board = _byName[FleetPlacement.Choose(arrival.Module, loads, _options.SwapCost, _spreadMargin)!];
                 }
                 else
                 {
@@ -215,10 +215,11 @@ public sealed class FleetBenchmark : IBenchmark
         /// <param name="JobsPerSecond">All jobs over the time from the first arrival until the last completes (the queues' drain included).</param>
         public sealed record Outcome(int Jobs, double JobsPerSecond, double ReconfigurationsPerJob, double P99WaitMs);
 
-        /// <summary>One board: its partition's module, its queue in arrival order and the queue's count per module (as its intake reports it).</summary>
+        /// <summary>One board: its partition's module, its queue in arrival order and the queue's count and work per module (as its intake reports them).</summary>
         private sealed class Board(string name, int index)
         {
             private readonly Dictionary<string, int> _queued = new(StringComparer.Ordinal);
+            private readonly Dictionary<string, TimeSpan> _work = new(StringComparer.Ordinal);
             private BoardReplies.Load? _load;
 
             public string Name { get; } = name;
@@ -243,6 +244,7 @@ public sealed class FleetBenchmark : IBenchmark
             {
                 Queue.Add(arrival);
                 _queued[arrival.Module] = _queued.GetValueOrDefault(arrival.Module) + 1;
+                _work[arrival.Module] = _work.GetValueOrDefault(arrival.Module) + arrival.Run;
                 _load = null;
             }
 
@@ -250,16 +252,18 @@ public sealed class FleetBenchmark : IBenchmark
             {
                 var job = Queue[index];
                 Queue.RemoveAt(index);
+                _work[job.Module] -= job.Run;
                 if (--_queued[job.Module] == 0)
                 {
                     _queued.Remove(job.Module);
+                    _work.Remove(job.Module);
                 }
                 _load = null;
                 return job;
             }
 
             public BoardReplies.Load Load() => _load ??= new(
-                Name, "simulated", Module is null ? [] : [Module], 1, Module is null ? 1 : 0, new Dictionary<string, int>(_queued, StringComparer.Ordinal));
+                Name, "simulated", Module is null ? [] : [Module], 1, Module is null ? 1 : 0, new Dictionary<string, int>(_queued, StringComparer.Ordinal), new Dictionary<string, TimeSpan>(_work, StringComparer.Ordinal));
         }
     }
 }

@@ -18,6 +18,7 @@ public static class BoardLoads
         var regions = await Task.WhenAll(node.Regions.Values.Select(r => r.Ask<RegionReplies.State>(new RegionCommands.GetState(), wait)));
         var loaded = regions.Where(r => r.Status == RegionStatus.Loaded && r.Module is not null).Select(r => r.Module!).ToArray();
         var idle = regions.Count(r => r.Status == RegionStatus.Empty);
-        return new BoardReplies.Load(node.BoardId, member, loaded, regions.Length, idle, (await queued).Queued);
+        var depths = await queued;
+        return new BoardReplies.Load(node.BoardId, member, loaded, regions.Length, idle, depths.Queued, depths.Work);
     }
 }

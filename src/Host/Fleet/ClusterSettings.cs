@@ -55,8 +55,15 @@ public sealed class ClusterSettings
     /// </summary>
     public double StableAfterSeconds { get; set; } = 4;
 
-    /// <summary>A module's queue on the boards serving it at which its jobs spread to another board (<see cref="Actors.Fleet.FleetPlacement"/>).</summary>
-    public int SpreadAfterQueued { get; set; } = 4;
+    /// <summary>
+    /// How much longer than a swap a module's jobs must wait on the boards serving it before they spread to
+    /// another board, in milliseconds of queued board time (<see cref="Actors.Fleet.FleetPlacement"/>). Larger
+    /// keeps each module on fewer boards (fewer reconfigurations), smaller balances the boards' queues closer.
+    /// </summary>
+    public double SpreadMarginMilliseconds { get; set; } = 10;
+
+    /// <summary><see cref="SpreadMarginMilliseconds"/> as a span.</summary>
+    public TimeSpan SpreadMargin => TimeSpan.FromMilliseconds(SpreadMarginMilliseconds);
 
     public bool HostsBoards => RoleList.Contains(BoardRole, StringComparer.Ordinal);
 
@@ -102,9 +109,9 @@ public sealed class ClusterSettings
         {
             yield return $"{Section}:{nameof(StableAfterSeconds)}: 1 to 600, found {StableAfterSeconds}";
         }
-        if (SpreadAfterQueued < 1)
+        if (SpreadMarginMilliseconds is < 0 or > 60_000)
         {
-            yield return $"{Section}:{nameof(SpreadAfterQueued)}: at least 1, found {SpreadAfterQueued}";
+            yield return $"{Section}:{nameof(SpreadMarginMilliseconds)}: 0 to 60000, found {SpreadMarginMilliseconds}";
         }
         foreach (var seed in SeedNodes)
         {

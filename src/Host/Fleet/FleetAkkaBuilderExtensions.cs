@@ -62,7 +62,7 @@ public static class FleetAkkaBuilderExtensions
         }
         return builder.WithActors((system, registry) =>
         {
-            var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.SpreadAfterQueued, node.Options.AskTimeout), "fleet");
+            var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.SpreadMargin, node.Options.AskTimeout), "fleet");
             registry.Register<FleetIntakeActor>(fleet);
             node.ServeFleet(fleet);
         });

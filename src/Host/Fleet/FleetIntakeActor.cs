@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Dpr.Actors.Fleet;
 using Dpr.Actors.Jobs;
+using Dpr.Actors.Jobs.Scheduling;
 
 namespace Dpr.Host.Fleet;
 
@@ -14,17 +15,20 @@ public sealed class FleetIntakeActor : ReceiveActor
 {
     private readonly IActorRef _boards;
     private readonly IReadOnlyList<string> _ids;
-    private readonly int _spreadAfter;
+    private readonly TimeSpan _spreadMargin;
     private readonly TimeSpan _timeout;
+
+    /// <summary>What a swap costs a board: the service's scheduler charges the same (a conv partial through PCAP).</summary>
+    private static readonly TimeSpan SwapCost = new SchedulerOptions().SwapCost;
 
     /// <summary>How long a board's load is waited for before placement goes on without it.</summary>
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(2);
 
-    public FleetIntakeActor(IActorRef boards, IReadOnlyList<string> ids, int spreadAfter, TimeSpan timeout)
+    public FleetIntakeActor(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout)
     {
         _boards = boards;
         _ids = ids;
-        _spreadAfter = spreadAfter;
+        _spreadMargin = spreadMargin;
         _timeout = timeout;
         ReceiveAsync<JobCommands.Submit>(SubmitAsync);
         Receive<JobCommands.GetJob>(get => FindAsync(get.JobId).PipeTo(Sender));
@@ -33,8 +37,8 @@ public sealed class FleetIntakeActor : ReceiveActor
         Receive<GetBoards>(_ => LoadsAsync().PipeTo(Sender));
     }
 
-    public static Props Props(IActorRef boards, IReadOnlyList<string> ids, int spreadAfter, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, ids, spreadAfter, timeout));
+    public static Props Props(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, ids, spreadMargin, timeout));
 
     /// <summary>Wakes every board (remember-entities keeps them running from then on).</summary>
     protected override void PreStart()
@@ -49,7 +53,7 @@ public sealed class FleetIntakeActor : ReceiveActor
     {
         var sender = Sender;
         var loads = await LoadsAsync();
-        var board = FleetPlacement.Choose(submit.Request.Module, [.. loads.Answered], _spreadAfter);
+        var board = FleetPlacement.Choose(submit.Request.Module, [.. loads.Answered], SwapCost, _spreadMargin);
         if (board is null)
         {
             sender.Tell(new JobReplies.Rejected(RejectionCode.QueueFull, null, $"no board of the fleet answered within {_timeout.TotalSeconds:0.#} s ({string.Join(", ", loads.Silent)})", TimeSpan.FromSeconds(2)));
@@ -89,7 +93,9 @@ public sealed class FleetIntakeActor : ReceiveActor
     private async Task<JobReplies.QueueDepths> DepthsAsync()
     {
         var loads = await LoadsAsync();
-        return new JobReplies.QueueDepths(loads.Answered.SelectMany(l => l.Queued).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => g.Sum(q => q.Value)));
+        return new JobReplies.QueueDepths(
+            loads.Answered.SelectMany(l => l.Queued).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => g.Sum(q => q.Value)),
+            loads.Answered.SelectMany(l => l.QueuedWork).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => TimeSpan.FromTicks(g.Sum(q => q.Value.Ticks))));
     }
 
     private async Task<Boards> LoadsAsync()

@@ -22,7 +22,7 @@ namespace Dpr.Host.Tests.Fleet;
 [Collection(nameof(FleetNodes))]
 public sealed class FleetServeTests
 {
-    private static Dictionary<string, string?> Node(TemporaryPostgresCluster postgres, int port, int seedPort, int boards, int spreadAfter = 4) => new()
+    private static Dictionary<string, string?> Node(TemporaryPostgresCluster postgres, int port, int seedPort, int boards, double spreadMarginMs = 10) => new()
     {
         ["Dpr:Journal"] = "postgres",
         ["Dpr:Connection"] = postgres.ConnectionString,
@@ -30,7 +30,7 @@ public sealed class FleetServeTests
         ["Dpr:Cluster:Port"] = port.ToString(CultureInfo.InvariantCulture),
         ["Dpr:Cluster:SeedNodes:0"] = $"akka.tcp://dpr@127.0.0.1:{seedPort.ToString(CultureInfo.InvariantCulture)}",
         ["Dpr:Cluster:Boards"] = boards.ToString(CultureInfo.InvariantCulture),
-        ["Dpr:Cluster:SpreadAfterQueued"] = spreadAfter.ToString(CultureInfo.InvariantCulture),
+        ["Dpr:Cluster:SpreadMarginMilliseconds"] = spreadMarginMs.ToString(CultureInfo.InvariantCulture),
     };
 
     [Fact]
@@ -56,8 +56,8 @@ public sealed class FleetServeTests
         using var postgres = TemporaryPostgresCluster.Start();
         await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
         var (portA, portB) = (ServeProcess.FreePort(), ServeProcess.FreePort());
-        await using var a = await ApiServer.StartAsync(Node(postgres, portA, portA, boards: 3, spreadAfter: 100));
-        var b = await ApiServer.StartAsync(Node(postgres, portB, portA, boards: 3, spreadAfter: 100));
+        await using var a = await ApiServer.StartAsync(Node(postgres, portA, portA, boards: 3, spreadMarginMs: 60_000));
+        var b = await ApiServer.StartAsync(Node(postgres, portB, portA, boards: 3, spreadMarginMs: 60_000));
         using var alice = a.Client("alice");
         using var aliceOnB = b.Client("alice");
 
@@ -111,7 +111,7 @@ public sealed class FleetServeTests
         using var postgres = TemporaryPostgresCluster.Start();
         await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
         var port = ServeProcess.FreePort();
-        var first = await ApiServer.StartAsync(Node(postgres, port, port, boards: 2, spreadAfter: 100));
+        var first = await ApiServer.StartAsync(Node(postgres, port, port, boards: 2, spreadMarginMs: 60_000));
         Guid id;
         string[] loaded;
         using (var alice = first.Client("alice"))
@@ -127,7 +127,7 @@ public sealed class FleetServeTests
 
         // Another node on another port, the same journal: remember-entities starts the boards, their region managers recover.
         var again = ServeProcess.FreePort();
-        await using var second = await ApiServer.StartAsync(Node(postgres, again, again, boards: 2, spreadAfter: 100));
+        await using var second = await ApiServer.StartAsync(Node(postgres, again, again, boards: 2, spreadMarginMs: 60_000));
         using var aliceAgain = second.Client("alice");
         await Eventually.TrueAsync(async () => (await BoardsAsync(aliceAgain)).Boards.Count == 2, "both boards answering again", TimeSpan.FromMinutes(3));
         Assert.Equal(loaded, Partitions(await BoardsAsync(aliceAgain)));
