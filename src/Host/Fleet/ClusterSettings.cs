@@ -53,7 +53,15 @@ public sealed class ClusterSettings
     /// (Akka's default is 20; a shorter one resumes a dead node's jobs sooner, at the risk of downing a
     /// node that only paused longer than this).
     /// </summary>
-    public double StableAfterSeconds { get; set; } = 4;
+    public double StableAfterSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// How long a member's heartbeats may stop before it is marked unreachable, in seconds (the failure
+    /// detector's acceptable heartbeat pause; Akka's default is 3). Heartbeats go out every half second.
+    /// Sized for boards on one LAN: a node that stalls longer (a long GC pause, an overloaded host) is
+    /// marked unreachable, and downed if it stays so for <see cref="StableAfterSeconds"/>.
+    /// </summary>
+    public double FailureDetectionSeconds { get; set; } = 2;
 
     /// <summary>
     /// How much longer than a swap a module's jobs must wait on the boards serving it before they spread to
@@ -108,6 +116,10 @@ public sealed class ClusterSettings
         if (StableAfterSeconds is < 1 or > 600)
         {
             yield return $"{Section}:{nameof(StableAfterSeconds)}: 1 to 600, found {StableAfterSeconds}";
+        }
+        if (FailureDetectionSeconds is < 0.5 or > 600)
+        {
+            yield return $"{Section}:{nameof(FailureDetectionSeconds)}: 0.5 to 600, found {FailureDetectionSeconds}";
         }
         if (SpreadMarginMilliseconds is < 0 or > 60_000)
         {

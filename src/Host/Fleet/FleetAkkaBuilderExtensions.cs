@@ -36,6 +36,15 @@ public static class FleetAkkaBuilderExtensions
             .AddHocon(
                 $"""
                 akka.cluster.split-brain-resolver.stable-after = {cluster.StableAfterSeconds.ToString(CultureInfo.InvariantCulture)}s
+                # A dead node's boards resume elsewhere after detection + stable-after + removal + restart (docs/fleet.md, "Failure"):
+                # heartbeats every 0.5 s (Akka: 1 s), and the leader's, the gossip's and sharding's retries at sub-second
+                # intervals (Akka: 1 s, 1 s, 2 s), cheap in a fleet of a few nodes.
+                akka.cluster.failure-detector.heartbeat-interval = 0.5s
+                akka.cluster.failure-detector.acceptable-heartbeat-pause = {cluster.FailureDetectionSeconds.ToString(CultureInfo.InvariantCulture)}s
+                akka.cluster.leader-actions-interval = 0.25s
+                akka.cluster.unreachable-nodes-reaper-interval = 0.25s
+                akka.cluster.gossip-interval = 0.5s
+                akka.cluster.sharding.retry-interval = 0.5s
                 akka.cluster.sharding.remember-entities-store = eventsourced
                 # Boards spread onto a joining node within a round or two (the newer least-shard strategy, up to 20 boards a round).
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
