@@ -1,3 +1,4 @@
+using Dpr.Actors.Jobs;
 using MessagePack;
 
 namespace Dpr.Actors.Fleet;
@@ -11,6 +12,8 @@ public static class BoardReplies
     /// </summary>
     /// <param name="QueuedWork">The board time the queued jobs ask for per module, as the model estimates each
     /// (<see cref="Jobs.Scheduling.RunTimeEstimator.BoardTime"/>).</param>
+    /// <param name="OpenJobs">Open jobs per tenant (<see cref="JobReplies.QueueDepths.OpenJobs"/>).</param>
+    /// <param name="OpenWork">Their board time per tenant.</param>
     [MessagePackObject]
     public sealed record Load(
         [property: Key(0)] string Board,
@@ -19,8 +22,14 @@ public static class BoardReplies
         [property: Key(3)] int Partitions,
         [property: Key(4)] int IdlePartitions,
         [property: Key(5)] Dictionary<string, int> Queued,
-        [property: Key(6)] Dictionary<string, TimeSpan> QueuedWork) : IDprMessage
+        [property: Key(6)] Dictionary<string, TimeSpan> QueuedWork,
+        [property: Key(7)] Dictionary<string, int> OpenJobs,
+        [property: Key(8)] Dictionary<string, TimeSpan> OpenWork) : IDprMessage
     {
+        /// <summary>What the fleet's intake counts against each tenant's quotas: the open jobs of every board that answered.</summary>
+        public static TenantLoad OpenOf(string tenant, IEnumerable<Load> boards) =>
+            boards.Aggregate(default(TenantLoad), (sum, b) => sum + new TenantLoad(b.OpenJobs.GetValueOrDefault(tenant), b.OpenWork.GetValueOrDefault(tenant)));
+
         [IgnoreMember]
         public int QueuedJobs => Queued.Values.Sum();
 

@@ -292,7 +292,7 @@ public sealed class FleetBenchmark : IBenchmark
             }
 
             public BoardReplies.Load Load() => _load ??= new(
-                Name, "simulated", Module is null ? [] : [Module], 1, Module is null ? 1 : 0, new Dictionary<string, int>(_queued, StringComparer.Ordinal), new Dictionary<string, TimeSpan>(_work, StringComparer.Ordinal));
+                Name, "simulated", Module is null ? [] : [Module], 1, Module is null ? 1 : 0, new Dictionary<string, int>(_queued, StringComparer.Ordinal), new Dictionary<string, TimeSpan>(_work, StringComparer.Ordinal), [], []);
         }
     }
 }

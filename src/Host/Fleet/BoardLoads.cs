@@ -19,6 +19,6 @@ public static class BoardLoads
         var loaded = regions.Where(r => r.Status == RegionStatus.Loaded && r.Module is not null).Select(r => r.Module!).ToArray();
         var idle = regions.Count(r => r.Status == RegionStatus.Empty);
         var depths = await queued;
-        return new BoardReplies.Load(node.BoardId, member, loaded, regions.Length, idle, depths.Queued, depths.Work);
+        return new BoardReplies.Load(node.BoardId, member, loaded, regions.Length, idle, depths.Queued, depths.Work, depths.OpenJobs, depths.OpenWork);
     }
 }

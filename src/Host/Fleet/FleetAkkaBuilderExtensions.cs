@@ -4,6 +4,7 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Dpr.Actors.Jobs;
 using Dpr.Host.Service;
 
 namespace Dpr.Host.Fleet;
@@ -69,9 +70,10 @@ public static class FleetAkkaBuilderExtensions
         {
             builder.WithShardRegionProxy<BoardEntityActor>(BoardRegion, ClusterSettings.BoardRole, extractor);
         }
+        var quotas = new JobIntakeOptions(MaxOpenJobsPerTenant: node.Options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(node.Options.MaxOpenWorkSecondsPerTenant));
         return builder.WithActors((system, registry) =>
         {
-            var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.SpreadMargin, node.Options.AskTimeout), "fleet");
+            var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.SpreadMargin, node.Options.AskTimeout, quotas), "fleet");
             registry.Register<FleetIntakeActor>(fleet);
             node.ServeFleet(fleet);
         });

@@ -9,7 +9,8 @@ namespace Dpr.Host.Fleet;
 /// The job intake of a fleet node, in the place of a board's own (<see cref="Service.DprNode.ServeFleet"/>):
 /// the HTTP API asks it what it asks a board's intake, and it answers for the whole fleet. A submission
 /// goes to the board <see cref="FleetPlacement"/> picks from every board's load, one submission at a time
-/// (each decision sees the last one's job queued); look-ups and lists ask every board.
+/// (each decision sees the last one's job queued), unless the tenant's open jobs on all boards together hold its
+/// quota; look-ups and lists ask every board.
 /// </summary>
 public sealed class FleetIntakeActor : ReceiveActor
 {
@@ -17,6 +18,7 @@ public sealed class FleetIntakeActor : ReceiveActor
     private readonly IReadOnlyList<string> _ids;
     private readonly TimeSpan _spreadMargin;
     private readonly TimeSpan _timeout;
+    private readonly JobIntakeOptions _quotas;
 
     /// <summary>What a swap costs a board: the service's scheduler charges the same (a conv partial through PCAP).</summary>
     private static readonly TimeSpan SwapCost = new SchedulerOptions().SwapCost;
@@ -24,12 +26,13 @@ public sealed class FleetIntakeActor : ReceiveActor
     /// <summary>How long a board's load is waited for before placement goes on without it.</summary>
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(2);
 
-    public FleetIntakeActor(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout)
+    public FleetIntakeActor(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout, JobIntakeOptions quotas)
     {
         _boards = boards;
         _ids = ids;
         _spreadMargin = spreadMargin;
         _timeout = timeout;
+        _quotas = quotas;
         ReceiveAsync<JobCommands.Submit>(SubmitAsync);
         Receive<JobCommands.GetJob>(get => FindAsync(get.JobId).PipeTo(Sender));
         Receive<JobCommands.ListJobs>(list => ListAsync(list).PipeTo(Sender));
@@ -37,8 +40,8 @@ public sealed class FleetIntakeActor : ReceiveActor
         Receive<GetBoards>(_ => LoadsAsync().PipeTo(Sender));
     }
 
-    public static Props Props(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, ids, spreadMargin, timeout));
+    public static Props Props(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout, JobIntakeOptions quotas) =>
+        Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, ids, spreadMargin, timeout, quotas));
 
     /// <summary>Wakes every board (remember-entities keeps them running from then on).</summary>
     protected override void PreStart()
@@ -53,6 +56,13 @@ public sealed class FleetIntakeActor : ReceiveActor
     {
         var sender = Sender;
         var loads = await LoadsAsync();
+        var tenant = submit.Request.Tenant;
+        // Each board's intake checks the tenant's quotas on its own jobs; here they hold over the fleet's (the boards that answered).
+        if (_quotas.QuotaRefusal(tenant, BoardReplies.Load.OpenOf(tenant, loads.Answered), TenantLoad.Of(submit.Request), "the fleet") is { } refused)
+        {
+            sender.Tell(refused);
+            return;
+        }
         var board = FleetPlacement.Choose(submit.Request.Module, [.. loads.Answered], SwapCost, _spreadMargin);
         if (board is null)
         {
@@ -93,9 +103,11 @@ public sealed class FleetIntakeActor : ReceiveActor
     private async Task<JobReplies.QueueDepths> DepthsAsync()
     {
         var loads = await LoadsAsync();
-        return new JobReplies.QueueDepths(
-            loads.Answered.SelectMany(l => l.Queued).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => g.Sum(q => q.Value)),
-            loads.Answered.SelectMany(l => l.QueuedWork).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => TimeSpan.FromTicks(g.Sum(q => q.Value.Ticks))));
+        Dictionary<string, int> Jobs(Func<BoardReplies.Load, Dictionary<string, int>> of) =>
+            loads.Answered.SelectMany(of).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => g.Sum(q => q.Value));
+        Dictionary<string, TimeSpan> Work(Func<BoardReplies.Load, Dictionary<string, TimeSpan>> of) =>
+            loads.Answered.SelectMany(of).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => TimeSpan.FromTicks(g.Sum(q => q.Value.Ticks)));
+        return new JobReplies.QueueDepths(Jobs(l => l.Queued), Work(l => l.QueuedWork), Jobs(l => l.OpenJobs), Work(l => l.OpenWork));
     }
 
     private async Task<Boards> LoadsAsync()

@@ -14,7 +14,7 @@ public sealed class FleetPlacementTests
     /// <param name="queued">Queued jobs per module and their board time in milliseconds.</param>
     private static BoardReplies.Load Board(string name, string[] loaded, int idle, params (string Module, int Jobs, double Ms)[] queued) =>
         new(name, "node", loaded, Partitions: Math.Max(1, loaded.Length + idle), idle,
-            queued.ToDictionary(q => q.Module, q => q.Jobs), queued.ToDictionary(q => q.Module, q => TimeSpan.FromMilliseconds(q.Ms)));
+            queued.ToDictionary(q => q.Module, q => q.Jobs), queued.ToDictionary(q => q.Module, q => TimeSpan.FromMilliseconds(q.Ms)), [], []);
 
     private static string? Choose(string module, IReadOnlyCollection<BoardReplies.Load> boards) => FleetPlacement.Choose(module, boards, Swap, Margin);
 
@@ -107,5 +107,5 @@ public sealed class FleetPlacementTests
             select (Partitions: partitions, Loaded: loaded.Take(partitions).ToArray(), Queued: queued, Ms: ms))
         .Select(specs => specs.Take(6).Select((b, i) => new BoardReplies.Load(
             $"b{i}", "node", b.Loaded, b.Partitions, b.Partitions - b.Loaded.Length,
-            b.Queued.ToDictionary(m => m, _ => 1), b.Queued.Select((m, k) => (m, k)).ToDictionary(q => q.m, q => TimeSpan.FromMilliseconds(b.Ms[q.k])))).ToArray());
+            b.Queued.ToDictionary(m => m, _ => 1), b.Queued.Select((m, k) => (m, k)).ToDictionary(q => q.m, q => TimeSpan.FromMilliseconds(b.Ms[q.k])), [], [])).ToArray());
 }
