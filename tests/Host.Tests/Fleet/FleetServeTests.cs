@@ -34,13 +34,15 @@ public sealed class FleetServeTests
     };
 
     [Fact]
-    public void A_fleet_on_the_sqlite_journal_and_a_bad_seed_are_refused_naming_the_settings()
+    public void A_fleet_on_the_sqlite_journal_and_bad_cluster_settings_are_refused_naming_them()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Dpr:Cluster:Enabled"] = "true",
             ["Dpr:Cluster:SeedNodes:0"] = "http://127.0.0.1:4053",
             ["Dpr:Cluster:Roles"] = "board,router",
+            ["Dpr:Cluster:SpreadMarginMilliseconds"] = "-1",
+            ["Dpr:Cluster:FailureDetectionSeconds"] = "0.1",
         }).Build();
 
         var problems = ServiceOptions.From(configuration).Validate();
@@ -48,6 +50,8 @@ public sealed class FleetServeTests
         Assert.Contains(problems, p => p.StartsWith("Dpr:Cluster:Enabled: a fleet keeps its state in a shared journal", StringComparison.Ordinal));
         Assert.Contains("Dpr:Cluster:SeedNodes: 'http://127.0.0.1:4053' is not a member address akka.tcp://dpr@HOST:PORT", problems);
         Assert.Contains("Dpr:Cluster:Roles: board, gateway or both, found 'board,router'", problems);
+        Assert.Contains("Dpr:Cluster:SpreadMarginMilliseconds: 0 to 60000, found -1", problems);
+        Assert.Contains("Dpr:Cluster:FailureDetectionSeconds: 0.5 to 600, found 0.1", problems);
     }
 
     [PostgresFact]
