@@ -1,10 +1,17 @@
 using Dpr.Actors.Jobs;
+using Dpr.Actors.Regions;
 using MessagePack;
 
 namespace Dpr.Actors.Fleet;
 
 public static class BoardReplies
 {
+    /// <summary>A board's partitions (the answer to <see cref="BoardCommands.GetRegions"/>).</summary>
+    [MessagePackObject]
+    public sealed record Regions(
+        [property: Key(0)] string Board,
+        [property: Key(1)] RegionReplies.State[] States) : IDprMessage;
+
     /// <summary>
     /// What fleet placement needs of a board: the modules its partitions hold, how many of them are
     /// empty, and its queued jobs, in all and per module. <paramref name="Node"/> is the cluster member

@@ -38,6 +38,7 @@ public sealed class FleetIntakeActor : ReceiveActor
         Receive<JobCommands.ListJobs>(list => ListAsync(list).PipeTo(Sender));
         Receive<JobCommands.GetQueueDepths>(_ => DepthsAsync().PipeTo(Sender));
         Receive<GetBoards>(_ => LoadsAsync().PipeTo(Sender));
+        Receive<GetRegions>(_ => RegionsAsync().PipeTo(Sender));
     }
 
     public static Props Props(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout, JobIntakeOptions quotas) =>
@@ -118,6 +119,12 @@ public sealed class FleetIntakeActor : ReceiveActor
         return new Boards([.. answers.Where(a => a.Load is not null).Select(a => a.Load!)], [.. answers.Where(a => a.Load is null).Select(a => a.Board)]);
     }
 
+    private async Task<IReadOnlyList<BoardReplies.Regions>> RegionsAsync()
+    {
+        var answers = await Task.WhenAll(_ids.Select(b => AskOrNull(new BoardCommands.GetRegions(b))));
+        return [.. answers.OfType<BoardReplies.Regions>()];
+    }
+
     private async Task<object?> AskOrNull(IBoardCommand command, TimeSpan? wait = null)
     {
         try
@@ -134,6 +141,12 @@ public sealed class FleetIntakeActor : ReceiveActor
     public sealed record GetBoards
     {
         public static readonly GetBoards Instance = new();
+    }
+
+    /// <summary>Answered with the partitions of every board that answered (<see cref="BoardReplies.Regions"/>, a list).</summary>
+    public sealed record GetRegions
+    {
+        public static readonly GetRegions Instance = new();
     }
 
     /// <summary>The loads of the boards that answered, and the ids of those that did not (their node is down or their shard moving).</summary>

@@ -78,6 +78,10 @@ public sealed class FleetServeTests
         var holding = (await BoardsAsync(alice)).Boards.Where(x => x.Loaded.Count > 0).ToList();
         Assert.Equal(["conv3x3_int8", "conv5x5_int16"], holding.SelectMany(x => x.Loaded).Order(StringComparer.Ordinal));
         Assert.Equal(2, holding.Count);
+        // /v1/regions lists every board's partitions, each with its board.
+        var regions = (await aliceOnB.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!.Regions;
+        Assert.Equal(["pynq-z2-0", "pynq-z2-1", "pynq-z2-2"], regions.Select(r => r.Board).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["conv3x3_int8", "conv5x5_int16"], regions.Where(r => r.Module is not null).Select(r => r.Module!).Order(StringComparer.Ordinal));
 
         await b.DisposeAsync();
 
