@@ -32,6 +32,7 @@ public static class MessageSamples
             _ when underlying.IsEnum => Enum.GetValues(underlying).GetValue(seed % Enum.GetValues(underlying).Length),
             _ when underlying.IsArray => CreateArray(underlying.GetElementType()!, seed),
             _ when underlying == typeof(Dictionary<string, int>) => new Dictionary<string, int> { [$"key-{seed}"] = seed, [$"key-{seed + 1}"] = seed + 1 },
+            _ when underlying == typeof(Dictionary<string, TimeSpan>) => new Dictionary<string, TimeSpan> { [$"key-{seed}"] = TimeSpan.FromMilliseconds(seed), [$"key-{seed + 1}"] = TimeSpan.FromTicks(seed + 1) },
             _ => throw new NotSupportedException($"add a sample value for {type} (used by a message type)"),
         };
     }

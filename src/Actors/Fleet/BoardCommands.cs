@@ -16,6 +16,10 @@ public static class BoardCommands
     [MessagePackObject]
     public sealed record GetLoad([property: Key(0)] string Board) : IBoardCommand;
 
+    /// <summary>Answered with <see cref="BoardReplies.Regions"/>: the board's partitions as its region managers report them.</summary>
+    [MessagePackObject]
+    public sealed record GetRegions([property: Key(0)] string Board) : IBoardCommand;
+
     /// <summary>A job the board's intake holds; answered as <see cref="JobCommands.GetJob"/> is.</summary>
     [MessagePackObject]
     public sealed record GetJob(

@@ -1,14 +1,26 @@
+using Dpr.Actors.Jobs;
+using Dpr.Actors.Regions;
 using MessagePack;
 
 namespace Dpr.Actors.Fleet;
 
 public static class BoardReplies
 {
+    /// <summary>A board's partitions (the answer to <see cref="BoardCommands.GetRegions"/>).</summary>
+    [MessagePackObject]
+    public sealed record Regions(
+        [property: Key(0)] string Board,
+        [property: Key(1)] RegionReplies.State[] States) : IDprMessage;
+
     /// <summary>
     /// What fleet placement needs of a board: the modules its partitions hold, how many of them are
     /// empty, and its queued jobs, in all and per module. <paramref name="Node"/> is the cluster member
     /// that hosts it now.
     /// </summary>
+    /// <param name="QueuedWork">The board time the queued jobs ask for per module, as the model estimates each
+    /// (<see cref="Jobs.Scheduling.RunTimeEstimator.BoardTime"/>).</param>
+    /// <param name="OpenJobs">Open jobs per tenant (<see cref="JobReplies.QueueDepths.OpenJobs"/>).</param>
+    /// <param name="OpenWork">Their board time per tenant.</param>
     [MessagePackObject]
     public sealed record Load(
         [property: Key(0)] string Board,
@@ -16,10 +28,21 @@ public static class BoardReplies
         [property: Key(2)] string[] Loaded,
         [property: Key(3)] int Partitions,
         [property: Key(4)] int IdlePartitions,
-        [property: Key(5)] Dictionary<string, int> Queued) : IDprMessage
+        [property: Key(5)] Dictionary<string, int> Queued,
+        [property: Key(6)] Dictionary<string, TimeSpan> QueuedWork,
+        [property: Key(7)] Dictionary<string, int> OpenJobs,
+        [property: Key(8)] Dictionary<string, TimeSpan> OpenWork) : IDprMessage
     {
+        /// <summary>What the fleet's intake counts against each tenant's quotas: the open jobs of every board that answered.</summary>
+        public static TenantLoad OpenOf(string tenant, IEnumerable<Load> boards) =>
+            boards.Aggregate(default(TenantLoad), (sum, b) => sum + new TenantLoad(b.OpenJobs.GetValueOrDefault(tenant), b.OpenWork.GetValueOrDefault(tenant)));
+
         [IgnoreMember]
         public int QueuedJobs => Queued.Values.Sum();
+
+        /// <summary>The queued work per partition: roughly how long until a partition of this board is free.</summary>
+        [IgnoreMember]
+        public TimeSpan Backlog => TimeSpan.FromTicks(QueuedWork.Values.Sum(w => w.Ticks) / Math.Max(1, Partitions));
 
         /// <summary>Holds <paramref name="module"/> or has jobs queued for it (so will load it).</summary>
         public bool Serves(string module) => Loaded.Contains(module, StringComparer.Ordinal) || Queued.GetValueOrDefault(module) > 0;

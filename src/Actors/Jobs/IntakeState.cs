@@ -21,7 +21,7 @@ public sealed record IntakeState(
     ImmutableDictionary<(string Tenant, string Key), Guid> Keys,
     ImmutableDictionary<string, ImmutableSortedSet<(DateTimeOffset AcceptedAt, Guid JobId)>> PerTenant,
     ImmutableDictionary<string, TenantLoad> OpenPerTenant,
-    ImmutableDictionary<string, int> QueuedPerModule,
+    ImmutableDictionary<string, TenantLoad> QueuedPerModule,
     int Open,
     ImmutableDictionary<string, int> Blobs)
 {
@@ -30,7 +30,7 @@ public sealed record IntakeState(
         ImmutableDictionary<(string Tenant, string Key), Guid>.Empty,
         ImmutableDictionary.Create<string, ImmutableSortedSet<(DateTimeOffset AcceptedAt, Guid JobId)>>(StringComparer.Ordinal),
         ImmutableDictionary.Create<string, TenantLoad>(StringComparer.Ordinal),
-        ImmutableDictionary.Create<string, int>(StringComparer.Ordinal),
+        ImmutableDictionary.Create<string, TenantLoad>(StringComparer.Ordinal),
         0,
         ImmutableDictionary.Create<string, int>(StringComparer.Ordinal));
 
@@ -110,7 +110,7 @@ public sealed record IntakeState(
         private readonly ImmutableDictionary<(string Tenant, string Key), Guid>.Builder _keys = from.Keys.ToBuilder();
         private readonly ImmutableDictionary<string, ImmutableSortedSet<(DateTimeOffset AcceptedAt, Guid JobId)>>.Builder _perTenant = from.PerTenant.ToBuilder();
         private readonly ImmutableDictionary<string, TenantLoad>.Builder _openPerTenant = from.OpenPerTenant.ToBuilder();
-        private readonly ImmutableDictionary<string, int>.Builder _queued = from.QueuedPerModule.ToBuilder();
+        private readonly ImmutableDictionary<string, TenantLoad>.Builder _queued = from.QueuedPerModule.ToBuilder();
         private readonly ImmutableDictionary<string, int>.Builder _blobs = from.Blobs.ToBuilder();
         private int _open = from.Open;
         private bool _changed;
@@ -139,7 +139,7 @@ public sealed record IntakeState(
             }
         }
 
-        /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts and work, the queued count per module, the keys and the blob references.</summary>
+        /// <summary>Stores the job's new record and keeps the per-tenant order, the open counts and work, the queued count and work per module, the keys and the blob references.</summary>
         public void Track(JobRecord job)
         {
             _changed = true;
@@ -149,7 +149,7 @@ public sealed record IntakeState(
                 wasOpen = before.IsOpen;
                 if (before.State == JobState.Queued)
                 {
-                    _queued[before.Module] -= 1;
+                    _queued[before.Module] -= TenantLoad.Of(before.Request);
                 }
             }
             else
@@ -166,7 +166,7 @@ public sealed record IntakeState(
             }
             if (job.State == JobState.Queued)
             {
-                _queued[job.Module] = _queued.GetValueOrDefault(job.Module) + 1;
+                _queued[job.Module] = _queued.GetValueOrDefault(job.Module) + TenantLoad.Of(job.Request);
             }
             if (wasOpen != job.IsOpen)
             {

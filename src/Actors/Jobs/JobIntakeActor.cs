@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
-using static System.FormattableString;
 using Dpr.Fabric.Convolution;
 using static Dpr.Actors.Jobs.JobEvents;
 
@@ -135,7 +134,16 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             });
         });
         Command<JobCommands.ListJobs>(list => Sender.Tell(new JobReplies.JobList(_state.List(list.Tenant, list.State, list.Limit))));
-        Command<JobCommands.GetQueueDepths>(_ => Sender.Tell(new JobReplies.QueueDepths(new Dictionary<string, int>(_state.QueuedPerModule.Where(q => q.Value > 0)))));
+        Command<JobCommands.GetQueueDepths>(_ =>
+        {
+            var queued = _state.QueuedPerModule.Where(q => q.Value.Jobs > 0).ToList();
+            var open = _state.OpenPerTenant.Where(t => t.Value.Jobs > 0).ToList();
+            Sender.Tell(new JobReplies.QueueDepths(
+                queued.ToDictionary(q => q.Key, q => q.Value.Jobs, StringComparer.Ordinal),
+                queued.ToDictionary(q => q.Key, q => q.Value.Work, StringComparer.Ordinal),
+                open.ToDictionary(t => t.Key, t => t.Value.Jobs, StringComparer.Ordinal),
+                open.ToDictionary(t => t.Key, t => t.Value.Work, StringComparer.Ordinal)));
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -198,21 +206,10 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             return;
         }
         var load = _state.OpenPerTenant.GetValueOrDefault(request.Tenant) + _unstoredPerTenant.GetValueOrDefault(request.Tenant);
-        if (load.Jobs >= _options.MaxOpenJobsPerTenant)
-        {
-            sender.Tell(new JobReplies.Rejected(RejectionCode.TenantQuota, null, $"tenant '{request.Tenant}' has {_options.MaxOpenJobsPerTenant} open jobs, its quota; retry when some finish", _options.Backoff));
-            return;
-        }
         var job = TenantLoad.Of(request);
-        if (load.Jobs > 0 && load.Work + job.Work > _options.WorkQuota)
+        if (_options.QuotaRefusal(request.Tenant, load, job, "the board") is { } refused)
         {
-            // The least the tenant must wait: its open work beyond the quota, run on the whole board.
-            var retry = TimeSpan.FromSeconds(Math.Ceiling((load.Work + job.Work - _options.WorkQuota).TotalSeconds));
-            sender.Tell(new JobReplies.Rejected(
-                RejectionCode.TenantQuota,
-                null,
-                Invariant($"tenant '{request.Tenant}' has {load.Work.TotalSeconds:0.###} s of board time in {load.Jobs} open jobs and this job adds {job.Work.TotalSeconds:0.###} s (modelled); its quota is {_options.WorkQuota.TotalSeconds:0.###} s; retry when some finish"),
-                retry > _options.Backoff ? retry : _options.Backoff));
+            sender.Tell(refused);
             return;
         }
         var accepted = new JobAccepted(Guid.NewGuid(), request, _time.GetUtcNow());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dpr.Fabric.Convolution;
 
 namespace Dpr.Actors.Jobs;
@@ -24,4 +25,28 @@ public sealed record JobIntakeOptions(
     public TimeSpan WorkQuota => MaxOpenWorkPerTenant ?? TimeSpan.FromMinutes(10);
 
     public TimeSpan Backoff => RetryAfter ?? TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The refusal of <paramref name="job"/> when <paramref name="tenant"/>'s <paramref name="open"/> jobs hold its
+    /// quota of jobs or board time (one board's intake counts its own, a fleet's intake those of every board); null when it fits.
+    /// </summary>
+    /// <param name="where">Where the jobs are counted, for the message: "the board", "the fleet".</param>
+    public JobReplies.Rejected? QuotaRefusal(string tenant, TenantLoad open, TenantLoad job, string where)
+    {
+        if (open.Jobs >= MaxOpenJobsPerTenant)
+        {
+            return new JobReplies.Rejected(RejectionCode.TenantQuota, null, $"tenant '{tenant}' has {open.Jobs} open jobs on {where}, its quota is {MaxOpenJobsPerTenant}; retry when some finish", Backoff);
+        }
+        if (open.Jobs > 0 && open.Work + job.Work > WorkQuota)
+        {
+            // The least the tenant must wait: its open work beyond the quota, run on the whole board.
+            var retry = TimeSpan.FromSeconds(Math.Ceiling((open.Work + job.Work - WorkQuota).TotalSeconds));
+            return new JobReplies.Rejected(
+                RejectionCode.TenantQuota,
+                null,
+                string.Create(CultureInfo.InvariantCulture, $"tenant '{tenant}' has {open.Work.TotalSeconds:0.###} s of board time in {open.Jobs} open jobs on {where} and this job adds {job.Work.TotalSeconds:0.###} s (modelled); its quota is {WorkQuota.TotalSeconds:0.###} s; retry when some finish"),
+                retry > Backoff ? retry : Backoff);
+        }
+        return null;
+    }
 }

@@ -37,6 +37,13 @@ public static class JobReplies
     [MessagePackObject]
     public sealed record JobList([property: Key(0)] JobStatus[] Jobs) : IDprMessage;
 
+    /// <param name="Work">The board time the queued jobs ask for per module (<see cref="TenantLoad.Work"/>).</param>
+    /// <param name="OpenJobs">Open (queued or running) jobs per tenant, as the quotas count them.</param>
+    /// <param name="OpenWork">Their board time per tenant.</param>
     [MessagePackObject]
-    public sealed record QueueDepths([property: Key(0)] Dictionary<string, int> Queued) : IDprMessage;
+    public sealed record QueueDepths(
+        [property: Key(0)] Dictionary<string, int> Queued,
+        [property: Key(1)] Dictionary<string, TimeSpan> Work,
+        [property: Key(2)] Dictionary<string, int> OpenJobs,
+        [property: Key(3)] Dictionary<string, TimeSpan> OpenWork) : IDprMessage;
 }

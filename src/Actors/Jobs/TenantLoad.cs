@@ -3,8 +3,8 @@ using Dpr.Actors.Jobs.Scheduling;
 namespace Dpr.Actors.Jobs;
 
 /// <summary>
-/// A tenant's open jobs as the intake's quotas count them: how many, and the board time they ask for
-/// (<see cref="RunTimeEstimator.BoardTime"/>, the model's estimate of each).
+/// Jobs and the board time they ask for (<see cref="RunTimeEstimator.BoardTime"/>, the model's estimate of
+/// each): a tenant's open jobs as the intake's quotas count them, a module's queued jobs as fleet placement weighs them.
 /// </summary>
 public readonly record struct TenantLoad(int Jobs, TimeSpan Work)
 {

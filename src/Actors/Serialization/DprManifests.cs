@@ -62,6 +62,8 @@ public static class DprManifests
         [typeof(BoardCommands.GetLoad)] = "board-get-load.v1",
         [typeof(BoardCommands.GetJob)] = "board-get-job.v1",
         [typeof(BoardCommands.ListJobs)] = "board-list-jobs.v1",
+        [typeof(BoardCommands.GetRegions)] = "board-get-regions.v1",
+        [typeof(BoardReplies.Regions)] = "board-regions.v1",
         [typeof(BoardReplies.Load)] = "board-load.v1",
     };
 }

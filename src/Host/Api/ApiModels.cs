@@ -34,9 +34,10 @@ public sealed record JobListDto(IReadOnlyList<JobDto> Jobs);
 
 public sealed record ResultDto(int[] Shape, string Data, string Precision, string RanOn);
 
+/// <param name="Board">In a fleet, the board the partition belongs to (docs/fleet.md); null on a single node.</param>
 public sealed record RegionDto(
     string Partition, string Status, string? Module, string? PendingModule, long Swaps, long FailedSwaps, string? FaultReason,
-    DateTimeOffset? LastUsed, DateTimeOffset? LoadedAt);
+    DateTimeOffset? LastUsed, DateTimeOffset? LoadedAt, string? Board = null);
 
 /// <summary>The answer of <c>POST /v1/board/static/load</c>: the design loaded, what the check says of the PL now, the write, and every partition (empty).</summary>
 /// <param name="Check">verified, or unverified when the board profile has no <c>staticId</c> register.</param>

@@ -1,4 +1,7 @@
+using Akka.Actor;
+using Dpr.Actors.Fleet;
 using Dpr.Actors.Regions;
+using Dpr.Host.Fleet;
 using Dpr.Host.Service;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,9 +19,13 @@ public static class BoardEndpoints
     {
         v1.MapGet("/regions", async (DprNode node) =>
             new RegionListDto(
-                await Task.WhenAll(node.Regions.Keys.Order(StringComparer.Ordinal).Select(p => StateAsync(node, p))),
+                node.Fleet is { } fleet
+                    ? [.. (await JobEndpoints.AnsweredAsync(fleet.Ask<IReadOnlyList<BoardReplies.Regions>>(FleetIntakeActor.GetRegions.Instance, node.Options.AskTimeout * 2), node.Options.AskTimeout * 2))
+                        .OrderBy(b => b.Board, StringComparer.Ordinal)
+                        .SelectMany(b => b.States.OrderBy(s => s.Partition, StringComparer.Ordinal).Select(s => ToDto(s) with { Board = b.Board }))]
+                    : await Task.WhenAll(node.Regions.Keys.Order(StringComparer.Ordinal).Select(p => StateAsync(node, p))),
                 node.Options.PlacementPolicy.ToString().ToLowerInvariant()))
-            .WithSummary("Every partition: status, module, swaps");
+            .WithSummary("Every partition: status, module, swaps; in a fleet, every board's that answered, each with its board");
         v1.MapPost("/regions/{partition}/load", LoadAsync).RequireAdmin().Audited("region.load", "partition")
             .Accepts<LoadDto>("application/json").Produces<LoadedDto>().ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Load a module into a partition (admin)");

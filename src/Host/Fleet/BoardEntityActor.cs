@@ -28,6 +28,7 @@ public sealed class BoardEntityActor : ReceiveActor
         Receive<BoardCommands.GetJob>(get => Node.Intake.Forward(new JobCommands.GetJob(get.JobId)));
         Receive<BoardCommands.ListJobs>(list => Node.Intake.Forward(list.Query));
         Receive<BoardCommands.GetLoad>(_ => BoardLoads.ReadAsync(Node, Cluster.Get(Context.System).SelfAddress.ToString()).PipeTo(Sender));
+        Receive<BoardCommands.GetRegions>(_ => RegionsAsync(_boardId, Node).PipeTo(Sender));
         Receive<HandOff>(_ => DrainAsync(Node).PipeTo(Self));
         Receive<Drained>(_ => Context.Stop(Self));
     }
@@ -44,6 +45,8 @@ public sealed class BoardEntityActor : ReceiveActor
     }
 
     protected override void PostStop() => _node?.Dispose();
+
+    private static async Task<BoardReplies.Regions> RegionsAsync(string boardId, DprNode node) => new(boardId, await BoardLoads.RegionsAsync(node));
 
     /// <summary>No new job starts, running ones finish (bounded), and the intake has stored their outcomes and a snapshot.</summary>
     private static async Task<Drained> DrainAsync(DprNode node)

@@ -13,11 +13,16 @@ public static class BoardLoads
     /// <exception cref="AskTimeoutException">A region or the intake did not answer within the ask timeout.</exception>
     public static async Task<BoardReplies.Load> ReadAsync(DprNode node, string member)
     {
-        var wait = node.Options.AskTimeout;
-        var queued = node.Intake.Ask<JobReplies.QueueDepths>(new JobCommands.GetQueueDepths(), wait);
-        var regions = await Task.WhenAll(node.Regions.Values.Select(r => r.Ask<RegionReplies.State>(new RegionCommands.GetState(), wait)));
+        var queued = node.Intake.Ask<JobReplies.QueueDepths>(new JobCommands.GetQueueDepths(), node.Options.AskTimeout);
+        var regions = await RegionsAsync(node);
         var loaded = regions.Where(r => r.Status == RegionStatus.Loaded && r.Module is not null).Select(r => r.Module!).ToArray();
         var idle = regions.Count(r => r.Status == RegionStatus.Empty);
-        return new BoardReplies.Load(node.BoardId, member, loaded, regions.Length, idle, (await queued).Queued);
+        var depths = await queued;
+        return new BoardReplies.Load(node.BoardId, member, loaded, regions.Length, idle, depths.Queued, depths.Work, depths.OpenJobs, depths.OpenWork);
     }
+
+    /// <summary>The board's partitions as its region managers report them.</summary>
+    /// <exception cref="AskTimeoutException">A region did not answer within the ask timeout.</exception>
+    public static Task<RegionReplies.State[]> RegionsAsync(DprNode node) =>
+        Task.WhenAll(node.Regions.Values.Select(r => r.Ask<RegionReplies.State>(new RegionCommands.GetState(), node.Options.AskTimeout)));
 }

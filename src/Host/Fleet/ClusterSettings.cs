@@ -53,10 +53,25 @@ public sealed class ClusterSettings
     /// (Akka's default is 20; a shorter one resumes a dead node's jobs sooner, at the risk of downing a
     /// node that only paused longer than this).
     /// </summary>
-    public double StableAfterSeconds { get; set; } = 4;
+    public double StableAfterSeconds { get; set; } = 2;
 
-    /// <summary>A module's queue on the boards serving it at which its jobs spread to another board (<see cref="Actors.Fleet.FleetPlacement"/>).</summary>
-    public int SpreadAfterQueued { get; set; } = 4;
+    /// <summary>
+    /// How long a member's heartbeats may stop before it is marked unreachable, in seconds (the failure
+    /// detector's acceptable heartbeat pause; Akka's default is 3). Heartbeats go out every half second.
+    /// Sized for boards on one LAN: a node that stalls longer (a long GC pause, an overloaded host) is
+    /// marked unreachable, and downed if it stays so for <see cref="StableAfterSeconds"/>.
+    /// </summary>
+    public double FailureDetectionSeconds { get; set; } = 2;
+
+    /// <summary>
+    /// How much longer than a swap a module's jobs must wait on the boards serving it before they spread to
+    /// another board, in milliseconds of queued board time (<see cref="Actors.Fleet.FleetPlacement"/>). Larger
+    /// keeps each module on fewer boards (fewer reconfigurations), smaller balances the boards' queues closer.
+    /// </summary>
+    public double SpreadMarginMilliseconds { get; set; } = 10;
+
+    /// <summary><see cref="SpreadMarginMilliseconds"/> as a span.</summary>
+    public TimeSpan SpreadMargin => TimeSpan.FromMilliseconds(SpreadMarginMilliseconds);
 
     public bool HostsBoards => RoleList.Contains(BoardRole, StringComparer.Ordinal);
 
@@ -102,9 +117,13 @@ public sealed class ClusterSettings
         {
             yield return $"{Section}:{nameof(StableAfterSeconds)}: 1 to 600, found {StableAfterSeconds}";
         }
-        if (SpreadAfterQueued < 1)
+        if (FailureDetectionSeconds is < 0.5 or > 600)
         {
-            yield return $"{Section}:{nameof(SpreadAfterQueued)}: at least 1, found {SpreadAfterQueued}";
+            yield return $"{Section}:{nameof(FailureDetectionSeconds)}: 0.5 to 600, found {FailureDetectionSeconds}";
+        }
+        if (SpreadMarginMilliseconds is < 0 or > 60_000)
+        {
+            yield return $"{Section}:{nameof(SpreadMarginMilliseconds)}: 0 to 60000, found {SpreadMarginMilliseconds}";
         }
         foreach (var seed in SeedNodes)
         {

@@ -4,6 +4,7 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Dpr.Actors.Jobs;
 using Dpr.Host.Service;
 
 namespace Dpr.Host.Fleet;
@@ -36,6 +37,15 @@ public static class FleetAkkaBuilderExtensions
             .AddHocon(
                 $"""
                 akka.cluster.split-brain-resolver.stable-after = {cluster.StableAfterSeconds.ToString(CultureInfo.InvariantCulture)}s
+                # A dead node's boards resume elsewhere after detection + stable-after + removal + restart (docs/fleet.md, "Failure"):
+                # heartbeats every 0.5 s (Akka: 1 s), and the leader's, the gossip's and sharding's retries at sub-second
+                # intervals (Akka: 1 s, 1 s, 2 s), cheap in a fleet of a few nodes.
+                akka.cluster.failure-detector.heartbeat-interval = 0.5s
+                akka.cluster.failure-detector.acceptable-heartbeat-pause = {cluster.FailureDetectionSeconds.ToString(CultureInfo.InvariantCulture)}s
+                akka.cluster.leader-actions-interval = 0.25s
+                akka.cluster.unreachable-nodes-reaper-interval = 0.25s
+                akka.cluster.gossip-interval = 0.5s
+                akka.cluster.sharding.retry-interval = 0.5s
                 akka.cluster.sharding.remember-entities-store = eventsourced
                 # Boards spread onto a joining node within a round or two (the newer least-shard strategy, up to 20 boards a round).
                 akka.cluster.sharding.least-shard-allocation-strategy.rebalance-absolute-limit = 20
@@ -60,9 +70,10 @@ public static class FleetAkkaBuilderExtensions
         {
             builder.WithShardRegionProxy<BoardEntityActor>(BoardRegion, ClusterSettings.BoardRole, extractor);
         }
+        var quotas = new JobIntakeOptions(MaxOpenJobsPerTenant: node.Options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(node.Options.MaxOpenWorkSecondsPerTenant));
         return builder.WithActors((system, registry) =>
         {
-            var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.SpreadAfterQueued, node.Options.AskTimeout), "fleet");
+            var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.SpreadMargin, node.Options.AskTimeout, quotas), "fleet");
             registry.Register<FleetIntakeActor>(fleet);
             node.ServeFleet(fleet);
         });

@@ -40,7 +40,8 @@ public static class FleetEndpoints
     }
 
     private static BoardDto Dto(BoardReplies.Load load) =>
-        new(load.Board, load.Node, load.Partitions, load.IdlePartitions, load.Loaded, load.QueuedJobs, load.Queued);
+        new(load.Board, load.Node, load.Partitions, load.IdlePartitions, load.Loaded, load.QueuedJobs, load.Queued,
+            load.QueuedWork.ToDictionary(w => w.Key, w => Math.Round(w.Value.TotalMilliseconds, 3), StringComparer.Ordinal));
 }
 
 /// <param name="Silent">Boards that did not answer in time (their node is down, or their shard is moving).</param>
@@ -49,4 +50,5 @@ public sealed record BoardListDto(IReadOnlyList<BoardDto> Boards, IReadOnlyList<
 /// <param name="Node">The cluster member hosting the board (<c>local</c> outside a fleet).</param>
 /// <param name="Loaded">The modules its partitions hold.</param>
 /// <param name="QueuedPerModule">Queued jobs per module.</param>
-public sealed record BoardDto(string Board, string Node, int Partitions, int IdlePartitions, IReadOnlyList<string> Loaded, int Queued, IReadOnlyDictionary<string, int> QueuedPerModule);
+/// <param name="QueuedWorkMs">The board time they ask for per module, in milliseconds as the model estimates it (what placement weighs).</param>
+public sealed record BoardDto(string Board, string Node, int Partitions, int IdlePartitions, IReadOnlyList<string> Loaded, int Queued, IReadOnlyDictionary<string, int> QueuedPerModule, IReadOnlyDictionary<string, double> QueuedWorkMs);

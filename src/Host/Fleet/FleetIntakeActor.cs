@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Dpr.Actors.Fleet;
 using Dpr.Actors.Jobs;
+using Dpr.Actors.Jobs.Scheduling;
 
 namespace Dpr.Host.Fleet;
 
@@ -8,33 +9,40 @@ namespace Dpr.Host.Fleet;
 /// The job intake of a fleet node, in the place of a board's own (<see cref="Service.DprNode.ServeFleet"/>):
 /// the HTTP API asks it what it asks a board's intake, and it answers for the whole fleet. A submission
 /// goes to the board <see cref="FleetPlacement"/> picks from every board's load, one submission at a time
-/// (each decision sees the last one's job queued); look-ups and lists ask every board.
+/// (each decision sees the last one's job queued), unless the tenant's open jobs on all boards together hold its
+/// quota; look-ups and lists ask every board.
 /// </summary>
 public sealed class FleetIntakeActor : ReceiveActor
 {
     private readonly IActorRef _boards;
     private readonly IReadOnlyList<string> _ids;
-    private readonly int _spreadAfter;
+    private readonly TimeSpan _spreadMargin;
     private readonly TimeSpan _timeout;
+    private readonly JobIntakeOptions _quotas;
+
+    /// <summary>What a swap costs a board: the service's scheduler charges the same (a conv partial through PCAP).</summary>
+    private static readonly TimeSpan SwapCost = new SchedulerOptions().SwapCost;
 
     /// <summary>How long a board's load is waited for before placement goes on without it.</summary>
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(2);
 
-    public FleetIntakeActor(IActorRef boards, IReadOnlyList<string> ids, int spreadAfter, TimeSpan timeout)
+    public FleetIntakeActor(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout, JobIntakeOptions quotas)
     {
         _boards = boards;
         _ids = ids;
-        _spreadAfter = spreadAfter;
+        _spreadMargin = spreadMargin;
         _timeout = timeout;
+        _quotas = quotas;
         ReceiveAsync<JobCommands.Submit>(SubmitAsync);
         Receive<JobCommands.GetJob>(get => FindAsync(get.JobId).PipeTo(Sender));
         Receive<JobCommands.ListJobs>(list => ListAsync(list).PipeTo(Sender));
         Receive<JobCommands.GetQueueDepths>(_ => DepthsAsync().PipeTo(Sender));
         Receive<GetBoards>(_ => LoadsAsync().PipeTo(Sender));
+        Receive<GetRegions>(_ => RegionsAsync().PipeTo(Sender));
     }
 
-    public static Props Props(IActorRef boards, IReadOnlyList<string> ids, int spreadAfter, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, ids, spreadAfter, timeout));
+    public static Props Props(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout, JobIntakeOptions quotas) =>
+        Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, ids, spreadMargin, timeout, quotas));
 
     /// <summary>Wakes every board (remember-entities keeps them running from then on).</summary>
     protected override void PreStart()
@@ -49,7 +57,14 @@ public sealed class FleetIntakeActor : ReceiveActor
     {
         var sender = Sender;
         var loads = await LoadsAsync();
-        var board = FleetPlacement.Choose(submit.Request.Module, [.. loads.Answered], _spreadAfter);
+        var tenant = submit.Request.Tenant;
+        // Each board's intake checks the tenant's quotas on its own jobs; here they hold over the fleet's (the boards that answered).
+        if (_quotas.QuotaRefusal(tenant, BoardReplies.Load.OpenOf(tenant, loads.Answered), TenantLoad.Of(submit.Request), "the fleet") is { } refused)
+        {
+            sender.Tell(refused);
+            return;
+        }
+        var board = FleetPlacement.Choose(submit.Request.Module, [.. loads.Answered], SwapCost, _spreadMargin);
         if (board is null)
         {
             sender.Tell(new JobReplies.Rejected(RejectionCode.QueueFull, null, $"no board of the fleet answered within {_timeout.TotalSeconds:0.#} s ({string.Join(", ", loads.Silent)})", TimeSpan.FromSeconds(2)));
@@ -89,7 +104,11 @@ public sealed class FleetIntakeActor : ReceiveActor
     private async Task<JobReplies.QueueDepths> DepthsAsync()
     {
         var loads = await LoadsAsync();
-        return new JobReplies.QueueDepths(loads.Answered.SelectMany(l => l.Queued).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => g.Sum(q => q.Value)));
+        Dictionary<string, int> Jobs(Func<BoardReplies.Load, Dictionary<string, int>> of) =>
+            loads.Answered.SelectMany(of).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => g.Sum(q => q.Value));
+        Dictionary<string, TimeSpan> Work(Func<BoardReplies.Load, Dictionary<string, TimeSpan>> of) =>
+            loads.Answered.SelectMany(of).GroupBy(q => q.Key).ToDictionary(g => g.Key, g => TimeSpan.FromTicks(g.Sum(q => q.Value.Ticks)));
+        return new JobReplies.QueueDepths(Jobs(l => l.Queued), Work(l => l.QueuedWork), Jobs(l => l.OpenJobs), Work(l => l.OpenWork));
     }
 
     private async Task<Boards> LoadsAsync()
@@ -98,6 +117,12 @@ public sealed class FleetIntakeActor : ReceiveActor
         var wait = TimeSpan.FromTicks(Math.Min(_timeout.Ticks, LoadTimeout.Ticks));
         var answers = await Task.WhenAll(_ids.Select(async b => (Board: b, Load: await AskOrNull(new BoardCommands.GetLoad(b), wait) as BoardReplies.Load)));
         return new Boards([.. answers.Where(a => a.Load is not null).Select(a => a.Load!)], [.. answers.Where(a => a.Load is null).Select(a => a.Board)]);
+    }
+
+    private async Task<IReadOnlyList<BoardReplies.Regions>> RegionsAsync()
+    {
+        var answers = await Task.WhenAll(_ids.Select(b => AskOrNull(new BoardCommands.GetRegions(b))));
+        return [.. answers.OfType<BoardReplies.Regions>()];
     }
 
     private async Task<object?> AskOrNull(IBoardCommand command, TimeSpan? wait = null)
@@ -116,6 +141,12 @@ public sealed class FleetIntakeActor : ReceiveActor
     public sealed record GetBoards
     {
         public static readonly GetBoards Instance = new();
+    }
+
+    /// <summary>Answered with the partitions of every board that answered (<see cref="BoardReplies.Regions"/>, a list).</summary>
+    public sealed record GetRegions
+    {
+        public static readonly GetRegions Instance = new();
     }
 
     /// <summary>The loads of the boards that answered, and the ids of those that did not (their node is down or their shard moving).</summary>

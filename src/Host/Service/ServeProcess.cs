@@ -14,7 +14,7 @@ namespace Dpr.Host.Service;
 internal sealed class ServeProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<(DateTime At, string Line)> _lines = new();
 
     private ServeProcess(Process process, Uri url)
     {
@@ -125,13 +125,17 @@ internal sealed class ServeProcess : IDisposable
         return _process.ExitCode;
     }
 
-    public string Tail(int count = 30) => string.Join(Environment.NewLine, _lines.TakeLast(count));
+    public string Tail(int count = 30) => string.Join(Environment.NewLine, _lines.TakeLast(count).Select(l => l.Line));
+
+    /// <summary>When the first line of output containing <paramref name="text"/> arrived at or after <paramref name="since"/> (UTC), if one did.</summary>
+    public DateTime? FirstLine(string text, DateTime since) =>
+        _lines.FirstOrDefault(l => l.At >= since && l.Line.Contains(text, StringComparison.Ordinal)) is { Line: not null } found ? found.At : null;
 
     private void OnLine(string? line)
     {
         if (line is not null)
         {
-            _lines.Enqueue(line);
+            _lines.Enqueue((DateTime.UtcNow, line));
             // A long-running child (dpr bench soak) keeps only its latest lines.
             while (_lines.Count > 1000 && _lines.TryDequeue(out _))
             {

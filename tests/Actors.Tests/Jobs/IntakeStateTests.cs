@@ -155,6 +155,7 @@ public class IntakeStateTests
                 && held.OpenPerTenant.OrderBy(t => t.Key).SequenceEqual(state.OpenPerTenant.OrderBy(t => t.Key))
                 && held.OpenPerTenant.All(t => t.Value == held.Jobs.Values.Where(j => j.Tenant == t.Key).Aggregate(default(TenantLoad), (load, j) => load + TenantLoad.Of(j.Request)))
                 && held.QueuedPerModule.OrderBy(t => t.Key).SequenceEqual(state.QueuedPerModule.OrderBy(t => t.Key))
+                && held.QueuedPerModule.All(t => t.Value == held.Jobs.Values.Where(j => j.State == JobState.Queued && j.Module == t.Key).Aggregate(default(TenantLoad), (load, j) => load + TenantLoad.Of(j.Request)))
                 && held.Blobs.Values.Sum() == held.Jobs.Values.Count(j => j.InputBlob is not null)
                 && held.Keys.Values.All(held.Jobs.ContainsKey)
                 && Describe(IntakeState.From(held.ToSnapshot())) == Describe(held);
@@ -182,7 +183,7 @@ public class IntakeStateTests
         "|",
         s.Open,
         string.Join(",", s.OpenPerTenant.Where(t => t.Value != default).OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")),
-        string.Join(",", s.QueuedPerModule.Where(t => t.Value != 0).OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")),
+        string.Join(",", s.QueuedPerModule.Where(t => t.Value != default).OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")),
         string.Join(",", s.PerTenant.OrderBy(t => t.Key).Select(t => $"{t.Key}:{string.Join(";", t.Value)}")),
         string.Join(",", s.Jobs.Values.OrderBy(j => j.JobId).Select(j => $"{j.JobId}:{j.State}:{j.Starts}:{j.Error}:{j.StartedAt}:{j.FinishedAt}")),
         string.Join(",", s.Keys.OrderBy(k => k.Value).Select(k => $"{k.Key}={k.Value}")),

@@ -22,7 +22,7 @@ namespace Dpr.Host.Tests.Fleet;
 [Collection(nameof(FleetNodes))]
 public sealed class FleetServeTests
 {
-    private static Dictionary<string, string?> Node(TemporaryPostgresCluster postgres, int port, int seedPort, int boards, int spreadAfter = 4) => new()
+    private static Dictionary<string, string?> Node(TemporaryPostgresCluster postgres, int port, int seedPort, int boards, double spreadMarginMs = 10) => new()
     {
         ["Dpr:Journal"] = "postgres",
         ["Dpr:Connection"] = postgres.ConnectionString,
@@ -30,17 +30,19 @@ public sealed class FleetServeTests
         ["Dpr:Cluster:Port"] = port.ToString(CultureInfo.InvariantCulture),
         ["Dpr:Cluster:SeedNodes:0"] = $"akka.tcp://dpr@127.0.0.1:{seedPort.ToString(CultureInfo.InvariantCulture)}",
         ["Dpr:Cluster:Boards"] = boards.ToString(CultureInfo.InvariantCulture),
-        ["Dpr:Cluster:SpreadAfterQueued"] = spreadAfter.ToString(CultureInfo.InvariantCulture),
+        ["Dpr:Cluster:SpreadMarginMilliseconds"] = spreadMarginMs.ToString(CultureInfo.InvariantCulture),
     };
 
     [Fact]
-    public void A_fleet_on_the_sqlite_journal_and_a_bad_seed_are_refused_naming_the_settings()
+    public void A_fleet_on_the_sqlite_journal_and_bad_cluster_settings_are_refused_naming_them()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Dpr:Cluster:Enabled"] = "true",
             ["Dpr:Cluster:SeedNodes:0"] = "http://127.0.0.1:4053",
             ["Dpr:Cluster:Roles"] = "board,router",
+            ["Dpr:Cluster:SpreadMarginMilliseconds"] = "-1",
+            ["Dpr:Cluster:FailureDetectionSeconds"] = "0.1",
         }).Build();
 
         var problems = ServiceOptions.From(configuration).Validate();
@@ -48,6 +50,8 @@ public sealed class FleetServeTests
         Assert.Contains(problems, p => p.StartsWith("Dpr:Cluster:Enabled: a fleet keeps its state in a shared journal", StringComparison.Ordinal));
         Assert.Contains("Dpr:Cluster:SeedNodes: 'http://127.0.0.1:4053' is not a member address akka.tcp://dpr@HOST:PORT", problems);
         Assert.Contains("Dpr:Cluster:Roles: board, gateway or both, found 'board,router'", problems);
+        Assert.Contains("Dpr:Cluster:SpreadMarginMilliseconds: 0 to 60000, found -1", problems);
+        Assert.Contains("Dpr:Cluster:FailureDetectionSeconds: 0.5 to 600, found 0.1", problems);
     }
 
     [PostgresFact]
@@ -56,8 +60,8 @@ public sealed class FleetServeTests
         using var postgres = TemporaryPostgresCluster.Start();
         await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
         var (portA, portB) = (ServeProcess.FreePort(), ServeProcess.FreePort());
-        await using var a = await ApiServer.StartAsync(Node(postgres, portA, portA, boards: 3, spreadAfter: 100));
-        var b = await ApiServer.StartAsync(Node(postgres, portB, portA, boards: 3, spreadAfter: 100));
+        await using var a = await ApiServer.StartAsync(Node(postgres, portA, portA, boards: 3, spreadMarginMs: 60_000));
+        var b = await ApiServer.StartAsync(Node(postgres, portB, portA, boards: 3, spreadMarginMs: 60_000));
         using var alice = a.Client("alice");
         using var aliceOnB = b.Client("alice");
 
@@ -74,6 +78,10 @@ public sealed class FleetServeTests
         var holding = (await BoardsAsync(alice)).Boards.Where(x => x.Loaded.Count > 0).ToList();
         Assert.Equal(["conv3x3_int8", "conv5x5_int16"], holding.SelectMany(x => x.Loaded).Order(StringComparer.Ordinal));
         Assert.Equal(2, holding.Count);
+        // /v1/regions lists every board's partitions, each with its board.
+        var regions = (await aliceOnB.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!.Regions;
+        Assert.Equal(["pynq-z2-0", "pynq-z2-1", "pynq-z2-2"], regions.Select(r => r.Board).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal(["conv3x3_int8", "conv5x5_int16"], regions.Where(r => r.Module is not null).Select(r => r.Module!).Order(StringComparer.Ordinal));
 
         await b.DisposeAsync();
 
@@ -111,7 +119,7 @@ public sealed class FleetServeTests
         using var postgres = TemporaryPostgresCluster.Start();
         await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
         var port = ServeProcess.FreePort();
-        var first = await ApiServer.StartAsync(Node(postgres, port, port, boards: 2, spreadAfter: 100));
+        var first = await ApiServer.StartAsync(Node(postgres, port, port, boards: 2, spreadMarginMs: 60_000));
         Guid id;
         string[] loaded;
         using (var alice = first.Client("alice"))
@@ -127,7 +135,7 @@ public sealed class FleetServeTests
 
         // Another node on another port, the same journal: remember-entities starts the boards, their region managers recover.
         var again = ServeProcess.FreePort();
-        await using var second = await ApiServer.StartAsync(Node(postgres, again, again, boards: 2, spreadAfter: 100));
+        await using var second = await ApiServer.StartAsync(Node(postgres, again, again, boards: 2, spreadMarginMs: 60_000));
         using var aliceAgain = second.Client("alice");
         await Eventually.TrueAsync(async () => (await BoardsAsync(aliceAgain)).Boards.Count == 2, "both boards answering again", TimeSpan.FromMinutes(3));
         Assert.Equal(loaded, Partitions(await BoardsAsync(aliceAgain)));
