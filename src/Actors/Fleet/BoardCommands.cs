@@ -26,6 +26,12 @@ public static class BoardCommands
         [property: Key(0)] string Board,
         [property: Key(1)] Guid JobId) : IBoardCommand;
 
+    /// <summary>Whether the board's intake would find a job by this idempotency key; answered as <see cref="JobCommands.FindKey"/> is.</summary>
+    [MessagePackObject]
+    public sealed record FindKey(
+        [property: Key(0)] string Board,
+        [property: Key(1)] JobCommands.FindKey Query) : IBoardCommand;
+
     /// <summary>A tenant's jobs the board's intake holds; answered as <see cref="JobCommands.ListJobs"/> is.</summary>
     [MessagePackObject]
     public sealed record ListJobs(

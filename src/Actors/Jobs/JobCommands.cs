@@ -17,6 +17,16 @@ public static class JobCommands
     [MessagePackObject]
     public sealed record GetJob([property: Key(0)] Guid JobId) : IDprMessage;
 
+    /// <summary>
+    /// Whether a submission with this tenant's idempotency key would find a job here (held, being stored,
+    /// being looked up, or in the job index); answered with <see cref="JobReplies.KeyHeld"/>. A fleet asks
+    /// every board before placing a keyed job, so a retry reaches the board that has the first attempt.
+    /// </summary>
+    [MessagePackObject]
+    public sealed record FindKey(
+        [property: Key(0)] string Tenant,
+        [property: Key(1)] string Key) : IDprMessage;
+
     /// <summary>A tenant's jobs, newest first, optionally in one state; answered with <see cref="JobReplies.JobList"/>.</summary>
     [MessagePackObject]
     public sealed record ListJobs(

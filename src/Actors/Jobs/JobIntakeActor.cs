@@ -110,6 +110,7 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
         Command<JobCommands.RecordCancelled>(r => Record(r.JobId, new JobCancelled(r.JobId, r.By, _time.GetUtcNow())));
         Command<IndexWritten>(Indexed);
         Command<RetryIndex>(_ => IndexFinished(_state.Finished));
+        Command<JobCommands.FindKey>(FindKey);
         Command<JobCommands.GetJob>(get => Sender.Tell(_state.Jobs.TryGetValue(get.JobId, out var job) ? job.ToStatus() : new JobReplies.NotFound(get.JobId)));
         Command<Sync>(_ =>
         {
@@ -221,6 +222,24 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             _unstoredKeys[(request.Tenant, k)] = accepted.JobId;
         }
         Enqueue(accepted, sender);
+    }
+
+    /// <summary>Answers <see cref="JobCommands.FindKey"/> as <see cref="Submit"/> would decide it: the intake's keys first, then the index, off the actor's thread.</summary>
+    private void FindKey(JobCommands.FindKey find)
+    {
+        var key = (find.Tenant, find.Key);
+        // A key being looked up for a submission counts as held: a retry sent here is decided after it.
+        if (_state.Keys.ContainsKey(key) || _unstoredKeys.ContainsKey(key) || _keyWaiters.ContainsKey(key))
+        {
+            Sender.Tell(new JobReplies.KeyHeld(true));
+            return;
+        }
+        if (_index is not { } index)
+        {
+            Sender.Tell(new JobReplies.KeyHeld(false));
+            return;
+        }
+        Task.Run(() => new JobReplies.KeyHeld(index.FindKeys([key]).ContainsKey(key))).PipeTo(Sender);
     }
 
     /// <summary>

@@ -34,6 +34,10 @@ public static class JobReplies
     [MessagePackObject]
     public sealed record NotFound([property: Key(0)] Guid JobId) : IDprMessage;
 
+    /// <summary>The answer to <see cref="JobCommands.FindKey"/>.</summary>
+    [MessagePackObject]
+    public sealed record KeyHeld([property: Key(0)] bool Held) : IDprMessage;
+
     [MessagePackObject]
     public sealed record JobList([property: Key(0)] JobStatus[] Jobs) : IDprMessage;
 

@@ -53,6 +53,8 @@ public static class DprManifests
         [typeof(JobReplies.Rejected)] = "job-rejected.v1",
         [typeof(JobReplies.JobStatus)] = "job-status.v1",
         [typeof(JobReplies.NotFound)] = "job-not-found.v1",
+        [typeof(JobCommands.FindKey)] = "job-find-key.v1",
+        [typeof(JobReplies.KeyHeld)] = "job-key-held.v1",
         [typeof(AuditEvents.ActionRecorded)] = "audit-action-recorded.v1",
         [typeof(AuditCommands.Record)] = "audit-record.v1",
         [typeof(AuditCommands.GetHighest)] = "audit-get-highest.v1",
@@ -63,6 +65,7 @@ public static class DprManifests
         [typeof(BoardCommands.GetJob)] = "board-get-job.v1",
         [typeof(BoardCommands.ListJobs)] = "board-list-jobs.v1",
         [typeof(BoardCommands.GetRegions)] = "board-get-regions.v1",
+        [typeof(BoardCommands.FindKey)] = "board-find-key.v1",
         [typeof(BoardReplies.Regions)] = "board-regions.v1",
         [typeof(BoardReplies.Load)] = "board-load.v1",
     };

@@ -27,6 +27,7 @@ public sealed class BoardEntityActor : ReceiveActor
         Receive<BoardCommands.Submit>(submit => Node.Intake.Forward(submit.Job));
         Receive<BoardCommands.GetJob>(get => Node.Intake.Forward(new JobCommands.GetJob(get.JobId)));
         Receive<BoardCommands.ListJobs>(list => Node.Intake.Forward(list.Query));
+        Receive<BoardCommands.FindKey>(find => Node.Intake.Forward(find.Query));
         Receive<BoardCommands.GetLoad>(_ => BoardLoads.ReadAsync(Node, Cluster.Get(Context.System).SelfAddress.ToString()).PipeTo(Sender));
         Receive<BoardCommands.GetRegions>(_ => RegionsAsync(_boardId, Node).PipeTo(Sender));
         Receive<HandOff>(_ => DrainAsync(Node).PipeTo(Self));

@@ -10,7 +10,7 @@ namespace Dpr.Host.Fleet;
 /// the HTTP API asks it what it asks a board's intake, and it answers for the whole fleet. A submission
 /// goes to the board <see cref="FleetPlacement"/> picks from every board's load, one submission at a time
 /// (each decision sees the last one's job queued), unless the tenant's open jobs on all boards together hold its
-/// quota; look-ups and lists ask every board.
+/// quota; one with an idempotency key goes to the board that has the key, when one has it; look-ups and lists ask every board.
 /// </summary>
 public sealed class FleetIntakeActor : ReceiveActor
 {
@@ -53,32 +53,55 @@ public sealed class FleetIntakeActor : ReceiveActor
         }
     }
 
-    private async Task SubmitAsync(JobCommands.Submit submit)
+    private async Task SubmitAsync(JobCommands.Submit submit) => Sender.Tell(await DecideAsync(submit));
+
+    private async Task<object> DecideAsync(JobCommands.Submit submit)
     {
-        var sender = Sender;
-        var loads = await LoadsAsync();
         var tenant = submit.Request.Tenant;
+        if (submit.Request.IdempotencyKey is { } key)
+        {
+            // A retry goes to the board that has the first attempt, which answers with that job; placement could pick another.
+            var (holder, silent) = await KeyHolderAsync(tenant, key);
+            if (holder is not null)
+            {
+                return await SubmitToAsync(holder, submit);
+            }
+            if (silent.Count > 0)
+            {
+                return new JobReplies.Rejected(RejectionCode.JournalUnavailable, null, $"board(s) {string.Join(", ", silent)} did not say whether they hold idempotency key '{key}', so the job was not placed (it could run twice); retry", TimeSpan.FromSeconds(2));
+            }
+        }
+        var loads = await LoadsAsync();
         // Each board's intake checks the tenant's quotas on its own jobs; here they hold over the fleet's (the boards that answered).
         if (_quotas.QuotaRefusal(tenant, BoardReplies.Load.OpenOf(tenant, loads.Answered), TenantLoad.Of(submit.Request), "the fleet") is { } refused)
         {
-            sender.Tell(refused);
-            return;
+            return refused;
         }
-        var board = FleetPlacement.Choose(submit.Request.Module, [.. loads.Answered], SwapCost, _spreadMargin);
-        if (board is null)
-        {
-            sender.Tell(new JobReplies.Rejected(RejectionCode.QueueFull, null, $"no board of the fleet answered within {_timeout.TotalSeconds:0.#} s ({string.Join(", ", loads.Silent)})", TimeSpan.FromSeconds(2)));
-            return;
-        }
+        return FleetPlacement.Choose(submit.Request.Module, [.. loads.Answered], SwapCost, _spreadMargin) is { } board
+            ? await SubmitToAsync(board, submit)
+            : new JobReplies.Rejected(RejectionCode.QueueFull, null, $"no board of the fleet answered within {_timeout.TotalSeconds:0.#} s ({string.Join(", ", loads.Silent)})", TimeSpan.FromSeconds(2));
+    }
+
+    private async Task<object> SubmitToAsync(string board, JobCommands.Submit submit)
+    {
         try
         {
-            sender.Tell(await _boards.Ask<object>(new BoardCommands.Submit(board, submit), _timeout));
+            return await _boards.Ask<object>(new BoardCommands.Submit(board, submit), _timeout);
         }
         catch (AskTimeoutException)
         {
             // Not acknowledged: the client retries (with its idempotency key the board that stored it answers the same job).
-            sender.Tell(new JobReplies.Rejected(RejectionCode.JournalUnavailable, null, $"board {board} did not acknowledge the job within {_timeout.TotalSeconds:0.#} s", TimeSpan.FromSeconds(1)));
+            return new JobReplies.Rejected(RejectionCode.JournalUnavailable, null, $"board {board} did not acknowledge the job within {_timeout.TotalSeconds:0.#} s", TimeSpan.FromSeconds(1));
         }
+    }
+
+    /// <summary>The board whose intake has the tenant's idempotency key, and the boards that could not say (silent, or their index failed).</summary>
+    private async Task<(string? Holder, IReadOnlyList<string> Silent)> KeyHolderAsync(string tenant, string key)
+    {
+        var find = new JobCommands.FindKey(tenant, key);
+        var answers = await Task.WhenAll(_ids.Select(async b => (Board: b, Answer: await AskOrNull(new BoardCommands.FindKey(b, find), LoadTimeout, anyFailure: true))));
+        return (answers.FirstOrDefault(a => a.Answer is JobReplies.KeyHeld { Held: true }).Board,
+            [.. answers.Where(a => a.Answer is not JobReplies.KeyHeld).Select(a => a.Board)]);
     }
 
     private async Task<object> FindAsync(Guid id)
@@ -125,13 +148,14 @@ public sealed class FleetIntakeActor : ReceiveActor
         return [.. answers.OfType<BoardReplies.Regions>()];
     }
 
-    private async Task<object?> AskOrNull(IBoardCommand command, TimeSpan? wait = null)
+    /// <param name="anyFailure">Also null when the board answered with a failure (its index could not be read), not only when it was silent.</param>
+    private async Task<object?> AskOrNull(IBoardCommand command, TimeSpan? wait = null, bool anyFailure = false)
     {
         try
         {
             return await _boards.Ask<object>(command, wait ?? _timeout);
         }
-        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException || anyFailure)
         {
             return null;
         }

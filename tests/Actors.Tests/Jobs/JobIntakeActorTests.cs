@@ -195,6 +195,23 @@ public class JobIntakeActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void FindKey_says_whether_a_submission_with_the_key_would_find_a_job_held_or_in_the_index()
+    {
+        var index = new GatedJobIndex();
+        var intake = Intake(index, "find-key");
+        var held = Accept(intake, Request(key: "held"));
+        var done = Accept(intake, Request(key: "done", fill: 5));
+        intake.Tell(new JobCommands.RecordCompleted(done, "r", "conv"));
+        AwaitAssert(() => Assert.Equal([held], Held(intake).Jobs.Keys));
+
+        foreach (var (tenant, key, expected) in new[] { ("t1", "held", true), ("t1", "done", true), ("t1", "never", false), ("t2", "held", false) })
+        {
+            intake.Tell(new JobCommands.FindKey(tenant, key));
+            ExpectMsg<JobReplies.KeyHeld>(k => Assert.True(k.Held == expected, $"{tenant}/{key}: held {k.Held}"));
+        }
+    }
+
+    [Fact]
     public void A_key_is_found_while_its_job_moves_from_the_intake_to_the_index_and_reserved_while_the_index_is_asked()
     {
         var index = new GatedJobIndex();

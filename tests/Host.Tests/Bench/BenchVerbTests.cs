@@ -46,16 +46,19 @@ public class BenchVerbTests
             var j = JsonDocument.Parse(File.ReadAllText(path)).RootElement;
             Assert.Equal("fleet", j.GetProperty("benchmark").GetString());
             var rows = j.GetProperty("rows").EnumerateArray().ToList();
-            Assert.Equal([1, 2, 4, 8, 16, 32, 8, 8], rows.Select(r => r.GetProperty("boards").GetInt32()));
-            Assert.Equal(["fleet", "round-robin"], rows.Skip(6).Select(r => r.GetProperty("placement").GetString()));
+            Assert.Equal([1, 2, 4, 8, 16, 32, 4, 4, 8, 8], rows.Select(r => r.GetProperty("boards").GetInt32()));
+            Assert.Equal(["fleet", "round-robin", "fleet", "round-robin"], rows.Skip(6).Select(r => r.GetProperty("placement").GetString()));
             var scaling = rows.Take(6).Select(r => r.GetProperty("x N x one board").GetDouble()).ToList();
-            var reduction = rows[7].GetProperty("reconfigs/job").GetDouble() / rows[6].GetProperty("reconfigs/job").GetDouble();
+            // The worst of the fleet sizes: round-robin's reconfigurations per job over the fleet's, side by side.
+            var reduction = Math.Min(Reduction(6), Reduction(8));
             var goals = j.GetProperty("goals").EnumerateArray().ToList();
             Assert.Equal([0.8, 3.0], goals.Select(g => g.GetProperty("target").GetDouble()));
             Assert.Equal(scaling.Min(), goals[0].GetProperty("measured").GetDouble(), 3);
             // The rows' figures are rounded to 4 decimals, the goal's to 2.
             Assert.InRange(goals[1].GetProperty("measured").GetDouble(), (reduction * 0.98) - 0.01, (reduction * 1.02) + 0.01);
             Assert.All(goals, g => Assert.Equal(g.GetProperty("measured").GetDouble() >= g.GetProperty("target").GetDouble(), g.GetProperty("met").GetBoolean()));
+
+            double Reduction(int fleet) => rows[fleet + 1].GetProperty("reconfigs/job").GetDouble() / rows[fleet].GetProperty("reconfigs/job").GetDouble();
         }
         finally
         {

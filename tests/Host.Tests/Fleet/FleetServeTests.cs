@@ -83,6 +83,18 @@ public sealed class FleetServeTests
         Assert.Equal(["pynq-z2-0", "pynq-z2-1", "pynq-z2-2"], regions.Select(r => r.Board).Distinct().Order(StringComparer.Ordinal));
         Assert.Equal(["conv3x3_int8", "conv5x5_int16"], regions.Where(r => r.Module is not null).Select(r => r.Module!).Order(StringComparer.Ordinal));
 
+        // A retry with an idempotency key reaches the board that has the first attempt, though placement would pick the
+        // other board (the retry names the module the other board holds), while the job is held and once it finished.
+        var first = await TestJobs.SubmitAsync(alice, TestJobs.Make("conv3x3_int8", [1, 2, 12, 12], [2, 2, 3, 3], seed: 30).Job with { IdempotencyKey = "retry-1" });
+        var elsewhere = TestJobs.Make("conv5x5_int16", [1, 2, 12, 12], [2, 2, 5, 5], seed: 31).Job with { IdempotencyKey = "retry-1" };
+        var retry = await TestJobs.SubmitAsync(alice, elsewhere);
+        Assert.Equal((first.Id, false, true), (retry.Id, first.Duplicate, retry.Duplicate));
+        Assert.Equal("completed", (await TestJobs.WaitAsync(alice, first.Id, TimeSpan.FromMinutes(2))).State);
+        var again = await TestJobs.SubmitAsync(alice, elsewhere);
+        Assert.Equal((first.Id, true), (again.Id, again.Duplicate));
+        // The retries made no job: alice's conv5x5_int16 jobs are the four of RunJobsAsync.
+        Assert.Equal(4, (await alice.GetFromJsonAsync<JobListDto>("/v1/jobs", ApiJson.Options))!.Jobs.Count(j => j.Module == "conv5x5_int16"));
+
         await b.DisposeAsync();
 
         var addressA = $"akka.tcp://dpr@127.0.0.1:{portA.ToString(CultureInfo.InvariantCulture)}";

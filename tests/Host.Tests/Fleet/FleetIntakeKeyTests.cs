@@ -1,0 +1,65 @@
+using Akka.Actor;
+using Dpr.Actors.Fleet;
+using Dpr.Actors.Jobs;
+using Dpr.Host.Fleet;
+
+namespace Dpr.Host.Tests.Fleet;
+
+/// <summary>
+/// <see cref="FleetIntakeActor"/> with a probe in the place of the boards' shard region: a submission with an
+/// idempotency key goes to the board that has the key, whatever placement would choose, and is not placed while a
+/// board cannot say (it could hold the first attempt, which would then run twice).
+/// </summary>
+public sealed class FleetIntakeKeyTests : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly JobRequest Keyed = new("alice", "conv3x3_int8", 1, "same", 0, "requantized",
+        [1, 1, 6, 6], new byte[36], [1, 1, 3, 3], new byte[9], IdempotencyKey: "retry-1");
+
+    private (IActorRef Intake, Akka.TestKit.TestProbe Boards) Start()
+    {
+        var boards = CreateTestProbe();
+        var intake = Sys.ActorOf(FleetIntakeActor.Props(boards.Ref, ["b0", "b1"], TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10), new JobIntakeOptions()));
+        // It wakes every board first.
+        Assert.Equal(["b0", "b1"], new[] { boards.ExpectMsg<BoardCommands.GetLoad>().Board, boards.ExpectMsg<BoardCommands.GetLoad>().Board });
+        return (intake, boards);
+    }
+
+    [Fact]
+    public void A_keyed_submission_goes_to_the_board_that_has_the_key()
+    {
+        var (intake, boards) = Start();
+        var id = Guid.NewGuid();
+
+        intake.Tell(new JobCommands.Submit(Keyed));
+
+        for (var i = 0; i < 2; i++)
+        {
+            var find = boards.ExpectMsg<BoardCommands.FindKey>();
+            Assert.Equal(("alice", "retry-1"), (find.Query.Tenant, find.Query.Key));
+            boards.Reply(new JobReplies.KeyHeld(find.Board == "b1"));
+        }
+        var submit = boards.ExpectMsg<BoardCommands.Submit>();
+        Assert.Equal(("b1", Keyed), (submit.Board, submit.Job.Request));
+        boards.Reply(new JobReplies.Accepted(id, Duplicate: true));
+        ExpectMsg<JobReplies.Accepted>(a => Assert.Equal((id, true), (a.JobId, a.Duplicate)));
+    }
+
+    [Fact]
+    public void A_keyed_submission_is_refused_for_a_retry_while_a_board_cannot_say_whether_it_has_the_key()
+    {
+        var (intake, boards) = Start();
+
+        intake.Tell(new JobCommands.Submit(Keyed));
+
+        var first = boards.ExpectMsg<BoardCommands.FindKey>();
+        boards.Reply(new JobReplies.KeyHeld(false));
+        var second = boards.ExpectMsg<BoardCommands.FindKey>();
+        Assert.Equal(["b0", "b1"], new[] { first.Board, second.Board }.Order(StringComparer.Ordinal));
+        // The other board stays silent: nothing is placed, the client is told to retry.
+        var refused = ExpectMsg<JobReplies.Rejected>(TimeSpan.FromSeconds(10));
+        Assert.Equal(RejectionCode.JournalUnavailable, refused.Code);
+        Assert.Contains($"board(s) {second.Board} did not say whether they hold idempotency key 'retry-1'", refused.Message);
+        Assert.NotNull(refused.RetryAfter);
+        boards.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+}
