@@ -20,8 +20,16 @@ namespace Dpr.Optimum;
 public static class OptimalScheduler
 {
     /// <summary>Solves <paramref name="instance"/>; stops at <paramref name="timeLimit"/> with the best schedule found (then not optimal).</summary>
-    /// <exception cref="ArgumentException">The instance has no job, no partition, a negative time, or a job that cannot start in time.</exception>
-    public static OfflineSchedule Solve(OfflineInstance instance, TimeSpan timeLimit)
+    /// <param name="onlyForWaitingJobs">
+    /// Allow a load of a module only while one of its jobs has arrived and not started — what an online scheduler
+    /// without prefetch does (it cannot load for a job it has not seen). The optimum of that class measures how
+    /// much of the offline optimum's advantage is loading ahead of arrivals.
+    /// </param>
+    /// <param name="order">Pairs of jobs (indices) where the first starts no later than the second: the optimum among
+    /// schedules that made those decisions (say, what a scheduler committed to before it could know the rest).</param>
+    /// <exception cref="ArgumentException">The instance has no job, no partition, a negative time, or a job that cannot start in
+    /// time; an order names a job the instance does not have.</exception>
+    public static OfflineSchedule Solve(OfflineInstance instance, TimeSpan timeLimit, bool onlyForWaitingJobs = false, IReadOnlyList<(int First, int Then)>? order = null)
     {
         ArgumentNullException.ThrowIfNull(instance);
         Validate(instance);
@@ -67,6 +75,18 @@ public static class OptimalScheduler
                 }
             }
         }
+        foreach (var (first, then) in order ?? [])
+        {
+            if (first < 0 || first >= n || then < 0 || then >= n)
+            {
+                throw new ArgumentException($"the order ({first}, {then}) names a job outside 0..{n - 1}", nameof(order));
+            }
+            model.Add(start[first] <= start[then]);
+        }
+        if (onlyForWaitingJobs)
+        {
+            RequireWaitingJob(model, instance, start, arcs.Where(a => a.From < 0 || jobs[a.From].Module != jobs[a.To].Module).ToList());
+        }
         for (var j = 0; j < n; j++)
         {
             model.AddExactlyOne(Enumerable.Range(0, instance.Partitions).Select(p => (ILiteral)on[j, p]));
@@ -79,7 +99,7 @@ public static class OptimalScheduler
         var status = solver.Solve(model);
         if (status is not (CpSolverStatus.Optimal or CpSolverStatus.Feasible))
         {
-            throw new InvalidOperationException($"CP-SAT found no schedule within {timeLimit.TotalSeconds} s (status {status}); every valid instance has one");
+            throw new InvalidOperationException($"CP-SAT found no schedule within {timeLimit.TotalSeconds} s (status {status}): with an order or loads only for waiting jobs there may be none; without, every valid instance has one");
         }
         var starts = Enumerable.Range(0, n)
             .Select(j => new OfflineSchedule.Start(j, Enumerable.Range(0, instance.Partitions).First(p => solver.BooleanValue(on[j, p])), TimeSpan.FromTicks(solver.Value(start[j]))))
@@ -93,6 +113,40 @@ public static class OptimalScheduler
             .OrderBy(l => l.Partition).ThenBy(l => l.At)
             .ToList();
         return new OfflineSchedule(status == CpSolverStatus.Optimal, (int)Math.Round(solver.ObjectiveValue), (int)Math.Ceiling(solver.BestObjectiveBound - 1e-6), starts, swaps);
+    }
+
+    /// <summary>
+    /// Each load ends when its job j starts, so it starts at s_j − swap; then some job k of j's module must be
+    /// waiting: a_k ≤ s_j − swap ≤ s_k (for k = j the second half always holds).
+    /// </summary>
+    private static void RequireWaitingJob(CpModel model, OfflineInstance instance, IntVar[] start, List<(int Partition, int From, int To, BoolVar Literal)> loads)
+    {
+        var jobs = instance.Jobs;
+        var swap = instance.SwapCost.Ticks;
+        var waiting = new Dictionary<int, List<ILiteral>>();
+        foreach (var (_, _, j, literal) in loads)
+        {
+            if (!waiting.TryGetValue(j, out var witnesses))
+            {
+                witnesses = [];
+                for (var k = 0; k < jobs.Count; k++)
+                {
+                    if (jobs[k].Module != jobs[j].Module || jobs[k].Arrival.Ticks + swap > jobs[j].Arrival.Ticks + instance.WaitBound.Ticks)
+                    {
+                        continue;
+                    }
+                    var witness = model.NewBoolVar($"waits{k}_for{j}");
+                    model.Add(start[j] >= jobs[k].Arrival.Ticks + swap).OnlyEnforceIf(witness);
+                    if (k != j)
+                    {
+                        model.Add(start[k] >= start[j] - swap).OnlyEnforceIf(witness);
+                    }
+                    witnesses.Add(witness);
+                }
+                waiting.Add(j, witnesses);
+            }
+            model.AddBoolOr(witnesses.Append(literal.Not()));
+        }
     }
 
     private static void Validate(OfflineInstance instance)

@@ -318,7 +318,7 @@ public sealed class JobScheduler
     private Assignment.Load? Prefetch(PartitionView self, List<PartitionView> usable, List<ModulePlan> plan, ModulePlan? next, DateTimeOffset now) =>
         options.Prefetch && arrivals.Work(now) / partitionCount < options.PrefetchBelowLoad
             && (next ?? Likeliest(self, usable, now)) is { } predicted
-            && Place(predicted, usable, plan, self.Name, now) == self.Name
+            && Place(predicted, usable, plan, self.Name, now, speculative: true) == self.Name
             ? Load(self, predicted.Module, prefetch: true)
             : null;
 
@@ -511,12 +511,14 @@ public sealed class JobScheduler
     /// ones first, then by the placement policy. A partition that is the only holder of a module with an
     /// older waiting job is never the victim (that would break the older job's bound to serve a younger one),
     /// unless it is the asking partition, which has weighed its own queue already (EDF and the batch bound).
+    /// A <paramref name="speculative"/> load (a prefetch) never replaces an operator's module (<see cref="PartitionView.Pinned"/>).
     /// </summary>
-    private string? Place(ModulePlan module, List<PartitionView> usable, List<ModulePlan> plan, string self, DateTimeOffset now)
+    private string? Place(ModulePlan module, List<PartitionView> usable, List<ModulePlan> plan, string self, DateTimeOffset now, bool speculative = false)
     {
         var byModule = plan.ToDictionary(p => p.Module, StringComparer.Ordinal);
         var candidates = usable
             .Where(p => !p.Busy && !pendingLoads.ContainsKey(p.Name) && Hosts(p, module.Module) && p.Module != module.Module)
+            .Where(p => !speculative || !p.Pinned)
             .Where(p => p.Module is null
                 || p.Name == self
                 || !byModule.TryGetValue(p.Module, out var held)

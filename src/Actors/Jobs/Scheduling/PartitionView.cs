@@ -7,6 +7,8 @@ namespace Dpr.Actors.Jobs.Scheduling;
 /// </summary>
 /// <param name="Faulted">A faulted partition is neither run on nor loaded into.</param>
 /// <param name="Known">False until its region manager has said what it holds.</param>
+/// <param name="Pinned">Its module was loaded by someone other than the scheduler (an operator's explicit load): a
+/// speculative prefetch does not replace it; a load for queued jobs still may.</param>
 public sealed record PartitionView(
     string Name,
     string? Module,
@@ -15,4 +17,5 @@ public sealed record PartitionView(
     DateTimeOffset? LastUsed,
     IReadOnlyCollection<string> Hosts,
     bool Faulted = false,
-    bool Known = true);
+    bool Known = true,
+    bool Pinned = false);

@@ -122,10 +122,24 @@ public sealed class SchedulingDriver
         {
             return Pump(commands, now);
         }
+        var module = observation.Status == RegionStatus.Loaded ? observation.Module?.Value : null;
+        // A module that replaced what the region last held without our asking was loaded by someone else (an
+        // operator): prefetch leaves it. The first word of a region incarnation (a start or restart, its or ours) is
+        // nobody's load, and the same module again (after a scrub, an upset's repair) keeps the mark.
+        if (module is not null && module != slot.LastLoaded)
+        {
+            slot.Pinned = slot.Incarnation == observation.Incarnation && module != slot.Loading;
+            slot.LastLoaded = module;
+        }
+        else if (observation.Status == RegionStatus.Empty)
+        {
+            slot.Pinned = false;
+            slot.LastLoaded = null;
+        }
         slot.Incarnation = observation.Incarnation;
         slot.SequenceNr = observation.SequenceNr;
         slot.Status = observation.Status;
-        slot.Module = observation.Status == RegionStatus.Loaded ? observation.Module?.Value : null;
+        slot.Module = module;
         slot.LoadedAt = observation.LoadedAt;
         if (observation.LoadedAt > slot.LastUsed || slot.LastUsed is null)
         {
@@ -356,6 +370,12 @@ public sealed class SchedulingDriver
         /// <summary>The module we asked it to load, until it answers.</summary>
         public string? Loading { get; set; }
 
+        /// <summary>The module it was last seen holding, through scrubs and faults.</summary>
+        public string? LastLoaded { get; set; }
+
+        /// <summary>Its module was loaded by someone else (an operator): no prefetch replaces it.</summary>
+        public bool Pinned { get; set; }
+
         /// <summary>A load's answer came before any sign of it: the next observation settles it.</summary>
         public bool AwaitingState { get; set; }
 
@@ -372,7 +392,8 @@ public sealed class SchedulingDriver
             LastUsed,
             hosts,
             Faulted: Status == RegionStatus.Faulted,
-            Known: Incarnation is not null);
+            Known: Incarnation is not null,
+            Pinned: Pinned);
 
         /// <summary>
         /// Another refusal in a row: the partition is left alone for a back-off from <paramref name="first"/>

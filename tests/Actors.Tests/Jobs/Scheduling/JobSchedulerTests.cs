@@ -327,6 +327,22 @@ public class JobSchedulerTests
     }
 
     [Fact]
+    public void Prefetch_never_replaces_an_operators_module_but_queued_jobs_still_may()
+    {
+        var jobs = new[] { Job("c", atMs: 0), Job("b", atMs: 50), Job("b", atMs: 100) };
+        var s = Admit(new SchedulerOptions { Prefetch = true }, jobs);
+        foreach (var j in jobs)
+        {
+            s.Cancel(j.Id);
+        }
+        var pinned = Part("p", "a") with { Pinned = true };
+
+        Assert.Null(s.Next("p", [pinned], T0.AddMilliseconds(130)));
+        Assert.IsType<Assignment.Hold>(Admit(new SchedulerOptions { Prefetch = true }, Job("b", atMs: 0), Job("b", atMs: 150)).Next("p", [pinned], T0.AddMilliseconds(151)));
+        Assert.Equal(new Assignment.Load("b", "a", Prefetch: false), Admit(new SchedulerOptions { Prefetch = true }, Job("b", atMs: 0)).Next("p", [pinned], T0.AddMilliseconds(240)));
+    }
+
+    [Fact]
     public void Prefetch_never_evicts_a_module_with_queued_jobs()
     {
         var s = Admit(new SchedulerOptions { Prefetch = true }, Job("b", atMs: 0), Job("a", atMs: 1));

@@ -61,12 +61,63 @@ public sealed class OptimalScheduleTests
             var instance = RandomInstance(seed);
 
             var schedule = OptimalScheduler.Solve(instance, TimeLimit);
+            var waiting = OptimalScheduler.Solve(instance, TimeLimit, onlyForWaitingJobs: true);
             var (dprLoads, dprMaxWait) = RunDriver(instance);
 
-            Assert.True(schedule.Optimal, $"seed {seed}: not proven optimal");
+            Assert.True(schedule.Optimal && waiting.Optimal, $"seed {seed}: not proven optimal");
             AssertValid(instance, schedule);
+            AssertValid(instance, waiting);
+            AssertLoadsOnlyForWaitingJobs(instance, waiting);
             Assert.True(dprMaxWait <= instance.WaitBound, $"seed {seed}: the driver waited {dprMaxWait}");
-            Assert.True(schedule.Loads <= dprLoads, $"seed {seed}: optimum {schedule.Loads} > driver {dprLoads}");
+            Assert.True(schedule.Loads <= waiting.Loads && waiting.Loads <= dprLoads, $"seed {seed}: optimum {schedule.Loads}, for waiting jobs {waiting.Loads}, driver {dprLoads}");
+        }
+    }
+
+    /// <summary>
+    /// Why no online scheduler meets 1.15x the optimum on every small instance: X and Y agree until 300 ms, so a
+    /// scheduler that sees arrivals only as they come treats them alike until then; by 250 ms it has started job 0
+    /// or job 1 first (job 0's bound is 250 ms). Started job 0 first, it needs three loads on X; job 1 first, three
+    /// on Y; the optimum of each needs two. Every deterministic online scheduler is 1.5x the optimum on one of them.
+    /// </summary>
+    [Fact]
+    public void Two_instances_with_a_common_past_cost_any_online_scheduler_one_load_more_on_one_of_them()
+    {
+        var x = Instance(1, ("m0", 0), ("m1", 200), ("m0", 460));
+        var y = Instance(1, ("m0", 0), ("m1", 200), ("m1", 300));
+
+        Assert.Equal(2, OptimalScheduler.Solve(x, TimeLimit).Loads);
+        Assert.Equal(2, OptimalScheduler.Solve(y, TimeLimit).Loads);
+        Assert.Equal(3, OptimalScheduler.Solve(x, TimeLimit, order: [(0, 1)]).Loads);
+        Assert.Equal(2, OptimalScheduler.Solve(x, TimeLimit, order: [(1, 0)]).Loads);
+        Assert.Equal(2, OptimalScheduler.Solve(y, TimeLimit, order: [(0, 1)]).Loads);
+        Assert.Equal(3, OptimalScheduler.Solve(y, TimeLimit, order: [(1, 0)]).Loads);
+        Assert.Equal(5, RunDriver(x).Loads + RunDriver(y).Loads);
+    }
+
+    [Fact]
+    public void An_order_naming_a_job_the_instance_lacks_is_a_named_error()
+    {
+        var error = Assert.Throws<ArgumentException>(() => OptimalScheduler.Solve(Instance(1, ("m0", 0)), TimeLimit, order: [(0, 3)]));
+
+        Assert.Contains("names a job outside 0..0", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Each load starts (a swap before its partition's next job) while a job of its module has arrived and not started.</summary>
+    private static void AssertLoadsOnlyForWaitingJobs(OfflineInstance instance, OfflineSchedule schedule)
+    {
+        foreach (var onPartition in schedule.Starts.GroupBy(s => s.Partition))
+        {
+            string? module = null;
+            foreach (var start in onPartition.OrderBy(s => s.At))
+            {
+                var job = instance.Jobs[start.Job];
+                if (job.Module != module)
+                {
+                    var loadAt = start.At - instance.SwapCost;
+                    Assert.Contains(schedule.Starts, k => instance.Jobs[k.Job].Module == job.Module && instance.Jobs[k.Job].Arrival <= loadAt && k.At >= loadAt);
+                    module = job.Module;
+                }
+            }
         }
     }
 

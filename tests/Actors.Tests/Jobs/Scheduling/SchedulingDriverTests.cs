@@ -159,6 +159,25 @@ public class SchedulingDriverTests
     }
 
     [Fact]
+    public void A_module_loaded_by_someone_else_is_pinned_through_a_scrub_until_the_driver_loads_the_partition()
+    {
+        var driver = Driver();
+        driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0);
+        Assert.False(driver.Views[0].Pinned);
+
+        driver.Observe(Region(RegionStatus.Loading, null), T0);
+        driver.Observe(Region(RegionStatus.Loaded, "conv5x5_int16"), T0.AddMilliseconds(2));
+        Assert.True(driver.Views[0].Pinned);
+        driver.Observe(Region(RegionStatus.Scrubbing, "conv5x5_int16"), T0.AddMilliseconds(3));
+        driver.Observe(Region(RegionStatus.Loaded, "conv5x5_int16"), T0.AddMilliseconds(4));
+        Assert.True(driver.Views[0].Pinned);
+
+        Assert.Equal([new DriverCommand.Load(P0, Conv3)], Settle(driver, driver.Accept(Job("conv3x3_int8", atMs: 4), 0, T0.AddMilliseconds(4))));
+        driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0.AddMilliseconds(30));
+        Assert.False(driver.Views[0].Pinned);
+    }
+
+    [Fact]
     public void A_refused_load_pauses_the_partition_then_it_is_tried_again()
     {
         var driver = Driver();
