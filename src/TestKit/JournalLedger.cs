@@ -15,6 +15,7 @@ internal sealed class JournalLedger(NodeJournal journal) : IJournalInterceptor
     private readonly Lock _lock = new();
     private readonly List<RecordedEvent> _events = [];
     private int _refusals;
+    private int _failedInOutage;
     private bool _outage;
 
     public IReadOnlyList<RecordedEvent> Events
@@ -35,6 +36,18 @@ internal sealed class JournalLedger(NodeJournal journal) : IJournalInterceptor
             lock (_lock)
             {
                 return _outage;
+            }
+        }
+    }
+
+    /// <summary>How many writes an outage has failed so far.</summary>
+    public int FailedInOutage
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _failedInOutage;
             }
         }
     }
@@ -61,6 +74,7 @@ internal sealed class JournalLedger(NodeJournal journal) : IJournalInterceptor
         {
             if (_outage)
             {
+                _failedInOutage++;
                 throw new TestJournalFailureException($"the {journal} journal is down (an outage injected by the test)");
             }
             if (_refusals > 0)

@@ -103,6 +103,9 @@ public sealed class TestFaults
 
     public void EndJournalOutage(NodeJournal journal) => _node.Ledger(journal).SetOutage(false);
 
+    /// <summary>How many writes to <paramref name="journal"/> its outages have failed so far: a test waits for one before it ends the outage.</summary>
+    public int JournalWritesFailedInOutage(NodeJournal journal) => _node.Ledger(journal).FailedInOutage;
+
     /// <summary>Whether the controller observes, waiting out a port write's turn (bounded: a controller idle after an uncorrectable upset stays idle).</summary>
     private async Task<bool> ObservingAsync()
     {

@@ -47,7 +47,7 @@ public sealed class TestNode : IAsyncDisposable
     {
         System = system;
         Options = options ?? new DprTestKitOptions();
-        Clock = Options.VirtualTime ? new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)) : null;
+        Clock = Options.VirtualTime ? new RecordingClock(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero)) : null;
         Time = Clock ?? TimeProvider.System;
         Profile = BoardCatalog.Load(Options.Board);
         var modules = Path.Combine(_directory, "modules");
@@ -133,6 +133,11 @@ public sealed class TestNode : IAsyncDisposable
 
     /// <summary>Every event the node's journals stored, in the order stored, across restarts.</summary>
     public IReadOnlyList<RecordedEvent> JournalEvents(NodeJournal journal) => _ledgers[journal].Events;
+
+    /// <summary>Every timer armed on the virtual clock so far, in the order armed (a port's timed hang among them).</summary>
+    /// <exception cref="InvalidOperationException">The node runs on the system clock.</exception>
+    public IReadOnlyList<ArmedTimer> ArmedTimers =>
+        (Clock as RecordingClock ?? throw new InvalidOperationException("the node runs on the system clock (DprTestKitOptions.VirtualTime = false): it records no timers")).Timers;
 
     /// <summary>Moves virtual time on (events, ages, the port's hangs see it); the Akka scheduler's timers are not virtual.</summary>
     /// <exception cref="InvalidOperationException">The node runs on the system clock.</exception>

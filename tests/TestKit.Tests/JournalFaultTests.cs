@@ -54,7 +54,7 @@ public sealed class JournalFaultTests(ITestOutputHelper output) : DprTestKit(out
         Faults.StartJournalOutage(NodeJournal.Regions);
 
         var during = Board.LoadAsync("conv5x5_int16");
-        await Task.Delay(500);
+        await Eventually.TrueAsync(() => Faults.JournalWritesFailedInOutage(NodeJournal.Regions) > 0, "the outage to fail the region manager's write", TimeSpan.FromSeconds(30));
         Faults.EndJournalOutage(NodeJournal.Regions);
         object? loaded = null;
         await Eventually.TrueAsync(async () => (loaded = await AnswerOrNullAsync(Board.LoadAsync("conv5x5_int16"))) is RegionReplies.Loaded, () => $"a load to succeed after the outage (last answer {loaded})", TimeSpan.FromSeconds(60));

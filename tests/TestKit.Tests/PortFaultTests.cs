@@ -91,15 +91,16 @@ public sealed class VirtualTimeTests(ITestOutputHelper output)
         Faults.PortFailsNextWrite(SimulatedFault.Hang, hangFor: TimeSpan.FromSeconds(30));
 
         var answer = Board.LoadAsync("conv5x5_int8");
-        await Eventually.TrueAsync(() => Board.PortWrites.Count == 1, "the write to begin", TimeSpan.FromSeconds(30));
-        // The port arms its 30 s on the node's clock just after the write is recorded.
-        await Task.Delay(200);
+        ArmedTimer? hang = null;
+        await Eventually.TrueAsync(() => (hang = Node.ArmedTimers.FirstOrDefault(t => t.Due == TimeSpan.FromSeconds(30))) is not null, "the port to arm its 30 s hang on the node's clock", TimeSpan.FromSeconds(30));
         Node.AdvanceTime(TimeSpan.FromSeconds(29));
-        await Task.Delay(200);
-        Assert.False(Board.PortWrites[0].Finished, "the write ended before its 30 s of virtual time had passed");
+        // The clock fires what is due inside AdvanceTime, so a hang that ended early would show here.
+        Assert.False(hang!.Fired, "the hang's timer fired before its 30 s of virtual time had passed");
+        Assert.False(Board.PortWrites.Single().Finished, "the write ended before its 30 s of virtual time had passed");
 
         Node.AdvanceTime(TimeSpan.FromSeconds(1));
 
+        Assert.True(hang.Fired, "the hang's timer fired once the clock reached its 30 s");
         Assert.IsType<Actors.Regions.RegionReplies.Loaded>(await answer);
         Assert.True(Board.PortWrites[0].Succeeded);
     }

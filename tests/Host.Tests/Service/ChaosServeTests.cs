@@ -6,6 +6,7 @@ using Dpr.Host.Service;
 using Dpr.Host.Tests.Api;
 using Dpr.Host.Tests.Cli;
 using Microsoft.Data.Sqlite;
+using Eventually = Dpr.TestKit.Eventually;
 
 namespace Dpr.Host.Tests.Service;
 
@@ -158,16 +159,8 @@ public class ChaosServeTests
 
     private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, ServeProcess process)
     {
-        var until = DateTime.UtcNow + Deadline;
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-            Assert.True(DateTime.UtcNow < until, $"still {value} after {Deadline.TotalSeconds:0} s:{Environment.NewLine}{process.Tail(60)}");
-            await Task.Delay(20);
-        }
+        var value = default(T);
+        await Eventually.TrueAsync(async () => done(value = await read()), () => $"a change, still {value}:{Environment.NewLine}{process.Tail(60)}", Deadline);
+        return value!;
     }
 }

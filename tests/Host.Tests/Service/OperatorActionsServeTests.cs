@@ -4,6 +4,7 @@ using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Api;
 using Microsoft.Data.Sqlite;
+using Eventually = Dpr.TestKit.Eventually;
 using Xunit.Abstractions;
 
 namespace Dpr.Host.Tests.Service;
@@ -237,17 +238,12 @@ public class OperatorActionsServeTests(ITestOutputHelper output)
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync()}{Environment.NewLine}{Tail()}");
             var injected = (await response.Content.ReadFromJsonAsync<InjectedUpsetDto>(ApiJson.Options))!;
             Assert.Equal((Partition, false), (injected.Partition, injected.Correctable));
-            var until = DateTime.UtcNow + Deadline;
-            while (true)
-            {
-                var region = await RegionAsync();
-                if (region.Status == "Faulted" || (region.Status == "Loaded" && region.Swaps > before.Swaps))
-                {
-                    return region;
-                }
-                Assert.True(DateTime.UtcNow < until, $"after an upset the partition is still {region} (before: {before}):{Environment.NewLine}{Tail()}");
-                await Task.Delay(20);
-            }
+            var region = before;
+            await Eventually.TrueAsync(
+                async () => (region = await RegionAsync()).Status == "Faulted" || (region.Status == "Loaded" && region.Swaps > before.Swaps),
+                () => $"the partition reloaded or faulted after an upset, still {region} (before: {before}):{Environment.NewLine}{Tail()}",
+                Deadline);
+            return region;
         }
 
         public void Dispose()
