@@ -31,7 +31,12 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
         Rows * TLanes.Count * (problem.OutputShape.C < ConvRun<TElem>.Block ? NarrowSubTiles : 1);
 
     /// <summary>Work items [start, end) of image n; an item is one tile of positions for one block of channels.</summary>
+    /// <remarks>
+    /// Runs once per grain a thread claims, so its stack buffers are not zeroed (<c>SkipLocalsInit</c>):
+    /// every element is written before it is read (cleared, stored as a first flush, or set from the bias).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public static void Compute<TAcc>(ConvRun<TElem> run, int n, int start, int end)
         where TAcc : IAccumulator<TVec, TElem>
     {
