@@ -21,7 +21,12 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
     private const int MaxLanes = 16;
 
     /// <summary>Work items [start, end) of image n; item = block · Tiles + tile. Input bases and step offsets are in bytes.</summary>
+    /// <remarks>
+    /// Runs once per grain a thread claims, so its stack buffers are not zeroed (<c>SkipLocalsInit</c>):
+    /// every element is written before it is read (cleared, stored as a first flush, or set from the bias).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public static void Compute<TAcc>(ChannelRun<TElem> run, int n, int start, int end)
         where TAcc : IAccumulator<TVec, TElem>
     {

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace Dpr.Fabric.Convolution;
 
 /// <summary>
@@ -84,4 +87,59 @@ internal readonly record struct ChannelGeometry(
 
     /// <summary>Index in packed weights [block][step][lane] of output channel co's weight for step (ky, j).</summary>
     public int WeightIndex(int co, int ky, int j) => ((co / Lanes * Steps) + ky * RowSteps + j) * Lanes + co % Lanes;
+
+    /// <summary>
+    /// Rows [rowStart, rowEnd) of the padded image n into <paramref name="values"/>, [Hp][Wp][Cin], each value
+    /// (x &gt;&gt; shift) &amp; mask narrowed to T; zero in the padding and, with the last row, in the slack past it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void PackRows<T>(ConvProblem problem, int n, int rowStart, int rowEnd, Span<T> values, int shift, int mask)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        var input = problem.Input.Span;
+        var rowSize = Wp * Cin;
+        for (var yp = rowStart; yp < rowEnd; yp++)
+        {
+            var row = values.Slice(yp * rowSize, rowSize);
+            var r = yp - Pad;
+            if (r < 0 || r >= H)
+            {
+                row.Clear();
+                continue;
+            }
+            row[..(Pad * Cin)].Clear();
+            row[((Pad + W) * Cin)..].Clear();
+            for (var ci = 0; ci < Cin; ci++)
+            {
+                var source = input.Slice(((n * Cin + ci) * H + r) * W, W);
+                var at = Pad * Cin + ci;
+                for (var c = 0; c < source.Length; c++, at += Cin)
+                {
+                    row[at] = T.CreateTruncating((source[c] >> shift) & mask);
+                }
+            }
+        }
+        if (rowEnd == Hp)
+        {
+            values[(Hp * rowSize)..].Clear();
+        }
+    }
+
+    /// <summary>Weights as [block][step][lane], zero past Cout and past a row's K·Cin values: an Int16 pair per step, or one Int32.</summary>
+    public int[] PackWeights(ConvProblem problem)
+    {
+        var packed = new int[Blocks * Steps * Lanes];
+        for (var co = 0; co < Cout; co++)
+        {
+            for (var ky = 0; ky < K; ky++)
+            {
+                for (var j = 0; j < RowSteps; j++)
+                {
+                    var first = Weight(problem, co, ky, j, 0);
+                    packed[WeightIndex(co, ky, j)] = PerElement == 1 ? first : ConvPacking.Pair(first, Weight(problem, co, ky, j, 1), PairDigit.Full);
+                }
+            }
+        }
+        return packed;
+    }
 }

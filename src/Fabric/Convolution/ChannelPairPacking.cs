@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Dpr.Fabric.Convolution;
@@ -33,60 +32,15 @@ internal readonly struct ChannelPairPacking : IChannelPacking<int>
         return new([PairDigit.Low, PairDigit.High], [0, 8], (int)Math.Min(g.Steps, chunk), SplitSums: false);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<int> packed)
     {
-        var input = problem.Input.Span;
-        var values = MemoryMarshal.Cast<int, short>(packed);
-        var rowSize = g.Wp * g.Cin;
-        for (var yp = rowStart; yp < rowEnd; yp++)
+        // The digit of x an Int16 holds (see PairDigit): x, its low byte (unsigned), or x >> 8.
+        var (shift, mask) = digit switch
         {
-            var row = values.Slice(yp * rowSize, rowSize);
-            var r = yp - g.Pad;
-            if (r < 0 || r >= g.H)
-            {
-                row.Clear();
-                continue;
-            }
-            row[..(g.Pad * g.Cin)].Clear();
-            row[((g.Pad + g.W) * g.Cin)..].Clear();
-            for (var ci = 0; ci < g.Cin; ci++)
-            {
-                var source = input.Slice(((n * g.Cin + ci) * g.H + r) * g.W, g.W);
-                var at = g.Pad * g.Cin + ci;
-                for (var c = 0; c < source.Length; c++, at += g.Cin)
-                {
-                    row[at] = Value(source[c], digit);
-                }
-            }
-        }
-        if (rowEnd == g.Hp)
-        {
-            values[(g.Hp * rowSize)..].Clear();
-        }
-    }
-
-    /// <summary>The digit of x an Int16 holds (see <see cref="PairDigit"/>).</summary>
-    private static short Value(int x, PairDigit digit) => (short)(digit switch
-    {
-        PairDigit.Full => x,
-        PairDigit.Low => x & 0xFF,
-        _ => x >> 8,
-    });
-
-    public static int[] PackWeights(ConvProblem problem, in ChannelGeometry g)
-    {
-        var packed = new int[g.Blocks * g.Steps * g.Lanes];
-        for (var co = 0; co < g.Cout; co++)
-        {
-            for (var ky = 0; ky < g.K; ky++)
-            {
-                for (var j = 0; j < g.RowSteps; j++)
-                {
-                    packed[g.WeightIndex(co, ky, j)] = ConvPacking.Pair(g.Weight(problem, co, ky, j, 0), g.Weight(problem, co, ky, j, 1), PairDigit.Full);
-                }
-            }
-        }
-        return packed;
+            PairDigit.Full => (0, -1),
+            PairDigit.Low => (0, 0xFF),
+            _ => (8, -1),
+        };
+        g.PackRows(problem, n, rowStart, rowEnd, MemoryMarshal.Cast<int, short>(packed), shift, mask);
     }
 }

@@ -9,11 +9,15 @@ namespace Dpr.Fabric.Convolution;
 /// <summary>Bias, rounding shift and saturation of a tile of Int64 accumulators, then its valid positions to the output.</summary>
 internal static class ConvEpilogue
 {
-    /// <summary>Requantizes (or adds the bias to) each run of valid positions straight into the output.</summary>
+    /// <summary>
+    /// Requantizes (or adds the bias to) each run of valid positions straight into the output; or, when
+    /// <paramref name="finished"/> is not empty (a tile requantized in registers, [channel][position] like
+    /// <paramref name="acc"/>), copies its valid runs.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Store(
         in ConvGeometry g, in Requantization q, ReadOnlySpan<long> bias, int n, int co0, int block, int p0, Span<long> acc,
-        Span<int> requantized, Span<long> raw)
+        ReadOnlySpan<int> finished, Span<int> requantized, Span<long> raw)
     {
         var tile = g.TilePositions;
         var end = p0 + Math.Min(tile, g.Positions - p0);
@@ -38,9 +42,13 @@ internal static class ConvEpilogue
                     continue;
                 }
                 var length = Math.Min(g.Wout - ox, end - p);
-                var source = sums.Slice(p - p0, length);
                 var at = channel + oy * g.Wout + ox;
-                if (q.Raw)
+                var source = sums.Slice(p - p0, length);
+                if (!finished.IsEmpty)
+                {
+                    finished.Slice(j * tile + p - p0, length).CopyTo(requantized.Slice(at, length));
+                }
+                else if (q.Raw)
                 {
                     AddBias(source, b, raw.Slice(at, length));
                 }

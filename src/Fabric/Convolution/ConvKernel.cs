@@ -187,7 +187,7 @@ public sealed class ConvKernel
         if (UseChannels(problem, TLanes.Count, ChannelPairPacking.PerElement, SpatialPairBound(problem) <= int.MaxValue))
         {
             var g = ChannelGeometry.Of(problem, TLanes.Count, ChannelPairPacking.PerElement);
-            var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelPairPacking.PackWeights(p, ChannelGeometry.Of(p, TLanes.Count, ChannelPairPacking.PerElement)));
+            var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelGeometry.Of(p, TLanes.Count, ChannelPairPacking.PerElement).PackWeights(p));
             var plan = ChannelPairPacking.Plan(problem, g, weights);
             if (plan.SplitSums)
             {
@@ -211,7 +211,7 @@ public sealed class ConvKernel
         if (UseChannels(problem, TLanes.Count, ChannelWidePacking.PerElement))
         {
             var g = ChannelGeometry.Of(problem, TLanes.Count, ChannelWidePacking.PerElement);
-            var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelWidePacking.PackWeights(p, ChannelGeometry.Of(p, TLanes.Count, ChannelWidePacking.PerElement)));
+            var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelGeometry.Of(p, TLanes.Count, ChannelWidePacking.PerElement).PackWeights(p));
             RunChannels<TVec, int, TLanes, ChannelWidePacking, LaneSums<TVec, int, TLanes>>(problem, g, weights, ChannelWidePacking.Plan(problem, g, weights), requantized, raw);
         }
         else

@@ -12,7 +12,4 @@ internal interface IChannelPacking<TElem>
 
     /// <summary>Rows [rowStart, rowEnd) of the padded image n in digit number d into <paramref name="packed"/>, pixel-major (see <see cref="ChannelGeometry"/>).</summary>
     static abstract void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<TElem> packed);
-
-    /// <summary>Weights as [block][step][lane], zero past Cout and past Cin.</summary>
-    static abstract TElem[] PackWeights(ConvProblem problem, in ChannelGeometry g);
 }

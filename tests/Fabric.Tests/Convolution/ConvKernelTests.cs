@@ -284,6 +284,43 @@ public sealed class ConvKernelTests
     }
 
     [Fact]
+    public void Jobs_of_one_to_three_output_channels_finish_their_tiles_in_registers_exactly()
+    {
+        // Requantized in one pass, so each vector is rounded and saturated in registers and only its valid
+        // columns are copied out: odd widths put row ends inside vectors, both strides and paddings move
+        // them, biases and shifts saturate both ways, and the large image runs on two threads.
+        var shapes = new[] { new TensorShape(1, 1, 23, 37), new TensorShape(2, 2, 9, 17), new TensorShape(1, 1, 97, 301) };
+        foreach (var module in ConvModule.All)
+        {
+            foreach (var input in shapes)
+            {
+                foreach (var (cout, stride, padding) in new[] { (1, 1, ConvPadding.Same), (2, 2, ConvPadding.Valid), (3, 2, ConvPadding.Same), (3, 1, ConvPadding.Valid) })
+                {
+                    var random = new Random(module.Bits * 1000 + module.KernelSize * 100 + cout * 10 + stride);
+                    var x = Enumerable.Range(0, (int)input.Count).Select(_ => (int)random.NextInt64(module.MinValue, module.MaxValue + 1)).ToArray();
+                    x[0] = (int)module.MinValue;
+                    var k = module.KernelSize;
+                    var w = Enumerable.Range(0, cout * input.C * k * k).Select(_ => (int)random.NextInt64(module.MinValue, module.MaxValue + 1)).ToArray();
+                    var bias = new[] { 12345, long.MaxValue / 2, long.MinValue / 2 }[..cout];
+                    var problem = ConvProblem.Create(
+                        new ConvSpec(module, stride, padding, module.Bits - 1 + cout, ConvOutputMode.Requantized), input, x,
+                        new TensorShape(cout, input.C, k, k), w, bias);
+
+                    var reference = ConvReference.Requantized(problem);
+                    Assert.Contains(reference, v => v > module.MinValue && v < module.MaxValue);
+                    // int32 sums wrap modulo 2^64, so only int8/int16 are sure to saturate on their large biases.
+                    Assert.True(cout < 2 || module.Bits == 32 || reference.Contains((int)module.MaxValue));
+                    Assert.True(cout < 3 || module.Bits == 32 || reference.Contains((int)module.MinValue));
+                    foreach (var kernel in Kernels())
+                    {
+                        Assert.Equal(reference, kernel.Requantized(problem));
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Output_of_the_wrong_length_is_refused()
     {
         var problem = ConvCases.Problem("conv3x3_int8", new TensorShape(1, 1, 4, 4), 1, _ => 1, _ => 1);
