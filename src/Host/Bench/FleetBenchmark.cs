@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net.Http.Json;
 using Dpr.Actors.Fleet;
 using Dpr.Actors.Jobs.Scheduling;
@@ -10,11 +9,10 @@ using Spectre.Console;
 namespace Dpr.Host.Bench;
 
 /// <summary>
-/// <c>dpr bench fleet</c> (docs/fleet.md). A seeded discrete-event simulation in modelled time: boards of one
-/// partition (the PYNQ-Z2's), jobs of the six conv modules with <see cref="ScheduleBenchmark"/>'s sizes and
-/// Poisson arrivals, a swap costing the simulated PCAP transfer of a conv partial. Every board runs its
-/// queue the same way (jobs of the loaded module first, unless the oldest waited past the aging bound);
-/// only where a job goes differs: <see cref="FleetPlacement"/> as the service places, or round-robin to
+/// <c>dpr bench fleet</c> (docs/fleet.md). A seeded discrete-event simulation in modelled time
+/// (<see cref="FleetSimulation"/>): boards of one partition (the PYNQ-Z2's), jobs of the six conv modules with
+/// <see cref="ScheduleBenchmark"/>'s sizes and Poisson arrivals, a swap costing the simulated PCAP transfer of a
+/// conv partial. Every board runs the service's own scheduling driver; only where a job goes differs: <see cref="FleetPlacement"/> as the service places, or round-robin to
 /// boards that schedule alone. Measured: completed jobs/s of 1 to 32 boards past saturation, and
 /// reconfigurations per job at Zipf 1.0 and 90 % load. The full run also starts a real local fleet
 /// (<see cref="LocalFleet"/>), SIGKILLs a node and times until its boards answer from the others.
@@ -92,6 +90,7 @@ public sealed class FleetBenchmark : IBenchmark
         ["jobs/s"] = Math.Round(o.JobsPerSecond, 1),
         ["x N x one board"] = scaling is { } s ? Math.Round(s, 3) : null,
         ["reconfigs/job"] = Math.Round(o.ReconfigurationsPerJob, 4),
+        ["mean wait ms"] = Math.Round(o.MeanWaitMs, 1),
         ["p99 wait ms"] = Math.Round(o.P99WaitMs, 1),
     };
 
@@ -140,159 +139,20 @@ public sealed class FleetBenchmark : IBenchmark
             }
         }
         var answered = polls.Where(p => p is { IsCompletedSuccessfully: true, Result: not null }).Min(p => p.Result!.Value);
-        TimeSpan? Logged(string text) =>
-            fleet.Nodes.Take(2).Select(n => n.FirstLine(text, killedAt)).Where(t => t is not null).Min() is { } at ? at - killedAt : null;
-        return new Resume(Logged("Marking node(s) as UNREACHABLE"), Logged("SBR took decision"), Logged("Leader is removing"), answered);
+        // Each stage by whichever comes first: the failure detector or a quarantine (DeadMemberDowningActor) marks the node
+        // unreachable, the resolver or DeadMemberDowningActor downs it.
+        TimeSpan? Logged(params string[] texts) =>
+            fleet.Nodes.Take(2).SelectMany(n => texts.Select(text => n.FirstLine(text, killedAt))).Where(t => t is not null).Min() is { } at ? at - killedAt : null;
+        return new Resume(
+            Logged("Marking node(s) as UNREACHABLE", "Marking node as TERMINATED"),
+            Logged("SBR took decision", "Downing dead member"),
+            Logged("Leader is removing"),
+            answered);
     }
 
     /// <param name="Unreachable">From the SIGKILL until a survivor's failure detector marked the node unreachable (null: not in the logs).</param>
-    /// <param name="Downed">... until the split-brain resolver downed it.</param>
+    /// <param name="Downed">... until the split-brain resolver (or, its process gone, <see cref="DeadMemberDowningActor"/>) downed it.</param>
     /// <param name="Removed">... until the leader removed it (sharding then moves its boards).</param>
     /// <param name="Answered">... until every board answered from a surviving node.</param>
     private sealed record Resume(TimeSpan? Unreachable, TimeSpan? Downed, TimeSpan? Removed, TimeSpan Answered);
-
-    /// <summary>Boards of one partition in modelled time; jobs placed by <see cref="FleetPlacement"/> or round-robin.</summary>
-    private sealed class FleetSimulation
-    {
-        private readonly SchedulerOptions _options;
-        private readonly TimeSpan _spreadMargin;
-        private readonly Board[] _boards;
-        private readonly Dictionary<string, Board> _byName;
-        private readonly PriorityQueue<Board, (DateTimeOffset, int)> _free = new();
-        private readonly List<double> _waits = [];
-        private int _reconfigurations;
-        private DateTimeOffset _end;
-
-        /// <param name="spreadMargin">Fleet placement's spread margin; null places round-robin.</param>
-        public FleetSimulation(int boards, SchedulerOptions options, TimeSpan? spreadMargin)
-        {
-            _options = options;
-            _spreadMargin = spreadMargin ?? TimeSpan.Zero;
-            _boards = [.. Enumerable.Range(0, boards).Select(i => new Board($"b{i.ToString("D2", CultureInfo.InvariantCulture)}", i))];
-            _byName = _boards.ToDictionary(b => b.Name, StringComparer.Ordinal);
-            Placed = spreadMargin is not null;
-        }
-
-        private bool Placed { get; }
-
-        public Outcome Run(ScheduleBenchmark.Arrival[] arrivals)
-        {
-            var loads = new BoardReplies.Load[_boards.Length];
-            for (var i = 0; i < arrivals.Length; i++)
-            {
-                var arrival = arrivals[i];
-                AdvanceTo(arrival.At);
-                Board board;
-                if (Placed)
-                {
-                    for (var b = 0; b < _boards.Length; b++)
-                    {
-                        loads[b] = _boards[b].Load();
-                    }
-                    board = _byName[FleetPlacement.Choose(arrival.Module, loads, _options.SwapCost, _spreadMargin)!];
-                }
-                else
-                {
-                    board = _boards[i % _boards.Length];
-                }
-                board.Enqueue(arrival);
-                if (!board.Busy)
-                {
-                    Dispatch(board, arrival.At);
-                }
-            }
-            AdvanceTo(DateTimeOffset.MaxValue);
-            var waits = _waits.Order().ToArray();
-            var seconds = (_end - arrivals[0].At).TotalSeconds;
-            return new Outcome(arrivals.Length, arrivals.Length / seconds, (double)_reconfigurations / arrivals.Length, waits[Math.Min(waits.Length - 1, (int)(0.99 * waits.Length))]);
-        }
-
-        private void AdvanceTo(DateTimeOffset time)
-        {
-            while (_free.TryPeek(out var board, out var at) && at.Item1 <= time)
-            {
-                _free.Dequeue();
-                board.Busy = false;
-                Dispatch(board, at.Item1);
-            }
-        }
-
-        /// <summary>Jobs of the loaded module first, unless the oldest has waited past the aging bound; else the oldest, after a swap.</summary>
-        private void Dispatch(Board board, DateTimeOffset now)
-        {
-            if (board.Queue.Count == 0)
-            {
-                return;
-            }
-            var oldest = board.Queue[0];
-            var same = board.Queue.FindIndex(a => a.Module == board.Module);
-            var job = board.Take(same >= 0 && now - oldest.At <= _options.AgingBound ? same : 0);
-            var took = job.Run;
-            if (job.Module != board.Module)
-            {
-                _reconfigurations++;
-                board.Module = job.Module;
-                took += _options.SwapCost;
-            }
-            _waits.Add((now - job.At).TotalMilliseconds);
-            board.Busy = true;
-            var done = now + took;
-            _end = done > _end ? done : _end;
-            _free.Enqueue(board, (done, board.Index));
-        }
-
-        /// <param name="JobsPerSecond">All jobs over the time from the first arrival until the last completes (the queues' drain included).</param>
-        public sealed record Outcome(int Jobs, double JobsPerSecond, double ReconfigurationsPerJob, double P99WaitMs);
-
-        /// <summary>One board: its partition's module, its queue in arrival order and the queue's count and work per module (as its intake reports them).</summary>
-        private sealed class Board(string name, int index)
-        {
-            private readonly Dictionary<string, int> _queued = new(StringComparer.Ordinal);
-            private readonly Dictionary<string, TimeSpan> _work = new(StringComparer.Ordinal);
-            private BoardReplies.Load? _load;
-
-            public string Name { get; } = name;
-
-            public int Index { get; } = index;
-
-            public string? Module
-            {
-                get;
-                set
-                {
-                    field = value;
-                    _load = null;
-                }
-            }
-
-            public bool Busy { get; set; }
-
-            public List<ScheduleBenchmark.Arrival> Queue { get; } = [];
-
-            public void Enqueue(ScheduleBenchmark.Arrival arrival)
-            {
-                Queue.Add(arrival);
-                _queued[arrival.Module] = _queued.GetValueOrDefault(arrival.Module) + 1;
-                _work[arrival.Module] = _work.GetValueOrDefault(arrival.Module) + arrival.Run;
-                _load = null;
-            }
-
-            public ScheduleBenchmark.Arrival Take(int index)
-            {
-                var job = Queue[index];
-                Queue.RemoveAt(index);
-                _work[job.Module] -= job.Run;
-                if (--_queued[job.Module] == 0)
-                {
-                    _queued.Remove(job.Module);
-                    _work.Remove(job.Module);
-                }
-                _load = null;
-                return job;
-            }
-
-            public BoardReplies.Load Load() => _load ??= new(
-                Name, "simulated", Module is null ? [] : [Module], 1, Module is null ? 1 : 0, new Dictionary<string, int>(_queued, StringComparer.Ordinal), new Dictionary<string, TimeSpan>(_work, StringComparer.Ordinal), [], []);
-        }
-    }
 }

@@ -64,6 +64,13 @@ public sealed class ClusterSettings
     public double FailureDetectionSeconds { get; set; } = 2;
 
     /// <summary>
+    /// Down a member at once when remoting loses it and its remoting port refuses connections (its process is
+    /// gone: a stalled process still listens), instead of after <see cref="FailureDetectionSeconds"/> and
+    /// <see cref="StableAfterSeconds"/> (<see cref="DeadMemberDowningActor"/>).
+    /// </summary>
+    public bool DownDeadMembers { get; set; } = true;
+
+    /// <summary>
     /// How much longer than a swap a module's jobs must wait on the boards serving it before they spread to
     /// another board, in milliseconds of queued board time (<see cref="Actors.Fleet.FleetPlacement"/>). Larger
     /// keeps each module on fewer boards (fewer reconfigurations), smaller balances the boards' queues closer.

@@ -75,6 +75,10 @@ public static class FleetAkkaBuilderExtensions
         {
             var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.SpreadMargin, node.Options.AskTimeout, quotas), "fleet");
             registry.Register<FleetIntakeActor>(fleet);
+            if (cluster.DownDeadMembers)
+            {
+                system.ActorOf(DeadMemberDowningActor.Props(), "dead-member-downing");
+            }
             node.ServeFleet(fleet);
         });
     }

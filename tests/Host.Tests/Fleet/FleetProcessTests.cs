@@ -100,7 +100,8 @@ public sealed class FleetProcessTests
     {
         foreach (var (id, output) in expected)
         {
-            Assert.Equal("completed", await FinalStateAsync(client, id));
+            var (state, body) = await FinalStateAsync(client, id);
+            Assert.True(state == "completed", $"job {id} ended {state}: {body}");
             Assert.Equal(Convert.ToBase64String(output), (await client.GetFromJsonAsync<ResultDto>($"/v1/jobs/{id}/result", ApiJson.Options))!.Data);
         }
         using var serialization = ActorSystem.Create("dpr-fleet-audit", ConfigurationFactory.ParseString(DprSerializer.Hocon + "\nakka.loglevel = WARNING"));
@@ -139,9 +140,10 @@ public sealed class FleetProcessTests
     }
 
     /// <summary>The job's state once finished; a 503 (a board moving) is asked again.</summary>
-    private static async Task<string> FinalStateAsync(HttpClient client, Guid id)
+    private static async Task<(string State, string Body)> FinalStateAsync(HttpClient client, Guid id)
     {
         var state = "unknown";
+        var body = "";
         await Eventually.TrueAsync(async () =>
         {
             var response = await client.GetAsync($"/v1/jobs/{id}");
@@ -150,10 +152,11 @@ public sealed class FleetProcessTests
                 return false;
             }
             Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-            state = (await response.Content.ReadFromJsonAsync<JobDto>(ApiJson.Options))!.State;
+            body = await response.Content.ReadAsStringAsync();
+            state = System.Text.Json.JsonSerializer.Deserialize<JobDto>(body, ApiJson.Options)!.State;
             return state is "completed" or "failed" or "cancelled";
         }, () => $"job {id} finished; it is {state}", TimeSpan.FromMinutes(3));
-        return state;
+        return (state, body);
     }
 
     private static async Task<BoardListDto> BoardsAsync(HttpClient client) =>
