@@ -430,21 +430,33 @@ module conv_rm #(
         end
     end
 
-    // The weight memory: ceil(MAX_CIN/PI) x SUBS words from the stream, or one tap of chunk 0 through the
-    // WEIGHT registers (the single-channel form of register map 1.0: CIN = COUT = 1).
+    // The weight memory: ceil(MAX_CIN/PI) x SUBS words from the stream, or the taps of channel (0, 0)
+    // through the WEIGHT registers (the single-channel form of register map 1.0: CIN = COUT = 1). One
+    // write port of whole words, so synthesis maps it to block RAM: the WEIGHT taps are kept in w1 and a
+    // WEIGHT write stores the kernel row (or window) it falls in.
     localparam integer WDEPTH = WQ * SUBS;
     reg [WMW-1:0] wmem [0:WDEPTH-1];
     integer wi;
     initial for (wi = 0; wi < WDEPTH; wi = wi + 1) wmem[wi] = {WMW{1'b0}};
-    reg  [WMA-1:0] p_q;
-    reg  [WMW-1:0] wq_c;
-    integer wt;
+    reg  [WMA-1:0]  p_q;
+    reg  [WMW-1:0]  wq_c;
+    reg  [KK*P-1:0] w1;
+    initial w1 = {KK*P{1'b0}};
+    wire [4:0]      wt_tap  = weight_off[6:2];
+    wire            wt_ok   = cfg_write && weight_off[11:7] == 5'd0 && weight_off[1:0] == 2'b00
+                              && wt_tap < KK[4:0] && wr_strb == 4'hF;
+    wire [4:0]      wt_word = wt_tap / RK[4:0];
+    reg  [KK*P-1:0] w1_next;
+    always @(*) begin
+        w1_next = w1;
+        w1_next[wt_tap*P +: P] = wr_data[P-1:0];
+    end
+    wire [RK*P-1:0] wt_row  = w1_next[wt_word*RK*P +: RK*P];
+    wire [WMA-1:0]  wm_addr = w_put ? w_put_addr : {{(WMA-5){1'b0}}, wt_word};
+    wire [WMW-1:0]  wm_data = w_put ? w_put_data : {{(WMW-RK*P){1'b0}}, wt_row};
     always @(posedge aclk) begin
-        if (w_put) wmem[w_put_addr] <= w_put_data;
-        else if (cfg_write)
-            for (wt = 0; wt < KK; wt = wt + 1)
-                if ({20'd0, weight_off} == wt * `CONV_WEIGHT_STRIDE && wr_strb == 4'hF)
-                    wmem[wt / RK][(wt % RK)*P +: P] <= wr_data[P-1:0];
+        if (wt_ok && !w_put) w1 <= w1_next;
+        if (w_put || wt_ok) wmem[wm_addr] <= wm_data;
         if (en) wq_c <= wmem[p_q];
     end
 
