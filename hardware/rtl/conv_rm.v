@@ -451,7 +451,14 @@ module conv_rm #(
         w1_next = w1;
         w1_next[wt_tap*P +: P] = wr_data[P-1:0];
     end
-    wire [RK*P-1:0] wt_row  = w1_next[wt_word*RK*P +: RK*P];
+    // The word's taps by constant part-selects: an index times RK·P here would be a multiply (a DSP48E1).
+    reg  [RK*P-1:0] wt_row;
+    integer wr;
+    always @(*) begin
+        wt_row = w1_next[RK*P-1:0];
+        for (wr = 1; wr < KK / RK; wr = wr + 1)
+            if (wt_word == wr[4:0]) wt_row = w1_next[wr*RK*P +: RK*P];
+    end
     wire [WMA-1:0]  wm_addr = w_put ? w_put_addr : {{(WMA-5){1'b0}}, wt_word};
     wire [WMW-1:0]  wm_data = w_put ? w_put_data : {{(WMW-RK*P){1'b0}}, wt_row};
     always @(posedge aclk) begin
