@@ -398,12 +398,16 @@ module conv_rm #(
                     end
                 end
             end
+            // Row wrk of the held word, by constant part-selects (an index times K·P would be a multiply).
             reg [WMW-1:0] row_data;
-            integer rl, rx;
+            integer rk, rl, rx;
             always @(*) begin
-                for (rl = 0; rl < PO * PI; rl = rl + 1)
-                    for (rx = 0; rx < K; rx = rx + 1)
-                        row_data[(rl*K + rx)*P +: P] = wrow[(rl*KK + wrk*K + rx)*P +: P];
+                row_data = {WMW{1'b0}};
+                for (rk = 0; rk < K; rk = rk + 1)
+                    if (wrk == rk[2:0])
+                        for (rl = 0; rl < PO * PI; rl = rl + 1)
+                            for (rx = 0; rx < K; rx = rx + 1)
+                                row_data[(rl*K + rx)*P +: P] = wrow[(rl*KK + rk*K + rx)*P +: P];
             end
             assign w_put       = wrow_on;
             assign w_put_addr  = wwa;
