@@ -39,6 +39,8 @@
 `define CONV_ID_MAGIC_WIDTH        16
 `define CONV_CAPS_MAX_WIDTH_LSB    0
 `define CONV_CAPS_MAX_WIDTH_WIDTH  16
+`define CONV_CAPS_ROW_CLOCKS_LSB   16
+`define CONV_CAPS_ROW_CLOCKS_WIDTH 8
 `define CONV_CAPS2_PI_LSB          0
 `define CONV_CAPS2_PI_WIDTH        8
 `define CONV_CAPS2_PO_LSB          8

@@ -28,7 +28,10 @@ module conv_rm #(
     // Input and output channels computed in parallel: sized so PI x PO x K x K products fit the
     // partition's 80 DSP48E1 (docs/hardware.md, "Parallelism").
     parameter integer PI       = (K == 3) ? ((P == 8) ? 4 : (P == 16) ? 2 : 1) : ((P == 8) ? 3 : 1),
-    parameter integer PO       = (K == 3) ? ((P == 32) ? 2 : 4) : ((P == 8) ? 2 : (P == 16) ? 3 : 1),
+    parameter integer PO       = (K == 3) ? ((P == 32) ? 2 : 4) : ((P == 8) ? 2 : (P == 16) ? 3 : 4),
+    // Kernel rows per clock: K (a whole pixel column a clock) or 1 (one row a clock, K clocks a column).
+    // conv5x5_int32 takes a row a clock: a whole 5x5 window of int32 products is 100 DSP48E1, over the 80.
+    parameter integer KR       = (K == 5 && P == 32) ? 1 : K,
     parameter integer MAX_CIN  = 256,
     parameter integer LB_DEPTH = 2048 - (K - 1)   // line-buffer words: IMG_W x ceil(CIN/PI) at most
 ) (
@@ -85,10 +88,13 @@ module conv_rm #(
     localparam integer AW     = clog2(LB_DEPTH);
     localparam integer WQ     = (MAX_CIN + PI - 1) / PI;     // weight-memory words (chunks)
     localparam integer QW     = clog2(WQ + 1);              // chunk index and count
-    localparam integer WA     = clog2(WQ);                  // weight-memory address
-    localparam integer WW     = PO * PI * KK * P;           // weight word: lane ((po*PI+pi)*KK + t)
+    localparam integer WW     = PO * PI * KK * P;           // stream weight word: lane ((po*PI+pi)*KK + t)
     localparam integer BPW    = (WW + 63) / 64;             // stream beats per weight word
-    localparam integer NL     = PI * K;                     // leaves of one column sum
+    localparam integer SUBS   = K / KR;                     // clocks per chunk of an image column: 1 or K
+    localparam integer RK     = KR * K;                     // taps used per clock
+    localparam integer WMW    = PO * PI * RK * P;           // weight-memory word: lane ((po*PI+pi)*RK + ky*K + kx)
+    localparam integer WMA    = clog2(WQ * SUBS);           // weight-memory address: chunk x SUBS + row
+    localparam integer NL     = PI * KR;                    // leaves of one column sum
     localparam integer CLEV   = clog2(NL);
     localparam integer CP     = 1 << CLEV;
     localparam integer PROD_W = 2 * P;
@@ -101,6 +107,7 @@ module conv_rm #(
     localparam [PO_W-1:0] ONE     = 1;
     localparam [31:0]  ID_VALUE   = {`CONV_ID_MAGIC, K[7:0], P[7:0]};
     localparam [15:0]  MAX_WIDTH  = LB_DEPTH[15:0];
+    localparam [7:0]   ROW_CLOCKS = SUBS[7:0];
     localparam [31:0]  CAPS2_VALUE = {MAX_CIN[15:0], PO[7:0], PI[7:0]};
     localparam integer BYTES      = P / 8;
     localparam signed [63:0] MAX_P = (64'sd1 <<< (P - 1)) - 64'sd1;
@@ -157,6 +164,19 @@ module conv_rm #(
         end
     endfunction
 
+    // a x b by shifts and adds: a `*` here would take a DSP48E1 of the partition's 80 (conv5x5_int32's
+    // products use all of them).
+    function [31:0] times;
+        input [15:0]   a;
+        input [QW-1:0] b;
+        integer i;
+        begin
+            times = 32'd0;
+            for (i = 0; i < QW; i = i + 1)
+                if (b[i]) times = times + ({16'd0, a} << i);
+        end
+    endfunction
+
     // Derived geometry of the current configuration (docs/convolution.md, "Output shape").
     wire [2:0]  pad_n  = cfg_pad_same ? PAD[2:0] : 3'd0;
     wire [17:0] wv     = {2'b0, img_w} + {14'd0, pad_n, 1'b0};
@@ -168,9 +188,12 @@ module conv_rm #(
     wire [17:0] out_w  = fits ? (s2 ? {1'b0, span_w[17:1]} : span_w) + 18'd1 : 18'd0;
     wire [17:0] out_h  = fits ? (s2 ? {1'b0, span_h[17:1]} : span_h) + 18'd1 : 18'd0;
     // Chunks of PI input channels per pixel, and the channels of the last chunk.
+    // Above bit QW-1 only for a CIN over MAX_CIN, which chans_ok refuses.
+    /* verilator lint_off UNUSEDSIGNAL */
     wire [15:0] nq_cfg   = (cin + PI[15:0] - 16'd1) / PI[15:0];
+    /* verilator lint_on UNUSEDSIGNAL */
     wire [3:0]  last_cfg = cin[3:0] - (nq_cfg[3:0] - 4'd1) * PI[3:0];   // 1 .. PI, exact modulo 16
-    wire [31:0] lb_need  = img_w * nq_cfg;
+    wire [31:0] lb_need  = times(img_w, nq_cfg[QW-1:0]);
     wire        chans_ok = (cin != 16'd0) && (cin <= MAX_CIN[15:0]) && (cout != 8'd0) && (cout <= PO[7:0]);
     wire        cfg_ok = (img_w != 16'd0) && (img_h != 16'd0) && (frames != 32'd0) && chans_ok
                          && (cfg_stride == 2'd1 || s2) && (!cfg_raw || cfg_shift == 6'd0)
@@ -264,7 +287,7 @@ module conv_rm #(
         case (rd_addr)
             `CONV_REG_ID:      rd_data = ID_VALUE;
             `CONV_REG_VERSION: rd_data = `CONV_VERSION_VALUE;
-            `CONV_REG_CAPS:    rd_data = {16'd0, MAX_WIDTH};
+            `CONV_REG_CAPS:    rd_data = {8'd0, ROW_CLOCKS, MAX_WIDTH};
             `CONV_REG_CAPS2:   rd_data = CAPS2_VALUE;
             `CONV_REG_STATUS:  rd_data = {29'd0, err_flag, done_flag, busy};
             `CONV_REG_IER:     rd_data = {31'd0, ie};
@@ -339,39 +362,112 @@ module conv_rm #(
     wire              w_take = loading && !load_last && s_axis_tvalid;
     wire [BPW*64-1:0] wsr_next = {s_axis_tdata, wsr};
     wire w_word_done = w_take && (wbeat == BPW[clog2(BPW+1)-1:0] - 1'b1);
+    // A weight-memory write: w_put of w_put_data at w_put_addr, w_put_final on the upload's last one.
+    wire             w_put, w_put_final;
+    wire [WMA-1:0]   w_put_addr;
+    wire [WMW-1:0]   w_put_data;
+    generate
+        if (SUBS == 1) begin : g_w_word
+            // A memory word is a stream word: stored as its last beat arrives.
+            assign w_put       = w_word_done;
+            assign w_put_addr  = wword[WMA-1:0];
+            assign w_put_data  = wsr_next[WW-1:0];
+            assign w_put_final = (wword + 1'b1 == nq_q);
+        end else begin : g_w_rows
+            // A memory word is one kernel row of a stream word: the word is held in wrow and stored a row
+            // a clock, K clocks, while the next word streams in (BPW >= K beats).
+            reg [WW-1:0]  wrow;
+            reg [2:0]     wrk;
+            reg           wrow_on;
+            reg [WMA-1:0] wwa;
+            always @(posedge aclk) begin
+                if (!aresetn || load) begin
+                    wrow_on <= 1'b0;
+                    wrk     <= 3'd0;
+                    wwa     <= {WMA{1'b0}};
+                end else begin
+                    if (w_word_done) begin
+                        wrow    <= wsr_next[WW-1:0];
+                        wrow_on <= 1'b1;
+                    end else if (wrow_on && wrk == SUBS[2:0] - 3'd1) begin
+                        wrow_on <= 1'b0;
+                    end
+                    if (wrow_on) begin
+                        wrk <= (wrk == SUBS[2:0] - 3'd1) ? 3'd0 : wrk + 3'd1;
+                        wwa <= wwa + 1'b1;
+                    end
+                end
+            end
+            // Row wrk of the held word, by constant part-selects (an index times K·P would be a multiply).
+            reg [WMW-1:0] row_data;
+            integer rk, rl, rx;
+            always @(*) begin
+                row_data = {WMW{1'b0}};
+                for (rk = 0; rk < K; rk = rk + 1)
+                    if (wrk == rk[2:0])
+                        for (rl = 0; rl < PO * PI; rl = rl + 1)
+                            for (rx = 0; rx < K; rx = rx + 1)
+                                row_data[(rl*K + rx)*P +: P] = wrow[(rl*KK + rk*K + rx)*P +: P];
+            end
+            assign w_put       = wrow_on;
+            assign w_put_addr  = wwa;
+            assign w_put_data  = row_data;
+            assign w_put_final = (wrk == SUBS[2:0] - 3'd1) && (wword == nq_q);
+        end
+    endgenerate
     always @(posedge aclk) begin
         if (!aresetn || load) begin
             wbeat     <= 0;
             wword     <= {QW{1'b0}};
             load_last <= 1'b0;
-        end else if (w_take) begin
-            wsr <= wsr_next[BPW*64-1:64];
-            if (w_word_done) begin
-                wbeat <= 0;
-                wword <= wword + 1'b1;
-                load_last <= (wword + 1'b1 == nq_q);
-            end else begin
-                wbeat <= wbeat + 1'b1;
-            end
         end else begin
-            load_last <= 1'b0;
+            load_last <= w_put && w_put_final;
+            if (w_take) begin
+                wsr <= wsr_next[BPW*64-1:64];
+                if (w_word_done) begin
+                    wbeat <= 0;
+                    wword <= wword + 1'b1;
+                end else begin
+                    wbeat <= wbeat + 1'b1;
+                end
+            end
         end
     end
 
-    // The weight memory: whole words from the stream, or one tap of word 0 through the WEIGHT
-    // registers (the single-channel form of register map 1.0: CIN = COUT = 1).
-    reg [WW-1:0] wmem [0:WQ-1];
+    // The weight memory: ceil(MAX_CIN/PI) x SUBS words from the stream, or the taps of channel (0, 0)
+    // through the WEIGHT registers (the single-channel form of register map 1.0: CIN = COUT = 1). One
+    // write port of whole words, so synthesis maps it to block RAM: the WEIGHT taps are kept in w1 and a
+    // WEIGHT write stores the kernel row (or window) it falls in.
+    localparam integer WDEPTH = WQ * SUBS;
+    reg [WMW-1:0] wmem [0:WDEPTH-1];
     integer wi;
-    initial for (wi = 0; wi < WQ; wi = wi + 1) wmem[wi] = {WW{1'b0}};
-    reg  [WA-1:0] p_q;
-    reg  [WW-1:0] wq_c;
-    integer wt;
+    initial for (wi = 0; wi < WDEPTH; wi = wi + 1) wmem[wi] = {WMW{1'b0}};
+    reg  [WMA-1:0]  p_q;
+    reg  [WMW-1:0]  wq_c;
+    reg  [KK*P-1:0] w1;
+    initial w1 = {KK*P{1'b0}};
+    wire [4:0]      wt_tap  = weight_off[6:2];
+    wire            wt_ok   = cfg_write && weight_off[11:7] == 5'd0 && weight_off[1:0] == 2'b00
+                              && wt_tap < KK[4:0] && wr_strb == 4'hF;
+    wire [4:0]      wt_word = wt_tap / RK[4:0];
+    reg  [KK*P-1:0] w1_next;
+    always @(*) begin
+        w1_next = w1;
+        w1_next[wt_tap*P +: P] = wr_data[P-1:0];
+    end
+    // The word's taps by constant part-selects: an index times RK·P here would be a multiply (a DSP48E1).
+    reg  [RK*P-1:0] wt_row;
+    integer wr;
+    always @(*) begin
+        wt_row = w1_next[RK*P-1:0];
+        for (wr = 1; wr < KK / RK; wr = wr + 1)
+            if (wt_word == wr[4:0]) wt_row = w1_next[wr*RK*P +: RK*P];
+    end
+    wire [WMA-1:0]  wm_addr = w_put ? w_put_addr : {{(WMA-5){1'b0}}, wt_word};
+    wire [WMW-1:0]  wm_data = w_put ? w_put_data : {{(WMW-RK*P){1'b0}}, wt_row};
     always @(posedge aclk) begin
-        if (w_word_done) wmem[wword[WA-1:0]] <= wsr_next[WW-1:0];
-        else if (cfg_write)
-            for (wt = 0; wt < KK; wt = wt + 1)
-                if ({20'd0, weight_off} == wt * `CONV_WEIGHT_STRIDE && wr_strb == 4'hF)
-                    wmem[0][wt*P +: P] <= wr_data[P-1:0];
+        if (wt_ok && !w_put) w1 <= w1_next;
+        if (w_put || wt_ok) wmem[wm_addr] <= wm_data;
         if (en) wq_c <= wmem[p_q];
     end
 
@@ -382,13 +478,18 @@ module conv_rm #(
     reg           u_end;
     reg  [17:0]   sr, sc;
     reg  [QW-1:0] sq;
+    reg  [2:0]    sk;                                   // kernel row of the chunk (SUBS > 1), else 0
+    reg  [WMA-1:0] sw;                                  // weight-memory word of the slot: sq x SUBS + sk
     reg  [31:0]   sf;
     wire          pad_col  = (sc < c_lo) || (sc > c_hi);
     wire          img_row  = (sr <= r_hi);
     wire          lb_slot  = !pad_col;                 // image column: line buffer used
     wire          in_img   = img_row && !pad_col;      // takes input elements
-    wire          q_last   = pad_col || (sq == nq_q - 1'b1);
-    wire [3:0]    n_need   = !in_img ? 4'd0 : (sq == nq_q - 1'b1) ? last_n : PI[3:0];
+    wire          sub0     = (sk == 3'd0);             // a chunk's first clock reads its elements
+    wire          sub_last = pad_col || (sk == SUBS[2:0] - 3'd1);
+    wire          q_end    = (sq == nq_q - 1'b1);
+    wire          q_last   = pad_col || (q_end && sub_last);
+    wire [3:0]    n_need   = (!in_img || !sub0) ? 4'd0 : q_end ? last_n : PI[3:0];
     wire          push     = scanning && en && (ucnt >= {1'b0, n_need});
     wire [3:0]    n_take   = push ? n_need : 4'd0;
     wire [UW-1:0] ucnt_after = ucnt - {1'b0, n_take};
@@ -420,6 +521,8 @@ module conv_rm #(
             sr       <= {15'd0, pad_n};                 // top padding rows end no window: skipped
             sc       <= 18'd0;
             sq       <= {QW{1'b0}};
+            sk       <= 3'd0;
+            sw       <= {WMA{1'b0}};
             sf       <= 32'd0;
             la       <= {AW{1'b0}};
         end else begin
@@ -427,10 +530,15 @@ module conv_rm #(
             ucnt <= ucnt_after + (u_take ? LANES[UW-1:0] : {UW{1'b0}});
             if (u_take && s_axis_tlast) u_end <= 1'b1;
             if (push) begin
-                if (lb_slot) la <= la + 1'b1;
-                if (!q_last) begin
+                if (lb_slot && sub_last) la <= la + 1'b1;
+                sw <= q_last ? {WMA{1'b0}} : sw + 1'b1;
+                if (!sub_last) begin
+                    sk <= sk + 3'd1;
+                end else if (!q_last) begin
+                    sk <= 3'd0;
                     sq <= sq + 1'b1;
                 end else begin
+                    sk <= 3'd0;
                     sq <= {QW{1'b0}};
                     if (row_end) begin
                         sc <= 18'd0;
@@ -460,7 +568,8 @@ module conv_rm #(
     reg [PI*P-1:0] p_val;
     reg [AW-1:0]   p_addr;
     reg [K-2:0]    p_rows;      // field f holds a row of the grid at or below the first image row
-    reg            p_valid, p_lb, p_first, p_out, p_last;
+    reg [2:0]      p_sk;
+    reg            p_valid, p_lb, p_sub0, p_first, p_out, p_last;
     wire [LBW-1:0] lb_wdata;
     generate
         if (K > 2) begin : g_lb_shift
@@ -471,8 +580,8 @@ module conv_rm #(
     endgenerate
 
     always @(posedge aclk) begin
-        if (push && lb_slot) lb_q <= lb[la];
-        if (en && p_valid && p_lb) lb[p_addr] <= lb_wdata;
+        if (push && lb_slot && sub0) lb_q <= lb[la];
+        if (en && p_valid && p_lb && p_sub0) lb[p_addr] <= lb_wdata;
     end
 
     integer ue, rf;
@@ -482,24 +591,38 @@ module conv_rm #(
         end else if (en) begin
             p_valid <= push;
         end
-        if (en && push) begin
+        // A chunk's elements and line-buffer word are taken on its first clock and held for its rows.
+        if (en && push && sub0)
             for (ue = 0; ue < PI; ue = ue + 1)
                 p_val[ue*P +: P] <= (ue < n_need) ? ub[ue*P +: P] : {P{1'b0}};
+        if (en && push) begin
             for (rf = 0; rf < K - 1; rf = rf + 1)
                 p_rows[rf] <= ({14'd0, sr} >= {14'd0, r_lo} + 32'd1 + rf);
             p_addr  <= la;
             p_lb    <= lb_slot;
-            p_q     <= pad_col ? {WA{1'b0}} : sq[WA-1:0];
-            p_first <= pad_col || (sq == {QW{1'b0}});
+            p_sub0  <= sub0;
+            p_sk    <= sk;
+            p_q     <= pad_col ? {WMA{1'b0}} : sw;
+            p_first <= pad_col || (sq == {QW{1'b0}} && sub0);
             p_out   <= is_out && q_last;
             p_last  <= is_last && q_last;
         end
     end
 
-    // colv[ky][pi] = channel q*PI + pi of pixel (r-K+1+ky, c); rows above the image (or stale rows of
-    // the previous frame) read as zero, as do padding columns.
-    reg [K*PI*P-1:0] colv;
-    reg              c_pix, c_first, c_out, c_last;
+    // colf[ky][pi] = channel q*PI + pi of pixel (r-K+1+ky, c); rows above the image (or stale rows of
+    // the previous frame) read as zero, as do padding columns. colv holds the KR rows of this clock:
+    // all K, or row p_sk.
+    wire [K*PI*P-1:0] colf;
+    genvar fky;
+    generate
+        for (fky = 0; fky < K - 1; fky = fky + 1) begin : g_colf
+            assign colf[fky*PI*P +: PI*P] = (p_lb && p_rows[K-2-fky]) ? lb_q[(K-2-fky)*PI*P +: PI*P] : {PI*P{1'b0}};
+        end
+    endgenerate
+    assign colf[(K-1)*PI*P +: PI*P] = p_val;
+    wire [2:0] c_row0 = (KR == K) ? 3'd0 : p_sk;
+    reg [KR*PI*P-1:0] colv;
+    reg               c_pix, c_first, c_out, c_last;
     integer cky;
     always @(posedge aclk) begin
         if (!aresetn) begin
@@ -511,15 +634,14 @@ module conv_rm #(
             c_first <= p_first;
             c_out   <= p_out;
             c_last  <= p_last;
-            for (cky = 0; cky < K - 1; cky = cky + 1)
-                colv[cky*PI*P +: PI*P] <= (p_lb && p_rows[K-2-cky]) ? lb_q[(K-2-cky)*PI*P +: PI*P] : {PI*P{1'b0}};
-            colv[(K-1)*PI*P +: PI*P] <= p_val;
+            for (cky = 0; cky < KR; cky = cky + 1)
+                colv[cky*PI*P +: PI*P] <= colf[(cky + {29'd0, c_row0})*PI*P +: PI*P];
         end
     end
 
     // ------------------------------------------------------------------ products (stages m1, m2)
-    // prod[((po*PI + pi)*K + ky)*K + kx] = colv[ky][pi] * w[po][pi][ky][kx], exact, 2P bits.
-    localparam integer NPROD = PO * PI * KK;
+    // prod[((po*PI + pi)*KR + ky)*K + kx] = colv[ky][pi] * w[po][pi][ky][kx], exact, 2P bits.
+    localparam integer NPROD = PO * PI * RK;
     reg [NPROD*PROD_W-1:0] prod;
     generate
         if (P == 8) begin : g_int8_pairs
@@ -528,23 +650,23 @@ module conv_rm #(
             // A * x = (w_a * x) * 2^16 + w_b * x. |w_b * x| <= 2^14, so the low 16 bits hold w_b * x
             // exactly as a signed number, and w_a * x = (A * x >>> 16) + bit 15: the correction term
             // undoes the borrow a negative low product takes from the high one. PO is even.
-            localparam integer NPAIR = (PO / 2) * PI * KK;
+            localparam integer NPAIR = (PO / 2) * PI * RK;
             reg [NPAIR*33-1:0] pp;
-            // Lane of channel po: ((po*PI + pi)*KK + t); pair a holds channels 2a (high) and 2a+1 (low).
+            // Lane of channel po: ((po*PI + pi)*RK + t); pair a holds channels 2a (high) and 2a+1 (low).
             integer a, ppi, pt;
             always @(posedge aclk) begin
                 if (en) begin
                     for (a = 0; a < PO / 2; a = a + 1)
                         for (ppi = 0; ppi < PI; ppi = ppi + 1)
-                            for (pt = 0; pt < KK; pt = pt + 1) begin
-                                pp[((a * PI + ppi) * KK + pt)*33 +: 33] <=
-                                    $signed(pack_pair(wq_c[(((2 * a) * PI + ppi) * KK + pt)*P +: P],
-                                                      wq_c[(((2 * a + 1) * PI + ppi) * KK + pt)*P +: P]))
+                            for (pt = 0; pt < RK; pt = pt + 1) begin
+                                pp[((a * PI + ppi) * RK + pt)*33 +: 33] <=
+                                    $signed(pack_pair(wq_c[(((2 * a) * PI + ppi) * RK + pt)*P +: P],
+                                                      wq_c[(((2 * a + 1) * PI + ppi) * RK + pt)*P +: P]))
                                     * $signed(colv[((pt / K) * PI + ppi)*P +: P]);
-                                prod[(((2 * a) * PI + ppi) * KK + pt)*PROD_W +: PROD_W] <=
-                                    pp[((a * PI + ppi) * KK + pt)*33 + 16 +: 16] + {15'd0, pp[((a * PI + ppi) * KK + pt)*33 + 15]};
-                                prod[(((2 * a + 1) * PI + ppi) * KK + pt)*PROD_W +: PROD_W] <=
-                                    pp[((a * PI + ppi) * KK + pt)*33 +: 16];
+                                prod[(((2 * a) * PI + ppi) * RK + pt)*PROD_W +: PROD_W] <=
+                                    pp[((a * PI + ppi) * RK + pt)*33 + 16 +: 16] + {15'd0, pp[((a * PI + ppi) * RK + pt)*33 + 15]};
+                                prod[(((2 * a + 1) * PI + ppi) * RK + pt)*PROD_W +: PROD_W] <=
+                                    pp[((a * PI + ppi) * RK + pt)*33 +: 16];
                             end
                 end
             end
@@ -564,9 +686,9 @@ module conv_rm #(
                 if (en) begin
                     for (mpo = 0; mpo < PO; mpo = mpo + 1)
                         for (mpi = 0; mpi < PI; mpi = mpi + 1)
-                            for (mt = 0; mt < KK; mt = mt + 1)
-                                pm[((mpo * PI + mpi) * KK + mt)*PROD_W +: PROD_W] <=
-                                    $signed(colv[((mt / K) * PI + mpi)*P +: P]) * $signed(wq_c[((mpo * PI + mpi) * KK + mt)*P +: P]);
+                            for (mt = 0; mt < RK; mt = mt + 1)
+                                pm[((mpo * PI + mpi) * RK + mt)*PROD_W +: PROD_W] <=
+                                    $signed(colv[((mt / K) * PI + mpi)*P +: P]) * $signed(wq_c[((mpo * PI + mpi) * RK + mt)*P +: P]);
                     prod <= pm;
                 end
             end
@@ -574,21 +696,21 @@ module conv_rm #(
     endgenerate
 
     // ------------------------------------------------------------------ column sums
-    // Per output channel po and tap column kx a pipelined adder tree over the PI x K products
+    // Per output channel po and tap column kx a pipelined adder tree over the PI x KR products
     // (heap order, node n has children 2n and 2n+1; the zero leaves are constants synthesis removes).
     localparam integer NCOL = PO * K;
     /* verilator lint_off UNUSEDSIGNAL */
     // Slot 0 of each heap is never used.
     reg [NCOL*2*CP*TW-1:0] cnode;
     /* verilator lint_on UNUSEDSIGNAL */
-    // Column cc = (po, kx) = (cc / K, cc % K); leaf cn = (pi, ky) = (cn / K, cn % K).
+    // Column cc = (po, kx) = (cc / K, cc % K); leaf cn = (pi, ky) = (cn / KR, cn % KR).
     integer cc, cn;
     always @(posedge aclk) begin
         if (en) begin
             for (cc = 0; cc < NCOL; cc = cc + 1) begin
                 for (cn = 0; cn < NL; cn = cn + 1)
                     cnode[(cc*2*CP+CP+cn)*TW +: TW] <=
-                        sext_prod(prod[((((cc / K) * PI + cn / K) * K + cn % K) * K + cc % K)*PROD_W +: PROD_W]);
+                        sext_prod(prod[((((cc / K) * PI + cn / KR) * KR + cn % KR) * K + cc % K)*PROD_W +: PROD_W]);
                 for (cn = NL; cn < CP; cn = cn + 1)
                     cnode[(cc*2*CP+CP+cn)*TW +: TW] <= {TW{1'b0}};
                 for (cn = 1; cn < CP; cn = cn + 1)

@@ -213,7 +213,7 @@ module tb_conv;
     integer cin, cout, v1, nq, bpw, ww, q, po, pi, t, ci, lane_i, in_count, wpos, bpos, load_cycles;
     integer pi_hw, po_hw;
     reg [63:0]   bias;
-    reg [31:0]   status, cycles, caps2;
+    reg [31:0]   status, cycles, caps, caps2;
     reg [4095:0] wword;
     task wait_done;
         begin
@@ -353,13 +353,19 @@ module tb_conv;
 
         expect_reg(`CONV_REG_ID, {`CONV_ID_MAGIC, K[7:0], P[7:0]}, "ID");
         expect_reg(`CONV_REG_VERSION, `CONV_VERSION_VALUE, "VERSION");
-        expect_reg(`CONV_REG_CAPS, 2048 - (K - 1), "CAPS");
+        axil_read(`CONV_REG_CAPS, caps);
+        if (caps[`CONV_CAPS_MAX_WIDTH_LSB +: `CONV_CAPS_MAX_WIDTH_WIDTH] != 2048 - (K - 1)
+            || (caps[`CONV_CAPS_ROW_CLOCKS_LSB +: `CONV_CAPS_ROW_CLOCKS_WIDTH] != 1
+                && caps[`CONV_CAPS_ROW_CLOCKS_LSB +: `CONV_CAPS_ROW_CLOCKS_WIDTH] != K)
+            || caps[31:24] != 0)
+            fail_msg("CAPS out of range");
         axil_read(`CONV_REG_CAPS2, caps2);
         pi_hw = caps2[`CONV_CAPS2_PI_LSB +: `CONV_CAPS2_PI_WIDTH];
         po_hw = caps2[`CONV_CAPS2_PO_LSB +: `CONV_CAPS2_PO_WIDTH];
         if (pi_hw < 1 || po_hw < 1 || caps2[`CONV_CAPS2_MAX_CIN_LSB +: `CONV_CAPS2_MAX_CIN_WIDTH] != 256)
             fail_msg("CAPS2 out of range");
-        $display("conv%0dx%0d_int%0d: PI=%0d PO=%0d", K, K, P, pi_hw, po_hw);
+        $display("conv%0dx%0d_int%0d: PI=%0d PO=%0d, %0d clocks a chunk", K, K, P, pi_hw, po_hw,
+                 caps[`CONV_CAPS_ROW_CLOCKS_LSB +: `CONV_CAPS_ROW_CLOCKS_WIDTH]);
         expect_reg(`CONV_REG_STATUS, 32'd0, "STATUS after reset");
         axil_write(`CONV_REG_IER, 1, 1'b0);
 

@@ -78,11 +78,11 @@ public sealed class ConvDriver
         }
         // Map 1.x modules (one channel pair a pass, no CAPS2) were never built: the RTL and the simulated board are 2.0.
         var version = driver.Read(R.Version);
-        var lanes = ConvParallelism.FromCaps2(driver.Read(R.Caps2));
-        if (version >> 16 != R.VersionValue >> 16 || lanes.InputLanes == 0 || lanes.OutputLanes == 0 || lanes.MaxInputChannels == 0)
+        var lanes = ConvParallelism.FromCaps(driver.Read(R.Caps), driver.Read(R.Caps2));
+        if (version >> 16 != R.VersionValue >> 16 || lanes.InputLanes == 0 || lanes.OutputLanes == 0 || lanes.MaxInputChannels == 0 || lanes.RowClocks == 0)
         {
             binding.Invalidate();
-            throw new DriverException(partition.Name, $"{module.Name} implements register map {version >> 16}.{version & 0xFFFF} with CAPS2 0x{lanes.Caps2:X8}; this driver programs map 2.x (CIN, COUT, LOAD_WEIGHTS, BIAS)");
+            throw new DriverException(partition.Name, $"{module.Name} implements register map {version >> 16}.{version & 0xFFFF} with CAPS2 0x{lanes.Caps2:X8} and CAPS.ROW_CLOCKS {lanes.RowClocks}; this driver programs map 2.x (CIN, COUT, LOAD_WEIGHTS, BIAS)");
         }
         driver.Parallelism = lanes;
         return driver;

@@ -3,12 +3,14 @@ using Dpr.Fabric.Convolution;
 namespace Dpr.Fabric.Drivers;
 
 /// <summary>
-/// How many channels a convolution RM computes at once (hardware/rtl/conv_rm.v, parameters PI and PO,
-/// read back from <c>CAPS2</c>): <paramref name="InputLanes"/> input channels per clock (a chunk),
-/// <paramref name="OutputLanes"/> output channels per pass (a group), and the largest CIN its weight
-/// memory holds. Sized so PI x PO x K x K products fit the partition's 80 DSP48E1 (docs/hardware.md).
+/// How many channels a convolution RM computes at once (hardware/rtl/conv_rm.v, parameters PI, PO and KR,
+/// read back from <c>CAPS2</c> and <c>CAPS</c>): <paramref name="InputLanes"/> input channels per chunk,
+/// <paramref name="OutputLanes"/> output channels per pass (a group), the largest CIN its weight memory
+/// holds, and <paramref name="RowClocks"/>, the clocks a chunk of an image column takes: 1 (the whole K x K
+/// window a clock) or K (one kernel row a clock). Sized so the products of a clock fit the partition's
+/// 80 DSP48E1 (docs/hardware.md, "Parallelism").
 /// </summary>
-public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInputChannels)
+public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInputChannels, int RowClocks = 1)
 {
     public static ConvParallelism For(ConvModule module)
     {
@@ -20,20 +22,31 @@ public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInp
             (3, _) => (1, 2),
             (_, 8) => (3, 2),
             (_, 16) => (1, 3),
-            _ => (1, 1),
+            _ => (1, 4),
         };
-        return new ConvParallelism(pi, po, 256);
+        // conv5x5_int32 takes a kernel row a clock: 4 x 5 int32 products = 80 DSP48E1, where a whole 5x5
+        // window (25 products) would take 100.
+        var rowClocks = module is { KernelSize: 5, Bits: 32 } ? 5 : 1;
+        return new ConvParallelism(pi, po, 256, rowClocks);
+    }
+
+    /// <summary>The <c>CAPS</c> word of a module of <paramref name="module"/>'s kernel size built with these figures.</summary>
+    public uint Caps(ConvModule module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        return ((uint)RowClocks << ConvRegisterMap.CapsRowClocksLsb) | (uint)ConvRegisterMap.MaxWidth(module.KernelSize);
     }
 
     /// <summary>The <c>CAPS2</c> word of a module built with these figures.</summary>
     public uint Caps2 =>
         ((uint)MaxInputChannels << ConvRegisterMap.Caps2MaxCinLsb) | ((uint)OutputLanes << ConvRegisterMap.Caps2PoLsb) | ((uint)InputLanes << ConvRegisterMap.Caps2PiLsb);
 
-    /// <summary>What a module's <c>CAPS2</c> says it computes at once.</summary>
-    public static ConvParallelism FromCaps2(uint caps2) => new(
+    /// <summary>What a module's <c>CAPS</c> and <c>CAPS2</c> say it computes at once.</summary>
+    public static ConvParallelism FromCaps(uint caps, uint caps2) => new(
         (int)(caps2 >> ConvRegisterMap.Caps2PiLsb) & 0xFF,
         (int)(caps2 >> ConvRegisterMap.Caps2PoLsb) & 0xFF,
-        (int)(caps2 >> ConvRegisterMap.Caps2MaxCinLsb) & 0xFFFF);
+        (int)(caps2 >> ConvRegisterMap.Caps2MaxCinLsb) & 0xFFFF,
+        (int)(caps >> ConvRegisterMap.CapsRowClocksLsb) & 0xFF);
 
     /// <summary>Elements of a weight word: PO x PI x K x K.</summary>
     public int WordElements(ConvModule module)

@@ -10,8 +10,9 @@ namespace Dpr.Fabric.Simulation;
 /// within 2%; docs/hardware.md, "Cycle model"):
 /// <list type="bullet">
 /// <item>The scan: per frame, rows from the first image row to the last padded row (the top padding
-/// rows end no window and are skipped), per row one slot per padding column and ceil(CIN/PI) slots per
-/// image column.</item>
+/// rows end no window and are skipped), per row one slot per padding column and ceil(CIN/PI) chunks per
+/// image column, each chunk one slot, or K when the module takes a kernel row a clock
+/// (<see cref="ConvParallelism.RowClocks"/>, conv5x5_int32).</item>
 /// <item>A window's result leaves the chain <see cref="ChainLatency"/> slots after its last slot; the
 /// serializer then takes COUT cycles to send the group's results, and the front end waits while it is
 /// still sending the previous pixel's (cin small, COUT large).</item>
@@ -19,7 +20,7 @@ namespace Dpr.Fabric.Simulation;
 /// <see cref="FixedCycles"/>, less the padding columns of the first row, which run before the first beat
 /// arrives.</item>
 /// <item>A weight upload is one beat per clock: ceil(CIN/PI) words of ceil(PO·PI·K²·P/64) beats, plus
-/// <see cref="UploadFixedCycles"/>.</item>
+/// <see cref="UploadFixedCycles"/>, plus K when the module stores the last word a kernel row a clock.</item>
 /// </list>
 /// </summary>
 public static class RtlCycleModel
@@ -30,11 +31,12 @@ public static class RtlCycleModel
     /// <summary>LOAD_WEIGHTS to its first beat plus the last beat to DONE.</summary>
     public const int UploadFixedCycles = 4;
 
-    /// <summary>Slot to result: stages p, c, m1, m2, leaves, ceil(log2(PI·K)) adder levels, chain.</summary>
+    /// <summary>Slot to result: stages p, c, m1, m2, leaves, ceil(log2(PI x kernel rows a clock)) adder levels, chain.</summary>
     public static int ChainLatency(ConvModule module)
     {
         ArgumentNullException.ThrowIfNull(module);
-        var leaves = ConvParallelism.For(module).InputLanes * module.KernelSize;
+        var lanes = ConvParallelism.For(module);
+        var leaves = lanes.InputLanes * module.KernelSize / lanes.RowClocks;
         return 6 + (int)Math.Ceiling(Math.Log2(leaves));
     }
 
@@ -42,7 +44,9 @@ public static class RtlCycleModel
     {
         ArgumentNullException.ThrowIfNull(module);
         var lanes = ConvParallelism.For(module);
-        return (long)lanes.Chunks(inputChannels) * lanes.BeatsPerWeightWord(module) + UploadFixedCycles;
+        // A module that takes a kernel row a clock stores a word a row a clock after its last beat.
+        var rows = lanes.RowClocks > 1 ? lanes.RowClocks : 0;
+        return ((long)lanes.Chunks(inputChannels) * lanes.BeatsPerWeightWord(module)) + UploadFixedCycles + rows;
     }
 
     /// <summary>
@@ -89,13 +93,14 @@ public static class RtlCycleModel
     {
         var k = spec.KernelSize;
         var pad = spec.Pad;
-        var chunks = ConvParallelism.For(spec.Module).Chunks(input.C);
+        var lanes = ConvParallelism.For(spec.Module);
+        var columnSlots = lanes.Chunks(input.C) * lanes.RowClocks;
         long slot = 0, stall = 0, serializerFree = ahead;
         long? lastLoad = null;
         for (var col = 0; col < input.W + (2 * pad); col++)
         {
             var padding = col < pad || col >= pad + input.W;
-            slot += padding ? 1 : chunks;
+            slot += padding ? 1 : columnSlots;
             if (outputRow && col >= k - 1 && (spec.Stride == 1 || col % 2 == 0))
             {
                 var ready = slot - 1 + latency + stall;

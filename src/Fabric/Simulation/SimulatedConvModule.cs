@@ -98,7 +98,7 @@ public sealed class SimulatedConvModule : SimulatedRegisters
         {
             R.Id => R.IdFor(module),
             R.Version => R.VersionValue,
-            R.Caps => (uint)R.MaxWidth(module.KernelSize),
+            R.Caps => ConvParallelism.For(module).Caps(module),
             R.Caps2 => ConvParallelism.For(module).Caps2,
             R.OutW => (uint)OutputSize(module, Stored(R.ImgW)),
             R.OutH => (uint)OutputSize(module, Stored(R.ImgH)),

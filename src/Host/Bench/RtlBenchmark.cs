@@ -100,7 +100,8 @@ public sealed class RtlBenchmark : IBenchmark
             ["layer"] = layer.Name,
             ["module"] = module.Name.Value,
             ["shape"] = $"{layer.Input.C}x{layer.Input.H}x{layer.Input.W}->{layer.Cout}x{layer.Output.H}x{layer.Output.W} s{layer.Stride}",
-            ["PIxPO"] = $"{lanes.InputLanes}x{lanes.OutputLanes}",
+            // A module that takes a kernel row a clock (CAPS.ROW_CLOCKS) says so: its K clocks a column are the cycles above.
+            ["PIxPO"] = lanes.RowClocks > 1 ? $"{lanes.InputLanes}x{lanes.OutputLanes}, a row a clock" : $"{lanes.InputLanes}x{lanes.OutputLanes}",
             ["groups"] = groups,
             ["RTL cycles"] = cycles,
             ["model cycles"] = model,

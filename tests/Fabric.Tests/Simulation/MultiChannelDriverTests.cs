@@ -156,4 +156,17 @@ public sealed class MultiChannelDriverTests
         Assert.Equal(0u, registers.Read32(R.BiasBase));
         Assert.Equal(ConvModule.Resolve("conv5x5_int16"), driver.Module);
     }
+
+    [Fact]
+    public async Task Conv5x5_int32_says_it_takes_a_kernel_row_a_clock_and_the_driver_reads_it()
+    {
+        var (board, driver) = await Bind("conv5x5_int32");
+        using var registers = board.Map(Conv.ModuleAddress, 1 << 12);
+
+        // CAPS: ROW_CLOCKS 5, MAX_WIDTH 2044; CAPS2: MAX_CIN 256, PO 4, PI 1.
+        Assert.Equal(0x000507FCu, registers.Read32(R.Caps));
+        Assert.Equal(0x01000401u, registers.Read32(R.Caps2));
+        Assert.Equal(new ConvParallelism(1, 4, 256, 5), driver.Parallelism);
+        Assert.Equal(ConvParallelism.For(ConvModule.Resolve("conv5x5_int32")), driver.Parallelism);
+    }
 }
