@@ -22,14 +22,16 @@ internal sealed class RecordingClock(DateTimeOffset start) : FakeTimeProvider(st
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var armed = new ArmedTimer(dueTime);
-        lock (_lock)
-        {
-            _timers.Add(armed);
-        }
-        return base.CreateTimer(s =>
+        var timer = base.CreateTimer(s =>
         {
             armed.Fire();
             callback(s);
         }, state, dueTime, period);
+        // Listed only once the clock holds it: a test that sees it and advances the clock past it is sure to fire it.
+        lock (_lock)
+        {
+            _timers.Add(armed);
+        }
+        return timer;
     }
 }
