@@ -22,9 +22,11 @@ public sealed class ConvKernel
 {
     /// <summary>
     /// Below this much work per image (see <see cref="Work"/>) a job runs on one thread: waking a second
-    /// and joining it costs more than it saves (tens of microseconds on a loaded 2-core guest).
+    /// and joining it costs more than it saves. On the quiet 2-core development guest every job that takes
+    /// under about 75 µs on one thread ran up to twice as fast whole (the 224x224 single-channel jobs,
+    /// cifar.conv1 and conv2), and the larger ones (cifar.conv3 to conv5) faster split; docs/benchmarks/conv.md.
     /// </summary>
-    private const long ParallelThreshold = 1 << 20;
+    private const long ParallelThreshold = 4_500_000;
 
     /// <summary>What one output costs besides its multiplies (packing, Int64 flush, requantization), in multiply-accumulates.</summary>
     private const long OutputCost = 32;
@@ -382,7 +384,10 @@ public sealed class ConvKernel
 
     /// <summary>Estimated cost of one image: its multiply-accumulates plus a fixed cost per output.</summary>
     private static long Work(ConvProblem problem) =>
-        (problem.MultiplyAccumulates + OutputCost * problem.OutputShape.Count) / problem.InputShape.N;
+        (problem.MultiplyAccumulates * MultiplyCost(problem.Spec.Module) + OutputCost * problem.OutputShape.Count) / problem.InputShape.N;
+
+    /// <summary>An int32 multiply-accumulate costs about twice an int8 or int16 one (Int64 lanes, a quarter as many a vector).</summary>
+    private static long MultiplyCost(ConvModule module) => module.Bits == 32 ? 2 : 1;
 
     /// <summary>Runs body over [0, items) on up to <see cref="Threads"/> threads (see <see cref="WorkSplit"/>).</summary>
     private void Parallel(ConvProblem problem, int items, Action<int, int> body) =>

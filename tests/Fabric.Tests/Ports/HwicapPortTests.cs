@@ -127,9 +127,15 @@ public class HwicapPortTests
         var port = board.HwicapPort();
         await port.WriteAsync(Partial("conv3x3_int8"), null, CancellationToken.None);
         _faults.OnNextWrite(SimulatedFault.Hang);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var before = board.Hwicap!.WordsToIcap;
+        using var giveUp = new CancellationTokenSource();
 
-        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() => port.WriteAsync(Partial("conv5x5_int8"), null, timeout.Token));
+        var write = port.WriteAsync(Partial("conv5x5_int8"), null, giveUp.Token);
+        // The caller gives up once the ICAP has stalled on the stream's first word, not at a wall-clock moment
+        // (a timer could fire before a loaded machine starts the write, which is another failure).
+        Assert.True(SpinWait.SpinUntil(() => board.Hwicap.WordsToIcap > before, TimeSpan.FromSeconds(30)), "the ICAP took the stream's first word");
+        giveUp.Cancel();
+        var e = await Assert.ThrowsAsync<ConfigurationPortException>(() => write);
 
         Assert.Equal(PortFailure.Timeout, e.Failure);
         // The stall began in the first batch, which ends before the first frame word.
