@@ -95,36 +95,6 @@ public sealed class SqliteRegionsJournalTests : IDisposable
     }
 
     [Fact]
-    public async Task Without_an_idle_moment_the_checkpoint_beside_the_writer_keeps_the_wal_bounded_and_every_write_is_stored()
-    {
-        // The idle checkpoint never comes (an hour), so only the second connection's checkpoint can copy the WAL back
-        // and let it start over: the writer's own connection has no automatic checkpoint.
-        const int events = 3000;
-        var idleNever = ConfigurationFactory.ParseString($"""
-            akka.loglevel = WARNING
-            {JournalSettings.RegionsJournal}.{SqliteRegionsJournal.IdleBeforeCheckpointSetting} = 1h
-            """);
-        var path = new SqliteConnectionStringBuilder(Journal.RegionsConnectionString).DataSource;
-        var wal = new FileInfo(path + "-wal");
-        using (var system = Journal.CreateSystem("dpr-test", idleNever))
-        {
-            var writer = system.ActorOf(Props.Create(() => new Recorder("recorder-5", JournalSettings.RegionsJournal)));
-            for (var i = 0; i < events; i++)
-            {
-                await writer.Ask<string>(new Recorder.Record("e"), Timeout);
-            }
-            wal.Refresh();
-            await system.Terminate();
-        }
-
-        // The WAL file keeps the size of its longest run. A commit appends about 5 frames (a 4 KiB page and a 24-byte
-        // header each): 3,000 commits without the WAL starting over would be about 60 MB.
-        const long frame = 4096 + 24;
-        Assert.InRange(wal.Length, 1, 3L * SqliteRegionsJournal.BackgroundCheckpointPages * frame);
-        Assert.Equal(events, Rows(Journal.RegionsConnectionString).Count(r => r.PersistenceId == "recorder-5"));
-    }
-
-    [Fact]
     public async Task Once_idle_the_journal_checkpoints_on_its_own_connection_so_the_next_writes_reuse_the_wal_from_its_start()
     {
         using var system = Journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
