@@ -84,7 +84,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
                 open.Job = null;
             }
             Settled(back.JobId);
-            Guarded(back.JobId, () => _driver.HandedBack(new JobId(back.JobId), back.Reason, Now));
+            Guarded(back.JobId, () => _driver.HandedBack(new JobId(back.JobId), back.Reason, Now, back.Started));
         });
         Receive<ModuleReplies.Failed>(failed => Fail(failed.JobId, failed.Reason));
         Receive<CpuDone>(done => Finish(done.JobId, "cpu", done.Output));

@@ -58,7 +58,7 @@ public sealed class ModuleActor : ReceiveActor
             var handedBack = _queue.Count;
             while (_queue.TryDequeue(out var queued))
             {
-                queued.ReplyTo.Tell(new ModuleReplies.HandedBack(queued.Run.JobId, Module, $"{Module} in {_partition} was unloaded before the job ran"));
+                queued.ReplyTo.Tell(new ModuleReplies.HandedBack(queued.Run.JobId, Module, $"{Module} in {_partition} was unloaded before the job ran", Started: false));
             }
             _drainer.Tell(new ModuleReplies.Drained(Module, handedBack));
             Context.Stop(Self);

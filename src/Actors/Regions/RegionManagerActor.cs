@@ -153,7 +153,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
             }
             else
             {
-                Sender.Tell(new ModuleReplies.HandedBack(run.JobId, wanted, $"partition {Partition} is {_state.Status}{(_state.Module is { } m ? $" with {m}" : "")}, not running {wanted}"));
+                Sender.Tell(new ModuleReplies.HandedBack(run.JobId, wanted, $"partition {Partition} is {_state.Status}{(_state.Module is { } m ? $" with {m}" : "")}, not running {wanted}", Started: false));
             }
         });
         Command<RegionCommands.ReportUpset>(OnUpset);
@@ -247,7 +247,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
                 Apply(e);
                 Faulted(null);
             }));
-        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Job.Spec.Module.Name.Value, $"partition {Partition} is held for a static load")));
+        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Job.Spec.Module.Name.Value, $"partition {Partition} is held for a static load", Started: false)));
         Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
         CommandAny(_ => Stash.Stash());
     }
@@ -312,7 +312,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         Command<Retry>(r => Write(r.Module, r.Reason, r.Attempt));
         Command<WriteDone>(OnWriteDone);
         Command<WriteFailed>(OnWriteFailed);
-        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Job.Spec.Module.Name.Value, $"partition {Partition} is being loaded with {target.Name}")));
+        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Job.Spec.Module.Name.Value, $"partition {Partition} is being loaded with {target.Name}", Started: false)));
         Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
         CommandAny(_ => Stash.Stash());
     }

@@ -208,10 +208,18 @@ public sealed class SchedulingDriver
         return Pump(commands, now);
     }
 
-    /// <summary>A partition gave a started job back without running it to an end (a swap, an upset, a stopped module).</summary>
-    public IReadOnlyList<DriverCommand> HandedBack(JobId id, string reason, DateTimeOffset now)
+    /// <summary>
+    /// A partition gave a started job back without running it to an end (a swap, an upset, a stopped module). One that
+    /// never reached a module (<paramref name="started"/> false: the partition was being loaded, after a failover's
+    /// recovery for instance) does not count as a start; it is still paced by the partition's back-off.
+    /// </summary>
+    public IReadOnlyList<DriverCommand> HandedBack(JobId id, string reason, DateTimeOffset now, bool started = true)
     {
         var commands = new List<DriverCommand>();
+        if (!started && _jobs.TryGetValue(id, out var job) && job.Partition is { } p && _slots[p.Value].Running == id)
+        {
+            job.Starts--;
+        }
         HandBack(id, reason, now, commands);
         return Pump(commands, now);
     }

@@ -101,6 +101,32 @@ public class SchedulingDriverTests
     }
 
     [Fact]
+    public void A_job_handed_back_before_it_reached_a_module_is_not_counted_as_a_start()
+    {
+        var driver = Driver(maxStarts: 3);
+        driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0);
+        var job = Job("conv3x3_int8");
+        // Started once before a failover (a previous run on another node), then the recovering partition is being loaded.
+        var starts = driver.Accept(job, 1, T0).OfType<DriverCommand.Start>().ToList();
+        var now = T0;
+        for (var i = 1; i <= 5; i++)
+        {
+            now = now.AddMilliseconds(1);
+            var (commands, at) = SettleAt(driver, driver.HandedBack(job.Id, $"partition is being loaded ({i})", now, started: false));
+            now = at ?? now;
+            Assert.Empty(commands.OfType<DriverCommand.Fail>());
+            starts.AddRange(commands.OfType<DriverCommand.Start>());
+        }
+
+        Assert.Equal([2, 2, 2, 2, 2, 2], starts.Select(s => s.Attempt));
+        // A hand-back after it reached the module still counts: the third start is the last.
+        var (after, _) = SettleAt(driver, driver.HandedBack(job.Id, "an upset", now.AddMilliseconds(1)));
+        Assert.Equal(3, Assert.Single(after.OfType<DriverCommand.Start>()).Attempt);
+        var (last, _) = SettleAt(driver, driver.HandedBack(job.Id, "another upset", now.AddSeconds(10)));
+        Assert.Contains("started 3 times", Assert.Single(last.OfType<DriverCommand.Fail>()).Reason);
+    }
+
+    [Fact]
     public void Repeated_hand_backs_pause_the_partition_for_a_growing_time()
     {
         var driver = Driver(maxStarts: 10);
