@@ -18,7 +18,7 @@ public static class Measure
     {
         var warmUp = Stopwatch.StartNew();
         var warmUpRuns = 0;
-        while (warmUpRuns < 3 || (warmUp.Elapsed < budget / 5 && warmUpRuns < minRuns))
+        while (warmUpRuns < 3 || warmUp.Elapsed < budget / 5)
         {
             action();
             warmUpRuns++;
