@@ -109,7 +109,8 @@ public sealed class JobScheduler
         // Backpressure on time, not only on counts: refuse when the queues as they stand, served from
         // now without any grouping delay, would already start some job after its bound.
         var (plan, round) = Plan(lastUsable, now);
-        var behind = plan.Count == 0 ? double.NegativeInfinity : plan.Max(m => m.Lateness);
+        // The margin is the scheduler's own buffer: its due times aim at it, so noise of half of it is tolerated.
+        var behind = plan.Count == 0 ? double.NegativeInfinity : plan.Max(m => m.Lateness) - options.Margin.Ticks / 2.0;
         var held = lastUsable.Any(p => Holding(p) == job.Module);
         if (held || !plan.Any(m => m.Module == job.Module))
         {
