@@ -126,7 +126,7 @@ public sealed class ScheduleBenchmark : IBenchmark
     private static (List<IReadOnlyDictionary<string, object?>> Rows, List<BenchGoal> Goals)? AgainstOptimum(int count, Dictionary<string, TimeSpan[]> sizes, SchedulerOptions options, IAnsiConsole console)
     {
         console.MarkupLineInterpolated($"solving [bold]{count}[/] small instances to optimality (CP-SAT)...");
-        var results = new List<(int Partitions, int Dpr, int Optimum, bool Proven, int Waiting, TimeSpan MaxWait, int Jobs)>();
+        var results = new List<(int Partitions, int Dpr, int Optimum, bool Proven, int Waiting, TimeSpan MaxWait, int Jobs, int Reloads)>();
         var names = sizes.Keys.Order(StringComparer.Ordinal).ToArray();
         for (var seed = 0; seed < count; seed++)
         {
@@ -149,7 +149,7 @@ public sealed class ScheduleBenchmark : IBenchmark
             }
             var maxWait = Enumerable.Range(0, arrivals.Length).Max(i => dpr.StartAt[i] - dpr.AdmittedAt[i]);
             // Not proven optimal: compare with the solver's lower bound, which can only overstate dpr's ratio.
-            results.Add((instance.Partitions, dpr.Loads, best.Optimal ? best.Loads : best.LowerBound, best.Optimal && waiting.Optimal, waiting.Optimal ? waiting.Loads : waiting.LowerBound, maxWait, arrivals.Length));
+            results.Add((instance.Partitions, dpr.Loads, best.Optimal ? best.Loads : best.LowerBound, best.Optimal && waiting.Optimal, waiting.Optimal ? waiting.Loads : waiting.LowerBound, maxWait, arrivals.Length, dpr.ReloadsForJobsLeftWaiting()));
         }
         var rows = results.GroupBy(r => r.Partitions).OrderBy(g => g.Key).Select(g => (IReadOnlyDictionary<string, object?>)new Dictionary<string, object?>
         {
@@ -167,6 +167,7 @@ public sealed class ScheduleBenchmark : IBenchmark
             ["optimum, loads for waiting jobs"] = g.Sum(r => r.Waiting),
             ["x that mean"] = Math.Round(g.Average(r => (double)r.Dpr / r.Waiting), 3),
             ["x that worst"] = Math.Round(g.Max(r => (double)r.Dpr / r.Waiting), 3),
+            ["reloads for jobs left waiting"] = g.Sum(r => r.Reloads),
             ["max wait ms"] = Math.Round(g.Max(r => r.MaxWait).TotalMilliseconds, 2),
             ["bound ms"] = options.AgingBound.TotalMilliseconds,
         }).ToList();
@@ -289,7 +290,30 @@ public sealed class ScheduleBenchmark : IBenchmark
 
     internal sealed record Arrival(DateTimeOffset At, int Tenant, string Module, TimeSpan Run);
 
-    private sealed record Outcome(DateTimeOffset[] AdmittedAt, DateTimeOffset[] StartAt, int[] Tenant, int Loads, int Prefetches, int RefusedJobs, int Refusals, DateTimeOffset Begin, DateTimeOffset End, TimeSpan SwapCost);
+    /// <param name="LoadLog">Every load: when it began, the partition (index), the module, in time order.</param>
+    /// <param name="StartedOn">Per job, the partition (index) it started on.</param>
+    private sealed record Outcome(DateTimeOffset[] AdmittedAt, DateTimeOffset[] StartAt, int[] Tenant, int Loads, int Prefetches, int RefusedJobs, int Refusals, DateTimeOffset Begin, DateTimeOffset End, TimeSpan SwapCost, IReadOnlyList<(DateTimeOffset At, int Partition, string Module)> LoadLog, int[] StartedOn)
+    {
+        /// <summary>
+        /// Loads that start a job admitted before an earlier residency of the same module ended: the module was
+        /// left while that job waited and had to come back for it. Only these could a scheduler that plans over
+        /// the jobs it knows (instead of lazy EDF) have saved; every other load serves jobs that arrived after
+        /// their module was last left.
+        /// </summary>
+        public int ReloadsForJobsLeftWaiting()
+        {
+            var residencies = LoadLog.GroupBy(l => l.Partition).SelectMany(g =>
+            {
+                var list = g.ToList();
+                return list.Select((l, k) => (l.Partition, l.Module, Begin: l.At, End: k + 1 < list.Count ? list[k + 1].At : DateTimeOffset.MaxValue));
+            }).ToList();
+            return residencies.Count(r =>
+            {
+                var left = residencies.Where(q => q.Module == r.Module && q.End <= r.Begin).Select(q => q.End).DefaultIfEmpty(DateTimeOffset.MinValue).Max();
+                return Enumerable.Range(0, StartAt.Length).Any(j => StartedOn[j] == r.Partition && StartAt[j] >= r.Begin && StartAt[j] < r.End && AdmittedAt[j] < left);
+            });
+        }
+    }
 
     /// <summary>SplitMix64 (Steele, Lea, Flood 2014): the same stream on every runtime for a seed.</summary>
     internal sealed class SplitMix64(ulong seed)
@@ -316,6 +340,8 @@ public sealed class ScheduleBenchmark : IBenchmark
         private readonly string[] allModules = ConvModule.All.Select(m => m.Name.Value).ToArray();
         private readonly DateTimeOffset[] admittedAt = new DateTimeOffset[arrivals.Length];
         private readonly DateTimeOffset[] startAt = new DateTimeOffset[arrivals.Length];
+        private readonly int[] startedOn = new int[arrivals.Length];
+        private readonly List<(DateTimeOffset At, int Partition, string Module)> loadLog = [];
         private readonly Dictionary<JobId, int> byId = [];
         private long seq;
         private int loads;
@@ -470,6 +496,7 @@ public sealed class ScheduleBenchmark : IBenchmark
         private void Start(Slot slot, int job, DateTimeOffset now)
         {
             startAt[job] = now;
+            startedOn[job] = Array.IndexOf(slots, slot);
             slot.Busy = true;
             slot.Running = job;
             Push(now + arrivals[job].Run, Kind.Free, Array.IndexOf(slots, slot));
@@ -478,6 +505,7 @@ public sealed class ScheduleBenchmark : IBenchmark
         private void BeginLoad(Slot slot, string module, int? then, DateTimeOffset now)
         {
             loads++;
+            loadLog.Add((now, Array.IndexOf(slots, slot), module));
             slot.Busy = true;
             slot.Loading = module;
             slot.Then = then;
@@ -517,7 +545,7 @@ public sealed class ScheduleBenchmark : IBenchmark
             {
                 throw new InvalidOperationException($"simulation ended with {completed} of {arrivals.Length} jobs completed and {stillQueued} still queued");
             }
-            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), loads, prefetches, refusedJobs.Count, refusals, arrivals[0].At, end, swapCost);
+            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), loads, prefetches, refusedJobs.Count, refusals, arrivals[0].At, end, swapCost, loadLog, startedOn);
         }
 
         private sealed class Slot(string name)

@@ -199,6 +199,31 @@ public class JobSchedulerTests
         Assert.True(refused.RetryAfter >= new SchedulerOptions().Margin);
     }
 
+    [Theory]
+    [InlineData(230, true)]
+    [InlineData(236, false)]
+    public void A_job_for_the_loaded_module_waits_for_the_next_round_and_is_admitted_only_if_that_starts_it_before_the_bound_less_the_margin(double otherWorkMs, bool admitted)
+    {
+        // The round: a swap, b's work and what arrives for b meanwhile (its work over its age, at most one
+        // partition's worth: a swap's worth here), then a swap back to a and the job: b's work + 4 swaps, 236.2 or
+        // 242.2 ms, against 250 - 12.5 = 237.5 ms. The bound itself (250 ms) admitted both.
+        var options = new SchedulerOptions();
+        var s = new JobScheduler(options);
+        Assert.Null(s.Next("p", [Part("p", "a")], T0));
+        Assert.IsType<Admission.Admitted>(s.TryEnqueue(Job("b", runMs: otherWorkMs), T0));
+
+        var outcome = s.TryEnqueue(Job("a"), T0);
+
+        if (admitted)
+        {
+            Assert.IsType<Admission.Admitted>(outcome);
+        }
+        else
+        {
+            Assert.Equal(RefusalReason.Backlog, Assert.IsType<Admission.Refused>(outcome).Reason);
+        }
+    }
+
     [Fact]
     public void A_duplicate_id_is_refused()
     {
