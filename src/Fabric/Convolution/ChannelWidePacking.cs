@@ -9,6 +9,6 @@ internal readonly struct ChannelWidePacking : IChannelPacking<int>
     public static ChannelPlan Plan(ConvProblem problem, in ChannelGeometry g, int[] packedWeights) =>
         new([PairDigit.Full], [0], g.Steps, SplitSums: false);
 
-    public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<int> packed) =>
-        g.PackRows(problem, n, rowStart, rowEnd, packed, 0, -1);
+    public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<int> packed, bool transpose) =>
+        g.PackRows(problem, n, rowStart, rowEnd, packed, 0, -1, transpose);
 }

@@ -234,6 +234,8 @@ public sealed class ConvKernel
         var bias = new long[g.Blocks * g.Lanes];
         problem.Bias.Span.CopyTo(bias);
         var digits = plan.Digits;
+        // The portable path (ARM) packs with the scalar loop; the tests run it on x86 too.
+        var transpose = Isa != ConvIsa.Portable;
         var input = ArrayPool<TElem>.Shared.Rent(digits.Length * g.ImageSize);
         try
         {
@@ -250,7 +252,7 @@ public sealed class ConvKernel
                 {
                     for (var d = 0; d < digits.Length; d++)
                     {
-                        TPacking.PackInput(problem, g, digits[d], image, start, end, input.AsSpan(d * g.ImageSize, g.ImageSize));
+                        TPacking.PackInput(problem, g, digits[d], image, start, end, input.AsSpan(d * g.ImageSize, g.ImageSize), transpose);
                     }
                 });
                 Parallel(problem, g.Items, (start, end) => ChannelConvolution<TVec, TElem, TLanes>.Compute<TAcc>(run, image, start, end));

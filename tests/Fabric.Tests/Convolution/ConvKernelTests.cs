@@ -321,6 +321,37 @@ public sealed class ConvKernelTests
     }
 
     [Fact]
+    public void Channel_layout_packs_whole_channel_and_column_blocks_and_the_rest_exactly()
+    {
+        // Channel counts that fill the transposed blocks (8 Int16, 4 Int32) or only some (12: the Int32 ones),
+        // widths with and without a remainder, both paddings and strides, and int16 weights all −32768 with a
+        // −32768 input, which forces the two 8-bit digits (masked low bytes, shifted high bytes).
+        foreach (var module in ConvModule.All)
+        {
+            foreach (var input in new[] { new TensorShape(1, 8, 7, 8), new TensorShape(2, 16, 6, 19), new TensorShape(1, 12, 5, 13), new TensorShape(1, 32, 9, 9) })
+            {
+                foreach (var (stride, padding) in new[] { (1, ConvPadding.Same), (2, ConvPadding.Valid), (2, ConvPadding.Same) })
+                {
+                    var random = new Random(module.Bits * 100 + input.C * 10 + stride);
+                    var k = module.KernelSize;
+                    var extreme = module.Bits == 16 && input.C == 16;
+                    var x = Enumerable.Range(0, (int)input.Count).Select(_ => (int)random.NextInt64(module.MinValue, module.MaxValue + 1)).ToArray();
+                    x[1] = (int)module.MinValue;
+                    var w = Enumerable.Range(0, 16 * input.C * k * k).Select(_ => extreme ? (int)module.MinValue : (int)random.NextInt64(module.MinValue, module.MaxValue + 1)).ToArray();
+                    var problem = ConvProblem.Create(
+                        new ConvSpec(module, stride, padding, 0, ConvOutputMode.Raw), input, x, new TensorShape(16, input.C, k, k), w);
+
+                    var reference = ConvReference.Raw(problem);
+                    foreach (var isa in new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.Avx512 }.Where(ConvKernel.IsSupported))
+                    {
+                        Assert.Equal(reference, new ConvKernel(2, isa, ConvLayout.Channel).Raw(problem));
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Output_of_the_wrong_length_is_refused()
     {
         var problem = ConvCases.Problem("conv3x3_int8", new TensorShape(1, 1, 4, 4), 1, _ => 1, _ => 1);
