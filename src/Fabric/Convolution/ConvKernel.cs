@@ -233,6 +233,11 @@ public sealed class ConvKernel
     {
         var bias = new long[g.Blocks * g.Lanes];
         problem.Bias.Span.CopyTo(bias);
+        var splitBias = plan.SplitSums && plan.ChunkSteps >= g.Steps && SplitBias.Applies(problem.Spec, g.Steps, bias);
+        if (splitBias)
+        {
+            SplitBias.Encode(bias, g.Lanes, problem.Spec.Shift);
+        }
         var digits = plan.Digits;
         // The portable path (ARM) packs with the scalar loop; the tests run it on x86 too.
         var transpose = Isa != ConvIsa.Portable;
@@ -242,7 +247,7 @@ public sealed class ConvKernel
             var run = new ChannelRun<TElem>
             {
                 Problem = problem, Geometry = g, Input = input, Weights = weights, StepOffsets = g.StepOffsets(),
-                DigitShifts = plan.Shifts, ChunkSteps = plan.ChunkSteps, Bias = bias, Requantized = requantized, Raw = raw,
+                DigitShifts = plan.Shifts, ChunkSteps = plan.ChunkSteps, Bias = bias, SplitBias = splitBias, Requantized = requantized, Raw = raw,
             };
             for (var n = 0; n < g.N; n++)
             {
