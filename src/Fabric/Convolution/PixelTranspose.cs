@@ -25,14 +25,7 @@ internal static class PixelTranspose
     public static int Columns16(ReadOnlySpan<int> source, int channelStride, int cin, int width, Span<short> destination, int shift, int mask)
     {
         const int Block = 8;
-        if (!IsSupported || cin % Block != 0 || width < Block)
-        {
-            return 0;
-        }
-        var columns = width / Block * Block;
-        // In bounds: the last block reads (cin − 1)·channelStride + columns values and writes columns·cin.
-        _ = source[(cin - 1) * channelStride + columns - 1];
-        _ = destination[columns * cin - 1];
+        var columns = Columns(Block, source.Length, channelStride, cin, width, destination.Length);
         ref var from = ref MemoryMarshal.GetReference(source);
         ref var to = ref MemoryMarshal.GetReference(destination);
         var maskVector = Vector128.Create(mask);
@@ -89,13 +82,7 @@ internal static class PixelTranspose
     public static int Columns32(ReadOnlySpan<int> source, int channelStride, int cin, int width, Span<int> destination)
     {
         const int Block = 4;
-        if (!IsSupported || cin % Block != 0 || width < Block)
-        {
-            return 0;
-        }
-        var columns = width / Block * Block;
-        _ = source[(cin - 1) * channelStride + columns - 1];
-        _ = destination[columns * cin - 1];
+        var columns = Columns(Block, source.Length, channelStride, cin, width, destination.Length);
         ref var from = ref MemoryMarshal.GetReference(source);
         ref var to = ref MemoryMarshal.GetReference(destination);
         for (var ci = 0; ci < cin; ci += Block)
@@ -118,6 +105,24 @@ internal static class PixelTranspose
                 Sse2.UnpackLow(t1, t3).AsInt32().StoreUnsafe(ref column, (nuint)(2 * cin));
                 Sse2.UnpackHigh(t1, t3).AsInt32().StoreUnsafe(ref column, (nuint)(3 * cin));
             }
+        }
+        return columns;
+    }
+
+    /// <summary>
+    /// The whole blocks of columns a row has when cin is a multiple of the block, else 0; checks that the last
+    /// block reads and writes inside the spans ((cin − 1)·channelStride + columns values, columns·cin values).
+    /// </summary>
+    private static int Columns(int block, int sourceLength, int channelStride, int cin, int width, int destinationLength)
+    {
+        if (!IsSupported || cin % block != 0 || width < block)
+        {
+            return 0;
+        }
+        var columns = width / block * block;
+        if ((long)(cin - 1) * channelStride + columns > sourceLength || (long)columns * cin > destinationLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(width), $"{cin} channels of {columns} columns do not fit the row");
         }
         return columns;
     }
