@@ -115,9 +115,10 @@ internal readonly record struct ChannelGeometry(
             var done = transpose ? Transposed(input[((n * Cin * H + r) * W)..], row[(Pad * Cin)..], shift, mask) : 0;
             for (var ci = 0; ci < Cin; ci++)
             {
-                var source = input.Slice(((n * Cin + ci) * H + r) * W, W);
+                // The columns the transpose left, as a span from 0 so that the loop reads it without bounds checks.
+                var source = input.Slice(((n * Cin + ci) * H + r) * W + done, W - done);
                 var at = (Pad + done) * Cin + ci;
-                for (var c = done; c < source.Length; c++, at += Cin)
+                for (var c = 0; c < source.Length; c++, at += Cin)
                 {
                     row[at] = T.CreateTruncating((source[c] >> shift) & mask);
                 }
@@ -130,6 +131,7 @@ internal readonly record struct ChannelGeometry(
     }
 
     /// <summary>The first columns of a row that <see cref="PixelTranspose"/> packs (source: channel 0 at this row; see its methods).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Transposed<T>(ReadOnlySpan<int> source, Span<T> row, int shift, int mask)
         where T : unmanaged
     {

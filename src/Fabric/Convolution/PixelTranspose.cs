@@ -113,6 +113,7 @@ internal static class PixelTranspose
     /// The whole blocks of columns a row has when cin is a multiple of the block, else 0; checks that the last
     /// block reads and writes inside the spans ((cin − 1)·channelStride + columns values, columns·cin values).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Columns(int block, int sourceLength, int channelStride, int cin, int width, int destinationLength)
     {
         if (!IsSupported || cin % block != 0 || width < block)

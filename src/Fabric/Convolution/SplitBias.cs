@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Dpr.Fabric.Convolution;
@@ -29,6 +30,7 @@ internal static class SplitBias
     private const long MaxHigh = 1L << 29;
 
     /// <summary>True when a requantized job of <paramref name="steps"/> pair steps per output, all in one pass, can use the Int32 requantization.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Applies(ConvSpec spec, int steps, ReadOnlySpan<long> bias)
     {
         if (spec.Output != ConvOutputMode.Requantized || spec.Shift < MinShift || steps > MaxSteps)
@@ -51,6 +53,7 @@ internal static class SplitBias
     }
 
     /// <summary>Per-lane biases (blocks of <paramref name="lanes"/>) to (bh, bl) Int32 halves in place, as the remarks describe.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Encode(Span<long> bias, int lanes, int shift)
     {
         Span<int> block = stackalloc int[2 * lanes];
