@@ -37,7 +37,7 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         Span<int> bases = stackalloc int[Tile];
         sums = sums[..(Tile * lanes)];
         values = values[..(Tile * lanes)];
-        var output = Requantization.Of(run.Problem.Spec) with { SplitBias = run.SplitBias };
+        var output = Requantization.Of(run.Problem.Spec);
         ref var input = ref MemoryMarshal.GetArrayDataReference(run.Input);
         ref var offsets = ref MemoryMarshal.GetArrayDataReference(run.StepOffsets);
         var imageSize = g.ImageSize;

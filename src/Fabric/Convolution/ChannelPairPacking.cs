@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Dpr.Fabric.Convolution;
@@ -32,6 +33,7 @@ internal readonly struct ChannelPairPacking : IChannelPacking<int>
         return new([PairDigit.Low, PairDigit.High], [0, 8], (int)Math.Min(g.Steps, chunk), SplitSums: false);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<int> packed, bool transpose)
     {
         // The digit of x an Int16 holds (see PairDigit): x, its low byte (unsigned), or x >> 8.

@@ -23,11 +23,8 @@ internal sealed class ChannelRun<TElem>
     /// <summary>Steps summed in the lanes before they are flushed to Int64, proven not to overflow.</summary>
     public required int ChunkSteps { get; init; }
 
-    /// <summary>Bias per output channel, zero past Cout: [Blocks · Lanes]; <see cref="SplitBias"/>-encoded when <see cref="SplitBias"/> is set.</summary>
+    /// <summary>Bias per output channel, zero past Cout: [Blocks · Lanes]; <see cref="SplitBias"/>-encoded for an accumulator with <see cref="IAccumulator{TVec, TElem}.EncodedBias"/>.</summary>
     public required long[] Bias { get; init; }
-
-    /// <summary>Split pair sums requantize in Int32 (<see cref="Convolution.SplitBias"/>).</summary>
-    public bool SplitBias { get; init; }
 
     public required Memory<int> Requantized { get; init; }
 
