@@ -57,4 +57,8 @@ internal readonly struct Avx512PairLanes : IPairLanes<Vector512<int>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequantizeSplit(Vector512<int> low, Vector512<int> high, ref long bias, in Requantization q, ref int destination) =>
         LaneRequantization.StoreSplit(low, high, ref bias, q, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequantizeSplitBiased(Vector512<int> low, Vector512<int> high, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StoreSplitBiased(low, high, ref bias, q, ref destination);
 }

@@ -52,4 +52,8 @@ internal readonly struct AvxVnniPairLanes : IPairLanes<Vector256<int>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequantizeSplit(Vector256<int> low, Vector256<int> high, ref long bias, in Requantization q, ref int destination) =>
         LaneRequantization.StoreSplit(low, high, ref bias, q, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequantizeSplitBiased(Vector256<int> low, Vector256<int> high, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StoreSplitBiased(low, high, ref bias, q, ref destination);
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Dpr.Fabric.Convolution;
 
@@ -91,9 +92,11 @@ internal readonly record struct ChannelGeometry(
     /// <summary>
     /// Rows [rowStart, rowEnd) of the padded image n into <paramref name="values"/>, [Hp][Wp][Cin], each value
     /// (x &gt;&gt; shift) &amp; mask narrowed to T; zero in the padding and, with the last row, in the slack past it.
+    /// With <paramref name="transpose"/>, whole blocks of channels and columns go through <see cref="PixelTranspose"/>
+    /// (the portable path keeps the scalar loop, which packs every value the same way).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void PackRows<T>(ConvProblem problem, int n, int rowStart, int rowEnd, Span<T> values, int shift, int mask)
+    public void PackRows<T>(ConvProblem problem, int n, int rowStart, int rowEnd, Span<T> values, int shift, int mask, bool transpose)
         where T : unmanaged, IBinaryInteger<T>
     {
         var input = problem.Input.Span;
@@ -109,10 +112,12 @@ internal readonly record struct ChannelGeometry(
             }
             row[..(Pad * Cin)].Clear();
             row[((Pad + W) * Cin)..].Clear();
+            var done = transpose ? Transposed(input[((n * Cin * H + r) * W)..], row[(Pad * Cin)..], shift, mask) : 0;
             for (var ci = 0; ci < Cin; ci++)
             {
-                var source = input.Slice(((n * Cin + ci) * H + r) * W, W);
-                var at = Pad * Cin + ci;
+                // The columns the transpose left, as a span from 0 so that the loop reads it without bounds checks.
+                var source = input.Slice(((n * Cin + ci) * H + r) * W + done, W - done);
+                var at = (Pad + done) * Cin + ci;
                 for (var c = 0; c < source.Length; c++, at += Cin)
                 {
                     row[at] = T.CreateTruncating((source[c] >> shift) & mask);
@@ -123,6 +128,20 @@ internal readonly record struct ChannelGeometry(
         {
             values[(Hp * rowSize)..].Clear();
         }
+    }
+
+    /// <summary>The first columns of a row that <see cref="PixelTranspose"/> packs (source: channel 0 at this row; see its methods).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Transposed<T>(ReadOnlySpan<int> source, Span<T> row, int shift, int mask)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(short))
+        {
+            return PixelTranspose.Columns16(source, H * W, Cin, W, MemoryMarshal.Cast<T, short>(row), shift, mask);
+        }
+        return typeof(T) == typeof(int) && shift == 0 && mask == -1
+            ? PixelTranspose.Columns32(source, H * W, Cin, W, MemoryMarshal.Cast<T, int>(row))
+            : 0;
     }
 
     /// <summary>Weights as [block][step][lane], zero past Cout and past a row's K·Cin values: an Int16 pair per step, or one Int32.</summary>

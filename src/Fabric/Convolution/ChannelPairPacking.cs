@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Dpr.Fabric.Convolution;
@@ -32,7 +33,8 @@ internal readonly struct ChannelPairPacking : IChannelPacking<int>
         return new([PairDigit.Low, PairDigit.High], [0, 8], (int)Math.Min(g.Steps, chunk), SplitSums: false);
     }
 
-    public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<int> packed)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<int> packed, bool transpose)
     {
         // The digit of x an Int16 holds (see PairDigit): x, its low byte (unsigned), or x >> 8.
         var (shift, mask) = digit switch
@@ -41,6 +43,6 @@ internal readonly struct ChannelPairPacking : IChannelPacking<int>
             PairDigit.Low => (0, 0xFF),
             _ => (8, -1),
         };
-        g.PackRows(problem, n, rowStart, rowEnd, MemoryMarshal.Cast<int, short>(packed), shift, mask);
+        g.PackRows(problem, n, rowStart, rowEnd, MemoryMarshal.Cast<int, short>(packed), shift, mask, transpose);
     }
 }

@@ -191,7 +191,11 @@ public sealed class ConvKernel
             var g = ChannelGeometry.Of(problem, TLanes.Count, ChannelPairPacking.PerElement);
             var weights = problem.PackedWeights((ConvLayout.Channel, TLanes.Count), p => ChannelGeometry.Of(p, TLanes.Count, ChannelPairPacking.PerElement).PackWeights(p));
             var plan = ChannelPairPacking.Plan(problem, g, weights);
-            if (plan.SplitSums)
+            if (plan.SplitSums && plan.ChunkSteps >= g.Steps && SplitBias.Applies(problem.Spec, g.Steps, problem.Bias.Span))
+            {
+                RunChannels<TVec, int, TLanes, ChannelPairPacking, SplitBiasPairSums<TVec, TLanes>>(problem, g, weights, plan, requantized, raw);
+            }
+            else if (plan.SplitSums)
             {
                 RunChannels<TVec, int, TLanes, ChannelPairPacking, SplitPairSums<TVec, TLanes>>(problem, g, weights, plan, requantized, raw);
             }
@@ -233,7 +237,13 @@ public sealed class ConvKernel
     {
         var bias = new long[g.Blocks * g.Lanes];
         problem.Bias.Span.CopyTo(bias);
+        if (TAcc.EncodedBias)
+        {
+            SplitBias.Encode(bias, g.Lanes, problem.Spec.Shift);
+        }
         var digits = plan.Digits;
+        // The portable path (ARM) packs with the scalar loop; the tests run it on x86 too.
+        var transpose = Isa != ConvIsa.Portable;
         var input = ArrayPool<TElem>.Shared.Rent(digits.Length * g.ImageSize);
         try
         {
@@ -250,7 +260,7 @@ public sealed class ConvKernel
                 {
                     for (var d = 0; d < digits.Length; d++)
                     {
-                        TPacking.PackInput(problem, g, digits[d], image, start, end, input.AsSpan(d * g.ImageSize, g.ImageSize));
+                        TPacking.PackInput(problem, g, digits[d], image, start, end, input.AsSpan(d * g.ImageSize, g.ImageSize), transpose);
                     }
                 });
                 Parallel(problem, g.Items, (start, end) => ChannelConvolution<TVec, TElem, TLanes>.Compute<TAcc>(run, image, start, end));
@@ -304,7 +314,12 @@ public sealed class ConvKernel
                 DigitSize = digitSize, DigitShifts = shifts, ChunkChannels = chunk, Requantized = requantized, Raw = raw,
             };
             Action<int, int, int, int> pack = (image, ci, yq0, yq1) => ConvPacking.PackPairs(run, digits, image, ci, yq0, yq1);
-            if (split)
+            // Split sums finish in registers (one digit, 1–3 output channels, all channels in one pass): in Int32 where SplitBias applies.
+            if (split && SplitBias.Applies(problem.Spec, g.Cin * taps, problem.Bias.Span))
+            {
+                RunSpatial<TVec, int, TLanes, SplitBiasPairSums<TVec, TLanes>>(run, pack);
+            }
+            else if (split)
             {
                 RunSpatial<TVec, int, TLanes, SplitPairSums<TVec, TLanes>>(run, pack);
             }

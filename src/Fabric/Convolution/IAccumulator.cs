@@ -21,6 +21,9 @@ internal interface IAccumulator<TVec, TElem>
     /// <summary>destination[i] += sum[i] &lt;&lt; shift for every lane.</summary>
     static abstract void Flush(TVec low, TVec high, int shift, ref long destination);
 
+    /// <summary>Whether <see cref="Requantize"/> reads its bias <see cref="SplitBias"/>-encoded rather than as Int64 per lane.</summary>
+    static abstract bool EncodedBias { get; }
+
     /// <summary>destination[i] = saturate(round_shift(sum[i] + bias[i])) as Int32: a tile summed in one pass.</summary>
     static abstract void Requantize(TVec low, TVec high, ref long bias, in Requantization q, ref int destination);
 }

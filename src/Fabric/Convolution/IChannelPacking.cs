@@ -10,6 +10,9 @@ internal interface IChannelPacking<TElem>
     /// <summary>How the job sums, from its value bounds and its packed weights.</summary>
     static abstract ChannelPlan Plan(ConvProblem problem, in ChannelGeometry g, TElem[] packedWeights);
 
-    /// <summary>Rows [rowStart, rowEnd) of the padded image n in digit number d into <paramref name="packed"/>, pixel-major (see <see cref="ChannelGeometry"/>).</summary>
-    static abstract void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<TElem> packed);
+    /// <summary>
+    /// Rows [rowStart, rowEnd) of the padded image n in digit number d into <paramref name="packed"/>, pixel-major (see
+    /// <see cref="ChannelGeometry"/>); <paramref name="transpose"/> lets it use <see cref="PixelTranspose"/>.
+    /// </summary>
+    static abstract void PackInput(ConvProblem problem, in ChannelGeometry g, PairDigit digit, int n, int rowStart, int rowEnd, Span<TElem> packed, bool transpose);
 }

@@ -10,6 +10,8 @@ internal readonly struct LaneSums<TVec, TElem, TLanes> : IAccumulator<TVec, TEle
 {
     public static int Registers => 1;
 
+    public static bool EncodedBias => false;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec AddLow(TVec low, TVec q, TVec w) => TLanes.MultiplyAdd(low, q, w);
 

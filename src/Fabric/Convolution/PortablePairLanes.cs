@@ -58,4 +58,8 @@ internal readonly struct PortablePairLanes : IPairLanes<Vector128<int>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequantizeSplit(Vector128<int> low, Vector128<int> high, ref long bias, in Requantization q, ref int destination) =>
         LaneRequantization.StoreSplit(low, high, ref bias, q, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequantizeSplitBiased(Vector128<int> low, Vector128<int> high, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StoreSplitBiased(low, high, ref bias, q, ref destination);
 }

@@ -18,6 +18,8 @@ internal readonly struct SplitPairSums<TVec, TLanes> : IAccumulator<TVec, int>
 {
     public static int Registers => 2;
 
+    public static bool EncodedBias => false;
+
     /// <remarks>The pair sum is the same expression as in <see cref="AddHigh"/>; the JIT computes it once.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec AddLow(TVec low, TVec q, TVec w) => TLanes.Add(low, TLanes.Multiply(q, w));

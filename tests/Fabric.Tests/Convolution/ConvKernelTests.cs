@@ -321,6 +321,93 @@ public sealed class ConvKernelTests
     }
 
     [Fact]
+    public void Channel_layout_packs_whole_channel_and_column_blocks_and_the_rest_exactly()
+    {
+        // Channel counts that fill the transposed blocks (8 Int16, 4 Int32) or only some (12: the Int32 ones),
+        // widths with and without a remainder, both paddings and strides, and int16 weights all −32768 with a
+        // −32768 input, which forces the two 8-bit digits (masked low bytes, shifted high bytes).
+        foreach (var module in ConvModule.All)
+        {
+            foreach (var input in new[] { new TensorShape(1, 8, 7, 8), new TensorShape(2, 16, 6, 19), new TensorShape(1, 12, 5, 13), new TensorShape(1, 32, 9, 9) })
+            {
+                foreach (var (stride, padding) in new[] { (1, ConvPadding.Same), (2, ConvPadding.Valid), (2, ConvPadding.Same) })
+                {
+                    var random = new Random(module.Bits * 100 + input.C * 10 + stride);
+                    var k = module.KernelSize;
+                    var extreme = module.Bits == 16 && input.C == 16;
+                    var x = Enumerable.Range(0, (int)input.Count).Select(_ => (int)random.NextInt64(module.MinValue, module.MaxValue + 1)).ToArray();
+                    x[1] = (int)module.MinValue;
+                    var w = Enumerable.Range(0, 16 * input.C * k * k).Select(_ => extreme ? (int)module.MinValue : (int)random.NextInt64(module.MinValue, module.MaxValue + 1)).ToArray();
+                    var problem = ConvProblem.Create(
+                        new ConvSpec(module, stride, padding, 0, ConvOutputMode.Raw), input, x, new TensorShape(16, input.C, k, k), w);
+
+                    var reference = ConvReference.Raw(problem);
+                    foreach (var isa in new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.Avx512 }.Where(ConvKernel.IsSupported))
+                    {
+                        Assert.Equal(reference, new ConvKernel(2, isa, ConvLayout.Channel).Raw(problem));
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Split_pair_sums_requantize_in_int32_exactly_at_the_shift_and_bias_bounds()
+    {
+        // Full-range int16 split sums requantized in Int32 (SplitBias): shift 16, the smallest it takes, up
+        // to 30; biases at the largest it takes at s = 16, and 2^45, which falls back to Int64; few and
+        // many output channels (spatial finish and channel tiles) over odd sizes, both strides and paddings.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        foreach (var input in new[] { new TensorShape(1, 3, 13, 11), new TensorShape(2, 5, 9, 18) })
+        {
+            foreach (var (cout, shift, stride, padding) in new[] { (2, 16, 1, ConvPadding.Same), (3, 17, 2, ConvPadding.Valid), (20, 16, 1, ConvPadding.Valid), (32, 30, 2, ConvPadding.Same) })
+            {
+                var random = new Random(cout * 100 + shift + input.C);
+                var x = Enumerable.Range(0, (int)input.Count).Select(_ => random.Next(-32768, 32768)).ToArray();
+                x[0] = -32768;
+                var w = Enumerable.Range(0, cout * input.C * 9).Select(i => i % 2 == 0 ? -32767 : random.Next(-32768, 32768)).ToArray();
+                long[] edges = [0, (1L << 45) - (1L << 15) - 1, -(1L << 45) + (1L << 15), -1, 65535, -65536];
+                var bias = Enumerable.Range(0, cout).Select(i => edges[i % edges.Length]).ToArray();
+                if (cout == 32)
+                {
+                    bias[31] = 1L << 45;
+                }
+                var problem = ConvProblem.Create(
+                    new ConvSpec(module, stride, padding, shift, ConvOutputMode.Requantized), input, x, new TensorShape(cout, input.C, 3, 3), w, bias);
+
+                var reference = ConvReference.Requantized(problem);
+                Assert.Contains(reference, v => v > short.MinValue && v < short.MaxValue);
+                foreach (var kernel in Kernels())
+                {
+                    Assert.Equal(reference, kernel.Requantized(problem));
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Split_pair_sums_requantize_in_int32_exactly_at_the_step_bound()
+    {
+        // 7281 channels: 3 rows of ⌈3·7281 / 2⌉ = 10922 pair steps, 32766 in all (the bound is 2^15), every pair
+        // sum 2^31 − 32768 or close: the high sum is near 2^30 and the bias adds nearly 2^45, so the Int32 sum
+        // A = high + bh + … is near its headroom; the sum needs the shift of 32 to land inside int16.
+        var module = ConvModule.Resolve("conv3x3_int16");
+        var input = new TensorShape(1, 7281, 3, 3);
+        var x = Enumerable.Repeat(-32768, (int)input.Count).ToArray();
+        var w = Enumerable.Range(0, 16 * (int)input.Count).Select(i => i % 2 == 0 ? -32768 : -32767).ToArray();
+        var bias = Enumerable.Range(0, 16).Select(i => i % 2 == 0 ? (1L << 45) - (1L << 32) : -(1L << 45) + (1L << 32)).ToArray();
+        var problem = ConvProblem.Create(
+            new ConvSpec(module, 1, ConvPadding.Valid, 32, ConvOutputMode.Requantized), input, x, new TensorShape(16, 7281, 3, 3), w, bias);
+
+        var reference = ConvReference.Requantized(problem);
+        Assert.All(reference, v => Assert.InRange(v, short.MinValue + 1, short.MaxValue - 1));
+        foreach (var isa in new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.Avx512 }.Where(ConvKernel.IsSupported))
+        {
+            Assert.Equal(reference, new ConvKernel(2, isa, ConvLayout.Channel).Requantized(problem));
+        }
+    }
+
+    [Fact]
     public void Output_of_the_wrong_length_is_refused()
     {
         var problem = ConvCases.Problem("conv3x3_int8", new TensorShape(1, 1, 4, 4), 1, _ => 1, _ => 1);

@@ -1,0 +1,31 @@
+using System.Runtime.CompilerServices;
+
+namespace Dpr.Fabric.Convolution;
+
+/// <summary>
+/// <see cref="SplitPairSums{TVec, TLanes}"/> whose one-pass tiles requantize in Int32 lanes with a
+/// <see cref="SplitBias"/>-encoded bias. A type of its own, chosen once per call, so that each tile loop
+/// inlines only the requantization it runs.
+/// </summary>
+internal readonly struct SplitBiasPairSums<TVec, TLanes> : IAccumulator<TVec, int>
+    where TVec : struct
+    where TLanes : IPairLanes<TVec>
+{
+    public static int Registers => 2;
+
+    public static bool EncodedBias => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec AddLow(TVec low, TVec q, TVec w) => SplitPairSums<TVec, TLanes>.AddLow(low, q, w);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec AddHigh(TVec high, TVec q, TVec w) => SplitPairSums<TVec, TLanes>.AddHigh(high, q, w);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Flush(TVec low, TVec high, int shift, ref long destination) =>
+        SplitPairSums<TVec, TLanes>.Flush(low, high, shift, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Requantize(TVec low, TVec high, ref long bias, in Requantization q, ref int destination) =>
+        TLanes.RequantizeSplitBiased(low, high, ref bias, q, ref destination);
+}
