@@ -46,5 +46,23 @@ public static class BoardReplies
 
         /// <summary>Holds <paramref name="module"/> or has jobs queued for it (so will load it).</summary>
         public bool Serves(string module) => Loaded.Contains(module, StringComparer.Ordinal) || Queued.GetValueOrDefault(module) > 0;
+
+        /// <summary>How many modules it serves: those its partitions hold and those it has jobs queued for.</summary>
+        [IgnoreMember]
+        public int ServedModules => Loaded.Union(Queued.Where(q => q.Value > 0).Select(q => q.Key), StringComparer.Ordinal).Count();
+
+        /// <summary>
+        /// When this board would start a job of <paramref name="module"/> queued now, if its partitions served the
+        /// queue from now on: its queued work per partition and a swap for each module that work needs (those
+        /// queued, and <paramref name="module"/>, that no partition holds). Its scheduler holds jobs until their
+        /// module is due (docs/scheduler.md), so the job may start later than this, but within the aging bound
+        /// only if this fits in it.
+        /// </summary>
+        public TimeSpan PredictedStart(string module, TimeSpan swapCost)
+        {
+            var loads = Queued.Where(q => q.Value > 0).Select(q => q.Key).Append(module)
+                .Distinct(StringComparer.Ordinal).Count(m => !Loaded.Contains(m, StringComparer.Ordinal));
+            return Backlog + swapCost * loads / Math.Max(1, Partitions);
+        }
     }
 }

@@ -18,7 +18,7 @@ internal sealed class FleetSimulation
     private static readonly IReadOnlyCollection<ModuleName> Modules = [.. ConvModule.All.Select(m => m.Name)];
     private static readonly PartitionName Partition = new("pr_0");
     private readonly SchedulerOptions _options;
-    private readonly TimeSpan? _spreadMargin;
+    private readonly TimeSpan? _within;
     private readonly Board[] _boards;
     private readonly Dictionary<string, Board> _byName;
     private readonly PriorityQueue<(Kind Kind, int Index), (DateTimeOffset At, long Seq)> _events = new();
@@ -30,11 +30,12 @@ internal sealed class FleetSimulation
     private int _completed;
     private DateTimeOffset _end;
 
-    /// <param name="spreadMargin">Fleet placement's spread margin; null places round-robin.</param>
-    public FleetSimulation(int boards, SchedulerOptions options, TimeSpan? spreadMargin)
+    /// <param name="within">Fleet placement's latest predicted start for keeping a job on a board serving its module
+    /// (<c>ClusterSettings.PlacementWithin</c>); null places round-robin.</param>
+    public FleetSimulation(int boards, SchedulerOptions options, TimeSpan? within)
     {
         _options = options;
-        _spreadMargin = spreadMargin;
+        _within = within;
         _boards = [.. Enumerable.Range(0, boards).Select(i => new Board($"b{i.ToString("D2", CultureInfo.InvariantCulture)}", options))];
         _byName = _boards.ToDictionary(b => b.Name, StringComparer.Ordinal);
     }
@@ -67,13 +68,13 @@ internal sealed class FleetSimulation
                 case Kind.Arrival:
                     var a = arrivals[e.Index];
                     int target;
-                    if (_spreadMargin is { } margin)
+                    if (_within is { } within)
                     {
                         for (var b = 0; b < _boards.Length; b++)
                         {
                             loads[b] = _boards[b].Load();
                         }
-                        target = Array.IndexOf(_boards, _byName[FleetPlacement.Choose(a.Module, loads, _options.SwapCost, margin)!]);
+                        target = Array.IndexOf(_boards, _byName[FleetPlacement.Choose(a.Module, loads, _options.SwapCost, within)!]);
                     }
                     else
                     {

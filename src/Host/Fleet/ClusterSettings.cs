@@ -1,3 +1,4 @@
+using Dpr.Actors.Jobs.Scheduling;
 using Dpr.Host.Service;
 
 namespace Dpr.Host.Fleet;
@@ -71,14 +72,18 @@ public sealed class ClusterSettings
     public bool DownDeadMembers { get; set; } = true;
 
     /// <summary>
-    /// How much longer than a swap a module's jobs must wait on the boards serving it before they spread to
-    /// another board, in milliseconds of queued board time (<see cref="Actors.Fleet.FleetPlacement"/>). Larger
-    /// keeps each module on fewer boards (fewer reconfigurations), smaller balances the boards' queues closer.
+    /// How far below the boards' aging bound (250 ms) a board's predicted start for a job must stay for the board
+    /// to keep taking the jobs of a module it serves, in milliseconds (<see cref="Actors.Fleet.FleetPlacement"/>).
+    /// Past it the module spreads to another board. Larger spreads sooner: shorter waits on the boards serving a
+    /// hot module, more reconfigurations.
     /// </summary>
-    public double SpreadMarginMilliseconds { get; set; } = 10;
+    public double PlacementHeadroomMilliseconds { get; set; } = 25;
 
-    /// <summary><see cref="SpreadMarginMilliseconds"/> as a span.</summary>
-    public TimeSpan SpreadMargin => TimeSpan.FromMilliseconds(SpreadMarginMilliseconds);
+    /// <summary>The latest predicted start that keeps a job on a board serving its module: the boards' aging bound less <see cref="PlacementHeadroomMilliseconds"/>.</summary>
+    public TimeSpan PlacementWithin => AgingBound - TimeSpan.FromMilliseconds(PlacementHeadroomMilliseconds);
+
+    /// <summary>The boards' aging bound: every board runs the scheduler's defaults.</summary>
+    private static TimeSpan AgingBound => new SchedulerOptions().AgingBound;
 
     public bool HostsBoards => RoleList.Contains(BoardRole, StringComparer.Ordinal);
 
@@ -128,9 +133,9 @@ public sealed class ClusterSettings
         {
             yield return $"{Section}:{nameof(FailureDetectionSeconds)}: 0.5 to 600, found {FailureDetectionSeconds}";
         }
-        if (SpreadMarginMilliseconds is < 0 or > 60_000)
+        if (!(PlacementHeadroomMilliseconds >= 0 && PlacementHeadroomMilliseconds < AgingBound.TotalMilliseconds))
         {
-            yield return $"{Section}:{nameof(SpreadMarginMilliseconds)}: 0 to 60000, found {SpreadMarginMilliseconds}";
+            yield return $"{Section}:{nameof(PlacementHeadroomMilliseconds)}: 0 to less than the boards' aging bound ({AgingBound.TotalMilliseconds} ms), found {PlacementHeadroomMilliseconds}";
         }
         foreach (var seed in SeedNodes)
         {

@@ -73,7 +73,7 @@ public static class FleetAkkaBuilderExtensions
         var quotas = new JobIntakeOptions(MaxOpenJobsPerTenant: node.Options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(node.Options.MaxOpenWorkSecondsPerTenant));
         return builder.WithActors((system, registry) =>
         {
-            var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.SpreadMargin, node.Options.AskTimeout, quotas), "fleet");
+            var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.PlacementWithin, node.Options.AskTimeout, quotas), "fleet");
             registry.Register<FleetIntakeActor>(fleet);
             if (cluster.DownDeadMembers)
             {

@@ -16,7 +16,8 @@ public sealed class FleetIntakeActor : ReceiveActor
 {
     private readonly IActorRef _boards;
     private readonly IReadOnlyList<string> _ids;
-    private readonly TimeSpan _spreadMargin;
+    /// <summary>The latest predicted start that keeps a job on a board serving its module (<see cref="ClusterSettings.PlacementWithin"/>).</summary>
+    private readonly TimeSpan _within;
     private readonly TimeSpan _timeout;
     private readonly JobIntakeOptions _quotas;
 
@@ -26,11 +27,11 @@ public sealed class FleetIntakeActor : ReceiveActor
     /// <summary>How long a board's load is waited for before placement goes on without it.</summary>
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(2);
 
-    public FleetIntakeActor(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout, JobIntakeOptions quotas)
+    public FleetIntakeActor(IActorRef boards, IReadOnlyList<string> ids, TimeSpan within, TimeSpan timeout, JobIntakeOptions quotas)
     {
         _boards = boards;
         _ids = ids;
-        _spreadMargin = spreadMargin;
+        _within = within;
         _timeout = timeout;
         _quotas = quotas;
         ReceiveAsync<JobCommands.Submit>(SubmitAsync);
@@ -41,8 +42,8 @@ public sealed class FleetIntakeActor : ReceiveActor
         Receive<GetRegions>(_ => RegionsAsync().PipeTo(Sender));
     }
 
-    public static Props Props(IActorRef boards, IReadOnlyList<string> ids, TimeSpan spreadMargin, TimeSpan timeout, JobIntakeOptions quotas) =>
-        Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, ids, spreadMargin, timeout, quotas));
+    public static Props Props(IActorRef boards, IReadOnlyList<string> ids, TimeSpan within, TimeSpan timeout, JobIntakeOptions quotas) =>
+        Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, ids, within, timeout, quotas));
 
     /// <summary>Wakes every board (remember-entities keeps them running from then on).</summary>
     protected override void PreStart()
@@ -77,7 +78,7 @@ public sealed class FleetIntakeActor : ReceiveActor
         {
             return refused;
         }
-        return FleetPlacement.Choose(submit.Request.Module, [.. loads.Answered], SwapCost, _spreadMargin) is { } board
+        return FleetPlacement.Choose(submit.Request.Module, [.. loads.Answered], SwapCost, _within) is { } board
             ? await SubmitToAsync(board, submit)
             : new JobReplies.Rejected(RejectionCode.QueueFull, null, $"no board of the fleet answered within {_timeout.TotalSeconds:0.#} s ({string.Join(", ", loads.Silent)})", TimeSpan.FromSeconds(2));
     }

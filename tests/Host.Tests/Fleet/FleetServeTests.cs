@@ -22,7 +22,7 @@ namespace Dpr.Host.Tests.Fleet;
 [Collection(nameof(FleetNodes))]
 public sealed class FleetServeTests
 {
-    private static Dictionary<string, string?> Node(TemporaryPostgresCluster postgres, int port, int seedPort, int boards, double spreadMarginMs = 10) => new()
+    private static Dictionary<string, string?> Node(TemporaryPostgresCluster postgres, int port, int seedPort, int boards, double headroomMs = 25) => new()
     {
         ["Dpr:Journal"] = "postgres",
         ["Dpr:Connection"] = postgres.ConnectionString,
@@ -30,7 +30,7 @@ public sealed class FleetServeTests
         ["Dpr:Cluster:Port"] = port.ToString(CultureInfo.InvariantCulture),
         ["Dpr:Cluster:SeedNodes:0"] = $"akka.tcp://dpr@127.0.0.1:{seedPort.ToString(CultureInfo.InvariantCulture)}",
         ["Dpr:Cluster:Boards"] = boards.ToString(CultureInfo.InvariantCulture),
-        ["Dpr:Cluster:SpreadMarginMilliseconds"] = spreadMarginMs.ToString(CultureInfo.InvariantCulture),
+        ["Dpr:Cluster:PlacementHeadroomMilliseconds"] = headroomMs.ToString(CultureInfo.InvariantCulture),
     };
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class FleetServeTests
             ["Dpr:Cluster:Enabled"] = "true",
             ["Dpr:Cluster:SeedNodes:0"] = "http://127.0.0.1:4053",
             ["Dpr:Cluster:Roles"] = "board,router",
-            ["Dpr:Cluster:SpreadMarginMilliseconds"] = "-1",
+            ["Dpr:Cluster:PlacementHeadroomMilliseconds"] = "-1",
             ["Dpr:Cluster:FailureDetectionSeconds"] = "0.1",
         }).Build();
 
@@ -50,7 +50,7 @@ public sealed class FleetServeTests
         Assert.Contains(problems, p => p.StartsWith("Dpr:Cluster:Enabled: a fleet keeps its state in a shared journal", StringComparison.Ordinal));
         Assert.Contains("Dpr:Cluster:SeedNodes: 'http://127.0.0.1:4053' is not a member address akka.tcp://dpr@HOST:PORT", problems);
         Assert.Contains("Dpr:Cluster:Roles: board, gateway or both, found 'board,router'", problems);
-        Assert.Contains("Dpr:Cluster:SpreadMarginMilliseconds: 0 to 60000, found -1", problems);
+        Assert.Contains("Dpr:Cluster:PlacementHeadroomMilliseconds: 0 to less than the boards' aging bound (250 ms), found -1", problems);
         Assert.Contains("Dpr:Cluster:FailureDetectionSeconds: 0.5 to 600, found 0.1", problems);
     }
 
@@ -60,8 +60,8 @@ public sealed class FleetServeTests
         using var postgres = TemporaryPostgresCluster.Start();
         await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
         var (portA, portB) = (ServeProcess.FreePort(), ServeProcess.FreePort());
-        await using var a = await ApiServer.StartAsync(Node(postgres, portA, portA, boards: 3, spreadMarginMs: 60_000));
-        var b = await ApiServer.StartAsync(Node(postgres, portB, portA, boards: 3, spreadMarginMs: 60_000));
+        await using var a = await ApiServer.StartAsync(Node(postgres, portA, portA, boards: 3, headroomMs: 0));
+        var b = await ApiServer.StartAsync(Node(postgres, portB, portA, boards: 3, headroomMs: 0));
         using var alice = a.Client("alice");
         using var aliceOnB = b.Client("alice");
 
@@ -131,7 +131,7 @@ public sealed class FleetServeTests
         using var postgres = TemporaryPostgresCluster.Start();
         await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
         var port = ServeProcess.FreePort();
-        var first = await ApiServer.StartAsync(Node(postgres, port, port, boards: 2, spreadMarginMs: 60_000));
+        var first = await ApiServer.StartAsync(Node(postgres, port, port, boards: 2, headroomMs: 0));
         Guid id;
         string[] loaded;
         using (var alice = first.Client("alice"))
@@ -147,7 +147,7 @@ public sealed class FleetServeTests
 
         // Another node on another port, the same journal: remember-entities starts the boards, their region managers recover.
         var again = ServeProcess.FreePort();
-        await using var second = await ApiServer.StartAsync(Node(postgres, again, again, boards: 2, spreadMarginMs: 60_000));
+        await using var second = await ApiServer.StartAsync(Node(postgres, again, again, boards: 2, headroomMs: 0));
         using var aliceAgain = second.Client("alice");
         await Eventually.TrueAsync(async () => (await BoardsAsync(aliceAgain)).Boards.Count == 2, "both boards answering again", TimeSpan.FromMinutes(3));
         Assert.Equal(loaded, Partitions(await BoardsAsync(aliceAgain)));
