@@ -25,9 +25,10 @@ namespace Dpr.Actors.Journal;
 /// the programmable logic, so every partition is reloaded and checked after it anyway. Everything
 /// else — job acceptances first of all — stays on the default journal with a full fsync per commit.
 /// Their snapshots (<see cref="RegionsSnapshots"/>) do not wait for fsync either: the journal holds every
-/// event, so a snapshot lost to a power cut only means a longer replay, and the events a snapshot covers
-/// are deleted only once they are older than the swap history (days), long after that snapshot reached the
-/// disk. The job intake deletes its events as soon as a snapshot is stored, so its snapshots keep the sync.
+/// event, so a snapshot lost to a power cut only means a longer replay; the older snapshots are deleted by a
+/// later commit to the same file, lost with it; and events are deleted only up to a snapshot older than the
+/// swap history (docs/actors.md). The job intake deletes its events as soon as a snapshot is stored, so its
+/// snapshots keep the sync.
 /// </para>
 /// </summary>
 public sealed record JournalSettings(JournalProvider Provider, string ConnectionString)
