@@ -30,6 +30,13 @@ public static class Observed
     /// </summary>
     public sealed record JobEvent(string Board, IJobEvent Event, string Tenant, string Module, long SequenceNr);
 
+    /// <summary>
+    /// The regions journal on SQLite checkpointed its WAL after <paramref name="Inserts"/> inserts through its kept-open
+    /// connection: <paramref name="Copied"/> of the WAL's <paramref name="WalFrames"/> frames are in the database file
+    /// (all of them: the next insert starts the WAL over).
+    /// </summary>
+    public sealed record JournalCheckpointed(long Inserts, long WalFrames, long Copied);
+
     /// <summary>A journal write failed; <paramref name="Writer"/> is the persistence id.</summary>
     public sealed record JournalFailed(string Writer, string Reason);
 }

@@ -23,7 +23,7 @@ public sealed record DprTestKitOptions(
     TimeSpan? RetryBackoff = null,
     NodeSettings? Settings = null)
 {
-    /// <summary>The node's settings, with region managers on the regions journal and the kit's swap timeout and back-off.</summary>
+    /// <summary>The node's settings, with region managers on the regions journal, the kit's snapshot store, and the kit's swap timeout and back-off.</summary>
     public NodeSettings NodeSettings
     {
         get
@@ -33,6 +33,8 @@ public sealed record DprTestKitOptions(
             {
                 SwapTimeout = SwapTimeout ?? TimeSpan.FromSeconds(2),
                 RetryBackoff = RetryBackoff ?? TimeSpan.FromMilliseconds(20),
+                // The kit's one snapshot store (TestNode.Config), where tests inject its failures.
+                SnapshotPluginId = null,
             };
             return settings with { Region = region };
         }

@@ -24,6 +24,11 @@ namespace Dpr.Actors.Journal;
 /// killed process loses nothing, and a power loss, which could lose the last commits, also clears
 /// the programmable logic, so every partition is reloaded and checked after it anyway. Everything
 /// else — job acceptances first of all — stays on the default journal with a full fsync per commit.
+/// Their snapshots (<see cref="RegionsSnapshots"/>) do not wait for fsync either: the journal holds every
+/// event, so a snapshot lost to a power cut only means a longer replay; the older snapshots are deleted by a
+/// later commit to the same file, lost with it; and events are deleted only up to a snapshot older than the
+/// swap history (docs/actors.md). The job intake deletes its events as soon as a snapshot is stored, so its
+/// snapshots keep the sync.
 /// </para>
 /// </summary>
 public sealed record JournalSettings(JournalProvider Provider, string ConnectionString)
@@ -38,6 +43,12 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
 
     /// <summary>The journal plugin of the region managers (<c>RegionOptions.JournalPluginId</c>).</summary>
     public const string RegionsJournal = "akka.persistence.journal.regions";
+
+    /// <summary>
+    /// The snapshot store of the region managers (<c>RegionOptions.SnapshotPluginId</c>): the same table as the default
+    /// store's, and with SQLite the same file, but its commits do not wait for fsync (<see cref="Setups"/>).
+    /// </summary>
+    public const string RegionsSnapshots = "akka.persistence.snapshot-store.regions";
 
     /// <summary>The read journal (Akka.Persistence.Query) over <see cref="RegionsJournal"/>: the swap history.</summary>
     public const string RegionsQuery = "akka.persistence.query.journal.regions";
@@ -58,6 +69,7 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
             return ConfigurationFactory.ParseString(Hocon)
                 .WithFallback(Copy(defaults, "akka.persistence.journal.sql", RegionsJournal))
                 .WithFallback(Copy(defaults, "akka.persistence.query.journal.sql", RegionsQuery))
+                .WithFallback(Copy(defaults, "akka.persistence.snapshot-store.sql", RegionsSnapshots))
                 .WithFallback(defaults);
         }
     }
@@ -107,8 +119,8 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
     }
 
     /// <summary>
-    /// What an actor system needs besides <see cref="Config"/>: for SQLite, the regions journal's
-    /// connection, whose commits do not wait for fsync.
+    /// What an actor system needs besides <see cref="Config"/>: for SQLite, the connections of the regions
+    /// journal and of the region managers' snapshot store, whose commits do not wait for fsync.
     /// </summary>
     public IReadOnlyList<Setup> Setups()
     {
@@ -117,16 +129,20 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
             return [];
         }
         var options = new MultiDataOptionsSetup();
-        options.AddDataOptions(RegionsJournal, new DataOptions()
-            .UseConnectionString(ProviderName, RegionsConnectionString)
-            .UseAfterConnectionOpened(connection =>
-            {
-                using var pragma = connection.CreateCommand();
-                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
-                pragma.ExecuteNonQuery();
-            }));
+        options.AddDataOptions(RegionsJournal, Unsynced(RegionsConnectionString));
+        options.AddDataOptions(RegionsSnapshots, Unsynced(SnapshotConnectionString));
         return [options];
     }
+
+    /// <summary>SQLite connections whose commits do not wait for fsync (WAL, <c>synchronous=NORMAL</c>): synced at checkpoints.</summary>
+    private DataOptions Unsynced(string connectionString) => new DataOptions()
+        .UseConnectionString(ProviderName, connectionString)
+        .UseAfterConnectionOpened(connection =>
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+            pragma.ExecuteNonQuery();
+        });
 
     /// <summary>
     /// Where snapshots go. For SQLite a file of their own beside the journal (<c>dpr.db</c> →
@@ -215,6 +231,14 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                   snapshot-store {
                     plugin = "akka.persistence.snapshot-store.sql"
                     sql {
+                      connection-string = {{snapshots}}
+                      provider-name = "{{ProviderName}}"
+                      auto-initialize = {{autoInitialize}}
+                      {{schema}}
+                      circuit-breaker.reset-timeout = 2s
+                    }
+                    regions {
+                      plugin-id = "{{RegionsSnapshots}}"
                       connection-string = {{snapshots}}
                       provider-name = "{{ProviderName}}"
                       auto-initialize = {{autoInitialize}}

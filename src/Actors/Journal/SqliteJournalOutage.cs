@@ -82,8 +82,9 @@ public sealed class SqliteJournalOutage(JournalSettings journal, TimeProvider ti
                 return false;
             }
             _timer?.Dispose();
-            Release(held);
+            // Over before the locks go: a write they held up may complete at once, and whoever it answers finds the outage ended.
             (_held, _timer, Until) = (null, null, null);
+            Release(held);
             return true;
         }
     }

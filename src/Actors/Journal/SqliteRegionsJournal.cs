@@ -31,13 +31,13 @@ namespace Dpr.Actors.Journal;
 /// </para>
 /// <para>
 /// Checkpoints: SQLite's automatic checkpoint runs inside the commit that takes the WAL past its threshold and
-/// syncs the WAL and the database file there, which was the tail of a swap (p99 8.2 ms against 2.4 ms without it;
-/// docs/benchmarks/regions.md). On the kept-open connection the automatic checkpoint waits for
-/// <see cref="WalHardBoundPages"/> instead of 1,000 pages, and the journal checkpoints on that same connection,
-/// between writes, once it has been idle for <see cref="IdleBeforeCheckpoint"/>: the checkpoint is serialised
-/// with the inserts (no write overtakes it, no second connection holds the WAL back), all the WAL is copied back,
-/// so the next insert starts the WAL from its beginning again. Only a run of writes with no idle moment meets the
-/// hard bound, inside the insert that crosses it.
+/// syncs the WAL and the database file there, and the next commit syncs the new WAL header, which was the tail of a
+/// swap (docs/benchmarks/regions.md). The kept-open connection has no automatic checkpoint; the journal checkpoints on
+/// that same connection, between writes, once it has been idle for <see cref="IdleBeforeCheckpoint"/>, or right after
+/// the commit that takes the WAL to <see cref="WalHardBoundPages"/> in a run of writes with no idle moment. The
+/// checkpoint is serialised with the inserts (no write overtakes it, no second connection holds the WAL back), all the
+/// WAL is copied back, and a write of the journal's own starts the WAL over at once, so all the syncs of a cycle fall in
+/// one place: an idle moment, or the one write at the hard bound.
 /// </para>
 /// </summary>
 public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
@@ -48,7 +48,7 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
     /// <summary>How long the journal has no write before it checkpoints the WAL on its connection.</summary>
     public static readonly TimeSpan IdleBeforeCheckpoint = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>The WAL's size, in pages, at which SQLite checkpoints inside the commit when no idle moment came first (about 8 MB at 4 KiB pages).</summary>
+    /// <summary>The WAL's size, in pages, at which the journal checkpoints right after the commit that reaches it when no idle moment came first (about 8 MB at 4 KiB pages).</summary>
     public const int WalHardBoundPages = 2000;
 
     private readonly JournalConfig _config;
@@ -57,9 +57,12 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
     private SqliteCommand? _insert;
     private Task _pluginWrites = Task.CompletedTask;
     private long _inserts;
-    private long _insertsWhenArmed;
+    private DateTimeOffset _lastInsertAt;
     private long _insertsCheckpointed;
-    private bool _checkpointArmed;
+    /// <summary>WAL frames the kept-open connection appended since its last checkpoint.</summary>
+    private long _walPages;
+    /// <summary>When the idle timer was started; null when it is not running.</summary>
+    private DateTimeOffset? _armedAt;
 
     public SqliteRegionsJournal(Akka.Configuration.Config config)
         : base(config)
@@ -96,7 +99,16 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
             return Task.FromException<IImmutableList<Exception>>(e);
         }
         _inserts++;
-        ArmCheckpoint();
+        _lastInsertAt = Context.System.Scheduler.Now;
+        if (_walPages >= WalHardBoundPages)
+        {
+            // Stored and committed already; the checkpoint only moves it from the WAL into the database file.
+            Checkpoint(_connection!);
+        }
+        else
+        {
+            ArmCheckpoint();
+        }
         return Task.FromResult<IImmutableList<Exception>>([.. serialized.Select(t => t.IsSuccess ? null! : t.Failure.Value)]);
     }
 
@@ -128,6 +140,14 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
             insert.ExecuteNonQuery();
         }
         transaction.Commit();
+        _walPages += PagesWritten(_connection!);
+    }
+
+    /// <summary>The pages the connection wrote since the last call, all of them WAL frames (SQLite's own count, reset by the call).</summary>
+    private static long PagesWritten(SqliteConnection connection)
+    {
+        SQLitePCL.raw.sqlite3_db_status(connection.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var written, out _, 1);
+        return written;
     }
 
     protected override bool ReceivePluginInternal(object message)
@@ -136,8 +156,10 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
         {
             return base.ReceivePluginInternal(message);
         }
-        _checkpointArmed = false;
-        if (_inserts != _insertsWhenArmed)
+        var armedAt = _armedAt;
+        _armedAt = null;
+        // The scheduler's clock, so that a test scheduler decides when the journal is idle.
+        if (_lastInsertAt > armedAt)
         {
             ArmCheckpoint();
         }
@@ -148,25 +170,46 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
         return true;
     }
 
-    /// <summary>Looks again after <see cref="IdleBeforeCheckpoint"/>: a tick that finds new inserts waits for the next one.</summary>
+    /// <summary>Looks again after <see cref="IdleBeforeCheckpoint"/>: a tick that finds an insert since it was armed waits one more period.</summary>
     private void ArmCheckpoint()
     {
-        if (_checkpointArmed)
+        if (_armedAt is not null)
         {
             return;
         }
-        (_checkpointArmed, _insertsWhenArmed) = (true, _inserts);
+        _armedAt = Context.System.Scheduler.Now;
         Timers.StartSingleTimer(CheckpointWhenIdle.Instance, CheckpointWhenIdle.Instance, IdleBeforeCheckpoint);
     }
 
+    /// <summary>
+    /// Copies the WAL into the database file and, when all of it is there, starts the WAL over at once with a write of
+    /// the journal's own, so that the sync of the new WAL header falls here too and not in the next insert.
+    /// </summary>
     private void Checkpoint(SqliteConnection connection)
     {
+        _walPages = 0;
+        _insertsCheckpointed = _inserts;
         try
         {
-            using var checkpoint = connection.CreateCommand();
-            checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-            checkpoint.ExecuteNonQuery();
-            _insertsCheckpointed = _inserts;
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
+            long frames, copied;
+            using (var result = command.ExecuteReader())
+            {
+                // One row: busy (0), the WAL's frames, the frames copied into the database file.
+                result.Read();
+                (frames, copied) = (result.GetInt64(1), result.GetInt64(2));
+            }
+            if (frames > 0 && copied == frames)
+            {
+                // Any change starts the WAL over; setting user_version (which nothing else uses) to its value rewrites page 1.
+                command.CommandText = "PRAGMA user_version;";
+                var version = (long)command.ExecuteScalar()!;
+                command.CommandText = $"PRAGMA user_version = {version};";
+                command.ExecuteNonQuery();
+                _walPages = PagesWritten(connection);
+            }
+            Context.System.EventStream.Publish(new Observed.JournalCheckpointed(_inserts, frames, copied));
         }
         catch (SqliteException e)
         {
@@ -188,7 +231,8 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
             connection.Open();
             using (var pragma = connection.CreateCommand())
             {
-                pragma.CommandText = $"PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint={WalHardBoundPages};";
+                // The journal checkpoints itself (Checkpoint), at an idle moment or at the hard bound.
+                pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
                 pragma.ExecuteNonQuery();
             }
             var table = _config.TableConfig.EventJournalTable;

@@ -25,5 +25,5 @@ public sealed record NodeSettings(
 
     public TimeSpan Retention => ResultRetention ?? TimeSpan.FromDays(7);
 
-    public RegionOptions RegionOptions => Region ?? new RegionOptions(JournalPluginId: JournalSettings.RegionsJournal, SwapHistoryKept: SwapHistoryKept ?? TimeSpan.FromDays(30));
+    public RegionOptions RegionOptions => Region ?? new RegionOptions(JournalPluginId: JournalSettings.RegionsJournal, SnapshotPluginId: JournalSettings.RegionsSnapshots, SwapHistoryKept: SwapHistoryKept ?? TimeSpan.FromDays(30));
 }

@@ -57,6 +57,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         _time = time;
         _clock = new SteadyClock(time);
         JournalPluginId = options.JournalPluginId ?? string.Empty;
+        SnapshotPluginId = options.SnapshotPluginId ?? string.Empty;
         Recover<IRegionEvent>(e => _state = _state.Apply(e));
         Recover<SnapshotOffer>(offer =>
         {

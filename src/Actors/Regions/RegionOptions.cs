@@ -7,6 +7,7 @@ namespace Dpr.Actors.Regions;
 /// <param name="MaxUpsetReloadsPerMinute">Past this many upset-triggered reloads in a minute the partition is Faulted, so an upset storm cannot keep the port busy forever.</param>
 /// <param name="SnapshotEvery">Save a snapshot every this many events.</param>
 /// <param name="JournalPluginId">The journal plugin to persist to; null for the default (<c>JournalSettings.RegionsJournal</c> in the service).</param>
+/// <param name="SnapshotPluginId">The snapshot store; null for the default (<c>JournalSettings.RegionsSnapshots</c> in the service).</param>
 /// <param name="SwapHistoryKept">
 /// How long events stay in the journal (the swap history, <c>GET /v1/swaps</c>, reads them there);
 /// older ones that a snapshot covers are deleted. Default 30 days (<c>Dpr:SwapHistoryDays</c> in the service).
@@ -19,6 +20,7 @@ public sealed record RegionOptions(
     int MaxUpsetReloadsPerMinute = 10,
     int SnapshotEvery = 100,
     string? JournalPluginId = null,
+    string? SnapshotPluginId = null,
     TimeSpan? SwapHistoryKept = null)
 {
     public TimeSpan SwapHistory => SwapHistoryKept ?? TimeSpan.FromDays(30);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Dpr.Fabric.Bitstreams;
 using Dpr.Fabric.Boards;
 
@@ -22,6 +23,9 @@ public sealed class SimulatedDevice(Board board)
     // module's registers ask on every access, and a partition has thousands of frames).
     private readonly Dictionary<string, string?> _moduleIn = [];
     private readonly object _lock = new();
+    // A bitstream writes the same frames every time: walked once, not at every swap (the walk allocates a flag per frame of the device).
+    private readonly ConditionalWeakTable<Bitstream, IReadOnlyList<FrameAddress>> _written = new();
+    private readonly ConditionalWeakTable<Bitstream, IReadOnlyList<FrameAddress>>.CreateValueCallback _walk = b => Footprint.Of(b, board.Device).FrameAddresses;
 
     public Board Board { get; } = board;
 
@@ -110,7 +114,7 @@ public sealed class SimulatedDevice(Board board)
     /// MFWR frame write of the interpreter's output, walked through the frame map — the same
     /// frames the loading verdict judged.
     /// </summary>
-    public IReadOnlyList<FrameAddress> FramesWrittenBy(Bitstream bitstream) => Footprint.Of(bitstream, Board.Device).FrameAddresses;
+    public IReadOnlyList<FrameAddress> FramesWrittenBy(Bitstream bitstream) => _written.GetValue(bitstream, _walk);
 
     private FrameAddress[] FramesOf(Partition partition)
     {
@@ -130,8 +134,17 @@ public sealed class SimulatedDevice(Board board)
             foreach (var f in frames)
             {
                 _frames[f] = Garbage;
-                _upsets.RemoveWhere(u => u.Frame == f);
+                RemoveUpsets(f);
             }
+        }
+    }
+
+    /// <summary>A rewritten frame holds no upset; checked first, so a write without upsets allocates nothing per frame.</summary>
+    private void RemoveUpsets(FrameAddress frame)
+    {
+        if (_upsets.Count > 0)
+        {
+            _upsets.RemoveWhere(u => u.Frame == frame);
         }
     }
 
@@ -149,7 +162,7 @@ public sealed class SimulatedDevice(Board board)
             foreach (var f in frames)
             {
                 _frames[f] = garbage ? Garbage : image.Name;
-                _upsets.RemoveWhere(u => u.Frame == f);
+                RemoveUpsets(f);
             }
         }
     }

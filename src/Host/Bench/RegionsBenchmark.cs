@@ -33,6 +33,11 @@ public sealed class RegionsBenchmark : IBenchmark
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>A directory: each measured journal writes its per-swap times there (<c>swaps-1.csv</c>... in the order of the rows).</summary>
+    public const string TraceVariable = "DPR_BENCH_REGIONS_TRACE";
+
+    private static int _traces;
+
     public string Name => "regions";
 
     public string Description => "Swaps per second and the time the region manager adds per swap (journal, decouple, bind, actor hops), SQLite and PostgreSQL.";
@@ -169,20 +174,33 @@ public sealed class RegionsBenchmark : IBenchmark
         {
             Load(manager, modules[i % 2]);
         }
+        using var sampler = Environment.GetEnvironmentVariable(TraceVariable) is null ? null : new AllocationSampler();
         var samples = new double[count];
+        var collections = new int[count];
+        var (allocated, gen0) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0));
         var total = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
         {
+            var before = GC.CollectionCount(0);
             var clock = Stopwatch.StartNew();
             Load(manager, modules[i % 2]);
             samples[i] = clock.Elapsed.TotalMilliseconds;
+            collections[i] = GC.CollectionCount(0) - before;
         }
         var elapsed = total.Elapsed;
+        (allocated, gen0) = (GC.GetTotalAllocatedBytes(precise: true) - allocated, GC.CollectionCount(0) - gen0);
+        if (Environment.GetEnvironmentVariable(TraceVariable) is { } traceDirectory)
+        {
+            // One line per timed swap, in order: which swaps are slow, and whether a collection ran in them.
+            File.WriteAllLines(Path.Combine(traceDirectory, $"swaps-{Interlocked.Increment(ref _traces)}.csv"), ["swap,ms,gen0 collections", .. samples.Select((ms, i) => $"{i},{ms:F3},{collections[i]}")]);
+            // From warm-up to the end: which types the swaps allocate.
+            File.WriteAllLines(Path.Combine(traceDirectory, $"allocations-{_traces}.txt"), sampler!.Top(25).Select(t => $"{t.Bytes / 1024,10} KB  {t.Type}"));
+        }
         system.Terminate().Wait();
         var transfer = modules.Average(m => SimulatedPortOptions.Pcap.TransferTime(catalog.Find(m)!.Image.Payload.Length).TotalMilliseconds);
         Array.Sort(samples);
         var timedWaits = idleWaits.Skip(warmup).Order().ToArray();
-        return new Swaps(samples, elapsed, transfer) { SemIdleWaitP50Ms = timedWaits.Length > 0 ? timedWaits[timedWaits.Length / 2] : null };
+        return new Swaps(samples, elapsed, transfer) { AllocatedBytes = allocated, Gen0Collections = gen0, SemIdleWaitP50Ms = timedWaits.Length > 0 ? timedWaits[timedWaits.Length / 2] : null };
     }
 
     /// <summary>Akka's in-memory journal and snapshot store: everything but the database, for comparison.</summary>
@@ -204,6 +222,12 @@ public sealed class RegionsBenchmark : IBenchmark
 
     private sealed record Swaps(double[] SortedMs, TimeSpan Elapsed, double ModelledTransferMs)
     {
+        /// <summary>Bytes allocated in the process during the timed swaps (the actors, the journal, the simulated board).</summary>
+        public long AllocatedBytes { get; init; }
+
+        /// <summary>Garbage collections (all generations count as gen0 ones) during the timed swaps.</summary>
+        public int Gen0Collections { get; init; }
+
         /// <summary>With SEM turns: the median time from the idle command to the controller's idle report (part of the overhead).</summary>
         public double? SemIdleWaitP50Ms { get; init; }
 
@@ -217,6 +241,8 @@ public sealed class RegionsBenchmark : IBenchmark
             ["overhead p50 ms"] = Math.Round(Percentile(0.5), 3),
             ["overhead p99 ms"] = Math.Round(Percentile(0.99), 3),
             ["overhead max ms"] = Math.Round(SortedMs[^1], 3),
+            ["allocated KB per swap"] = SortedMs.Length > 0 ? Math.Round(AllocatedBytes / 1024.0 / SortedMs.Length, 1) : null,
+            ["GCs"] = Gen0Collections,
             ["modelled PCAP transfer ms (not slept)"] = Math.Round(ModelledTransferMs, 3),
             ["SEM idle wait p50 ms"] = SemIdleWaitP50Ms is { } wait ? Math.Round(wait, 3) : null,
         };

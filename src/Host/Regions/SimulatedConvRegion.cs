@@ -90,5 +90,5 @@ internal sealed class SimulatedConvRegion
         journal.CreateSystem(name, ConfigurationFactory.ParseString($"akka.loglevel = {logLevel}"));
 
     /// <summary>The region manager's options when it runs on the real journals: its own journal plugin.</summary>
-    public static RegionOptions JournaledOptions { get; } = new(JournalPluginId: JournalSettings.RegionsJournal);
+    public static RegionOptions JournaledOptions { get; } = new(JournalPluginId: JournalSettings.RegionsJournal, SnapshotPluginId: JournalSettings.RegionsSnapshots);
 }

@@ -15,9 +15,10 @@ public static class JournalRecovery
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
-    private static RegionOptions Options(int snapshotEvery = 100) => new(SnapshotEvery: snapshotEvery, JournalPluginId: JournalSettings.RegionsJournal);
+    private static RegionOptions Options(int snapshotEvery = 100) => new(SnapshotEvery: snapshotEvery, JournalPluginId: JournalSettings.RegionsJournal, SnapshotPluginId: JournalSettings.RegionsSnapshots);
 
-    public static async Task SwapsSurviveARestart(JournalSettings journal)
+    /// <param name="betweenRuns">What happens to the stored data while no actor system runs (a lost snapshot).</param>
+    public static async Task SwapsSurviveARestart(JournalSettings journal, Action? betweenRuns = null)
     {
         using (var system = Start(journal))
         {
@@ -28,9 +29,12 @@ public static class JournalRecovery
             }
             await system.Terminate();
         }
+        betweenRuns?.Invoke();
 
         using (var system = Start(journal))
         {
+            // Subscribed before the manager starts, so its reload cannot be missed.
+            var reloaded = EventStreamWait.Next<Observed.RegionEvent>(system, e => e.Event is RegionEvents.SwapCompleted or RegionEvents.SwapFailed);
             var fresh = new SimulatedRegion();
             var manager = system.ActorOf(fresh.Props(Options()), "region");
             var state = await manager.Ask<RegionReplies.State>(new RegionCommands.GetState(), Timeout);
@@ -38,26 +42,15 @@ public static class JournalRecovery
             // Four swaps on record, plus the reload if it already ran.
             Assert.InRange(state.Swaps, 4, 5);
             Assert.Equal("conv5x5_int32", state.Module ?? state.PendingModule);
-            await AwaitReloaded(manager, fresh);
+            var reload = await reloaded.WaitAsync(Timeout);
+            Assert.Equal(RegionStatus.Loaded, reload.State.Status);
+            Assert.Equal("conv5x5_int32", reload.State.Module);
+            Assert.Equal(5, reload.State.Swaps);
+            Assert.Equal("conv5x5_int32", fresh.Board.Device.ModuleIn(SimulatedRegion.Partition));
             await system.Terminate();
         }
     }
 
     private static ActorSystem Start(JournalSettings journal) =>
         journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
-
-    private static async Task AwaitReloaded(IActorRef manager, SimulatedRegion region)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            var state = await manager.Ask<RegionReplies.State>(new RegionCommands.GetState(), TimeSpan.FromSeconds(5));
-            if (state.Status == RegionStatus.Loaded && region.Board.Device.ModuleIn(SimulatedRegion.Partition) == "conv5x5_int32")
-            {
-                Assert.Equal(5, state.Swaps);
-                return;
-            }
-            await Task.Delay(50);
-        }
-        Assert.Fail("the partition was not reloaded after the restart");
-    }
 }

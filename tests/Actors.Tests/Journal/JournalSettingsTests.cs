@@ -1,3 +1,4 @@
+using Akka.Persistence.Sql.Config;
 using Dpr.Actors.Journal;
 
 namespace Dpr.Actors.Tests.Journal;
@@ -11,6 +12,7 @@ public sealed class JournalSettingsTests
         JournalSettings.RegionsJournal,
         JournalSettings.RegionsQuery,
         "akka.persistence.snapshot-store.sql",
+        JournalSettings.RegionsSnapshots,
     ];
 
     [Theory]
@@ -30,11 +32,23 @@ public sealed class JournalSettingsTests
         Assert.False(config.GetBoolean("akka.persistence.journal.sql.auto-initialize"));
         Assert.False(config.GetBoolean($"{JournalSettings.RegionsJournal}.auto-initialize"));
         Assert.False(config.GetBoolean("akka.persistence.snapshot-store.sql.auto-initialize"));
+        Assert.False(config.GetBoolean($"{JournalSettings.RegionsSnapshots}.auto-initialize"));
         // After an outage the plugins try the database again within seconds, not after Akka's 30 s (journal) and 60 s (snapshots).
-        foreach (var plugin in new[] { "akka.persistence.journal.sql", JournalSettings.RegionsJournal, "akka.persistence.snapshot-store.sql" })
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", JournalSettings.RegionsJournal, "akka.persistence.snapshot-store.sql", JournalSettings.RegionsSnapshots })
         {
             Assert.Equal(TimeSpan.FromSeconds(2), config.GetTimeSpan($"{plugin}.circuit-breaker.reset-timeout"));
         }
+    }
+
+    /// <summary>Job acceptances and their snapshots keep a sync per commit; the region managers' journal and snapshots do not.</summary>
+    [Fact]
+    public void On_sqlite_only_the_region_managers_plugins_have_connections_of_their_own()
+    {
+        var setup = Assert.IsType<MultiDataOptionsSetup>(Assert.Single(JournalSettings.Sqlite("dpr.db").Setups()));
+        Assert.True(setup.TryGetDataOptionsFor(JournalSettings.RegionsJournal, out _));
+        Assert.True(setup.TryGetDataOptionsFor(JournalSettings.RegionsSnapshots, out _));
+        Assert.False(setup.TryGetDataOptionsFor("akka.persistence.journal.sql", out _));
+        Assert.False(setup.TryGetDataOptionsFor("akka.persistence.snapshot-store.sql", out _));
     }
 
     /// <summary>The copies of the plugin's defaults keep its values as they are (null stays null, not the next key's name).</summary>

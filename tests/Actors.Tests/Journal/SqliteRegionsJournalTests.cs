@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
+using Akka.TestKit;
 using Dpr.Actors.Journal;
 using Microsoft.Data.Sqlite;
 
@@ -75,7 +76,7 @@ public sealed class SqliteRegionsJournalTests : IDisposable
     [Fact]
     public async Task The_wal_stays_bounded_under_a_long_run_of_single_event_writes()
     {
-        // SQLite checkpoints every 1,000 WAL pages: a change that moves the checkpoint off the insert must keep this.
+        // Without an idle moment the journal checkpoints at SqliteRegionsJournal.WalHardBoundPages: any change to where it checkpoints must keep this.
         const int events = 4000;
         using (var system = Journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING")))
         {
@@ -97,40 +98,45 @@ public sealed class SqliteRegionsJournalTests : IDisposable
     [Fact]
     public async Task Once_idle_the_journal_checkpoints_on_its_own_connection_so_the_next_writes_reuse_the_wal_from_its_start()
     {
-        using var system = Journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        // Virtual time: the journal is idle exactly when the test says so, never in the middle of a batch.
+        using var system = Journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("""
+            akka.loglevel = WARNING
+            akka.scheduler.implementation = "Akka.TestKit.TestScheduler, Akka.TestKit"
+            """));
+        var scheduler = (TestScheduler)system.Scheduler;
         var writer = system.ActorOf(Props.Create(() => new Recorder("recorder-4", JournalSettings.RegionsJournal)));
         var path = new SqliteConnectionStringBuilder(Journal.RegionsConnectionString).DataSource;
-        var (database, wal) = (new FileInfo(path), new FileInfo(path + "-wal"));
-        Assert.Equal("first", await writer.Ask<string>(new Recorder.Record("first"), Timeout));
+        var database = new FileInfo(path);
+        Assert.Equal("first", await writer.Ask<string>(new Recorder.Record("first")).WaitAsync(Timeout));
         database.Refresh();
         var before = database.Length;
 
         // A batch of a few hundred WAL pages: below both SQLite's default checkpoint (1,000) and the journal's hard bound,
         // so only the idle checkpoint copies it into the database file.
         const int batch = 150;
-        for (var i = 0; i < batch; i++)
-        {
-            await writer.Ask<string>(new Recorder.Record("e"), Timeout);
-        }
-        wal.Refresh();
-        var afterFirstBatch = wal.Length;
-        var deadline = DateTime.UtcNow + Timeout;
-        while (database.Length == before && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-            database.Refresh();
-        }
+        var first = await IdleAfter(batch, 1 + batch);
+        database.Refresh();
         Assert.True(database.Length > before, "the idle journal copied its WAL into the database file");
+        Assert.Equal(first.WalFrames, first.Copied);
 
-        // The WAL was copied back whole, so the next batch writes it from its start: without the checkpoint it
-        // would append behind the first batch (about twice the size).
-        for (var i = 0; i < batch; i++)
-        {
-            await writer.Ask<string>(new Recorder.Record("e"), Timeout);
-        }
-        wal.Refresh();
-        Assert.InRange(wal.Length, afterFirstBatch / 2, afterFirstBatch * 5 / 4);
+        // The WAL was copied back whole, so the next batch writes it from its start: without the checkpoint it would
+        // append behind the first batch (about twice as many frames).
+        var second = await IdleAfter(batch, 1 + 2 * batch);
+        Assert.Equal(second.WalFrames, second.Copied);
+        Assert.InRange(second.WalFrames, first.WalFrames * 3 / 4, first.WalFrames * 5 / 4);
         await system.Terminate();
+
+        async Task<Observed.JournalCheckpointed> IdleAfter(int writes, long inserts)
+        {
+            var checkpointed = EventStreamWait.Next<Observed.JournalCheckpointed>(system, c => c.Inserts == inserts);
+            for (var i = 0; i < writes; i++)
+            {
+                await writer.Ask<string>(new Recorder.Record("e")).WaitAsync(Timeout);
+            }
+            // Virtual time stood still during the batch, so no insert came after the idle timer started: it checkpoints.
+            scheduler.Advance(SqliteRegionsJournal.IdleBeforeCheckpoint);
+            return await checkpointed.WaitAsync(Timeout);
+        }
     }
 
     /// <summary>Every row but its ordering and timestamp: the writer UUID only as present or not, since each journal has its own.</summary>
