@@ -18,7 +18,7 @@ public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInp
         var (pi, po) = (module.KernelSize, module.Bits) switch
         {
             (3, 8) => (4, 4),
-            (3, 16) => (2, 4),
+            (3, 16) => (1, 8),
             (3, _) => (1, 2),
             (_, 8) => (3, 2),
             (_, 16) => (1, 3),
