@@ -112,6 +112,7 @@ module conv_rm #(
     localparam [31:0]  ID_VALUE   = {`CONV_ID_MAGIC, K[7:0], P[7:0]};
     localparam [15:0]  MAX_WIDTH  = LB_DEPTH[15:0];
     localparam [7:0]   ROW_CLOCKS = SUBS[7:0];
+    localparam [0:0]   STRIDE2_ROWS = S2F[0:0];
     localparam [31:0]  CAPS2_VALUE = {MAX_CIN[15:0], PO[7:0], PI[7:0]};
     localparam integer BYTES      = P / 8;
     localparam signed [63:0] MAX_P = (64'sd1 <<< (P - 1)) - 64'sd1;
@@ -292,7 +293,7 @@ module conv_rm #(
         case (rd_addr)
             `CONV_REG_ID:      rd_data = ID_VALUE;
             `CONV_REG_VERSION: rd_data = `CONV_VERSION_VALUE;
-            `CONV_REG_CAPS:    rd_data = {8'd0, ROW_CLOCKS, MAX_WIDTH};
+            `CONV_REG_CAPS:    rd_data = {7'd0, STRIDE2_ROWS, ROW_CLOCKS, MAX_WIDTH};
             `CONV_REG_CAPS2:   rd_data = CAPS2_VALUE;
             `CONV_REG_STATUS:  rd_data = {29'd0, err_flag, done_flag, busy};
             `CONV_REG_IER:     rd_data = {31'd0, ie};

@@ -19,6 +19,8 @@ namespace Dpr.Fabric.Simulation;
 /// <item>Fixed cycles: START to the first data slot and the last result to DONE,
 /// <see cref="FixedCycles"/>, less the padding columns of the first row, which run before the first beat
 /// arrives.</item>
+/// <item>Stride 2 on a module with the stride-2 front end (<see cref="ConvParallelism.Stride2Rows"/>):
+/// <see cref="Stride2CycleModel"/>.</item>
 /// <item>A weight upload is one beat per clock: ceil(CIN/PI) words of ceil(PO·PI·K²·P/64) beats, plus
 /// <see cref="UploadFixedCycles"/>, plus K when the module stores the last word a kernel row a clock.</item>
 /// </list>
@@ -60,6 +62,10 @@ public static class RtlCycleModel
     {
         ArgumentNullException.ThrowIfNull(spec);
         var module = spec.Module;
+        if (spec.Stride == 2 && ConvParallelism.For(module).Stride2Rows)
+        {
+            return Stride2CycleModel.PassCycles(spec, input, groupChannels, ChainLatency(module));
+        }
         var k = module.KernelSize;
         var pad = spec.Pad;
         var paddedH = input.H + (2 * pad);
