@@ -28,14 +28,15 @@ module conv_rm #(
     // Input and output channels computed in parallel: sized so PI x PO x K x K products fit the
     // partition's 80 DSP48E1 (docs/hardware.md, "Parallelism").
     parameter integer PI       = (K == 3) ? ((P == 8) ? 4 : 1) : ((P == 8) ? 3 : 1),
-    parameter integer PO       = (K == 3) ? ((P == 8) ? 4 : (P == 16) ? 8 : 2) : ((P == 8) ? 2 : (P == 16) ? 3 : 4),
-    // Stride-2 front end (conv3x3_int16): at stride 2 the input rows are written into a ring of row
-    // slots at the full beat and only the kept windows are computed, two columns a step (see "stride-2
-    // front end" below); 0: stride 2 computes every position and drops three of four.
-    parameter integer S2F      = (K == 3 && P == 16) ? 1 : 0,
+    parameter integer PO       = (K == 3) ? ((P == 8) ? 4 : (P == 16) ? 8 : 6) : ((P == 8) ? 2 : (P == 16) ? 3 : 4),
+    // Stride-2 front end (conv3x3_int16 and conv3x3_int32): at stride 2 the input rows are written into
+    // a ring of row slots at the full beat and only the kept windows are computed, two columns a step
+    // (see "stride-2 front end" below); 0: stride 2 computes every position and drops three of four.
+    parameter integer S2F      = (K == 3 && P != 8) ? 1 : 0,
     // Kernel rows per clock: K (a whole pixel column a clock) or 1 (one row a clock, K clocks a column).
-    // conv5x5_int32 takes a row a clock: a whole 5x5 window of int32 products is 100 DSP48E1, over the 80.
-    parameter integer KR       = (K == 5 && P == 32) ? 1 : K,
+    // int32 takes a row a clock: a whole 5x5 window of int32 products is 100 DSP48E1, over the 80, and
+    // 3x3 takes six output channels of one row (18 products, 72 DSP48E1) so that stride 2 can pass 50%.
+    parameter integer KR       = (P == 32) ? 1 : K,
     parameter integer MAX_CIN  = 256,
     parameter integer LB_DEPTH = 2048 - (K - 1)   // line-buffer words: IMG_W x ceil(CIN/PI) at most
 ) (
@@ -660,7 +661,8 @@ module conv_rm #(
             reg [17:0]    r_top, r_pp;        // padded row of the windows' top row (2i); pair step p
             reg [QG-1:0]  r_g;
             reg [EW-1:0]  r_e;
-            reg [QW-1:0]  r_qc;
+            reg [2:0]     r_sk;               // kernel row of the clock (SUBS > 1), else 0
+            reg [WMA:0]   r_qc;               // clock of the step: its weight-memory word
             reg [31:0]    r_fb, rf;           // global row of the frame's first image row; frame
             reg [SAW-1:0] rb_o, rb_e;         // first word of the step's odd and even column
             wire [17:0]   low_rel = (r_top >= pad18) ? r_top - pad18 : 18'd0;
@@ -675,7 +677,8 @@ module conv_rm #(
             wire          ok_e    = (c_e >= pad18) && (c_e < w18 + pad18);
             wire          r_gl    = (r_g == nqg - 1'b1);
             wire          r_wend  = (r_e == (r_gl ? lastg_m1 : G[EW-1:0] - 1'b1));
-            wire          r_cend  = r_gl && r_wend;
+            wire          r_sklast = (r_sk == SUBS[2:0] - 3'd1);
+            wire          r_cend  = r_gl && r_wend && r_sklast;
             wire          r_pend  = (r_pp == p_last);
             wire          r_tend  = (r_top == top_last);
             wire [SAW-1:0] ra_o   = rb_o + {{(SAW-QG){1'b0}}, r_g};
@@ -690,22 +693,24 @@ module conv_rm #(
                     r_pp   <= 18'd0;
                     r_g    <= {QG{1'b0}};
                     r_e    <= {EW{1'b0}};
-                    r_qc   <= {QW{1'b0}};
+                    r_sk   <= 3'd0;
+                    r_qc   <= {(WMA+1){1'b0}};
                     r_fb   <= 32'd0;
                     rf     <= 32'd0;
                     rb_o   <= {SAW{1'b0}};
                     rb_e   <= {SAW{1'b0}};
                 end else if (r_issue) begin
                     r_qc <= r_qc + 1'b1;
-                    if (r_wend) begin
+                    r_sk <= r_sklast ? 3'd0 : r_sk + 3'd1;
+                    if (r_sklast && r_wend) begin
                         r_e <= {EW{1'b0}};
                         r_g <= r_g + 1'b1;
-                    end else begin
+                    end else if (r_sklast) begin
                         r_e <= r_e + 1'b1;
                     end
                     if (r_cend) begin
                         r_g  <= {QG{1'b0}};
-                        r_qc <= {QW{1'b0}};
+                        r_qc <= {(WMA+1){1'b0}};
                         if (!r_pend) begin
                             r_pp <= r_pp + 18'd1;
                             if (ok_o) rb_o <= rb_o + {{(SAW-QG){1'b0}}, nqg};
@@ -730,6 +735,7 @@ module conv_rm #(
             // ---- stage p: the slot words of the step's two columns, and what the clock computes
             reg           rp_valid_r, rp_first_r, rp_out_r, rp_last_r, rp_ok_o, rp_ok_e;
             reg [EW-1:0]  rp_e;
+            reg [2:0]     rp_sk;
             reg [K-1:0]   rp_rows;
             reg [K*SB-1:0] rp_slot;
             wire [2*SLOTS*64-1:0] rd;
@@ -749,12 +755,13 @@ module conv_rm #(
                     rp_valid_r <= r_issue;
                 end
                 if (r_issue) begin
-                    rp_first_r <= (r_qc == {QW{1'b0}});
+                    rp_first_r <= (r_qc == {(WMA+1){1'b0}});
                     rp_out_r   <= r_cend && (r_pp >= PSTEP0);
                     rp_last_r  <= r_cend && r_pend && r_tend && (rf == last_frame);
                     rp_ok_o    <= ok_o;
                     rp_ok_e    <= ok_e;
                     rp_e       <= r_e;
+                    rp_sk      <= r_sk;
                     rp_rows    <= row_in;
                     rp_slot    <= row_slot;
                 end
@@ -793,8 +800,21 @@ module conv_rm #(
                                 if (rp_ok_o) ov[sy*P +: P] = rd[(2*ss+1)*64 + se*P +: P];
                             end
             end
-            assign s2_even = ev;
-            assign s2_odd  = ov;
+            // The KR rows of the clock: all K, or kernel row rp_sk.
+            reg [KR*P-1:0] evr, ovr;
+            integer kr, ks;
+            always @(*) begin
+                evr = {KR*P{1'b0}};
+                ovr = {KR*P{1'b0}};
+                for (kr = 0; kr < KR; kr = kr + 1)
+                    for (ks = 0; ks < K; ks = ks + 1)
+                        if (ks[2:0] == rp_sk + kr[2:0]) begin
+                            evr[kr*P +: P] = ev[ks*P +: P];
+                            ovr[kr*P +: P] = ov[ks*P +: P];
+                        end
+            end
+            assign s2_even = evr;
+            assign s2_odd  = ovr;
         end else begin : g_no_s2f
             assign w_on     = 1'b0;
             assign w_push   = 1'b0;

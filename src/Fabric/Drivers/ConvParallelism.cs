@@ -20,17 +20,18 @@ public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInp
         {
             (3, 8) => (4, 4),
             (3, 16) => (1, 8),
-            (3, _) => (1, 2),
+            (3, _) => (1, 6),
             (_, 8) => (3, 2),
             (_, 16) => (1, 3),
             _ => (1, 4),
         };
-        // conv5x5_int32 takes a kernel row a clock: 4 x 5 int32 products = 80 DSP48E1, where a whole 5x5
-        // window (25 products) would take 100.
-        var rowClocks = module is { KernelSize: 5, Bits: 32 } ? 5 : 1;
-        // conv3x3_int16: 8 output channels of one input channel a clock (72 DSP48E1), and at stride 2 only
-        // the kept windows: PO >= 5 is what one HP port allows at 50% (docs/hardware.md, "Stride-2 front end").
-        return new ConvParallelism(pi, po, 256, rowClocks, module is { KernelSize: 3, Bits: 16 });
+        // int32 takes a kernel row a clock: conv5x5_int32 4 x 5 int32 products = 80 DSP48E1, where a whole
+        // 5x5 window (25 products) would take 100; conv3x3_int32 6 x 3 = 72 DSP48E1.
+        var rowClocks = module.Bits == 32 ? module.KernelSize : 1;
+        // conv3x3_int16 and conv3x3_int32 compute only the kept windows at stride 2, where one HP port
+        // allows 50% of the ceiling only from PO = 5 (int16) and 3 (int32) on (docs/hardware.md,
+        // "Stride-2 front end").
+        return new ConvParallelism(pi, po, 256, rowClocks, module is { KernelSize: 3, Bits: 16 or 32 });
     }
 
     /// <summary>The <c>CAPS</c> word of a module of <paramref name="module"/>'s kernel size built with these figures.</summary>

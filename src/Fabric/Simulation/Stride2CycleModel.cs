@@ -1,17 +1,18 @@
 using Dpr.Fabric.Convolution;
+using Dpr.Fabric.Drivers;
 
 namespace Dpr.Fabric.Simulation;
 
 /// <summary>
 /// Clock cycles of a stride-2 pass through hardware/rtl/conv_rm.v's stride-2 front end
-/// (<c>CAPS.STRIDE2_ROWS</c>, conv3x3_int16; docs/hardware.md, "Stride-2 front end"), part of
+/// (<c>CAPS.STRIDE2_ROWS</c>, conv3x3_int16 and conv3x3_int32; docs/hardware.md, "Stride-2 front end"), part of
 /// <see cref="RtlCycleModel"/>:
 /// <list type="bullet">
 /// <item>The row writer takes an image row, W x ceil(CIN / (64/P)) slot words, one word a clock, and may
 /// start a row only while it is fewer than <see cref="Slots"/> rows past the lowest row the reader still
 /// needs.</item>
 /// <item>The reader starts an output row the clock after its last input row is written, then computes
-/// out_w + (K-1)/2 pair steps of CIN clocks; the front end stops while a finished window waits for the
+/// out_w + (K-1)/2 pair steps of CIN x CAPS.ROW_CLOCKS clocks; the front end stops while a finished window waits for the
 /// serializer (COUT clocks a window).</item>
 /// </list>
 /// The reader is walked a pair step at a time in its own (enabled) clocks; the serializer's stalls map
@@ -29,6 +30,7 @@ internal static class Stride2CycleModel
         var writer = new RowWriter((long)input.W * ((input.C + wordElements - 1) / wordElements), (long)input.N * input.H);
         var stalls = new Stalls();
         var steps = spec.OutputSize(input.W) + ((k - 1) / 2);
+        var stepClocks = (long)input.C * ConvParallelism.For(spec.Module).RowClocks;
         long tau = 0, permit = 0, lastLoad = 0, serializerFree = long.MinValue;
         for (var frame = 0L; frame < input.N; frame++)
         {
@@ -42,14 +44,14 @@ internal static class Stride2CycleModel
                 {
                     if (step >= (k - 1) / 2)
                     {
-                        var result = tau + input.C - 1 + latency;
+                        var result = tau + stepClocks - 1 + latency;
                         var ready = stalls.Before(result);
                         var load = Math.Max(ready, serializerFree);
                         stalls.Add(result, load - ready);
                         serializerFree = load + groupChannels;
                         lastLoad = load;
                     }
-                    tau += input.C;
+                    tau += stepClocks;
                 }
                 permit = stalls.Real(tau - 1) + 1;
             }
