@@ -57,7 +57,9 @@ internal static class Stride2CycleModel
             }
         }
         writer.Advance(long.MaxValue, permit);
-        return RtlCycleModel.FixedCycles + Math.Max(Math.Max(lastLoad + groupChannels, permit - 1 + latency), writer.Free - 1);
+        // The last window is the last issue's, so its load comes after the reader's drain; the writer may
+        // still be taking a row below the last window's (START to its first word, then the row).
+        return RtlCycleModel.FixedCycles + Math.Max(lastLoad + groupChannels, writer.Free - 1 - RtlCycleModel.LoadToDoneCycles);
     }
 
     /// <summary>The row writer: when each image row's last word is written.</summary>
