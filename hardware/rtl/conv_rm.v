@@ -1053,8 +1053,9 @@ module conv_rm #(
                 for (hj = 0; hj < K; hj = hj + 1)
                     chain[(hp*K+hj)*CW +: CW] <=
                         ((hj == 0) ? (ch_first ? {CW{1'b0}} : chain[(hp*K)*CW +: CW])
-                                   : (ch_first ? chain[(hp*K+hj-((s2f_q && hj % 2 == 0) ? 2 : 1))*CW +: CW]
-                                               : chain[(hp*K+hj)*CW +: CW]))
+                                   : (!ch_first ? chain[(hp*K+hj)*CW +: CW]
+                                      : (s2f_q && hj % 2 == 0) ? chain[(hp*K+((hj >= 2) ? hj - 2 : 0))*CW +: CW]
+                                      : chain[(hp*K+hj-1)*CW +: CW]))
                         + sext_tree(cnode[((hp*K+hj)*2*CP+1)*TW +: TW])
                         + ((s2f_q && hj % 2 == 0 && hj > 0) ? sext_tree(cnode[((hp*K+((hj > 0) ? hj - 1 : 0))*2*CP+1)*TW +: TW]) : {CW{1'b0}});
         end
