@@ -27,11 +27,16 @@ module conv_rm #(
     parameter integer P        = 8,     // precision in bits: 8, 16 or 32
     // Input and output channels computed in parallel: sized so PI x PO x K x K products fit the
     // partition's 80 DSP48E1 (docs/hardware.md, "Parallelism").
-    parameter integer PI       = (K == 3) ? ((P == 8) ? 4 : (P == 16) ? 2 : 1) : ((P == 8) ? 3 : 1),
-    parameter integer PO       = (K == 3) ? ((P == 32) ? 2 : 4) : ((P == 8) ? 2 : (P == 16) ? 3 : 4),
+    parameter integer PI       = (K == 3) ? ((P == 8) ? 4 : 1) : ((P == 8) ? 3 : 1),
+    parameter integer PO       = (K == 3) ? ((P == 8) ? 4 : (P == 16) ? 8 : 6) : ((P == 8) ? 2 : (P == 16) ? 3 : 4),
+    // Stride-2 front end (conv3x3_int16 and conv3x3_int32): at stride 2 the input rows are written into
+    // a ring of row slots at the full beat and only the kept windows are computed, two columns a step
+    // (see "stride-2 front end" below); 0: stride 2 computes every position and drops three of four.
+    parameter integer S2F      = (K == 3 && P != 8) ? 1 : 0,
     // Kernel rows per clock: K (a whole pixel column a clock) or 1 (one row a clock, K clocks a column).
-    // conv5x5_int32 takes a row a clock: a whole 5x5 window of int32 products is 100 DSP48E1, over the 80.
-    parameter integer KR       = (K == 5 && P == 32) ? 1 : K,
+    // int32 takes a row a clock: a whole 5x5 window of int32 products is 100 DSP48E1, over the 80, and
+    // 3x3 takes six output channels of one row (18 products, 72 DSP48E1) so that stride 2 can pass 50%.
+    parameter integer KR       = (P == 32) ? 1 : K,
     parameter integer MAX_CIN  = 256,
     parameter integer LB_DEPTH = 2048 - (K - 1)   // line-buffer words: IMG_W x ceil(CIN/PI) at most
 ) (
@@ -108,6 +113,7 @@ module conv_rm #(
     localparam [31:0]  ID_VALUE   = {`CONV_ID_MAGIC, K[7:0], P[7:0]};
     localparam [15:0]  MAX_WIDTH  = LB_DEPTH[15:0];
     localparam [7:0]   ROW_CLOCKS = SUBS[7:0];
+    localparam [0:0]   STRIDE2_ROWS = S2F[0:0];
     localparam [31:0]  CAPS2_VALUE = {MAX_CIN[15:0], PO[7:0], PI[7:0]};
     localparam integer BYTES      = P / 8;
     localparam signed [63:0] MAX_P = (64'sd1 <<< (P - 1)) - 64'sd1;
@@ -211,6 +217,7 @@ module conv_rm #(
 
     // Set by the core and used by the register block: declared before use below.
     reg scanning, out_done, fe_busy, load_last;
+    wire s2f_busy;      // the stride-2 front end has rows to write or windows to compute
 
     integer bi;
     always @(posedge aclk) begin
@@ -275,7 +282,7 @@ module conv_rm #(
                 busy      <= 1'b0;
                 loading   <= 1'b0;
                 done_flag <= 1'b1;
-            end else if (busy && !loading && out_done && !scanning && !fe_busy) begin
+            end else if (busy && !loading && out_done && !scanning && !fe_busy && !s2f_busy) begin
                 busy      <= 1'b0;
                 done_flag <= 1'b1;
             end
@@ -287,7 +294,7 @@ module conv_rm #(
         case (rd_addr)
             `CONV_REG_ID:      rd_data = ID_VALUE;
             `CONV_REG_VERSION: rd_data = `CONV_VERSION_VALUE;
-            `CONV_REG_CAPS:    rd_data = {8'd0, ROW_CLOCKS, MAX_WIDTH};
+            `CONV_REG_CAPS:    rd_data = {7'd0, STRIDE2_ROWS, ROW_CLOCKS, MAX_WIDTH};
             `CONV_REG_CAPS2:   rd_data = CAPS2_VALUE;
             `CONV_REG_STATUS:  rd_data = {29'd0, err_flag, done_flag, busy};
             `CONV_REG_IER:     rd_data = {31'd0, ie};
@@ -313,7 +320,7 @@ module conv_rm #(
     reg [17:0]   r_lo, r_hi, c_lo, c_hi;      // the image inside the padded grid
     reg [17:0]   r_out_last, c_out_last;      // where the last output window ends
     reg [31:0]   last_frame;
-    reg          s2_q;
+    reg          s2_q, s2f_q;     // s2f_q: stride 2 through the stride-2 front end
     reg [QW-1:0] nq_q;
     reg [3:0]    last_n;
     reg [PO_W-1:0] cout_q;
@@ -329,6 +336,7 @@ module conv_rm #(
             c_out_last <= K[17:0] - 18'd1 + ((out_w - 18'd1) << s2);
             last_frame <= frames - 32'd1;
             s2_q       <= s2;
+            s2f_q      <= (S2F != 0) && s2;
             nq_q       <= nq_cfg[QW-1:0];
             last_n     <= last_cfg;
             cout_q     <= cout[PO_W-1:0];
@@ -491,9 +499,12 @@ module conv_rm #(
     wire          q_last   = pad_col || (q_end && sub_last);
     wire [3:0]    n_need   = (!in_img || !sub0) ? 4'd0 : q_end ? last_n : PI[3:0];
     wire          push     = scanning && en && (ucnt >= {1'b0, n_need});
-    wire [3:0]    n_take   = push ? n_need : 4'd0;
+    // The stride-2 front end's row writer takes n_w elements (one row-slot word) on w_push.
+    wire          w_on, w_push;
+    wire [3:0]    n_w;
+    wire [3:0]    n_take   = push ? n_need : w_push ? n_w : 4'd0;
     wire [UW-1:0] ucnt_after = ucnt - {1'b0, n_take};
-    wire          u_take   = scanning && !u_end && s_axis_tvalid && ucnt_after <= LANES[UW-1:0];
+    wire          u_take   = (scanning || w_on) && !u_end && s_axis_tvalid && ucnt_after <= LANES[UW-1:0];
     assign s_axis_tready = u_take || w_take;
     wire [127:0]  ub_shift = ub >> (n_take * P);
     wire [127:0]  ub_in    = {64'd0, s_axis_tdata} << (ucnt_after * P);
@@ -515,7 +526,7 @@ module conv_rm #(
         end else if (start) begin
             // The buffer's bits above its fill stay zero, so a beat can be ORed in at the fill.
             ub       <= 128'd0;
-            scanning <= 1'b1;
+            scanning <= !((S2F != 0) && s2);
             ucnt     <= {UW{1'b0}};
             u_end    <= 1'b0;
             sr       <= {15'd0, pad_n};                 // top padding rows end no window: skipped
@@ -557,6 +568,268 @@ module conv_rm #(
             end
         end
     end
+
+    // ------------------------------------------------------------------ stride-2 front end
+    // At stride 2 (S2F variants) the scan above stays idle. A row writer takes the input at the full
+    // beat (up to 64/P elements a clock, one word of a column's channels) into a ring of SLOTS row slots,
+    // each two memories: the padded grid's odd and even columns. A window reader computes only the kept
+    // windows: output row i reads the K rows 2i .. 2i+K-1 of the padded grid, a pair step p the odd
+    // column 2p-1 and the even column 2p, one input channel a clock (PI = 1): taps of odd kx take the odd
+    // column, taps of even kx the even one, and the chain (below) joins the steps into windows. The
+    // writer runs ahead of the reader by at most SLOTS - K + 1 rows (it writes row 2i+K while row i is
+    // computed); the reader waits until its K rows are written. Rows and padding columns outside the
+    // image read as zero. A slot memory holds ceil(W/2) columns x ceil(CIN/(64/P)) words; with
+    // W x CIN <= LB_DEPTH (the scan's line-buffer check, PI = 1) that is under (LB_DEPTH + K - 1) / 2.
+    wire               r_issue, rp_valid, rp_first, rp_out, rp_last;
+    wire [WMA-1:0]     r_wq;           // weight-memory word of the issued channel
+    wire [KR*PI*P-1:0] s2_even, s2_odd; // rows 0 .. K-1 of the step's even and odd column (stage p)
+    generate
+        if (S2F != 0) begin : g_s2f
+            localparam integer G      = LANES;                    // channels a slot word holds
+            localparam integer EW     = clog2(G);
+            localparam integer QG     = clog2(MAX_CIN / G + 1);
+            localparam integer SLOTS  = (K == 3) ? 4 : 8;         // a power of two over K
+            localparam integer SB     = clog2(SLOTS);
+            localparam integer SDEPTH = (LB_DEPTH + K - 1) / 2;
+            localparam integer SAW    = clog2(SDEPTH);
+            localparam integer PSTEP0_I = (K - 1) / 2;
+            localparam [17:0]  PSTEP0 = PSTEP0_I[17:0];            // first step that ends a window
+            // PI = 1: this front end feeds one input channel a clock.
+            wire [17:0]   pad18   = {15'd0, pad_n};
+            wire [17:0]   h18     = {2'b0, img_h};
+            wire [17:0]   w18     = {2'b0, img_w};
+            /* verilator lint_off UNUSEDSIGNAL */
+            wire [15:0]   nqg16   = (cin + G[15:0] - 16'd1) >> EW;
+            /* verilator lint_on UNUSEDSIGNAL */
+            wire [QG-1:0] nqg     = nqg16[QG-1:0];
+            wire [EW-1:0] lastg_m1 = cin[EW-1:0] - 1'b1;          // channels of the last word, less 1
+            wire [17:0]   p_last  = PSTEP0 + out_w - 18'd1;
+            wire [17:0]   top_last = (out_h - 18'd1) << 1;
+
+            // ---- row writer
+            reg           w_on_r;
+            reg [15:0]    wx, wy;
+            reg [QG-1:0]  wg;
+            reg [31:0]    wf, w_row;
+            reg [SAW-1:0] wa0, wa1;
+            wire          wpar    = wx[0] ^ pad_n[0];             // parity of the padded column
+            wire          w_gend  = (wg == nqg - 1'b1);
+            wire [31:0]   r_low_g;
+            reg           r_on_r;
+            wire [31:0]   w_ahead = w_row - r_low_g;
+            wire          w_room  = !r_on_r || (w_ahead < SLOTS);
+            assign n_w    = w_gend ? {{(3-EW){1'b0}}, 1'b0, lastg_m1} + 4'd1 : G[3:0];
+            assign w_push = w_on_r && w_room && (ucnt >= {1'b0, n_w});
+            assign w_on   = w_on_r;
+            always @(posedge aclk) begin
+                if (!aresetn) begin
+                    w_on_r <= 1'b0;
+                end else if (start) begin
+                    w_on_r <= s2;
+                    wx     <= 16'd0;
+                    wy     <= 16'd0;
+                    wg     <= {QG{1'b0}};
+                    wf     <= 32'd0;
+                    w_row  <= 32'd0;
+                    wa0    <= {SAW{1'b0}};
+                    wa1    <= {SAW{1'b0}};
+                end else if (w_push) begin
+                    if (wpar) wa1 <= wa1 + 1'b1;
+                    else      wa0 <= wa0 + 1'b1;
+                    wg <= w_gend ? {QG{1'b0}} : wg + 1'b1;
+                    if (w_gend) begin
+                        if (wx != img_w - 16'd1) begin
+                            wx <= wx + 16'd1;
+                        end else begin
+                            wx    <= 16'd0;
+                            wa0   <= {SAW{1'b0}};
+                            wa1   <= {SAW{1'b0}};
+                            w_row <= w_row + 32'd1;
+                            if (wy != img_h - 16'd1) begin
+                                wy <= wy + 16'd1;
+                            end else begin
+                                wy <= 16'd0;
+                                if (wf == last_frame) w_on_r <= 1'b0;
+                                else wf <= wf + 32'd1;
+                            end
+                        end
+                    end
+                end
+            end
+
+            // ---- window reader
+            reg [17:0]    r_top, r_pp;        // padded row of the windows' top row (2i); pair step p
+            reg [QG-1:0]  r_g;
+            reg [EW-1:0]  r_e;
+            reg [2:0]     r_sk;               // kernel row of the clock (SUBS > 1), else 0
+            reg [WMA:0]   r_qc;               // clock of the step: its weight-memory word
+            reg [31:0]    r_fb, rf;           // global row of the frame's first image row; frame
+            reg [SAW-1:0] rb_o, rb_e;         // first word of the step's odd and even column
+            wire [17:0]   low_rel = (r_top >= pad18) ? r_top - pad18 : 18'd0;
+            wire [17:0]   hi_pad  = r_top + K1 - pad18;
+            wire [17:0]   hi_rel  = (hi_pad >= h18) ? h18 - 18'd1 : hi_pad;
+            assign r_low_g = r_fb + {14'd0, low_rel};
+            wire          r_ready = (w_row > r_fb + {14'd0, hi_rel});
+            assign r_issue = r_on_r && en && r_ready;
+            wire [17:0]   c_e     = {r_pp[16:0], 1'b0};
+            wire [17:0]   c_o     = c_e - 18'd1;
+            wire          ok_o    = (r_pp != 18'd0) && (c_o >= pad18) && (c_o < w18 + pad18);
+            wire          ok_e    = (c_e >= pad18) && (c_e < w18 + pad18);
+            wire          r_gl    = (r_g == nqg - 1'b1);
+            wire          r_wend  = (r_e == (r_gl ? lastg_m1 : G[EW-1:0] - 1'b1));
+            wire          r_sklast = (r_sk == SUBS[2:0] - 3'd1);
+            wire          r_cend  = r_gl && r_wend && r_sklast;
+            wire          r_pend  = (r_pp == p_last);
+            wire          r_tend  = (r_top == top_last);
+            wire [SAW-1:0] ra_o   = rb_o + {{(SAW-QG){1'b0}}, r_g};
+            wire [SAW-1:0] ra_e   = rb_e + {{(SAW-QG){1'b0}}, r_g};
+            assign r_wq = r_qc[WMA-1:0];
+            always @(posedge aclk) begin
+                if (!aresetn) begin
+                    r_on_r <= 1'b0;
+                end else if (start) begin
+                    r_on_r <= s2;
+                    r_top  <= 18'd0;
+                    r_pp   <= 18'd0;
+                    r_g    <= {QG{1'b0}};
+                    r_e    <= {EW{1'b0}};
+                    r_sk   <= 3'd0;
+                    r_qc   <= {(WMA+1){1'b0}};
+                    r_fb   <= 32'd0;
+                    rf     <= 32'd0;
+                    rb_o   <= {SAW{1'b0}};
+                    rb_e   <= {SAW{1'b0}};
+                end else if (r_issue) begin
+                    r_qc <= r_qc + 1'b1;
+                    r_sk <= r_sklast ? 3'd0 : r_sk + 3'd1;
+                    if (r_sklast && r_wend) begin
+                        r_e <= {EW{1'b0}};
+                        r_g <= r_g + 1'b1;
+                    end else if (r_sklast) begin
+                        r_e <= r_e + 1'b1;
+                    end
+                    if (r_cend) begin
+                        r_g  <= {QG{1'b0}};
+                        r_qc <= {(WMA+1){1'b0}};
+                        if (!r_pend) begin
+                            r_pp <= r_pp + 18'd1;
+                            if (ok_o) rb_o <= rb_o + {{(SAW-QG){1'b0}}, nqg};
+                            if (ok_e) rb_e <= rb_e + {{(SAW-QG){1'b0}}, nqg};
+                        end else begin
+                            r_pp <= 18'd0;
+                            rb_o <= {SAW{1'b0}};
+                            rb_e <= {SAW{1'b0}};
+                            if (!r_tend) begin
+                                r_top <= r_top + 18'd2;
+                            end else begin
+                                r_top <= 18'd0;
+                                r_fb  <= r_fb + {16'd0, img_h};
+                                if (rf == last_frame) r_on_r <= 1'b0;
+                                else rf <= rf + 32'd1;
+                            end
+                        end
+                    end
+                end
+            end
+
+            // ---- stage p: the slot words of the step's two columns, and what the clock computes
+            reg           rp_valid_r, rp_first_r, rp_out_r, rp_last_r, rp_ok_o, rp_ok_e;
+            reg [EW-1:0]  rp_e;
+            reg [2:0]     rp_sk;
+            reg [K-1:0]   rp_rows;
+            reg [K*SB-1:0] rp_slot;
+            wire [2*SLOTS*64-1:0] rd;
+            // Row ky of the windows: inside the image, and its slot (global image row modulo SLOTS).
+            wire [K-1:0]   row_in;
+            wire [K*SB-1:0] row_slot;
+            genvar gy;
+            for (gy = 0; gy < K; gy = gy + 1) begin : g_rows
+                localparam [17:0] GY = gy;
+                assign row_in[gy] = (r_top + GY >= pad18) && (r_top + GY < h18 + pad18);
+                assign row_slot[gy*SB +: SB] = r_fb[SB-1:0] + r_top[SB-1:0] + GY[SB-1:0] - pad18[SB-1:0];
+            end
+            always @(posedge aclk) begin
+                if (!aresetn) begin
+                    rp_valid_r <= 1'b0;
+                end else if (en) begin
+                    rp_valid_r <= r_issue;
+                end
+                if (r_issue) begin
+                    rp_first_r <= (r_qc == {(WMA+1){1'b0}});
+                    rp_out_r   <= r_cend && (r_pp >= PSTEP0);
+                    rp_last_r  <= r_cend && r_pend && r_tend && (rf == last_frame);
+                    rp_ok_o    <= ok_o;
+                    rp_ok_e    <= ok_e;
+                    rp_e       <= r_e;
+                    rp_sk      <= r_sk;
+                    rp_rows    <= row_in;
+                    rp_slot    <= row_slot;
+                end
+            end
+            genvar gs;
+            for (gs = 0; gs < 2 * SLOTS; gs = gs + 1) begin : g_mem
+                localparam integer  SLOT_I = gs / 2;
+                localparam integer  ODD_I  = gs % 2;
+                localparam [SB-1:0] SLOT   = SLOT_I[SB-1:0];
+                localparam [0:0]    ODD    = ODD_I[0:0];
+                reg [63:0] mem [0:SDEPTH-1];
+                reg [63:0] rdw;
+                always @(posedge aclk) begin
+                    if (w_push && w_row[SB-1:0] == SLOT && wpar == ODD) mem[wpar ? wa1 : wa0] <= ub[63:0];
+                    if (r_issue) rdw <= mem[ODD ? ra_o : ra_e];
+                end
+                assign rd[gs*64 +: 64] = rdw;
+            end
+            assign rp_valid = rp_valid_r;
+            assign rp_first = rp_first_r;
+            assign rp_out   = rp_out_r;
+            assign rp_last  = rp_last_r;
+            assign s2f_busy = w_on_r || r_on_r || rp_valid_r;
+
+            // Element rp_e of row ky's slot word, zero outside the image.
+            reg [K*P-1:0] ev, ov;
+            integer sy, ss, se;
+            always @(*) begin
+                ev = {K*P{1'b0}};
+                ov = {K*P{1'b0}};
+                for (sy = 0; sy < K; sy = sy + 1)
+                    for (ss = 0; ss < SLOTS; ss = ss + 1)
+                        for (se = 0; se < G; se = se + 1)
+                            if (rp_rows[sy] && rp_slot[sy*SB +: SB] == ss[SB-1:0] && rp_e == se[EW-1:0]) begin
+                                if (rp_ok_e) ev[sy*P +: P] = rd[(2*ss)*64 + se*P +: P];
+                                if (rp_ok_o) ov[sy*P +: P] = rd[(2*ss+1)*64 + se*P +: P];
+                            end
+            end
+            // The KR rows of the clock: all K, or kernel row rp_sk.
+            reg [KR*P-1:0] evr, ovr;
+            integer kr, ks;
+            always @(*) begin
+                evr = {KR*P{1'b0}};
+                ovr = {KR*P{1'b0}};
+                for (kr = 0; kr < KR; kr = kr + 1)
+                    for (ks = 0; ks < K; ks = ks + 1)
+                        if (ks[2:0] == rp_sk + kr[2:0]) begin
+                            evr[kr*P +: P] = ev[ks*P +: P];
+                            ovr[kr*P +: P] = ov[ks*P +: P];
+                        end
+            end
+            assign s2_even = evr;
+            assign s2_odd  = ovr;
+        end else begin : g_no_s2f
+            assign w_on     = 1'b0;
+            assign w_push   = 1'b0;
+            assign n_w      = 4'd0;
+            assign r_issue  = 1'b0;
+            assign r_wq     = {WMA{1'b0}};
+            assign rp_valid = 1'b0;
+            assign rp_first = 1'b0;
+            assign rp_out   = 1'b0;
+            assign rp_last  = 1'b0;
+            assign s2_even  = {KR*PI*P{1'b0}};
+            assign s2_odd   = {KR*PI*P{1'b0}};
+            assign s2f_busy = 1'b0;
+        end
+    endgenerate
 
     // ------------------------------------------------------------------ line buffer and column
     // One word per image column and chunk: field f (PI elements) holds row r-1-f, f = 0 .. K-2.
@@ -607,6 +880,7 @@ module conv_rm #(
             p_out   <= is_out && q_last;
             p_last  <= is_last && q_last;
         end
+        if (en && r_issue) p_q <= r_wq;
     end
 
     // colf[ky][pi] = channel q*PI + pi of pixel (r-K+1+ky, c); rows above the image (or stale rows of
@@ -624,18 +898,23 @@ module conv_rm #(
     reg [KR*PI*P-1:0] colv;
     reg               c_pix, c_first, c_out, c_last;
     integer cky;
+    // colo: the odd column of a stride-2 pair step (taps of odd kx), colv then holds the even one.
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg [KR*PI*P-1:0] colo;
+    /* verilator lint_on UNUSEDSIGNAL */
     always @(posedge aclk) begin
         if (!aresetn) begin
             c_pix <= 1'b0;
         end else if (en) begin
-            c_pix <= p_valid;
+            c_pix <= p_valid || rp_valid;
         end
         if (en) begin
-            c_first <= p_first;
-            c_out   <= p_out;
-            c_last  <= p_last;
+            c_first <= s2f_q ? rp_first : p_first;
+            c_out   <= s2f_q ? rp_out : p_out;
+            c_last  <= s2f_q ? rp_last : p_last;
             for (cky = 0; cky < KR; cky = cky + 1)
-                colv[cky*PI*P +: PI*P] <= colf[(cky + {29'd0, c_row0})*PI*P +: PI*P];
+                colv[cky*PI*P +: PI*P] <= s2f_q ? s2_even[cky*PI*P +: PI*P] : colf[(cky + {29'd0, c_row0})*PI*P +: PI*P];
+            colo <= s2_odd;
         end
     end
 
@@ -688,7 +967,9 @@ module conv_rm #(
                         for (mpi = 0; mpi < PI; mpi = mpi + 1)
                             for (mt = 0; mt < RK; mt = mt + 1)
                                 pm[((mpo * PI + mpi) * RK + mt)*PROD_W +: PROD_W] <=
-                                    $signed(colv[((mt / K) * PI + mpi)*P +: P]) * $signed(wq_c[((mpo * PI + mpi) * RK + mt)*P +: P]);
+                                    $signed((s2f_q && (mt % K) % 2 == 1) ? colo[((mt / K) * PI + mpi)*P +: P]
+                                                                          : colv[((mt / K) * PI + mpi)*P +: P])
+                                    * $signed(wq_c[((mpo * PI + mpi) * RK + mt)*P +: P]);
                     prod <= pm;
                 end
             end
@@ -752,7 +1033,9 @@ module conv_rm #(
     // ------------------------------------------------------------------ chain: sum over columns and chunks
     // The first chunk of a column shifts the chain (s_j <= s_(j-1) + cs_j), later chunks add to it
     // (s_j <= s_j + cs_j): after the last chunk of column c, s_(K-1) is the window ending at c summed
-    // over every input channel.
+    // over every input channel. A stride-2 pair step (odd column 2p-1, even column 2p) fills every tap
+    // column once: for even j the chain takes s_(j-2) + cs_(j-1) + cs_j, so after the step's last chunk
+    // s_(K-1) is the window ending at column 2p (the odd s_j are unused).
     wire ch_step  = cp_pix[CDEPTH-1];
     wire ch_first = cp_first[CDEPTH-1];
     reg [PO*K*CW-1:0] chain;
@@ -770,8 +1053,11 @@ module conv_rm #(
                 for (hj = 0; hj < K; hj = hj + 1)
                     chain[(hp*K+hj)*CW +: CW] <=
                         ((hj == 0) ? (ch_first ? {CW{1'b0}} : chain[(hp*K)*CW +: CW])
-                                   : (ch_first ? chain[(hp*K+hj-1)*CW +: CW] : chain[(hp*K+hj)*CW +: CW]))
-                        + sext_tree(cnode[((hp*K+hj)*2*CP+1)*TW +: TW]);
+                                   : (!ch_first ? chain[(hp*K+hj)*CW +: CW]
+                                      : (s2f_q && hj % 2 == 0) ? chain[(hp*K+((hj >= 2) ? hj - 2 : 0))*CW +: CW]
+                                      : chain[(hp*K+hj-1)*CW +: CW]))
+                        + sext_tree(cnode[((hp*K+hj)*2*CP+1)*TW +: TW])
+                        + ((s2f_q && hj % 2 == 0 && hj > 0) ? sext_tree(cnode[((hp*K+((hj > 0) ? hj - 1 : 0))*2*CP+1)*TW +: TW]) : {CW{1'b0}});
         end
     end
 

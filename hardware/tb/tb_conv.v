@@ -357,7 +357,7 @@ module tb_conv;
         if (caps[`CONV_CAPS_MAX_WIDTH_LSB +: `CONV_CAPS_MAX_WIDTH_WIDTH] != 2048 - (K - 1)
             || (caps[`CONV_CAPS_ROW_CLOCKS_LSB +: `CONV_CAPS_ROW_CLOCKS_WIDTH] != 1
                 && caps[`CONV_CAPS_ROW_CLOCKS_LSB +: `CONV_CAPS_ROW_CLOCKS_WIDTH] != K)
-            || caps[31:24] != 0)
+            || caps[31:25] != 0 || caps[`CONV_CAPS_STRIDE2_ROWS_LSB] != (K == 3 && P != 8))
             fail_msg("CAPS out of range");
         axil_read(`CONV_REG_CAPS2, caps2);
         pi_hw = caps2[`CONV_CAPS2_PI_LSB +: `CONV_CAPS2_PI_WIDTH];

@@ -8,9 +8,10 @@ namespace Dpr.Fabric.Drivers;
 /// <paramref name="OutputLanes"/> output channels per pass (a group), the largest CIN its weight memory
 /// holds, and <paramref name="RowClocks"/>, the clocks a chunk of an image column takes: 1 (the whole K x K
 /// window a clock) or K (one kernel row a clock). Sized so the products of a clock fit the partition's
-/// 80 DSP48E1 (docs/hardware.md, "Parallelism").
+/// 80 DSP48E1 (docs/hardware.md, "Parallelism"). <paramref name="Stride2Rows"/> (<c>CAPS.STRIDE2_ROWS</c>):
+/// stride 2 runs through the stride-2 front end, which computes only the kept windows.
 /// </summary>
-public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInputChannels, int RowClocks = 1)
+public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInputChannels, int RowClocks = 1, bool Stride2Rows = false)
 {
     public static ConvParallelism For(ConvModule module)
     {
@@ -18,23 +19,27 @@ public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInp
         var (pi, po) = (module.KernelSize, module.Bits) switch
         {
             (3, 8) => (4, 4),
-            (3, 16) => (2, 4),
-            (3, _) => (1, 2),
+            (3, 16) => (1, 8),
+            (3, _) => (1, 6),
             (_, 8) => (3, 2),
             (_, 16) => (1, 3),
             _ => (1, 4),
         };
-        // conv5x5_int32 takes a kernel row a clock: 4 x 5 int32 products = 80 DSP48E1, where a whole 5x5
-        // window (25 products) would take 100.
-        var rowClocks = module is { KernelSize: 5, Bits: 32 } ? 5 : 1;
-        return new ConvParallelism(pi, po, 256, rowClocks);
+        // int32 takes a kernel row a clock: conv5x5_int32 4 x 5 int32 products = 80 DSP48E1, where a whole
+        // 5x5 window (25 products) would take 100; conv3x3_int32 6 x 3 = 72 DSP48E1.
+        var rowClocks = module.Bits == 32 ? module.KernelSize : 1;
+        // conv3x3_int16 and conv3x3_int32 compute only the kept windows at stride 2, where one HP port
+        // allows 50% of the ceiling only from PO = 5 (int16) and 3 (int32) on (docs/hardware.md,
+        // "Stride-2 front end").
+        return new ConvParallelism(pi, po, 256, rowClocks, module is { KernelSize: 3, Bits: 16 or 32 });
     }
 
     /// <summary>The <c>CAPS</c> word of a module of <paramref name="module"/>'s kernel size built with these figures.</summary>
     public uint Caps(ConvModule module)
     {
         ArgumentNullException.ThrowIfNull(module);
-        return ((uint)RowClocks << ConvRegisterMap.CapsRowClocksLsb) | (uint)ConvRegisterMap.MaxWidth(module.KernelSize);
+        return ((Stride2Rows ? 1u : 0u) << ConvRegisterMap.CapsStride2RowsLsb)
+            | ((uint)RowClocks << ConvRegisterMap.CapsRowClocksLsb) | (uint)ConvRegisterMap.MaxWidth(module.KernelSize);
     }
 
     /// <summary>The <c>CAPS2</c> word of a module built with these figures.</summary>
@@ -46,7 +51,8 @@ public sealed record ConvParallelism(int InputLanes, int OutputLanes, int MaxInp
         (int)(caps2 >> ConvRegisterMap.Caps2PiLsb) & 0xFF,
         (int)(caps2 >> ConvRegisterMap.Caps2PoLsb) & 0xFF,
         (int)(caps2 >> ConvRegisterMap.Caps2MaxCinLsb) & 0xFFFF,
-        (int)(caps >> ConvRegisterMap.CapsRowClocksLsb) & 0xFF);
+        (int)(caps >> ConvRegisterMap.CapsRowClocksLsb) & 0xFF,
+        ((caps >> ConvRegisterMap.CapsStride2RowsLsb) & 1) != 0);
 
     /// <summary>Elements of a weight word: PO x PI x K x K.</summary>
     public int WordElements(ConvModule module)

@@ -60,6 +60,8 @@ public static class ConvRegisterMap
     public const int CapsMaxWidthWidth = 16;
     public const int CapsRowClocksLsb = 16;
     public const int CapsRowClocksWidth = 8;
+    public const int CapsStride2RowsLsb = 24;
+    public const int CapsStride2RowsWidth = 1;
     public const int Caps2PiLsb = 0;
     public const int Caps2PiWidth = 8;
     public const int Caps2PoLsb = 8;

@@ -18,7 +18,10 @@ namespace Dpr.Fabric.Simulation;
 /// still sending the previous pixel's (cin small, COUT large).</item>
 /// <item>Fixed cycles: START to the first data slot and the last result to DONE,
 /// <see cref="FixedCycles"/>, less the padding columns of the first row, which run before the first beat
-/// arrives.</item>
+/// arrives; a scan that goes on after its last window ends when it has drained instead
+/// (<see cref="LoadToDoneCycles"/>).</item>
+/// <item>Stride 2 on a module with the stride-2 front end (<see cref="ConvParallelism.Stride2Rows"/>):
+/// <see cref="Stride2CycleModel"/>.</item>
 /// <item>A weight upload is one beat per clock: ceil(CIN/PI) words of ceil(PO·PI·K²·P/64) beats, plus
 /// <see cref="UploadFixedCycles"/>, plus K when the module stores the last word a kernel row a clock.</item>
 /// </list>
@@ -27,6 +30,13 @@ public static class RtlCycleModel
 {
     /// <summary>START to the first data slot plus the last serializer load to DONE: measured, 12.</summary>
     public const int FixedCycles = 12;
+
+    /// <summary>
+    /// Of <see cref="FixedCycles"/>, the last serializer load to DONE (7; START to the first slot is the other
+    /// 5). A pass whose scan goes on after its last window (a row no window ends on, below the last output
+    /// row at stride 2) ends when that scan has drained: START to the first slot plus the scan and its latency.
+    /// </summary>
+    public const int LoadToDoneCycles = 7;
 
     /// <summary>LOAD_WEIGHTS to its first beat plus the last beat to DONE.</summary>
     public const int UploadFixedCycles = 4;
@@ -60,6 +70,10 @@ public static class RtlCycleModel
     {
         ArgumentNullException.ThrowIfNull(spec);
         var module = spec.Module;
+        if (spec.Stride == 2 && ConvParallelism.For(module).Stride2Rows)
+        {
+            return Stride2CycleModel.PassCycles(spec, input, groupChannels, ChainLatency(module));
+        }
         var k = module.KernelSize;
         var pad = spec.Pad;
         var paddedH = input.H + (2 * pad);
@@ -85,7 +99,7 @@ public static class RtlCycleModel
             }
         }
         var scanEnd = slot - 1 + stall + latency;
-        return FixedCycles - pad + Math.Max(lastLoad + groupChannels, scanEnd);
+        return FixedCycles - pad + Math.Max(lastLoad + groupChannels, scanEnd - LoadToDoneCycles);
     }
 
     /// <summary>One row of the scan from time 0 with the serializer free at <paramref name="ahead"/>.</summary>

@@ -88,6 +88,14 @@ public static class HardwareVectors
         AddChannels("channels, extremes, shift 63", 6, 5, 1, 2 * pi + 1, 1, 1, same, requantized, 63, long.MinValue + random.Next(1 << 20), Extreme, Extreme, StreamStalls.Output | StreamStalls.Input);
         AddChannels("channels, round half up", 5, 6, 1, 3 * pi - 1, po, 1, same, requantized, random.Next(1, 3), random.Next(-4, 5), Small, Small, StreamStalls.None);
         AddChannels("channels, a CNN layer's shape", 8, 8, 1, 16, po, 1, same, requantized, ShiftFor(16), Bias(), Any, Any, StreamStalls.None);
+        // Stride 2 through conv3x3_int16's row slots: channel counts that leave a partial last slot word
+        // (64/P channels a word), both paddings, odd and even widths, saturation, the widest image.
+        AddChannels("channels, stride 2, partial slot word", 9, 10, 2, 9, po, 2, same, requantized, ShiftFor(9), Bias(), Any, Any, StreamStalls.Output | StreamStalls.Input);
+        AddChannels("channels, stride 2, valid, odd width", 10, 11, 1, 6, fewer, 2, valid, raw, 0, AnyLong(), Any, Any, StreamStalls.Input);
+        AddChannels("channels, stride 2, saturation both ways", k + 3, 8, 1, 5, po, 2, valid, requantized, 0, 0, () => random.Next(2) == 0 ? min : max, () => max, StreamStalls.None);
+        Add("widest image, stride 2", k + 1, MaxWidth(k), 1, 2, same, requantized, Shift(), Bias(), Any, Any, StreamStalls.Output);
+        AddChannels("channels, stride 2, a CNN layer's shape", 10, 10, 1, 16, po, 2, same, requantized, ShiftFor(16), Bias(), Any, Any, StreamStalls.None);
+        AddChannels("channels, stride 2, valid, few channels", 9, 9, 2, 3, po, 2, valid, raw, 0, AnyLong(), Any, Any, StreamStalls.None);
         return cases;
     }
 
