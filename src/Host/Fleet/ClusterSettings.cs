@@ -79,6 +79,9 @@ public sealed class ClusterSettings
     /// </summary>
     public double PlacementHeadroomMilliseconds { get; set; } = 25;
 
+    /// <summary>Removed with the spread-margin placement rule (session 10); read only so that a configuration still setting it is refused, not silently ignored.</summary>
+    public double? SpreadMarginMilliseconds { get; set; }
+
     /// <summary>The latest predicted start that keeps a job on a board serving its module: the boards' aging bound less <see cref="PlacementHeadroomMilliseconds"/>.</summary>
     public TimeSpan PlacementWithin => AgingBound - TimeSpan.FromMilliseconds(PlacementHeadroomMilliseconds);
 
@@ -136,6 +139,10 @@ public sealed class ClusterSettings
         if (!(PlacementHeadroomMilliseconds >= 0 && PlacementHeadroomMilliseconds < AgingBound.TotalMilliseconds))
         {
             yield return $"{Section}:{nameof(PlacementHeadroomMilliseconds)}: 0 to less than the boards' aging bound ({AgingBound.TotalMilliseconds} ms), found {PlacementHeadroomMilliseconds}";
+        }
+        if (SpreadMarginMilliseconds is not null)
+        {
+            yield return $"{Section}:{nameof(SpreadMarginMilliseconds)}: removed; a module now stays on its boards while they start its jobs within the aging bound less {Section}:{nameof(PlacementHeadroomMilliseconds)} (docs/fleet.md, \"Placement\")";
         }
         foreach (var seed in SeedNodes)
         {

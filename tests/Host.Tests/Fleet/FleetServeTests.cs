@@ -42,6 +42,7 @@ public sealed class FleetServeTests
             ["Dpr:Cluster:SeedNodes:0"] = "http://127.0.0.1:4053",
             ["Dpr:Cluster:Roles"] = "board,router",
             ["Dpr:Cluster:PlacementHeadroomMilliseconds"] = "-1",
+            ["Dpr:Cluster:SpreadMarginMilliseconds"] = "10",
             ["Dpr:Cluster:FailureDetectionSeconds"] = "0.1",
         }).Build();
 
@@ -52,6 +53,7 @@ public sealed class FleetServeTests
         Assert.Contains("Dpr:Cluster:Roles: board, gateway or both, found 'board,router'", problems);
         Assert.Contains("Dpr:Cluster:PlacementHeadroomMilliseconds: 0 to less than the boards' aging bound (250 ms), found -1", problems);
         Assert.Contains("Dpr:Cluster:FailureDetectionSeconds: 0.5 to 600, found 0.1", problems);
+        Assert.Contains(problems, p => p.StartsWith("Dpr:Cluster:SpreadMarginMilliseconds: removed; a module now stays on its boards", StringComparison.Ordinal));
     }
 
     [PostgresFact]
