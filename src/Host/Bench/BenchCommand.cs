@@ -14,6 +14,10 @@ public static class BenchCommand
             var quick = new Option<bool>("--quick") { Description = "A smaller run that finishes within a minute." };
             var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON to this path." };
             var command = new Command(benchmark.Name, benchmark.Description) { quick, json };
+            foreach (var alias in benchmark.Aliases)
+            {
+                command.Aliases.Add(alias);
+            }
             var own = benchmark as IBenchmarkWithOptions;
             foreach (var option in own?.Options ?? [])
             {

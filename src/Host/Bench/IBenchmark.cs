@@ -12,6 +12,9 @@ public interface IBenchmark
 
     string Description { get; }
 
+    /// <summary>Other names the verb answers to (the name an issue gave it, say).</summary>
+    IReadOnlyList<string> Aliases => [];
+
     /// <param name="quick">A smaller run that finishes within a minute.</param>
     /// <param name="console">For progress only; the report is rendered by the caller.</param>
     BenchReport Run(bool quick, IAnsiConsole console);

@@ -31,6 +31,9 @@ public sealed class RtlBenchmark : IBenchmark
 
     public string Name => "rtl";
 
+    /// <summary>Issue 29 calls it <c>dpr bench hardware</c>.</summary>
+    public IReadOnlyList<string> Aliases => ["hardware"];
+
     public string Description => "Convolution RM GOPS from Icarus cycle counts on the CNN layers, against the partition's DSP ceiling.";
 
     /// <summary>Products per DSP48E1 per clock: two int8 (packed), one int16, a quarter int32 (4 DSPs per 32x32 product).</summary>
