@@ -54,6 +54,9 @@ internal sealed class WorkSplit
     [ThreadStatic]
     internal static bool SplitAlways;
 
+    /// <summary>Every helper has stopped polling and blocks (or is about to) until a call wakes it; for tests.</summary>
+    internal static bool HelpersBlocked => Helpers.Value.All(h => h.Blocked);
+
     public static void Run(int workers, int items, Action<int, int> body)
     {
         var helpers = workers > 1 && items > 1 ? Helpers.Value : [];
@@ -142,6 +145,8 @@ internal sealed class WorkSplit
         {
             new Thread(Loop) { IsBackground = true, Name = "dpr conv helper" }.Start();
         }
+
+        public bool Blocked => Volatile.Read(ref blocked) == 1;
 
         public bool Running(long now) => now - Volatile.Read(ref heartbeat) < FreshTicks;
 

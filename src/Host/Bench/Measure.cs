@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Dpr.Host.Bench;
 
 /// <summary>
@@ -14,23 +12,25 @@ public static class Measure
 
     public static TimeSpan Median(Action action, bool quick, int minRuns = 5) => Median(action, Budget(quick), minRuns);
 
-    public static TimeSpan Median(Action action, TimeSpan budget, int minRuns)
+    /// <param name="time">The clock the runs are timed on: the system's, or a test's virtual one.</param>
+    public static TimeSpan Median(Action action, TimeSpan budget, int minRuns, TimeProvider? time = null)
     {
-        var warmUp = Stopwatch.StartNew();
+        time ??= TimeProvider.System;
+        var warmUpStart = time.GetTimestamp();
         var warmUpRuns = 0;
-        while (warmUpRuns < 3 || warmUp.Elapsed < budget / 5)
+        while (warmUpRuns < 3 || time.GetElapsedTime(warmUpStart) < budget / 5)
         {
             action();
             warmUpRuns++;
         }
-        var estimate = Math.Max(warmUp.Elapsed.TotalSeconds / warmUpRuns, 1e-7);
+        var estimate = Math.Max(time.GetElapsedTime(warmUpStart).TotalSeconds / warmUpRuns, 1e-7);
         var runs = (int)Math.Clamp(budget.TotalSeconds / estimate, minRuns, 20_000);
         var times = new double[runs];
         for (var i = 0; i < runs; i++)
         {
-            var start = Stopwatch.GetTimestamp();
+            var start = time.GetTimestamp();
             action();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            times[i] = time.GetElapsedTime(start).TotalSeconds;
         }
         Array.Sort(times);
         return TimeSpan.FromSeconds(times[runs / 2]);

@@ -39,8 +39,8 @@ public sealed class WorkSplitTests
     {
         for (var round = 0; round < 5; round++)
         {
-            // Longer than a helper polls before it blocks (200 µs): the next call finds it asleep and wakes it.
-            Thread.Sleep(5);
+            // Once every helper has stopped polling and blocks, the next call finds it asleep and must wake it.
+            Assert.True(SpinWait.SpinUntil(() => WorkSplit.HelpersBlocked, TimeSpan.FromSeconds(30)), "a helper never blocked");
             Assert.All(Coverage(2, 777, split: round % 2 == 0), count => Assert.Equal(1, count));
             Assert.All(Coverage(2, 777), count => Assert.Equal(1, count));
         }
