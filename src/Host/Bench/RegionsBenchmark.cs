@@ -174,7 +174,8 @@ public sealed class RegionsBenchmark : IBenchmark
         {
             Load(manager, modules[i % 2]);
         }
-        using var sampler = Environment.GetEnvironmentVariable(TraceVariable) is null ? null : new AllocationSampler();
+        var traceDirectory = Environment.GetEnvironmentVariable(TraceVariable);
+        using var sampler = traceDirectory is null ? null : new AllocationSampler();
         var samples = new double[count];
         var collections = new int[count];
         var (allocated, gen0) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0));
@@ -189,7 +190,7 @@ public sealed class RegionsBenchmark : IBenchmark
         }
         var elapsed = total.Elapsed;
         (allocated, gen0) = (GC.GetTotalAllocatedBytes(precise: true) - allocated, GC.CollectionCount(0) - gen0);
-        if (Environment.GetEnvironmentVariable(TraceVariable) is { } traceDirectory)
+        if (traceDirectory is not null)
         {
             // One line per timed swap, in order: which swaps are slow, and whether a collection ran in them.
             File.WriteAllLines(Path.Combine(traceDirectory, $"swaps-{Interlocked.Increment(ref _traces)}.csv"), ["swap,ms,gen0 collections", .. samples.Select((ms, i) => $"{i},{ms:F3},{collections[i]}")]);

@@ -292,8 +292,10 @@ public sealed class ScheduleBenchmark : IBenchmark
 
     /// <param name="LoadLog">Every load: when it began, the partition (index), the module, in time order.</param>
     /// <param name="StartedOn">Per job, the partition (index) it started on.</param>
-    private sealed record Outcome(DateTimeOffset[] AdmittedAt, DateTimeOffset[] StartAt, int[] Tenant, int Loads, int Prefetches, int RefusedJobs, int Refusals, DateTimeOffset Begin, DateTimeOffset End, TimeSpan SwapCost, IReadOnlyList<(DateTimeOffset At, int Partition, string Module)> LoadLog, int[] StartedOn)
+    private sealed record Outcome(DateTimeOffset[] AdmittedAt, DateTimeOffset[] StartAt, int[] Tenant, int Prefetches, int RefusedJobs, int Refusals, DateTimeOffset Begin, DateTimeOffset End, TimeSpan SwapCost, IReadOnlyList<(DateTimeOffset At, int Partition, string Module)> LoadLog, int[] StartedOn)
     {
+        public int Loads => LoadLog.Count;
+
         /// <summary>
         /// Loads that start a job admitted before an earlier residency of the same module ended: the module was
         /// left while that job waited and had to come back for it. Only these could a scheduler that plans over
@@ -344,7 +346,6 @@ public sealed class ScheduleBenchmark : IBenchmark
         private readonly List<(DateTimeOffset At, int Partition, string Module)> loadLog = [];
         private readonly Dictionary<JobId, int> byId = [];
         private long seq;
-        private int loads;
         private int prefetches;
         private int refusals;
         private readonly HashSet<int> refusedJobs = [];
@@ -504,7 +505,6 @@ public sealed class ScheduleBenchmark : IBenchmark
 
         private void BeginLoad(Slot slot, string module, int? then, DateTimeOffset now)
         {
-            loads++;
             loadLog.Add((now, Array.IndexOf(slots, slot), module));
             slot.Busy = true;
             slot.Loading = module;
@@ -545,7 +545,7 @@ public sealed class ScheduleBenchmark : IBenchmark
             {
                 throw new InvalidOperationException($"simulation ended with {completed} of {arrivals.Length} jobs completed and {stillQueued} still queued");
             }
-            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), loads, prefetches, refusedJobs.Count, refusals, arrivals[0].At, end, swapCost, loadLog, startedOn);
+            return new Outcome(admittedAt, startAt, arrivals.Select(a => a.Tenant).ToArray(), prefetches, refusedJobs.Count, refusals, arrivals[0].At, end, swapCost, loadLog, startedOn);
         }
 
         private sealed class Slot(string name)
