@@ -151,8 +151,13 @@ public sealed class FleetServeTests
         var again = ServeProcess.FreePort();
         await using var second = await ApiServer.StartAsync(Node(postgres, again, again, boards: 2, headroomMs: 0));
         using var aliceAgain = second.Client("alice");
-        await Eventually.TrueAsync(async () => (await BoardsAsync(aliceAgain)).Boards.Count == 2, "both boards answering again", TimeSpan.FromMinutes(3));
-        Assert.Equal(loaded, Partitions(await BoardsAsync(aliceAgain)));
+        // A new process starts with an empty simulated board, so each region reloads its module from the journal: until
+        // that swap completes the board truthfully lists the partition as not loaded.
+        string[] seen = [];
+        await Eventually.TrueAsync(
+            async () => (seen = Partitions(await BoardsAsync(aliceAgain))).SequenceEqual(loaded),
+            () => $"both boards back with {string.Join("; ", loaded)}; last seen {string.Join("; ", seen)}",
+            TimeSpan.FromMinutes(3));
         Assert.Equal("completed", (await aliceAgain.GetFromJsonAsync<JobDto>($"/v1/jobs/{id}", ApiJson.Options))!.State);
     }
 
