@@ -317,15 +317,15 @@ public sealed class ConvKernel
             // Split sums finish in registers (one digit, 1–3 output channels, all channels in one pass): in Int32 where SplitBias applies.
             if (split && SplitBias.Applies(problem.Spec, g.Cin * taps, problem.Bias.Span))
             {
-                RunSpatial<TVec, int, TLanes, SplitBiasPairSums<TVec, TLanes>>(run, pack);
+                RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<SplitBiasPairSums<TVec, TLanes>>(run, image, start, end));
             }
             else if (split)
             {
-                RunSpatial<TVec, int, TLanes, SplitPairSums<TVec, TLanes>>(run, pack);
+                RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<SplitPairSums<TVec, TLanes>>(run, image, start, end));
             }
             else
             {
-                RunSpatial<TVec, int, TLanes, LaneSums<TVec, int, TLanes>>(run, pack);
+                RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<LaneSums<TVec, int, TLanes>>(run, image, start, end));
             }
         }
         finally
@@ -359,7 +359,16 @@ public sealed class ConvKernel
                 Problem = problem, Geometry = g, Planes = planes, Weights = weights, Taps = taps, TapOffsets = offsets,
                 DigitSize = size, DigitShifts = [0], ChunkChannels = g.Cin, Requantized = requantized, Raw = raw,
             };
-            RunSpatial<TVec, int, TLanes, LaneSums<TVec, int, TLanes>>(run, (image, ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1));
+            Action<int, int, int, int> pack = (image, ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1);
+            if (Isa == ConvIsa.Avx512)
+            {
+                var aligned = problem.PackedWeights((ConvLayout.Spatial, AlignedWideConvolution.Lanes), AlignedWideConvolution.PackWeights);
+                RunSpatial(run, pack, AlignedWideConvolution.Items(g), (image, start, end) => AlignedWideConvolution.Compute(run, aligned, image, start, end));
+            }
+            else
+            {
+                RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<LaneSums<TVec, int, TLanes>>(run, image, start, end));
+            }
         }
         finally
         {
@@ -367,20 +376,17 @@ public sealed class ConvKernel
         }
     }
 
-    /// <summary>Per image: pack its rows (pack(image, ci, yq0, yq1)), then compute its tiles.</summary>
+    /// <summary>Per image: pack its rows (pack(image, ci, yq0, yq1)), then compute its items (compute(image, start, end)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunSpatial<TVec, TElem, TLanes, TAcc>(ConvRun<TElem> run, Action<int, int, int, int> pack)
-        where TVec : struct
+    private void RunSpatial<TElem>(ConvRun<TElem> run, Action<int, int, int, int> pack, int items, Action<int, int, int> compute)
         where TElem : unmanaged
-        where TLanes : IConvLanes<TVec, TElem>
-        where TAcc : IAccumulator<TVec, TElem>
     {
         var g = run.Geometry;
         for (var n = 0; n < g.N; n++)
         {
             var image = n;
             Parallel(run.Problem, g.Cin * g.Hq, (start, end) => PackRows(g, start, end, (ci, yq0, yq1) => pack(image, ci, yq0, yq1)));
-            Parallel(run.Problem, run.Items, (start, end) => TiledConvolution<TVec, TElem, TLanes>.Compute<TAcc>(run, image, start, end));
+            Parallel(run.Problem, items, (start, end) => compute(image, start, end));
         }
     }
 
