@@ -106,12 +106,18 @@ internal static class AlignedWideConvolution
         Span<int> inputs = stackalloc int[Tile];
         Span<int> outputs = stackalloc int[Tile];
         var valid = Math.Min(Lanes, g.Wout);
-        for (var item = start; item < end; item++)
+        // Where the first tile starts; each tile's stepping below leaves (oy, vector) at the next one's start.
+        var co = start / tiles;
+        var first = (start - co * tiles) * Tile;
+        var oy = first / perRow;
+        var vector = first - oy * perRow;
+        for (var item = start; item < end; item++, first += Tile)
         {
-            var co = item / tiles;
-            var first = (item - co * tiles) * Tile;
-            var oy = first / perRow;
-            var vector = first - oy * perRow;
+            if (first >= perChannel)
+            {
+                co++;
+                first = oy = vector = 0;
+            }
             for (var j = 0; j < Tile; j++)
             {
                 var ox = Math.Min(vector * Lanes, lastColumn);
