@@ -239,7 +239,7 @@ public sealed class ConvKernel
         problem.Bias.Span.CopyTo(bias);
         if (TAcc.EncodedBias)
         {
-            SplitBias.Encode(bias, g.Lanes, problem.Spec.Shift);
+            TAcc.EncodeBias(bias, g.Lanes, problem.Spec.Shift);
         }
         var digits = plan.Digits;
         // The portable path (ARM) packs with the scalar loop; the tests run it on x86 too.
@@ -322,6 +322,11 @@ public sealed class ConvKernel
             else if (split)
             {
                 RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<SplitPairSums<TVec, TLanes>>(run, image, start, end));
+            }
+            // One-pass sums whose every output plus its bias fits Int32 (int8, and int16 of small values) finish in Int32.
+            else if (digits.Length == 1 && chunk >= g.Cin && NarrowBias.Applies(problem.Spec, perChannel * g.Cin, problem.Bias.Span))
+            {
+                RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<NarrowBiasPairSums<TVec, TLanes>>(run, image, start, end));
             }
             else
             {
