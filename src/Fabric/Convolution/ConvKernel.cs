@@ -16,7 +16,8 @@ namespace Dpr.Fabric.Convolution;
 /// pair sums (<see cref="SplitPairSums{TVec, TLanes}"/>) or, where a pair sum can reach 2^31, 8-bit
 /// digits. int32 runs on Int64 lanes (<c>vpmuldq</c>), which wrap exactly as docs/convolution.md
 /// defines. Lanes hold output positions of a channel (<see cref="TiledConvolution{TVec, TElem, TLanes}"/>)
-/// or output channels of a position (<see cref="ChannelConvolution{TVec, TElem, TLanes}"/>).
+/// or output channels of a position (<see cref="ChannelConvolution{TVec, TElem, TLanes}"/>); int32 spatial
+/// jobs on AVX-512 run <see cref="AlignedWideConvolution"/>, 16 positions of a row per 512-bit load.
 /// </remarks>
 public sealed class ConvKernel
 {
