@@ -18,13 +18,14 @@ internal readonly struct NarrowBiasPairSums<TVec, TLanes> : IAccumulator<TVec, i
     public static void EncodeBias(Span<long> bias, int lanes, int shift) => NarrowBias.Encode(bias, lanes);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec AddLow(TVec low, TVec q, TVec w) => TLanes.MultiplyAdd(low, q, w);
+    public static TVec AddLow(TVec low, TVec q, TVec w) => LaneSums<TVec, int, TLanes>.AddLow(low, q, w);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec AddHigh(TVec high, TVec q, TVec w) => high;
+    public static TVec AddHigh(TVec high, TVec q, TVec w) => LaneSums<TVec, int, TLanes>.AddHigh(high, q, w);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Flush(TVec low, TVec high, int shift, ref long destination) => TLanes.Flush(low, shift, ref destination);
+    public static void Flush(TVec low, TVec high, int shift, ref long destination) =>
+        LaneSums<TVec, int, TLanes>.Flush(low, high, shift, ref destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Requantize(TVec low, TVec high, ref long bias, in Requantization q, ref int destination) =>
