@@ -46,6 +46,10 @@ internal readonly struct Avx2PairLanes : IPairLanes<Vector256<int>>
         LaneRequantization.StorePairs(acc, ref bias, q, ref destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequantizeNarrow(Vector256<int> acc, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StoreNarrow(acc, ref bias, q, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequantizeSplit(Vector256<int> low, Vector256<int> high, ref long bias, in Requantization q, ref int destination) =>
         LaneRequantization.StoreSplit(low, high, ref bias, q, ref destination);
 

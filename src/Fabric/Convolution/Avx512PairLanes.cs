@@ -55,6 +55,10 @@ internal readonly struct Avx512PairLanes : IPairLanes<Vector512<int>>
         LaneRequantization.StorePairs(acc, ref bias, q, ref destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequantizeNarrow(Vector512<int> acc, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StoreNarrow(acc, ref bias, q, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequantizeSplit(Vector512<int> low, Vector512<int> high, ref long bias, in Requantization q, ref int destination) =>
         LaneRequantization.StoreSplit(low, high, ref bias, q, ref destination);
 

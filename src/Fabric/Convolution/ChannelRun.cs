@@ -23,7 +23,7 @@ internal sealed class ChannelRun<TElem>
     /// <summary>Steps summed in the lanes before they are flushed to Int64, proven not to overflow.</summary>
     public required int ChunkSteps { get; init; }
 
-    /// <summary>Bias per output channel, zero past Cout: [Blocks · Lanes]; <see cref="SplitBias"/>-encoded for an accumulator with <see cref="IAccumulator{TVec, TElem}.EncodedBias"/>.</summary>
+    /// <summary>Bias per output channel, zero past Cout: [Blocks · Lanes]; encoded (<see cref="IAccumulator{TVec, TElem}.EncodeBias"/>) for an accumulator with <see cref="IAccumulator{TVec, TElem}.EncodedBias"/>.</summary>
     public required long[] Bias { get; init; }
 
     public required Memory<int> Requantized { get; init; }

@@ -16,7 +16,8 @@ namespace Dpr.Fabric.Convolution;
 /// pair sums (<see cref="SplitPairSums{TVec, TLanes}"/>) or, where a pair sum can reach 2^31, 8-bit
 /// digits. int32 runs on Int64 lanes (<c>vpmuldq</c>), which wrap exactly as docs/convolution.md
 /// defines. Lanes hold output positions of a channel (<see cref="TiledConvolution{TVec, TElem, TLanes}"/>)
-/// or output channels of a position (<see cref="ChannelConvolution{TVec, TElem, TLanes}"/>).
+/// or output channels of a position (<see cref="ChannelConvolution{TVec, TElem, TLanes}"/>); int32 spatial
+/// jobs on AVX-512 run <see cref="AlignedWideConvolution"/>, 16 positions of a row per 512-bit load.
 /// </remarks>
 public sealed class ConvKernel
 {
@@ -239,7 +240,7 @@ public sealed class ConvKernel
         problem.Bias.Span.CopyTo(bias);
         if (TAcc.EncodedBias)
         {
-            SplitBias.Encode(bias, g.Lanes, problem.Spec.Shift);
+            TAcc.EncodeBias(bias, g.Lanes, problem.Spec.Shift);
         }
         var digits = plan.Digits;
         // The portable path (ARM) packs with the scalar loop; the tests run it on x86 too.
@@ -317,15 +318,20 @@ public sealed class ConvKernel
             // Split sums finish in registers (one digit, 1–3 output channels, all channels in one pass): in Int32 where SplitBias applies.
             if (split && SplitBias.Applies(problem.Spec, g.Cin * taps, problem.Bias.Span))
             {
-                RunSpatial<TVec, int, TLanes, SplitBiasPairSums<TVec, TLanes>>(run, pack);
+                RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<SplitBiasPairSums<TVec, TLanes>>(run, image, start, end));
             }
             else if (split)
             {
-                RunSpatial<TVec, int, TLanes, SplitPairSums<TVec, TLanes>>(run, pack);
+                RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<SplitPairSums<TVec, TLanes>>(run, image, start, end));
+            }
+            // One-pass sums whose every output plus its bias fits Int32 (int8, and int16 of small values) finish in Int32.
+            else if (digits.Length == 1 && chunk >= g.Cin && NarrowBias.Applies(problem.Spec, perChannel * g.Cin, problem.Bias.Span))
+            {
+                RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<NarrowBiasPairSums<TVec, TLanes>>(run, image, start, end));
             }
             else
             {
-                RunSpatial<TVec, int, TLanes, LaneSums<TVec, int, TLanes>>(run, pack);
+                RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<LaneSums<TVec, int, TLanes>>(run, image, start, end));
             }
         }
         finally
@@ -359,7 +365,16 @@ public sealed class ConvKernel
                 Problem = problem, Geometry = g, Planes = planes, Weights = weights, Taps = taps, TapOffsets = offsets,
                 DigitSize = size, DigitShifts = [0], ChunkChannels = g.Cin, Requantized = requantized, Raw = raw,
             };
-            RunSpatial<TVec, int, TLanes, LaneSums<TVec, int, TLanes>>(run, (image, ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1));
+            Action<int, int, int, int> pack = (image, ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1);
+            if (Isa == ConvIsa.Avx512)
+            {
+                var aligned = problem.PackedWeights((ConvLayout.Spatial, AlignedWideConvolution.Lanes), AlignedWideConvolution.PackWeights);
+                RunSpatial(run, pack, AlignedWideConvolution.Items(g), (image, start, end) => AlignedWideConvolution.Compute(run, aligned, image, start, end));
+            }
+            else
+            {
+                RunSpatial(run, pack, run.Items, (image, start, end) => TiledConvolution<TVec, int, TLanes>.Compute<LaneSums<TVec, int, TLanes>>(run, image, start, end));
+            }
         }
         finally
         {
@@ -367,20 +382,17 @@ public sealed class ConvKernel
         }
     }
 
-    /// <summary>Per image: pack its rows (pack(image, ci, yq0, yq1)), then compute its tiles.</summary>
+    /// <summary>Per image: pack its rows (pack(image, ci, yq0, yq1)), then compute its items (compute(image, start, end)).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunSpatial<TVec, TElem, TLanes, TAcc>(ConvRun<TElem> run, Action<int, int, int, int> pack)
-        where TVec : struct
+    private void RunSpatial<TElem>(ConvRun<TElem> run, Action<int, int, int, int> pack, int items, Action<int, int, int> compute)
         where TElem : unmanaged
-        where TLanes : IConvLanes<TVec, TElem>
-        where TAcc : IAccumulator<TVec, TElem>
     {
         var g = run.Geometry;
         for (var n = 0; n < g.N; n++)
         {
             var image = n;
             Parallel(run.Problem, g.Cin * g.Hq, (start, end) => PackRows(g, start, end, (ci, yq0, yq1) => pack(image, ci, yq0, yq1)));
-            Parallel(run.Problem, run.Items, (start, end) => TiledConvolution<TVec, TElem, TLanes>.Compute<TAcc>(run, image, start, end));
+            Parallel(run.Problem, items, (start, end) => compute(image, start, end));
         }
     }
 

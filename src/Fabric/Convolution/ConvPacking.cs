@@ -124,7 +124,8 @@ internal static class ConvPacking
 
     /// <summary>
     /// Wide planes of channel ci of image n: plane (py, px) element (yq, xq) is the padded input at row
-    /// yq·s + py, column xq·s + px, as Int32 (the wide lanes sign-extend it to Int64 when they load it).
+    /// yq·s + py, column xq·s + px, as Int32 (the wide lanes sign-extend it to Int64 when they load it;
+    /// <see cref="AlignedWideConvolution"/> loads 16 at a time and shifts them in registers).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackWide(ConvRun<int> run, int n, int ci, int yq0, int yq1)

@@ -24,6 +24,9 @@ internal interface IAccumulator<TVec, TElem>
     /// <summary>Whether <see cref="Requantize"/> reads its bias <see cref="SplitBias"/>-encoded rather than as Int64 per lane.</summary>
     static abstract bool EncodedBias { get; }
 
+    /// <summary>Per-lane Int64 biases (blocks of <paramref name="lanes"/>) rewritten in place as <see cref="Requantize"/> reads them, where <see cref="EncodedBias"/>.</summary>
+    static abstract void EncodeBias(Span<long> bias, int lanes, int shift);
+
     /// <summary>destination[i] = saturate(round_shift(sum[i] + bias[i])) as Int32: a tile summed in one pass.</summary>
     static abstract void Requantize(TVec low, TVec high, ref long bias, in Requantization q, ref int destination);
 }

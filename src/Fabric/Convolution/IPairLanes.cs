@@ -18,6 +18,9 @@ internal interface IPairLanes<TVec> : IConvLanes<TVec, int>
     /// <summary>Split sums requantized as <see cref="IConvLanes{TVec, TElem}.Requantize"/> does.</summary>
     static abstract void RequantizeSplit(TVec low, TVec high, ref long bias, in Requantization q, ref int destination);
 
+    /// <summary>Pair sums requantized in their Int32 lanes with a <see cref="NarrowBias"/>-encoded bias.</summary>
+    static abstract void RequantizeNarrow(TVec acc, ref long bias, in Requantization q, ref int destination);
+
     /// <summary>Split sums requantized in Int32 lanes with a <see cref="SplitBias"/>-encoded bias.</summary>
     static abstract void RequantizeSplitBiased(TVec low, TVec high, ref long bias, in Requantization q, ref int destination);
 }

@@ -77,6 +77,20 @@ internal static class LaneRequantization
     private static void StoreHalves(Vector128<long> lower, Vector128<long> upper, ref long bias, in Requantization q, ref int destination) =>
         Vector128.Narrow(Apply(lower, ref bias, q), Apply(upper, ref Unsafe.Add(ref bias, Vector128<long>.Count), q)).StoreUnsafe(ref destination);
 
+    /// <summary>Pair sums with a <see cref="NarrowBias"/>-encoded bias: v = sum + b, round_s(v) = t − (t &gt;&gt; 1) with t = v &gt;&gt; (s − 1), saturated, in Int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreNarrow(Vector512<int> sum, ref long bias, in Requantization q, ref int destination)
+    {
+        var v = sum + Vector512.LoadUnsafe(ref Unsafe.As<long, int>(ref bias));
+        if (q.Shift != 0)
+        {
+            // Shift counts wrap at 32; past 31, v >> (s − 1) of |v| < 2^31 is its sign, v >> 31.
+            v = Vector512.ShiftRightArithmetic(v, Math.Min(q.Shift - 1, 31));
+            v -= Vector512.ShiftRightArithmetic(v, 1);
+        }
+        Vector512.Min(Vector512.Max(v, Vector512.Create((int)q.Min)), Vector512.Create((int)q.Max)).StoreUnsafe(ref destination);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StorePairs(Vector512<int> sum, ref long bias, in Requantization q, ref int destination)
     {
@@ -84,11 +98,39 @@ internal static class LaneRequantization
         StoreHalves(lower, upper, ref bias, q, ref destination);
     }
 
+    /// <summary>Pair sums with a <see cref="NarrowBias"/>-encoded bias: v = sum + b, round_s(v) = t − (t &gt;&gt; 1) with t = v &gt;&gt; (s − 1), saturated, in Int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreNarrow(Vector256<int> sum, ref long bias, in Requantization q, ref int destination)
+    {
+        var v = sum + Vector256.LoadUnsafe(ref Unsafe.As<long, int>(ref bias));
+        if (q.Shift != 0)
+        {
+            // Shift counts wrap at 32; past 31, v >> (s − 1) of |v| < 2^31 is its sign, v >> 31.
+            v = Vector256.ShiftRightArithmetic(v, Math.Min(q.Shift - 1, 31));
+            v -= Vector256.ShiftRightArithmetic(v, 1);
+        }
+        Vector256.Min(Vector256.Max(v, Vector256.Create((int)q.Min)), Vector256.Create((int)q.Max)).StoreUnsafe(ref destination);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StorePairs(Vector256<int> sum, ref long bias, in Requantization q, ref int destination)
     {
         var (lower, upper) = Vector256.Widen(sum);
         StoreHalves(lower, upper, ref bias, q, ref destination);
+    }
+
+    /// <summary>Pair sums with a <see cref="NarrowBias"/>-encoded bias: v = sum + b, round_s(v) = t − (t &gt;&gt; 1) with t = v &gt;&gt; (s − 1), saturated, in Int32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreNarrow(Vector128<int> sum, ref long bias, in Requantization q, ref int destination)
+    {
+        var v = sum + Vector128.LoadUnsafe(ref Unsafe.As<long, int>(ref bias));
+        if (q.Shift != 0)
+        {
+            // Shift counts wrap at 32; past 31, v >> (s − 1) of |v| < 2^31 is its sign, v >> 31.
+            v = Vector128.ShiftRightArithmetic(v, Math.Min(q.Shift - 1, 31));
+            v -= Vector128.ShiftRightArithmetic(v, 1);
+        }
+        Vector128.Min(Vector128.Max(v, Vector128.Create((int)q.Min)), Vector128.Create((int)q.Max)).StoreUnsafe(ref destination);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -12,6 +12,10 @@ internal readonly struct LaneSums<TVec, TElem, TLanes> : IAccumulator<TVec, TEle
 
     public static bool EncodedBias => false;
 
+    public static void EncodeBias(Span<long> bias, int lanes, int shift)
+    {
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec AddLow(TVec low, TVec q, TVec w) => TLanes.MultiplyAdd(low, q, w);
 

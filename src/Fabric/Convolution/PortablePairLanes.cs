@@ -56,6 +56,10 @@ internal readonly struct PortablePairLanes : IPairLanes<Vector128<int>>
         LaneRequantization.StorePairs(acc, ref bias, q, ref destination);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RequantizeNarrow(Vector128<int> acc, ref long bias, in Requantization q, ref int destination) =>
+        LaneRequantization.StoreNarrow(acc, ref bias, q, ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void RequantizeSplit(Vector128<int> low, Vector128<int> high, ref long bias, in Requantization q, ref int destination) =>
         LaneRequantization.StoreSplit(low, high, ref bias, q, ref destination);
 

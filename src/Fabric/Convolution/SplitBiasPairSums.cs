@@ -15,6 +15,8 @@ internal readonly struct SplitBiasPairSums<TVec, TLanes> : IAccumulator<TVec, in
 
     public static bool EncodedBias => true;
 
+    public static void EncodeBias(Span<long> bias, int lanes, int shift) => SplitBias.Encode(bias, lanes, shift);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec AddLow(TVec low, TVec q, TVec w) => SplitPairSums<TVec, TLanes>.AddLow(low, q, w);
 

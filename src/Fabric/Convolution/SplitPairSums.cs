@@ -20,6 +20,10 @@ internal readonly struct SplitPairSums<TVec, TLanes> : IAccumulator<TVec, int>
 
     public static bool EncodedBias => false;
 
+    public static void EncodeBias(Span<long> bias, int lanes, int shift)
+    {
+    }
+
     /// <remarks>The pair sum is the same expression as in <see cref="AddHigh"/>; the JIT computes it once.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec AddLow(TVec low, TVec q, TVec w) => TLanes.Add(low, TLanes.Multiply(q, w));

@@ -53,8 +53,8 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
         // valid runs. Measured: 224x224x1 3x3 int8 35 → 31 µs on one thread; with 4 or more output channels
         // (mnist.conv1, whose Block4 stores its first flush) it was slower, 3.4 → 5.5 µs, so those keep the Int64 tile.
         var finish = !output.Raw && run.DigitShifts.Length == 1 && run.ChunkChannels >= g.Cin && g.Cout < ConvRun<TElem>.Block;
-        // Split pair sums of a finished tile that requantize in Int32 read their lane biases SplitBias-encoded.
-        var splitBias = finish && TAcc.EncodedBias;
+        // Sums of a finished tile that requantize in Int32 read their lane biases encoded (SplitBias, NarrowBias).
+        var encodedBias = finish && TAcc.EncodedBias;
         Span<int> finished = finish ? stackalloc int[ConvRun<TElem>.Block * MaxTile] : [];
         Span<long> laneBias = stackalloc long[(ConvRun<TElem>.Block - 1) * MaxLanes];
         ref var planes = ref MemoryMarshal.GetArrayDataReference(run.Planes);
@@ -75,9 +75,9 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
                     {
                         var lane = laneBias.Slice(j * TLanes.Count, TLanes.Count);
                         lane.Fill(bias.IsEmpty ? 0 : bias[co0 + j]);
-                        if (splitBias)
+                        if (encodedBias)
                         {
-                            SplitBias.Encode(lane, TLanes.Count, output.Shift);
+                            TAcc.EncodeBias(lane, TLanes.Count, output.Shift);
                         }
                     }
                     previousGroup = group;
