@@ -122,7 +122,7 @@ public sealed class NodeRuntime : IDisposable
             BackoffSupervisor.Props(Backoff.OnStop(intake, "intake", TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), 0.2, -1)),
             $"jobs-{board}");
         _dispatcher = system.ActorOf(
-            JobDispatcherActor.Props(board, _intake, _regions, _parts.Catalog, new SchedulerOptions { Placement = _settings.Placement, TenantWeights = _settings.TenantWeights, Prefetch = _settings.Prefetch }, _parts.Results, new ConvKernel(), _time, _parts.Blobs),
+            JobDispatcherActor.Props(board, _intake, _regions, _parts.Catalog, new SchedulerOptions { Placement = _settings.Placement, TenantWeights = _settings.TenantWeights, Prefetch = _settings.Prefetch, LoadEmptyAtOnce = _settings.LoadEmptyAtOnce }, _parts.Results, new ConvKernel(), _time, _parts.Blobs),
             DispatcherName);
         // A finished job is kept (look-up, list, idempotency key) as long as its result.
         _storage = system.ActorOf(JobStorageSweeperActor.Props(_intake, _parts.Index, _parts.Blobs, _parts.Results, _time, _settings.Retention), "job-storage");

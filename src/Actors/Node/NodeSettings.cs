@@ -10,6 +10,7 @@ namespace Dpr.Actors.Node;
 /// </summary>
 /// <param name="Region">The region managers' options; null: the service's defaults on <see cref="JournalSettings.RegionsJournal"/> with <paramref name="SwapHistoryKept"/>.</param>
 /// <param name="Prefetch">Whether an idle partition loads the module predicted next (<see cref="SchedulerOptions.Prefetch"/>); off by default.</param>
+/// <param name="LoadEmptyAtOnce">Whether an empty partition loads its most urgent waiting module at once (<see cref="SchedulerOptions.LoadEmptyAtOnce"/>): a fleet's boards do.</param>
 public sealed record NodeSettings(
     int MaxOpenJobs = 100_000,
     int MaxOpenJobsPerTenant = 10_000,
@@ -19,7 +20,8 @@ public sealed record NodeSettings(
     PlacementPolicy Placement = PlacementPolicy.Lookahead,
     IReadOnlyDictionary<string, double>? TenantWeights = null,
     RegionOptions? Region = null,
-    bool Prefetch = false)
+    bool Prefetch = false,
+    bool LoadEmptyAtOnce = false)
 {
     public TimeSpan OpenWorkPerTenant => MaxOpenWorkPerTenant ?? TimeSpan.FromSeconds(600);
 

@@ -52,7 +52,7 @@ public sealed class DprNode : IDisposable
         var settings = new NodeSettings(
             MaxOpenJobs: options.MaxOpenJobs, MaxOpenJobsPerTenant: options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(options.MaxOpenWorkSecondsPerTenant),
             SwapHistoryKept: TimeSpan.FromDays(options.SwapHistoryDays), ResultRetention: retention, Placement: options.PlacementPolicy, TenantWeights: options.Weights,
-            Prefetch: options.Prefetch);
+            Prefetch: options.Prefetch, LoadEmptyAtOnce: options.Cluster.Enabled);
         _runtime = new NodeRuntime(new NodeParts(board, catalog, Port, memory, buffers, Sem, Blobs, Results, Index), settings, TimeProvider.System);
     }
 

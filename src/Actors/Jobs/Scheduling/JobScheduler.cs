@@ -282,8 +282,15 @@ public sealed class JobScheduler
             return Run(self, residentQueue, now, gated ? residency.Since : null);
         }
 
+        // 2b. An empty partition evicts nothing by loading: with LoadEmptyAtOnce it loads the most urgent waiting
+        //     module now instead of holding it until due (the load would come anyway; only the wait is saved).
+        if (options.LoadEmptyAtOnce && self.Module is null && waiting.Count > 0 && Place(waiting[0], usable, plan, self.Name, now) == self.Name)
+        {
+            return Load(self, waiting[0].Module);
+        }
+
         // 3. Nothing left here: add a partition to a module that cannot keep its bound, or switch early when worth it.
-        //    (Filling an empty partition at once was tried: more reconfigurations, no more throughput.)
+        //    (Filling an empty partition at once by default was tried: more reconfigurations, no more throughput.)
         //    Not for a module whose partitions drain it within a swap (two short jobs behind a short one
         //    once loaded a second copy that evicted a module needed again).
         var candidates = plan

@@ -47,6 +47,14 @@ public sealed record SchedulerOptions
     public TimeSpan? SwitchWorth { get; init; }
 
     /// <summary>
+    /// An idle empty partition loads the most urgent waiting module it hosts at once instead of holding until that
+    /// module is due. The load evicts nothing, so the wait is saved at no swap where that module would be loaded
+    /// anyway: on a fleet's boards (docs/fleet.md), where placement already groups jobs by module. Off by default:
+    /// on a board of several partitions it can fill one with a module another partition would have served.
+    /// </summary>
+    public bool LoadEmptyAtOnce { get; init; }
+
+    /// <summary>
     /// Speculative prefetch: an idle partition whose module has no queued job loads the module it predicts
     /// next — the first waiting module in EDF order, or with nothing waiting the module whose jobs arrive most
     /// often that no partition holds — ahead of its due time, while the estimated load (arrived work per

@@ -49,6 +49,50 @@ public class JobSchedulerTests
         Assert.Equal(new Assignment.Load("b", "a"), s.Next("p", parts, due));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void An_empty_partition_holds_a_waiting_module_until_due_unless_it_loads_empty_partitions_at_once(bool atOnce)
+    {
+        var options = new SchedulerOptions { LoadEmptyAtOnce = atOnce };
+        var s = Admit(options, Job("c", atMs: 0), Job("b", atMs: 1));
+        PartitionView[] parts = [Part("p", null)];
+
+        var next = s.Next("p", parts, T0.AddMilliseconds(2));
+
+        // The most urgent waiting module (c: its job is the oldest) at once, evicting nothing; else held until the round is due.
+        if (atOnce)
+        {
+            Assert.Equal(new Assignment.Load("c", null), next);
+        }
+        else
+        {
+            Assert.True(Assert.IsType<Assignment.Hold>(next).Until > T0.AddMilliseconds(200));
+        }
+    }
+
+    [Fact]
+    public void Loading_empty_partitions_at_once_gives_each_empty_partition_its_own_waiting_module()
+    {
+        var s = Admit(new SchedulerOptions { LoadEmptyAtOnce = true }, Job("b", atMs: 0), Job("c", atMs: 1));
+        PartitionView[] parts = [Part("p0", null), Part("p1", null)];
+
+        Assert.Equal(new Assignment.Load("b", null), s.Next("p0", parts, T0.AddMilliseconds(2)));
+        Assert.Equal(new Assignment.Load("c", null), s.Next("p1", [Part("p0", null, busy: true), Part("p1", null)], T0.AddMilliseconds(2)));
+    }
+
+    [Fact]
+    public void Loading_empty_partitions_at_once_never_evicts_a_loaded_module_before_the_waiting_one_is_due()
+    {
+        var options = new SchedulerOptions { LoadEmptyAtOnce = true };
+        var s = Admit(options, Job("b"));
+        PartitionView[] parts = [Part("p", "a")];
+
+        var hold = Assert.IsType<Assignment.Hold>(s.Next("p", parts, T0.AddMilliseconds(1)));
+
+        Assert.Equal(T0 + options.AgingBound - options.Margin - options.SwapCost, hold.Until);
+    }
+
     [Fact]
     public void After_the_batch_bound_the_partition_switches_to_a_waiting_module()
     {
