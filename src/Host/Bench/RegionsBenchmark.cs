@@ -335,11 +335,16 @@ public sealed class RegionsBenchmark : IBenchmark
             // The slowest 1%: the swaps ranked at and above the p99 (Swaps.Percentile's rank).
             var slowest = Enumerable.Range(0, Ms.Length).OrderByDescending(i => Ms[i]).Take(Ms.Length - (int)Math.Floor(0.99 * Ms.Length)).ToList();
             var (gc, checkpoint, neither) = (slowest.Count(i => Collections[i] > 0), slowest.Count(i => Checkpoints[i] > 0), slowest.Count(i => Collections[i] == 0 && Checkpoints[i] == 0));
+            // What a checkpoint cycle costs a swap, and the p99 the swaps would have without them.
+            double[] cycles = [.. Enumerable.Range(0, Ms.Length).Where(i => Checkpoints[i] > 0).Select(i => Ms[i]).Order()];
+            var rest = new Swaps([.. Enumerable.Range(0, Ms.Length).Where(i => Checkpoints[i] == 0).Select(i => Ms[i]).Order()], Elapsed, modelledTransferMs);
             return new Swaps([.. Ms.Order()], Elapsed, modelledTransferMs)
             {
                 AllocatedBytes = AllocatedBytes,
                 Gen0Collections = Gen0Collections,
-                Checkpoints = Checkpoints.Sum(),
+                Checkpoints = cycles.Length,
+                CheckpointSwapP50Ms = cycles.Length > 0 ? cycles[cycles.Length / 2] : null,
+                P99WithoutCheckpointsMs = cycles.Length > 0 && rest.SortedMs.Length > 0 ? rest.Percentile(0.99) : null,
                 SlowestCauses = $"{gc} / {checkpoint} / {neither} of {slowest.Count}",
             };
         }
@@ -365,7 +370,13 @@ public sealed class RegionsBenchmark : IBenchmark
         public int Gen0Collections { get; init; }
 
         /// <summary>Journal checkpoint cycles during the timed swaps (SQLite only).</summary>
-        public long Checkpoints { get; init; }
+        public int Checkpoints { get; init; }
+
+        /// <summary>The median time of the swaps a checkpoint cycle ran in.</summary>
+        public double? CheckpointSwapP50Ms { get; init; }
+
+        /// <summary>The p99 of the swaps no checkpoint cycle ran in.</summary>
+        public double? P99WithoutCheckpointsMs { get; init; }
 
         /// <summary>Of the slowest 1% of the swaps (those at and above the p99), how many had a collection, a checkpoint (or both, counted in each), neither.</summary>
         public string? SlowestCauses { get; init; }
@@ -386,6 +397,8 @@ public sealed class RegionsBenchmark : IBenchmark
             ["allocated KB per swap"] = SortedMs.Length > 0 ? Math.Round(AllocatedBytes / 1024.0 / SortedMs.Length, 1) : null,
             ["GCs"] = Gen0Collections,
             ["checkpoints"] = Checkpoints,
+            ["swaps with a checkpoint, p50 ms"] = CheckpointSwapP50Ms is { } cycle ? Math.Round(cycle, 3) : null,
+            ["p99 of the swaps without one ms"] = P99WithoutCheckpointsMs is { } rest ? Math.Round(rest, 3) : null,
             ["slowest 1%: with a GC / a checkpoint / neither"] = SlowestCauses,
             ["modelled PCAP transfer ms (not slept)"] = Math.Round(ModelledTransferMs, 3),
             ["SEM idle wait p50 ms"] = SemIdleWaitP50Ms is { } wait ? Math.Round(wait, 3) : null,
