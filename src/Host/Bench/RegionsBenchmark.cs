@@ -261,12 +261,15 @@ public sealed class RegionsBenchmark : IBenchmark
         {
             Swap(i);
         }
+        var traceDirectory = Environment.GetEnvironmentVariable(TraceVariable);
+        using var sampler = traceDirectory is null ? null : new AllocationSampler();
         var before = checkpoints;
         var timed = Timed(count, i =>
         {
             before = checkpoints;
             Swap(i);
         }, i => checkpoints - before);
+        timed.Trace(traceDirectory, sampler);
         return timed.Swaps(0);
     }
 
