@@ -225,7 +225,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         {
             Timers.Cancel("hold");
             Invalidate(invalidate);
-            Unhold();
+            ToReady();
         });
         Command<RegionCommands.Release>(release =>
         {
@@ -255,12 +255,6 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Job.Spec.Module.Name.Value, $"partition {Partition} is held for a static load", Started: false)));
         Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
         CommandAny(_ => Stash.Stash());
-    }
-
-    private void Unhold()
-    {
-        Become(Ready);
-        Stash.UnstashAll();
     }
 
     /// <summary>Snapshots and deletions, in every behaviour but the start (which stashes them).</summary>
@@ -315,7 +309,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
 
     /// <summary>
     /// The behaviour while a swap runs, pushed over the one it started from and popped when the swap ends
-    /// (<see cref="EndSwap"/>). A plain method rather than <c>Command</c> registrations: those rebuild Akka's handler
+    /// (<see cref="ToReady"/>). A plain method rather than <c>Command</c> registrations: those rebuild Akka's handler
     /// tables at every <c>Become</c>, twice per swap, which was a third of what a swap allocated (docs/benchmarks/regions.md).
     /// </summary>
     private void Swapping(object message)
@@ -364,13 +358,20 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    /// <summary>Back to the behaviour the swap started from (when one is running), and to the requests stashed meanwhile.</summary>
-    private void EndSwap()
+    /// <summary>
+    /// Back to <see cref="Ready"/>, and to the requests stashed meanwhile: at a swap's end by popping its behaviour (the one
+    /// it started from is Ready, built once), from anywhere else (a hold, a fault while ready) by becoming Ready.
+    /// </summary>
+    private void ToReady()
     {
         if (_swapTarget is not null)
         {
             _swapTarget = null;
             Context.UnbecomeStacked();
+        }
+        else
+        {
+            Become(Ready);
         }
         Stash.UnstashAll();
     }
@@ -406,7 +407,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
             // Refused before anything is on record or written: the partition keeps what it holds.
             _log.Error("Refusing to load {Module} into {Partition}: {Field}: {Reason}", module.Name, Partition, problem.Field, problem.Message);
             Answer(module.Name, new RegionReplies.LoadFailed(Partition, module.Name, $"refused: {problem.Field}: {problem.Message}"));
-            EndSwap();
+            ToReady();
             return;
         }
         if (_moduleActor is { } running)
@@ -462,7 +463,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
                 StartModule(done.Driver);
             }
             Answer(done.Module.Name, new RegionReplies.Loaded(Partition, done.Module.Name, Hit: false));
-            EndSwap();
+            ToReady();
         });
     }
 
@@ -520,7 +521,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         {
             Answer(name, new RegionReplies.LoadFailed(Partition, module ?? name, _state.FaultReason!));
         }
-        EndSwap();
+        ToReady();
     }
 
     /// <summary>Persists the decided events in order, applying each; then runs <paramref name="then"/> (at once when there are none).</summary>
