@@ -48,8 +48,11 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
     /// <summary>How long the journal has no write before it checkpoints the WAL on its connection.</summary>
     public static readonly TimeSpan IdleBeforeCheckpoint = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>The WAL's size, in pages, at which the journal checkpoints right after the commit that reaches it when no idle moment came first (about 8 MB at 4 KiB pages).</summary>
-    public const int WalHardBoundPages = 2000;
+    /// <summary>The WAL's size, in pages, at which the journal checkpoints right after the commit that reaches it when no idle moment came first.</summary>
+    public const int WalHardBoundPages = RegionsWal.HardBoundPages;
+
+    /// <summary>Akka's answer for "every write stored": no per-write result list (AsyncWriteJournal reads null as all successful).</summary>
+    private static readonly Task<IImmutableList<Exception>> AllStored = Task.FromResult<IImmutableList<Exception>>(null!);
 
     private readonly JournalConfig _config;
     private readonly ByteArrayJournalSerializer _serializer;
@@ -79,8 +82,24 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
     {
         var writes = messages.ToList();
         var serialized = _serializer.Serialize(writes, DateTime.UtcNow.Ticks);
-        var rows = serialized.Where(t => t.IsSuccess).SelectMany(t => t.Success.Value).ToList();
-        if (!_pluginWrites.IsCompleted || _config.PluginConfig.TagMode != TagMode.TagTable || rows.Any(r => r.TagArray.Length > 0))
+        // Plain loops, and no result list when every write is stored: this runs twice per swap (docs/benchmarks/regions.md).
+        var rows = new List<JournalRow>(writes.Count);
+        var rejected = false;
+        var tagged = false;
+        foreach (var t in serialized)
+        {
+            if (!t.IsSuccess)
+            {
+                rejected = true;
+                continue;
+            }
+            foreach (var row in t.Success.Value)
+            {
+                rows.Add(row);
+                tagged |= row.TagArray.Length > 0;
+            }
+        }
+        if (!_pluginWrites.IsCompleted || _config.PluginConfig.TagMode != TagMode.TagTable || tagged)
         {
             return ThroughPlugin(writes, cancellationToken);
         }
@@ -109,7 +128,7 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
         {
             ArmCheckpoint();
         }
-        return Task.FromResult<IImmutableList<Exception>>([.. serialized.Select(t => t.IsSuccess ? null! : t.Failure.Value)]);
+        return rejected ? Task.FromResult<IImmutableList<Exception>>([.. serialized.Select(t => t.IsSuccess ? null! : t.Failure.Value)]) : AllStored;
     }
 
     private Task<IImmutableList<Exception>> ThroughPlugin(List<AtomicWrite> writes, CancellationToken cancellationToken)
@@ -140,14 +159,7 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
             insert.ExecuteNonQuery();
         }
         transaction.Commit();
-        _walPages += PagesWritten(_connection!);
-    }
-
-    /// <summary>The pages the connection wrote since the last call, all of them WAL frames (SQLite's own count, reset by the call).</summary>
-    private static long PagesWritten(SqliteConnection connection)
-    {
-        SQLitePCL.raw.sqlite3_db_status(connection.Handle, SQLitePCL.raw.SQLITE_DBSTATUS_CACHE_WRITE, out var written, out _, 1);
-        return written;
+        _walPages += RegionsWal.PagesWritten(_connection!);
     }
 
     protected override bool ReceivePluginInternal(object message)
@@ -181,34 +193,14 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
         Timers.StartSingleTimer(CheckpointWhenIdle.Instance, CheckpointWhenIdle.Instance, IdleBeforeCheckpoint);
     }
 
-    /// <summary>
-    /// Copies the WAL into the database file and, when all of it is there, starts the WAL over at once with a write of
-    /// the journal's own, so that the sync of the new WAL header falls here too and not in the next insert.
-    /// </summary>
+    /// <summary>One checkpoint cycle (<see cref="RegionsWal.Checkpoint"/>): all its syncs fall here, between two writes.</summary>
     private void Checkpoint(SqliteConnection connection)
     {
         _walPages = 0;
         _insertsCheckpointed = _inserts;
         try
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
-            long frames, copied;
-            using (var result = command.ExecuteReader())
-            {
-                // One row: busy (0), the WAL's frames, the frames copied into the database file.
-                result.Read();
-                (frames, copied) = (result.GetInt64(1), result.GetInt64(2));
-            }
-            if (frames > 0 && copied == frames)
-            {
-                // Any change starts the WAL over; setting user_version (which nothing else uses) to its value rewrites page 1.
-                command.CommandText = "PRAGMA user_version;";
-                var version = (long)command.ExecuteScalar()!;
-                command.CommandText = $"PRAGMA user_version = {version};";
-                command.ExecuteNonQuery();
-                _walPages = PagesWritten(connection);
-            }
+            (var frames, var copied, _walPages) = RegionsWal.Checkpoint(connection);
             Context.System.EventStream.Publish(new Observed.JournalCheckpointed(_inserts, frames, copied));
         }
         catch (SqliteException e)
@@ -229,12 +221,8 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
         try
         {
             connection.Open();
-            using (var pragma = connection.CreateCommand())
-            {
-                // The journal checkpoints itself (Checkpoint), at an idle moment or at the hard bound.
-                pragma.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
-                pragma.ExecuteNonQuery();
-            }
+            // The journal checkpoints itself (Checkpoint), at an idle moment or at the hard bound.
+            RegionsWal.Configure(connection);
             var table = _config.TableConfig.EventJournalTable;
             var c = table.ColumnNames;
             string[] columns = [c.Created, c.Deleted, c.PersistenceId, c.SequenceNumber, c.Message, c.Manifest, c.Identifier, .. table.UseWriterUuidColumn ? [c.WriterUuid] : Array.Empty<string>()];

@@ -47,6 +47,9 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
     /// <summary>The latest snapshot stored: recovery starts there, so events up to it may go.</summary>
     private long _snapshotted;
     private long _deletedTo;
+    /// <summary>The module being loaded while <see cref="Swapping"/> is the behaviour; null otherwise.</summary>
+    private ModuleEntry? _swapTarget;
+    private readonly UntypedReceive _swapping;
 
     public RegionManagerActor(string board, PartitionHardware hardware, ModuleCatalog catalog, RegionOptions options, TimeProvider time)
     {
@@ -56,6 +59,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         _options = options;
         _time = time;
         _clock = new SteadyClock(time);
+        _swapping = Swapping;
         JournalPluginId = options.JournalPluginId ?? string.Empty;
         SnapshotPluginId = options.SnapshotPluginId ?? string.Empty;
         Recover<IRegionEvent>(e => _state = _state.Apply(e));
@@ -221,7 +225,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         {
             Timers.Cancel("hold");
             Invalidate(invalidate);
-            Unhold();
+            ToReady();
         });
         Command<RegionCommands.Release>(release =>
         {
@@ -253,31 +257,40 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         CommandAny(_ => Stash.Stash());
     }
 
-    private void Unhold()
-    {
-        Become(Ready);
-        Stash.UnstashAll();
-    }
-
     /// <summary>Snapshots and deletions, in every behaviour but the start (which stashes them).</summary>
-    private void Retention()
+    private void Retention() => Command<object>(Retain);
+
+    /// <summary>Handles a snapshot or deletion outcome (true), or leaves the message to the behaviour's other handlers (false).</summary>
+    private bool Retain(object message)
     {
-        Command<SaveSnapshotSuccess>(success =>
+        switch (message)
         {
-            _snapshotted = Math.Max(_snapshotted, success.Metadata.SequenceNr);
-            DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
-            Trim();
-        });
-        Command<SaveSnapshotFailure>(f => _log.Warning("Snapshot of {Partition} failed: {Reason}", Partition, f.Cause.Message));
-        Command<TrimJournal>(_ => Trim());
-        Command<DeleteMessagesSuccess>(deleted =>
-        {
-            _deletedTo = Math.Max(_deletedTo, deleted.ToSequenceNr);
-            _marks.RemoveAll(m => m.SequenceNr < _deletedTo);
-        });
-        Command<DeleteMessagesFailure>(f => _log.Warning("Deleting the journal of {Partition} up to {SequenceNr} failed (tried again later): {Reason}", Partition, f.ToSequenceNr, f.Cause.Message));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(f => _log.Warning("Deleting old snapshots of {Partition} failed (tried again at the next): {Reason}", Partition, f.Cause.Message));
+            case SaveSnapshotSuccess success:
+                _snapshotted = Math.Max(_snapshotted, success.Metadata.SequenceNr);
+                DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
+                Trim();
+                return true;
+            case SaveSnapshotFailure f:
+                _log.Warning("Snapshot of {Partition} failed: {Reason}", Partition, f.Cause.Message);
+                return true;
+            case TrimJournal:
+                Trim();
+                return true;
+            case DeleteMessagesSuccess deleted:
+                _deletedTo = Math.Max(_deletedTo, deleted.ToSequenceNr);
+                _marks.RemoveAll(m => m.SequenceNr < _deletedTo);
+                return true;
+            case DeleteMessagesFailure f:
+                _log.Warning("Deleting the journal of {Partition} up to {SequenceNr} failed (tried again later): {Reason}", Partition, f.ToSequenceNr, f.Cause.Message);
+                return true;
+            case DeleteSnapshotsSuccess:
+                return true;
+            case DeleteSnapshotsFailure f:
+                _log.Warning("Deleting old snapshots of {Partition} failed (tried again at the next): {Reason}", Partition, f.Cause.Message);
+                return true;
+            default:
+                return false;
+        }
     }
 
     /// <summary>
@@ -294,33 +307,79 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void Swapping(ModuleEntry target)
+    /// <summary>
+    /// The behaviour while a swap runs, pushed over the one it started from and popped when the swap ends
+    /// (<see cref="ToReady"/>). A plain method rather than <c>Command</c> registrations: those rebuild Akka's handler
+    /// tables at every <c>Become</c>, twice per swap, which was a third of what a swap allocated (docs/benchmarks/regions.md).
+    /// </summary>
+    private void Swapping(object message)
     {
-        Retention();
-        Command<RegionCommands.Load>(load =>
+        if (Retain(message))
         {
-            if (string.Equals(load.Module, target.Name, StringComparison.OrdinalIgnoreCase) || target.Manifest.Aliases.Contains(load.Module, StringComparer.OrdinalIgnoreCase))
-            {
-                Wait(target.Name, Sender);
-            }
-            else
-            {
+            return;
+        }
+        var target = _swapTarget!;
+        switch (message)
+        {
+            case RegionCommands.Load load:
+                if (string.Equals(load.Module, target.Name, StringComparison.OrdinalIgnoreCase) || target.Manifest.Aliases.Contains(load.Module, StringComparer.OrdinalIgnoreCase))
+                {
+                    Wait(target.Name, Sender);
+                }
+                else
+                {
+                    Stash.Stash();
+                }
+                break;
+            case Rechecked rechecked:
+                OnRechecked(rechecked);
+                break;
+            case Drained d:
+                Write(d.Module, d.Reason, 1);
+                break;
+            case Retry r:
+                Write(r.Module, r.Reason, r.Attempt);
+                break;
+            case WriteDone done:
+                OnWriteDone(done);
+                break;
+            case WriteFailed failed:
+                OnWriteFailed(failed);
+                break;
+            case ModuleCommands.Run run:
+                Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Job.Spec.Module.Name.Value, $"partition {Partition} is being loaded with {target.Name}", Started: false));
+                break;
+            case RegionCommands.GetState:
+                Sender.Tell(Snapshot());
+                break;
+            default:
                 Stash.Stash();
-            }
-        });
-        Command<Rechecked>(OnRechecked);
-        Command<Drained>(d => Write(d.Module, d.Reason, 1));
-        Command<Retry>(r => Write(r.Module, r.Reason, r.Attempt));
-        Command<WriteDone>(OnWriteDone);
-        Command<WriteFailed>(OnWriteFailed);
-        Command<ModuleCommands.Run>(run => Sender.Tell(new ModuleReplies.HandedBack(run.JobId, run.Job.Spec.Module.Name.Value, $"partition {Partition} is being loaded with {target.Name}", Started: false)));
-        Command<RegionCommands.GetState>(_ => Sender.Tell(Snapshot()));
-        CommandAny(_ => Stash.Stash());
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Back to <see cref="Ready"/>, and to the requests stashed meanwhile: at a swap's end by popping its behaviour (the one
+    /// it started from is Ready, built once), from anywhere else (a hold, a fault while ready) by becoming Ready.
+    /// </summary>
+    private void ToReady()
+    {
+        if (_swapTarget is not null)
+        {
+            _swapTarget = null;
+            Context.UnbecomeStacked();
+        }
+        else
+        {
+            Become(Ready);
+        }
+        Stash.UnstashAll();
     }
 
     private void BeginSwap(ModuleEntry module, string reason, IActorRef? requester)
     {
-        Become(() => Swapping(module));
+        _swapTarget = module;
+        BecomeStacked(_swapping);
         if (requester is not null)
         {
             Wait(module.Name, requester);
@@ -348,8 +407,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
             // Refused before anything is on record or written: the partition keeps what it holds.
             _log.Error("Refusing to load {Module} into {Partition}: {Field}: {Reason}", module.Name, Partition, problem.Field, problem.Message);
             Answer(module.Name, new RegionReplies.LoadFailed(Partition, module.Name, $"refused: {problem.Field}: {problem.Message}"));
-            Become(Ready);
-            Stash.UnstashAll();
+            ToReady();
             return;
         }
         if (_moduleActor is { } running)
@@ -370,7 +428,11 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         Persist(new SwapStarted(swapId, module.Name, attempt, reason, _time.GetUtcNow()), e =>
         {
             Apply(e);
-            _log.Info("Swap {SwapId}: loading {Module} into {Partition} (attempt {Attempt}, {Reason})", swapId, module.Name, Partition, attempt, reason);
+            if (_log.IsInfoEnabled)
+            {
+                // Guarded: the arguments' array and boxes are built at the call, logged or not (twice per swap).
+                _log.Info("Swap {SwapId}: loading {Module} into {Partition} (attempt {Attempt}, {Reason})", swapId, module.Name, Partition, attempt, reason);
+            }
             var clock = Stopwatch.StartNew();
             var cts = new CancellationTokenSource(_options.WriteTimeout);
             _hardware.SwapAsync(module, cts.Token).ContinueWith(
@@ -392,14 +454,16 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         {
             Apply(e);
             _lastUsed = e.At;
-            _log.Info("Swap {SwapId}: {Module} loaded into {Partition} in {DurationMs} ms", done.SwapId, done.Module.Name, Partition, e.TotalMs);
+            if (_log.IsInfoEnabled)
+            {
+                _log.Info("Swap {SwapId}: {Module} loaded into {Partition} in {DurationMs} ms", done.SwapId, done.Module.Name, Partition, e.TotalMs);
+            }
             if (done.Driver is not null)
             {
                 StartModule(done.Driver);
             }
             Answer(done.Module.Name, new RegionReplies.Loaded(Partition, done.Module.Name, Hit: false));
-            Become(Ready);
-            Stash.UnstashAll();
+            ToReady();
         });
     }
 
@@ -457,8 +521,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         {
             Answer(name, new RegionReplies.LoadFailed(Partition, module ?? name, _state.FaultReason!));
         }
-        Become(Ready);
-        Stash.UnstashAll();
+        ToReady();
     }
 
     /// <summary>Persists the decided events in order, applying each; then runs <paramref name="then"/> (at once when there are none).</summary>

@@ -39,10 +39,17 @@ public sealed record ConvModule(ModuleName Name, string Alias, int KernelSize, C
     public static bool TryResolve(string? name, [NotNullWhen(true)] out ConvModule? module)
     {
         var key = name?.Trim();
-        module = All.FirstOrDefault(m =>
-            string.Equals(m.Name.Value, key, StringComparison.OrdinalIgnoreCase)
-            || string.Equals(m.Alias, key, StringComparison.OrdinalIgnoreCase));
-        return module is not null;
+        // A loop, not LINQ: the simulated module resolves its name at every register access (no closure, no enumerator).
+        for (var i = 0; i < All.Count; i++)
+        {
+            if (string.Equals(All[i].Name.Value, key, StringComparison.OrdinalIgnoreCase) || string.Equals(All[i].Alias, key, StringComparison.OrdinalIgnoreCase))
+            {
+                module = All[i];
+                return true;
+            }
+        }
+        module = null;
+        return false;
     }
 
     public static ConvModule Of(int kernelSize, ConvPrecision precision) =>

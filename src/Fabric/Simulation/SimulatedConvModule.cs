@@ -32,6 +32,8 @@ public sealed class SimulatedConvModule : SimulatedRegisters
     private ConvModule? _state;
     /// <summary>The weight memory: ceil(MAX_CIN / PI) words of PO x PI x K x K elements (lane ((o·PI + i)·K² + t)).</summary>
     private int[] _weights = [];
+    /// <summary>Each module's weight memory, kept across loads and cleared at each (a swap allocated it anew: 40 KB of garbage per swap).</summary>
+    private readonly Dictionary<ConvModule, int[]> _weightMemories = [];
     private bool _streamed;
     private bool _started;
     private bool _loading;
@@ -87,7 +89,15 @@ public sealed class SimulatedConvModule : SimulatedRegisters
         Store(R.Cin, 1);
         Store(R.Cout, 1);
         var lanes = ConvParallelism.For(module);
-        _weights = new int[lanes.Chunks(lanes.MaxInputChannels) * lanes.WordElements(module)];
+        if (_weightMemories.TryGetValue(module, out var memory))
+        {
+            Array.Clear(memory);
+        }
+        else
+        {
+            _weightMemories[module] = memory = new int[lanes.Chunks(lanes.MaxInputChannels) * lanes.WordElements(module)];
+        }
+        _weights = memory;
         (_state, _started, _loading) = (module, false, false);
     }
 

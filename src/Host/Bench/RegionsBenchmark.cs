@@ -63,6 +63,10 @@ public sealed class RegionsBenchmark : IBenchmark
             sqlite = Measure(JournalSettings.Sqlite(Path.Combine(directory, "dpr.db")), catalog, warmup, swaps);
             rows.Add(sqlite.Row("SQLite file (WAL)"));
 
+            // Diagnostic, not a configuration: what the disk alone costs for the same commits, without Akka.
+            console.WriteLine("SQLite alone: the same rows committed on a kept-open connection, no Akka (the disk's floor)...");
+            rows.Add(Floor(JournalSettings.Sqlite(Path.Combine(directory, "dpr.db")).RegionsConnectionString, warmup, swaps).Row("SQLite alone, no Akka (floor: 2 commits per swap, same rows and checkpoints)"));
+
             // As in dpr serve: every write also takes its turn with the SEM controller (idle it over its UART, write, resume).
             console.WriteLine("SQLite, every write in a SEM turn (simulated UART)...");
             rows.Add(Measure(JournalSettings.Sqlite(Path.Combine(directory, "sem", "dpr.db")), catalog, warmup, swaps, semTurns: true).Row("SQLite file (WAL), with the SEM turn"));
@@ -174,34 +178,122 @@ public sealed class RegionsBenchmark : IBenchmark
         {
             Load(manager, modules[i % 2]);
         }
+        // Each checkpoint cycle runs right after an insert: the journal's insert count says in which swap (two per swap).
+        var checkpointedAt = new System.Collections.Concurrent.ConcurrentQueue<long>();
+        var listener = system.ActorOf(Props.Create(() => new CheckpointListener(checkpointedAt)));
+        system.EventStream.Subscribe(listener, typeof(Actors.Observed.JournalCheckpointed));
         var traceDirectory = Environment.GetEnvironmentVariable(TraceVariable);
         using var sampler = traceDirectory is null ? null : new AllocationSampler();
-        var samples = new double[count];
-        var collections = new int[count];
+        var timed = Timed(count, i => Load(manager, modules[i % 2]));
+        // Every checkpoint of the loop was published before its swap's reply, so it is in the listener's mailbox ahead of this ask.
+        listener.Ask<bool>(true, AskTimeout).GetAwaiter().GetResult();
+        system.EventStream.Unsubscribe(listener);
+        foreach (var inserts in checkpointedAt)
+        {
+            var swap = ((inserts - 1) / 2) - warmup;
+            if (swap >= 0 && swap < count)
+            {
+                timed.Checkpoints[swap]++;
+            }
+        }
+        timed.Trace(traceDirectory, sampler);
+        system.Terminate().Wait();
+        var transfer = modules.Average(m => SimulatedPortOptions.Pcap.TransferTime(catalog.Find(m)!.Image.Payload.Length).TotalMilliseconds);
+        var timedWaits = idleWaits.Skip(warmup).Order().ToArray();
+        return timed.Swaps(transfer) with { SemIdleWaitP50Ms = timedWaits.Length > 0 ? timedWaits[timedWaits.Length / 2] : null };
+    }
+
+    /// <summary>
+    /// The disk's floor for the regions journal, without Akka: the two rows of the last swap the SQLite row stored
+    /// (same size, same table and indexes) inserted again under new sequence numbers, one transaction per row and two
+    /// per swap, on a kept-open connection with the journal's regime (<see cref="RegionsWal"/>: no fsync per commit, a
+    /// checkpoint cycle right after the commit that takes the WAL to the hard bound, as in a run without idle moments).
+    /// </summary>
+    private static Swaps Floor(string connectionString, int warmup, int count)
+    {
+        SqliteConnection.ClearAllPools();
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        RegionsWal.Configure(connection);
+        var rows = new List<object[]>();
+        using (var read = connection.CreateCommand())
+        {
+            read.CommandText = "SELECT persistence_id, message, manifest, identifier, writer_uuid FROM journal ORDER BY ordering DESC LIMIT 2;";
+            using var result = read.ExecuteReader();
+            while (result.Read())
+            {
+                var row = new object[result.FieldCount];
+                result.GetValues(row);
+                rows.Add(row);
+            }
+        }
+        using var insert = connection.CreateCommand();
+        insert.CommandText = "INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, manifest, identifier, writer_uuid) VALUES ($created, 0, $pid, $seq, $message, $manifest, $identifier, $writer);";
+        string[] names = ["$created", "$pid", "$seq", "$message", "$manifest", "$identifier", "$writer"];
+        foreach (var name in names)
+        {
+            insert.Parameters.Add(new SqliteParameter(name, null));
+        }
+        insert.Prepare();
+        var p = insert.Parameters;
+        var pages = RegionsWal.PagesWritten(connection);
+        var sequenceNr = 0L;
+        var checkpoints = 0L;
+        void Swap(int _)
+        {
+            foreach (var row in rows)
+            {
+                using var transaction = connection.BeginTransaction(deferred: false);
+                insert.Transaction = transaction;
+                (p[0].Value, p[1].Value, p[2].Value, p[3].Value) = (DateTime.UtcNow.Ticks, $"{row[0]}-floor", ++sequenceNr, row[1]);
+                (p[4].Value, p[5].Value, p[6].Value) = (row[2], row[3], row[4]);
+                insert.ExecuteNonQuery();
+                transaction.Commit();
+                pages += RegionsWal.PagesWritten(connection);
+                if (pages >= RegionsWal.HardBoundPages)
+                {
+                    pages = RegionsWal.Checkpoint(connection).WalPages;
+                    checkpoints++;
+                }
+            }
+        }
+        for (var i = 0; i < warmup; i++)
+        {
+            Swap(i);
+        }
+        var traceDirectory = Environment.GetEnvironmentVariable(TraceVariable);
+        using var sampler = traceDirectory is null ? null : new AllocationSampler();
+        var before = checkpoints;
+        var timed = Timed(count, i =>
+        {
+            before = checkpoints;
+            Swap(i);
+        }, i => checkpoints - before);
+        timed.Trace(traceDirectory, sampler);
+        return timed.Swaps(0);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="count"/> swaps one after another and times each, with the collections in it and, when
+    /// <paramref name="checkpointsIn"/> is given, the journal checkpoints in it (called right after the swap).
+    /// </summary>
+    private static TimedSwaps Timed(int count, Action<int> swap, Func<int, long>? checkpointsIn = null)
+    {
+        var timed = new TimedSwaps(new double[count], new int[count], new int[count]);
         var (allocated, gen0) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0));
         var total = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
         {
             var before = GC.CollectionCount(0);
-            var clock = Stopwatch.StartNew();
-            Load(manager, modules[i % 2]);
-            samples[i] = clock.Elapsed.TotalMilliseconds;
-            collections[i] = GC.CollectionCount(0) - before;
+            var clock = Stopwatch.GetTimestamp();
+            swap(i);
+            timed.Ms[i] = Stopwatch.GetElapsedTime(clock).TotalMilliseconds;
+            timed.Collections[i] = GC.CollectionCount(0) - before;
+            timed.Checkpoints[i] = checkpointsIn is null ? 0 : (int)checkpointsIn(i);
         }
-        var elapsed = total.Elapsed;
-        (allocated, gen0) = (GC.GetTotalAllocatedBytes(precise: true) - allocated, GC.CollectionCount(0) - gen0);
-        if (traceDirectory is not null)
-        {
-            // One line per timed swap, in order: which swaps are slow, and whether a collection ran in them.
-            File.WriteAllLines(Path.Combine(traceDirectory, $"swaps-{Interlocked.Increment(ref _traces)}.csv"), ["swap,ms,gen0 collections", .. samples.Select((ms, i) => $"{i},{ms:F3},{collections[i]}")]);
-            // From warm-up to the end: which types the swaps allocate.
-            File.WriteAllLines(Path.Combine(traceDirectory, $"allocations-{_traces}.txt"), sampler!.Top(25).Select(t => $"{t.Bytes / 1024,10} KB  {t.Type}"));
-        }
-        system.Terminate().Wait();
-        var transfer = modules.Average(m => SimulatedPortOptions.Pcap.TransferTime(catalog.Find(m)!.Image.Payload.Length).TotalMilliseconds);
-        Array.Sort(samples);
-        var timedWaits = idleWaits.Skip(warmup).Order().ToArray();
-        return new Swaps(samples, elapsed, transfer) { AllocatedBytes = allocated, Gen0Collections = gen0, SemIdleWaitP50Ms = timedWaits.Length > 0 ? timedWaits[timedWaits.Length / 2] : null };
+        timed.Elapsed = total.Elapsed;
+        (timed.AllocatedBytes, timed.Gen0Collections) = (GC.GetTotalAllocatedBytes(precise: true) - allocated, GC.CollectionCount(0) - gen0);
+        return timed;
     }
 
     /// <summary>Akka's in-memory journal and snapshot store: everything but the database, for comparison.</summary>
@@ -221,6 +313,57 @@ public sealed class RegionsBenchmark : IBenchmark
         }
     }
 
+    /// <summary>One timed loop, swap by swap, in order.</summary>
+    private sealed record TimedSwaps(double[] Ms, int[] Collections, int[] Checkpoints)
+    {
+        public TimeSpan Elapsed { get; set; }
+
+        public long AllocatedBytes { get; set; }
+
+        public int Gen0Collections { get; set; }
+
+        /// <summary>With a trace directory: every swap's time, collections and checkpoints (<c>swaps-n.csv</c>), and the sampled allocations by type.</summary>
+        public void Trace(string? directory, AllocationSampler? sampler)
+        {
+            if (directory is null)
+            {
+                return;
+            }
+            File.WriteAllLines(Path.Combine(directory, $"swaps-{Interlocked.Increment(ref _traces)}.csv"), ["swap,ms,gen0 collections,checkpoints", .. Ms.Select((ms, i) => $"{i},{ms:F3},{Collections[i]},{Checkpoints[i]}")]);
+            File.WriteAllLines(Path.Combine(directory, $"allocations-{_traces}.txt"), sampler!.Top(40).Select(t => $"{t.Bytes / 1024,10} KB  {t.Type}"));
+        }
+
+        public Swaps Swaps(double modelledTransferMs)
+        {
+            // The slowest 1%: the swaps ranked at and above the p99 (Swaps.Percentile's rank).
+            var slowest = Enumerable.Range(0, Ms.Length).OrderByDescending(i => Ms[i]).Take(Ms.Length - (int)Math.Floor(0.99 * Ms.Length)).ToList();
+            var (gc, checkpoint, neither) = (slowest.Count(i => Collections[i] > 0), slowest.Count(i => Checkpoints[i] > 0), slowest.Count(i => Collections[i] == 0 && Checkpoints[i] == 0));
+            // What a checkpoint cycle costs a swap, and the p99 the swaps would have without them.
+            double[] cycles = [.. Enumerable.Range(0, Ms.Length).Where(i => Checkpoints[i] > 0).Select(i => Ms[i]).Order()];
+            var rest = new Swaps([.. Enumerable.Range(0, Ms.Length).Where(i => Checkpoints[i] == 0).Select(i => Ms[i]).Order()], Elapsed, modelledTransferMs);
+            return new Swaps([.. Ms.Order()], Elapsed, modelledTransferMs)
+            {
+                AllocatedBytes = AllocatedBytes,
+                Gen0Collections = Gen0Collections,
+                Checkpoints = cycles.Length,
+                CheckpointSwapP50Ms = cycles.Length > 0 ? cycles[cycles.Length / 2] : null,
+                P99WithoutCheckpointsMs = cycles.Length > 0 && rest.SortedMs.Length > 0 ? rest.Percentile(0.99) : null,
+                SlowestCauses = $"{gc} / {checkpoint} / {neither} of {slowest.Count}",
+            };
+        }
+    }
+
+    /// <summary>Counts the journal's checkpoint cycles: the insert count each happened at.</summary>
+    private sealed class CheckpointListener : ReceiveActor
+    {
+        public CheckpointListener(System.Collections.Concurrent.ConcurrentQueue<long> inserts)
+        {
+            Receive<Actors.Observed.JournalCheckpointed>(c => inserts.Enqueue(c.Inserts));
+            // The flush: answered after every event ahead of it.
+            Receive<bool>(b => Sender.Tell(b));
+        }
+    }
+
     private sealed record Swaps(double[] SortedMs, TimeSpan Elapsed, double ModelledTransferMs)
     {
         /// <summary>Bytes allocated in the process during the timed swaps (the actors, the journal, the simulated board).</summary>
@@ -228,6 +371,18 @@ public sealed class RegionsBenchmark : IBenchmark
 
         /// <summary>Garbage collections (all generations count as gen0 ones) during the timed swaps.</summary>
         public int Gen0Collections { get; init; }
+
+        /// <summary>Journal checkpoint cycles during the timed swaps (SQLite only).</summary>
+        public int Checkpoints { get; init; }
+
+        /// <summary>The median time of the swaps a checkpoint cycle ran in.</summary>
+        public double? CheckpointSwapP50Ms { get; init; }
+
+        /// <summary>The p99 of the swaps no checkpoint cycle ran in.</summary>
+        public double? P99WithoutCheckpointsMs { get; init; }
+
+        /// <summary>Of the slowest 1% of the swaps (those at and above the p99), how many had a collection, a checkpoint (or both, counted in each), neither.</summary>
+        public string? SlowestCauses { get; init; }
 
         /// <summary>With SEM turns: the median time from the idle command to the controller's idle report (part of the overhead).</summary>
         public double? SemIdleWaitP50Ms { get; init; }
@@ -244,6 +399,10 @@ public sealed class RegionsBenchmark : IBenchmark
             ["overhead max ms"] = Math.Round(SortedMs[^1], 3),
             ["allocated KB per swap"] = SortedMs.Length > 0 ? Math.Round(AllocatedBytes / 1024.0 / SortedMs.Length, 1) : null,
             ["GCs"] = Gen0Collections,
+            ["checkpoints"] = Checkpoints,
+            ["swaps with a checkpoint, p50 ms"] = CheckpointSwapP50Ms is { } cycle ? Math.Round(cycle, 3) : null,
+            ["p99 of the swaps without one ms"] = P99WithoutCheckpointsMs is { } rest ? Math.Round(rest, 3) : null,
+            ["slowest 1%: with a GC / a checkpoint / neither"] = SlowestCauses,
             ["modelled PCAP transfer ms (not slept)"] = Math.Round(ModelledTransferMs, 3),
             ["SEM idle wait p50 ms"] = SemIdleWaitP50Ms is { } wait ? Math.Round(wait, 3) : null,
         };

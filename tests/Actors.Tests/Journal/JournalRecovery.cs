@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Persistence;
 using Dpr.Actors.Journal;
 using Dpr.Actors.Regions;
 using Dpr.Actors.Tests.Regions;
@@ -27,6 +28,7 @@ public static class JournalRecovery
             {
                 Assert.IsType<RegionReplies.Loaded>(await manager.Ask<IRegionReply>(new RegionCommands.Load(module), Timeout));
             }
+            await NewestSnapshotStored(system, sequenceNr: 6);
             await system.Terminate();
         }
         betweenRuns?.Invoke();
@@ -48,6 +50,25 @@ public static class JournalRecovery
             Assert.Equal(5, reload.State.Swaps);
             Assert.Equal("conv5x5_int32", fresh.Board.Device.ModuleIn(SimulatedRegion.Partition));
             await system.Terminate();
+        }
+    }
+
+    /// <summary>
+    /// Snapshots are stored beside the swaps, not before their replies: without this wait, what the next run finds
+    /// (the snapshot at 6, or at 3, or none) depended on how fast the snapshot store was when the system stopped.
+    /// </summary>
+    private static async Task NewestSnapshotStored(ActorSystem system, long sequenceNr)
+    {
+        var store = Persistence.Instance.Apply(system).SnapshotStoreFor(JournalSettings.RegionsSnapshots);
+        var persistenceId = RegionManagerActor.PersistenceIdFor("pynq-z2", SimulatedRegion.Partition.Name);
+        for (var deadline = DateTime.UtcNow + Timeout; ; await Task.Delay(10))
+        {
+            var loaded = await store.Ask<LoadSnapshotResult>(new LoadSnapshot(persistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue), Timeout);
+            if (loaded.Snapshot?.Metadata.SequenceNr >= sequenceNr)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"the snapshot at {sequenceNr} was not stored within {Timeout}");
         }
     }
 

@@ -91,6 +91,9 @@ public class RegionStaticLoadTests : Akka.TestKit.Xunit2.TestKit
 
         manager.Tell(new RegionCommands.Release("the static load failed: write error"));
         ExpectMsg<RegionReplies.State>(s => Assert.Equal((RegionStatus.Faulted, "the static load failed: write error"), (s.Status, s.FaultReason)));
+        // No longer held: a request is answered (refused with the fault) instead of waiting for the hold's end.
+        manager.Tell(new RegionCommands.Load("conv5x5_int16"));
+        ExpectMsg<RegionReplies.LoadFailed>(f => Assert.Contains("write error", f.Reason));
 
         manager.Tell(new RegionCommands.Invalidate("static design reloaded"));
         ExpectMsg<RegionReplies.State>(s => Assert.Equal((RegionStatus.Empty, (string?)null), (s.Status, s.FaultReason)));
