@@ -260,15 +260,20 @@ public sealed class ScheduleBenchmark : IBenchmark
             .ToArray(),
         StringComparer.Ordinal);
 
+    /// <summary>Jobs per second <see cref="Generate"/> makes arrive: <paramref name="load"/> of the capacity of <paramref name="partitions"/>
+    /// partitions computing and never reconfiguring.</summary>
+    internal static double ArrivalRate(double zipf, double load, int partitions, Dictionary<string, TimeSpan[]> sizes)
+    {
+        var popularity = Popularity(zipf);
+        var meanRun = ConvModule.All.Select((m, i) => popularity[i] * sizes[m.Name.Value].Average(t => t.TotalSeconds)).Sum();
+        return load * partitions / meanRun;
+    }
+
     internal static Arrival[] Generate(int count, double zipf, double load, int partitions, Dictionary<string, TimeSpan[]> sizes, ulong seed)
     {
         var modules = ConvModule.All.Select(m => m.Name.Value).ToArray();
-        var weights = Enumerable.Range(1, modules.Length).Select(k => 1 / Math.Pow(k, zipf)).ToArray();
-        var total = weights.Sum();
-        var popularity = weights.Select(w => w / total).ToArray();
-        var meanRun = modules.Select((m, i) => popularity[i] * sizes[m].Average(t => t.TotalSeconds)).Sum();
-        // Capacity: jobs per second with every partition computing and never reconfiguring.
-        var rate = load * partitions / meanRun;
+        var popularity = Popularity(zipf);
+        var rate = ArrivalRate(zipf, load, partitions, sizes);
         var rng = new SplitMix64(seed);
         var time = 0.0;
         var arrivals = new Arrival[count];
@@ -290,6 +295,13 @@ public sealed class ScheduleBenchmark : IBenchmark
                 options[(int)(rng.Next() % (ulong)options.Length)]);
         }
         return arrivals;
+    }
+
+    private static double[] Popularity(double zipf)
+    {
+        var weights = Enumerable.Range(1, ConvModule.All.Count).Select(k => 1 / Math.Pow(k, zipf)).ToArray();
+        var total = weights.Sum();
+        return [.. weights.Select(w => w / total)];
     }
 
     internal sealed record Arrival(DateTimeOffset At, int Tenant, string Module, TimeSpan Run);

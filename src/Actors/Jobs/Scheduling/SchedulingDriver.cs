@@ -163,12 +163,19 @@ public sealed class SchedulingDriver
         {
             return commands;
         }
+        if (slot.Loading != module.Value)
+        {
+            // The answer to a load the region's event has already settled (the region manager publishes the event
+            // before it answers): the partition may be loading the next module we asked for since, which this
+            // answer must not mark done.
+            return Pump(commands, now);
+        }
         if (failure is not null)
         {
             slot.Loading = null;
             slot.Refused(now, LoadBackoff, firstIsFree: false);
         }
-        else if (slot.Loading is not null && slot.Module != module.Value)
+        else if (slot.Module != module.Value)
         {
             // Loaded, says the answer, but no event has shown it (it overtook the event, or the module was
             // there and nothing was published): ask for the state rather than guess, or the next decision

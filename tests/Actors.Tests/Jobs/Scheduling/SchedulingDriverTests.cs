@@ -233,6 +233,29 @@ public class SchedulingDriverTests
     }
 
     [Fact]
+    public void The_answer_to_a_load_its_event_settled_does_not_mark_the_next_load_done()
+    {
+        var driver = Driver();
+        driver.Observe(Region(RegionStatus.Empty, null), T0);
+        var first = Job("conv3x3_int8");
+        Assert.Equal([new DriverCommand.Load(P0, Conv3)], Settle(driver, driver.Accept(first, 0, T0)));
+        var second = Job("conv5x5_int16", atMs: 1);
+        driver.Accept(second, 0, T0.AddMilliseconds(1));
+        Assert.Equal(CancelOutcome.Cancelled, driver.Cancel(first.Id, T0.AddMilliseconds(2)).Outcome);
+
+        // The region manager publishes its event before it answers: the event frees the partition, which loads
+        // the module now due, then the answer to the first load comes.
+        var next = driver.Observe(Region(RegionStatus.Loaded, "conv3x3_int8"), T0.AddMilliseconds(30));
+        Assert.Equal([new DriverCommand.Load(P0, new ModuleName("conv5x5_int16"))], next.Where(c => c is not DriverCommand.WakeAt));
+        var late = driver.LoadAnswered(P0, Conv3, null, T0.AddMilliseconds(30));
+
+        // The second load is still under way: nothing more is sent to the partition until its event.
+        Assert.DoesNotContain(late, c => c is DriverCommand.Load or DriverCommand.Start);
+        Assert.True(driver.Views[0].Busy);
+        Assert.Equal([new DriverCommand.Start(second, P0, 1)], driver.Observe(Region(RegionStatus.Loaded, "conv5x5_int16"), T0.AddMilliseconds(40)));
+    }
+
+    [Fact]
     public void A_job_started_as_often_as_allowed_before_a_restart_fails_at_once()
     {
         var driver = Driver(maxStarts: 3);
