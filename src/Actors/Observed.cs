@@ -15,6 +15,9 @@ public static class Observed
     /// </summary>
     public sealed record RegionEvent(string Board, string Partition, IRegionEvent? Event, RegionReplies.State State);
 
+    /// <summary>The snapshot store holds the region's state up to its <paramref name="SequenceNr"/>-th event (a restart replays only what came after).</summary>
+    public sealed record RegionSnapshotted(string Board, string Partition, long SequenceNr);
+
     /// <summary>A job of <paramref name="Tenant"/> started <paramref name="Wait"/> after it was accepted (its first start).</summary>
     public sealed record JobWaited(string Module, TimeSpan Wait, string Tenant);
 

@@ -267,6 +267,7 @@ public sealed class RegionManagerActor : ReceivePersistentActor, IWithTimers
         {
             case SaveSnapshotSuccess success:
                 _snapshotted = Math.Max(_snapshotted, success.Metadata.SequenceNr);
+                Context.System.EventStream.Publish(new Observed.RegionSnapshotted(_board, Partition, success.Metadata.SequenceNr));
                 DeleteSnapshots(new SnapshotSelectionCriteria(success.Metadata.SequenceNr - 1));
                 Trim();
                 return true;

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Persistence;
 using Dpr.Actors.Journal;
 using Dpr.Actors.Regions;
 using Dpr.Actors.Tests.Regions;
@@ -23,12 +22,15 @@ public static class JournalRecovery
     {
         using (var system = Start(journal))
         {
+            // Snapshots are stored beside the swaps, not before their replies: what the next run finds (the snapshot at
+            // 6, at 3, or none) must not depend on how fast the snapshot store was when the system stopped.
+            var newest = EventStreamWait.Next<Observed.RegionSnapshotted>(system, e => e.SequenceNr >= 6);
             var manager = system.ActorOf(new SimulatedRegion().Props(Options(snapshotEvery: 3)), "region");
             foreach (var module in new[] { "conv3x3_int8", "conv5x5_int16", "conv3x3_int8", "conv5x5_int32" })
             {
                 Assert.IsType<RegionReplies.Loaded>(await manager.Ask<IRegionReply>(new RegionCommands.Load(module), Timeout));
             }
-            await NewestSnapshotStored(system, sequenceNr: 6);
+            await newest.WaitAsync(Timeout);
             await system.Terminate();
         }
         betweenRuns?.Invoke();
@@ -50,25 +52,6 @@ public static class JournalRecovery
             Assert.Equal(5, reload.State.Swaps);
             Assert.Equal("conv5x5_int32", fresh.Board.Device.ModuleIn(SimulatedRegion.Partition));
             await system.Terminate();
-        }
-    }
-
-    /// <summary>
-    /// Snapshots are stored beside the swaps, not before their replies: without this wait, what the next run finds
-    /// (the snapshot at 6, or at 3, or none) depended on how fast the snapshot store was when the system stopped.
-    /// </summary>
-    private static async Task NewestSnapshotStored(ActorSystem system, long sequenceNr)
-    {
-        var store = Persistence.Instance.Apply(system).SnapshotStoreFor(JournalSettings.RegionsSnapshots);
-        var persistenceId = RegionManagerActor.PersistenceIdFor("pynq-z2", SimulatedRegion.Partition.Name);
-        for (var deadline = DateTime.UtcNow + Timeout; ; await Task.Delay(10))
-        {
-            var loaded = await store.Ask<LoadSnapshotResult>(new LoadSnapshot(persistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue), Timeout);
-            if (loaded.Snapshot?.Metadata.SequenceNr >= sequenceNr)
-            {
-                return;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"the snapshot at {sequenceNr} was not stored within {Timeout}");
         }
     }
 
