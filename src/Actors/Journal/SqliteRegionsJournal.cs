@@ -34,7 +34,7 @@ namespace Dpr.Actors.Journal;
 /// syncs the WAL and the database file there, and the next commit syncs the new WAL header, which was the tail of a
 /// swap (docs/benchmarks/regions.md). The kept-open connection has no automatic checkpoint; the journal checkpoints on
 /// that same connection, between writes, once it has been idle for <see cref="IdleBeforeCheckpoint"/>, or right after
-/// the commit that takes the WAL to <see cref="WalHardBoundPages"/> in a run of writes with no idle moment. The
+/// the commit that takes the WAL to <see cref="RegionsWal.HardBoundPages"/> in a run of writes with no idle moment. The
 /// checkpoint is serialised with the inserts (no write overtakes it, no second connection holds the WAL back), all the
 /// WAL is copied back, and a write of the journal's own starts the WAL over at once, so all the syncs of a cycle fall in
 /// one place: an idle moment, or the one write at the hard bound.
@@ -47,9 +47,6 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
 
     /// <summary>How long the journal has no write before it checkpoints the WAL on its connection.</summary>
     public static readonly TimeSpan IdleBeforeCheckpoint = TimeSpan.FromMilliseconds(10);
-
-    /// <summary>The WAL's size, in pages, at which the journal checkpoints right after the commit that reaches it when no idle moment came first.</summary>
-    public const int WalHardBoundPages = RegionsWal.HardBoundPages;
 
     /// <summary>Akka's answer for "every write stored": no per-write result list (AsyncWriteJournal reads null as all successful).</summary>
     private static readonly Task<IImmutableList<Exception>> AllStored = Task.FromResult<IImmutableList<Exception>>(null!);
@@ -119,7 +116,7 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
         }
         _inserts++;
         _lastInsertAt = Context.System.Scheduler.Now;
-        if (_walPages >= WalHardBoundPages)
+        if (_walPages >= RegionsWal.HardBoundPages)
         {
             // Stored and committed already; the checkpoint only moves it from the WAL into the database file.
             Checkpoint(_connection!);

@@ -76,7 +76,7 @@ public sealed class SqliteRegionsJournalTests : IDisposable
     [Fact]
     public async Task The_wal_stays_bounded_under_a_long_run_of_single_event_writes()
     {
-        // Without an idle moment the journal checkpoints at SqliteRegionsJournal.WalHardBoundPages: any change to where it checkpoints must keep this.
+        // Without an idle moment the journal checkpoints at RegionsWal.HardBoundPages: any change to where it checkpoints must keep this.
         const int events = 4000;
         using (var system = Journal.CreateSystem("dpr-test", ConfigurationFactory.ParseString("akka.loglevel = WARNING")))
         {
