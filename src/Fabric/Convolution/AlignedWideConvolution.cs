@@ -94,6 +94,8 @@ internal static class AlignedWideConvolution
             }
         }
         var output = Requantization.Of(run.Problem.Spec);
+        // int16 jobs saturate again, to their module's range, after vpmovsqd's saturation to Int32.
+        var narrow = output.Min > int.MinValue;
         var bias = run.Problem.Bias.Span;
         var requantized = run.Requantized.Span;
         var raw = run.Raw.Span;
@@ -204,10 +206,10 @@ internal static class AlignedWideConvolution
             }
             else
             {
-                var v0 = Requantize(e0, o0, output.Shift);
-                var v1 = Requantize(e1, o1, output.Shift);
-                var v2 = Requantize(e2, o2, output.Shift);
-                var v3 = Requantize(e3, o3, output.Shift);
+                var v0 = Requantize(e0, o0, output, narrow);
+                var v1 = Requantize(e1, o1, output, narrow);
+                var v2 = Requantize(e2, o2, output, narrow);
+                var v3 = Requantize(e3, o3, output, narrow);
                 StoreRequantized(v0, requantized, at + outputs[0], valid);
                 StoreRequantized(v1, requantized, at + outputs[1], valid);
                 StoreRequantized(v2, requantized, at + outputs[2], valid);
@@ -272,13 +274,15 @@ internal static class AlignedWideConvolution
     private static Vector512<int> Weight(ref long group, int c) => Vector512.Create(Unsafe.Add(ref group, c)).AsInt32();
 
     /// <summary>
-    /// round_s then saturate_32 (docs/convolution.md) of the even and odd sums, interleaved into 16 positions.
+    /// round_s then saturate_P (docs/convolution.md) of the even and odd sums, interleaved into 16 positions.
     /// With t = a &gt;&gt; (s − 1), round_s(a) = ⌊(t + 1) / 2⌋ = t − (t &gt;&gt; 1), which cannot overflow;
-    /// <c>vpmovsqd</c> saturates to Int32, exactly the int32 module's range.
+    /// <c>vpmovsqd</c> saturates to Int32, exactly the int32 module's range, and a <paramref name="narrow"/>
+    /// (int16) module's range lies inside Int32, so saturating the result again to it is saturate_16.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<int> Requantize(Vector512<long> even, Vector512<long> odd, int shift)
+    private static Vector512<int> Requantize(Vector512<long> even, Vector512<long> odd, in Requantization output, bool narrow)
     {
+        var shift = output.Shift;
         if (shift != 0)
         {
             even = Vector512.ShiftRightArithmetic(even, shift - 1);
@@ -286,10 +290,11 @@ internal static class AlignedWideConvolution
             even -= Vector512.ShiftRightArithmetic(even, 1);
             odd -= Vector512.ShiftRightArithmetic(odd, 1);
         }
-        return Avx512F.PermuteVar16x32x2(
+        var values = Avx512F.PermuteVar16x32x2(
             Avx512F.ConvertToVector256Int32WithSaturation(even).ToVector512Unsafe(),
             Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23),
             Avx512F.ConvertToVector256Int32WithSaturation(odd).ToVector512Unsafe());
+        return narrow ? Vector512.Min(Vector512.Max(values, Vector512.Create((int)output.Min)), Vector512.Create((int)output.Max)) : values;
     }
 
     /// <summary>The even and odd positions' raw sums in position order, 8 and 8.</summary>

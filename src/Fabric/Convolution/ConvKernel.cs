@@ -205,6 +205,13 @@ public sealed class ConvKernel
                 RunChannels<TVec, int, TLanes, ChannelPairPacking, LaneSums<TVec, int, TLanes>>(problem, g, weights, plan, requantized, raw);
             }
         }
+        else if (Isa == ConvIsa.Avx512 && SpatialPairBound(problem) > int.MaxValue)
+        {
+            // Full-range int16: pair sums past Int32 take split sums or two digit passes, four operations per 32
+            // products; the int32 kernel's Int64 sums of 16 positions per load, its column shifts in registers and
+            // its finish in registers were measured faster (224x224 conv3x3_int16, docs/benchmarks/conv.md).
+            RunSpatialWide<Vector512<long>, Avx512WideLanes>(problem, requantized, raw);
+        }
         else
         {
             RunSpatialPairs<TVec, TLanes>(problem, requantized, raw);
@@ -357,7 +364,9 @@ public sealed class ConvKernel
         }
         var size = g.S * g.S * g.Cin * g.PlaneStride;
         var planes = ArrayPool<int>.Shared.Rent(size);
-        var weights = problem.PackedWeights((ConvLayout.Spatial, 0), ConvPacking.PackWideWeights);
+        var aligned = Isa == ConvIsa.Avx512;
+        // A problem keeps one packing of its weights: the aligned kernel reads only its own.
+        var weights = aligned ? [] : problem.PackedWeights((ConvLayout.Spatial, 0), ConvPacking.PackWideWeights);
         try
         {
             var run = new ConvRun<int>
@@ -366,10 +375,10 @@ public sealed class ConvKernel
                 DigitSize = size, DigitShifts = [0], ChunkChannels = g.Cin, Requantized = requantized, Raw = raw,
             };
             Action<int, int, int, int> pack = (image, ci, yq0, yq1) => ConvPacking.PackWide(run, image, ci, yq0, yq1);
-            if (Isa == ConvIsa.Avx512)
+            if (aligned)
             {
-                var aligned = problem.PackedWeights((ConvLayout.Spatial, AlignedWideConvolution.Lanes), AlignedWideConvolution.PackWeights);
-                RunSpatial(run, pack, AlignedWideConvolution.Items(g), (image, start, end) => AlignedWideConvolution.Compute(run, aligned, image, start, end));
+                var alignedWeights = problem.PackedWeights((ConvLayout.Spatial, AlignedWideConvolution.Lanes), AlignedWideConvolution.PackWeights);
+                RunSpatial(run, pack, AlignedWideConvolution.Items(g), (image, start, end) => AlignedWideConvolution.Compute(run, alignedWeights, image, start, end));
             }
             else
             {
