@@ -30,7 +30,7 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
     public static int TilePositions(ConvProblem problem) =>
         Rows * TLanes.Count * (problem.OutputShape.C < ConvRun<TElem>.Block ? NarrowSubTiles : 1);
 
-    /// <summary>Work items [start, end) of image n; an item is one tile of positions for one block of channels.</summary>
+    /// <summary>Work items [start, end) of image n; an item is one tile of positions for one block of channels, block-major.</summary>
     /// <remarks>
     /// Runs once per grain a thread claims, so its stack buffers are not zeroed (<c>SkipLocalsInit</c>):
     /// every element is written before it is read (cleared, stored as a first flush, or set from the bias).
@@ -52,19 +52,22 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
         // LaneRequantization): no Int64 tile to clear, add to and read back, the epilogue only copies the
         // valid runs. Measured: 224x224x1 3x3 int8 35 → 31 µs on one thread; with 4 or more output channels
         // (mnist.conv1, whose Block4 stores its first flush) it was slower, 3.4 → 5.5 µs, so those keep the Int64 tile.
-        var finish = !output.Raw && run.DigitShifts.Length == 1 && run.ChunkChannels >= g.Cin && g.Cout < ConvRun<TElem>.Block;
+        // Sums that requantize in their Int32 lanes (NarrowBias) finish in registers whatever the channel count:
+        // the Int64 tile and its epilogue were a third of mnist.conv1 (6 output channels).
+        var finish = !output.Raw && run.DigitShifts.Length == 1 && run.ChunkChannels >= g.Cin
+            && (g.Cout < ConvRun<TElem>.Block || (TAcc.EncodedBias && TAcc.Registers == 1));
         // Sums of a finished tile that requantize in Int32 read their lane biases encoded (SplitBias, NarrowBias).
         var encodedBias = finish && TAcc.EncodedBias;
         Span<int> finished = finish ? stackalloc int[ConvRun<TElem>.Block * MaxTile] : [];
-        Span<long> laneBias = stackalloc long[(ConvRun<TElem>.Block - 1) * MaxLanes];
+        Span<long> laneBias = stackalloc long[ConvRun<TElem>.Block * MaxLanes];
         ref var planes = ref MemoryMarshal.GetArrayDataReference(run.Planes);
         ref var weights = ref MemoryMarshal.GetArrayDataReference(run.Weights);
-        var groups = run.Groups;
         var previousGroup = -1;
         for (var item = start; item < end; item++)
         {
-            var p0 = item / groups * tile;
-            var group = item % groups;
+            // Items run channel block by channel block, so a grain encodes a block's lane biases once, not per tile.
+            var group = item / g.Tiles;
+            var p0 = (item - group * g.Tiles) * tile;
             var co0 = group * ConvRun<TElem>.Block;
             var block = Math.Min(ConvRun<TElem>.Block, g.Cout - co0);
             if (finish)
@@ -85,6 +88,11 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
                 for (var sub = 0; sub < tile; sub += Rows * TLanes.Count)
                 {
                     ref var digit = ref Unsafe.Add(ref planes, (nint)p0 + sub);
+                    if (block == ConvRun<TElem>.Block)
+                    {
+                        Block4<TAcc>(run, ref digit, ref weights, co0, 0, g.Cin, 0, false, acc, ref laneBias[0], output, ref finished[sub]);
+                        continue;
+                    }
                     for (var j = 0; j < block; j++)
                     {
                         Block1<TAcc>(run, ref digit, ref weights, co0 + j, 0, g.Cin, 0, acc, ref laneBias[j * TLanes.Count], output, ref finished[j * tile + sub]);
@@ -110,7 +118,7 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
                         // A block of four channels holds 16 accumulators: only single-register ones fit.
                         if (stores)
                         {
-                            Block4(run, ref digit, ref weights, co0, c0, c1, run.DigitShifts[d], first: d == 0 && c0 == 0, acc[sub..]);
+                            Block4<TAcc>(run, ref digit, ref weights, co0, c0, c1, run.DigitShifts[d], first: d == 0 && c0 == 0, acc[sub..], ref Unsafe.NullRef<long>(), output, ref Unsafe.NullRef<int>());
                         }
                         else
                         {
@@ -127,8 +135,10 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Block4(
-        ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co0, int c0, int c1, int shift, bool first, Span<long> acc)
+    private static void Block4<TAcc>(
+        ConvRun<TElem> run, ref TElem planes, ref TElem weights, int co0, int c0, int c1, int shift, bool first, Span<long> acc,
+        ref long laneBias, in Requantization output, ref int finished)
+        where TAcc : IAccumulator<TVec, TElem>
     {
         var stride = run.Geometry.PlaneStride;
         var taps = run.Taps;
@@ -177,6 +187,15 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
             }
         }
         var tile = run.Geometry.TilePositions;
+        if (!Unsafe.IsNullRef(ref finished))
+        {
+            // Channel j's lane biases are at laneBias[j · count], its values at finished[j · tile].
+            FinishRow<TAcc>(a00, a01, a02, a03, ref laneBias, output, ref finished);
+            FinishRow<TAcc>(a10, a11, a12, a13, ref Unsafe.Add(ref laneBias, count), output, ref Unsafe.Add(ref finished, tile));
+            FinishRow<TAcc>(a20, a21, a22, a23, ref Unsafe.Add(ref laneBias, 2 * count), output, ref Unsafe.Add(ref finished, 2 * tile));
+            FinishRow<TAcc>(a30, a31, a32, a33, ref Unsafe.Add(ref laneBias, 3 * count), output, ref Unsafe.Add(ref finished, 3 * tile));
+            return;
+        }
         ref var a = ref MemoryMarshal.GetReference(acc);
         FlushRow(a00, a01, a02, a03, shift, first, ref a);
         FlushRow(a10, a11, a12, a13, shift, first, ref Unsafe.Add(ref a, tile));
@@ -231,6 +250,18 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
         TAcc.Flush(a1, h1, shift, ref Unsafe.Add(ref a, count));
         TAcc.Flush(a2, h2, shift, ref Unsafe.Add(ref a, 2 * count));
         TAcc.Flush(a3, h3, shift, ref Unsafe.Add(ref a, 3 * count));
+    }
+
+    /// <summary>The <see cref="Rows"/> vectors of one channel's tile, requantized in registers (one pass, Int32 lanes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FinishRow<TAcc>(TVec a0, TVec a1, TVec a2, TVec a3, ref long laneBias, in Requantization output, ref int destination)
+        where TAcc : IAccumulator<TVec, TElem>
+    {
+        var count = TLanes.Count;
+        TAcc.Requantize(a0, TLanes.Zero, ref laneBias, output, ref destination);
+        TAcc.Requantize(a1, TLanes.Zero, ref laneBias, output, ref Unsafe.Add(ref destination, count));
+        TAcc.Requantize(a2, TLanes.Zero, ref laneBias, output, ref Unsafe.Add(ref destination, 2 * count));
+        TAcc.Requantize(a3, TLanes.Zero, ref laneBias, output, ref Unsafe.Add(ref destination, 3 * count));
     }
 
     /// <summary>The <see cref="Rows"/> vectors of one channel's tile, added to its Int64 sums (stored as them when <paramref name="first"/>).</summary>
