@@ -3,7 +3,7 @@ using Dpr.Fabric.Convolution;
 namespace Dpr.Fabric.Tests.Convolution;
 
 /// <summary>
-/// The AVX-512 int32 spatial kernel (one 512-bit load per 16 positions, column shifts in registers, even and
+/// The AVX-512 int32 (and full-range int16) spatial kernel (one 512-bit load per 16 positions, column shifts in registers, even and
 /// odd Int64 sums, requantized and stored straight into the output rows), checked against the reference on
 /// every path the other tests iterate, so the AVX2 and portable int32 paths see the same jobs.
 /// </summary>
@@ -15,12 +15,15 @@ public sealed class AlignedWideConvolutionTests
         from layout in new[] { ConvLayout.Auto, ConvLayout.Spatial }
         select new ConvKernel(2, isa, layout);
 
-    private static int[] Extremes(Random random, long count) =>
+    private static int[] Extremes(Random random, long count) => Extremes(random, count, ConvModule.Resolve("conv3x3_int32"));
+
+    /// <summary>A fifth each the module's minimum and maximum, the rest uniform over its range.</summary>
+    private static int[] Extremes(Random random, long count, ConvModule module) =>
         Enumerable.Range(0, (int)count).Select(i => (i % 5) switch
         {
-            0 => int.MinValue,
-            1 => int.MaxValue,
-            _ => random.Next(int.MinValue, int.MaxValue),
+            0 => (int)module.MinValue,
+            1 => (int)module.MaxValue,
+            _ => (int)random.NextInt64(module.MinValue, module.MaxValue + 1),
         }).ToArray();
 
     [Fact]
@@ -28,12 +31,14 @@ public sealed class AlignedWideConvolutionTests
     {
         // Widths put the output row end before, at and past a vector of 16 (Wout 1, 5, 15, 16, 17, 31, 33, 47 and
         // more), so rows end inside vectors, end with an overlapping vector, or are narrower than one; odd heights
-        // leave a channel's last tile short of four vectors; values are a fifth each int32 min and max.
+        // leave a channel's last tile short of four vectors; values are a fifth each the module's min and max. The
+        // int16 modules' full range takes the same kernel on AVX-512 (its pair sums exceed Int32) and saturates to 16 bits.
         var widths = new[] { 5, 9, 18, 19, 20, 21, 35, 37, 49 };
         var heights = new[] { 5, 6, 11 };
-        var shifts = new[] { 0, 1, 31, 32, 62, 63 };
+        var shifts = new[] { 0, 1, 14, 31, 32, 62, 63 };
+        var names = new[] { "conv3x3_int32", "conv5x5_int32", "conv3x3_int16", "conv5x5_int16" };
         var jobs = 0;
-        foreach (var name in new[] { "conv3x3_int32", "conv5x5_int32" })
+        foreach (var name in names)
         {
             var module = ConvModule.Resolve(name);
             foreach (var (stride, padding) in new[] { (1, ConvPadding.Same), (1, ConvPadding.Valid), (2, ConvPadding.Same), (2, ConvPadding.Valid) })
@@ -45,8 +50,8 @@ public sealed class AlignedWideConvolutionTests
                     var cout = 1 + jobs % 3;
                     var input = new TensorShape(1, cin, height, width);
                     var random = new Random(jobs);
-                    var x = Extremes(random, input.Count);
-                    var w = Extremes(random, cout * cin * module.KernelSize * module.KernelSize);
+                    var x = Extremes(random, input.Count, module);
+                    var w = Extremes(random, cout * cin * module.KernelSize * module.KernelSize, module);
                     long[] edges = [long.MinValue, long.MaxValue, 0, 1L << 62, -(1L << 40) - 1];
                     var bias = Enumerable.Range(0, cout).Select(i => edges[(jobs + i) % edges.Length]).ToArray();
                     var requantized = ConvProblem.Create(
@@ -67,7 +72,7 @@ public sealed class AlignedWideConvolutionTests
                 }
             }
         }
-        Assert.Equal(2 * 4 * widths.Length, jobs);
+        Assert.Equal(names.Length * 4 * widths.Length, jobs);
     }
 
     [Fact]

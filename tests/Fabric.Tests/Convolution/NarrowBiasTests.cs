@@ -63,4 +63,44 @@ public sealed class NarrowBiasTests
             }
         }
     }
+
+    [Fact]
+    public void Jobs_of_four_or_more_output_channels_finish_in_int32_at_the_bias_bound_and_one_past_it_on_every_path()
+    {
+        // 4–9 output channels: whole 4-channel blocks (Block4) and a partial block (1–3 channels, Block1), with
+        // channel biases alternating between the bound's two edges, or one of them one past it (the whole job then
+        // takes the Int64 path). 5x5 int8 over two input channels, odd sizes, both strides and paddings, several
+        // tiles per block, shifts from 0 to 63; inputs −128 and 127, weights from −128 to 127.
+        var input = new TensorShape(1, 2, 9, 29);
+        var cases = new[] { (4, 0, 1, ConvPadding.Valid), (5, 1, 2, ConvPadding.Same), (6, 7, 1, ConvPadding.Same), (7, 24, 2, ConvPadding.Valid), (8, 31, 1, ConvPadding.Same), (9, 40, 1, ConvPadding.Valid), (6, 63, 2, ConvPadding.Same) };
+        var jobs = 0;
+        foreach (var (cout, shift, stride, padding) in cases)
+        {
+            // Per input channel 5 rows · 3 pairs · 2 · 128 · 128, the kernel's bound on a whole output's pair sums.
+            var bound = 2 * 5 * 3 * 2 * 128L * 128;
+            foreach (var past in new[] { false, true })
+            {
+                var bias = Enumerable.Range(0, cout).Select(j => j % 2 == 0 ? int.MaxValue - bound : int.MinValue + bound).ToArray();
+                if (past)
+                {
+                    bias[cout - 1] += Math.Sign(bias[cout - 1]);
+                }
+                var problem = ConvCases.Problem(
+                    "conv5x5_int8", input, cout, i => i % 3 == 0 ? 127 : -128, i => (i * 37 % 256) - 128, stride, padding, shift,
+                    ConvOutputMode.Requantized, bias);
+
+                Assert.Equal(!past, NarrowBias.Applies(problem.Spec, bound, problem.Bias.Span));
+                var expected = ConvReference.Requantized(problem);
+                foreach (var kernel in from isa in new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.AvxVnni, ConvIsa.Avx512 }
+                         where ConvKernel.IsSupported(isa)
+                         from layout in new[] { ConvLayout.Auto, ConvLayout.Spatial }
+                         select new ConvKernel(2, isa, layout))
+                {
+                    Assert.Equal(expected, kernel.Requantized(problem));
+                }
+                jobs++;
+            }
+        }
+        Assert.Equal(2 * cases.Length, jobs);
+    }
 }
