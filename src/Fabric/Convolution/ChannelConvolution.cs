@@ -50,22 +50,38 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         ref var sumsStart = ref MemoryMarshal.GetReference(sums);
         ref var valuesStart = ref MemoryMarshal.GetReference(values);
         long noBias = 0;
-        for (var item = start; item < end; item++)
+        var positions = g.Positions;
+        var wout = g.Wout;
+        var rowBytes = g.S * g.Wp * pixelBytes;
+        var columnBytes = g.S * pixelBytes;
+        // Where the first tile starts; each tile's walk below leaves (p0, oy, ox) at the next one's start, so no
+        // item divides (two divisions per tile were a quarter of the time outside the steps in cifar.conv1).
+        var block = start / g.Tiles;
+        var p0 = (start - block * g.Tiles) * Tile;
+        var oy = p0 / wout;
+        var ox = p0 - oy * wout;
+        for (var item = start; item < end; item++, p0 += Tile)
         {
-            var block = item / g.Tiles;
-            var p0 = (item - block * g.Tiles) * Tile;
-            var count = Math.Min(Tile, g.Positions - p0);
-            // One division per tile, then walk the row; past the last position the tile repeats it (never stored).
-            var oy = p0 / g.Wout;
-            var ox = p0 - oy * g.Wout;
+            if (p0 >= positions)
+            {
+                block++;
+                p0 = oy = ox = 0;
+            }
+            var count = Math.Min(Tile, positions - p0);
+            // Walk the row; past the last position the tile repeats it (never stored).
             for (var i = 0; i < Tile; i++)
             {
-                bases[i] = (oy * g.S * g.Wp + ox * g.S) * pixelBytes;
-                if (i + 1 < count && ++ox == g.Wout)
+                bases[i] = oy * rowBytes + ox * columnBytes;
+                if (i + 1 < count && ++ox == wout)
                 {
                     ox = 0;
                     oy++;
                 }
+            }
+            if (++ox == wout)
+            {
+                ox = 0;
+                oy++;
             }
             ref var weights = ref MemoryMarshal.GetArrayDataReference(run.Weights);
             weights = ref Unsafe.Add(ref weights, (nint)block * steps * lanes);

@@ -408,6 +408,41 @@ public sealed class ConvKernelTests
     }
 
     [Fact]
+    public void Jobs_split_over_two_threads_with_several_channel_blocks_equal_the_reference_on_every_path()
+    {
+        // Both above the one-thread threshold (4.5 M work) and split whether or not the helper runs, so grains start
+        // inside a channel block: int16 16→40 channels over 40x40 (the channel layout's item walk, 3 blocks, a partial
+        // one) and int8 1→9 channels over 200x200 (the spatial layout's block-major items, Int32-finished 4-channel
+        // blocks and a 1-channel one). Full-range values; the bias pushes some outputs into saturation.
+        var cases = new[]
+        {
+            ConvCases.Problem("conv3x3_int16", new TensorShape(1, 16, 40, 40), 40, i => (int)((i * 2654435761L) % 65536) - 32768,
+                i => (int)((i * 40503L) % 65536) - 32768, 1, ConvPadding.Same, 20, ConvOutputMode.Requantized,
+                Enumerable.Range(0, 40).Select(i => (i - 20) * (1L << 30)).ToArray()),
+            ConvCases.Problem("conv5x5_int8", new TensorShape(1, 1, 200, 200), 9, i => (int)((i * 2654435761L) % 256) - 128,
+                i => (i * 37 % 256) - 128, 1, ConvPadding.Same, 9, ConvOutputMode.Requantized,
+                Enumerable.Range(0, 9).Select(i => (i - 4) * 100_000L).ToArray()),
+        };
+        WorkSplit.SplitAlways = true;
+        try
+        {
+            foreach (var problem in cases)
+            {
+                var expected = ConvReference.Requantized(problem);
+                Assert.Contains(expected, v => v > problem.Spec.Module.MinValue && v < problem.Spec.Module.MaxValue);
+                foreach (var isa in new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.AvxVnni, ConvIsa.Avx512 }.Where(ConvKernel.IsSupported))
+                {
+                    Assert.Equal(expected, new ConvKernel(2, isa).Requantized(problem));
+                }
+            }
+        }
+        finally
+        {
+            WorkSplit.SplitAlways = false;
+        }
+    }
+
+    [Fact]
     public void Output_of_the_wrong_length_is_refused()
     {
         var problem = ConvCases.Problem("conv3x3_int8", new TensorShape(1, 1, 4, 4), 1, _ => 1, _ => 1);
