@@ -137,7 +137,9 @@ internal readonly record struct ChannelGeometry(
     {
         if (typeof(T) == typeof(short))
         {
-            return PixelTranspose.Columns16(source, H * W, Cin, W, MemoryMarshal.Cast<T, short>(row), shift, mask);
+            return Cin == 3
+                ? PixelTranspose.Columns16Of3(source, H * W, W, MemoryMarshal.Cast<T, short>(row), shift, mask)
+                : PixelTranspose.Columns16(source, H * W, Cin, W, MemoryMarshal.Cast<T, short>(row), shift, mask);
         }
         return typeof(T) == typeof(int) && shift == 0 && mask == -1
             ? PixelTranspose.Columns32(source, H * W, Cin, W, MemoryMarshal.Cast<T, int>(row))

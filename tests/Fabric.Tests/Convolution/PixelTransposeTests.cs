@@ -32,6 +32,39 @@ public sealed class PixelTransposeTests
     }
 
     [Theory]
+    [InlineData(16, 0, -1)]
+    [InlineData(19, 0, -1)]
+    [InlineData(45, 0, 0xFF)]
+    [InlineData(32, 8, -1)]
+    [InlineData(15, 0, -1)]
+    public void Three_channel_int16_blocks_land_at_column_times_three_plus_channel(int width, int shift, int mask)
+    {
+        var stride = width + 5;
+        var random = new Random(width * 10 + shift);
+        var source = Enumerable.Range(0, 3 * stride).Select(i => (i % 7) switch
+        {
+            0 => -32768,
+            1 => 32767,
+            _ => random.Next(-32768, 32768),
+        }).ToArray();
+        var destination = new short[width * 3 + 3];
+        Array.Fill(destination, (short)12345);
+
+        var done = PixelTranspose.Columns16Of3(source, stride, width, destination, shift, mask);
+
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx512BW.IsSupported ? width / 16 * 16 : 0, done);
+        for (var c = 0; c < width; c++)
+        {
+            for (var ci = 0; ci < 3; ci++)
+            {
+                var expected = c < done ? (short)((source[ci * stride + c] >> shift) & mask) : (short)12345;
+                Assert.Equal(expected, destination[c * 3 + ci]);
+            }
+        }
+        Assert.All(destination[(width * 3)..], v => Assert.Equal(12345, v));
+    }
+
+    [Theory]
     [InlineData(4, 4)]
     [InlineData(12, 11)]
     [InlineData(64, 16)]
