@@ -443,6 +443,30 @@ public sealed class ConvKernelTests
     }
 
     [Fact]
+    public void Three_channel_images_packed_sixteen_columns_at_a_time_equal_the_reference_on_every_path()
+    {
+        // Rows of 37 and 16 columns (two blocks of 16 and a scalar rest; exactly one block), 3 input channels in
+        // the channel layout: full-range int16 in one pass (split sums), in two 8-bit digits (every weight −32768
+        // with −32768 inputs, where a pair sum reaches 2^31), and int8; both strides, requantized and raw.
+        var cases = new[]
+        {
+            ConvCases.Problem("conv3x3_int16", new TensorShape(1, 3, 9, 37), 20, i => (int)((i * 2654435761L) % 65536) - 32768,
+                i => (int)((i * 40503L) % 65536) - 32768, 1, ConvPadding.Same, 18, ConvOutputMode.Requantized),
+            ConvCases.Problem("conv3x3_int16", new TensorShape(1, 3, 7, 16), 16, i => i % 3 == 0 ? -32768 : 32767 - i,
+                _ => -32768, 2, ConvPadding.Same, 0, ConvOutputMode.Raw),
+            ConvCases.Problem("conv5x5_int8", new TensorShape(1, 3, 11, 37), 32, i => (int)((i * 2654435761L) % 256) - 128,
+                i => (i * 37 % 256) - 128, 1, ConvPadding.Valid, 9, ConvOutputMode.Requantized, Enumerable.Range(0, 32).Select(i => i * 1000L).ToArray()),
+        };
+        foreach (var isa in new[] { ConvIsa.Portable, ConvIsa.Avx2, ConvIsa.AvxVnni, ConvIsa.Avx512 }.Where(ConvKernel.IsSupported))
+        {
+            var kernel = new ConvKernel(2, isa, ConvLayout.Channel);
+            Assert.Equal(ConvReference.Requantized(cases[0]), kernel.Requantized(cases[0]));
+            Assert.Equal(ConvReference.Raw(cases[1]), kernel.Raw(cases[1]));
+            Assert.Equal(ConvReference.Requantized(cases[2]), kernel.Requantized(cases[2]));
+        }
+    }
+
+    [Fact]
     public void Output_of_the_wrong_length_is_refused()
     {
         var problem = ConvCases.Problem("conv3x3_int8", new TensorShape(1, 1, 4, 4), 1, _ => 1, _ => 1);
