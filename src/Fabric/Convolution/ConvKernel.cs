@@ -17,7 +17,7 @@ namespace Dpr.Fabric.Convolution;
 /// digits. int32 runs on Int64 lanes (<c>vpmuldq</c>), which wrap exactly as docs/convolution.md
 /// defines. Lanes hold output positions of a channel (<see cref="TiledConvolution{TVec, TElem, TLanes}"/>)
 /// or output channels of a position (<see cref="ChannelConvolution{TVec, TElem, TLanes}"/>); int32 spatial
-/// jobs on AVX-512 run <see cref="AlignedWideConvolution"/>, 16 positions of a row per 512-bit load.
+/// jobs (and full-range int16 ones) on AVX-512 run <see cref="AlignedWideConvolution"/>, 16 positions of a row per 512-bit load.
 /// </remarks>
 public sealed class ConvKernel
 {

@@ -50,10 +50,10 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
         var output = Requantization.Of(run.Problem.Spec);
         // A requantized job of 1–3 output channels summed in one pass finishes each vector in registers (see
         // LaneRequantization): no Int64 tile to clear, add to and read back, the epilogue only copies the
-        // valid runs. Measured: 224x224x1 3x3 int8 35 → 31 µs on one thread; with 4 or more output channels
-        // (mnist.conv1, whose Block4 stores its first flush) it was slower, 3.4 → 5.5 µs, so those keep the Int64 tile.
-        // Sums that requantize in their Int32 lanes (NarrowBias) finish in registers whatever the channel count:
-        // the Int64 tile and its epilogue were a third of mnist.conv1 (6 output channels).
+        // valid runs. Measured: 224x224x1 3x3 int8 35 → 31 µs on one thread. With 4 or more output channels the
+        // Int64 finish in registers was slower (mnist.conv1 3.4 → 5.5 µs), so those keep the Int64 tile, unless their
+        // sums requantize in Int32 lanes (NarrowBias): the Int64 tile and its epilogue were a third of mnist.conv1,
+        // 3.3 → 2.9 µs finished (once items ran block-major; see the loop below).
         var finish = !output.Raw && run.DigitShifts.Length == 1 && run.ChunkChannels >= g.Cin
             && (g.Cout < ConvRun<TElem>.Block || (TAcc.EncodedBias && TAcc.Registers == 1));
         // Sums of a finished tile that requantize in Int32 read their lane biases encoded (SplitBias, NarrowBias).
