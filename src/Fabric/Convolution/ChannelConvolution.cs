@@ -68,20 +68,38 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
                 p0 = oy = ox = 0;
             }
             var count = Math.Min(Tile, positions - p0);
-            // Walk the row; past the last position the tile repeats it (never stored).
-            for (var i = 0; i < Tile; i++)
+            if (ox + Tile <= wout)
             {
-                bases[i] = oy * rowBytes + ox * columnBytes;
-                if (i + 1 < count && ++ox == wout)
+                // The whole tile inside one output row (a third of the time outside the steps went to the walk below).
+                var first = oy * rowBytes + ox * columnBytes;
+                for (var i = 0; i < Tile; i++)
+                {
+                    bases[i] = first + i * columnBytes;
+                }
+                ox += Tile;
+                if (ox == wout)
                 {
                     ox = 0;
                     oy++;
                 }
             }
-            if (++ox == wout)
+            else
             {
-                ox = 0;
-                oy++;
+                // Walk the row; past the last position the tile repeats it (never stored).
+                for (var i = 0; i < Tile; i++)
+                {
+                    bases[i] = oy * rowBytes + ox * columnBytes;
+                    if (i + 1 < count && ++ox == wout)
+                    {
+                        ox = 0;
+                        oy++;
+                    }
+                }
+                if (++ox == wout)
+                {
+                    ox = 0;
+                    oy++;
+                }
             }
             ref var weights = ref MemoryMarshal.GetArrayDataReference(run.Weights);
             weights = ref Unsafe.Add(ref weights, (nint)block * steps * lanes);
