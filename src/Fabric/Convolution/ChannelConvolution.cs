@@ -72,9 +72,16 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
             {
                 // The whole tile inside one output row (a third of the time outside the steps went to the walk below).
                 var first = oy * rowBytes + ox * columnBytes;
-                for (var i = 0; i < Tile; i++)
+                if (Vector256.IsHardwareAccelerated && Vector256<int>.Count == Tile)
                 {
-                    bases[i] = first + i * columnBytes;
+                    (Vector256.Create(first) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * columnBytes).StoreUnsafe(ref MemoryMarshal.GetReference(bases));
+                }
+                else
+                {
+                    for (var i = 0; i < Tile; i++)
+                    {
+                        bases[i] = first + i * columnBytes;
+                    }
                 }
                 ox += Tile;
                 if (ox == wout)
