@@ -170,8 +170,10 @@ internal static class ChannelConvolution<TVec, TElem, TLanes>
         ref var x6 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[6]);
         ref var x7 = ref Unsafe.AddByteOffset(ref Unsafe.As<TElem, byte>(ref input), bases[7]);
         ref var w = ref Unsafe.Add(ref weights, (nint)s0 * lanes);
-        TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
-        TVec a4 = TLanes.Zero, a5 = TLanes.Zero, a6 = TLanes.Zero, a7 = TLanes.Zero;
+        // A tile that finishes here starts its low sums where its requantization wants them (SplitBias: at bl).
+        var start = Unsafe.IsNullRef(ref values) ? TLanes.Zero : TAcc.Start(ref bias);
+        TVec a0 = start, a1 = start, a2 = start, a3 = start;
+        TVec a4 = start, a5 = start, a6 = start, a7 = start;
         TVec h0 = TLanes.Zero, h1 = TLanes.Zero, h2 = TLanes.Zero, h3 = TLanes.Zero;
         TVec h4 = TLanes.Zero, h5 = TLanes.Zero, h6 = TLanes.Zero, h7 = TLanes.Zero;
         for (var s = s0; s < s1; s++)

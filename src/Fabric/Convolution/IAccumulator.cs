@@ -27,6 +27,12 @@ internal interface IAccumulator<TVec, TElem>
     /// <summary>Per-lane Int64 biases (blocks of <paramref name="lanes"/>) rewritten in place as <see cref="Requantize"/> reads them, where <see cref="EncodedBias"/>.</summary>
     static abstract void EncodeBias(Span<long> bias, int lanes, int shift);
 
+    /// <summary>
+    /// What the low sums of a tile that finishes in registers (<see cref="Requantize"/>) start from: zero, or the part
+    /// of the encoded bias that <see cref="Requantize"/> then no longer adds (<see cref="SplitBias"/>'s bl).
+    /// </summary>
+    static abstract TVec Start(ref long bias);
+
     /// <summary>destination[i] = saturate(round_shift(sum[i] + bias[i])) as Int32: a tile summed in one pass.</summary>
     static abstract void Requantize(TVec low, TVec high, ref long bias, in Requantization q, ref int destination);
 }

@@ -148,14 +148,11 @@ internal static class LaneRequantization
         StoreHalves(lower, upper, ref bias, q, ref destination);
     }
 
-    /// <summary>Split sums with a <see cref="SplitBias"/>-encoded bias: A = high + bh + (L &gt;&gt; 16) + carry, then A &gt;&gt; (s − 16), saturated, in Int32.</summary>
+    /// <summary>Split sums whose low sum started at bl (<see cref="SplitBias"/>): A = high + bh + ((L + bl) &gt;&gt; 16), then A &gt;&gt; (s − 16), saturated, in Int32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreSplitBiased(Vector512<int> low, Vector512<int> high, ref long bias, in Requantization q, ref int destination)
     {
-        ref var split = ref Unsafe.As<long, int>(ref bias);
-        var rest = (low - (high << 16)).AsUInt32();
-        var carry = ((rest & Vector512.Create(0xFFFFu)) + Vector512.LoadUnsafe(ref split, (nuint)Vector512<int>.Count).AsUInt32()) >> 16;
-        var a = high + Vector512.LoadUnsafe(ref split) + (rest >> 16).AsInt32() + carry.AsInt32();
+        var a = high + Vector512.LoadUnsafe(ref Unsafe.As<long, int>(ref bias)) + ((low - (high << 16)).AsUInt32() >> 16).AsInt32();
         var v = Vector512.ShiftRightArithmetic(a, q.Shift - 16);
         Vector512.Min(Vector512.Max(v, Vector512.Create((int)q.Min)), Vector512.Create((int)q.Max)).StoreUnsafe(ref destination);
     }
@@ -167,14 +164,11 @@ internal static class LaneRequantization
         StoreHalves(lower, upper, ref bias, q, ref destination);
     }
 
-    /// <summary>Split sums with a <see cref="SplitBias"/>-encoded bias: A = high + bh + (L &gt;&gt; 16) + carry, then A &gt;&gt; (s − 16), saturated, in Int32.</summary>
+    /// <summary>Split sums whose low sum started at bl (<see cref="SplitBias"/>): A = high + bh + ((L + bl) &gt;&gt; 16), then A &gt;&gt; (s − 16), saturated, in Int32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreSplitBiased(Vector256<int> low, Vector256<int> high, ref long bias, in Requantization q, ref int destination)
     {
-        ref var split = ref Unsafe.As<long, int>(ref bias);
-        var rest = (low - (high << 16)).AsUInt32();
-        var carry = ((rest & Vector256.Create(0xFFFFu)) + Vector256.LoadUnsafe(ref split, (nuint)Vector256<int>.Count).AsUInt32()) >> 16;
-        var a = high + Vector256.LoadUnsafe(ref split) + (rest >> 16).AsInt32() + carry.AsInt32();
+        var a = high + Vector256.LoadUnsafe(ref Unsafe.As<long, int>(ref bias)) + ((low - (high << 16)).AsUInt32() >> 16).AsInt32();
         var v = Vector256.ShiftRightArithmetic(a, q.Shift - 16);
         Vector256.Min(Vector256.Max(v, Vector256.Create((int)q.Min)), Vector256.Create((int)q.Max)).StoreUnsafe(ref destination);
     }
@@ -186,14 +180,11 @@ internal static class LaneRequantization
         StoreHalves(lower, upper, ref bias, q, ref destination);
     }
 
-    /// <summary>Split sums with a <see cref="SplitBias"/>-encoded bias: A = high + bh + (L &gt;&gt; 16) + carry, then A &gt;&gt; (s − 16), saturated, in Int32.</summary>
+    /// <summary>Split sums whose low sum started at bl (<see cref="SplitBias"/>): A = high + bh + ((L + bl) &gt;&gt; 16), then A &gt;&gt; (s − 16), saturated, in Int32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreSplitBiased(Vector128<int> low, Vector128<int> high, ref long bias, in Requantization q, ref int destination)
     {
-        ref var split = ref Unsafe.As<long, int>(ref bias);
-        var rest = (low - (high << 16)).AsUInt32();
-        var carry = ((rest & Vector128.Create(0xFFFFu)) + Vector128.LoadUnsafe(ref split, (nuint)Vector128<int>.Count).AsUInt32()) >> 16;
-        var a = high + Vector128.LoadUnsafe(ref split) + (rest >> 16).AsInt32() + carry.AsInt32();
+        var a = high + Vector128.LoadUnsafe(ref Unsafe.As<long, int>(ref bias)) + ((low - (high << 16)).AsUInt32() >> 16).AsInt32();
         var v = Vector128.ShiftRightArithmetic(a, q.Shift - 16);
         Vector128.Min(Vector128.Max(v, Vector128.Create((int)q.Min)), Vector128.Create((int)q.Max)).StoreUnsafe(ref destination);
     }

@@ -17,6 +17,9 @@ internal readonly struct LaneSums<TVec, TElem, TLanes> : IAccumulator<TVec, TEle
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Start(ref long bias) => TLanes.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec AddLow(TVec low, TVec q, TVec w) => TLanes.MultiplyAdd(low, q, w);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

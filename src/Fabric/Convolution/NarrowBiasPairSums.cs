@@ -18,6 +18,9 @@ internal readonly struct NarrowBiasPairSums<TVec, TLanes> : IAccumulator<TVec, i
     public static void EncodeBias(Span<long> bias, int lanes, int shift) => NarrowBias.Encode(bias, lanes);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Start(ref long bias) => TLanes.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec AddLow(TVec low, TVec q, TVec w) => LaneSums<TVec, int, TLanes>.AddLow(low, q, w);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

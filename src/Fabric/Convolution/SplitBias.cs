@@ -7,10 +7,12 @@ namespace Dpr.Fabric.Convolution;
 /// Requantizing split pair sums (<see cref="SplitPairSums{TVec, TLanes}"/>) in their Int32 lanes, without
 /// widening to Int64, when the job's shift is at least 16 and its biases are small. With the rounding
 /// constant folded into the bias, b' = b + 2^(s−1) = 2^16·bh + bl (0 ≤ bl &lt; 2^16), and the split sum
-/// S = 2^16·high + L (0 ≤ L &lt; 2^32): S + b' = 2^16·A + r with A = high + bh + (L &gt;&gt; 16) + c,
-/// c = ((L &amp; 0xFFFF) + bl) &gt;&gt; 16 ∈ {0, 1}, 0 ≤ r &lt; 2^16, so round_s(S + b) = ⌊(S + b') / 2^s⌋ = A &gt;&gt; (s − 16).
-/// A fits Int32: |high| ≤ n·2^15 ≤ 2^30 for n ≤ 2^15 steps, |bh| &lt; 2^29, L &gt;&gt; 16 &lt; 2^16. And S + b is the
-/// definition's Int64 accumulator without wrapping (|S| &lt; 2^47, |b| &lt; 2^45 for |bh| &lt; 2^29). About 12 operations per
+/// S = 2^16·high + L (0 ≤ L ≤ n·(2^16 − 1) &lt; 2^31 for n ≤ 2^15 steps): S + b' = 2^16·A + r with
+/// A = high + bh + ((L + bl) &gt;&gt; 16) and 0 ≤ r &lt; 2^16, so round_s(S + b) = ⌊(S + b') / 2^s⌋ = A &gt;&gt; (s − 16).
+/// The tile's low sums start at bl (<see cref="SplitBiasPairSums{TVec, TLanes}.Start"/>) instead of 0, so its
+/// (uint)(low − 2^16·high) is L + bl itself: L + bl &lt; 2^31 + 2^16 does not wrap 32 bits.
+/// A fits Int32: |high| ≤ n·2^15 ≤ 2^30, |bh| &lt; 2^29, (L + bl) &gt;&gt; 16 &lt; 2^16. And S + b is the
+/// definition's Int64 accumulator without wrapping (|S| &lt; 2^47, |b| &lt; 2^45 for |bh| &lt; 2^29). About 8 operations per
 /// vector of 16 outputs where widening, rounding and saturating two Int64 halves took about 30: for a
 /// 3-channel first layer (15 pair steps per output) that was a third of its arithmetic.
 /// </summary>

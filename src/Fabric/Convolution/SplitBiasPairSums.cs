@@ -17,6 +17,10 @@ internal readonly struct SplitBiasPairSums<TVec, TLanes> : IAccumulator<TVec, in
 
     public static void EncodeBias(Span<long> bias, int lanes, int shift) => SplitBias.Encode(bias, lanes, shift);
 
+    /// <summary>The encoded bias's bl, lanes Int32 after its bh (see <see cref="SplitBias"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Start(ref long bias) => TLanes.Load(ref Unsafe.Add(ref Unsafe.As<long, int>(ref bias), TLanes.Count));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec AddLow(TVec low, TVec q, TVec w) => SplitPairSums<TVec, TLanes>.AddLow(low, q, w);
 

@@ -26,6 +26,9 @@ internal readonly struct SplitPairSums<TVec, TLanes> : IAccumulator<TVec, int>
 
     /// <remarks>The pair sum is the same expression as in <see cref="AddHigh"/>; the JIT computes it once.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVec Start(ref long bias) => TLanes.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec AddLow(TVec low, TVec q, TVec w) => TLanes.Add(low, TLanes.Multiply(q, w));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -213,7 +213,9 @@ internal static class TiledConvolution<TVec, TElem, TLanes>
         var taps = run.Taps;
         var offsets = run.TapOffsets;
         var count = TLanes.Count;
-        TVec a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
+        // A tile that finishes here starts its low sums where its requantization wants them (SplitBias: at bl).
+        var start = Unsafe.IsNullRef(ref finished) ? TLanes.Zero : TAcc.Start(ref laneBias);
+        TVec a0 = start, a1 = start, a2 = start, a3 = start;
         TVec h0 = TLanes.Zero, h1 = TLanes.Zero, h2 = TLanes.Zero, h3 = TLanes.Zero;
         for (var ci = c0; ci < c1; ci++)
         {
