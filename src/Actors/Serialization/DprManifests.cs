@@ -68,5 +68,6 @@ public static class DprManifests
         [typeof(BoardCommands.FindKey)] = "board-find-key.v1",
         [typeof(BoardReplies.Regions)] = "board-regions.v1",
         [typeof(BoardReplies.Load)] = "board-load.v1",
+        [typeof(TenantCommands.Submit)] = "tenant-submit.v1",
     };
 }
