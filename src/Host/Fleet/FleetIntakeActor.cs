@@ -8,7 +8,7 @@ namespace Dpr.Host.Fleet;
 /// The job intake of a fleet node, in the place of a board's own (<see cref="Service.DprNode.ServeFleet"/>):
 /// the HTTP API asks it what it asks a board's intake, and it answers for the whole fleet. A submission goes to
 /// its tenant's intake (<see cref="TenantIntakeActor"/>, sharded by tenant over the fleet's nodes), which places
-/// it; look-ups and lists ask every board.
+/// it; look-ups and lists ask every board, and a command for one board goes to it.
 /// </summary>
 public sealed class FleetIntakeActor : ReceiveActor
 {
@@ -26,6 +26,8 @@ public sealed class FleetIntakeActor : ReceiveActor
         Receive<JobCommands.GetQueueDepths>(_ => DepthsAsync().PipeTo(Sender));
         Receive<GetBoards>(_ => _boards.LoadsAsync().PipeTo(Sender));
         Receive<GetRegions>(_ => RegionsAsync().PipeTo(Sender));
+        // An operator's command for one board (a partition's load, reset or upset; its metrics) goes to that board.
+        Receive<IBoardCommand>(command => _boards.Region.Forward(command));
     }
 
     public static Props Props(FleetBoards boards, IActorRef tenants) => Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, tenants));

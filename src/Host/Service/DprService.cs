@@ -95,7 +95,8 @@ public static class DprService
         builder.Services.AddSingleton(new DiskSpace(options.DataDirectory, options.MinFreeDiskMegabytes * 1024 * 1024));
         builder.Services.AddHostedService<StorageSweepService>();
         builder.Services.AddHostedService<AuditInboxService>();
-        builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
+        builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(),
+            options.Cluster.Enabled ? options.Cluster.BoardIds(node.Board.Name) : [node.BoardId], node.HostedPartitions, options.Cluster.Enabled));
         builder.Services.AddAkka("dpr", akka => akka
             // The host stops the actor system after the server has finished its requests, not the CLR's exit hook before.
             .AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
