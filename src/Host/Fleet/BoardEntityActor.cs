@@ -21,6 +21,7 @@ public sealed class BoardEntityActor : ReceiveActor
     private readonly string _boardId;
     private readonly Func<string, DprNode> _create;
     private DprNode? _node;
+    private DprMetrics? _metrics;
 
     public BoardEntityActor(string boardId, Func<string, DprNode> create)
     {
@@ -35,6 +36,7 @@ public sealed class BoardEntityActor : ReceiveActor
         Receive<BoardCommands.LoadRegion>(load => Region(load.Partition, region => region.Forward(new RegionCommands.Load(load.Module))));
         Receive<BoardCommands.ResetRegion>(reset => Region(reset.Partition, region => ResetAsync(region, reset.By, Node.Options.AskTimeout).PipeTo(Sender)));
         Receive<BoardCommands.StrikeRegion>(strike => Sender.Tell(Strike(Node, strike)));
+        Receive<BoardCommands.GetMetrics>(_ => MetricsAsync(_boardId, _metrics!).PipeTo(Sender));
         Receive<HandOff>(_ => DrainAsync(Node).PipeTo(Self));
         Receive<Drained>(_ => Context.Stop(Self));
     }
@@ -48,6 +50,8 @@ public sealed class BoardEntityActor : ReceiveActor
         _node = _create(_boardId);
         _node.StartRegions(Context);
         _node.StartJobs(Context);
+        _metrics = DprMetrics.ForBoard(_boardId);
+        _metrics.ObserveBoard(Context, _node.Intake, _node.Options.AskTimeout);
     }
 
     protected override void PostStop() => _node?.Dispose();
@@ -81,6 +85,8 @@ public sealed class BoardEntityActor : ReceiveActor
             return new BoardReplies.Refused(refused.Status, refused.Field, refused.Message);
         }
     }
+
+    private static async Task<BoardReplies.Metrics> MetricsAsync(string boardId, DprMetrics metrics) => new(boardId, await metrics.ExportAsync(CancellationToken.None));
 
     private static async Task<BoardReplies.Regions> RegionsAsync(string boardId, DprNode node) => new(boardId, await BoardLoads.RegionsAsync(node));
 

@@ -112,7 +112,15 @@ public static class DprService
             .WithDprAudit()
             .WithActors((system, _) =>
             {
-                metrics.Observe(system, node.Intake, options.AskTimeout);
+                if (options.Cluster.Enabled)
+                {
+                    // Each board of the fleet keeps its own series (Fleet.BoardEntityActor); /metrics adds them up.
+                    metrics.ObserveFleetNode(system);
+                }
+                else
+                {
+                    metrics.Observe(system, node.Intake, options.AskTimeout);
+                }
                 DrainOnShutdown(system, node, journal);
             }));
         customize?.Invoke(builder);
@@ -124,7 +132,14 @@ public static class DprService
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
         app.UseMetricsAccess(options);
-        app.MapMetrics(MetricsAccess.Path, metrics.Registry);
+        if (options.Cluster.Enabled)
+        {
+            app.MapFleetMetrics(MetricsAccess.Path, metrics);
+        }
+        else
+        {
+            app.MapMetrics(MetricsAccess.Path, metrics.Registry);
+        }
         app.UseRateLimiter();
         var v1 = app.MapGroup("/v1").RequireTenant().RequireRateLimiting(TenantRateLimit.Policy);
         var journaled = v1.MapGroup("").RequireJournal();
