@@ -78,13 +78,13 @@ public static class FleetAkkaBuilderExtensions
         // to remember: an intake keeps no state between submissions, so one that stops (idle, hand-off) starts on demand.
         builder.WithShardRegion<TenantIntakeActor>(
             TenantRegion,
-            (_, registry) => _ => TenantIntakeActor.Props(new FleetBoards(registry.Get<BoardEntityActor>(), ids, node.Options.AskTimeout), cluster.PlacementWithin, quotas),
+            (_, registry) => _ => TenantIntakeActor.Props(new FleetBoards(registry.Get<BoardEntityActor>(), ids, node.Options.AskTimeout), cluster.PlacementWithin, quotas, TimeProvider.System),
             new TenantMessageExtractor(),
             new ShardOptions { StateStoreMode = StateStoreMode.Persistence });
         return builder.WithActors((system, registry) =>
         {
             var boards = new FleetBoards(registry.Get<BoardEntityActor>(), ids, node.Options.AskTimeout);
-            var fleet = system.ActorOf(FleetIntakeActor.Props(boards, registry.Get<TenantIntakeActor>()), "fleet");
+            var fleet = system.ActorOf(FleetIntakeActor.Props(boards, registry.Get<TenantIntakeActor>(), TimeProvider.System), "fleet");
             registry.Register<FleetIntakeActor>(fleet);
             if (cluster.DownDeadMembers)
             {

@@ -14,13 +14,16 @@ public sealed class FleetIntakeActor : ReceiveActor
 {
     private readonly FleetBoards _boards;
     private readonly IActorRef _tenants;
+    private readonly TimeProvider _time;
 
     /// <param name="tenants">The shard region of <see cref="TenantIntakeActor"/> (a probe in tests).</param>
-    public FleetIntakeActor(FleetBoards boards, IActorRef tenants)
+    public FleetIntakeActor(FleetBoards boards, IActorRef tenants, TimeProvider time)
     {
         _boards = boards;
         _tenants = tenants;
-        Receive<JobCommands.Submit>(submit => _tenants.Forward(new TenantCommands.Submit(submit.Request.Tenant, submit)));
+        _time = time;
+        // The HTTP API waits for the answer as long as for a board's (Dpr:AskTimeoutSeconds).
+        Receive<JobCommands.Submit>(submit => _tenants.Forward(new TenantCommands.Submit(submit.Request.Tenant, submit, _time.GetUtcNow() + _boards.Timeout)));
         Receive<JobCommands.GetJob>(get => FindAsync(get.JobId).PipeTo(Sender));
         Receive<JobCommands.ListJobs>(list => ListAsync(list).PipeTo(Sender));
         Receive<JobCommands.GetQueueDepths>(_ => DepthsAsync().PipeTo(Sender));
@@ -30,7 +33,7 @@ public sealed class FleetIntakeActor : ReceiveActor
         Receive<IBoardCommand>(command => _boards.Region.Forward(command));
     }
 
-    public static Props Props(FleetBoards boards, IActorRef tenants) => Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, tenants));
+    public static Props Props(FleetBoards boards, IActorRef tenants, TimeProvider time) => Akka.Actor.Props.Create(() => new FleetIntakeActor(boards, tenants, time));
 
     /// <summary>Wakes every board (remember-entities keeps them running from then on).</summary>
     protected override void PreStart()

@@ -20,21 +20,25 @@ public sealed class TenantIntakeActor : ReceiveActor
     /// <summary>The latest predicted start that keeps a job on a board serving its module (<see cref="ClusterSettings.PlacementWithin"/>).</summary>
     private readonly TimeSpan _within;
     private readonly JobIntakeOptions _quotas;
+    private readonly TimeProvider _time;
 
     /// <summary>What a swap costs a board: the service's scheduler charges the same (a conv partial through PCAP).</summary>
     private static readonly TimeSpan SwapCost = new SchedulerOptions().SwapCost;
 
-    public TenantIntakeActor(FleetBoards boards, TimeSpan within, JobIntakeOptions quotas)
+    public TenantIntakeActor(FleetBoards boards, TimeSpan within, JobIntakeOptions quotas, TimeProvider time)
     {
         _boards = boards;
         _within = within;
         _quotas = quotas;
+        _time = time;
         // Asynchronous, so the tenant's next submission waits in the mailbox until this one is stored or refused.
-        ReceiveAsync<TenantCommands.Submit>(async submit => Sender.Tell(await DecideAsync(submit.Job)));
+        ReceiveAsync<TenantCommands.Submit>(async submit => Sender.Tell(_time.GetUtcNow() > submit.NotAfter
+            ? new JobReplies.Rejected(RejectionCode.JournalUnavailable, null, $"the submission waited behind tenant '{submit.Tenant}''s others past its caller's timeout and was not placed; retry", TimeSpan.FromSeconds(1))
+            : await DecideAsync(submit.Job)));
     }
 
-    public static Props Props(FleetBoards boards, TimeSpan within, JobIntakeOptions quotas) =>
-        Akka.Actor.Props.Create(() => new TenantIntakeActor(boards, within, quotas));
+    public static Props Props(FleetBoards boards, TimeSpan within, JobIntakeOptions quotas, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new TenantIntakeActor(boards, within, quotas, time));
 
     private async Task<object> DecideAsync(JobCommands.Submit submit)
     {

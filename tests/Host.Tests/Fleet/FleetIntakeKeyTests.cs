@@ -18,7 +18,7 @@ public sealed class FleetIntakeKeyTests : Akka.TestKit.Xunit2.TestKit
     private (IActorRef Intake, Akka.TestKit.TestProbe Boards) Start()
     {
         var boards = CreateTestProbe();
-        var intake = Sys.ActorOf(TenantIntakeActor.Props(new FleetBoards(boards.Ref, ["b0", "b1"], TimeSpan.FromSeconds(10)), TimeSpan.FromMilliseconds(10), new JobIntakeOptions()));
+        var intake = Sys.ActorOf(TenantIntakeActor.Props(new FleetBoards(boards.Ref, ["b0", "b1"], TimeSpan.FromSeconds(10)), TimeSpan.FromMilliseconds(10), new JobIntakeOptions(), TimeProvider.System));
         return (intake, boards);
     }
 
@@ -28,7 +28,7 @@ public sealed class FleetIntakeKeyTests : Akka.TestKit.Xunit2.TestKit
         var (intake, boards) = Start();
         var id = Guid.NewGuid();
 
-        intake.Tell(new TenantCommands.Submit("alice", new JobCommands.Submit(Keyed)));
+        intake.Tell(new TenantCommands.Submit("alice", new JobCommands.Submit(Keyed), DateTimeOffset.MaxValue));
 
         for (var i = 0; i < 2; i++)
         {
@@ -47,7 +47,7 @@ public sealed class FleetIntakeKeyTests : Akka.TestKit.Xunit2.TestKit
     {
         var (intake, boards) = Start();
 
-        intake.Tell(new TenantCommands.Submit("alice", new JobCommands.Submit(Keyed)));
+        intake.Tell(new TenantCommands.Submit("alice", new JobCommands.Submit(Keyed), DateTimeOffset.MaxValue));
 
         var first = boards.ExpectMsg<BoardCommands.FindKey>();
         boards.Reply(new JobReplies.KeyHeld(false));
@@ -68,8 +68,8 @@ public sealed class FleetIntakeKeyTests : Akka.TestKit.Xunit2.TestKit
         var id = Guid.NewGuid();
         BoardReplies.Load Idle(string board) => new(board, "node", [], 1, 1, [], [], [], []);
 
-        intake.Tell(new TenantCommands.Submit("alice", new JobCommands.Submit(Keyed)));
-        intake.Tell(new TenantCommands.Submit("alice", new JobCommands.Submit(Keyed)));
+        intake.Tell(new TenantCommands.Submit("alice", new JobCommands.Submit(Keyed), DateTimeOffset.MaxValue));
+        intake.Tell(new TenantCommands.Submit("alice", new JobCommands.Submit(Keyed), DateTimeOffset.MaxValue));
 
         for (var i = 0; i < 2; i++)
         {
@@ -102,7 +102,7 @@ public sealed class FleetIntakeKeyTests : Akka.TestKit.Xunit2.TestKit
     {
         var boards = CreateTestProbe();
         var tenants = CreateTestProbe();
-        var fleet = Sys.ActorOf(FleetIntakeActor.Props(new FleetBoards(boards.Ref, ["b0", "b1"], TimeSpan.FromSeconds(10)), tenants.Ref));
+        var fleet = Sys.ActorOf(FleetIntakeActor.Props(new FleetBoards(boards.Ref, ["b0", "b1"], TimeSpan.FromSeconds(10)), tenants.Ref, TimeProvider.System));
         // It wakes every board first.
         Assert.Equal(["b0", "b1"], new[] { boards.ExpectMsg<BoardCommands.GetLoad>().Board, boards.ExpectMsg<BoardCommands.GetLoad>().Board });
         var id = Guid.NewGuid();
@@ -111,7 +111,22 @@ public sealed class FleetIntakeKeyTests : Akka.TestKit.Xunit2.TestKit
 
         var submit = tenants.ExpectMsg<TenantCommands.Submit>();
         Assert.Equal(("alice", Keyed), (submit.Tenant, submit.Job.Request));
+        // The caller waits as long as for a board (10 s here): past that the tenant's intake does not place it.
+        Assert.InRange(submit.NotAfter - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10));
         tenants.Reply(new JobReplies.Accepted(id, Duplicate: false));
         ExpectMsg<JobReplies.Accepted>(a => Assert.Equal(id, a.JobId));
+    }
+
+    [Fact]
+    public void A_submission_still_waiting_when_its_caller_stopped_waiting_is_refused_unplaced()
+    {
+        var (intake, boards) = Start();
+
+        intake.Tell(new TenantCommands.Submit("alice", new JobCommands.Submit(Keyed), DateTimeOffset.UtcNow - TimeSpan.FromSeconds(1)));
+
+        var refused = ExpectMsg<JobReplies.Rejected>();
+        Assert.Equal(RejectionCode.JournalUnavailable, refused.Code);
+        Assert.Contains("waited behind tenant 'alice''s others past its caller's timeout and was not placed", refused.Message);
+        boards.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 }
