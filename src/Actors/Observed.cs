@@ -18,14 +18,14 @@ public static class Observed
     /// <summary>The snapshot store holds the region's state up to its <paramref name="SequenceNr"/>-th event (a restart replays only what came after).</summary>
     public sealed record RegionSnapshotted(string Board, string Partition, long SequenceNr);
 
-    /// <summary>A job of <paramref name="Tenant"/> started <paramref name="Wait"/> after it was accepted (its first start).</summary>
-    public sealed record JobWaited(string Module, TimeSpan Wait, string Tenant);
+    /// <summary>A job of <paramref name="Tenant"/> on <paramref name="Board"/> started <paramref name="Wait"/> after it was accepted (its first start).</summary>
+    public sealed record JobWaited(string Board, string Module, TimeSpan Wait, string Tenant);
 
-    /// <summary>A job ran on its module for <paramref name="Ran"/> (as the module measured it) and completed.</summary>
-    public sealed record JobRan(string Module, TimeSpan Ran);
+    /// <summary>A job ran on its module of <paramref name="Board"/> for <paramref name="Ran"/> (as the module measured it) and completed.</summary>
+    public sealed record JobRan(string Board, string Module, TimeSpan Ran);
 
-    /// <summary>A job's outcome is stored: <paramref name="State"/> is completed, failed or cancelled.</summary>
-    public sealed record JobFinished(string Module, JobState State);
+    /// <summary>A job's outcome is stored by <paramref name="Board"/>'s intake: <paramref name="State"/> is completed, failed or cancelled.</summary>
+    public sealed record JobFinished(string Board, string Module, JobState State);
 
     /// <summary>
     /// The job intake stored <paramref name="Event"/> of a job of <paramref name="Tenant"/> as the

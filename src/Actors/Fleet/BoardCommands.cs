@@ -37,4 +37,29 @@ public static class BoardCommands
     public sealed record ListJobs(
         [property: Key(0)] string Board,
         [property: Key(1)] JobCommands.ListJobs Query) : IBoardCommand;
+
+    /// <summary>An operator's load of <see cref="Module"/> into a partition of the board; answered as <see cref="Regions.RegionCommands.Load"/> is, or with <see cref="BoardReplies.Refused"/>.</summary>
+    [MessagePackObject]
+    public sealed record LoadRegion(
+        [property: Key(0)] string Board,
+        [property: Key(1)] string Partition,
+        [property: Key(2)] string Module) : IBoardCommand;
+
+    /// <summary>An operator clears a partition's fault; answered with the partition's <see cref="Regions.RegionReplies.State"/> after it, or with <see cref="BoardReplies.Refused"/>.</summary>
+    [MessagePackObject]
+    public sealed record ResetRegion(
+        [property: Key(0)] string Board,
+        [property: Key(1)] string Partition,
+        [property: Key(2)] string By) : IBoardCommand;
+
+    /// <summary>A configuration bit flipped in the partition's frames of the simulated board (fault injection); answered with <see cref="BoardReplies.Struck"/> or <see cref="BoardReplies.Refused"/>.</summary>
+    [MessagePackObject]
+    public sealed record StrikeRegion(
+        [property: Key(0)] string Board,
+        [property: Key(1)] string Partition,
+        [property: Key(2)] bool Correctable) : IBoardCommand;
+
+    /// <summary>The board's metrics in Prometheus' text format, each series labelled with the board; answered with <see cref="BoardReplies.Metrics"/>.</summary>
+    [MessagePackObject]
+    public sealed record GetMetrics([property: Key(0)] string Board) : IBoardCommand;
 }

@@ -6,6 +6,26 @@ namespace Dpr.Actors.Fleet;
 
 public static class BoardReplies
 {
+    /// <summary>A command the board refused as the HTTP API would on a single node: the status, the field at fault and why.</summary>
+    [MessagePackObject]
+    public sealed record Refused(
+        [property: Key(0)] int Status,
+        [property: Key(1)] string Field,
+        [property: Key(2)] string Reason) : IDprMessage;
+
+    /// <summary>The configuration bit a <see cref="BoardCommands.StrikeRegion"/> flipped: frame address, word and bit.</summary>
+    [MessagePackObject]
+    public sealed record Struck(
+        [property: Key(0)] uint Frame,
+        [property: Key(1)] int Word,
+        [property: Key(2)] int Bit) : IDprMessage;
+
+    /// <summary>A board's metrics in Prometheus' text format (the answer to <see cref="BoardCommands.GetMetrics"/>).</summary>
+    [MessagePackObject]
+    public sealed record Metrics(
+        [property: Key(0)] string Board,
+        [property: Key(1)] string Text) : IDprMessage;
+
     /// <summary>A board's partitions (the answer to <see cref="BoardCommands.GetRegions"/>).</summary>
     [MessagePackObject]
     public sealed record Regions(

@@ -71,7 +71,7 @@ public sealed class JobDispatcherActor : ReceiveActor, IWithTimers
                 {
                     _estimator.Observe(size, done.Ran);
                 }
-                Context.System.EventStream.Publish(new Observed.JobRan(open.Request.Module, done.Ran));
+                Context.System.EventStream.Publish(new Observed.JobRan(_board, open.Request.Module, done.Ran));
             }
             Finish(done.JobId, done.Partition, done.Result.Output, done.Ran);
         });

@@ -378,12 +378,12 @@ public sealed class JobIntakeActor : ReceivePersistentActor, IWithTimers
             _finishing.Remove(e.JobId);
             if (e is JobStarted started && before.Jobs.GetValueOrDefault(e.JobId) is { State: JobState.Queued } job)
             {
-                Context.System.EventStream.Publish(new Observed.JobWaited(job.Module, started.At - job.AcceptedAt, job.Tenant));
+                Context.System.EventStream.Publish(new Observed.JobWaited(_board, job.Module, started.At - job.AcceptedAt, job.Tenant));
             }
             else if (e is JobCompleted or JobFailed or JobCancelled
                 && before.Jobs.GetValueOrDefault(e.JobId) is { IsOpen: true } open && _state.Jobs.GetValueOrDefault(e.JobId) is { IsOpen: false } finished)
             {
-                Context.System.EventStream.Publish(new Observed.JobFinished(open.Module, finished.State));
+                Context.System.EventStream.Publish(new Observed.JobFinished(_board, open.Module, finished.State));
             }
             return;
         }

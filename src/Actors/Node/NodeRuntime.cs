@@ -68,6 +68,9 @@ public sealed class NodeRuntime : IDisposable
     /// <summary>Every top-level actor started, regions first.</summary>
     public IEnumerable<IActorRef> Actors => [.. _regions.Values, .. new[] { _semMonitor, _intake, _dispatcher, _storage }.OfType<IActorRef>()];
 
+    /// <summary>The partitions that host modules (each gets a region manager), whether or not the regions have started.</summary>
+    public IReadOnlyList<string> HostedPartitions => [.. Hosted.Select(p => p.Name)];
+
     private List<Partition> Hosted =>
         [.. _parts.Board.Partitions.Where(p => _parts.Catalog.Modules.Any(m => m.Partition == p))];
 

@@ -68,5 +68,13 @@ public static class DprManifests
         [typeof(BoardCommands.FindKey)] = "board-find-key.v1",
         [typeof(BoardReplies.Regions)] = "board-regions.v1",
         [typeof(BoardReplies.Load)] = "board-load.v1",
+        [typeof(BoardCommands.LoadRegion)] = "board-load-region.v1",
+        [typeof(BoardCommands.ResetRegion)] = "board-reset-region.v1",
+        [typeof(BoardCommands.StrikeRegion)] = "board-strike-region.v1",
+        [typeof(BoardCommands.GetMetrics)] = "board-get-metrics.v1",
+        [typeof(BoardReplies.Refused)] = "board-refused.v1",
+        [typeof(BoardReplies.Struck)] = "board-struck.v1",
+        [typeof(BoardReplies.Metrics)] = "board-metrics.v1",
+        [typeof(TenantCommands.Submit)] = "tenant-submit.v1",
     };
 }

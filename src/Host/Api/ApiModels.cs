@@ -49,7 +49,8 @@ public sealed record RegionListDto(IReadOnlyList<RegionDto> Regions, string Plac
 /// <summary>An injected upset (simulated board only): the partition, and the frame, word and bit flipped.</summary>
 public sealed record UpsetDto(bool Correctable = false);
 
-public sealed record InjectedUpsetDto(string Partition, string Frame, int Word, int Bit, bool Correctable);
+/// <param name="Board">On a fleet node, the board struck; null on a single node.</param>
+public sealed record InjectedUpsetDto(string Partition, string Frame, int Word, int Bit, bool Correctable, string? Board = null);
 
 public sealed record LoadDto(string? Module);
 
@@ -64,9 +65,10 @@ public sealed record ModuleListDto(IReadOnlyList<ModuleDto> Modules, IReadOnlyLi
 /// <param name="Field">The manifest field at fault (<c>signature</c>, <c>sha256</c>, <c>image</c>...).</param>
 public sealed record RefusedModuleDto(string File, string Field, string Reason);
 
+/// <param name="Board">On a fleet node, the board of the partition (docs/fleet.md); null on a single node.</param>
 public sealed record SwapDto(
     string Partition, long Sequence, Guid SwapId, string Module, string Outcome, string? Reason, int Attempt, long? Bytes,
-    double? TransferMs, double? TotalMs, string? Failure, DateTimeOffset At);
+    double? TransferMs, double? TotalMs, string? Failure, DateTimeOffset At, string? Board = null);
 
 public sealed record SwapPageDto(IReadOnlyList<SwapDto> Swaps, string? Next);
 

@@ -60,29 +60,43 @@ public sealed class ChaosInjector : IDisposable
     /// <summary>An upset in <paramref name="partition"/> (null: the static design), reported by the SEM controller at once; the service reacts as on a board.</summary>
     public InjectedUpset InjectUpset(string by, string? partition, bool correctable)
     {
-        var board = Simulated();
-        var target = partition is null ? null : _node.Regions.ContainsKey(partition)
-            ? _node.Board.Partition(partition)
-            : throw ApiProblem.NotFound("partition", $"no partition '{partition}'; known: {string.Join(", ", _node.Regions.Keys.Order(StringComparer.Ordinal))}");
+        var upset = Strike(_node, partition, correctable);
+        Injected(by, partition, upset);
+        return upset;
+    }
+
+    /// <summary>
+    /// A configuration bit flipped in <paramref name="partition"/> (null: the static design) of <paramref name="node"/>'s
+    /// simulated board, reported by its SEM controller at once; on a fleet's board by the board's entity, which answers
+    /// the node that took the request (<see cref="Injected"/> counts and logs it there).
+    /// </summary>
+    public static InjectedUpset Strike(DprNode node, string? partition, bool correctable)
+    {
+        var board = Simulated(node);
+        var target = partition is null ? null : node.Regions.ContainsKey(partition)
+            ? node.Board.Partition(partition)
+            : throw ApiProblem.NotFound("partition", $"no partition '{partition}'; known: {string.Join(", ", node.Regions.Keys.Order(StringComparer.Ordinal))}");
         if (board.Sem.State != SemState.Observation)
         {
             throw ApiProblem.Conflict($"the SEM controller is not observing ({board.Sem.State}): after an uncorrectable upset it waits until the partition is reloaded (in the static design: until the service restarts); try again then");
         }
-        InjectedUpset upset;
         try
         {
-            upset = board.Strike(target, correctable);
+            return board.Strike(target, correctable);
         }
         catch (InvalidOperationException e)
         {
             // Another injection got there first.
             throw ApiProblem.Conflict(e.Message);
         }
-        var kind = correctable ? "sem-correctable" : "sem-uncorrectable";
-        _metrics.ChaosInjected(kind);
+    }
+
+    /// <summary>An upset injected in <paramref name="target"/> (null: the static design): counted and logged.</summary>
+    public void Injected(string by, string? target, InjectedUpset upset)
+    {
+        _metrics.ChaosInjected(upset.Correctable ? "sem-correctable" : "sem-uncorrectable");
         _log.LogInformation("Chaos: {By} injected {Kind} upset in {Target} at frame 0x{Frame:X8} word {Word} bit {Bit}",
-            by, correctable ? "a correctable" : "an uncorrectable", partition ?? "the static design", upset.Frame.Value, upset.Word, upset.Bit);
-        return upset;
+            by, upset.Correctable ? "a correctable" : "an uncorrectable", target ?? "the static design", upset.Frame.Value, upset.Word, upset.Bit);
     }
 
     /// <summary>The next <paramref name="count"/> port writes fail as <paramref name="kind"/> says.</summary>
@@ -166,8 +180,10 @@ public sealed class ChaosInjector : IDisposable
     public void EnsureSimulated() => Simulated();
 
     /// <summary>The simulated board, or the refusal that says why a real one is never injected into.</summary>
-    private SimulatedBoard Simulated() => _node.Simulated ?? throw new ApiProblem(StatusCodes.Status409Conflict, "port",
-        $"faults are injected only into the simulated board; this service drives {_node.Board.Name} through its {_node.Port.Name} port (Dpr:Port={_node.Options.Port}), real hardware is never faulted on purpose");
+    private SimulatedBoard Simulated() => Simulated(_node);
+
+    private static SimulatedBoard Simulated(DprNode node) => node.Simulated ?? throw new ApiProblem(StatusCodes.Status409Conflict, "port",
+        $"faults are injected only into the simulated board; this service drives {node.Board.Name} through its {node.Port.Name} port (Dpr:Port={node.Options.Port}), real hardware is never faulted on purpose");
 
     private FaultPlan PortFaults()
     {

@@ -15,9 +15,13 @@ namespace Dpr.Host.Api;
 /// each twice the last, until it has enough swaps or reaches the oldest event kept (region managers
 /// delete events past <c>Dpr:SwapHistoryDays</c>). Nothing but each partition's lowest and highest
 /// sequence number is cached, so memory does not grow with the history. Pages are newest first; the
-/// cursor holds, per partition, the sequence number the next page starts below.
+/// cursor holds, per partition, the sequence number the next page starts below. On a fleet node the history is
+/// every board's (their journals are in the shared database), each swap with its board, the cursor's partitions
+/// named <c>board/partition</c>.
 /// </summary>
-public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<string> partitions)
+/// <param name="boards">The board on a single node; every board of the fleet on a fleet node.</param>
+/// <param name="fleet">Whether the swaps carry their board (a fleet node).</param>
+public sealed class SwapHistory(ActorSystem system, IReadOnlyList<string> boards, IEnumerable<string> partitions, bool fleet)
 {
     /// <summary>Events read by a page's first query per partition; doubled for each further one (a stretch of upsets holds no swaps), up to <see cref="LargestWindow"/>.</summary>
     private const int FirstWindow = 64;
@@ -25,22 +29,26 @@ public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<st
 
     private readonly SqlReadJournal _journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(JournalSettings.RegionsQuery);
     private readonly IMaterializer _materializer = system.Materializer();
-    private readonly Dictionary<string, Bounds> _partitions = partitions.ToDictionary(p => p, p => new Bounds(RegionManagerActor.PersistenceIdFor(board, p)));
+    private readonly Dictionary<string, Bounds> _partitions = boards.SelectMany(b => partitions.Select(p => new Bounds(fleet ? b : null, p, RegionManagerActor.PersistenceIdFor(b, p))))
+        .ToDictionary(b => b.Key, StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public IReadOnlyCollection<string> Partitions => _partitions.Keys;
+    public IReadOnlyCollection<string> Partitions { get; } = [.. partitions];
+
+    public IReadOnlyList<string> Boards => boards;
 
     /// <exception cref="FormatException">The cursor is not one this history made.</exception>
-    public async Task<SwapPageDto> PageAsync(string? partition, int limit, string? before, CancellationToken cancel)
+    /// <param name="board">Only this board's swaps (one of <see cref="Boards"/>); null for every board's.</param>
+    public async Task<SwapPageDto> PageAsync(string? board, string? partition, int limit, string? before, CancellationToken cancel)
     {
         var cursor = Cursor.Parse(before);
         await _gate.WaitAsync(cancel);
         try
         {
             var candidates = new List<SwapDto>();
-            foreach (var (name, bounds) in _partitions.Where(p => partition is null || p.Key == partition))
+            foreach (var (key, bounds) in _partitions.Where(p => (partition is null || p.Value.Partition == partition) && (board is null || p.Value.Board is null || p.Value.Board == board)))
             {
-                candidates.AddRange(await SwapsBelowAsync(name, bounds, cursor.GetValueOrDefault(name, long.MaxValue), limit + 1, cancel));
+                candidates.AddRange(await SwapsBelowAsync(bounds, cursor.GetValueOrDefault(key, long.MaxValue), limit + 1, cancel));
             }
             var page = candidates.OrderByDescending(s => s.At).ThenByDescending(s => s.Sequence).ToList();
             var taken = page.Take(limit).ToList();
@@ -49,7 +57,7 @@ public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<st
                 return new SwapPageDto(taken, null);
             }
             var next = new Dictionary<string, long>(cursor);
-            foreach (var group in taken.GroupBy(s => s.Partition))
+            foreach (var group in taken.GroupBy(s => Bounds.KeyOf(s.Board, s.Partition)))
             {
                 next[group.Key] = group.Min(s => s.Sequence);
             }
@@ -62,7 +70,7 @@ public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<st
     }
 
     /// <summary>Up to <paramref name="count"/> swaps of the partition below <paramref name="below"/>, newest first.</summary>
-    private async Task<List<SwapDto>> SwapsBelowAsync(string partition, Bounds bounds, long below, int count, CancellationToken cancel)
+    private async Task<List<SwapDto>> SwapsBelowAsync(Bounds bounds, long below, int count, CancellationToken cancel)
     {
         var (lowest, highest) = await RefreshAsync(bounds, cancel);
         var swaps = new List<SwapDto>();
@@ -80,9 +88,9 @@ public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<st
             }
             for (var i = events.Count - 1; i >= 0 && swaps.Count < count; i--)
             {
-                if (events[i].SequenceNr >= from && ToSwap(partition, events[i], started) is { } swap)
+                if (events[i].SequenceNr >= from && ToSwap(bounds.Partition, events[i], started) is { } swap)
                 {
-                    swaps.Add(swap);
+                    swaps.Add(swap with { Board = bounds.Board });
                 }
             }
             to = from - 1;
@@ -155,9 +163,19 @@ public sealed class SwapHistory(ActorSystem system, string board, IEnumerable<st
     };
 
     /// <summary>What is cached of a partition's journal: where it starts and ends (only ever rising).</summary>
-    private sealed class Bounds(string persistenceId)
+    /// <param name="board">On a fleet node, the partition's board; null on a single node.</param>
+    private sealed class Bounds(string? board, string partition, string persistenceId)
     {
+        public string? Board { get; } = board;
+
+        public string Partition { get; } = partition;
+
+        /// <summary>Its name in a cursor: the partition, or on a fleet node <c>board/partition</c>.</summary>
+        public string Key => KeyOf(Board, Partition);
+
         public string PersistenceId { get; } = persistenceId;
+
+        public static string KeyOf(string? board, string partition) => board is null ? partition : $"{board}/{partition}";
 
         public long Lowest { get; set; }
 

@@ -124,17 +124,20 @@ public static class ClientCommands
     {
         var partition = new Argument<string>("PARTITION");
         var module = new Argument<string>("MODULE");
-        var load = With(new Command("load", "Load a module into a partition (admin key).") { partition, module });
+        Option<string?> Board() => new("--board") { Description = "The partition's board, as `dpr boards` lists it (required against a fleet node)." };
+        var loadBoard = Board();
+        var load = With(new Command("load", "Load a module into a partition (admin key).") { partition, module, loadBoard });
         Set(load, async (parse, client, console) =>
         {
-            var loaded = await client.LoadAsync(parse.GetValue(partition)!, parse.GetValue(module)!);
+            var loaded = await client.LoadAsync(parse.GetValue(partition)!, parse.GetValue(module)!, parse.GetValue(loadBoard));
             return Print(parse, console, loaded, () => Table(["partition", "module", "swap"], [[loaded.Partition, loaded.Module, loaded.Hit ? "none (already loaded)" : "done"]]));
         });
         var resetPartition = new Argument<string>("PARTITION");
-        var reset = With(new Command("reset", "Clear a faulted partition (admin key).") { resetPartition });
+        var resetBoard = Board();
+        var reset = With(new Command("reset", "Clear a faulted partition (admin key).") { resetPartition, resetBoard });
         Set(reset, async (parse, client, console) =>
         {
-            var region = await client.ResetAsync(parse.GetValue(resetPartition)!);
+            var region = await client.ResetAsync(parse.GetValue(resetPartition)!, parse.GetValue(resetBoard));
             return Print(parse, console, region, () => RegionTable([region]));
         });
         var command = With(new Command("regions", "The board's partitions: status, module, swaps.") { load, reset });
@@ -151,13 +154,14 @@ public static class ClientCommands
         var partition = new Option<string?>("--partition") { Description = "Only this partition." };
         var limit = new Option<int>("--limit") { Description = "How many, newest first.", DefaultValueFactory = _ => 20 };
         var before = new Option<string?>("--before") { Description = "The cursor a previous page printed." };
-        var command = With(new Command("swaps", "The recorded swap history, newest first.") { partition, limit, before });
+        var board = new Option<string?>("--board") { Description = "Only this board's (on a fleet node)." };
+        var command = With(new Command("swaps", "The recorded swap history, newest first.") { partition, limit, before, board });
         Set(command, async (parse, client, console) =>
         {
-            var page = await client.SwapsAsync(parse.GetValue(partition), parse.GetValue(limit), parse.GetValue(before));
-            Print(parse, console, page, () => Table(
+            var page = await client.SwapsAsync(parse.GetValue(partition), parse.GetValue(limit), parse.GetValue(before), parse.GetValue(board));
+            Print(parse, console, page, () => WithBoards(
                 ["at", "partition", "module", "outcome", "reason", "attempt", "total ms", "failure"],
-                page.Swaps.Select(s => new[] { s.At.ToString("u"), s.Partition, s.Module, s.Outcome, s.Reason ?? "", s.Attempt.ToString(), s.TotalMs?.ToString("0.###") ?? "", s.Failure ?? "" })));
+                page.Swaps.Select(s => (s.Board, new[] { s.At.ToString("u"), s.Partition, s.Module, s.Outcome, s.Reason ?? "", s.Attempt.ToString(), s.TotalMs?.ToString("0.###") ?? "", s.Failure ?? "" }))));
             if (!parse.GetValue(Json) && page.Next is { } next)
             {
                 console.MarkupLineInterpolated($"more: dpr swaps --before {next}");
@@ -269,9 +273,18 @@ public static class ClientCommands
         return table;
     }
 
-    private static Table RegionTable(IEnumerable<RegionDto> regions) => Table(
+    private static Table RegionTable(IEnumerable<RegionDto> regions) => WithBoards(
         ["partition", "status", "module", "swaps", "failed", "fault", "loaded at"],
-        regions.Select(r => new[] { r.Partition, r.Status, r.Module ?? r.PendingModule ?? "", r.Swaps.ToString(), r.FailedSwaps.ToString(), r.FaultReason ?? "", r.LoadedAt?.ToString("u") ?? "" }));
+        regions.Select(r => (r.Board, new[] { r.Partition, r.Status, r.Module ?? r.PendingModule ?? "", r.Swaps.ToString(), r.FailedSwaps.ToString(), r.FaultReason ?? "", r.LoadedAt?.ToString("u") ?? "" })));
+
+    /// <summary>A table with a first column <c>board</c> when the rows carry one (a fleet node's), without it otherwise.</summary>
+    private static Table WithBoards(string[] columns, IEnumerable<(string? Board, string[] Row)> rows)
+    {
+        var all = rows.ToList();
+        return all.Any(r => r.Board is not null)
+            ? Table(["board", .. columns], all.Select(r => (string[])[r.Board ?? "", .. r.Row]))
+            : Table(columns, all.Select(r => r.Row));
+    }
 
     /// <summary>The job bodies of a file: one object, or an array of them.</summary>
     private static IEnumerable<(string Source, JsonElement Body)> Read(FileInfo file)

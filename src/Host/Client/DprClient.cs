@@ -42,18 +42,24 @@ public sealed class DprClient(HttpClient http) : IDisposable
 
     public Task<RegionListDto> RegionsAsync(CancellationToken cancel = default) => SendAsync<RegionListDto>(HttpMethod.Get, "/v1/regions", null, cancel);
 
-    public Task<LoadedDto> LoadAsync(string partition, string module, CancellationToken cancel = default) =>
-        SendAsync<LoadedDto>(HttpMethod.Post, $"/v1/regions/{Uri.EscapeDataString(partition)}/load", new LoadDto(module), cancel);
+    /// <param name="board">The board of the partition (a fleet's: <c>pynq-z2-1</c>); null for the service's one board.</param>
+    public Task<LoadedDto> LoadAsync(string partition, string module, string? board = null, CancellationToken cancel = default) =>
+        SendAsync<LoadedDto>(HttpMethod.Post, RegionPath(board, partition, "load"), new LoadDto(module), cancel);
 
-    public Task<RegionDto> ResetAsync(string partition, CancellationToken cancel = default) =>
-        SendAsync<RegionDto>(HttpMethod.Post, $"/v1/regions/{Uri.EscapeDataString(partition)}/reset", null, cancel);
+    /// <param name="board">The board of the partition (a fleet's: <c>pynq-z2-1</c>); null for the service's one board.</param>
+    public Task<RegionDto> ResetAsync(string partition, string? board = null, CancellationToken cancel = default) =>
+        SendAsync<RegionDto>(HttpMethod.Post, RegionPath(board, partition, "reset"), null, cancel);
+
+    private static string RegionPath(string? board, string partition, string command) =>
+        $"/v1/{(board is null ? "" : $"boards/{Uri.EscapeDataString(board)}/")}regions/{Uri.EscapeDataString(partition)}/{command}";
 
     public Task<ModuleListDto> ModulesAsync(CancellationToken cancel = default) => SendAsync<ModuleListDto>(HttpMethod.Get, "/v1/modules", null, cancel);
 
-    public Task<SwapPageDto> SwapsAsync(string? partition, int limit, string? before, CancellationToken cancel = default) =>
+    /// <param name="board">Only this board's swaps (on a fleet node); null for every board's.</param>
+    public Task<SwapPageDto> SwapsAsync(string? partition, int limit, string? before, string? board = null, CancellationToken cancel = default) =>
         SendAsync<SwapPageDto>(
             HttpMethod.Get,
-            $"/v1/swaps?limit={limit}{(partition is null ? "" : "&partition=" + Uri.EscapeDataString(partition))}{(before is null ? "" : "&before=" + Uri.EscapeDataString(before))}",
+            $"/v1/swaps?limit={limit}{(board is null ? "" : "&board=" + Uri.EscapeDataString(board))}{(partition is null ? "" : "&partition=" + Uri.EscapeDataString(partition))}{(before is null ? "" : "&before=" + Uri.EscapeDataString(before))}",
             null, cancel);
 
     public Task<AuditPageDto> AuditAsync(int limit, string? before, CancellationToken cancel = default) =>

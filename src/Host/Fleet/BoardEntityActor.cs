@@ -2,6 +2,8 @@ using Akka.Actor;
 using Akka.Cluster;
 using Dpr.Actors.Fleet;
 using Dpr.Actors.Jobs;
+using Dpr.Actors.Regions;
+using Dpr.Host.Api;
 using Dpr.Host.Service;
 
 namespace Dpr.Host.Fleet;
@@ -19,6 +21,7 @@ public sealed class BoardEntityActor : ReceiveActor
     private readonly string _boardId;
     private readonly Func<string, DprNode> _create;
     private DprNode? _node;
+    private DprMetrics? _metrics;
 
     public BoardEntityActor(string boardId, Func<string, DprNode> create)
     {
@@ -30,6 +33,10 @@ public sealed class BoardEntityActor : ReceiveActor
         Receive<BoardCommands.FindKey>(find => Node.Intake.Forward(find.Query));
         Receive<BoardCommands.GetLoad>(_ => BoardLoads.ReadAsync(Node, Cluster.Get(Context.System).SelfAddress.ToString()).PipeTo(Sender));
         Receive<BoardCommands.GetRegions>(_ => RegionsAsync(_boardId, Node).PipeTo(Sender));
+        Receive<BoardCommands.LoadRegion>(load => Region(load.Partition, region => region.Forward(new RegionCommands.Load(load.Module))));
+        Receive<BoardCommands.ResetRegion>(reset => Region(reset.Partition, region => ResetAsync(region, reset.By, Node.Options.AskTimeout).PipeTo(Sender)));
+        Receive<BoardCommands.StrikeRegion>(strike => Sender.Tell(Strike(Node, strike)));
+        Receive<BoardCommands.GetMetrics>(_ => MetricsAsync(_boardId, _metrics!).PipeTo(Sender));
         Receive<HandOff>(_ => DrainAsync(Node).PipeTo(Self));
         Receive<Drained>(_ => Context.Stop(Self));
     }
@@ -43,9 +50,43 @@ public sealed class BoardEntityActor : ReceiveActor
         _node = _create(_boardId);
         _node.StartRegions(Context);
         _node.StartJobs(Context);
+        _metrics = DprMetrics.ForBoard(_boardId);
+        _metrics.ObserveBoard(Context, _node.Intake, _node.Options.AskTimeout);
     }
 
     protected override void PostStop() => _node?.Dispose();
+
+    /// <summary>The partition's region manager to <paramref name="use"/>, or a 404 to the sender as on a single node.</summary>
+    private void Region(string partition, Action<IActorRef> use)
+    {
+        if (Node.Regions.GetValueOrDefault(partition) is { } region)
+        {
+            use(region);
+            return;
+        }
+        Sender.Tell(new BoardReplies.Refused(404, "partition", $"no partition '{partition}' on board {_boardId}; known: {string.Join(", ", Node.Regions.Keys.Order(StringComparer.Ordinal))}"));
+    }
+
+    private static async Task<RegionReplies.State> ResetAsync(IActorRef region, string by, TimeSpan timeout)
+    {
+        await region.Ask<object>(new RegionCommands.Reset(by), timeout);
+        return await region.Ask<RegionReplies.State>(new RegionCommands.GetState(), timeout);
+    }
+
+    private static object Strike(DprNode node, BoardCommands.StrikeRegion strike)
+    {
+        try
+        {
+            var upset = ChaosInjector.Strike(node, strike.Partition, strike.Correctable);
+            return new BoardReplies.Struck(upset.Frame.Value, upset.Word, upset.Bit);
+        }
+        catch (ApiProblem refused)
+        {
+            return new BoardReplies.Refused(refused.Status, refused.Field, refused.Message);
+        }
+    }
+
+    private static async Task<BoardReplies.Metrics> MetricsAsync(string boardId, DprMetrics metrics) => new(boardId, await metrics.ExportAsync(CancellationToken.None));
 
     private static async Task<BoardReplies.Regions> RegionsAsync(string boardId, DprNode node) => new(boardId, await BoardLoads.RegionsAsync(node));
 

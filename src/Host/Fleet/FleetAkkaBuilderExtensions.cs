@@ -15,11 +15,14 @@ public static class FleetAkkaBuilderExtensions
     /// <summary>The shard region (or, on a gateway without boards, its proxy) of the fleet's board entities.</summary>
     public const string BoardRegion = "board";
 
+    /// <summary>The shard region of the tenants' job intakes (<see cref="TenantIntakeActor"/>), on every member.</summary>
+    public const string TenantRegion = "tenant-intake";
+
     /// <summary>
     /// Remoting on <c>Dpr:Cluster:Hostname/Port</c>, cluster membership through the seed nodes with the
     /// node's roles and the split-brain resolver, the board entities sharded by board id (remember-entities
-    /// in the journal: a board's actors come back after its node restarts or dies), and the fleet's intake
-    /// in the place of the node's own.
+    /// in the journal: a board's actors come back after its node restarts or dies), the tenants' intakes sharded
+    /// by tenant on every member, and the fleet's intake in the place of the node's own.
     /// </summary>
     public static AkkaConfigurationBuilder WithDprFleet(this AkkaConfigurationBuilder builder, DprNode node)
     {
@@ -71,9 +74,17 @@ public static class FleetAkkaBuilderExtensions
             builder.WithShardRegionProxy<BoardEntityActor>(BoardRegion, ClusterSettings.BoardRole, extractor);
         }
         var quotas = new JobIntakeOptions(MaxOpenJobsPerTenant: node.Options.MaxOpenJobsPerTenant, MaxOpenWorkPerTenant: TimeSpan.FromSeconds(node.Options.MaxOpenWorkSecondsPerTenant));
+        // No role: any member, gateway or board, decides the submissions of the tenants whose shards it holds. Nothing
+        // to remember: an intake keeps no state between submissions, so one that stops (idle, hand-off) starts on demand.
+        builder.WithShardRegion<TenantIntakeActor>(
+            TenantRegion,
+            (_, registry) => _ => TenantIntakeActor.Props(new FleetBoards(registry.Get<BoardEntityActor>(), ids, node.Options.AskTimeout), cluster.PlacementWithin, quotas, TimeProvider.System),
+            new TenantMessageExtractor(),
+            new ShardOptions { StateStoreMode = StateStoreMode.Persistence });
         return builder.WithActors((system, registry) =>
         {
-            var fleet = system.ActorOf(FleetIntakeActor.Props(registry.Get<BoardEntityActor>(), ids, cluster.PlacementWithin, node.Options.AskTimeout, quotas), "fleet");
+            var boards = new FleetBoards(registry.Get<BoardEntityActor>(), ids, node.Options.AskTimeout);
+            var fleet = system.ActorOf(FleetIntakeActor.Props(boards, registry.Get<TenantIntakeActor>(), TimeProvider.System), "fleet");
             registry.Register<FleetIntakeActor>(fleet);
             if (cluster.DownDeadMembers)
             {

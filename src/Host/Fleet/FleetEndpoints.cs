@@ -23,6 +23,33 @@ public static class FleetEndpoints
             return new BoardListDto([.. boards.Answered.OrderBy(b => b.Board, StringComparer.Ordinal).Select(Dto)], boards.Silent);
         }).WithSummary("The boards of the fleet: where each runs, what its partitions hold, its queue; those that did not answer");
 
+    /// <summary>
+    /// <c>/metrics</c> on a fleet node: the node's own (process, authentication failures, submissions, journal) and
+    /// every board's that answers, each board's series labelled <c>board</c> (docs/fleet.md), whichever node hosts it.
+    /// </summary>
+    public static void MapFleetMetrics(this IEndpointRouteBuilder app, string path, DprMetrics metrics) =>
+        app.MapGet(path, async (HttpContext http, DprNode node) =>
+        {
+            var fleet = node.Fleet ?? throw ApiProblem.Unavailable("the fleet's actors have not started yet", TimeSpan.FromSeconds(1));
+            var ids = node.Options.Cluster.BoardIds(node.Board.Name);
+            var own = await metrics.ExportAsync(http.RequestAborted);
+            var boards = await Task.WhenAll(ids.Select(async board =>
+            {
+                try
+                {
+                    return await fleet.Ask<BoardReplies.Metrics>(new BoardCommands.GetMetrics(board), node.Options.AskTimeout, http.RequestAborted);
+                }
+                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+                {
+                    return null;
+                }
+            }));
+            var silent = ids.Where((_, i) => boards[i] is null).ToList();
+            var text = MetricsText.Merge([own, .. boards.OfType<BoardReplies.Metrics>().Select(b => b.Text)]);
+            // A comment (Prometheus skips it): whose series are missing from this scrape.
+            return Results.Text(silent.Count == 0 ? text : text + $"# boards that did not answer: {string.Join(", ", silent)}\n", "text/plain; version=0.0.4; charset=utf-8");
+        }).ExcludeFromDescription();
+
     /// <summary>Ready once every board of the fleet answers.</summary>
     public static async Task<IResult> ReadyAsync(IActorRef fleet, TimeSpan wait)
     {

@@ -107,6 +107,9 @@ public sealed class DprNode : IDisposable
     /// <summary>The region manager of each partition that hosts a module (through its back-off supervisor).</summary>
     public IReadOnlyDictionary<string, IActorRef> Regions => _runtime.Regions;
 
+    /// <summary>The partitions that host modules, the keys of <see cref="Regions"/> once they started; on a fleet node, those of every board of the fleet.</summary>
+    public IReadOnlyList<string> HostedPartitions => _runtime.HostedPartitions;
+
     /// <summary>The board's job intake; in a fleet, the fleet's (<see cref="Fleet"/>).</summary>
     public IActorRef Intake => Fleet ?? _runtime.Intake;
 

@@ -95,7 +95,8 @@ public static class DprService
         builder.Services.AddSingleton(new DiskSpace(options.DataDirectory, options.MinFreeDiskMegabytes * 1024 * 1024));
         builder.Services.AddHostedService<StorageSweepService>();
         builder.Services.AddHostedService<AuditInboxService>();
-        builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(), node.Board.Name, node.Regions.Keys));
+        builder.Services.AddSingleton(services => new SwapHistory(services.GetRequiredService<ActorSystem>(),
+            options.Cluster.Enabled ? options.Cluster.BoardIds(node.Board.Name) : [node.BoardId], node.HostedPartitions, options.Cluster.Enabled));
         builder.Services.AddAkka("dpr", akka => akka
             // The host stops the actor system after the server has finished its requests, not the CLR's exit hook before.
             .AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend)
@@ -111,7 +112,15 @@ public static class DprService
             .WithDprAudit()
             .WithActors((system, _) =>
             {
-                metrics.Observe(system, node.Intake, options.AskTimeout);
+                if (options.Cluster.Enabled)
+                {
+                    // Each board of the fleet keeps its own series (Fleet.BoardEntityActor); /metrics adds them up.
+                    metrics.ObserveFleetNode(system);
+                }
+                else
+                {
+                    metrics.Observe(system, node.Intake, options.AskTimeout);
+                }
                 DrainOnShutdown(system, node, journal);
             }));
         customize?.Invoke(builder);
@@ -123,7 +132,14 @@ public static class DprService
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", ReadyAsync).ExcludeFromDescription();
         app.UseMetricsAccess(options);
-        app.MapMetrics(MetricsAccess.Path, metrics.Registry);
+        if (options.Cluster.Enabled)
+        {
+            app.MapFleetMetrics(MetricsAccess.Path, metrics);
+        }
+        else
+        {
+            app.MapMetrics(MetricsAccess.Path, metrics.Registry);
+        }
         app.UseRateLimiter();
         var v1 = app.MapGroup("/v1").RequireTenant().RequireRateLimiting(TenantRateLimit.Policy);
         var journaled = v1.MapGroup("").RequireJournal();

@@ -30,9 +30,9 @@ public sealed class SwapHistoryTests : IAsyncLifetime
     /// <paramref name="swaps"/> swaps (every fifth failed, then retried) with an upset after every third,
     /// at times that interleave with the other partition's; returns the swaps as the history must show them.
     /// </summary>
-    private async Task<(IActorRef Writer, List<SwapDto> Swaps)> WriteAsync(string partition, int swaps, int offsetSeconds)
+    private async Task<(IActorRef Writer, List<SwapDto> Swaps)> WriteAsync(string partition, int swaps, int offsetSeconds, string board = "b")
     {
-        var writer = _system.ActorOf(Props.Create(() => new JournalWriter(RegionManagerActor.PersistenceIdFor("b", partition))));
+        var writer = _system.ActorOf(Props.Create(() => new JournalWriter(RegionManagerActor.PersistenceIdFor(board, partition))));
         var events = new List<IRegionEvent>();
         var expected = new List<SwapDto>();
         var at = T0.AddSeconds(offsetSeconds);
@@ -61,13 +61,13 @@ public sealed class SwapHistoryTests : IAsyncLifetime
         return (writer, expected);
     }
 
-    private static async Task<List<SwapPageDto>> AllPagesAsync(SwapHistory history, string? partition, int limit)
+    private static async Task<List<SwapPageDto>> AllPagesAsync(SwapHistory history, string? partition, int limit, string? board = null)
     {
         var pages = new List<SwapPageDto>();
         string? cursor = null;
         do
         {
-            var page = await history.PageAsync(partition, limit, cursor, CancellationToken.None);
+            var page = await history.PageAsync(board, partition, limit, cursor, CancellationToken.None);
             pages.Add(page);
             cursor = page.Next;
             Assert.True(pages.Count < 1000, "the history does not end");
@@ -83,7 +83,7 @@ public sealed class SwapHistoryTests : IAsyncLifetime
     {
         var (_, first) = await WriteAsync("p0", 300, 0);
         var (_, second) = await WriteAsync("p1", 40, 1);
-        var history = new SwapHistory(_system, "b", ["p0", "p1"]);
+        var history = new SwapHistory(_system, ["b"], ["p0", "p1"], fleet: false);
 
         var pages = await AllPagesAsync(history, null, 7);
 
@@ -93,11 +93,27 @@ public sealed class SwapHistoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task On_a_fleet_node_pages_hold_every_boards_swaps_once_each_with_its_board_and_a_board_alone_on_request()
+    {
+        var (_, b0) = await WriteAsync("p0", 30, 0, board: "b-0");
+        var (_, b1) = await WriteAsync("p0", 20, 1, board: "b-1");
+        var history = new SwapHistory(_system, ["b-0", "b-1"], ["p0"], fleet: true);
+        var expected0 = b0.Select(s => s with { Board = "b-0" }).ToList();
+        var expected1 = b1.Select(s => s with { Board = "b-1" }).ToList();
+
+        var pages = await AllPagesAsync(history, "p0", 6);
+
+        Assert.All(pages.SkipLast(1), p => Assert.Equal(6, p.Swaps.Count));
+        Assert.Equal(NewestFirst(expected0.Concat(expected1)), pages.SelectMany(p => p.Swaps).ToList());
+        Assert.Equal(NewestFirst(expected1), (await AllPagesAsync(history, null, 1000, board: "b-1")).Single().Swaps);
+    }
+
+    [Fact]
     public async Task A_page_sees_swaps_stored_since_the_last_and_none_the_journal_deleted()
     {
         var (writer, swaps) = await WriteAsync("p0", 50, 0);
-        var history = new SwapHistory(_system, "b", ["p0"]);
-        Assert.Equal(NewestFirst(swaps).Take(5), (await history.PageAsync(null, 5, null, CancellationToken.None)).Swaps);
+        var history = new SwapHistory(_system, ["b"], ["p0"], fleet: false);
+        Assert.Equal(NewestFirst(swaps).Take(5), (await history.PageAsync(null, null, 5, null, CancellationToken.None)).Swaps);
 
         // The region manager deleted what was past the swap history; then more swaps came.
         var deletedTo = swaps[20].Sequence;
@@ -115,9 +131,9 @@ public sealed class SwapHistoryTests : IAsyncLifetime
     [Fact]
     public async Task A_partition_without_events_has_no_swaps()
     {
-        var history = new SwapHistory(_system, "b", ["p0"]);
+        var history = new SwapHistory(_system, ["b"], ["p0"], fleet: false);
 
-        var page = await history.PageAsync(null, 10, null, CancellationToken.None);
+        var page = await history.PageAsync(null, null, 10, null, CancellationToken.None);
 
         Assert.Empty(page.Swaps);
         Assert.Null(page.Next);

@@ -112,6 +112,13 @@ public sealed class ClientVerbTests : IAsyncLifetime
 
         Assert.Contains("Loaded", Dpr("bob", "regions").Out);
         Assert.Contains("requested", Dpr("bob", "swaps", "--partition", "conv").Out);
+        // The board by name, as against a fleet node: the service's one board, or a 404 naming the field.
+        Assert.Equal(0, Dpr("ops", "regions", "load", "conv", "conv3x3_int8", "--board", "pynq-z2").Exit);
+        Assert.Contains("conv3x3_int8", Dpr("bob", "swaps", "--board", "pynq-z2", "--limit", "1").Out);
+        var (unknown, _, why) = Dpr("ops", "regions", "reset", "conv", "--board", "pynq-z2-9");
+        Assert.Equal(1, unknown);
+        Assert.StartsWith("dpr regions reset: 404", why);
+        Assert.Contains("[field board]", why);
         var modules = Dpr("bob", "modules", "list").Out;
         Assert.Contains("conv3x3_8bit", modules);
         Assert.Contains("conv5x5_int32", modules);

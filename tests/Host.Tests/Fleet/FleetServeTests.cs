@@ -22,7 +22,7 @@ namespace Dpr.Host.Tests.Fleet;
 [Collection(nameof(FleetNodes))]
 public sealed class FleetServeTests
 {
-    private static Dictionary<string, string?> Node(TemporaryPostgresCluster postgres, int port, int seedPort, int boards, double headroomMs = 25) => new()
+    internal static Dictionary<string, string?> Node(TemporaryPostgresCluster postgres, int port, int seedPort, int boards, double headroomMs = 25) => new()
     {
         ["Dpr:Journal"] = "postgres",
         ["Dpr:Connection"] = postgres.ConnectionString,
@@ -182,6 +182,6 @@ public sealed class FleetServeTests
     private static string[] Partitions(BoardListDto list) =>
         [.. list.Boards.OrderBy(b => b.Board, StringComparer.Ordinal).Select(b => $"{b.Board}: {string.Join(",", b.Loaded)}")];
 
-    private static async Task<BoardListDto> BoardsAsync(HttpClient client) =>
+    internal static async Task<BoardListDto> BoardsAsync(HttpClient client) =>
         (await client.GetFromJsonAsync<BoardListDto>("/v1/boards", ApiJson.Options))!;
 }

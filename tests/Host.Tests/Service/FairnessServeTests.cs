@@ -83,7 +83,7 @@ public class FairnessServeTests(ITestOutputHelper output)
     }
 
     /// <summary>The heavy job, random values; its reference is not computed (seconds of CPU, and nobody reads its result).</summary>
-    private static SubmitJobDto Heavy()
+    internal static SubmitJobDto Heavy()
     {
         var random = new Random(26);
         var input = new byte[1 * 32 * 128 * 128];
