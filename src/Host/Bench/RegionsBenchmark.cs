@@ -77,6 +77,11 @@ public sealed class RegionsBenchmark : IBenchmark
             console.WriteLine("SQLite, no snapshots (diagnostic)...");
             rows.Add(Measure(JournalSettings.Sqlite(Path.Combine(directory, "nosnap", "dpr.db")), catalog, warmup, swaps, snapshotEvery: int.MaxValue).Row("SQLite file (WAL), no snapshots (diagnostic)"));
 
+            // Diagnostic, not a configuration: the same snapshots into Akka's in-memory snapshot store, so this row
+            // against the file row shows what storing them in SQLite adds, and the one above what taking them does.
+            console.WriteLine("SQLite, snapshots in memory (diagnostic)...");
+            rows.Add(Measure(JournalSettings.Sqlite(Path.Combine(directory, "memsnap", "dpr.db")), catalog, warmup, swaps, snapshotsInMemory: true).Row("SQLite file (WAL), snapshots in memory (diagnostic)"));
+
             if (Directory.Exists(TmpfsDirectory))
             {
                 // Diagnostic, not a configuration: tmpfs makes fsync free, so this row minus the one above is what durability costs.
@@ -157,9 +162,11 @@ public sealed class RegionsBenchmark : IBenchmark
         };
     }
 
-    private static Swaps Measure(JournalSettings journal, Fabric.Modules.ModuleCatalog catalog, int warmup, int count, bool semTurns = false, int? snapshotEvery = null) =>
+    private static Swaps Measure(JournalSettings journal, Fabric.Modules.ModuleCatalog catalog, int warmup, int count, bool semTurns = false, int? snapshotEvery = null, bool snapshotsInMemory = false) =>
         Measure(
-            () => SimulatedConvRegion.StartSystem("dpr-bench-regions", journal),
+            () => snapshotsInMemory
+                ? journal.CreateSystem("dpr-bench-regions", Akka.Configuration.ConfigurationFactory.ParseString($"akka.loglevel = WARNING\n{JournalSettings.RegionsSnapshots}.class = \"{typeof(Akka.Persistence.Snapshot.MemorySnapshotStore).AssemblyQualifiedName}\""))
+                : SimulatedConvRegion.StartSystem("dpr-bench-regions", journal),
             SimulatedConvRegion.JournaledOptions with { SnapshotEvery = snapshotEvery ?? SimulatedConvRegion.JournaledOptions.SnapshotEvery },
             catalog, warmup, count, semTurns);
 
@@ -180,8 +187,11 @@ public sealed class RegionsBenchmark : IBenchmark
         }
         // Each checkpoint cycle runs right after an insert: the journal's insert count says in which swap (two per swap).
         var checkpointedAt = new System.Collections.Concurrent.ConcurrentQueue<long>();
-        var listener = system.ActorOf(Props.Create(() => new CheckpointListener(checkpointedAt)));
+        // Each stored snapshot, with when the region manager heard of it (SaveSnapshotSuccess).
+        var snapshotted = new System.Collections.Concurrent.ConcurrentQueue<(long SequenceNr, long At)>();
+        var listener = system.ActorOf(Props.Create(() => new JournalListener(checkpointedAt, snapshotted)));
         system.EventStream.Subscribe(listener, typeof(Actors.Observed.JournalCheckpointed));
+        system.EventStream.Subscribe(listener, typeof(Actors.Observed.RegionSnapshotted));
         var traceDirectory = Environment.GetEnvironmentVariable(TraceVariable);
         using var sampler = traceDirectory is null ? null : new AllocationSampler();
         var timed = Timed(count, i => Load(manager, modules[i % 2]));
@@ -196,6 +206,7 @@ public sealed class RegionsBenchmark : IBenchmark
                 timed.Checkpoints[swap]++;
             }
         }
+        timed.Snapshotted(snapshotted, warmup);
         timed.Trace(traceDirectory, sampler);
         system.Terminate().Wait();
         var transfer = modules.Average(m => SimulatedPortOptions.Pcap.TransferTime(catalog.Find(m)!.Image.Payload.Length).TotalMilliseconds);
@@ -279,7 +290,7 @@ public sealed class RegionsBenchmark : IBenchmark
     /// </summary>
     private static TimedSwaps Timed(int count, Action<int> swap, Func<int, long>? checkpointsIn = null)
     {
-        var timed = new TimedSwaps(new double[count], new int[count], new int[count]);
+        var timed = new TimedSwaps(new double[count], new int[count], new int[count], new long[count], new bool[count]);
         var (allocated, gen0) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0));
         var total = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
@@ -287,7 +298,8 @@ public sealed class RegionsBenchmark : IBenchmark
             var before = GC.CollectionCount(0);
             var clock = Stopwatch.GetTimestamp();
             swap(i);
-            timed.Ms[i] = Stopwatch.GetElapsedTime(clock).TotalMilliseconds;
+            timed.Ends[i] = Stopwatch.GetTimestamp();
+            timed.Ms[i] = Stopwatch.GetElapsedTime(clock, timed.Ends[i]).TotalMilliseconds;
             timed.Collections[i] = GC.CollectionCount(0) - before;
             timed.Checkpoints[i] = checkpointsIn is null ? 0 : (int)checkpointsIn(i);
         }
@@ -314,9 +326,45 @@ public sealed class RegionsBenchmark : IBenchmark
     }
 
     /// <summary>One timed loop, swap by swap, in order.</summary>
-    private sealed record TimedSwaps(double[] Ms, int[] Collections, int[] Checkpoints)
+    /// <summary>
+    /// One timed loop, swap by swap, in order: times, collections, checkpoint cycles, when each swap's reply came
+    /// (<paramref name="Ends"/>, <see cref="Stopwatch"/> ticks), and whether a snapshot was being stored during it.
+    /// </summary>
+    private sealed record TimedSwaps(double[] Ms, int[] Collections, int[] Checkpoints, long[] Ends, bool[] Snapshotting)
     {
         public TimeSpan Elapsed { get; set; }
+
+        /// <summary>How long after the reply of the swap that took it each snapshot was stored (SaveSnapshotSuccess), ms, sorted.</summary>
+        public double[] SnapshotSaves { get; private set; } = [];
+
+        /// <summary>
+        /// Marks the swaps a snapshot was stored during: a region manager saves one right after the <c>SwapCompleted</c>
+        /// whose sequence number it has (two events per swap, so swap <c>(n - 1) / 2</c> counted from the first), until the
+        /// swap in which its success came, and the next one, where the deletion of the older snapshots runs.
+        /// </summary>
+        public void Snapshotted(IEnumerable<(long SequenceNr, long At)> snapshots, int warmup)
+        {
+            var saves = new List<double>();
+            foreach (var (sequenceNr, at) in snapshots)
+            {
+                var taken = (int)((sequenceNr - 1) / 2) - warmup;
+                if (taken < 0 || taken >= Ms.Length)
+                {
+                    continue;
+                }
+                saves.Add(Stopwatch.GetElapsedTime(Ends[taken], at).TotalMilliseconds);
+                var stored = taken;
+                while (stored + 1 < Ms.Length && Ends[stored] < at)
+                {
+                    stored++;
+                }
+                for (var i = taken; i <= Math.Min(Ms.Length - 1, stored + 1); i++)
+                {
+                    Snapshotting[i] = true;
+                }
+            }
+            SnapshotSaves = [.. saves.Order()];
+        }
 
         public long AllocatedBytes { get; set; }
 
@@ -329,7 +377,7 @@ public sealed class RegionsBenchmark : IBenchmark
             {
                 return;
             }
-            File.WriteAllLines(Path.Combine(directory, $"swaps-{Interlocked.Increment(ref _traces)}.csv"), ["swap,ms,gen0 collections,checkpoints", .. Ms.Select((ms, i) => $"{i},{ms:F3},{Collections[i]},{Checkpoints[i]}")]);
+            File.WriteAllLines(Path.Combine(directory, $"swaps-{Interlocked.Increment(ref _traces)}.csv"), ["swap,ms,gen0 collections,checkpoints,snapshot", .. Ms.Select((ms, i) => $"{i},{ms:F3},{Collections[i]},{Checkpoints[i]},{(Snapshotting[i] ? 1 : 0)}")]);
             File.WriteAllLines(Path.Combine(directory, $"allocations-{_traces}.txt"), sampler!.Top(40).Select(t => $"{t.Bytes / 1024,10} KB  {t.Type}"));
         }
 
@@ -349,16 +397,20 @@ public sealed class RegionsBenchmark : IBenchmark
                 CheckpointSwapP50Ms = cycles.Length > 0 ? cycles[cycles.Length / 2] : null,
                 P99WithoutCheckpointsMs = cycles.Length > 0 && rest.SortedMs.Length > 0 ? rest.Percentile(0.99) : null,
                 SlowestCauses = $"{gc} / {checkpoint} / {neither} of {slowest.Count}",
+                Snapshots = SnapshotSaves.Length,
+                SnapshotSaveMs = SnapshotSaves.Length > 0 ? (SnapshotSaves[SnapshotSaves.Length / 2], SnapshotSaves[^1]) : null,
+                SlowestWhileSnapshotting = $"{slowest.Count(i => Snapshotting[i])} ({slowest.Count(i => Snapshotting[i] && Checkpoints[i] == 0)} without a checkpoint) of {slowest.Count}",
             };
         }
     }
 
-    /// <summary>Counts the journal's checkpoint cycles: the insert count each happened at.</summary>
-    private sealed class CheckpointListener : ReceiveActor
+    /// <summary>Records the journal's checkpoint cycles (the insert count each happened at) and the stored snapshots (when).</summary>
+    private sealed class JournalListener : ReceiveActor
     {
-        public CheckpointListener(System.Collections.Concurrent.ConcurrentQueue<long> inserts)
+        public JournalListener(System.Collections.Concurrent.ConcurrentQueue<long> inserts, System.Collections.Concurrent.ConcurrentQueue<(long, long)> snapshots)
         {
             Receive<Actors.Observed.JournalCheckpointed>(c => inserts.Enqueue(c.Inserts));
+            Receive<Actors.Observed.RegionSnapshotted>(s => snapshots.Enqueue((s.SequenceNr, Stopwatch.GetTimestamp())));
             // The flush: answered after every event ahead of it.
             Receive<bool>(b => Sender.Tell(b));
         }
@@ -384,6 +436,15 @@ public sealed class RegionsBenchmark : IBenchmark
         /// <summary>Of the slowest 1% of the swaps (those at and above the p99), how many had a collection, a checkpoint (or both, counted in each), neither.</summary>
         public string? SlowestCauses { get; init; }
 
+        /// <summary>Snapshots stored during the timed swaps.</summary>
+        public int Snapshots { get; init; }
+
+        /// <summary>How long after its swap's reply a snapshot was stored: median and slowest, ms.</summary>
+        public (double P50, double Max)? SnapshotSaveMs { get; init; }
+
+        /// <summary>Of the slowest 1%, how many ran while a snapshot was stored (<see cref="TimedSwaps.Snapshotted"/>).</summary>
+        public string? SlowestWhileSnapshotting { get; init; }
+
         /// <summary>With SEM turns: the median time from the idle command to the controller's idle report (part of the overhead).</summary>
         public double? SemIdleWaitP50Ms { get; init; }
 
@@ -403,6 +464,9 @@ public sealed class RegionsBenchmark : IBenchmark
             ["swaps with a checkpoint, p50 ms"] = CheckpointSwapP50Ms is { } cycle ? Math.Round(cycle, 3) : null,
             ["p99 of the swaps without one ms"] = P99WithoutCheckpointsMs is { } rest ? Math.Round(rest, 3) : null,
             ["slowest 1%: with a GC / a checkpoint / neither"] = SlowestCauses,
+            ["snapshots"] = Snapshots,
+            ["snapshot stored after, p50 / max ms"] = SnapshotSaveMs is { } save ? $"{save.P50:F3} / {save.Max:F3}" : null,
+            ["slowest 1% while a snapshot is stored"] = Snapshots > 0 ? SlowestWhileSnapshotting : null,
             ["modelled PCAP transfer ms (not slept)"] = Math.Round(ModelledTransferMs, 3),
             ["SEM idle wait p50 ms"] = SemIdleWaitP50Ms is { } wait ? Math.Round(wait, 3) : null,
         };
