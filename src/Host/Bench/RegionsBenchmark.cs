@@ -33,6 +33,14 @@ public sealed class RegionsBenchmark : IBenchmark
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Warm-up past the minimum goes in rounds of this many swaps (even: the two modules alternate).</summary>
+    private const int WarmUpRound = 500;
+
+    /// <summary>A warm-up round in which the JIT compiled at most this many methods ends the warm-up.</summary>
+    private const int QuietJitMethods = 10;
+
+    private const int MaxWarmUpFactor = 10;
+
     /// <summary>A directory: each measured journal writes its per-swap times there (<c>swaps-1.csv</c>... in the order of the rows).</summary>
     public const string TraceVariable = "DPR_BENCH_REGIONS_TRACE";
 
@@ -44,8 +52,8 @@ public sealed class RegionsBenchmark : IBenchmark
 
     public BenchReport Run(bool quick, IAnsiConsole console)
     {
-        // Long enough for the SQL journal's write path (linq2db, SQLite's caches) to reach its steady state: with 200
-        // the first SQL row measured about 0.4 ms more than the same journal measured again right after.
+        // At least this many, then until the JIT is quiet (WarmUp): with 200 the first SQL row measured about 0.4 ms more
+        // than the same journal measured again right after; with 1,500 alone still 0.1-0.2 ms more (session 12).
         var warmup = quick ? 100 : 1500;
         var swaps = quick ? 300 : 3000;
         var directory = Path.Combine(Path.GetTempPath(), $"dpr-bench-regions-{Guid.NewGuid():N}");
@@ -181,10 +189,7 @@ public sealed class RegionsBenchmark : IBenchmark
         var modules = region.Modules.Take(2).ToArray();
         using var system = start();
         var manager = system.ActorOf(region.Props(options), SimulatedConvRegion.PersistenceId);
-        for (var i = 0; i < warmup; i++)
-        {
-            Load(manager, modules[i % 2]);
-        }
+        warmup = WarmUp(warmup, i => Load(manager, modules[i % 2]));
         // Each checkpoint cycle runs right after an insert: the journal's insert count says in which swap (two per swap).
         var checkpointedAt = new System.Collections.Concurrent.ConcurrentQueue<long>();
         // Each stored snapshot, with when the region manager heard of it (SaveSnapshotSuccess).
@@ -211,7 +216,38 @@ public sealed class RegionsBenchmark : IBenchmark
         system.Terminate().Wait();
         var transfer = modules.Average(m => SimulatedPortOptions.Pcap.TransferTime(catalog.Find(m)!.Image.Payload.Length).TotalMilliseconds);
         var timedWaits = idleWaits.Skip(warmup).Order().ToArray();
-        return timed.Swaps(transfer) with { SemIdleWaitP50Ms = timedWaits.Length > 0 ? timedWaits[timedWaits.Length / 2] : null };
+        return timed.Swaps(transfer) with { SemIdleWaitP50Ms = timedWaits.Length > 0 ? timedWaits[timedWaits.Length / 2] : null, WarmUpSwaps = warmup };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="minimum"/> swaps, then rounds of <see cref="WarmUpRound"/> until one in which the JIT compiled
+    /// at most <see cref="QuietJitMethods"/> methods (up to <see cref="MaxWarmUpFactor"/> times the minimum), and returns
+    /// how many it ran: an even number (the minimum must be), so that the timed loop's first swap is a real one. Why: tiered compilation
+    /// recompiles the hot path in the background after a delay that new compilations keep pushing back; after 1,500
+    /// swaps the first SQLite row of a process still had about 2,300 methods recompiled during its timed loop (none of
+    /// the later rows more than 20), and its p50 was 0.1-0.2 ms above the same row measured again right after it.
+    /// </summary>
+    private static int WarmUp(int minimum, Action<int> swap)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(minimum % 2, 0, nameof(minimum));
+        var swaps = 0;
+        for (; swaps < minimum; swaps++)
+        {
+            swap(swaps);
+        }
+        while (swaps < minimum * MaxWarmUpFactor)
+        {
+            var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+            for (var end = swaps + WarmUpRound; swaps < end; swaps++)
+            {
+                swap(swaps);
+            }
+            if (System.Runtime.JitInfo.GetCompiledMethodCount() - compiled <= QuietJitMethods)
+            {
+                break;
+            }
+        }
+        return swaps;
     }
 
     /// <summary>
@@ -281,7 +317,7 @@ public sealed class RegionsBenchmark : IBenchmark
             Swap(i);
         }, i => checkpoints - before);
         timed.Trace(traceDirectory, sampler);
-        return timed.Swaps(0);
+        return timed.Swaps(0) with { WarmUpSwaps = warmup };
     }
 
     /// <summary>
@@ -445,6 +481,9 @@ public sealed class RegionsBenchmark : IBenchmark
         /// <summary>Of the slowest 1%, how many ran while a snapshot was stored (<see cref="TimedSwaps.Snapshotted"/>).</summary>
         public string? SlowestWhileSnapshotting { get; init; }
 
+        /// <summary>Swaps run before the timed ones (<see cref="WarmUp"/>).</summary>
+        public int WarmUpSwaps { get; init; }
+
         /// <summary>With SEM turns: the median time from the idle command to the controller's idle report (part of the overhead).</summary>
         public double? SemIdleWaitP50Ms { get; init; }
 
@@ -454,6 +493,7 @@ public sealed class RegionsBenchmark : IBenchmark
         {
             ["journal"] = journal,
             ["swaps"] = SortedMs.Length,
+            ["warm-up swaps"] = WarmUpSwaps,
             ["swaps/s"] = Math.Round(SortedMs.Length / Elapsed.TotalSeconds, 0),
             ["overhead p50 ms"] = Math.Round(Percentile(0.5), 3),
             ["overhead p99 ms"] = Math.Round(Percentile(0.99), 3),
