@@ -271,18 +271,14 @@ public sealed class RegionsBenchmark : IBenchmark
             {
                 var row = new object[result.FieldCount];
                 result.GetValues(row);
+                // Its own persistence id: the sequence numbers start over.
+                row[0] = $"{row[0]}-floor";
                 rows.Add(row);
             }
         }
-        using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, manifest, identifier, writer_uuid) VALUES ($created, 0, $pid, $seq, $message, $manifest, $identifier, $writer);";
-        string[] names = ["$created", "$pid", "$seq", "$message", "$manifest", "$identifier", "$writer"];
-        foreach (var name in names)
-        {
-            insert.Parameters.Add(new SqliteParameter(name, null));
-        }
-        insert.Prepare();
-        var p = insert.Parameters;
+        using var begin = new SqliteStatement(connection, "BEGIN IMMEDIATE;");
+        using var insert = new SqliteStatement(connection, "INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, manifest, identifier, writer_uuid) VALUES ($created, 0, $pid, $seq, $message, $manifest, $identifier, $writer);");
+        using var commit = new SqliteStatement(connection, "COMMIT;");
         var pages = RegionsWal.PagesWritten(connection);
         var sequenceNr = 0L;
         var checkpoints = 0L;
@@ -290,12 +286,16 @@ public sealed class RegionsBenchmark : IBenchmark
         {
             foreach (var row in rows)
             {
-                using var transaction = connection.BeginTransaction(deferred: false);
-                insert.Transaction = transaction;
-                (p[0].Value, p[1].Value, p[2].Value, p[3].Value) = (DateTime.UtcNow.Ticks, $"{row[0]}-floor", ++sequenceNr, row[1]);
-                (p[4].Value, p[5].Value, p[6].Value) = (row[2], row[3], row[4]);
-                insert.ExecuteNonQuery();
-                transaction.Commit();
+                begin.Run();
+                insert.Bind(1, DateTime.UtcNow.Ticks);
+                insert.Bind(2, (string)row[0]);
+                insert.Bind(3, ++sequenceNr);
+                insert.Bind(4, (byte[])row[1]);
+                insert.Bind(5, (string)row[2]);
+                insert.Bind(6, row[3] is DBNull ? null : (long?)(long)row[3]);
+                insert.Bind(7, row[4] as string);
+                insert.Run();
+                commit.Run();
                 pages += RegionsWal.PagesWritten(connection);
                 if (pages >= RegionsWal.HardBoundPages)
                 {
