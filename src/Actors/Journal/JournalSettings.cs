@@ -46,7 +46,8 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
 
     /// <summary>
     /// The snapshot store of the region managers (<c>RegionOptions.SnapshotPluginId</c>): the same table as the default
-    /// store's, and with SQLite the same file, but its commits do not wait for fsync (<see cref="Setups"/>).
+    /// store's, and with SQLite the same file, but its commits do not wait for fsync (<see cref="Setups"/>); with SQLite its
+    /// saves and deletions run on a kept-open connection (<see cref="SqliteRegionsSnapshotStore"/>).
     /// </summary>
     public const string RegionsSnapshots = "akka.persistence.snapshot-store.regions";
 
