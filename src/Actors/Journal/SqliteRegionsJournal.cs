@@ -19,7 +19,8 @@ namespace Dpr.Actors.Journal;
 /// Why: the plugin's own write path (a stream queue, a batch stage, a linq2db connection and transaction
 /// per batch, LINQ insert translation, three task hops) took about 0.3 ms per persisted event where the
 /// same row through a prepared statement takes under 0.1 ms (docs/benchmarks/regions.md, with the
-/// reproduction), and a swap persists two events one after the other.
+/// reproduction), and a swap persists two events one after the other. The transaction and the insert are
+/// <see cref="SqliteStatement"/>s, without Microsoft.Data.Sqlite's per-call objects.
 /// </para>
 /// <para>
 /// The rows are the plugin's (its serializer, its table and column names, the same writer UUID on every row

@@ -14,7 +14,7 @@ namespace Dpr.Actors.Journal;
 /// <para>
 /// Why: a region manager saves a snapshot every <c>SnapshotEvery</c> events and deletes the older ones once it is
 /// stored, and the plugin's path for each (a pooled connection opened with its pragma, a linq2db transaction, LINQ
-/// translation) took enough of the two cores to slow the swaps around it to three or four times their usual time
+/// translation) took enough of the two cores to slow the swaps around it to three to six times their usual time
 /// (docs/benchmarks/regions.md, session 12). The statements are what linq2db sends for these calls
 /// (<c>INSERT OR REPLACE</c>; <c>DELETE</c> up to a sequence number), with the plugin's serializer, so what the
 /// plugin reads back at recovery is what it would have written.
@@ -43,7 +43,12 @@ public sealed class SqliteRegionsSnapshotStore : SqlSnapshotStore
 
     protected override Task SaveAsync(SnapshotMetadata metadata, object snapshot, CancellationToken cancellationToken)
     {
-        var row = _serializer.Serialize(metadata, snapshot).Get();
+        var serialized = _serializer.Serialize(metadata, snapshot);
+        if (!serialized.IsSuccess)
+        {
+            return Task.FromException(serialized.Failure.Value);
+        }
+        var row = serialized.Success.Value;
         return Execute(
             static statements => statements.Save,
             p =>
