@@ -46,7 +46,8 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
 
     /// <summary>
     /// The snapshot store of the region managers (<c>RegionOptions.SnapshotPluginId</c>): the same table as the default
-    /// store's, and with SQLite the same file, but its commits do not wait for fsync (<see cref="Setups"/>).
+    /// store's, and with SQLite the same file, but its commits do not wait for fsync (<see cref="Setups"/>); with SQLite its
+    /// saves and deletions run on a kept-open connection (<see cref="SqliteRegionsSnapshotStore"/>).
     /// </summary>
     public const string RegionsSnapshots = "akka.persistence.snapshot-store.regions";
 
@@ -189,7 +190,9 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
             var autoInitialize = sqlite ? "true" : "false";
             var schema = Schema is { } name ? $"default.schema-name = {JsonSerializer.Serialize(name)}" : "";
             // On SQLite the regions journal inserts through a kept-open prepared statement (SqliteRegionsJournal).
-            var regionsClass = sqlite ? $"class = \"{typeof(SqliteRegionsJournal).FullName}, {typeof(SqliteRegionsJournal).Assembly.GetName().Name}\"" : "";
+            var regionsClass = sqlite ? PluginClass(typeof(SqliteRegionsJournal)) : "";
+            // And their snapshots, and the deletions of the older ones, through kept-open prepared statements (SqliteRegionsSnapshotStore).
+            var regionsSnapshotsClass = sqlite ? PluginClass(typeof(SqliteRegionsSnapshotStore)) : "";
             return $$"""
                 akka.persistence {
                   journal {
@@ -239,6 +242,7 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                     }
                     regions {
                       plugin-id = "{{RegionsSnapshots}}"
+                      {{regionsSnapshotsClass}}
                       connection-string = {{snapshots}}
                       provider-name = "{{ProviderName}}"
                       auto-initialize = {{autoInitialize}}
@@ -250,6 +254,9 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
                 """;
         }
     }
+
+    /// <summary>The HOCON line that makes a plugin instance use <paramref name="type"/>.</summary>
+    private static string PluginClass(Type type) => $"class = \"{type.FullName}, {type.Assembly.GetName().Name}\"";
 
     /// <summary>For SQLite: the directory exists and the database is in WAL mode before the journal opens it.</summary>
     public void Prepare()

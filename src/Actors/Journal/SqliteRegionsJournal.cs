@@ -19,7 +19,8 @@ namespace Dpr.Actors.Journal;
 /// Why: the plugin's own write path (a stream queue, a batch stage, a linq2db connection and transaction
 /// per batch, LINQ insert translation, three task hops) took about 0.3 ms per persisted event where the
 /// same row through a prepared statement takes under 0.1 ms (docs/benchmarks/regions.md, with the
-/// reproduction), and a swap persists two events one after the other.
+/// reproduction), and a swap persists two events one after the other. The transaction and the insert are
+/// <see cref="SqliteStatement"/>s, without Microsoft.Data.Sqlite's per-call objects.
 /// </para>
 /// <para>
 /// The rows are the plugin's (its serializer, its table and column names, the same writer UUID on every row
@@ -54,7 +55,7 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
     private readonly JournalConfig _config;
     private readonly ByteArrayJournalSerializer _serializer;
     private SqliteConnection? _connection;
-    private SqliteCommand? _insert;
+    private Statements? _statements;
     private Task _pluginWrites = Task.CompletedTask;
     private long _inserts;
     private DateTimeOffset _lastInsertAt;
@@ -137,25 +138,35 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
 
     private void Insert(List<JournalRow> rows)
     {
-        var insert = Prepared();
-        using var transaction = _connection!.BeginTransaction(deferred: false);
-        insert.Transaction = transaction;
-        var p = insert.Parameters;
-        foreach (var row in rows)
+        var (begin, insert, commit, rollback, writer) = Prepared();
+        // BEGIN IMMEDIATE: a writer holding the file past the busy timeout fails it here, before anything is written.
+        begin.Run();
+        try
         {
-            p[0].Value = row.Timestamp;
-            p[1].Value = row.PersistenceId;
-            p[2].Value = row.SequenceNumber;
-            p[3].Value = row.Message;
-            p[4].Value = row.Manifest;
-            p[5].Value = row.Identifier is { } identifier ? identifier : DBNull.Value;
-            if (p.Count > 6)
+            foreach (var row in rows)
             {
-                p[6].Value = row.WriterUuid is { } uuid ? uuid : DBNull.Value;
+                insert.Bind(1, row.Timestamp);
+                insert.Bind(2, row.PersistenceId);
+                insert.Bind(3, row.SequenceNumber);
+                insert.Bind(4, row.Message);
+                insert.Bind(5, row.Manifest);
+                insert.Bind(6, row.Identifier);
+                if (writer)
+                {
+                    insert.Bind(7, row.WriterUuid);
+                }
+                insert.Run();
             }
-            insert.ExecuteNonQuery();
+            commit.Run();
         }
-        transaction.Commit();
+        catch
+        {
+            if (rollback.InTransaction)
+            {
+                rollback.Run();
+            }
+            throw;
+        }
         _walPages += RegionsWal.PagesWritten(_connection!);
     }
 
@@ -207,35 +218,43 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
         }
     }
 
-    /// <summary>The insert on the kept-open connection, opened on first use (the plugin has created the tables by then).</summary>
-    private SqliteCommand Prepared()
+    /// <summary>The statements on the kept-open connection, opened on first use (the plugin has created the tables by then).</summary>
+    private Statements Prepared()
     {
-        if (_insert is not null)
+        if (_statements is { } prepared)
         {
-            return _insert;
+            return prepared;
         }
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_config.ConnectionString) { DefaultTimeout = (int)BusyWait.TotalSeconds }.ToString());
+        var statements = new List<SqliteStatement>();
         try
         {
             connection.Open();
             // The journal checkpoints itself (Checkpoint), at an idle moment or at the hard bound.
             RegionsWal.Configure(connection);
+            // SqliteStatement runs through SQLite's own calls, so SQLite's busy handler does the waiting.
+            SqliteException.ThrowExceptionForRC(SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, (int)BusyWait.TotalMilliseconds), connection.Handle);
             var table = _config.TableConfig.EventJournalTable;
             var c = table.ColumnNames;
             string[] columns = [c.Created, c.Deleted, c.PersistenceId, c.SequenceNumber, c.Message, c.Manifest, c.Identifier, .. table.UseWriterUuidColumn ? [c.WriterUuid] : Array.Empty<string>()];
             string[] values = ["$created", "0", "$pid", "$seq", "$message", "$manifest", "$identifier", .. table.UseWriterUuidColumn ? ["$writer"] : Array.Empty<string>()];
-            var insert = connection.CreateCommand();
-            insert.CommandText = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", columns.Select(n => $"\"{n}\""))}) VALUES ({string.Join(", ", values)});";
-            foreach (var name in values.Where(v => v.StartsWith('$')))
+            SqliteStatement Statement(string sql)
             {
-                insert.Parameters.Add(new SqliteParameter(name, null));
+                statements.Add(new SqliteStatement(connection, sql));
+                return statements[^1];
             }
-            insert.Prepare();
-            (_connection, _insert) = (connection, insert);
-            return insert;
+            _statements = new Statements(
+                Statement("BEGIN IMMEDIATE;"),
+                Statement($"INSERT INTO \"{table.Name}\" ({string.Join(", ", columns.Select(n => $"\"{n}\""))}) VALUES ({string.Join(", ", values)});"),
+                Statement("COMMIT;"),
+                Statement("ROLLBACK;"),
+                table.UseWriterUuidColumn);
+            _connection = connection;
+            return _statements;
         }
         catch
         {
+            statements.ForEach(s => s.Dispose());
             connection.Dispose();
             throw;
         }
@@ -243,10 +262,19 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
 
     private void Close()
     {
-        _insert?.Dispose();
+        if (_statements is { } s)
+        {
+            s.Begin.Dispose();
+            s.Insert.Dispose();
+            s.Commit.Dispose();
+            s.Rollback.Dispose();
+        }
         _connection?.Dispose();
-        (_connection, _insert) = (null, null);
+        (_connection, _statements) = (null, null);
     }
+
+    /// <summary>The journal's statements; the insert binds, by position, created, persistence id, sequence number, message, manifest, identifier and, when <paramref name="WithWriter"/>, the writer UUID.</summary>
+    private sealed record Statements(SqliteStatement Begin, SqliteStatement Insert, SqliteStatement Commit, SqliteStatement Rollback, bool WithWriter);
 
     private sealed class CheckpointWhenIdle
     {

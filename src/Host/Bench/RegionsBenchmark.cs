@@ -33,6 +33,14 @@ public sealed class RegionsBenchmark : IBenchmark
 
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>Warm-up past the minimum goes in rounds of this many swaps (even: the two modules alternate).</summary>
+    private const int WarmUpRound = 500;
+
+    /// <summary>A warm-up round in which the JIT compiled at most this many methods ends the warm-up.</summary>
+    private const int QuietJitMethods = 10;
+
+    private const int MaxWarmUpFactor = 10;
+
     /// <summary>A directory: each measured journal writes its per-swap times there (<c>swaps-1.csv</c>... in the order of the rows).</summary>
     public const string TraceVariable = "DPR_BENCH_REGIONS_TRACE";
 
@@ -44,8 +52,8 @@ public sealed class RegionsBenchmark : IBenchmark
 
     public BenchReport Run(bool quick, IAnsiConsole console)
     {
-        // Long enough for the SQL journal's write path (linq2db, SQLite's caches) to reach its steady state: with 200
-        // the first SQL row measured about 0.4 ms more than the same journal measured again right after.
+        // At least this many, then until the JIT is quiet (WarmUp): with 200 the first SQL row measured about 0.4 ms more
+        // than the same journal measured again right after; with 1,500 alone still 0.1-0.2 ms more (session 12).
         var warmup = quick ? 100 : 1500;
         var swaps = quick ? 300 : 3000;
         var directory = Path.Combine(Path.GetTempPath(), $"dpr-bench-regions-{Guid.NewGuid():N}");
@@ -76,6 +84,11 @@ public sealed class RegionsBenchmark : IBenchmark
             // so this row against the file row shows what they add to the tail.
             console.WriteLine("SQLite, no snapshots (diagnostic)...");
             rows.Add(Measure(JournalSettings.Sqlite(Path.Combine(directory, "nosnap", "dpr.db")), catalog, warmup, swaps, snapshotEvery: int.MaxValue).Row("SQLite file (WAL), no snapshots (diagnostic)"));
+
+            // Diagnostic, not a configuration: the same snapshots into Akka's in-memory snapshot store, so this row
+            // against the file row shows what storing them in SQLite adds, and the one above what taking them does.
+            console.WriteLine("SQLite, snapshots in memory (diagnostic)...");
+            rows.Add(Measure(JournalSettings.Sqlite(Path.Combine(directory, "memsnap", "dpr.db")), catalog, warmup, swaps, snapshotsInMemory: true).Row("SQLite file (WAL), snapshots in memory (diagnostic)"));
 
             if (Directory.Exists(TmpfsDirectory))
             {
@@ -157,9 +170,11 @@ public sealed class RegionsBenchmark : IBenchmark
         };
     }
 
-    private static Swaps Measure(JournalSettings journal, Fabric.Modules.ModuleCatalog catalog, int warmup, int count, bool semTurns = false, int? snapshotEvery = null) =>
+    private static Swaps Measure(JournalSettings journal, Fabric.Modules.ModuleCatalog catalog, int warmup, int count, bool semTurns = false, int? snapshotEvery = null, bool snapshotsInMemory = false) =>
         Measure(
-            () => SimulatedConvRegion.StartSystem("dpr-bench-regions", journal),
+            () => snapshotsInMemory
+                ? journal.CreateSystem("dpr-bench-regions", Akka.Configuration.ConfigurationFactory.ParseString($"akka.loglevel = WARNING\n{JournalSettings.RegionsSnapshots}.class = \"{typeof(Akka.Persistence.Snapshot.MemorySnapshotStore).AssemblyQualifiedName}\""))
+                : SimulatedConvRegion.StartSystem("dpr-bench-regions", journal),
             SimulatedConvRegion.JournaledOptions with { SnapshotEvery = snapshotEvery ?? SimulatedConvRegion.JournaledOptions.SnapshotEvery },
             catalog, warmup, count, semTurns);
 
@@ -174,14 +189,14 @@ public sealed class RegionsBenchmark : IBenchmark
         var modules = region.Modules.Take(2).ToArray();
         using var system = start();
         var manager = system.ActorOf(region.Props(options), SimulatedConvRegion.PersistenceId);
-        for (var i = 0; i < warmup; i++)
-        {
-            Load(manager, modules[i % 2]);
-        }
+        warmup = WarmUp(warmup, i => Load(manager, modules[i % 2]));
         // Each checkpoint cycle runs right after an insert: the journal's insert count says in which swap (two per swap).
         var checkpointedAt = new System.Collections.Concurrent.ConcurrentQueue<long>();
-        var listener = system.ActorOf(Props.Create(() => new CheckpointListener(checkpointedAt)));
+        // Each stored snapshot, with when the region manager heard of it (SaveSnapshotSuccess).
+        var snapshotted = new System.Collections.Concurrent.ConcurrentQueue<(long SequenceNr, long At)>();
+        var listener = system.ActorOf(Props.Create(() => new JournalListener(checkpointedAt, snapshotted)));
         system.EventStream.Subscribe(listener, typeof(Actors.Observed.JournalCheckpointed));
+        system.EventStream.Subscribe(listener, typeof(Actors.Observed.RegionSnapshotted));
         var traceDirectory = Environment.GetEnvironmentVariable(TraceVariable);
         using var sampler = traceDirectory is null ? null : new AllocationSampler();
         var timed = Timed(count, i => Load(manager, modules[i % 2]));
@@ -196,11 +211,43 @@ public sealed class RegionsBenchmark : IBenchmark
                 timed.Checkpoints[swap]++;
             }
         }
+        timed.Snapshotted(snapshotted, warmup);
         timed.Trace(traceDirectory, sampler);
         system.Terminate().Wait();
         var transfer = modules.Average(m => SimulatedPortOptions.Pcap.TransferTime(catalog.Find(m)!.Image.Payload.Length).TotalMilliseconds);
         var timedWaits = idleWaits.Skip(warmup).Order().ToArray();
-        return timed.Swaps(transfer) with { SemIdleWaitP50Ms = timedWaits.Length > 0 ? timedWaits[timedWaits.Length / 2] : null };
+        return timed.Swaps(transfer) with { SemIdleWaitP50Ms = timedWaits.Length > 0 ? timedWaits[timedWaits.Length / 2] : null, WarmUpSwaps = warmup };
+    }
+
+    /// <summary>
+    /// Runs <paramref name="minimum"/> swaps, then rounds of <see cref="WarmUpRound"/> until one in which the JIT compiled
+    /// at most <see cref="QuietJitMethods"/> methods (up to <see cref="MaxWarmUpFactor"/> times the minimum), and returns
+    /// how many it ran: an even number (the minimum must be), so that the timed loop's first swap is a real one. Why: tiered compilation
+    /// recompiles the hot path in the background after a delay that new compilations keep pushing back; after 1,500
+    /// swaps the first SQLite row of a process still had about 2,300 methods recompiled during its timed loop (none of
+    /// the later rows more than 20), and its p50 was 0.1-0.2 ms above the same row measured again right after it.
+    /// </summary>
+    private static int WarmUp(int minimum, Action<int> swap)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(minimum % 2, 0, nameof(minimum));
+        var swaps = 0;
+        for (; swaps < minimum; swaps++)
+        {
+            swap(swaps);
+        }
+        while (swaps < minimum * MaxWarmUpFactor)
+        {
+            var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+            for (var end = swaps + WarmUpRound; swaps < end; swaps++)
+            {
+                swap(swaps);
+            }
+            if (System.Runtime.JitInfo.GetCompiledMethodCount() - compiled <= QuietJitMethods)
+            {
+                break;
+            }
+        }
+        return swaps;
     }
 
     /// <summary>
@@ -224,18 +271,14 @@ public sealed class RegionsBenchmark : IBenchmark
             {
                 var row = new object[result.FieldCount];
                 result.GetValues(row);
+                // Its own persistence id: the sequence numbers start over.
+                row[0] = $"{row[0]}-floor";
                 rows.Add(row);
             }
         }
-        using var insert = connection.CreateCommand();
-        insert.CommandText = "INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, manifest, identifier, writer_uuid) VALUES ($created, 0, $pid, $seq, $message, $manifest, $identifier, $writer);";
-        string[] names = ["$created", "$pid", "$seq", "$message", "$manifest", "$identifier", "$writer"];
-        foreach (var name in names)
-        {
-            insert.Parameters.Add(new SqliteParameter(name, null));
-        }
-        insert.Prepare();
-        var p = insert.Parameters;
+        using var begin = new SqliteStatement(connection, "BEGIN IMMEDIATE;");
+        using var insert = new SqliteStatement(connection, "INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, manifest, identifier, writer_uuid) VALUES ($created, 0, $pid, $seq, $message, $manifest, $identifier, $writer);");
+        using var commit = new SqliteStatement(connection, "COMMIT;");
         var pages = RegionsWal.PagesWritten(connection);
         var sequenceNr = 0L;
         var checkpoints = 0L;
@@ -243,12 +286,16 @@ public sealed class RegionsBenchmark : IBenchmark
         {
             foreach (var row in rows)
             {
-                using var transaction = connection.BeginTransaction(deferred: false);
-                insert.Transaction = transaction;
-                (p[0].Value, p[1].Value, p[2].Value, p[3].Value) = (DateTime.UtcNow.Ticks, $"{row[0]}-floor", ++sequenceNr, row[1]);
-                (p[4].Value, p[5].Value, p[6].Value) = (row[2], row[3], row[4]);
-                insert.ExecuteNonQuery();
-                transaction.Commit();
+                begin.Run();
+                insert.Bind(1, DateTime.UtcNow.Ticks);
+                insert.Bind(2, (string)row[0]);
+                insert.Bind(3, ++sequenceNr);
+                insert.Bind(4, (byte[])row[1]);
+                insert.Bind(5, (string)row[2]);
+                insert.Bind(6, row[3] is DBNull ? null : (long?)(long)row[3]);
+                insert.Bind(7, row[4] as string);
+                insert.Run();
+                commit.Run();
                 pages += RegionsWal.PagesWritten(connection);
                 if (pages >= RegionsWal.HardBoundPages)
                 {
@@ -270,7 +317,7 @@ public sealed class RegionsBenchmark : IBenchmark
             Swap(i);
         }, i => checkpoints - before);
         timed.Trace(traceDirectory, sampler);
-        return timed.Swaps(0);
+        return timed.Swaps(0) with { WarmUpSwaps = warmup };
     }
 
     /// <summary>
@@ -279,7 +326,7 @@ public sealed class RegionsBenchmark : IBenchmark
     /// </summary>
     private static TimedSwaps Timed(int count, Action<int> swap, Func<int, long>? checkpointsIn = null)
     {
-        var timed = new TimedSwaps(new double[count], new int[count], new int[count]);
+        var timed = new TimedSwaps(new double[count], new int[count], new int[count], new long[count], new bool[count]);
         var (allocated, gen0) = (GC.GetTotalAllocatedBytes(precise: true), GC.CollectionCount(0));
         var total = Stopwatch.StartNew();
         for (var i = 0; i < count; i++)
@@ -287,7 +334,8 @@ public sealed class RegionsBenchmark : IBenchmark
             var before = GC.CollectionCount(0);
             var clock = Stopwatch.GetTimestamp();
             swap(i);
-            timed.Ms[i] = Stopwatch.GetElapsedTime(clock).TotalMilliseconds;
+            timed.Ends[i] = Stopwatch.GetTimestamp();
+            timed.Ms[i] = Stopwatch.GetElapsedTime(clock, timed.Ends[i]).TotalMilliseconds;
             timed.Collections[i] = GC.CollectionCount(0) - before;
             timed.Checkpoints[i] = checkpointsIn is null ? 0 : (int)checkpointsIn(i);
         }
@@ -314,9 +362,45 @@ public sealed class RegionsBenchmark : IBenchmark
     }
 
     /// <summary>One timed loop, swap by swap, in order.</summary>
-    private sealed record TimedSwaps(double[] Ms, int[] Collections, int[] Checkpoints)
+    /// <summary>
+    /// One timed loop, swap by swap, in order: times, collections, checkpoint cycles, when each swap's reply came
+    /// (<paramref name="Ends"/>, <see cref="Stopwatch"/> ticks), and whether a snapshot was being stored during it.
+    /// </summary>
+    private sealed record TimedSwaps(double[] Ms, int[] Collections, int[] Checkpoints, long[] Ends, bool[] Snapshotting)
     {
         public TimeSpan Elapsed { get; set; }
+
+        /// <summary>How long after the reply of the swap that took it each snapshot was stored (SaveSnapshotSuccess), ms, sorted.</summary>
+        public double[] SnapshotSaves { get; private set; } = [];
+
+        /// <summary>
+        /// Marks the swaps a snapshot was stored during: a region manager saves one right after the <c>SwapCompleted</c>
+        /// whose sequence number it has (two events per swap, so swap <c>(n - 1) / 2</c> counted from the first), until the
+        /// swap in which its success came, and the next one, where the deletion of the older snapshots runs.
+        /// </summary>
+        public void Snapshotted(IEnumerable<(long SequenceNr, long At)> snapshots, int warmup)
+        {
+            var saves = new List<double>();
+            foreach (var (sequenceNr, at) in snapshots)
+            {
+                var taken = (int)((sequenceNr - 1) / 2) - warmup;
+                if (taken < 0 || taken >= Ms.Length)
+                {
+                    continue;
+                }
+                saves.Add(Stopwatch.GetElapsedTime(Ends[taken], at).TotalMilliseconds);
+                var stored = taken;
+                while (stored + 1 < Ms.Length && Ends[stored] < at)
+                {
+                    stored++;
+                }
+                for (var i = taken; i <= Math.Min(Ms.Length - 1, stored + 1); i++)
+                {
+                    Snapshotting[i] = true;
+                }
+            }
+            SnapshotSaves = [.. saves.Order()];
+        }
 
         public long AllocatedBytes { get; set; }
 
@@ -329,7 +413,7 @@ public sealed class RegionsBenchmark : IBenchmark
             {
                 return;
             }
-            File.WriteAllLines(Path.Combine(directory, $"swaps-{Interlocked.Increment(ref _traces)}.csv"), ["swap,ms,gen0 collections,checkpoints", .. Ms.Select((ms, i) => $"{i},{ms:F3},{Collections[i]},{Checkpoints[i]}")]);
+            File.WriteAllLines(Path.Combine(directory, $"swaps-{Interlocked.Increment(ref _traces)}.csv"), ["swap,ms,gen0 collections,checkpoints,snapshot", .. Ms.Select((ms, i) => $"{i},{ms:F3},{Collections[i]},{Checkpoints[i]},{(Snapshotting[i] ? 1 : 0)}")]);
             File.WriteAllLines(Path.Combine(directory, $"allocations-{_traces}.txt"), sampler!.Top(40).Select(t => $"{t.Bytes / 1024,10} KB  {t.Type}"));
         }
 
@@ -349,16 +433,20 @@ public sealed class RegionsBenchmark : IBenchmark
                 CheckpointSwapP50Ms = cycles.Length > 0 ? cycles[cycles.Length / 2] : null,
                 P99WithoutCheckpointsMs = cycles.Length > 0 && rest.SortedMs.Length > 0 ? rest.Percentile(0.99) : null,
                 SlowestCauses = $"{gc} / {checkpoint} / {neither} of {slowest.Count}",
+                Snapshots = SnapshotSaves.Length,
+                SnapshotSaveMs = SnapshotSaves.Length > 0 ? (SnapshotSaves[SnapshotSaves.Length / 2], SnapshotSaves[^1]) : null,
+                SlowestWhileSnapshotting = $"{slowest.Count(i => Snapshotting[i])} ({slowest.Count(i => Snapshotting[i] && Checkpoints[i] == 0)} without a checkpoint) of {slowest.Count}",
             };
         }
     }
 
-    /// <summary>Counts the journal's checkpoint cycles: the insert count each happened at.</summary>
-    private sealed class CheckpointListener : ReceiveActor
+    /// <summary>Records the journal's checkpoint cycles (the insert count each happened at) and the stored snapshots (when).</summary>
+    private sealed class JournalListener : ReceiveActor
     {
-        public CheckpointListener(System.Collections.Concurrent.ConcurrentQueue<long> inserts)
+        public JournalListener(System.Collections.Concurrent.ConcurrentQueue<long> inserts, System.Collections.Concurrent.ConcurrentQueue<(long, long)> snapshots)
         {
             Receive<Actors.Observed.JournalCheckpointed>(c => inserts.Enqueue(c.Inserts));
+            Receive<Actors.Observed.RegionSnapshotted>(s => snapshots.Enqueue((s.SequenceNr, Stopwatch.GetTimestamp())));
             // The flush: answered after every event ahead of it.
             Receive<bool>(b => Sender.Tell(b));
         }
@@ -384,6 +472,18 @@ public sealed class RegionsBenchmark : IBenchmark
         /// <summary>Of the slowest 1% of the swaps (those at and above the p99), how many had a collection, a checkpoint (or both, counted in each), neither.</summary>
         public string? SlowestCauses { get; init; }
 
+        /// <summary>Snapshots stored during the timed swaps.</summary>
+        public int Snapshots { get; init; }
+
+        /// <summary>How long after its swap's reply a snapshot was stored: median and slowest, ms.</summary>
+        public (double P50, double Max)? SnapshotSaveMs { get; init; }
+
+        /// <summary>Of the slowest 1%, how many ran while a snapshot was stored (<see cref="TimedSwaps.Snapshotted"/>).</summary>
+        public string? SlowestWhileSnapshotting { get; init; }
+
+        /// <summary>Swaps run before the timed ones (<see cref="WarmUp"/>).</summary>
+        public int WarmUpSwaps { get; init; }
+
         /// <summary>With SEM turns: the median time from the idle command to the controller's idle report (part of the overhead).</summary>
         public double? SemIdleWaitP50Ms { get; init; }
 
@@ -393,6 +493,7 @@ public sealed class RegionsBenchmark : IBenchmark
         {
             ["journal"] = journal,
             ["swaps"] = SortedMs.Length,
+            ["warm-up swaps"] = WarmUpSwaps,
             ["swaps/s"] = Math.Round(SortedMs.Length / Elapsed.TotalSeconds, 0),
             ["overhead p50 ms"] = Math.Round(Percentile(0.5), 3),
             ["overhead p99 ms"] = Math.Round(Percentile(0.99), 3),
@@ -403,6 +504,9 @@ public sealed class RegionsBenchmark : IBenchmark
             ["swaps with a checkpoint, p50 ms"] = CheckpointSwapP50Ms is { } cycle ? Math.Round(cycle, 3) : null,
             ["p99 of the swaps without one ms"] = P99WithoutCheckpointsMs is { } rest ? Math.Round(rest, 3) : null,
             ["slowest 1%: with a GC / a checkpoint / neither"] = SlowestCauses,
+            ["snapshots"] = Snapshots,
+            ["snapshot stored after, p50 / max ms"] = SnapshotSaveMs is { } save ? $"{save.P50:F3} / {save.Max:F3}" : null,
+            ["slowest 1% while a snapshot is stored"] = Snapshots > 0 ? SlowestWhileSnapshotting : null,
             ["modelled PCAP transfer ms (not slept)"] = Math.Round(ModelledTransferMs, 3),
             ["SEM idle wait p50 ms"] = SemIdleWaitP50Ms is { } wait ? Math.Round(wait, 3) : null,
         };
