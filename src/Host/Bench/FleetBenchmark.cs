@@ -48,17 +48,36 @@ public sealed class FleetBenchmark : IBenchmarkWithOptions
         },
     };
 
+    private readonly Option<int[]> _boards = new("--boards")
+    {
+        Description = "Only the reconfiguration runs (no throughput runs, no real fleet), with these fleet sizes (repeatable), "
+            + $"{SteadyAgingBounds} aging bounds of arrivals each (400 jobs per board with --quick).",
+        AllowMultipleArgumentsPerToken = true,
+        Validators =
+        {
+            result =>
+            {
+                if (result.GetValueOrDefault<int[]>()?.Where(n => n < 1).Select(n => (int?)n).FirstOrDefault() is { } bad)
+                {
+                    result.AddError($"--boards: each fleet size at least 1, found {bad}");
+                }
+            },
+        },
+    };
+
     public string Name => "fleet";
 
     public string Description => "Fleet placement: jobs/s of 1-32 boards, reconfigurations against round-robin boards, time to resume a killed node's boards.";
 
-    public IReadOnlyList<Option> Options => [_seeds];
+    public IReadOnlyList<Option> Options => [_seeds, _boards];
 
-    public BenchReport Run(bool quick, IAnsiConsole console) => Run(quick, quick ? QuickSeeds : FullSeeds, console);
+    public BenchReport Run(bool quick, IAnsiConsole console) => Run(quick, quick ? QuickSeeds : FullSeeds, null, console);
 
-    public BenchReport Run(bool quick, ParseResult parse, IAnsiConsole console) => Run(quick, parse.GetValue(_seeds) ?? (quick ? QuickSeeds : FullSeeds), console);
+    public BenchReport Run(bool quick, ParseResult parse, IAnsiConsole console) =>
+        Run(quick, parse.GetValue(_seeds) ?? (quick ? QuickSeeds : FullSeeds), parse.GetValue(_boards) is { Length: > 0 } only ? only : null, console);
 
-    private static BenchReport Run(bool quick, int seeds, IAnsiConsole console)
+    /// <param name="only">The fleet sizes of the reconfiguration runs, which alone run; null runs everything.</param>
+    private static BenchReport Run(bool quick, int seeds, int[]? only, IAnsiConsole console)
     {
         // As a fleet's boards run (DprNode: an empty partition loads at once); the round-robin boards get the same
         // options, so the two sides differ only in where a job goes.
@@ -72,7 +91,7 @@ public sealed class FleetBenchmark : IBenchmarkWithOptions
         var goals = new List<BenchGoal>();
         double? single = null;
         var worstScaling = double.MaxValue;
-        foreach (var n in fleetSizes)
+        foreach (var n in only is null ? fleetSizes : [])
         {
             console.MarkupLineInterpolated($"simulating {n} board(s) past saturation...");
             var arrivals = ScheduleBenchmark.Generate(jobsPerBoard * n, 1.0, 1.5, n, sizes, 0xF1EE_7000UL + (ulong)n);
@@ -82,11 +101,14 @@ public sealed class FleetBenchmark : IBenchmarkWithOptions
             worstScaling = Math.Min(worstScaling, scaling);
             rows.Add(Row("throughput, zipf 1.0, 150% load", n, "fleet", outcome, scaling));
         }
-        goals.Add(BenchGoal.AtLeast("jobs/s of N boards / (N x one board), worst of 1..32", ScalingGoal, Math.Round(worstScaling, 3), "ratio"));
+        if (only is null)
+        {
+            goals.Add(BenchGoal.AtLeast("jobs/s of N boards / (N x one board), worst of 1..32", ScalingGoal, Math.Round(worstScaling, 3), "ratio"));
+        }
         var worstReduction = double.MaxValue;
         var worstWaitRatio = 0.0;
         var worstP99 = 0.0;
-        foreach (var n in quick ? new[] { 4, 8 } : [4, 8, 16])
+        foreach (var n in only ?? (quick ? [4, 8] : [4, 8, 16]))
         {
             for (var k = 0; k < seeds; k++)
             {
@@ -107,7 +129,7 @@ public sealed class FleetBenchmark : IBenchmarkWithOptions
         // The reconfiguration goal counts only with waits no worse than round-robin's and within the boards' aging bound.
         goals.Add(BenchGoal.AtMost("p99 wait, fleet placement / round-robin boards (same runs), worst", 1, Math.Round(worstWaitRatio, 3), "ratio"));
         goals.Add(BenchGoal.AtMost("p99 wait of fleet placement (same runs), worst", options.AgingBound.TotalMilliseconds, Math.Round(worstP99, 1), "ms"));
-        if (!quick)
+        if (!quick && only is null)
         {
             console.MarkupLine("starting a local fleet (3 nodes, 6 boards) to kill a node...");
             var resume = ResumeAsync().GetAwaiter().GetResult();

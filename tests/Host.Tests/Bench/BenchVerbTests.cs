@@ -74,4 +74,36 @@ public class BenchVerbTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Bench_fleet_with_boards_runs_only_the_reconfiguration_runs_of_those_fleet_sizes()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"dpr-bench-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (exit, _, _) = CliRunner.Run("bench", "fleet", "--quick", "--boards", "4", "--seeds", "2", "--json", path);
+
+            Assert.Equal(0, exit);
+            var j = JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+            var rows = j.GetProperty("rows").EnumerateArray().ToList();
+            Assert.Equal([4, 4, 4, 4], rows.Select(r => r.GetProperty("boards").GetInt32()));
+            Assert.Equal(["fleet", "round-robin", "fleet", "round-robin"], rows.Select(r => r.GetProperty("placement").GetString()));
+            Assert.Equal(2, rows.Select(r => r.GetProperty("seed").GetString()).Distinct().Count());
+            // No throughput runs, so no scaling goal; no real fleet, so no resume goal.
+            Assert.Equal([3.0, 1, 250], j.GetProperty("goals").EnumerateArray().Select(g => g.GetProperty("target").GetDouble()));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Bench_fleet_refuses_a_fleet_size_below_one_naming_the_option()
+    {
+        var (exit, stdout, stderr) = CliRunner.Run("bench", "fleet", "--quick", "--boards", "4", "0");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--boards: each fleet size at least 1, found 0", stdout + stderr, StringComparison.Ordinal);
+    }
 }
