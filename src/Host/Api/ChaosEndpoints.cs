@@ -9,16 +9,18 @@ namespace Dpr.Host.Api;
 /// <c>/v1/chaos</c>: fault injection into the running service on the simulated board (admin only;
 /// 409 on a real board). The faults are the ones the service must survive on a board — upsets the SEM
 /// controller reports, port writes that fail, hang, stop half way or arrive corrupted, a journal that
-/// does not take writes — so an operator or a soak run can watch it recover without a unit test.
+/// does not take writes — so an operator or a soak run can watch it recover without a unit test. On a fleet node an
+/// upset names the board (as the region commands do); the other faults would hit the node's own board, which serves
+/// nothing, so they are refused there (409 <c>board</c>).
 /// </summary>
 public static class ChaosEndpoints
 {
     public static void MapChaos(this RouteGroupBuilder v1)
     {
         var chaos = v1.MapGroup("/chaos");
-        chaos.MapGet("", (ChaosInjector injector) => injector.State()).RequireAdmin()
+        chaos.MapGet("", (DprNode node, ChaosInjector injector) => NotOnFleet(node, injector).State()).RequireAdmin()
             .WithSummary("Simulated board only: the injected faults not yet hit, and the SEM controller's state (admin)");
-        chaos.MapDelete("", (HttpContext http, ChaosInjector injector) => injector.Clear(TenantAuth.Caller(http).Name)).RequireAdmin().Audited("chaos.clear")
+        chaos.MapDelete("", (HttpContext http, DprNode node, ChaosInjector injector) => NotOnFleet(node, injector).Clear(TenantAuth.Caller(http).Name)).RequireAdmin().Audited("chaos.clear")
             .WithSummary("Simulated board only: withdraw every injected port fault not yet hit (admin)");
         chaos.MapPost("/upsets", InjectUpsetAsync).RequireAdmin().Audited("chaos.upset").Accepts<ChaosUpsetDto>("application/json")
             .WithSummary("Simulated board only: an upset in a partition or the static design, reported by the SEM controller (admin)");
@@ -48,6 +50,18 @@ public static class ChaosEndpoints
         }
         var correctable = body.Correctable
             ?? throw ApiProblem.BadInput("correctable", "say true (the controller repairs the bit) or false (the partition must be reloaded; in the static design, the board is degraded)");
+        if (node.Fleet is not null)
+        {
+            var target = RegionTarget.Of(node, body.Board, body.Partition
+                ?? throw ApiProblem.BadInput("static", "the static design of a fleet's board is not struck through the API; name a partition"));
+            AuditEndpoints.Note(http, $"{target.Partition} on board {target.Board}, {(correctable ? "correctable" : "uncorrectable")}");
+            var struck = await target.StrikeAsync(correctable);
+            return Results.Accepted("/v1/regions", new ChaosUpsetInjectedDto(target.Partition, $"0x{struck.Frame:X8}", struck.Word, struck.Bit, correctable, target.Board));
+        }
+        if (body.Board is { } board && board != node.BoardId)
+        {
+            throw ApiProblem.NotFound("board", $"no board '{RequestRules.Shorten(board)}'; known: {node.BoardId}");
+        }
         AuditEndpoints.Note(http, $"{body.Partition ?? "static"}, {(correctable ? "correctable" : "uncorrectable")}");
         var upset = injector.InjectUpset(TenantAuth.Caller(http).Name, body.Partition, correctable);
         return Results.Accepted("/v1/regions", new ChaosUpsetInjectedDto(body.Partition ?? "static", $"0x{upset.Frame.Value:X8}", upset.Word, upset.Bit, correctable));
@@ -55,7 +69,7 @@ public static class ChaosEndpoints
 
     private static async Task<IResult> InjectPortFaultsAsync(HttpContext http, DprNode node, ChaosInjector injector)
     {
-        injector.EnsureSimulated();
+        NotOnFleet(node, injector).EnsureSimulated();
         var body = await JobEndpoints.ReadJsonAsync<ChaosPortFaultDto>(http, node.Limits);
         AuditEndpoints.Note(http, $"{body.Count} x {body.Kind}{(body.HangSeconds is { } hang ? $", {hang} s each" : "")}");
         return Results.Accepted("/v1/chaos", injector.InjectPortFaults(TenantAuth.Caller(http).Name, body.Kind, body.Count, body.HangSeconds));
@@ -63,7 +77,7 @@ public static class ChaosEndpoints
 
     private static async Task<IResult> InjectJournalOutageAsync(HttpContext http, DprNode node, ChaosInjector injector)
     {
-        injector.EnsureSimulated();
+        NotOnFleet(node, injector).EnsureSimulated();
         // No body means the default duration.
         var body = http.Request.ContentLength == 0 || (http.Request.ContentLength is null && http.Request.ContentType is null)
             ? new ChaosJournalOutageDto()
@@ -71,4 +85,8 @@ public static class ChaosEndpoints
         AuditEndpoints.Note(http, $"{body.Seconds ?? ChaosInjector.DefaultOutageSeconds} s");
         return Results.Accepted("/v1/chaos", injector.StartJournalOutage(TenantAuth.Caller(http).Name, body.Seconds));
     }
+
+    /// <summary><paramref name="injector"/>, or on a fleet node the refusal: its own board serves nothing, and per-board port faults are not built.</summary>
+    private static ChaosInjector NotOnFleet(DprNode node, ChaosInjector injector) => node.Fleet is null ? injector : throw new ApiProblem(StatusCodes.Status409Conflict, "board",
+        "a fleet node's port faults, journal outages and SEM state are its own board's, which serves no job; on a fleet, strike a board's partition: POST /v1/chaos/upsets with board, or POST /v1/boards/{board}/regions/{partition}/upset");
 }

@@ -3,10 +3,10 @@ namespace Dpr.Host.Api;
 // The bodies of /v1/chaos (docs/api.md, "Fault injection"). Only on the simulated board.
 
 /// <summary><c>POST /v1/chaos/upsets</c>: a partition or the static design, and whether the SEM controller can correct it (required: the two behave very differently).</summary>
-public sealed record ChaosUpsetDto(string? Partition = null, bool Static = false, bool? Correctable = null);
+public sealed record ChaosUpsetDto(string? Partition = null, bool Static = false, bool? Correctable = null, string? Board = null);
 
 /// <param name="Target">The partition struck, or <c>static</c>.</param>
-public sealed record ChaosUpsetInjectedDto(string Target, string Frame, int Word, int Bit, bool Correctable);
+public sealed record ChaosUpsetInjectedDto(string Target, string Frame, int Word, int Bit, bool Correctable, string? Board = null);
 
 /// <summary><c>POST /v1/chaos/port-faults</c>: the next <see cref="Count"/> port writes fail this way.</summary>
 /// <param name="Kind"><c>fail</c>, <c>hang</c>, <c>partial</c> or <c>corrupt</c>.</param>

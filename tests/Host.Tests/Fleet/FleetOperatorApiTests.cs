@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using Dpr.Actors.Journal;
 using Dpr.Actors.Tests.Journal;
 using Dpr.Host.Api;
+using Dpr.Host.Fleet;
 using Dpr.Host.Service;
 using Dpr.Host.Tests.Api;
+using Dpr.Host.Tests.Dashboard;
 using Eventually = Dpr.TestKit.Eventually;
 
 namespace Dpr.Host.Tests.Fleet;
@@ -12,7 +14,8 @@ namespace Dpr.Host.Tests.Fleet;
 /// <summary>
 /// An operator's calls against any node of a fleet (two in-process nodes sharing two boards on PostgreSQL): region
 /// commands name the board and reach it wherever it runs, <c>/v1/swaps</c> lists every board's swaps each with its
-/// board, and <c>/metrics</c> has every board's series labelled with its board.
+/// board, <c>/metrics</c> has every board's series labelled with its board, <c>/v1/chaos/upsets</c> strikes the board it
+/// names, and <c>GET /v1/events</c> streams the events of the boards the node hosts, each with its board.
 /// </summary>
 [Collection(nameof(FleetNodes))]
 public sealed class FleetOperatorApiTests
@@ -51,6 +54,16 @@ public sealed class FleetOperatorApiTests
         await AssertProblemAsync(await opsOnA.PostAsJsonAsync($"/v1/regions/{partition}/load", new LoadDto("conv3x3_int8")), HttpStatusCode.BadRequest, "board", "a fleet node serves 2 boards: name the board");
         await AssertProblemAsync(await opsOnA.PostAsync("/v1/boards/pynq-z2-0/regions/nowhere/reset", null), HttpStatusCode.NotFound, "partition", "no partition 'nowhere'");
         await AssertProblemAsync(await opsOnB.GetAsync("/v1/swaps?board=pynq-z2-7"), HttpStatusCode.NotFound, "board", "no board 'pynq-z2-7'");
+        // GET /v1/board (one board's health) points at the fleet's boards; chaos names the board, as region commands do.
+        await AssertProblemAsync(await opsOnA.GetAsync("/v1/board"), HttpStatusCode.BadRequest, "board", "a fleet node serves 2 boards, not one: GET /v1/boards");
+        await AssertProblemAsync(await opsOnB.PostAsJsonAsync("/v1/chaos/upsets", new ChaosUpsetDto(partition, Correctable: true, Board: "pynq-z2-7"), ApiJson.Options),
+            HttpStatusCode.NotFound, "board", "no board 'pynq-z2-7' in the fleet; known: pynq-z2-0, pynq-z2-1");
+        await AssertProblemAsync(await opsOnB.PostAsJsonAsync("/v1/chaos/upsets", new ChaosUpsetDto(partition, Correctable: true), ApiJson.Options),
+            HttpStatusCode.BadRequest, "board", "a fleet node serves 2 boards: name the board");
+        await AssertProblemAsync(await opsOnB.PostAsJsonAsync("/v1/chaos/port-faults", new ChaosPortFaultDto("fail"), ApiJson.Options), HttpStatusCode.Conflict, "board", "a fleet node's port faults");
+        var struck = await opsOnB.PostAsJsonAsync("/v1/chaos/upsets", new ChaosUpsetDto(partition, Correctable: true, Board: "pynq-z2-0"), ApiJson.Options);
+        Assert.True(struck.StatusCode == HttpStatusCode.Accepted, await struck.Content.ReadAsStringAsync());
+        Assert.Equal(("pynq-z2-0", partition, true), await struck.Content.ReadFromJsonAsync<ChaosUpsetInjectedDto>(ApiJson.Options) is { } c ? (c.Board, c.Target, c.Correctable) : default);
 
         // Every board's swaps through either node, each with its board; one board's alone on request.
         foreach (var ops in new[] { opsOnA, opsOnB })
@@ -70,10 +83,40 @@ public sealed class FleetOperatorApiTests
             Assert.Single(lines, l => l.StartsWith("# TYPE dpr_swaps_total ", StringComparison.Ordinal));
             Assert.Contains(lines, l => Sample(l, "dpr_swaps_total", "board=\"pynq-z2-1\"", "module=\"conv3x3_int8\"", "outcome=\"completed\"") && l.EndsWith(" 1", StringComparison.Ordinal));
             Assert.Contains(lines, l => Sample(l, "dpr_partition_module", "board=\"pynq-z2-0\"", $"partition=\"{partition}\"", "module=\"conv5x5_int16\"") && l.EndsWith(" 1", StringComparison.Ordinal));
-            Assert.Contains(lines, l => Sample(l, "dpr_upsets_total", "board=\"pynq-z2-0\"", "corrected=\"true\"") && l.EndsWith(" 1", StringComparison.Ordinal));
+            Assert.Contains(lines, l => Sample(l, "dpr_upsets_total", "board=\"pynq-z2-0\"", "corrected=\"true\"") && l.EndsWith(" 2", StringComparison.Ordinal));
             Assert.DoesNotContain(lines, l => Sample(l, "dpr_upsets_total", "board=\"pynq-z2-1\""));
             Assert.Single(lines, l => l.StartsWith("process_working_set_bytes ", StringComparison.Ordinal));
         }
+    }
+
+    [PostgresFact]
+    public async Task A_fleet_nodes_event_stream_carries_the_events_of_the_boards_it_hosts_each_with_its_board()
+    {
+        using var postgres = TemporaryPostgresCluster.Start();
+        await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
+        var (portA, portB) = (ServeProcess.FreePort(), ServeProcess.FreePort());
+        await using var a = await ApiServer.StartAsync(FleetServeTests.Node(postgres, portA, portA, boards: 2));
+        await using var b = await ApiServer.StartAsync(FleetServeTests.Node(postgres, portB, portA, boards: 2));
+        using var opsOnA = a.Client("ops");
+        using var opsOnB = b.Client("ops");
+        IReadOnlyList<BoardDto> boards = [];
+        await Eventually.TrueAsync(async () => (boards = (await FleetServeTests.BoardsAsync(opsOnB)).Boards).Count == 2 && boards.Select(x => x.Node).Distinct().Count() == 2,
+            "2 boards on 2 nodes", TimeSpan.FromMinutes(3));
+        var onA = boards.Single(x => x.Node.EndsWith($":{portA}", StringComparison.Ordinal)).Board;
+        var partition = (await opsOnA.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!.Regions.First().Partition;
+
+        // The stream of node A; the load goes through node B to the board A hosts.
+        await using var stream = await EventStreamReader.OpenAsync(opsOnA);
+        Assert.Equal("hello", (await stream.NextAsync())?.Type);
+        var loaded = await opsOnB.PostAsJsonAsync($"/v1/boards/{onA}/regions/{partition}/load", new LoadDto("conv3x3_int8"));
+        Assert.True(loaded.StatusCode == HttpStatusCode.OK, await loaded.Content.ReadAsStringAsync());
+        var seen = await stream.UntilAsync((type, data) => type == "region" && data.GetProperty("kind").GetString() == "swap-completed");
+        var completed = seen[^1];
+        Assert.Equal((onA, partition, "conv3x3_int8", onA), (completed.Data.GetProperty("board").GetString(), completed.Data.GetProperty("partition").GetString(),
+            completed.Data.GetProperty("module").GetString(), completed.Data.GetProperty("state").GetProperty("board").GetString()));
+        Assert.Contains(seen, e => e.Type == "region" && e.Data.GetProperty("kind").GetString() == "swap-started" && e.Data.GetProperty("board").GetString() == onA);
+        // A fleet board's events have no id: each board numbers its own journals, so no one cursor resumes them.
+        Assert.Null(completed.Id);
     }
 
     private static bool Sample(string line, string name, params string[] labels) =>
