@@ -17,14 +17,7 @@ public static class BoardEndpoints
 
     public static void MapBoard(this RouteGroupBuilder v1)
     {
-        v1.MapGet("/regions", async (DprNode node) =>
-            new RegionListDto(
-                node.Fleet is { } fleet
-                    ? [.. (await JobEndpoints.AnsweredAsync(fleet.Ask<IReadOnlyList<BoardReplies.Regions>>(FleetIntakeActor.GetRegions.Instance, node.Options.AskTimeout * 2), node.Options.AskTimeout * 2))
-                        .OrderBy(b => b.Board, StringComparer.Ordinal)
-                        .SelectMany(b => b.States.OrderBy(s => s.Partition, StringComparer.Ordinal).Select(s => ToDto(s) with { Board = b.Board }))]
-                    : await Task.WhenAll(node.Regions.Keys.Order(StringComparer.Ordinal).Select(p => RegionTarget.Of(node, null, p).StateAsync())),
-                node.Options.PlacementPolicy.ToString().ToLowerInvariant()))
+        v1.MapGet("/regions", async (DprNode node) => new RegionListDto(await RegionsAsync(node), node.Options.PlacementPolicy.ToString().ToLowerInvariant()))
             .WithSummary("Every partition: status, module, swaps; in a fleet, every board's that answered, each with its board");
         // On a single node the partition is the board's; on a fleet node the board is named in the route (docs/fleet.md).
         foreach (var (prefix, named) in new[] { ("/regions/{partition}", false), ("/boards/{board}/regions/{partition}", true) })
@@ -98,6 +91,14 @@ public static class BoardEndpoints
     /// and the service reacts as it would on a board (the region manager reloads or scrubs). Answered at once.
     /// The older form of <c>POST /v1/chaos/upsets</c> (<see cref="ChaosInjector"/>), kept for its callers.
     /// </summary>
+    /// <summary>Every partition; on a fleet node every board's that answered, each with its board.</summary>
+    public static async Task<IReadOnlyList<RegionDto>> RegionsAsync(DprNode node) =>
+        node.Fleet is { } fleet
+            ? [.. (await JobEndpoints.AnsweredAsync(fleet.Ask<IReadOnlyList<BoardReplies.Regions>>(FleetIntakeActor.GetRegions.Instance, node.Options.AskTimeout * 2), node.Options.AskTimeout * 2))
+                .OrderBy(b => b.Board, StringComparer.Ordinal)
+                .SelectMany(b => b.States.OrderBy(s => s.Partition, StringComparer.Ordinal).Select(s => ToDto(s) with { Board = b.Board }))]
+            : await Task.WhenAll(node.Regions.Keys.Order(StringComparer.Ordinal).Select(p => RegionTarget.Of(node, null, p).StateAsync()));
+
     private static async Task<IResult> InjectUpsetAsync(RegionTarget target, HttpContext http, DprNode node, ChaosInjector injector)
     {
         // No body (or an empty one) means the defaults; a chunked body has no length but a content type.

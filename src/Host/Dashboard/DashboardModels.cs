@@ -13,14 +13,18 @@ public sealed record HelloDto(string Tenant, bool Admin, string Board, IReadOnly
 /// <summary>
 /// A stored event of a partition. <paramref name="Kind"/>: swap-started, swap-completed, swap-failed,
 /// upset, faulted, reset, invalidated. <paramref name="State"/> is the partition after it (live events;
-/// null for events read back from the journal on a resume).
+/// null for events read back from the journal on a resume). <paramref name="Board"/>: the fleet's board it happened on
+/// (a fleet node's stream); null on a single node.
 /// </summary>
 public sealed record RegionEventDto(
     string Partition, string Kind, long Sequence, DateTimeOffset At, string? Module = null, Guid? SwapId = null, string? Reason = null,
-    double? TotalMs = null, bool? Corrected = null, string? Frame = null, RegionDto? State = null);
+    double? TotalMs = null, bool? Corrected = null, string? Frame = null, RegionDto? State = null, string? Board = null);
 
-/// <summary>A stored change of a job: <paramref name="State"/> queued, running, completed, failed or cancelled.</summary>
-public sealed record JobEventDto(Guid Id, string Tenant, string Module, string State, long Sequence, DateTimeOffset At, string? Partition = null, string? Error = null);
+/// <summary>
+/// A stored change of a job: <paramref name="State"/> queued, running, completed, failed or cancelled. <paramref name="Board"/>:
+/// the fleet's board that holds the job (a fleet node's stream); null on a single node.
+/// </summary>
+public sealed record JobEventDto(Guid Id, string Tenant, string Module, string State, long Sequence, DateTimeOffset At, string? Partition = null, string? Error = null, string? Board = null);
 
 /// <summary>Accepted jobs not yet started, per module.</summary>
 public sealed record QueuesDto(IReadOnlyDictionary<string, int> Queued, DateTimeOffset At);

@@ -1,7 +1,5 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
-using Akka.Actor;
-using Dpr.Actors.Regions;
 using Dpr.Host.Api;
 using Dpr.Host.Service;
 using Microsoft.AspNetCore.Builder;
@@ -102,10 +100,9 @@ public static class EventEndpoints
             {
                 cursor.MoveTo(source, highest[source]);
             }
-            var regions = await Task.WhenAll(node.Regions.OrderBy(r => r.Key, StringComparer.Ordinal)
-                .Select(r => r.Value.Ask<RegionReplies.State>(new RegionCommands.GetState(), node.Options.AskTimeout)));
-            var hello = new HelloDto(connection.Tenant, connection.Admin, node.Board.Name, [.. regions.Select(BoardEndpoints.ToDto)], await hub.QueuedAsync(),
-                await BoardHealth.ReadAsync(node, node.Options.AskTimeout), resume is not null,
+            // A fleet node's own board serves nothing and has no health to show: the fleet's partitions, each with its board.
+            var hello = new HelloDto(connection.Tenant, connection.Admin, node.Board.Name, await BoardEndpoints.RegionsAsync(node), await hub.QueuedAsync(),
+                node.Fleet is null ? await BoardHealth.ReadAsync(node, node.Options.AskTimeout) : null, resume is not null,
                 gaps.Count == 0 ? null : $"events of {string.Join(", ", gaps)} since the last id are no longer kept; reload");
             yield return new SseItem<string>(LiveEvents.Of("hello", hello).Json, "hello") { ReconnectionInterval = TimeSpan.FromSeconds(2) };
             foreach (var e in missed)

@@ -15,6 +15,8 @@ namespace Dpr.Host.Dashboard;
 /// (the tenants' file may be changed by <c>dpr tenants</c> from outside), and sends the queue depths and the
 /// board's health when they changed: the depths are asked of the intake only after a job event, the health
 /// read only after a partition's event or every <see cref="HealthEvery"/> ticks (the SEM controller's line).
+/// On a fleet node it also fans out the events of the fleet's boards this node hosts (their entities publish on this
+/// node's event stream), each naming its board; the boards hosted elsewhere are not seen (docs/fleet.md).
 /// </summary>
 public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore tenants, ILogger<LiveEventHub> log) : IDisposable
 {
@@ -25,6 +27,7 @@ public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore t
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
     private const int HealthEvery = 5;
 
+    private readonly HashSet<string> _fleetBoards = node.Options.Cluster.Enabled ? [.. node.Options.Cluster.BoardIds(node.Board.Name)] : [];
     private readonly Lock _gate = new();
     private readonly List<EventConnection> _connections = [];
     private IActorRef? _listener;
@@ -108,20 +111,26 @@ public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore t
     {
         switch (message)
         {
-            case Observed.RegionEvent { Event: { } e } region when region.Board == node.Board.Name:
+            case Observed.RegionEvent { Event: { } e } region when Serves(region.Board):
                 Volatile.Write(ref _regionsMoved, 1);
-                Broadcast(LiveEvents.Region(region.Partition, e, region.State.SequenceNr, region.State));
+                Broadcast(LiveEvents.Region(region.Partition, e, region.State.SequenceNr, region.State, FleetBoard(region.Board)));
                 break;
-            case Observed.RegionEvent region when region.Board == node.Board.Name:
+            case Observed.RegionEvent region when Serves(region.Board):
                 // A region manager (re)started: its state, with no journal position of its own.
-                Broadcast(LiveEvents.Of("partition", BoardEndpoints.ToDto(region.State)));
+                Broadcast(LiveEvents.Of("partition", BoardEndpoints.ToDto(region.State) with { Board = FleetBoard(region.Board) }));
                 break;
-            case Observed.JobEvent job when job.Board == node.Board.Name:
+            case Observed.JobEvent job when Serves(job.Board):
                 Volatile.Write(ref _jobsMoved, 1);
-                Broadcast(LiveEvents.Job(job.Event, job.Tenant, job.Module, job.SequenceNr));
+                Broadcast(LiveEvents.Job(job.Event, job.Tenant, job.Module, job.SequenceNr, FleetBoard(job.Board)));
                 break;
         }
     }
+
+    /// <summary>The node's own board, or on a fleet node one of the fleet's boards it hosts (their entities publish here).</summary>
+    private bool Serves(string board) => board == node.Board.Name || FleetBoard(board) is not null;
+
+    /// <summary><paramref name="board"/> when it is one of the fleet's boards; null otherwise (and on a single node).</summary>
+    private string? FleetBoard(string board) => _fleetBoards.Contains(board) ? board : null;
 
     /// <summary>Queue depths and health when changed; streams of revoked keys ended. One tick at a time.</summary>
     private async Task TickAsync()
@@ -150,7 +159,8 @@ public sealed class LiveEventHub(ActorSystem system, DprNode node, TenantStore t
                     Broadcast(new LiveEvent("queues", $"{{\"queued\":{queues},\"at\":{JsonSerializer.Serialize(DateTimeOffset.UtcNow)}}}"));
                 }
             }
-            if (Interlocked.Exchange(ref _regionsMoved, 0) == 1 || ++_ticksSinceHealth >= HealthEvery || _lastHealth is null)
+            // A fleet node's own board serves nothing: no health to send (GET /v1/board refuses it there too).
+            if (node.Fleet is null && (Interlocked.Exchange(ref _regionsMoved, 0) == 1 || ++_ticksSinceHealth >= HealthEvery || _lastHealth is null))
             {
                 _ticksSinceHealth = 0;
                 var health = JsonSerializer.Serialize(await BoardHealth.ReadAsync(node, node.Options.AskTimeout), ApiJson.Options);

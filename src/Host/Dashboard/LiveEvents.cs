@@ -13,7 +13,8 @@ public static class LiveEvents
     public static LiveEvent Of(string name, object body) => new(name, JsonSerializer.Serialize(body, ApiJson.Options));
 
     /// <summary>A partition's stored event; <paramref name="state"/> is the partition after it when known.</summary>
-    public static LiveEvent Region(string partition, IRegionEvent e, long sequence, RegionReplies.State? state)
+    /// <param name="board">A fleet's board: the event names it and has no id (each board numbers its own journals, so one cursor cannot resume them).</param>
+    public static LiveEvent Region(string partition, IRegionEvent e, long sequence, RegionReplies.State? state, string? board = null)
     {
         var dto = e switch
         {
@@ -26,12 +27,13 @@ public static class LiveEvents
             RegionInvalidated i => new RegionEventDto(partition, "invalidated", sequence, i.At, Reason: i.Reason),
             _ => new RegionEventDto(partition, e.GetType().Name, sequence, e.At),
         };
-        dto = dto with { State = state is null ? null : BoardEndpoints.ToDto(state) };
-        return new LiveEvent("region", JsonSerializer.Serialize(dto, ApiJson.Options), EventCursor.Region(partition), sequence);
+        dto = dto with { State = state is null ? null : BoardEndpoints.ToDto(state) with { Board = board }, Board = board };
+        return new LiveEvent("region", JsonSerializer.Serialize(dto, ApiJson.Options), board is null ? EventCursor.Region(partition) : null, sequence);
     }
 
     /// <summary>A job's stored event, seen by its tenant and the admins.</summary>
-    public static LiveEvent Job(IJobEvent e, string tenant, string module, long sequence)
+    /// <param name="board">A fleet's board: the event names it and has no id, as in <see cref="Region"/>.</param>
+    public static LiveEvent Job(IJobEvent e, string tenant, string module, long sequence, string? board = null)
     {
         var dto = e switch
         {
@@ -42,6 +44,6 @@ public static class LiveEvents
             JobCancelled c => new JobEventDto(c.JobId, tenant, module, "cancelled", sequence, c.At, Error: $"cancelled by {c.By}"),
             _ => new JobEventDto(e.JobId, tenant, module, e.GetType().Name, sequence, e.At),
         };
-        return new LiveEvent("job", JsonSerializer.Serialize(dto, ApiJson.Options), EventCursor.Jobs, sequence, tenant);
+        return new LiveEvent("job", JsonSerializer.Serialize(dto with { Board = board }, ApiJson.Options), board is null ? EventCursor.Jobs : null, sequence, tenant);
     }
 }
