@@ -23,15 +23,8 @@ public sealed class FleetOperatorApiTests
     [PostgresFact]
     public async Task Region_commands_swaps_and_metrics_address_the_fleets_boards_from_any_node()
     {
-        using var postgres = TemporaryPostgresCluster.Start();
-        await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
-        var (portA, portB) = (ServeProcess.FreePort(), ServeProcess.FreePort());
-        await using var a = await ApiServer.StartAsync(FleetServeTests.Node(postgres, portA, portA, boards: 2));
-        await using var b = await ApiServer.StartAsync(FleetServeTests.Node(postgres, portB, portA, boards: 2));
-        using var opsOnA = a.Client("ops");
-        using var opsOnB = b.Client("ops");
-        await Eventually.TrueAsync(async () => (await FleetServeTests.BoardsAsync(opsOnB)).Boards is { Count: 2 } all && all.Select(x => x.Node).Distinct().Count() == 2,
-            "2 boards on 2 nodes", TimeSpan.FromMinutes(3));
+        await using var fleet = await TwoNodes.StartAsync();
+        var (opsOnA, opsOnB) = (fleet.OpsOnA, fleet.OpsOnB);
         var partition = (await opsOnA.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!.Regions.First().Partition;
 
         // A load through each node into the board the other... whichever hosts it: the route names the board.
@@ -92,17 +85,9 @@ public sealed class FleetOperatorApiTests
     [PostgresFact]
     public async Task A_fleet_nodes_event_stream_carries_the_events_of_the_boards_it_hosts_each_with_its_board()
     {
-        using var postgres = TemporaryPostgresCluster.Start();
-        await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
-        var (portA, portB) = (ServeProcess.FreePort(), ServeProcess.FreePort());
-        await using var a = await ApiServer.StartAsync(FleetServeTests.Node(postgres, portA, portA, boards: 2));
-        await using var b = await ApiServer.StartAsync(FleetServeTests.Node(postgres, portB, portA, boards: 2));
-        using var opsOnA = a.Client("ops");
-        using var opsOnB = b.Client("ops");
-        IReadOnlyList<BoardDto> boards = [];
-        await Eventually.TrueAsync(async () => (boards = (await FleetServeTests.BoardsAsync(opsOnB)).Boards).Count == 2 && boards.Select(x => x.Node).Distinct().Count() == 2,
-            "2 boards on 2 nodes", TimeSpan.FromMinutes(3));
-        var onA = boards.Single(x => x.Node.EndsWith($":{portA}", StringComparison.Ordinal)).Board;
+        await using var fleet = await TwoNodes.StartAsync();
+        var (opsOnA, opsOnB) = (fleet.OpsOnA, fleet.OpsOnB);
+        var onA = fleet.Boards.Single(x => x.Node.EndsWith($":{fleet.PortA}", StringComparison.Ordinal)).Board;
         var partition = (await opsOnA.GetFromJsonAsync<RegionListDto>("/v1/regions", ApiJson.Options))!.Regions.First().Partition;
 
         // The stream of node A; the load goes through node B to the board A hosts.
@@ -128,5 +113,46 @@ public sealed class FleetOperatorApiTests
         Assert.True(response.StatusCode == status, $"{response.StatusCode}: {body}");
         Assert.Contains($"\"field\":\"{field}\"", body, StringComparison.Ordinal);
         Assert.Contains(detail, body, StringComparison.Ordinal);
+    }
+
+    /// <summary>PostgreSQL and two in-process nodes sharing two boards, one hosted by each; ops' clients of both.</summary>
+    private sealed class TwoNodes(TemporaryPostgresCluster postgres, ApiServer a, ApiServer b, int portA) : IAsyncDisposable
+    {
+        public int PortA => portA;
+
+        public HttpClient OpsOnA { get; } = a.Client("ops");
+
+        public HttpClient OpsOnB { get; } = b.Client("ops");
+
+        public IReadOnlyList<BoardDto> Boards { get; private set; } = [];
+
+        public static async Task<TwoNodes> StartAsync()
+        {
+            var postgres = TemporaryPostgresCluster.Start();
+            await JournalSchema.EnsureCreatedAsync(postgres.Journal, CancellationToken.None);
+            var (portA, portB) = (ServeProcess.FreePort(), ServeProcess.FreePort());
+            var a = await ApiServer.StartAsync(FleetServeTests.Node(postgres, portA, portA, boards: 2));
+            var fleet = new TwoNodes(postgres, a, await ApiServer.StartAsync(FleetServeTests.Node(postgres, portB, portA, boards: 2)), portA);
+            try
+            {
+                await Eventually.TrueAsync(async () => (fleet.Boards = (await FleetServeTests.BoardsAsync(fleet.OpsOnB)).Boards).Count == 2 && fleet.Boards.Select(x => x.Node).Distinct().Count() == 2,
+                    "2 boards on 2 nodes", TimeSpan.FromMinutes(3));
+                return fleet;
+            }
+            catch
+            {
+                await fleet.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            OpsOnA.Dispose();
+            OpsOnB.Dispose();
+            await b.DisposeAsync();
+            await a.DisposeAsync();
+            postgres.Dispose();
+        }
     }
 }
