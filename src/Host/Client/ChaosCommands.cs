@@ -16,10 +16,11 @@ public static class ChaosCommands
         var partition = new Option<string?>("--partition") { Description = "The partition struck." };
         var inStatic = new Option<bool>("--static") { Description = "Strike the static design instead (uncorrectable: the board is degraded until the service restarts)." };
         var uncorrectable = new Option<bool>("--uncorrectable") { Description = "One the SEM controller cannot repair: the partition is reloaded (default: a correctable upset)." };
-        var upset = ClientCommands.With(new Command("upset", "A configuration upset, reported by the SEM controller at once.") { partition, inStatic, uncorrectable });
+        var board = new Option<string?>("--board") { Description = "The partition's board, as `dpr boards` lists it (required against a fleet node)." };
+        var upset = ClientCommands.With(new Command("upset", "A configuration upset, reported by the SEM controller at once.") { partition, inStatic, uncorrectable, board });
         ClientCommands.Set(upset, async (parse, client, console) =>
         {
-            var injected = await client.InjectUpsetAsync(new ChaosUpsetDto(parse.GetValue(partition), parse.GetValue(inStatic), !parse.GetValue(uncorrectable)));
+            var injected = await client.InjectUpsetAsync(new ChaosUpsetDto(parse.GetValue(partition), parse.GetValue(inStatic), !parse.GetValue(uncorrectable), parse.GetValue(board)));
             return ClientCommands.Print(parse, console, injected, () => ClientCommands.Table(
                 ["target", "frame", "word", "bit", "correctable"],
                 [[injected.Target, injected.Frame, injected.Word.ToString(), injected.Bit.ToString(), injected.Correctable ? "yes" : "no"]]));

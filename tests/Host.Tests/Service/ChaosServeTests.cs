@@ -112,6 +112,12 @@ public class ChaosServeTests
             Assert.True(upset == 0, upsetErr);
             Assert.True(JsonSerializer.Deserialize<ChaosUpsetInjectedDto>(upsetOut, ApiJson.Options)!.Correctable);
 
+            // The board by name, as against a fleet node: an unknown one is refused before anything is struck.
+            var (elsewhere, _, elsewhereErr) = Dpr(key, "chaos", "upset", "--partition", Partition, "--board", "pynq-z2-9");
+            Assert.Equal(1, elsewhere);
+            Assert.StartsWith("dpr chaos upset: 404", elsewhereErr);
+            Assert.Contains("[field board]", elsewhereErr);
+
             var (bad, _, badErr) = Dpr(key, "chaos", "port", "--kind", "melt");
             Assert.Equal(1, bad);
             Assert.Contains("[field kind]", badErr);
