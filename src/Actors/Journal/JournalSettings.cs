@@ -138,12 +138,15 @@ public sealed record JournalSettings(JournalProvider Provider, string Connection
     /// <summary>SQLite connections whose commits do not wait for fsync (WAL, <c>synchronous=NORMAL</c>): synced at checkpoints.</summary>
     private DataOptions Unsynced(string connectionString) => new DataOptions()
         .UseConnectionString(ProviderName, connectionString)
-        .UseAfterConnectionOpened(connection =>
-        {
-            using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous=NORMAL;";
-            pragma.ExecuteNonQuery();
-        });
+        .UseAfterConnectionOpened(SetUnsynced);
+
+    /// <summary>Sets an open SQLite connection's commits not to wait for fsync (<c>synchronous=NORMAL</c>), as every connection to the regions files.</summary>
+    internal static void SetUnsynced(System.Data.Common.DbConnection connection)
+    {
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous=NORMAL;";
+        pragma.ExecuteNonQuery();
+    }
 
     /// <summary>
     /// Where snapshots go. For SQLite a file of their own beside the journal (<c>dpr.db</c> →

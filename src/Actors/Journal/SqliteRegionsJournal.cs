@@ -262,19 +262,22 @@ public sealed class SqliteRegionsJournal : SqlWriteJournal, IWithTimers
 
     private void Close()
     {
-        if (_statements is { } s)
-        {
-            s.Begin.Dispose();
-            s.Insert.Dispose();
-            s.Commit.Dispose();
-            s.Rollback.Dispose();
-        }
+        _statements?.Dispose();
         _connection?.Dispose();
         (_connection, _statements) = (null, null);
     }
 
     /// <summary>The journal's statements; the insert binds, by position, created, persistence id, sequence number, message, manifest, identifier and, when <paramref name="WithWriter"/>, the writer UUID.</summary>
-    private sealed record Statements(SqliteStatement Begin, SqliteStatement Insert, SqliteStatement Commit, SqliteStatement Rollback, bool WithWriter);
+    private sealed record Statements(SqliteStatement Begin, SqliteStatement Insert, SqliteStatement Commit, SqliteStatement Rollback, bool WithWriter) : IDisposable
+    {
+        public void Dispose()
+        {
+            Begin.Dispose();
+            Insert.Dispose();
+            Commit.Dispose();
+            Rollback.Dispose();
+        }
+    }
 
     private sealed class CheckpointWhenIdle
     {

@@ -117,11 +117,7 @@ public sealed class SqliteRegionsSnapshotStore : SqlSnapshotStore
         try
         {
             connection.Open();
-            using (var pragma = connection.CreateCommand())
-            {
-                pragma.CommandText = "PRAGMA synchronous=NORMAL;";
-                pragma.ExecuteNonQuery();
-            }
+            JournalSettings.SetUnsynced(connection);
             var table = _config.TableConfig.SnapshotTable;
             var c = table.ColumnNames;
             var save = connection.CreateCommand();
