@@ -58,10 +58,7 @@ public static class ChaosEndpoints
             var struck = await target.StrikeAsync(correctable);
             return Results.Accepted("/v1/regions", new ChaosUpsetInjectedDto(target.Partition, $"0x{struck.Frame:X8}", struck.Word, struck.Bit, correctable, target.Board));
         }
-        if (body.Board is { } board && board != node.BoardId)
-        {
-            throw ApiProblem.NotFound("board", $"no board '{RequestRules.Shorten(board)}'; known: {node.BoardId}");
-        }
+        RegionTarget.RequireOwnBoard(node, body.Board);
         AuditEndpoints.Note(http, $"{body.Partition ?? "static"}, {(correctable ? "correctable" : "uncorrectable")}");
         var upset = injector.InjectUpset(TenantAuth.Caller(http).Name, body.Partition, correctable);
         return Results.Accepted("/v1/regions", new ChaosUpsetInjectedDto(body.Partition ?? "static", $"0x{upset.Frame.Value:X8}", upset.Word, upset.Bit, correctable));

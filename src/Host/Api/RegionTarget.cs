@@ -36,10 +36,7 @@ internal sealed class RegionTarget
     {
         if (node.Fleet is not { } fleet)
         {
-            if (board is not null && board != node.BoardId)
-            {
-                throw ApiProblem.NotFound("board", $"no board '{RequestRules.Shorten(board)}'; known: {node.BoardId}");
-            }
+            RequireOwnBoard(node, board);
             return new(node, null, partition, node.Regions.GetValueOrDefault(partition) ?? throw UnknownPartition(partition, node.Regions.Keys));
         }
         var boards = node.Options.Cluster.BoardIds(node.Board.Name);
@@ -52,6 +49,15 @@ internal sealed class RegionTarget
             throw ApiProblem.NotFound("board", $"no board '{RequestRules.Shorten(board)}' in the fleet; known: {string.Join(", ", boards)}");
         }
         return node.HostedPartitions.Contains(partition) ? new(node, board, partition, fleet) : throw UnknownPartition(partition, node.HostedPartitions);
+    }
+
+    /// <summary>On a single node, a board named in a request must be the node's own (404 <c>board</c> otherwise); null names none.</summary>
+    public static void RequireOwnBoard(DprNode node, string? board)
+    {
+        if (board is not null && board != node.BoardId)
+        {
+            throw ApiProblem.NotFound("board", $"no board '{RequestRules.Shorten(board)}'; known: {node.BoardId}");
+        }
     }
 
     /// <summary>Loads <paramref name="module"/>: <see cref="RegionReplies.Loaded"/> or <see cref="RegionReplies.LoadFailed"/>.</summary>
